@@ -1,0 +1,5 @@
+"""Routes for conv2d."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["conv2d"])

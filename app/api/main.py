@@ -1,0 +1,18 @@
+"""Gathers every topic router under /api."""
+
+from fastapi import APIRouter
+
+from app.api import (
+    conv,
+    health,
+    mnist,
+    parameters,
+    pool,
+    receptive_field,
+    regularization,
+    shift,
+)
+
+api_router = APIRouter(prefix="/api")
+for module in (conv, pool, shift, receptive_field, parameters, regularization, mnist, health):
+    api_router.include_router(module.router)

@@ -1,0 +1,5 @@
+"""Routes for mnist."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["mnist"])

@@ -1,0 +1,5 @@
+"""Routes for parameters."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["parameters"])

@@ -1,0 +1,5 @@
+"""Routes for pool."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["pool"])

@@ -1,0 +1,5 @@
+"""Routes for receptive-field."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["receptive-field"])

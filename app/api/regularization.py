@@ -1,0 +1,5 @@
+"""Routes for regularization."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["regularization"])

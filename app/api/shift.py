@@ -1,0 +1,5 @@
+"""Routes for shift."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["shift"])

@@ -1,0 +1,53 @@
+"""The ``convlab`` command: serve the lab (and, from app.mnist, train / evaluate / data)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from app.config import get_settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    uvicorn.run(
+        "app.main:app",
+        host=args.host,
+        port=args.port,
+        workers=None if args.reload else args.workers,
+        reload=args.reload,
+        log_level=get_settings().log_level,
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    settings = get_settings()
+    parser = argparse.ArgumentParser(
+        prog="convlab", description="ConvLab: convolutional networks, from hand to trained CNN."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser(
+        "serve",
+        help="start the web app",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    serve.add_argument("--host", default=settings.host, help="interface to bind")
+    serve.add_argument("--port", type=int, default=settings.port, help="TCP port")
+    serve.add_argument(
+        "--workers", type=int, default=settings.workers, help="worker processes"
+    )
+    serve.add_argument("--reload", action="store_true", help="restart on code changes (dev)")
+    serve.set_defaults(func=_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,86 @@
+"""All settings of ConvLab in one place (environment prefix ``CONVLAB_``).
+
+Every limit that protects the server (sizes, compute, body bytes, concurrency) lives here and
+in the request schemas that read it; nothing else calls ``os.getenv``.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_ROOT = Path(__file__).resolve().parent
+
+
+def _default_data_dir() -> Path:
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return cache / "convlab" / "mnist"
+
+
+class Settings(BaseSettings):
+    """Runtime configuration. Override any field with ``CONVLAB_<NAME>`` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="CONVLAB_", extra="ignore")
+
+    # -- serving -------------------------------------------------------------------------------
+    host: str = Field("127.0.0.1", description="Interface uvicorn binds to.")
+    port: int = Field(8000, ge=1, le=65535, description="TCP port uvicorn listens on.")
+    workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
+        le=64,
+        description="uvicorn worker processes (default: the CPU count).",
+    )
+    log_level: str = Field("info", description="uvicorn log level.")
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed by CORS; empty turns CORS off."
+    )
+    max_concurrency: int = Field(
+        32, ge=1, le=10_000, description="Requests served at once per worker before 503."
+    )
+
+    # -- paths ---------------------------------------------------------------------------------
+    templates_dir: Path = PROJECT_ROOT / "templates"
+    static_dir: Path = PROJECT_ROOT / "static"
+    weights_dir: Path = PACKAGE_ROOT / "mnist" / "weights"
+    data_dir: Path = Field(
+        default_factory=_default_data_dir, description="Where the MNIST IDX files live."
+    )
+
+    # -- model ---------------------------------------------------------------------------------
+    torch_threads: int = Field(1, ge=1, le=64, description="torch intra-op threads per worker.")
+    load_models: bool = Field(True, description="Load the MNIST models at start-up.")
+
+    # -- limits --------------------------------------------------------------------------------
+    max_body_bytes: int = Field(1_000_000, ge=1_024, description="Request body limit (413).")
+    max_side: int = Field(256, ge=4, le=4096, description="Largest input height or width.")
+    max_channels: int = Field(64, ge=1, le=1024, description="Most input or output channels.")
+    max_kernel_side: int = Field(64, ge=1, le=1024, description="Largest kernel height or width.")
+    max_macs: int = Field(
+        10_000_000, ge=1_000, description="Most multiply-adds one request may ask for."
+    )
+    max_matrix_entries: int = Field(
+        1_000_000, ge=100, description="Largest (H_out*W_out) x (H*W) matrix returned."
+    )
+    max_layers: int = Field(64, ge=1, le=1024, description="Most layers in a receptive-field stack.")
+    max_png_bytes: int = Field(700_000, ge=1_024, description="Largest decoded PNG payload.")
+    max_png_side: int = Field(2048, ge=28, description="Largest PNG width or height.")
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        levels = {"critical", "error", "warning", "info", "debug", "trace"}
+        if value.lower() not in levels:
+            raise ValueError(f"log_level must be one of {sorted(levels)}, got {value!r}")
+        return value.lower()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

@@ -1,0 +1,48 @@
+"""The FastAPI application: lifespan, middleware, static files, routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import torch
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from app import __version__
+from app.api.errors import install_error_handlers
+from app.api.main import api_router
+from app.api.pages import router as pages_router
+from app.config import Settings, get_settings
+from app.middleware import install_middleware
+from app.mnist.inference import load_models
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the MNIST models load once, in the lifespan, not at import."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        torch.set_num_threads(settings.torch_threads)
+        app.state.models = load_models(settings.weights_dir)
+        yield
+
+    app = FastAPI(
+        title="ConvLab",
+        version=__version__,
+        summary="Convolution, pooling, receptive fields and an MNIST CNN as a JSON API.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_middleware(app, settings)
+    install_error_handlers(app)
+    app.state.templates = Jinja2Templates(directory=settings.templates_dir)
+    app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
+    app.include_router(api_router)
+    app.include_router(pages_router)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,120 @@
+"""Browser fixtures: a real uvicorn server in a subprocess and a real Chromium via Playwright.
+
+Chromium: $CONVLAB_CHROMIUM, else Debian's /usr/bin/chromium, else Playwright's own download.
+Each `page` records console errors and failed requests; the test fails if there were any.
+Screenshots go to test-artifacts/ (`shot(page, name)`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+
+pytestmark = pytest.mark.browser
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def base_url() -> Iterator[str]:
+    """Serve the app with uvicorn on a free loopback port for the whole session."""
+    port = _free_port()
+    log = (ARTIFACTS / "server.log")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with log.open("w") as log_file:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
+             "--port", str(port), "--log-level", "warning"],
+            cwd=PROJECT_ROOT,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"server did not start; see {log}")
+                time.sleep(0.2)
+            yield url
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+def _chromium_path() -> str | None:
+    env = os.environ.get("CONVLAB_CHROMIUM")
+    if env:
+        return env
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    with playwright_api.sync_playwright() as pw:
+        path = _chromium_path()
+        try:
+            chromium = pw.chromium.launch(
+                executable_path=path,
+                headless=True,
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                ],
+            )
+        except playwright_api.Error as exc:
+            pytest.skip(f"no Chromium to drive (install Debian's chromium): {exc}")
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture()
+def page(browser, base_url: str) -> Iterator[object]:
+    """A fresh 1280×800 page; fails the test on any console error or failed request."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=base_url)
+    pg = context.new_page()
+    problems: list[str] = []
+    pg.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
+          if m.type == "error" else None)
+    pg.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    pg.on("requestfailed", lambda r: problems.append(f"request failed: {r.url} {r.failure}"))
+    pg.problems = problems  # tests that provoke an error on purpose may clear this list
+    yield pg
+    context.close()
+    assert not problems, "\n".join(problems)
+
+
+def shot(pg, name: str) -> Path:
+    """Save a full-page screenshot under test-artifacts/ and return its path."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    pg.screenshot(path=str(path), full_page=True)
+    return path
