@@ -1,1 +1,415 @@
-"""Request and response models for mnist."""
+"""Request and response models of the MNIST routes (/api/mnist/...).
+
+An input digit comes either as a 28×28 image already in MNIST's convention (white digit on
+black, values in [0, 1], used as is) or as a PNG data URL of a drawing of any size and
+polarity, which the server normalises the way MNIST itself was made (see app.mnist.preprocess).
+
+Shifts follow image conventions: ``dx > 0`` moves the digit right, ``dy > 0`` moves it down,
+and the pixels that enter are zero (black).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    model_validator,
+)
+
+from app.api.schemas.common import FiniteFloat, Matrix
+from app.config import get_settings
+
+MNIST_SIDE = 28
+MAX_SHIFT = 14
+"""Largest |dx| or |dy| accepted anywhere (half the image: beyond it the digit is gone)."""
+
+ModelName = Literal["cnn", "fc"]
+Pixel = Annotated[FiniteFloat, Field(ge=0.0, le=1.0)]
+Row = Annotated[list[Pixel], Field(min_length=MNIST_SIDE, max_length=MNIST_SIDE)]
+MnistImage = Annotated[list[Row], Field(min_length=MNIST_SIDE, max_length=MNIST_SIDE)]
+"""28 rows of 28 intensities in [0, 1]: 0 is black background, 1 is full ink."""
+ShiftValue = Annotated[int, Field(ge=-MAX_SHIFT, le=MAX_SHIFT)]
+ClassIndex = Annotated[int, Field(ge=0, le=9)]
+
+PNG_PREFIX = "data:image/png;base64,"
+
+
+def decode_png_payload(value: str) -> bytes:
+    """The PNG bytes of a ``data:image/png;base64,...`` URL (or bare base64).
+
+    Raises ValueError with a message for the student when the text is not base64 or the
+    decoded payload is over ``settings.max_png_bytes``. Whether the bytes are a PNG is checked
+    when the image is opened (app.mnist.preprocess).
+    """
+    text = value.strip()
+    if text.startswith("data:"):
+        if not text.startswith(PNG_PREFIX):
+            media = text[5:].split(",", 1)[0]
+            raise ValueError(f"must be a data:image/png;base64 URL, got data:{media}")
+        text = text[len(PNG_PREFIX) :]
+    limit = get_settings().max_png_bytes
+    # base64 carries 3 bytes in 4 characters: reject before decoding a huge string
+    if len(text) * 3 // 4 > limit + 3:
+        raise ValueError(f"PNG is larger than the limit of {limit} bytes")
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("is not valid base64") from None
+    if not data:
+        raise ValueError("is empty")
+    if len(data) > limit:
+        raise ValueError(f"PNG is {len(data)} bytes, over the limit of {limit} bytes")
+    return data
+
+
+def _check_png_payload(value: str) -> str:
+    decode_png_payload(value)
+    return value
+
+
+PngDataUrl = Annotated[str, AfterValidator(_check_png_payload)]
+
+_EXAMPLE_IMAGE = [[0.0] * MNIST_SIDE for _ in range(MNIST_SIDE)]
+for _row in range(6, 22):
+    _EXAMPLE_IMAGE[_row][13] = 1.0
+    _EXAMPLE_IMAGE[_row][14] = 0.8
+_EXAMPLE_PNG = (
+    PNG_PREFIX
+    + "iVBORw0KGgoAAAANSUhEUgAAABwAAAAcCAAAAABXZoBIAAAAH0lEQVR42mP8z4AbMDEMtCQj4yBz0Kgk3SQZB1"
+    "vSBAAYBQI3qNjWTQAAAABJRU5ErkJggg=="
+)
+"""A 28×28 black "1" on white, as a canvas would send it."""
+
+
+# -- inputs -------------------------------------------------------------------------------------
+
+
+class DigitInput(BaseModel):
+    """One digit: exactly one of ``image`` (28×28, MNIST convention) or ``image_png``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    image: MnistImage | None = Field(
+        default=None,
+        description="28×28 intensities in [0, 1], white digit on black (MNIST convention); "
+        "used as is.",
+    )
+    image_png: PngDataUrl | None = Field(
+        default=None,
+        description='A drawing as "data:image/png;base64,..." (any size up to the PNG limits, '
+        "dark on light, light on dark or ink on transparent); normalised like MNIST: crop, "
+        "scale to 20 px, centre of mass at the centre of 28×28.",
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one_image(self) -> DigitInput:
+        if (self.image is None) == (self.image_png is None):
+            raise ValueError('give exactly one of "image" (28×28 floats) or "image_png"')
+        return self
+
+
+class PredictRequest(DigitInput):
+    """Classify one digit with one model."""
+
+    model: ModelName = Field("cnn", description='Which network: "cnn" or "fc".')
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"image": _EXAMPLE_IMAGE, "model": "cnn"},
+                {"image_png": _EXAMPLE_PNG, "model": "fc"},
+            ]
+        },
+    )
+
+
+class ActivationsRequest(PredictRequest):
+    """Run one digit through a model and return every layer's output."""
+
+    shift: tuple[ShiftValue, ShiftValue] = Field(
+        (0, 0),
+        description="(dx, dy) in pixels applied to the 28×28 input before the network "
+        "(dx > 0 right, dy > 0 down, zero fill).",
+    )
+    kernel_overrides: dict[Annotated[int, Field(ge=0)], Matrix] = Field(
+        default_factory=dict,
+        description="For this request only: {output channel of the first conv layer: kh×kw "
+        "kernel} replacing the learned kernel (the bias is kept). The loaded model is never "
+        "changed. CNN only.",
+    )
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "image": _EXAMPLE_IMAGE,
+                    "model": "cnn",
+                    "shift": [2, 0],
+                    "kernel_overrides": {
+                        "0": [
+                            [-1, -1, 0, 1, 1],
+                            [-1, -1, 0, 1, 1],
+                            [-1, -1, 0, 1, 1],
+                            [-1, -1, 0, 1, 1],
+                            [-1, -1, 0, 1, 1],
+                        ]
+                    },
+                }
+            ]
+        },
+    )
+
+
+class SaliencyRequest(PredictRequest):
+    """Gradient of one class score with respect to the input pixels."""
+
+    target: ClassIndex | None = Field(
+        None, description="Class whose score (logit) is differentiated; default: the prediction."
+    )
+    shift: tuple[ShiftValue, ShiftValue] = Field(
+        (0, 0), description="(dx, dy) applied to the 28×28 input first (zero fill)."
+    )
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"image": _EXAMPLE_IMAGE, "model": "cnn", "target": 1}]},
+    )
+
+
+class ShiftScanRequest(DigitInput):
+    """Both models on every shift (dx, dy) of one digit over a rectangular grid."""
+
+    dx: tuple[ShiftValue, ShiftValue] = Field(
+        (-4, 4), description="Inclusive range [dx_min, dx_max] of horizontal shifts."
+    )
+    dy: tuple[ShiftValue, ShiftValue] = Field(
+        (0, 0), description="Inclusive range [dy_min, dy_max] of vertical shifts."
+    )
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"image": _EXAMPLE_IMAGE, "dx": [-6, 6], "dy": [0, 0]}]},
+    )
+
+    @model_validator(mode="after")
+    def _ordered_ranges(self) -> ShiftScanRequest:
+        for name, (low, high) in (("dx", self.dx), ("dy", self.dy)):
+            if low > high:
+                raise ValueError(f"{name} range [{low}, {high}] is empty: the minimum is first")
+        return self
+
+
+# -- outputs ------------------------------------------------------------------------------------
+
+
+class PreprocessStep(BaseModel):
+    """One stage of the MNIST normalisation of a drawing, as a small grayscale PNG."""
+
+    name: Literal["grayscale", "crop", "scale", "center"] = Field(
+        description="grayscale: digit bright on black, full size; crop: its bounding box; "
+        "scale: longer side 20 px; center: 28×28 with the centre of mass at (14, 14)."
+    )
+    description: str = Field(description="What this step did, in one sentence.")
+    width: int = Field(description="Width of the step's image in pixels (before any preview).")
+    height: int = Field(description="Height of the step's image in pixels.")
+    png: str = Field(
+        description="data:image/png;base64 URL of the image, bright digit on black; previews "
+        "of large images are downscaled so that the longer side is at most 128 px."
+    )
+
+
+class Preprocessing(BaseModel):
+    """How a drawing became the 28×28 image the network saw."""
+
+    original_size: tuple[int, int] = Field(description="(width, height) of the PNG.")
+    polarity: Literal["dark_on_light", "light_on_dark", "transparent"] = Field(
+        description="What the PNG looked like; dark_on_light is inverted, transparent uses alpha."
+    )
+    bbox: tuple[int, int, int, int] = Field(
+        description="Bounding box of the ink in the PNG: (left, top, right, bottom), right and "
+        "bottom exclusive."
+    )
+    scale: float = Field(description="Resize factor applied to the crop (longer side -> 20 px).")
+    center_of_mass: tuple[float, float] = Field(
+        description="(x, y) centre of mass of the final 28×28 image (≈ (14, 14) minus 0.5)."
+    )
+    steps: list[PreprocessStep] = Field(description="grayscale, crop, scale, center, in order.")
+
+
+class PredictResponse(BaseModel):
+    """A model's reading of one digit."""
+
+    model: ModelName = Field(description="The network that answered.")
+    label: int = Field(ge=0, le=9, description="The most probable digit.")
+    probabilities: list[float] = Field(description="Softmax probabilities of digits 0..9.")
+    input: list[list[float]] = Field(description="The 28×28 image the model saw, in [0, 1].")
+    preprocessing: Preprocessing | None = Field(
+        None, description="The normalisation steps, when the input was image_png."
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "model": "cnn",
+                    "label": 1,
+                    "probabilities": [
+                        0.0,
+                        0.9987,
+                        0.0002,
+                        0.0,
+                        0.0005,
+                        0.0,
+                        0.0,
+                        0.0004,
+                        0.0001,
+                        0.0001,
+                    ],
+                    "input": _EXAMPLE_IMAGE,
+                    "preprocessing": None,
+                }
+            ]
+        }
+    )
+
+
+class LayerActivation(BaseModel):
+    """One layer's output, quantised to 8 bits: value ≈ min + q × scale, q in 0..255."""
+
+    name: str = Field(description='Layer name, e.g. "conv1", "relu1", "pool1", "fc2".')
+    kind: Literal["input", "conv", "relu", "pool", "flatten", "linear"] = Field(
+        description="What the layer computes."
+    )
+    shape: list[int] = Field(description="(C, H, W) for feature maps, (N,) for vectors.")
+    min: float = Field(description="Smallest value of the layer (q = 0).")
+    max: float = Field(description="Largest value of the layer (q = 255).")
+    scale: float = Field(description="(max - min) / 255; 0 when the layer is constant.")
+    data: str = Field(
+        description="base64 of the uint8 codes q in row-major (C, H, W) order; decode with "
+        "min + q * scale."
+    )
+
+
+class ActivationsResponse(BaseModel):
+    """Every layer of one forward pass."""
+
+    model: ModelName = Field(description="The network that ran.")
+    label: int = Field(ge=0, le=9, description="The most probable digit.")
+    probabilities: list[float] = Field(description="Softmax probabilities of digits 0..9.")
+    input: list[list[float]] = Field(description="The 28×28 input after the shift.")
+    shift: tuple[int, int] = Field(description="(dx, dy) applied.")
+    overridden_channels: list[int] = Field(
+        description="First-layer channels whose kernel was replaced in this request."
+    )
+    layers: list[LayerActivation] = Field(description="Every layer in order, input first.")
+    preprocessing: Preprocessing | None = Field(
+        None, description="The normalisation steps, when the input was image_png."
+    )
+
+
+class SaliencyResponse(BaseModel):
+    """d(score of ``target``)/d(input pixel) for every pixel."""
+
+    model: ModelName = Field(description="The network differentiated.")
+    label: int = Field(ge=0, le=9, description="The most probable digit.")
+    target: int = Field(ge=0, le=9, description="The class whose logit was differentiated.")
+    probabilities: list[float] = Field(description="Softmax probabilities of digits 0..9.")
+    input: list[list[float]] = Field(description="The 28×28 input (after the shift).")
+    gradient: list[list[float]] = Field(description="28×28 gradient of the target logit.")
+    max_abs: float = Field(description="Largest |gradient| (for a symmetric colour scale).")
+
+
+class ShiftScanModel(BaseModel):
+    """One model over the whole shift grid."""
+
+    probabilities: list[list[list[float]]] = Field(
+        description="[dy index][dx index][digit] softmax probabilities."
+    )
+    labels: list[list[int]] = Field(description="[dy index][dx index] predicted digit.")
+
+
+class ShiftScanResponse(BaseModel):
+    """The FC-vs-CNN translation argument on one digit."""
+
+    dx: list[int] = Field(description="Horizontal shifts, in order (columns of the grids).")
+    dy: list[int] = Field(description="Vertical shifts, in order (rows of the grids).")
+    input: list[list[float]] = Field(description="The unshifted 28×28 input.")
+    models: dict[ModelName, ShiftScanModel] = Field(description='"cnn" and "fc".')
+
+
+class LayerInfo(BaseModel):
+    """One layer of a model as the API shows it."""
+
+    name: str = Field(description='e.g. "conv1".')
+    kind: Literal["conv", "relu", "pool", "flatten", "linear"] = Field(description="Layer type.")
+    output_shape: list[int] = Field(description="Output shape for one 28×28 input.")
+    parameters: int = Field(description="Learned numbers in this layer (weights + biases).")
+    config: dict[str, Any] = Field(
+        description="Hyper-parameters (kernel_size, stride, padding, in/out channels/features)."
+    )
+
+
+class ModelCard(BaseModel):
+    """What a training run wrote beside the weights (the JSON card)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    model: ModelName = Field(description="Model name.")
+    architecture: str = Field(description="The module printed by PyTorch.")
+    parameters: dict[str, int] = Field(description="Parameters per layer.")
+    total_parameters: int = Field(description="Sum of the parameters.")
+    test_accuracy: float = Field(description="Accuracy on the 10,000 MNIST test digits.")
+    per_class_accuracy: list[float] = Field(description="Test accuracy of digits 0..9.")
+    confusion_matrix: list[list[int]] = Field(description="[true digit][predicted digit] counts.")
+    curve: list[dict[str, float]] = Field(
+        description="Per epoch: epoch, train_loss, train_accuracy, test_loss, test_accuracy, "
+        "seconds."
+    )
+    seed: int = Field(description="Random seed of the run.")
+    epochs: int = Field(description="Epochs trained.")
+    data_checksums: dict[str, str] = Field(description="MD5 of each IDX file used.")
+    date: str = Field(description="ISO date-time the run finished.")
+    wall_time_seconds: float = Field(description="Training wall time.")
+
+
+class ModelInfo(BaseModel):
+    """One loaded model."""
+
+    name: ModelName = Field(description="Model name.")
+    description: str = Field(description="One line about the architecture.")
+    input_shape: list[int] = Field(description="(1, 28, 28).")
+    layers: list[LayerInfo] = Field(description="The layers in order.")
+    total_parameters: int = Field(description="Learned numbers in the whole model.")
+    card: ModelCard = Field(description="The training card shipped with the weights.")
+
+
+class ModelsResponse(BaseModel):
+    """Every loaded model."""
+
+    models: list[ModelInfo] = Field(description="cnn first, then fc.")
+
+
+class ConvFilters(BaseModel):
+    """The learned kernels of one conv layer."""
+
+    name: str = Field(description='Layer name, e.g. "conv1".')
+    shape: list[int] = Field(description="(C_out, C_in, kh, kw).")
+    weight: list[list[list[list[float]]]] = Field(description="C_out×C_in×kh×kw kernels.")
+    bias: list[float] = Field(description="C_out biases.")
+    min: float = Field(description="Smallest weight of the layer.")
+    max: float = Field(description="Largest weight of the layer.")
+
+
+class FiltersResponse(BaseModel):
+    """Every conv layer's kernels (BatchNorm already folded in)."""
+
+    model: ModelName = Field(description="The model (only the CNN has conv layers).")
+    layers: list[ConvFilters] = Field(description="conv1, conv2, ... in order.")
