@@ -1,1 +1,97 @@
-"""Request and response models for parameters."""
+"""Request and response models for parameter counts: a dense layer against a conv layer."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.api.schemas.common import PositiveIntOrPair
+
+_BIG = 10_000_000
+
+
+class DenseSpec(BaseModel):
+    """A fully connected layer n_in → n_out."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"in_features": 784, "out_features": 100}]}
+    )
+
+    in_features: int = Field(784, ge=1, le=_BIG, description="n_in (784 for a flattened MNIST).")
+    out_features: int = Field(100, ge=1, le=_BIG, description="n_out (hidden units).")
+    bias: bool = Field(True, description="One bias per output unit.")
+
+
+class ConvSpec(BaseModel):
+    """F filters of kh×kw over C input channels."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"in_channels": 1, "filters": 100, "kernel_size": 5}]},
+    )
+
+    in_channels: int = Field(1, ge=1, le=_BIG, description="C, the input channels.")
+    filters: int = Field(100, ge=1, le=_BIG, description="F, the output channels (filters).")
+    kernel_size: PositiveIntOrPair = Field(5, description="k, or (kh, kw).")
+    bias: bool = Field(True, description="One bias per filter.")
+
+
+class ParametersRequest(BaseModel):
+    """The two layers to compare; the defaults are the tutorial's (Q6a)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "fc": {"in_features": 784, "out_features": 100},
+                    "conv": {"in_channels": 1, "filters": 100, "kernel_size": 5},
+                }
+            ]
+        },
+    )
+
+    fc: DenseSpec = Field(default_factory=DenseSpec, description="The fully connected layer.")
+    conv: ConvSpec = Field(default_factory=ConvSpec, description="The convolutional layer.")
+
+
+class Breakdown(BaseModel):
+    """Weights + biases = total, and the count worked out."""
+
+    weights: int = Field(description="Weights (fc: n_in·n_out; conv: F·C·kh·kw).")
+    biases: int = Field(description="Biases (n_out or F; 0 without bias).")
+    total: int = Field(description="weights + biases.")
+    formula: str = Field(description='The count with numbers, e.g. "784·100 + 100 = 78,500".')
+
+
+class ParametersResponse(BaseModel):
+    """Both counts, their breakdown and how many times more the dense layer has."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "fc_parameters": 78500,
+                    "conv_parameters": 2600,
+                    "fc": {
+                        "weights": 78400,
+                        "biases": 100,
+                        "total": 78500,
+                        "formula": "784·100 + 100 = 78,500",
+                    },
+                    "conv": {
+                        "weights": 2500,
+                        "biases": 100,
+                        "total": 2600,
+                        "formula": "100·(1·5·5 + 1) = 2,600",
+                    },
+                    "ratio": 30.19,
+                }
+            ]
+        }
+    )
+
+    fc_parameters: int = Field(description="Parameters of the fully connected layer.")
+    conv_parameters: int = Field(description="Parameters of the conv layer.")
+    fc: Breakdown = Field(description="The dense layer's weights and biases.")
+    conv: Breakdown = Field(description="The conv layer's weights and biases.")
+    ratio: float = Field(description="fc_parameters / conv_parameters.")

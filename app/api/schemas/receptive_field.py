@@ -1,1 +1,388 @@
-"""Request and response models for receptive-field."""
+"""Request and response models for receptive fields (theoretical and effective).
+
+Theoretical fields follow Araujo, Norris & Sim, "Computing Receptive Fields of Convolutional
+Neural Networks", Distill 2019; effective fields follow Luo et al., NeurIPS 2016.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from app.api.schemas.common import NonNegativeIntOrPair, PositiveIntOrPair
+from app.config import get_settings
+
+Pair = tuple[int, int]
+FloatPair = tuple[float, float]
+Span = tuple[int, int]
+"""An inclusive range [first, last] of input rows or columns."""
+Position = tuple[
+    Annotated[int, Field(ge=0, le=1_000_000)], Annotated[int, Field(ge=0, le=1_000_000)]
+]
+
+
+# -- theoretical receptive field ------------------------------------------------------------
+
+
+class LayerSpec(BaseModel):
+    """One layer of the stack: its geometry only (weights do not change the receptive field)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"type": "conv", "kernel_size": 3, "padding": 1}]},
+    )
+
+    type: Literal["conv", "pool"] = Field(description='"conv" or "pool" (max or average).')
+    kernel_size: PositiveIntOrPair = Field(description="Kernel side k, or (kh, kw).")
+    stride: PositiveIntOrPair | None = Field(
+        None, description="Stride s, or (sh, sw). Default: 1 for conv, the kernel for pool."
+    )
+    padding: NonNegativeIntOrPair = Field(0, description="Zero padding p per side, or (ph, pw).")
+    dilation: PositiveIntOrPair = Field(
+        1, description="Dilation d; the effective kernel is d(k − 1) + 1."
+    )
+    name: str | None = Field(
+        None, max_length=40, description='Optional label shown in messages, e.g. "conv3_1".'
+    )
+
+
+class UnitSpec(BaseModel):
+    """A unit (one output position) of one layer of the stack."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"layer": 2, "position": [0, 0]}]}
+    )
+
+    layer: int = Field(ge=0, description="Index of the layer in `layers` (0 = first layer).")
+    position: Position = Field(description="[i, j]: row and column of the unit in that layer.")
+
+
+class ReceptiveFieldRequest(BaseModel):
+    """A stack of conv / pool layers, optionally an input size and a unit to locate."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "layers": [
+                        {"type": "conv", "kernel_size": 3},
+                        {"type": "conv", "kernel_size": 3},
+                        {"type": "conv", "kernel_size": 3},
+                    ],
+                    "input_size": 9,
+                    "unit": {"layer": 2, "position": [1, 1]},
+                }
+            ]
+        },
+    )
+
+    layers: list[LayerSpec] = Field(
+        min_length=1, description="The layers, input side first (at most CONVLAB_MAX_LAYERS)."
+    )
+    input_size: PositiveIntOrPair | None = Field(
+        None, description="Input height and width (int or pair); enables output sizes and clipping."
+    )
+    unit: UnitSpec | None = Field(None, description="A unit whose input region is returned.")
+
+    @field_validator("layers")
+    @classmethod
+    def _at_most_max_layers(cls, layers: list[LayerSpec]) -> list[LayerSpec]:
+        limit = get_settings().max_layers
+        if len(layers) > limit:
+            raise ValueError(f"has {len(layers)} layers, over the limit of {limit}")
+        return layers
+
+
+class LayerField(BaseModel):
+    """The receptive-field arithmetic after one layer (per axis: [rows, columns])."""
+
+    index: int = Field(description="Index of the layer in the request.")
+    name: str = Field(description='The layer name given, or e.g. "conv1", "pool2".')
+    type: Literal["conv", "pool"] = Field(description='"conv" or "pool".')
+    kernel_size: Pair = Field(description="(kh, kw).")
+    stride: Pair = Field(description="(sh, sw), defaults filled in.")
+    padding: Pair = Field(description="(ph, pw).")
+    dilation: Pair = Field(description="(dh, dw).")
+    effective_kernel: Pair = Field(description="d(k − 1) + 1 per axis.")
+    receptive_field: Pair = Field(
+        description="r_l = r_{l−1} + (k_eff − 1)·j_{l−1}: input pixels one unit spans."
+    )
+    jump: Pair = Field(
+        description="j_l = j_{l−1}·s_l: input pixels between neighbouring units of this layer."
+    )
+    start: FloatPair = Field(
+        description="Centre of unit (0, 0)'s field in input coordinates (pixel centres are "
+        "integers; may be negative with padding, or half-integer for even fields)."
+    )
+    output_size: Pair | None = Field(
+        None, description="(H_l, W_l) for the given input size; null without input_size."
+    )
+
+
+class UnitRegion(BaseModel):
+    """The input rows and columns one unit sees, as inclusive [first, last] ranges."""
+
+    layer: int = Field(description="Index of the unit's layer.")
+    position: Pair = Field(description="[i, j] of the unit.")
+    rows: Span = Field(description="Unclipped [first, last] input rows (may fall in padding).")
+    cols: Span = Field(description="Unclipped [first, last] input columns.")
+    clipped_rows: Span | None = Field(
+        None,
+        description="Rows of real input pixels that reach the unit, traced layer by layer "
+        "(null without input_size, or when the unit sees only padding).",
+    )
+    clipped_cols: Span | None = Field(None, description="Columns, as clipped_rows.")
+
+
+class ReceptiveFieldResponse(BaseModel):
+    """Per-layer receptive fields, the last layer's field, a unit's region, the worked formula."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "layers": [
+                        {
+                            "index": 0,
+                            "name": "conv1",
+                            "type": "conv",
+                            "kernel_size": [3, 3],
+                            "stride": [1, 1],
+                            "padding": [0, 0],
+                            "dilation": [1, 1],
+                            "effective_kernel": [3, 3],
+                            "receptive_field": [3, 3],
+                            "jump": [1, 1],
+                            "start": [1.0, 1.0],
+                            "output_size": [7, 7],
+                        }
+                    ],
+                    "receptive_field": [7, 7],
+                    "jump": [1, 1],
+                    "region": {
+                        "layer": 2,
+                        "position": [1, 1],
+                        "rows": [1, 7],
+                        "cols": [1, 7],
+                        "clipped_rows": [1, 7],
+                        "clipped_cols": [1, 7],
+                    },
+                    "formula": "1 + 3·(3 − 1) = 7",
+                }
+            ]
+        }
+    )
+
+    layers: list[LayerField] = Field(description="One entry per layer, input side first.")
+    receptive_field: Pair = Field(description="Receptive field of the last layer (rows, cols).")
+    jump: Pair = Field(description="Jump (cumulative stride) of the last layer.")
+    region: UnitRegion | None = Field(None, description="The requested unit's input region.")
+    formula: str | None = Field(
+        None,
+        description="R_L = 1 + L(k − 1) worked out with the numbers when every layer has "
+        "stride 1, dilation 1 and the same square kernel k; else null.",
+    )
+
+
+class Preset(BaseModel):
+    """A named layer stack the UI can load (tested against published receptive fields)."""
+
+    id: str = Field(description='Stable key, e.g. "vgg16".')
+    name: str = Field(description="Display name.")
+    description: str = Field(description="Where the layer list comes from and what to expect.")
+    input_size: int | None = Field(description="Input side the network was designed for.")
+    generator: dict[str, int] | None = Field(
+        None,
+        description="For the 'L layers of k×k' preset: its parameters (num_layers, "
+        "kernel_size); the UI may rebuild `layers` for other values.",
+    )
+    layers: list[LayerSpec] = Field(description="The layer list, input side first.")
+
+
+class PresetList(BaseModel):
+    """Every preset, in display order."""
+
+    presets: list[Preset] = Field(description="Presets, in display order.")
+
+
+# -- effective receptive field ---------------------------------------------------------------
+
+Weights = Literal["uniform", "random"]
+
+
+class EffectiveRFRequest(BaseModel):
+    """L single-channel conv layers of k×k (valid padding, stride 1), Luo et al. 2016."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "num_layers": 8,
+                    "kernel_size": 3,
+                    "weights": "uniform",
+                    "relu": False,
+                    "num_samples": 8,
+                    "seed": 0,
+                }
+            ]
+        },
+    )
+
+    num_layers: int = Field(8, ge=1, le=32, description="Depth L of the stack.")
+    kernel_size: int = Field(3, ge=2, le=9, description="Kernel side k of every layer.")
+    weights: Weights = Field(
+        "uniform",
+        description='"uniform": every weight 1/k²; "random": N(0, 1/k²), drawn afresh per sample.',
+    )
+    relu: bool = Field(False, description="Put a ReLU after every layer but the last.")
+    num_samples: int = Field(
+        8, ge=1, le=64, description="Random inputs (and networks) the |gradient| is averaged over."
+    )
+    seed: int = Field(0, ge=0, le=2**32 - 1, description="Seed of the random inputs / weights.")
+    input_size: int | None = Field(
+        None,
+        ge=1,
+        le=512,
+        description="Input side; at least the theoretical field 1 + L(k − 1), at most 64 more "
+        "(default: exactly the theoretical field).",
+    )
+    mass_fraction: float = Field(
+        0.95, ge=0.5, le=0.999, description="Share of gradient mass the measured radius holds."
+    )
+
+
+class EffectiveRFResponse(BaseModel):
+    """The effective receptive field: a heatmap and its radius beside the theoretical one."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "heatmap": [[0.25, 0.5, 0.25], [0.5, 1.0, 0.5], [0.25, 0.5, 0.25]],
+                    "size": [3, 3],
+                    "centre": [1.0, 1.0],
+                    "theoretical_box": [0, 2],
+                    "theoretical_size": 3,
+                    "theoretical_radius": 1.0,
+                    "radius": 1.0,
+                    "mass_fraction": 0.95,
+                    "std": 0.7071,
+                    "gaussian_std": 0.8165,
+                    "radius_ratio": 1.0,
+                    "num_layers": 1,
+                    "kernel_size": 3,
+                }
+            ]
+        }
+    )
+
+    heatmap: list[list[float]] = Field(
+        description="Mean |∂y_centre/∂x| over the samples, divided by its maximum (max = 1)."
+    )
+    size: Pair = Field(description="(H, W) of the heatmap = the input size.")
+    centre: FloatPair = Field(description="Input coordinates of the centre of the field.")
+    theoretical_box: Span = Field(
+        description="[first, last] rows (= columns) of the theoretical field in the heatmap."
+    )
+    theoretical_size: int = Field(description="R_L = 1 + L(k − 1).")
+    theoretical_radius: float = Field(description="(R_L − 1)/2 = L(k − 1)/2: grows like L.")
+    radius: float = Field(
+        description="Smallest half-width of a square about the centre holding mass_fraction "
+        "of the gradient mass (Chebyshev distance): grows like √L."
+    )
+    mass_fraction: float = Field(description="The share of mass `radius` holds.")
+    std: float = Field(
+        description="Standard deviation of the gradient distribution, √((σ²_rows + σ²_cols)/2)."
+    )
+    gaussian_std: float = Field(
+        description="Uniform weights, no ReLU: the field is L boxes convolved, whose std is "
+        "√(L(k² − 1)/12) (Luo et al. 2016, CLT); the reference for `std`."
+    )
+    radius_ratio: float = Field(description="radius / theoretical_radius: shrinks like 1/√L.")
+    num_layers: int = Field(description="L.")
+    kernel_size: int = Field(description="k.")
+
+
+class EffectiveRFSeriesRequest(BaseModel):
+    """Several depths at once, for the plot of radius against L."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "depths": [1, 2, 4, 8, 16],
+                    "kernel_size": 3,
+                    "weights": "uniform",
+                    "relu": False,
+                    "num_samples": 4,
+                    "seed": 0,
+                }
+            ]
+        },
+    )
+
+    depths: list[Annotated[int, Field(ge=1, le=32)]] = Field(
+        default_factory=lambda: [1, 2, 4, 8, 16],
+        min_length=1,
+        max_length=32,
+        description="The depths L to measure (1 … 32 each, at most 32 of them).",
+    )
+    kernel_size: int = Field(3, ge=2, le=9, description="Kernel side k of every layer.")
+    weights: Weights = Field("uniform", description='"uniform" or "random", as for one depth.')
+    relu: bool = Field(False, description="ReLU after every layer but the last.")
+    num_samples: int = Field(4, ge=1, le=64, description="Samples averaged per depth.")
+    seed: int = Field(0, ge=0, le=2**32 - 1, description="Seed of the random inputs / weights.")
+    mass_fraction: float = Field(0.95, ge=0.5, le=0.999, description="Mass the radius holds.")
+
+
+class EffectiveRFPoint(BaseModel):
+    """One depth of the series."""
+
+    num_layers: int = Field(description="L.")
+    theoretical_size: int = Field(description="R_L = 1 + L(k − 1).")
+    theoretical_radius: float = Field(description="L(k − 1)/2.")
+    radius: float = Field(description="Measured half-width holding mass_fraction of the mass.")
+    std: float = Field(description="Measured std of the gradient distribution.")
+    gaussian_std: float = Field(description="√(L(k² − 1)/12).")
+    radius_ratio: float = Field(description="radius / theoretical_radius.")
+
+
+class EffectiveRFSeriesResponse(BaseModel):
+    """Measured and theoretical radius per depth, with fitted growth exponents."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "kernel_size": 3,
+                    "points": [
+                        {
+                            "num_layers": 4,
+                            "theoretical_size": 9,
+                            "theoretical_radius": 4.0,
+                            "radius": 2.0,
+                            "std": 1.15,
+                            "gaussian_std": 1.15,
+                            "radius_ratio": 0.5,
+                        }
+                    ],
+                    "std_exponent": 0.5,
+                    "radius_exponent": 0.52,
+                }
+            ]
+        }
+    )
+
+    kernel_size: int = Field(description="k.")
+    points: list[EffectiveRFPoint] = Field(description="One point per distinct depth, ascending.")
+    std_exponent: float | None = Field(
+        description="Slope of log std against log L (≈ 0.5; the theoretical radius has 1); "
+        "null with fewer than two depths."
+    )
+    radius_exponent: float | None = Field(
+        description="Slope of log radius against log L; null with fewer than two depths."
+    )

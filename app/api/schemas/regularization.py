@@ -1,1 +1,136 @@
-"""Request and response models for regularization."""
+"""Request and response models for L2-regularised gradient descent on a 2-D toy loss.
+
+L_data(θ) = ½(θ − θ*)ᵀA(θ − θ*); the update is the tutorial's (Q1, Goodfellow §7.1)
+θ ← (1 − 2ελ)θ − ε∇L_data(θ).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Coordinate = Annotated[float, Field(ge=-100.0, le=100.0, allow_inf_nan=False)]
+Point = tuple[Coordinate, Coordinate]
+HessianEntry = Annotated[float, Field(ge=-100.0, le=100.0, allow_inf_nan=False)]
+Lambda = Annotated[float, Field(ge=0.0, le=100.0, allow_inf_nan=False)]
+
+
+class TrajectoryRequest(BaseModel):
+    """The toy loss, the λ values to compare, the learning rate, steps and start point."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "hessian": [[3.0, 1.0], [1.0, 1.0]],
+                    "theta_star": [2.0, 1.5],
+                    "theta0": [-1.5, 2.5],
+                    "lambdas": [0.0, 0.25, 1.0],
+                    "lr": 0.1,
+                    "steps": 60,
+                    "grid_size": 41,
+                }
+            ]
+        },
+    )
+
+    hessian: tuple[tuple[HessianEntry, HessianEntry], tuple[HessianEntry, HessianEntry]] = Field(
+        ((3.0, 1.0), (1.0, 1.0)),
+        description="A: symmetric positive definite 2×2, the curvature of L_data (entries ±100).",
+    )
+    theta_star: Point = Field((2.0, 1.5), description="θ*, the minimiser of L_data.")
+    theta0: Point = Field((-1.5, 2.5), description="θ₀, where every run starts.")
+    lambdas: list[Lambda] = Field(
+        default_factory=lambda: [0.0, 0.25, 1.0],
+        min_length=1,
+        max_length=8,
+        description="Regularisation strengths λ ≥ 0, one run each (1 … 8 of them).",
+    )
+    lr: float = Field(
+        0.1, gt=0.0, le=10.0, allow_inf_nan=False, description="Learning rate ε (0 < ε ≤ 10)."
+    )
+    steps: int = Field(60, ge=1, le=500, description="Gradient steps per run.")
+    grid_size: int = Field(
+        41, ge=5, le=101, description="Points per side of the L_data grid for contours."
+    )
+
+
+class Run(BaseModel):
+    """One λ: where gradient descent went and where it should end."""
+
+    lam: float = Field(description="λ.")
+    shrink_factor: float = Field(description="1 − 2ελ: weight decay applied before each step.")
+    contraction: float = Field(
+        description="max |1 − ε(a_i + 2λ)| over A's eigenvalues a_i: the error shrinks by at "
+        "least this per step (< 1, else the request is refused)."
+    )
+    points: list[tuple[float, float]] = Field(description="θ₀, θ₁, …, θ_steps.")
+    decay: list[tuple[float, float]] = Field(
+        description="Per step, the shrink part (1 − 2ελ)θ_t − θ_t = −2ελθ_t."
+    )
+    data_step: list[tuple[float, float]] = Field(
+        description="Per step, the data part −ε∇L_data(θ_t) = −εA(θ_t − θ*)."
+    )
+    final: tuple[float, float] = Field(description="θ_steps.")
+    minimiser: tuple[float, float] = Field(
+        description="Closed form argmin L_data + λ‖θ‖² = (A + 2λI)⁻¹Aθ*."
+    )
+    distance_to_minimiser: float = Field(description="‖θ_steps − minimiser‖.")
+    data_loss: float = Field(description="L_data(θ_steps).")
+    penalty: float = Field(description="λ‖θ_steps‖².")
+
+
+class Contours(BaseModel):
+    """L_data on a grid covering every trajectory, for drawing level sets."""
+
+    xs: list[float] = Field(description="Grid abscissae θ₁ (ascending).")
+    ys: list[float] = Field(description="Grid ordinates θ₂ (ascending).")
+    values: list[list[float]] = Field(description="values[iy][ix] = L_data(xs[ix], ys[iy]).")
+
+
+class TrajectoryResponse(BaseModel):
+    """Trajectories per λ, the loss's geometry and a grid of L_data for contours."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "hessian": [[3.0, 1.0], [1.0, 1.0]],
+                    "theta_star": [2.0, 1.5],
+                    "eigenvalues": [0.586, 3.414],
+                    "eigenvectors": [[0.383, -0.924], [-0.924, -0.383]],
+                    "lr": 0.1,
+                    "steps": 1,
+                    "runs": [
+                        {
+                            "lam": 0.0,
+                            "shrink_factor": 1.0,
+                            "contraction": 0.941,
+                            "points": [[-1.5, 2.5], [-0.55, 2.75]],
+                            "decay": [[0.0, 0.0]],
+                            "data_step": [[0.95, 0.25]],
+                            "final": [-0.55, 2.75],
+                            "minimiser": [2.0, 1.5],
+                            "distance_to_minimiser": 2.82,
+                            "data_loss": 3.57,
+                            "penalty": 0.0,
+                        }
+                    ],
+                    "contours": {"xs": [-3.0, 3.0], "ys": [-3.0, 3.0], "values": [[1, 2], [3, 4]]},
+                }
+            ]
+        }
+    )
+
+    hessian: tuple[tuple[float, float], tuple[float, float]] = Field(description="A.")
+    theta_star: tuple[float, float] = Field(description="θ*.")
+    eigenvalues: tuple[float, float] = Field(description="A's eigenvalues, ascending.")
+    eigenvectors: tuple[tuple[float, float], tuple[float, float]] = Field(
+        description="Unit eigenvectors, one per row, in the order of `eigenvalues` (ellipse axes)."
+    )
+    lr: float = Field(description="ε.")
+    steps: int = Field(description="Steps per run.")
+    runs: list[Run] = Field(description="One run per λ, in request order.")
+    contours: Contours = Field(description="L_data on a grid covering all points and minimisers.")
