@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from app import __version__
+from app.api.docs import router as docs_router
 from app.api.errors import install_error_handlers
 from app.api.main import api_router
 from app.api.pages import router as pages_router
@@ -34,6 +35,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="Convolution, pooling, receptive fields and an MNIST CNN as a JSON API.",
         lifespan=lifespan,
+        docs_url=None,  # /docs is app.api.docs: Swagger UI from static/, no CDN, no inline JS
+        redoc_url=None,  # ReDoc would load from a CDN too
     )
     app.state.settings = settings
     install_middleware(app, settings)
@@ -41,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = Jinja2Templates(directory=settings.templates_dir)
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     app.include_router(api_router)
+    app.include_router(docs_router)
     app.include_router(pages_router)
     return app
 
