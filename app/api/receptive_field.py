@@ -1,5 +1,141 @@
-"""Routes for receptive-field."""
+"""Routes for receptive fields: the theoretical field of a stack, presets, the effective field."""
+
+from __future__ import annotations
 
 from fastapi import APIRouter
 
+from app.api.deps import SettingsDep
+from app.api.schemas.receptive_field import (
+    EffectiveRFPoint,
+    EffectiveRFRequest,
+    EffectiveRFResponse,
+    EffectiveRFSeriesRequest,
+    EffectiveRFSeriesResponse,
+    LayerField,
+    Preset,
+    PresetList,
+    ReceptiveFieldRequest,
+    ReceptiveFieldResponse,
+    UnitRegion,
+)
+from app.engine import effective_rf
+from app.engine import receptive_field as rf
+
 router = APIRouter(tags=["receptive-field"])
+
+
+def _layer_field(field: rf.LayerField) -> LayerField:
+    layer = field.layer
+    return LayerField(
+        index=field.index,
+        name=layer.name,
+        type=layer.type,
+        kernel_size=layer.kernel,
+        stride=layer.stride,
+        padding=layer.padding,
+        dilation=layer.dilation,
+        effective_kernel=layer.effective_kernel,
+        receptive_field=field.receptive_field,
+        jump=field.jump,
+        start=field.start,
+        output_size=field.output_size,
+    )
+
+
+@router.post("/receptive-field", response_model=ReceptiveFieldResponse)
+def receptive_field(request: ReceptiveFieldRequest) -> ReceptiveFieldResponse:
+    """Receptive field, jump, start and output size per layer; the input region of a unit."""
+    layers = rf.make_layers([spec.model_dump() for spec in request.layers])
+    size = None if request.input_size is None else rf.as_pair(request.input_size, "input_size")
+    fields = rf.receptive_fields(layers, size)
+    region = None
+    if request.unit is not None:
+        found = rf.unit_region(fields, request.unit.layer, request.unit.position, size)
+        region = UnitRegion(
+            layer=found.layer,
+            position=found.position,
+            rows=found.rows,
+            cols=found.cols,
+            clipped_rows=found.clipped_rows,
+            clipped_cols=found.clipped_cols,
+        )
+    return ReceptiveFieldResponse(
+        layers=[_layer_field(field) for field in fields],
+        receptive_field=fields[-1].receptive_field,
+        jump=fields[-1].jump,
+        region=region,
+        formula=rf.stride_one_formula(layers),
+    )
+
+
+@router.get("/receptive-field/presets", response_model=PresetList)
+def presets() -> PresetList:
+    """Named layer stacks: L layers of k×k, LeNet-5, AlexNet (v2), VGG-16."""
+    return PresetList(presets=[Preset.model_validate(preset) for preset in rf.PRESETS])
+
+
+@router.post("/receptive-field/effective", response_model=EffectiveRFResponse)
+def effective(request: EffectiveRFRequest, settings: SettingsDep) -> EffectiveRFResponse:
+    """The effective receptive field (Luo et al. 2016) of L conv layers of k×k, by autograd."""
+    field = effective_rf.effective_receptive_field(
+        request.num_layers,
+        request.kernel_size,
+        weights=request.weights,
+        relu=request.relu,
+        num_samples=request.num_samples,
+        seed=request.seed,
+        input_size=request.input_size,
+        mass_fraction=request.mass_fraction,
+        max_macs=settings.max_macs,
+    )
+    side = field.heatmap.shape[0]
+    return EffectiveRFResponse(
+        heatmap=field.heatmap.tolist(),
+        size=(side, side),
+        centre=(field.centre, field.centre),
+        theoretical_box=field.box,
+        theoretical_size=field.theoretical_size,
+        theoretical_radius=field.theoretical_radius,
+        radius=field.radius,
+        mass_fraction=field.mass_fraction,
+        std=field.std,
+        gaussian_std=field.gaussian_std,
+        radius_ratio=field.radius / field.theoretical_radius,
+        num_layers=field.num_layers,
+        kernel_size=field.kernel_size,
+    )
+
+
+@router.post("/receptive-field/effective/series", response_model=EffectiveRFSeriesResponse)
+def effective_series(
+    request: EffectiveRFSeriesRequest, settings: SettingsDep
+) -> EffectiveRFSeriesResponse:
+    """Measured and theoretical radius at several depths, with their growth exponents."""
+    points = effective_rf.effective_rf_series(
+        request.depths,
+        request.kernel_size,
+        weights=request.weights,
+        relu=request.relu,
+        num_samples=request.num_samples,
+        seed=request.seed,
+        mass_fraction=request.mass_fraction,
+        max_macs=settings.max_macs,
+    )
+    depths = [p.num_layers for p in points]
+    return EffectiveRFSeriesResponse(
+        kernel_size=request.kernel_size,
+        points=[
+            EffectiveRFPoint(
+                num_layers=p.num_layers,
+                theoretical_size=p.theoretical_size,
+                theoretical_radius=p.theoretical_radius,
+                radius=p.radius,
+                std=p.std,
+                gaussian_std=p.gaussian_std,
+                radius_ratio=p.radius / p.theoretical_radius,
+            )
+            for p in points
+        ],
+        std_exponent=effective_rf.growth_exponent(depths, [p.std for p in points]),
+        radius_exponent=effective_rf.growth_exponent(depths, [p.radius for p in points]),
+    )

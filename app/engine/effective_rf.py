@@ -63,6 +63,10 @@ class EffectiveField:
     kernel_size: int
 
 
+def _samples(count: int) -> str:
+    return "1 sample" if count == 1 else f"{count} samples"
+
+
 def _samples_needed(weights: WeightsKind, relu: bool, num_samples: int) -> int:
     """A linear network with fixed weights has one gradient for every input."""
     return 1 if weights == "uniform" and not relu else num_samples
@@ -158,8 +162,8 @@ def effective_receptive_field(
     if max_macs is not None and macs > max_macs:
         raise InvalidInput(
             f"{num_layers} layers of {kernel_size}×{kernel_size} on a {n}×{n} input with "
-            f"{samples} samples need {macs:,} multiply-adds, over the limit of {max_macs:,}; "
-            f"use fewer samples, fewer layers or a smaller kernel"
+            f"{_samples(samples)} need {macs:,} multiply-adds, over the limit of "
+            f"{max_macs:,}; use fewer samples, fewer layers or a smaller kernel"
         )
     heat = gradient_map(num_layers, kernel_size, weights, relu, samples, seed, n)
     peak = heat.max()
@@ -224,7 +228,7 @@ def effective_rf_series(
     )
     if max_macs is not None and macs > max_macs:
         raise InvalidInput(
-            f"depths {unique} with {kernel_size}×{kernel_size} kernels and {samples} samples "
+            f"depths {unique} with {kernel_size}×{kernel_size} kernels and {_samples(samples)} "
             f"need {macs:,} multiply-adds, over the limit of {max_macs:,}; use fewer samples, "
             f"fewer or shallower depths, or a smaller kernel"
         )

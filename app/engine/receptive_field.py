@@ -113,6 +113,10 @@ def _output_side(n: int, layer: Layer, axis: int) -> int:
     return span // layer.stride[axis] + 1
 
 
+def _padding(pair: Pair) -> str:
+    return str(pair[0]) if pair[0] == pair[1] else f"{pair[0]} rows, {pair[1]} cols"
+
+
 def _check_fits(index: int, layer: Layer, size: Pair) -> None:
     padded = (size[0] + 2 * layer.padding[0], size[1] + 2 * layer.padding[1])
     eff = layer.effective_kernel
@@ -123,7 +127,7 @@ def _check_fits(index: int, layer: Layer, size: Pair) -> None:
         kernel += f" with dilation {_times(layer.dilation)} (effective {_times(eff)})"
     raise InvalidInput(
         f"{layer.name} (layer {index}): {kernel} is larger than its padded input "
-        f"{_times(padded)} (input {_times(size)}, padding {_times(layer.padding)})"
+        f"{_times(padded)} (input {_times(size)}, padding {_padding(layer.padding)})"
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from app.api.schemas.common import NonNegativeIntOrPair, PositiveIntOrPair
 from app.config import get_settings
@@ -26,7 +26,10 @@ Position = tuple[
 
 
 class LayerSpec(BaseModel):
-    """One layer of the stack: its geometry only (weights do not change the receptive field)."""
+    """One layer of the stack: its geometry only (weights do not change the receptive field).
+
+    Kernel, stride, padding and dilation are each at most CONVLAB_MAX_KERNEL_SIDE (64).
+    """
 
     model_config = ConfigDict(
         extra="forbid",
@@ -45,6 +48,15 @@ class LayerSpec(BaseModel):
     name: str | None = Field(
         None, max_length=40, description='Optional label shown in messages, e.g. "conv3_1".'
     )
+
+    @model_validator(mode="after")
+    def _within_kernel_limit(self) -> LayerSpec:
+        limit = get_settings().max_kernel_side
+        for label in ("kernel_size", "stride", "padding", "dilation"):
+            value = getattr(self, label)
+            if value is not None and max(value if isinstance(value, tuple) else (value,)) > limit:
+                raise ValueError(f"{label} {value} is over the limit of {limit}")
+        return self
 
 
 class UnitSpec(BaseModel):
