@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     max_matrix_entries: int = Field(
         1_000_000, ge=100, description="Largest (H_out*W_out) x (H*W) matrix returned."
     )
+    max_output_values: int = Field(
+        1_048_576, ge=1_000, description="Most numbers one conv/pool/shift output may hold."
+    )
     max_layers: int = Field(64, ge=1, le=1024, description="Most layers in a receptive-field stack.")
     max_png_bytes: int = Field(700_000, ge=1_024, description="Largest decoded PNG payload.")
     max_png_side: int = Field(2048, ge=28, description="Largest PNG width or height.")

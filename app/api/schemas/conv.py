@@ -1,1 +1,389 @@
-"""Request and response models for conv2d."""
+"""Request and response models for /api/conv2d, /api/conv2d/explain and /api/conv2d/matrix.
+
+The request models carry the limits: array sizes (``Image`` / ``Kernel``), then a model check
+that works the output size out from the shapes (no computing) and refuses a request whose
+multiply-adds, output values or matrix entries exceed the settings. Shape errors that the engine
+finds (kernel larger than the padded input, channel mismatch …) are left to the engine, which
+answers 422 with a readable sentence.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Self
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from app.api.schemas.common import (
+    Bias,
+    Cell,
+    Formula,
+    Image,
+    Kernel,
+    Padding,
+    PaddingMode,
+    PositiveIntOrPair,
+)
+from app.config import get_settings
+from app.engine.conv import ConvGeometry, conv_geometry
+from app.engine.errors import InvalidInput
+
+TUTORIAL_X = [[1, 2, 0, 1], [0, 1, 3, 1], [2, 2, 1, 0], [1, 0, 2, 2]]
+TUTORIAL_K = [[1, -1], [0, 1]]
+TUTORIAL_Y = [[0.0, 5.0, 0.0], [1.0, -1.0, 2.0], [0.0, 3.0, 3.0]]
+
+
+def check_compute(geometry: ConvGeometry, *, factor: int = 1) -> None:
+    """422 when a convolution would exceed max_macs or max_output_values (checked on shapes)."""
+    settings = get_settings()
+    macs = geometry.macs * factor
+    if macs > settings.max_macs:
+        raise PydanticCustomError(
+            "too_much_compute",
+            "this convolution needs {macs} multiply-adds, over the limit of {limit}",
+            {"macs": f"{macs:,}", "limit": f"{settings.max_macs:,}"},
+        )
+    values = int(np.prod(geometry.output_shape))
+    if values > settings.max_output_values:
+        raise PydanticCustomError(
+            "too_many_outputs",
+            "the output would hold {values} values, over the limit of {limit}",
+            {"values": f"{values:,}", "limit": f"{settings.max_output_values:,}"},
+        )
+
+
+class Conv2dRequest(BaseModel):
+    """A 2-D convolution (cross-correlation unless ``flip_kernel``), as torch.nn.Conv2d."""
+
+    input: Image = Field(description="The input X: H×W, or C_in×H×W.")
+    kernel: Kernel = Field(description="The kernel K: kh×kw, or C_out×C_in×kh×kw.")
+    bias: Bias | None = Field(None, description="Optional bias, one value per output channel.")
+    stride: PositiveIntOrPair = Field(1, description="Stride s: an int or [s_h, s_w].")
+    padding: Padding = Field(
+        0,
+        description='Padding p: an int, [p_h, p_w], "valid" (none) or "same" (output size = '
+        "input size; stride 1 only, the odd cell goes bottom/right as in PyTorch).",
+    )
+    padding_mode: PaddingMode = Field(
+        "zeros",
+        description="How padding cells are filled: zeros, reflect (mirror, edge not repeated; "
+        "padding < side), replicate (repeat the edge), circular (wrap; padding ≤ side).",
+    )
+    dilation: PositiveIntOrPair = Field(1, description="Dilation d: an int or [d_h, d_w].")
+    flip_kernel: bool = Field(
+        False,
+        description="True convolution: flip the kernel in both axes first (Goodfellow eq. 9.4). "
+        "False (default) is cross-correlation, what deep-learning libraries compute.",
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={"example": {"input": TUTORIAL_X, "kernel": TUTORIAL_K}}
+    )
+
+    def geometry(self) -> ConvGeometry:
+        """Output size and counts from the shapes (raises InvalidInput on impossible shapes)."""
+        return conv_geometry(
+            self.input.shape,
+            self.kernel.shape,
+            stride=self.stride,
+            padding=self.padding,
+            dilation=self.dilation,
+            padding_mode=self.padding_mode,
+        )
+
+    @model_validator(mode="after")
+    def _within_compute_limits(self) -> Self:
+        try:
+            geometry = self.geometry()
+        except InvalidInput:
+            return self  # the engine answers with the readable reason
+        check_compute(geometry)
+        return self
+
+
+class ConvCounts(BaseModel):
+    """Sparse interactions and parameter sharing, counted (tutorial Q3b)."""
+
+    inputs_per_output: int = Field(description="Input values one output reads: C_in·kh·kw.")
+    kernel_parameters: int = Field(description="Weights in the kernel: C_out·C_in·kh·kw.")
+    bias_parameters: int = Field(description="Bias values given (0 without bias).")
+    outputs_sharing_parameters: int = Field(
+        description="Outputs of one channel that reuse the same weights: H_out·W_out."
+    )
+    multiply_adds: int = Field(description="Multiply-adds of the whole convolution.")
+
+
+class Conv2dResponse(BaseModel):
+    """The output map, its size worked out, and the counts of tutorial Q3b."""
+
+    output: list[list[float]] | list[list[list[float]]] = Field(
+        description="Y: H_out×W_out for 2-D input and kernel, else C_out×H_out×W_out."
+    )
+    output_shape: list[int] = Field(description="[H_out, W_out] or [C_out, H_out, W_out].")
+    formula: Formula = Field(description="The output size ⌊(H + 2p − d(k−1) − 1)/s⌋ + 1.")
+    counts: ConvCounts = Field(description="Inputs per output, parameters, outputs sharing them.")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "output": TUTORIAL_Y,
+                "output_shape": [3, 3],
+                "formula": Formula.model_config["json_schema_extra"]["example"],  # type: ignore[index]
+                "counts": {
+                    "inputs_per_output": 4,
+                    "kernel_parameters": 4,
+                    "bias_parameters": 0,
+                    "outputs_sharing_parameters": 9,
+                    "multiply_adds": 36,
+                },
+            }
+        }
+    )
+
+
+# -- explain --------------------------------------------------------------------------------
+
+
+class Conv2dExplainRequest(Conv2dRequest):
+    """A convolution plus one cell to explain: an output cell (its window and products) or an
+    input cell (the outputs it influences). Give exactly one of ``output_cell``, ``input_cell``.
+    """
+
+    output_cell: Cell | None = Field(None, description="[i, j] of the output cell to explain.")
+    output_channel: Annotated[int, Field(ge=0)] = Field(
+        0, description="Output channel of output_cell (multi-channel kernels)."
+    )
+    input_cell: Cell | None = Field(None, description="[i, j] of the input cell to follow.")
+    input_channel: Annotated[int, Field(ge=0)] = Field(
+        0, description="Input channel of input_cell (multi-channel inputs)."
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {"input": TUTORIAL_X, "kernel": TUTORIAL_K, "output_cell": [0, 0]}
+        }
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one_cell(self) -> Self:
+        if (self.output_cell is None) == (self.input_cell is None):
+            raise PydanticCustomError(
+                "one_cell", "give exactly one of output_cell or input_cell"
+            )
+        return self
+
+
+class WindowTerm(BaseModel):
+    """One product x·k of the sum that makes an output cell."""
+
+    channel: int = Field(description="Input channel c of this term.")
+    row: int = Field(description="Input row (negative or ≥ H inside the padding).")
+    col: int = Field(description="Input column (negative or ≥ W inside the padding).")
+    padding: bool = Field(description="True when this cell lies in the padding.")
+    source: Cell | None = Field(
+        description="The input cell whose value this cell holds: itself inside the input, the "
+        "mirrored / repeated / wrapped cell in reflect / replicate / circular padding, null for "
+        "zero padding."
+    )
+    window_position: list[int] = Field(description="[a, b]: position inside the window.")
+    kernel_index: list[int] = Field(
+        description="Index of the weight used: [a, b] for a 2-D kernel, [o, c, a, b] for a 4-D "
+        "one (with flip_kernel, the flipped position [kh−1−a, kw−1−b])."
+    )
+    value: float = Field(description="x: the input (or padding) value.")
+    weight: float = Field(description="k: the kernel weight.")
+    product: float = Field(description="x·k.")
+
+
+class OutputCellExplanation(BaseModel):
+    """Y[i, j] worked out term by term, as the tutorial writes Y₁₁."""
+
+    cell: Cell = Field(description="[i, j] of the output cell (0-based).")
+    channel: int = Field(description="Output channel.")
+    window: list[WindowTerm] = Field(description="Terms in order: channel, then a, then b.")
+    sum: float = Field(description="Σ x·k.")
+    bias: float = Field(description="Bias of this output channel (0 without bias).")
+    value: float = Field(description="sum + bias: equals output[i][j].")
+    expression: str = Field(description='e.g. "1·1 + 2·(−1) + 0·0 + 1·1 = 0".')
+
+
+class InfluencedOutput(BaseModel):
+    """An output cell that reads the chosen input cell, and through which weights."""
+
+    cell: Cell = Field(description="[i, j] of the output cell.")
+    window_positions: list[list[int]] = Field(
+        description="[a, b] positions of the window that hold the input cell (several when "
+        "reflect / replicate / circular padding copies it)."
+    )
+    kernel_positions: list[list[int]] = Field(
+        description="[a, b] of the kernel weights those positions use (flipped with flip_kernel)."
+    )
+
+
+class InputCellInfluence(BaseModel):
+    """The output cells one input cell feeds (the same cells in every output channel)."""
+
+    cell: Cell = Field(description="[i, j] of the input cell.")
+    channel: int = Field(description="Input channel.")
+    outputs: list[InfluencedOutput] = Field(description="Row-major order.")
+    count: int = Field(description="How many output cells per output channel.")
+
+
+class Conv2dExplainResponse(Conv2dResponse):
+    """The convolution, and the explanation of the cell asked for (the other field is null).
+
+    Multi-channel: an output cell's window runs over every input channel (C_in·kh·kw terms);
+    an input cell influences the same spatial cells in every output channel.
+    """
+
+    output_cell: OutputCellExplanation | None = Field(description="When output_cell was asked.")
+    input_cell: InputCellInfluence | None = Field(description="When input_cell was asked.")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                **Conv2dResponse.model_config["json_schema_extra"]["example"],  # type: ignore[index]
+                "output_cell": {
+                    "cell": [0, 0],
+                    "channel": 0,
+                    "window": [
+                        {"channel": 0, "row": 0, "col": 0, "padding": False, "source": [0, 0],
+                         "window_position": [0, 0], "kernel_index": [0, 0], "value": 1.0,
+                         "weight": 1.0, "product": 1.0},
+                        {"channel": 0, "row": 0, "col": 1, "padding": False, "source": [0, 1],
+                         "window_position": [0, 1], "kernel_index": [0, 1], "value": 2.0,
+                         "weight": -1.0, "product": -2.0},
+                        {"channel": 0, "row": 1, "col": 0, "padding": False, "source": [1, 0],
+                         "window_position": [1, 0], "kernel_index": [1, 0], "value": 0.0,
+                         "weight": 0.0, "product": 0.0},
+                        {"channel": 0, "row": 1, "col": 1, "padding": False, "source": [1, 1],
+                         "window_position": [1, 1], "kernel_index": [1, 1], "value": 1.0,
+                         "weight": 1.0, "product": 1.0},
+                    ],
+                    "sum": 0.0,
+                    "bias": 0.0,
+                    "value": 0.0,
+                    "expression": "1·1 + 2·(−1) + 0·0 + 1·1 = 0",
+                },
+                "input_cell": None,
+            }
+        }
+    )
+
+
+# -- matrix form ----------------------------------------------------------------------------
+
+
+class Conv2dMatrixRequest(Conv2dRequest):
+    """A convolution to write as a matrix acting on vec(X) (row-major flattening)."""
+
+    @model_validator(mode="after")
+    def _within_matrix_limit(self) -> Self:
+        try:
+            geometry = self.geometry()
+        except InvalidInput:
+            return self
+        settings = get_settings()
+        rows = geometry.out_channels * geometry.outputs_sharing
+        cols = geometry.in_channels * geometry.input_size[0] * geometry.input_size[1]
+        if rows * cols > settings.max_matrix_entries:
+            raise PydanticCustomError(
+                "too_many_entries",
+                "the matrix would have {rows} × {cols} = {entries} entries, over the limit of "
+                "{limit}",
+                {"rows": f"{rows:,}", "cols": f"{cols:,}", "entries": f"{rows * cols:,}",
+                 "limit": f"{settings.max_matrix_entries:,}"},
+            )
+        return self
+
+
+class MergedEntry(BaseModel):
+    """A matrix entry that several weights add into (padding that copies input cells)."""
+
+    row: int = Field(description="Row of the entry (an output cell).")
+    col: int = Field(description="Column of the entry (an input cell).")
+    weight_indices: list[int] = Field(description="Flat kernel indices summed in this entry.")
+
+
+class MatrixFigures(BaseModel):
+    """How sparse and how shared the matrix is, against a dense layer of the same shape."""
+
+    rows: int = Field(description="C_out·H_out·W_out: one row per output value.")
+    cols: int = Field(description="C_in·H·W: one column per input value.")
+    entries: int = Field(description="rows · cols.")
+    nonzeros: int = Field(
+        description="Entries that hold a kernel weight (structural non-zeros, counted even when "
+        "the weight's value is 0)."
+    )
+    nonzeros_per_row: list[int] = Field(description="Structural non-zeros of every row.")
+    max_nonzeros_per_row: int = Field(description="At most C_in·kh·kw.")
+    sparsity: float = Field(description="Fraction of entries that are structural zeros.")
+    distinct_parameters: int = Field(description="Kernel weights used: at most C_out·C_in·kh·kw.")
+    dense_parameters: int = Field(description="A dense layer of the same shape: rows · cols.")
+    sharing_factor: float = Field(
+        description="nonzeros / distinct_parameters: how often each weight is reused."
+    )
+
+
+class MatrixCheck(BaseModel):
+    """matrix @ vec(X) + b against the convolution itself."""
+
+    max_abs_diff: float = Field(description="max |matrix @ vec(X) + b − vec(conv2d(X))|.")
+    matches: bool = Field(description="max_abs_diff ≤ 1e-9 · max(1, max |Y|).")
+
+
+class Conv2dMatrixResponse(BaseModel):
+    """The convolution as a (C_out·H_out·W_out) × (C_in·H·W) matrix (doubly block Toeplitz for
+    zero padding), with the kernel weight every entry holds.
+
+    Zero padding: every entry holds at most one weight and padding cells simply drop out.
+    Reflect / replicate / circular padding copy input cells into the padding, so near the
+    borders one entry can collect several weights (listed in ``merged_entries``; its
+    ``weight_index`` is the first of them) and the Toeplitz pattern breaks there; the matrix is
+    still exact.
+    """
+
+    matrix: list[list[float]] = Field(description="The matrix M, rows × cols.")
+    weight_index: list[list[int | None]] = Field(
+        description="For every entry, the flat (row-major) index of the kernel weight it holds, "
+        "or null for a structural zero."
+    )
+    weight_labels: list[str] = Field(
+        description='Label of each flat kernel index, e.g. "K[0,1]" or "K[o,c,a,b]".'
+    )
+    merged_entries: list[MergedEntry] = Field(description="Entries holding a sum of weights.")
+    bias_vector: list[float] | None = Field(description="b repeated per output, or null.")
+    row_shape: list[int] = Field(
+        description="Rows read as [H_out, W_out] or [C_out, H_out, W_out]."
+    )
+    col_shape: list[int] = Field(description="Columns read as [H, W] or [C_in, H, W].")
+    structure: str = Field(description="What structure the matrix has, in words.")
+    figures: MatrixFigures = Field(description="Sparsity and parameter sharing in numbers.")
+    check: MatrixCheck = Field(description="The matrix reproduces conv2d.")
+    output_shape: list[int] = Field(description="Shape of the convolution output.")
+    formula: Formula = Field(description="The output size worked out.")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "matrix": [[1.0, -1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0]],
+                "weight_index": [[0, 1, None, None, 2, 3, None, None, None]],
+                "weight_labels": ["K[0,0]", "K[0,1]", "K[1,0]", "K[1,1]"],
+                "merged_entries": [],
+                "bias_vector": None,
+                "row_shape": [1, 1],
+                "col_shape": [3, 3],
+                "structure": "doubly block Toeplitz",
+                "figures": {
+                    "rows": 1, "cols": 9, "entries": 9, "nonzeros": 4,
+                    "nonzeros_per_row": [4], "max_nonzeros_per_row": 4, "sparsity": 0.5556,
+                    "distinct_parameters": 4, "dense_parameters": 9, "sharing_factor": 1.0,
+                },
+                "check": {"max_abs_diff": 0.0, "matches": True},
+                "output_shape": [1, 1],
+                "formula": Formula.model_config["json_schema_extra"]["example"],  # type: ignore[index]
+            }
+        }
+    )
+

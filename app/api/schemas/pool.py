@@ -1,1 +1,129 @@
-"""Request and response models for pool."""
+"""Request and response models for /api/pool (max, average and global average pooling)."""
+
+from __future__ import annotations
+
+from typing import Literal, Self
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from app.api.schemas.common import Formula, Image, NonNegativeIntOrPair, PositiveIntOrPair
+from app.config import get_settings
+from app.engine.errors import InvalidInput
+from app.engine.pooling import PoolGeometry, pool_geometry
+
+POOL_EXAMPLE_INPUT = [[1, 2, 0, 1], [0, 1, 3, 1], [2, 2, 1, 0], [1, 0, 2, 2]]
+
+
+def check_pool_compute(geometry: PoolGeometry) -> None:
+    """422 when pooling would exceed max_macs (window reads) or max_output_values."""
+    settings = get_settings()
+    if geometry.operations > settings.max_macs:
+        raise PydanticCustomError(
+            "too_much_compute",
+            "this pooling reads {ops} window cells, over the limit of {limit}",
+            {"ops": f"{geometry.operations:,}", "limit": f"{settings.max_macs:,}"},
+        )
+    values = int(np.prod(geometry.output_shape))
+    if values > settings.max_output_values:
+        raise PydanticCustomError(
+            "too_many_outputs",
+            "the output would hold {values} values, over the limit of {limit}",
+            {"values": f"{values:,}", "limit": f"{settings.max_output_values:,}"},
+        )
+
+
+class PoolRequest(BaseModel):
+    """Pooling as torch.nn.functional.max_pool2d / avg_pool2d, or global average pooling.
+
+    Padding is at most half the kernel (PyTorch's rule). Max pooling pads with −∞ (padding never
+    wins); average pooling pads with zeros and divides by the window cells inside the padded
+    input (``count_include_pad=true``, PyTorch's default) or inside the input only (``false``).
+    Windows that ``ceil_mode`` lets run past the padded input are cut there, as in PyTorch.
+    """
+
+    input: Image = Field(description="H×W, or C×H×W (each channel pooled on its own).")
+    mode: Literal["max", "avg", "global_avg"] = Field(
+        "max",
+        description='"max", "avg", or "global_avg" (one mean per channel; window settings '
+        "ignored).",
+    )
+    kernel_size: PositiveIntOrPair = Field(2, description="Window size: an int or [kh, kw].")
+    stride: PositiveIntOrPair | None = Field(
+        None, description="Stride; null (default) means equal to kernel_size."
+    )
+    padding: NonNegativeIntOrPair = Field(0, description="Padding, at most half the kernel.")
+    dilation: PositiveIntOrPair = Field(1, description="Spacing of the window cells.")
+    ceil_mode: bool = Field(False, description="⌈⌉ instead of ⌊⌋ in the output size.")
+    count_include_pad: bool = Field(
+        True, description="Average pooling: count zero-padding cells in the divisor."
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {"input": POOL_EXAMPLE_INPUT, "mode": "max", "kernel_size": 2}
+        }
+    )
+
+    def geometry(self) -> PoolGeometry:
+        """Output size from the shapes (raises InvalidInput on impossible settings)."""
+        return pool_geometry(
+            self.input.shape,
+            kernel_size=self.kernel_size,
+            stride=self.stride,
+            padding=self.padding,
+            dilation=self.dilation,
+            ceil_mode=self.ceil_mode,
+        )
+
+    @model_validator(mode="after")
+    def _within_compute_limits(self) -> Self:
+        if self.mode == "global_avg":
+            return self
+        try:
+            geometry = self.geometry()
+        except InvalidInput:
+            return self  # the engine answers with the readable reason
+        check_pool_compute(geometry)
+        return self
+
+
+class PoolResponse(BaseModel):
+    """The pooled map, its size worked out, and where every maximum came from."""
+
+    mode: Literal["max", "avg", "global_avg"] = Field(description="The pooling computed.")
+    output: list[list[float]] | list[list[list[float]]] = Field(
+        description="H_out×W_out for a 2-D input, C×H_out×W_out for a 3-D one "
+        "(global_avg: 1×1 or C×1×1)."
+    )
+    output_shape: list[int] = Field(description="[H_out, W_out] or [C, H_out, W_out].")
+    formula: Formula | None = Field(description="The output size worked out (null for global).")
+    argmax: list[list[list[int]]] | list[list[list[list[int]]]] | None = Field(
+        description="Max pooling: for every output the [row, col] of the input cell that won "
+        "(the first maximum in row-major window order, as PyTorch), shaped like output + [2]; "
+        "null otherwise."
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "mode": "max",
+                "output": [[2.0, 3.0], [2.0, 2.0]],
+                "output_shape": [2, 2],
+                "formula": {
+                    "general": "⌊H/k⌋",
+                    "text": "⌊4/2⌋ × ⌊4/2⌋ = 2 × 2",
+                    "axes": [
+                        {"axis": "height", "size": 4, "pad_before": 0, "pad_after": 0,
+                         "kernel": 2, "dilation": 1, "stride": 2, "ceil_mode": False,
+                         "output": 2, "expression": "⌊4/2⌋"},
+                        {"axis": "width", "size": 4, "pad_before": 0, "pad_after": 0,
+                         "kernel": 2, "dilation": 1, "stride": 2, "ceil_mode": False,
+                         "output": 2, "expression": "⌊4/2⌋"},
+                    ],
+                },
+                "argmax": [[[0, 1], [1, 2]], [[2, 0], [3, 2]]],
+            }
+        }
+    )

@@ -1,1 +1,173 @@
-"""Request and response models for shift."""
+"""Request and response models for /api/shift and /api/equivariance."""
+
+from __future__ import annotations
+
+from typing import Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from app.api.schemas.common import (
+    Formula,
+    Image,
+    Image2D,
+    Kernel2D,
+    Padding,
+    PaddingMode,
+    PositiveIntOrPair,
+    ShiftAmount,
+)
+from app.api.schemas.conv import check_compute
+from app.api.schemas.pool import check_pool_compute
+from app.engine.conv import conv_geometry
+from app.engine.errors import InvalidInput
+from app.engine.pooling import pool_geometry
+
+EDGE_IMAGE = [
+    [0, 0, 0, 0, 0, 0, 0, 0],
+    [0, 0, 0, 1, 0, 0, 0, 0],
+    [0, 0, 0, 1, 0, 0, 0, 0],
+    [0, 0, 0, 1, 0, 0, 0, 0],
+    [0, 0, 0, 1, 0, 0, 0, 0],
+    [0, 0, 0, 1, 0, 0, 0, 0],
+    [0, 0, 0, 0, 0, 0, 0, 0],
+    [0, 0, 0, 0, 0, 0, 0, 0],
+]
+VERTICAL_EDGE_KERNEL = [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]
+
+
+class ShiftRequest(BaseModel):
+    """Translate an image by (dx, dy) pixels; cells that come in from outside are 0."""
+
+    image: Image = Field(description="H×W, or C×H×W (every channel shifted alike).")
+    dx: ShiftAmount = Field(0, description="Columns to move right (negative: left).")
+    dy: ShiftAmount = Field(0, description="Rows to move down (negative: up).")
+
+    model_config = ConfigDict(
+        json_schema_extra={"example": {"image": [[1, 2, 3], [4, 5, 6], [7, 8, 9]], "dx": 1,
+                                       "dy": 0}}
+    )
+
+
+class ShiftResponse(BaseModel):
+    """The shifted image: shifted[i][j] = image[i − dy][j − dx], 0 where that is outside."""
+
+    shifted: list[list[float]] | list[list[list[float]]] = Field(
+        description="Same shape as the image."
+    )
+    dx: int = Field(description="Columns moved right.")
+    dy: int = Field(description="Rows moved down.")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {"shifted": [[0.0, 1.0, 2.0], [0.0, 4.0, 5.0], [0.0, 7.0, 8.0]],
+                        "dx": 1, "dy": 0}
+        }
+    )
+
+
+class PoolSettings(BaseModel):
+    """The pooling applied after the convolution in the equivariance report."""
+
+    mode: Literal["max", "avg"] = Field("max", description="Max or average pooling.")
+    kernel_size: PositiveIntOrPair = Field(2, description="Window size.")
+    stride: PositiveIntOrPair | None = Field(None, description="null: equal to kernel_size.")
+
+
+class EquivarianceRequest(BaseModel):
+    """Compare conv(shift(x)) with shift(conv(x)), then pool both (tutorial Q3c and Q5b)."""
+
+    image: Image2D = Field(description="The H×W image x.")
+    kernel: Kernel2D = Field(description="The kh×kw kernel.")
+    stride: PositiveIntOrPair = Field(
+        1, description="Convolution stride; the shift must be a multiple of it."
+    )
+    padding: Padding = Field(0, description='Convolution padding: int, pair, "valid", "same".')
+    padding_mode: PaddingMode = Field("zeros", description="How padding cells are filled.")
+    dilation: PositiveIntOrPair = Field(1, description="Convolution dilation.")
+    flip_kernel: bool = Field(False, description="True convolution instead of correlation.")
+    dx: ShiftAmount = Field(1, description="Columns to shift right (negative: left).")
+    dy: ShiftAmount = Field(0, description="Rows to shift down (negative: up).")
+    pool: PoolSettings | None = Field(
+        default_factory=PoolSettings, description="Pooling to apply to both maps; null: none."
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "image": EDGE_IMAGE,
+                "kernel": VERTICAL_EDGE_KERNEL,
+                "dx": 1,
+                "dy": 0,
+                "pool": {"mode": "max", "kernel_size": 2},
+            }
+        }
+    )
+
+    @model_validator(mode="after")
+    def _within_compute_limits(self) -> Self:
+        try:
+            geometry = conv_geometry(
+                self.image.shape, self.kernel.shape, stride=self.stride, padding=self.padding,
+                dilation=self.dilation, padding_mode=self.padding_mode,
+            )
+        except InvalidInput:
+            return self  # the engine answers with the readable reason
+        check_compute(geometry, factor=2)
+        if self.pool is not None:
+            try:
+                pooled = pool_geometry(
+                    geometry.output_shape, kernel_size=self.pool.kernel_size,
+                    stride=self.pool.stride,
+                )
+            except InvalidInput:
+                return self
+            check_pool_compute(pooled)
+        return self
+
+
+class PoolEquivariance(BaseModel):
+    """Pooling the two maps: which pooled outputs keep their value after the shift."""
+
+    mode: Literal["max", "avg"] = Field(description="The pooling used.")
+    pooled_before: list[list[float]] = Field(description="pool(conv(x)).")
+    pooled_after: list[list[float]] = Field(description="pool(conv(shift(x))).")
+    unchanged: list[list[bool]] = Field(
+        description="True where pooled_after equals pooled_before at the same position "
+        "(|diff| ≤ 1e-9 · max(1, max |pooled_before|)): invariance inside a window."
+    )
+    unchanged_count: int = Field(description="Pooled outputs that kept their value.")
+    changed_count: int = Field(description="Pooled outputs whose value changed.")
+    argmax_before: list[list[list[int]]] | None = Field(
+        description="Max pooling: [row, col] in the conv map of each maximum before the shift."
+    )
+    argmax_after: list[list[list[int]]] | None = Field(
+        description="Max pooling: [row, col] in the conv map of each maximum after the shift."
+    )
+    formula: Formula = Field(description="The pooled size worked out.")
+
+
+class EquivarianceResponse(BaseModel):
+    """The equivariance report: conv(shift(x)) − shift(conv(x)) is 0 away from the borders.
+
+    ``interior_mask`` marks the output cells whose window, for the shifted image, covers only
+    input cells that carry shifted image values (no padding, no zero fill), and whose partner
+    cell in conv(x) exists. There the two maps agree exactly (up to rounding); near the borders
+    they may differ because the shift pushed pixels out and zeros in.
+    """
+
+    shifted_image: list[list[float]] = Field(description="shift(x) by (dx, dy), zero fill.")
+    conv_output: list[list[float]] = Field(description="conv(x).")
+    conv_of_shifted: list[list[float]] = Field(description="conv(shift(x)).")
+    shifted_conv: list[list[float]] = Field(description="shift(conv(x)) by the output shift.")
+    difference: list[list[float]] = Field(description="conv(shift(x)) − shift(conv(x)).")
+    interior_mask: list[list[bool]] = Field(description="Cells unaffected by the borders.")
+    interior_cells: int = Field(description="How many cells the mask holds.")
+    max_abs_diff_interior: float | None = Field(
+        description="max |difference| inside the mask (≈ 0); null when the mask is empty."
+    )
+    max_abs_diff_total: float = Field(description="max |difference| over the whole map.")
+    output_shift: list[int] = Field(
+        description="[dx / s_w, dy / s_h]: the shift in output cells (equals [dx, dy] at stride 1)."
+    )
+    formula: Formula = Field(description="The convolution output size worked out.")
+    pool: PoolEquivariance | None = Field(description="Pooling of both maps, when asked.")

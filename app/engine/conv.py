@@ -1,0 +1,250 @@
+"""2-D convolution (cross-correlation) in NumPy, float64.
+
+What deep-learning libraries call convolution is cross-correlation (Goodfellow et al. §9.1,
+eq. 9.6):
+
+    Y[o, i, j] = b[o] + Σ_c Σ_a Σ_b  X_pad[c, i·s + a·d, j·s + b·d] · K[o, c, a, b]
+
+with stride s, dilation d and X_pad the input padded as ``padding_mode`` says. True
+convolution (eq. 9.4) is the same with the kernel flipped in both spatial axes
+(``flip_kernel=True``). Output sizes follow Dumoulin & Visin (2016), see ``padding.py``.
+
+Shapes: an H×W input is one channel, a kh×kw kernel one filter; the output is 2-D only when
+both are 2-D. Vectorised: one pass per kernel tap (kh·kw shifted, strided views of the padded
+input, each a single multiply-add or matrix product), never a loop over pixels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.engine.errors import InvalidInput
+from app.engine.padding import (
+    AxisGeometry,
+    IntOrPair,
+    Pads,
+    as_pair,
+    check_padding_mode,
+    formula_text,
+    pad,
+    resolve_padding,
+    window_axes,
+)
+
+
+@dataclass(frozen=True)
+class ConvGeometry:
+    """Everything about a convolution that follows from shapes and hyper-parameters alone."""
+
+    in_channels: int
+    out_channels: int
+    kernel_size: tuple[int, int]
+    stride: tuple[int, int]
+    dilation: tuple[int, int]
+    pads: Pads
+    padding_mode: str
+    height: AxisGeometry
+    width: AxisGeometry
+    squeeze: bool
+    """True when input and kernel were both 2-D: the output is H_out×W_out."""
+
+    @property
+    def input_size(self) -> tuple[int, int]:
+        """(H, W)."""
+        return (self.height.size, self.width.size)
+
+    @property
+    def output_size(self) -> tuple[int, int]:
+        """(H_out, W_out)."""
+        return (self.height.output, self.width.output)
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        """(H_out, W_out) for 2-D input and kernel, else (C_out, H_out, W_out)."""
+        if self.squeeze:
+            return self.output_size
+        return (self.out_channels, *self.output_size)
+
+    @property
+    def inputs_per_output(self) -> int:
+        """Input values one output reads: C_in·kh·kw (the tutorial's 2 × 2 = 4)."""
+        return self.in_channels * self.kernel_size[0] * self.kernel_size[1]
+
+    @property
+    def kernel_parameters(self) -> int:
+        """Weights in the kernel: C_out·C_in·kh·kw (the tutorial's 4)."""
+        return self.out_channels * self.inputs_per_output
+
+    @property
+    def outputs_sharing(self) -> int:
+        """Outputs of one channel that reuse the same weights: H_out·W_out (the tutorial's 9)."""
+        return self.height.output * self.width.output
+
+    @property
+    def macs(self) -> int:
+        """Multiply-adds of the whole convolution: C_out·H_out·W_out·C_in·kh·kw."""
+        return self.outputs_sharing * self.kernel_parameters
+
+    def formula(self) -> tuple[str, str, list[str]]:
+        """(symbolic, worked-out text, per-axis expressions); see ``padding.formula_text``."""
+        return formula_text((self.height, self.width))
+
+
+def _shapes(
+    input_shape: tuple[int, ...], kernel_shape: tuple[int, ...]
+) -> tuple[int, tuple[int, int], int, tuple[int, int], bool]:
+    """(C_in, (H, W), C_out, (kh, kw), squeeze) from 2-D/3-D input and 2-D/4-D kernel shapes."""
+    if len(input_shape) == 2:
+        c_in, size = 1, (input_shape[0], input_shape[1])
+    elif len(input_shape) == 3:
+        c_in, size = input_shape[0], (input_shape[1], input_shape[2])
+    else:
+        raise InvalidInput(f"input must be H×W or C×H×W, got {len(input_shape)} axes")
+    if len(kernel_shape) == 2:
+        c_out, kernel = 1, (kernel_shape[0], kernel_shape[1])
+        if c_in != 1:
+            raise InvalidInput(
+                f"a 2-D kernel works on one channel, but the input has {c_in} channels; "
+                f"give a 4-D kernel C_out×{c_in}×kh×kw"
+            )
+    elif len(kernel_shape) == 4:
+        c_out, kernel = kernel_shape[0], (kernel_shape[2], kernel_shape[3])
+        if kernel_shape[1] != c_in:
+            raise InvalidInput(
+                f"the kernel expects {kernel_shape[1]} input channel"
+                f"{'s' if kernel_shape[1] != 1 else ''}, but the input has {c_in}"
+            )
+    else:
+        raise InvalidInput(
+            f"kernel must be kh×kw or C_out×C_in×kh×kw, got {len(kernel_shape)} axes"
+        )
+    if min(size) < 1 or min(kernel) < 1 or c_in < 1 or c_out < 1:
+        raise InvalidInput("input and kernel must not be empty")
+    return c_in, size, c_out, kernel, len(input_shape) == 2 and len(kernel_shape) == 2
+
+
+def conv_geometry(
+    input_shape: tuple[int, ...],
+    kernel_shape: tuple[int, ...],
+    *,
+    stride: IntOrPair = 1,
+    padding: IntOrPair | str = 0,
+    dilation: IntOrPair = 1,
+    padding_mode: str = "zeros",
+) -> ConvGeometry:
+    """Check the shapes and hyper-parameters and work out the output size (no computing)."""
+    c_in, size, c_out, kernel, squeeze = _shapes(tuple(input_shape), tuple(kernel_shape))
+    stride_hw = as_pair(stride, "stride", minimum=1)
+    dilation_hw = as_pair(dilation, "dilation", minimum=1)
+    pads = resolve_padding(padding, kernel=kernel, dilation=dilation_hw, stride=stride_hw)
+    check_padding_mode(padding_mode, pads, size)
+    height, width = window_axes(size, kernel, stride=stride_hw, dilation=dilation_hw, pads=pads)
+    return ConvGeometry(
+        in_channels=c_in,
+        out_channels=c_out,
+        kernel_size=kernel,
+        stride=stride_hw,
+        dilation=dilation_hw,
+        pads=pads,
+        padding_mode=padding_mode,
+        height=height,
+        width=width,
+        squeeze=squeeze,
+    )
+
+
+def as_4d_kernel(kernel: np.ndarray, flip_kernel: bool) -> np.ndarray:
+    """The kernel as (C_out, C_in, kh, kw), flipped in both spatial axes for true convolution."""
+    w = kernel.reshape((1, 1, *kernel.shape)) if kernel.ndim == 2 else kernel  # (C_out,C_in,kh,kw)
+    return w[..., ::-1, ::-1] if flip_kernel else w
+
+
+def tap_view(xp: np.ndarray, geometry: ConvGeometry, a: int, b: int) -> np.ndarray:
+    """The strided view of the padded input (…, Hp, Wp) that kernel tap (a, b) multiplies:
+    (…, H_out, W_out), element [i, j] = xp[…, i·s + a·d, j·s + b·d]."""
+    (sh, sw), (dh, dw) = geometry.stride, geometry.dilation
+    ho, wo = geometry.output_size
+    top, left = a * dh, b * dw
+    return xp[..., top : top + sh * (ho - 1) + 1 : sh, left : left + sw * (wo - 1) + 1 : sw]
+
+
+def _correlate(xp: np.ndarray, w: np.ndarray, geometry: ConvGeometry) -> np.ndarray:
+    """Cross-correlate padded input (C_in, Hp, Wp) with w (C_out, C_in, kh, kw)."""
+    c_out, c_in, kh, kw = w.shape
+    ho, wo = geometry.output_size
+    if c_in == 1 and c_out == 1:
+        # one channel: a weighted sum of kh·kw shifted views, no im2col copy
+        x2 = xp[0]  # (Hp, Wp)
+        out = np.zeros((ho, wo))  # (H_out, W_out)
+        tmp = np.empty((ho, wo))
+        for a in range(kh):
+            for b in range(kw):
+                np.multiply(tap_view(x2, geometry, a, b), w[0, 0, a, b], out=tmp)
+                out += tmp
+        return out.reshape(1, ho, wo)  # (1, H_out, W_out)
+    out = np.zeros((c_out, ho * wo))  # (C_out, H_out·W_out)
+    for a in range(kh):
+        for b in range(kw):
+            cols = tap_view(xp, geometry, a, b).reshape(c_in, ho * wo)  # (C_in, H_out·W_out)
+            out += w[:, :, a, b] @ cols
+    return out.reshape(c_out, ho, wo)  # (C_out, H_out, W_out)
+
+
+def check_finite(values: np.ndarray, what: str) -> np.ndarray:
+    """InvalidInput when float64 overflowed (inputs near 1e308 can do that)."""
+    if not np.isfinite(values).all():
+        raise InvalidInput(
+            f"the {what} overflows float64 (some values are too large); use smaller numbers"
+        )
+    return values
+
+
+def conv2d(
+    x: np.ndarray,
+    kernel: np.ndarray,
+    bias: np.ndarray | None = None,
+    *,
+    stride: IntOrPair = 1,
+    padding: IntOrPair | str = 0,
+    padding_mode: str = "zeros",
+    dilation: IntOrPair = 1,
+    flip_kernel: bool = False,
+) -> np.ndarray:
+    """Y = X ∗ K (+ b): (H, W) ∗ (kh, kw) → (H_out, W_out); otherwise (C_out, H_out, W_out).
+
+    ``x`` is (H, W) or (C_in, H, W); ``kernel`` is (kh, kw) or (C_out, C_in, kh, kw); ``bias``
+    has one value per output channel.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    kernel = np.asarray(kernel, dtype=np.float64)
+    geometry = conv_geometry(
+        x.shape,
+        kernel.shape,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        padding_mode=padding_mode,
+    )
+    b = check_bias(bias, geometry.out_channels)
+    x3 = x.reshape(geometry.in_channels, *geometry.input_size)  # (C_in, H, W)
+    xp = pad(x3, geometry.pads, padding_mode)  # (C_in, Hp, Wp)
+    out = _correlate(xp, as_4d_kernel(kernel, flip_kernel), geometry)  # (C_out, H_out, W_out)
+    if b is not None:
+        out += b[:, None, None]
+    check_finite(out, "convolution")
+    return out.reshape(geometry.output_shape)
+
+
+def check_bias(bias: np.ndarray | None, out_channels: int) -> np.ndarray | None:
+    """The bias as a float64 vector of length C_out, or None."""
+    if bias is None:
+        return None
+    b = np.asarray(bias, dtype=np.float64).reshape(-1)
+    if b.shape[0] != out_channels:
+        raise InvalidInput(
+            f"bias has {b.shape[0]} value{'s' if b.shape[0] != 1 else ''} but the kernel has "
+            f"{out_channels} output channel{'s' if out_channels != 1 else ''}"
+        )
+    return b

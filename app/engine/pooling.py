@@ -1,0 +1,224 @@
+"""Max, average and global average pooling in NumPy, float64 (Goodfellow et al. §9.3).
+
+    max:  Y[c, i, j] = max_{a,b} X_pad[c, i·s + a·d, j·s + b·d]
+    avg:  Y[c, i, j] = (1/n) Σ_{a,b} X_pad[c, i·s + a·d, j·s + b·d]
+
+Semantics follow torch.nn.functional.max_pool2d / avg_pool2d: padding at most ⌊k/2⌋; max
+pooling pads with −∞ so padding never wins and reports the first maximum in row-major window
+order (``return_indices``); average pooling pads with zeros and divides by the number n of
+window cells inside the padded input (``count_include_pad=True``, PyTorch's default) or inside
+the input itself (``False``). ``ceil_mode`` may add a last window that runs past the padded
+input; its cells out there count for nothing, as in PyTorch. Dilation is also offered for
+average pooling (PyTorch has none there): the same window, averaged.
+
+Output sizes follow Dumoulin & Visin (2016), see ``padding.py``. The 2×2 stride-2 pooling of
+the tutorial gives ⌊H/2⌋ × ⌊W/2⌋. Vectorised: one pass per window tap, no loop over pixels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.engine.conv import check_finite
+from app.engine.errors import InvalidInput
+from app.engine.padding import AxisGeometry, IntOrPair, as_pair, formula_text, window_axes
+
+POOL_MODES = ("max", "avg")
+
+
+@dataclass(frozen=True)
+class PoolGeometry:
+    """Sizes of a pooling, from shapes and hyper-parameters alone."""
+
+    channels: int
+    kernel_size: tuple[int, int]
+    stride: tuple[int, int]
+    dilation: tuple[int, int]
+    padding: tuple[int, int]
+    height: AxisGeometry
+    width: AxisGeometry
+    squeeze: bool
+    """True for a 2-D input: the output is H_out×W_out."""
+
+    @property
+    def input_size(self) -> tuple[int, int]:
+        """(H, W)."""
+        return (self.height.size, self.width.size)
+
+    @property
+    def output_size(self) -> tuple[int, int]:
+        """(H_out, W_out)."""
+        return (self.height.output, self.width.output)
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        """(H_out, W_out) for a 2-D input, else (C, H_out, W_out)."""
+        return self.output_size if self.squeeze else (self.channels, *self.output_size)
+
+    @property
+    def operations(self) -> int:
+        """Window cells read: C·H_out·W_out·kh·kw."""
+        kh, kw = self.kernel_size
+        return self.channels * self.height.output * self.width.output * kh * kw
+
+    def formula(self) -> tuple[str, str, list[str]]:
+        """(symbolic, worked-out text, per-axis expressions); see ``padding.formula_text``."""
+        return formula_text((self.height, self.width))
+
+
+def _split_channels(shape: tuple[int, ...]) -> tuple[int, tuple[int, int], bool]:
+    if len(shape) == 2:
+        return 1, (shape[0], shape[1]), True
+    if len(shape) == 3:
+        return shape[0], (shape[1], shape[2]), False
+    raise InvalidInput(f"input must be H×W or C×H×W, got {len(shape)} axes")
+
+
+def pool_geometry(
+    input_shape: tuple[int, ...],
+    *,
+    kernel_size: IntOrPair,
+    stride: IntOrPair | None = None,
+    padding: IntOrPair = 0,
+    dilation: IntOrPair = 1,
+    ceil_mode: bool = False,
+) -> PoolGeometry:
+    """Check the settings as PyTorch does and work out the output size."""
+    channels, size, squeeze = _split_channels(tuple(input_shape))
+    if min(size) < 1 or channels < 1:
+        raise InvalidInput("input must not be empty")
+    kernel = as_pair(kernel_size, "kernel_size", minimum=1)
+    stride_hw = kernel if stride is None else as_pair(stride, "stride", minimum=1)
+    pad_hw = as_pair(padding, "padding", minimum=0)
+    dilation_hw = as_pair(dilation, "dilation", minimum=1)
+    for axis, p, k in zip(("height", "width"), pad_hw, kernel, strict=True):
+        if p > k // 2:
+            raise InvalidInput(
+                f"padding {p} along the {axis} is more than half the window size {k} "
+                f"(at most {k // 2}, as in PyTorch)"
+            )
+    height, width = window_axes(
+        size, kernel, stride=stride_hw, dilation=dilation_hw,
+        pads=((pad_hw[0], pad_hw[0]), (pad_hw[1], pad_hw[1])), ceil_mode=ceil_mode,
+        what="pooling window",
+    )
+    return PoolGeometry(channels, kernel, stride_hw, dilation_hw, pad_hw, height, width, squeeze)
+
+
+@dataclass(frozen=True)
+class PoolResult:
+    """A pooled map with, for max pooling, the input cell every output came from."""
+
+    output: np.ndarray
+    """(H_out, W_out) or (C, H_out, W_out)."""
+    argmax: np.ndarray | None
+    """Max pooling: (…, H_out, W_out, 2) input [row, col] of each maximum; else None."""
+    geometry: PoolGeometry | None
+    """None for global average pooling."""
+
+
+def _overhang(geometry: PoolGeometry) -> list[int]:
+    """Cells the last window (ceil_mode) runs past the padded input, per axis."""
+    return [
+        max(0, (axis.output - 1) * axis.stride + axis.span - axis.padded)
+        for axis in (geometry.height, geometry.width)
+    ]
+
+
+def _extended(x: np.ndarray, geometry: PoolGeometry, fill: float) -> np.ndarray:
+    """x (C, H, W) padded by p, and at the end by the ceil_mode overhang: (C, H_ext, W_ext)."""
+    (ph, pw), (eh, ew) = geometry.padding, _overhang(geometry)
+    widths = [(0, 0), (ph, ph + eh), (pw, pw + ew)]
+    return np.pad(x, widths, mode="constant", constant_values=fill)
+
+
+def _taps(xe: np.ndarray, geometry: PoolGeometry):
+    """Yield (a, b, view) for every window tap; view is (C, H_out, W_out) of xe."""
+    (sh, sw), (dh, dw) = geometry.stride, geometry.dilation
+    ho, wo = geometry.output_size
+    kh, kw = geometry.kernel_size
+    for a in range(kh):
+        for b in range(kw):
+            yield a, b, xe[:, a * dh : a * dh + sh * (ho - 1) + 1 : sh,
+                           b * dw : b * dw + sw * (wo - 1) + 1 : sw]
+
+
+def _window_counts(geometry: PoolGeometry, include_pad: bool) -> np.ndarray:
+    """Window cells inside the padded input (include_pad) or the input: (1, H_out, W_out)."""
+    h, w = geometry.input_size
+    if include_pad:
+        (ph, pw), (eh, ew) = geometry.padding, _overhang(geometry)
+        inside = np.ones((1, h + 2 * ph, w + 2 * pw))  # (1, Hp, Wp): input and its padding
+        ext = np.pad(inside, [(0, 0), (0, eh), (0, ew)])  # (1, H_ext, W_ext)
+    else:
+        ext = _extended(np.ones((1, h, w)), geometry, 0.0)  # (1, H_ext, W_ext)
+    counts = np.zeros((1, *geometry.output_size))
+    for _, _, view in _taps(ext, geometry):
+        counts += view
+    return counts
+
+
+def pool2d(
+    x: np.ndarray,
+    *,
+    kernel_size: IntOrPair,
+    stride: IntOrPair | None = None,
+    padding: IntOrPair = 0,
+    dilation: IntOrPair = 1,
+    mode: str = "max",
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> PoolResult:
+    """Max or average pooling of x (H, W) or (C, H, W), each channel on its own."""
+    if mode not in POOL_MODES:
+        raise InvalidInput(f"mode must be one of {', '.join(POOL_MODES)}, got {mode!r}")
+    x = np.asarray(x, dtype=np.float64)
+    geometry = pool_geometry(
+        x.shape, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation,
+        ceil_mode=ceil_mode,
+    )
+    x3 = x.reshape(geometry.channels, *geometry.input_size)  # (C, H, W)
+    real = _window_counts(geometry, include_pad=False)  # (1, H_out, W_out)
+    if (real == 0).any():
+        raise InvalidInput(
+            "some pooling windows cover only padding (the dilation skips over the whole input); "
+            "use less padding or dilation"
+        )
+    ho, wo = geometry.output_size
+    argmax = None
+    if mode == "max":
+        xe = _extended(x3, geometry, -np.inf)
+        out = np.full((geometry.channels, ho, wo), -np.inf)  # (C, H_out, W_out)
+        best_a = np.zeros(out.shape, dtype=np.int64)
+        best_b = np.zeros(out.shape, dtype=np.int64)
+        for a, b, view in _taps(xe, geometry):
+            better = view > out  # strict: the first maximum in window order wins
+            np.copyto(out, view, where=better)
+            best_a[better] = a
+            best_b[better] = b
+        (sh, sw), (dh, dw), (ph, pw) = geometry.stride, geometry.dilation, geometry.padding
+        rows = np.arange(ho)[:, None] * sh + best_a * dh - ph  # (C, H_out, W_out)
+        cols = np.arange(wo)[None, :] * sw + best_b * dw - pw  # (C, H_out, W_out)
+        argmax = np.stack([rows, cols], axis=-1)  # (C, H_out, W_out, 2)
+    else:
+        xe = _extended(x3, geometry, 0.0)
+        total = np.zeros((geometry.channels, ho, wo))  # (C, H_out, W_out)
+        for _, _, view in _taps(xe, geometry):
+            total += view
+        divisor = _window_counts(geometry, include_pad=True) if count_include_pad else real
+        out = total / divisor
+    check_finite(out, "pooling")
+    if geometry.squeeze:
+        return PoolResult(out[0], None if argmax is None else argmax[0], geometry)
+    return PoolResult(out, argmax, geometry)
+
+
+def global_avg_pool(x: np.ndarray) -> PoolResult:
+    """Mean of every channel: (H, W) → (1, 1), (C, H, W) → (C, 1, 1)."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim not in (2, 3) or x.size == 0:
+        raise InvalidInput("input must be a non-empty H×W or C×H×W array")
+    out = check_finite(x.mean(axis=(-2, -1), keepdims=True), "pooling")
+    return PoolResult(out, None, None)

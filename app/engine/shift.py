@@ -1,0 +1,142 @@
+"""Translation, and the equivariance report of convolution and pooling (Goodfellow et al.
+§9.2 "equivariant representations", §9.3 "invariance to local translation").
+
+A function f is equivariant to a translation T when f(T x) = T f(x). Convolution is, because the
+same weights are applied at every position:
+
+    conv(shift(x, dx, dy)) = shift(conv(x), dx / s, dy / s)
+
+exactly at every output whose window sees only shifted image values, i.e. away from the
+borders, where the shift pushes pixels out, zeros in, and padding changes what the window reads.
+Max pooling after it is (approximately) invariant: a pooled output keeps its value while the
+maximum moves inside its window, and changes when it crosses a window border.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.engine.conv import ConvGeometry, check_finite, conv2d, conv_geometry, tap_view
+from app.engine.errors import InvalidInput
+from app.engine.padding import IntOrPair, pad, times
+from app.engine.pooling import PoolResult, pool2d
+
+
+def shift(x: np.ndarray, dx: int, dy: int) -> np.ndarray:
+    """Translate the last two axes by dx columns right and dy rows down, filling with 0:
+    out[…, i, j] = x[…, i − dy, j − dx] where that index exists, else 0. Same shape as x."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim < 2 or x.size == 0:
+        raise InvalidInput("image must be a non-empty H×W or C×H×W array")
+    h, w = x.shape[-2:]
+    out = np.zeros_like(x)
+    if abs(dy) >= h or abs(dx) >= w:
+        return out
+    out[..., max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)] = x[
+        ..., max(-dy, 0) : h - max(dy, 0), max(-dx, 0) : w - max(dx, 0)
+    ]
+    return out
+
+
+@dataclass(frozen=True)
+class PoolReport:
+    """Pooling conv(x) and conv(shift(x)): what stayed the same (invariance)."""
+
+    before: PoolResult
+    after: PoolResult
+    unchanged: np.ndarray
+    """(H_pool, W_pool) bool: the pooled output kept its value."""
+
+
+@dataclass(frozen=True)
+class EquivarianceReport:
+    """conv(shift(x)) against shift(conv(x)), and the same after pooling."""
+
+    geometry: ConvGeometry
+    shifted_image: np.ndarray
+    conv_output: np.ndarray
+    conv_of_shifted: np.ndarray
+    shifted_conv: np.ndarray
+    difference: np.ndarray
+    interior_mask: np.ndarray
+    max_abs_diff_interior: float | None
+    max_abs_diff_total: float
+    output_shift: tuple[int, int]
+    """(dx_out, dy_out) = (dx / s_w, dy / s_h)."""
+    pool: PoolReport | None
+
+
+def interior_mask(geometry: ConvGeometry, dx: int, dy: int) -> np.ndarray:
+    """(H_out, W_out) bool: outputs of conv(shift(x)) whose whole window reads shifted image
+    values (no padding, no zero fill). There conv(shift(x)) = shift(conv(x)) exactly."""
+    carries = shift(np.ones(geometry.input_size), dx, dy)  # (H, W): 1 where x landed
+    carries = pad(carries, geometry.pads, "zeros")  # (Hp, Wp): padding never counts
+    mask = np.ones(geometry.output_size, dtype=bool)  # (H_out, W_out)
+    kh, kw = geometry.kernel_size
+    for a in range(kh):
+        for b in range(kw):
+            mask &= tap_view(carries, geometry, a, b) > 0.5
+    return mask
+
+
+def equivariance(
+    image: np.ndarray,
+    kernel: np.ndarray,
+    *,
+    dx: int,
+    dy: int,
+    stride: IntOrPair = 1,
+    padding: IntOrPair | str = 0,
+    padding_mode: str = "zeros",
+    dilation: IntOrPair = 1,
+    flip_kernel: bool = False,
+    pool_mode: str | None = "max",
+    pool_kernel: IntOrPair = 2,
+    pool_stride: IntOrPair | None = None,
+) -> EquivarianceReport:
+    """The equivariance report for a 2-D image and kernel; ``pool_mode=None`` skips pooling."""
+    image = np.asarray(image, dtype=np.float64)
+    kernel = np.asarray(kernel, dtype=np.float64)
+    if image.ndim != 2 or kernel.ndim != 2:
+        raise InvalidInput("the equivariance report takes a 2-D image and a 2-D kernel")
+    options = dict(stride=stride, padding=padding, dilation=dilation, padding_mode=padding_mode)
+    geometry = conv_geometry(image.shape, kernel.shape, **options)
+    sh, sw = geometry.stride
+    if dx % sw or dy % sh:
+        raise InvalidInput(
+            f"with stride {times(sh, sw)} the shift must be a whole number of strides "
+            f"(a strided convolution is equivariant only to such shifts), got dx = {dx}, dy = {dy}"
+        )
+    out_dx, out_dy = dx // sw, dy // sh
+    shifted_image = shift(image, dx, dy)
+    y = conv2d(image, kernel, flip_kernel=flip_kernel, **options)  # (H_out, W_out)
+    y_of_shifted = conv2d(shifted_image, kernel, flip_kernel=flip_kernel, **options)
+    shifted_y = shift(y, out_dx, out_dy)
+    difference = check_finite(y_of_shifted - shifted_y, "difference")
+    mask = interior_mask(geometry, dx, dy)
+    inside = float(np.abs(difference[mask]).max()) if mask.any() else None
+
+    report = None
+    if pool_mode is not None:
+        settings = dict(kernel_size=pool_kernel, stride=pool_stride, mode=pool_mode)
+        before = pool2d(y, **settings)
+        after = pool2d(y_of_shifted, **settings)
+        tolerance = 1e-9 * max(1.0, float(np.abs(before.output).max()))
+        unchanged = np.abs(after.output - before.output) <= tolerance
+        report = PoolReport(before, after, unchanged)
+
+    return EquivarianceReport(
+        geometry=geometry,
+        shifted_image=shifted_image,
+        conv_output=y,
+        conv_of_shifted=y_of_shifted,
+        shifted_conv=shifted_y,
+        difference=difference,
+        interior_mask=mask,
+        max_abs_diff_interior=inside,
+        max_abs_diff_total=float(np.abs(difference).max()),
+        output_shift=(out_dx, out_dy),
+        pool=report,
+    )
