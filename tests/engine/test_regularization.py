@@ -63,7 +63,7 @@ def test_lambda_zero_is_plain_gradient_descent(problem: tuple) -> None:
     theta = theta0.copy()
     for t in range(15):
         theta = theta - lr * hessian @ (theta - theta_star)
-        np.testing.assert_array_equal(run.points[t + 1], theta)
+        np.testing.assert_allclose(run.points[t + 1], theta, rtol=1e-12, atol=1e-12)
     np.testing.assert_array_equal(run.decay, 0.0)
     np.testing.assert_allclose(run.minimiser, theta_star, atol=1e-9)
 
