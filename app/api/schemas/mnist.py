@@ -388,7 +388,9 @@ class ModelInfo(BaseModel):
     input_shape: list[int] = Field(description="(1, 28, 28).")
     layers: list[LayerInfo] = Field(description="The layers in order.")
     total_parameters: int = Field(description="Learned numbers in the whole model.")
-    card: ModelCard = Field(description="The training card shipped with the weights.")
+    card: ModelCard | None = Field(
+        None, description="The training card shipped with the weights (null if none was)."
+    )
 
 
 class ModelsResponse(BaseModel):
