@@ -2,47 +2,59 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from fastapi import APIRouter
 
 from app.api.schemas.common import formula_of
 from app.api.schemas.conv import (
+    Conv2dExplainRequest,
+    Conv2dExplainResponse,
+    Conv2dMatrixRequest,
+    Conv2dMatrixResponse,
     Conv2dRequest,
     Conv2dResponse,
     ConvCounts,
+    InfluencedOutput,
+    InputCellInfluence,
+    MatrixCheck,
+    MatrixFigures,
+    MergedEntry,
+    OutputCellExplanation,
+    WindowTerm,
 )
 from app.engine.conv import ConvGeometry, conv2d
+from app.engine.explain import explain_input, explain_output
+from app.engine.matrix import conv_matrix
 
 router = APIRouter(tags=["conv2d"])
 
 
-def _conv(request: Conv2dRequest) -> tuple:
-    """Run the engine's conv2d for a request: (output array, geometry)."""
-    geometry = request.geometry()
-    output = conv2d(
-        request.input,
-        request.kernel,
-        None if request.bias is None else request.bias,
-        stride=request.stride,
-        padding=request.padding,
-        padding_mode=request.padding_mode,
-        dilation=request.dilation,
-        flip_kernel=request.flip_kernel,
-    )
-    return output, geometry
+def _options(request: Conv2dRequest) -> dict:
+    """The convolution hyper-parameters of a request, as engine keyword arguments."""
+    return {
+        "stride": request.stride,
+        "padding": request.padding,
+        "padding_mode": request.padding_mode,
+        "dilation": request.dilation,
+        "flip_kernel": request.flip_kernel,
+    }
 
 
-def _counts(geometry: ConvGeometry, bias: list[float] | None) -> ConvCounts:
+def _counts(geometry: ConvGeometry, bias: object) -> ConvCounts:
     return ConvCounts(
         inputs_per_output=geometry.inputs_per_output,
         kernel_parameters=geometry.kernel_parameters,
-        bias_parameters=0 if bias is None else len(bias),
+        bias_parameters=0 if bias is None else geometry.out_channels,
         outputs_sharing_parameters=geometry.outputs_sharing,
         multiply_adds=geometry.macs,
     )
 
 
 def _conv_fields(request: Conv2dRequest) -> dict:
-    output, geometry = _conv(request)
+    """The fields every convolution response shares: output, shape, formula, counts."""
+    geometry = request.geometry()
+    output = conv2d(request.input, request.kernel, request.bias, **_options(request))
     return {
         "output": output.tolist(),
         "output_shape": list(geometry.output_shape),
@@ -55,3 +67,82 @@ def _conv_fields(request: Conv2dRequest) -> dict:
 def convolve(request: Conv2dRequest) -> Conv2dResponse:
     """Convolve (cross-correlate) an input with a kernel; the output size worked out."""
     return Conv2dResponse(**_conv_fields(request))
+
+
+@router.post("/conv2d/explain", response_model=Conv2dExplainResponse)
+def explain(request: Conv2dExplainRequest) -> Conv2dExplainResponse:
+    """Explain one output cell (window, products, sum) or one input cell (outputs it feeds)."""
+    options = _options(request)
+    fields = _conv_fields(request)
+    output_cell = input_cell = None
+    if request.output_cell is not None:
+        e = explain_output(
+            request.input, request.kernel, request.bias, cell=request.output_cell,
+            channel=request.output_channel, **options,
+        )
+        output_cell = OutputCellExplanation(
+            cell=e.cell,
+            channel=e.channel,
+            window=[WindowTerm(**asdict(term)) for term in e.terms],
+            sum=e.sum,
+            bias=e.bias,
+            value=e.value,
+            expression=e.expression,
+        )
+    else:
+        assert request.input_cell is not None
+        i = explain_input(
+            request.input, request.kernel, cell=request.input_cell,
+            channel=request.input_channel, **options,
+        )
+        input_cell = InputCellInfluence(
+            cell=i.cell,
+            channel=i.channel,
+            outputs=[
+                InfluencedOutput(
+                    cell=o.cell,
+                    window_positions=[list(p) for p in o.window_positions],
+                    kernel_positions=[list(p) for p in o.kernel_positions],
+                )
+                for o in i.outputs
+            ],
+            count=len(i.outputs),
+        )
+    return Conv2dExplainResponse(**fields, output_cell=output_cell, input_cell=input_cell)
+
+
+@router.post("/conv2d/matrix", response_model=Conv2dMatrixResponse)
+def matrix_form(request: Conv2dMatrixRequest) -> Conv2dMatrixResponse:
+    """The convolution as a matrix on vec(X): entries, weight of each entry, figures, check."""
+    m = conv_matrix(request.input, request.kernel, request.bias, **_options(request))
+    geometry = m.geometry
+    per_row = m.nonzeros_per_row
+    distinct = m.distinct_parameters
+    weight_index = m.weight_index.astype(object)
+    weight_index[m.weight_index < 0] = None
+    h, w = geometry.input_size
+    return Conv2dMatrixResponse(
+        matrix=m.matrix.tolist(),
+        weight_index=weight_index.tolist(),
+        weight_labels=m.weight_labels,
+        merged_entries=[MergedEntry(**asdict(entry)) for entry in m.merged],
+        bias_vector=None if m.bias_vector is None else m.bias_vector.tolist(),
+        row_shape=list(geometry.output_shape),
+        col_shape=[h, w] if geometry.squeeze else [geometry.in_channels, h, w],
+        structure=m.structure,
+        figures=MatrixFigures(
+            rows=m.rows,
+            cols=m.cols,
+            entries=m.rows * m.cols,
+            nonzeros=m.nonzeros,
+            nonzeros_per_row=per_row.tolist(),
+            max_nonzeros_per_row=int(per_row.max()),
+            sparsity=1.0 - m.nonzeros / (m.rows * m.cols),
+            distinct_parameters=distinct,
+            dense_parameters=m.rows * m.cols,
+            sharing_factor=m.nonzeros / distinct if distinct else 0.0,
+        ),
+        check=MatrixCheck(max_abs_diff=m.max_abs_diff, matches=m.max_abs_diff <= 1e-9 * m.scale),
+        output_shape=list(geometry.output_shape),
+        formula=formula_of(geometry.height, geometry.width),
+    )

@@ -11,7 +11,8 @@ convolution (eq. 9.4) is the same with the kernel flipped in both spatial axes
 
 Shapes: an H×W input is one channel, a kh×kw kernel one filter; the output is 2-D only when
 both are 2-D. Vectorised: one pass per kernel tap (kh·kw shifted, strided views of the padded
-input, each a single multiply-add or matrix product), never a loop over pixels.
+input, each a single multiply-add) for one channel, im2col through ``sliding_window_view`` and
+one matrix product for several; never a loop over pixels.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from app.engine.errors import InvalidInput
 from app.engine.padding import (
@@ -184,11 +186,14 @@ def _correlate(xp: np.ndarray, w: np.ndarray, geometry: ConvGeometry) -> np.ndar
                 np.multiply(tap_view(x2, geometry, a, b), w[0, 0, a, b], out=tmp)
                 out += tmp
         return out.reshape(1, ho, wo)  # (1, H_out, W_out)
-    out = np.zeros((c_out, ho * wo))  # (C_out, H_out·W_out)
-    for a in range(kh):
-        for b in range(kw):
-            cols = tap_view(xp, geometry, a, b).reshape(c_in, ho * wo)  # (C_in, H_out·W_out)
-            out += w[:, :, a, b] @ cols
+    # several channels: im2col (one copy of the strided windows) and a single matrix product
+    (sh, sw), (dh, dw) = geometry.stride, geometry.dilation
+    span = ((kh - 1) * dh + 1, (kw - 1) * dw + 1)
+    windows = sliding_window_view(xp, span, axis=(1, 2))  # (C_in, Hp−span+1, Wp−span+1, …)
+    windows = windows[:, : sh * (ho - 1) + 1 : sh, : sw * (wo - 1) + 1 : sw, ::dh, ::dw]
+    # windows: (C_in, H_out, W_out, kh, kw) view → cols: (C_in·kh·kw, H_out·W_out) copy
+    cols = windows.transpose(0, 3, 4, 1, 2).reshape(c_in * kh * kw, ho * wo)
+    out = w.reshape(c_out, c_in * kh * kw) @ cols  # (C_out, H_out·W_out)
     return out.reshape(c_out, ho, wo)  # (C_out, H_out, W_out)
 
 

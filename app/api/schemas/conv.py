@@ -24,14 +24,24 @@ from app.api.schemas.common import (
     Padding,
     PaddingMode,
     PositiveIntOrPair,
+    formula_of,
 )
 from app.config import get_settings
 from app.engine.conv import ConvGeometry, conv_geometry
 from app.engine.errors import InvalidInput
 
+MAX_EXPLAIN_TERMS = 4096
+"""Most terms (C_in·kh·kw) an explained output cell may list."""
+
 TUTORIAL_X = [[1, 2, 0, 1], [0, 1, 3, 1], [2, 2, 1, 0], [1, 0, 2, 2]]
 TUTORIAL_K = [[1, -1], [0, 1]]
 TUTORIAL_Y = [[0.0, 5.0, 0.0], [1.0, -1.0, 2.0], [0.0, 3.0, 3.0]]
+
+
+def _example_formula(input_shape: tuple[int, ...], kernel_shape: tuple[int, ...]) -> dict:
+    """The formula of a small example, worked out by the engine (for /docs)."""
+    geometry = conv_geometry(input_shape, kernel_shape)
+    return formula_of(geometry.height, geometry.width).model_dump()
 
 
 def check_compute(geometry: ConvGeometry, *, factor: int = 1) -> None:
@@ -170,6 +180,14 @@ class Conv2dExplainRequest(Conv2dRequest):
         if (self.output_cell is None) == (self.input_cell is None):
             raise PydanticCustomError(
                 "one_cell", "give exactly one of output_cell or input_cell"
+            )
+        kernel = self.kernel.shape
+        terms = int(np.prod(kernel[1:])) if len(kernel) == 4 else int(np.prod(kernel))
+        if self.output_cell is not None and terms > MAX_EXPLAIN_TERMS:
+            raise PydanticCustomError(
+                "too_many_terms",
+                "a window of {terms} terms is too long to explain (at most {limit})",
+                {"terms": f"{terms:,}", "limit": f"{MAX_EXPLAIN_TERMS:,}"},
             )
         return self
 
@@ -367,22 +385,23 @@ class Conv2dMatrixResponse(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
             "example": {
-                "matrix": [[1.0, -1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0]],
-                "weight_index": [[0, 1, None, None, 2, 3, None, None, None]],
+                "matrix": [[1.0, -1.0, 0.0, 0.0, 1.0, 0.0], [0.0, 1.0, -1.0, 0.0, 0.0, 1.0]],
+                "weight_index": [[0, 1, None, 2, 3, None], [None, 0, 1, None, 2, 3]],
                 "weight_labels": ["K[0,0]", "K[0,1]", "K[1,0]", "K[1,1]"],
                 "merged_entries": [],
                 "bias_vector": None,
-                "row_shape": [1, 1],
-                "col_shape": [3, 3],
+                "row_shape": [1, 2],
+                "col_shape": [2, 3],
                 "structure": "doubly block Toeplitz",
                 "figures": {
-                    "rows": 1, "cols": 9, "entries": 9, "nonzeros": 4,
-                    "nonzeros_per_row": [4], "max_nonzeros_per_row": 4, "sparsity": 0.5556,
-                    "distinct_parameters": 4, "dense_parameters": 9, "sharing_factor": 1.0,
+                    "rows": 2, "cols": 6, "entries": 12, "nonzeros": 8,
+                    "nonzeros_per_row": [4, 4], "max_nonzeros_per_row": 4,
+                    "sparsity": 0.3333333333333333, "distinct_parameters": 4,
+                    "dense_parameters": 12, "sharing_factor": 2.0,
                 },
                 "check": {"max_abs_diff": 0.0, "matches": True},
-                "output_shape": [1, 1],
-                "formula": Formula.model_config["json_schema_extra"]["example"],  # type: ignore[index]
+                "output_shape": [1, 2],
+                "formula": _example_formula((2, 3), (2, 2)),
             }
         }
     )

@@ -1,0 +1,215 @@
+"""One cell of a convolution explained: sparse interactions made visible (Goodfellow et al. §9.2).
+
+For an output cell Y[o, i, j] the window is every (c, a, b) with input position
+(i·s + a·d − p_top, j·s + b·d − p_left); the tutorial writes the sum out as
+
+    Y₁₁ = 1·1 + 2·(−1) + 0·0 + 1·1 = 0.
+
+For an input cell X[c, r, q], the influenced outputs are the (i, j) whose window holds it.
+With reflect / replicate / circular padding an input cell can also sit in the padding (as a
+copy), so it can enter a window more than once; the positions are found on an index map of the
+padded input (``padding.index_map``), which makes every padding mode exact.
+
+Multi-channel: an output cell's window runs over all C_in channels (C_in·kh·kw terms); an input
+cell feeds the same spatial output cells in every output channel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.engine.conv import (
+    ConvGeometry,
+    as_4d_kernel,
+    check_bias,
+    conv_geometry,
+    tap_view,
+)
+from app.engine.errors import InvalidInput
+from app.engine.padding import IntOrPair, index_map, times
+
+
+def format_number(value: float) -> str:
+    """A number as the tutorial writes it: '2', '−1', '0.5' (unicode minus, no trailing .0)."""
+    if value == 0:
+        return "0"
+    if float(value).is_integer() and abs(value) < 1e15:
+        text = str(int(value))
+    else:
+        text = f"{value:.6g}"
+    return text.replace("-", "−")
+
+
+def _factor(value: float) -> str:
+    text = format_number(value)
+    return f"({text})" if text.startswith("−") else text
+
+
+@dataclass(frozen=True)
+class Term:
+    """One product x·k of an output cell's sum."""
+
+    channel: int
+    row: int
+    col: int
+    padding: bool
+    source: tuple[int, int] | None
+    window_position: tuple[int, int]
+    kernel_index: tuple[int, ...]
+    value: float
+    weight: float
+    product: float
+
+
+@dataclass(frozen=True)
+class OutputExplanation:
+    """Y[o, i, j] term by term."""
+
+    cell: tuple[int, int]
+    channel: int
+    terms: list[Term]
+    sum: float
+    bias: float
+    value: float
+    expression: str
+
+
+@dataclass(frozen=True)
+class Influence:
+    """One output cell that reads the input cell: through which window / kernel positions."""
+
+    cell: tuple[int, int]
+    window_positions: list[tuple[int, int]]
+    kernel_positions: list[tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class InputInfluence:
+    """The output cells one input cell feeds."""
+
+    cell: tuple[int, int]
+    channel: int
+    outputs: list[Influence]
+
+
+def _geometry(x: np.ndarray, kernel: np.ndarray, options: dict) -> ConvGeometry:
+    return conv_geometry(x.shape, kernel.shape, **options)
+
+
+def explain_output(
+    x: np.ndarray,
+    kernel: np.ndarray,
+    bias: np.ndarray | None = None,
+    *,
+    cell: tuple[int, int],
+    channel: int = 0,
+    stride: IntOrPair = 1,
+    padding: IntOrPair | str = 0,
+    padding_mode: str = "zeros",
+    dilation: IntOrPair = 1,
+    flip_kernel: bool = False,
+) -> OutputExplanation:
+    """The window of output cell ``cell`` in output channel ``channel``, term by term."""
+    x = np.asarray(x, dtype=np.float64)
+    kernel = np.asarray(kernel, dtype=np.float64)
+    options = dict(stride=stride, padding=padding, padding_mode=padding_mode, dilation=dilation)
+    geometry = _geometry(x, kernel, options)
+    b = check_bias(bias, geometry.out_channels)
+    ho, wo = geometry.output_size
+    i, j = cell
+    if not (0 <= i < ho and 0 <= j < wo):
+        raise InvalidInput(f"output cell [{i}, {j}] is outside the {times(ho, wo)} output")
+    if not 0 <= channel < geometry.out_channels:
+        raise InvalidInput(
+            f"output channel {channel} does not exist; the kernel has "
+            f"{geometry.out_channels} output channel{'s' if geometry.out_channels != 1 else ''}"
+        )
+    h, w = geometry.input_size
+    kh, kw = geometry.kernel_size
+    (sh, sw), (dh, dw) = geometry.stride, geometry.dilation
+    top, left = geometry.pads[0][0], geometry.pads[1][0]
+    rows = i * sh + np.arange(kh) * dh  # (kh,) padded coordinates
+    cols = j * sw + np.arange(kw) * dw  # (kw,)
+    sources = index_map((h, w), geometry.pads, padding_mode)[np.ix_(rows, cols)]  # (kh, kw)
+    x3 = x.reshape(geometry.in_channels, h * w)  # (C_in, H·W)
+    values = np.where(sources >= 0, x3[:, np.maximum(sources, 0)], 0.0)  # (C_in, kh, kw)
+    weights = as_4d_kernel(kernel, flip_kernel)[channel]  # (C_in, kh, kw)
+    products = values * weights  # (C_in, kh, kw)
+
+    terms = []
+    for c in range(geometry.in_channels):
+        for a in range(kh):
+            for bb in range(kw):
+                r, q = int(rows[a]) - top, int(cols[bb]) - left
+                src = int(sources[a, bb])
+                ka, kb = (kh - 1 - a, kw - 1 - bb) if flip_kernel else (a, bb)
+                terms.append(
+                    Term(
+                        channel=c,
+                        row=r,
+                        col=q,
+                        padding=not (0 <= r < h and 0 <= q < w),
+                        source=None if src < 0 else divmod(src, w),
+                        window_position=(a, bb),
+                        kernel_index=(ka, kb) if kernel.ndim == 2 else (channel, c, ka, kb),
+                        value=float(values[c, a, bb]),
+                        weight=float(weights[c, a, bb]),
+                        product=float(products[c, a, bb]),
+                    )
+                )
+    total = float(products.sum())
+    bias_value = 0.0 if b is None else float(b[channel])
+    value = total + bias_value
+    expression = " + ".join(f"{_factor(t.value)}·{_factor(t.weight)}" for t in terms)
+    if b is not None:
+        expression += f" + {_factor(bias_value)}"
+    expression += f" = {format_number(value)}"
+    return OutputExplanation((i, j), channel, terms, total, bias_value, value, expression)
+
+
+def explain_input(
+    x: np.ndarray,
+    kernel: np.ndarray,
+    *,
+    cell: tuple[int, int],
+    channel: int = 0,
+    stride: IntOrPair = 1,
+    padding: IntOrPair | str = 0,
+    padding_mode: str = "zeros",
+    dilation: IntOrPair = 1,
+    flip_kernel: bool = False,
+) -> InputInfluence:
+    """The output cells whose window holds input cell ``cell`` of channel ``channel``."""
+    x = np.asarray(x, dtype=np.float64)
+    kernel = np.asarray(kernel, dtype=np.float64)
+    options = dict(stride=stride, padding=padding, padding_mode=padding_mode, dilation=dilation)
+    geometry = _geometry(x, kernel, options)
+    h, w = geometry.input_size
+    r, q = cell
+    if not (0 <= r < h and 0 <= q < w):
+        raise InvalidInput(f"input cell [{r}, {q}] is outside the {times(h, w)} input")
+    if not 0 <= channel < geometry.in_channels:
+        raise InvalidInput(
+            f"input channel {channel} does not exist; the input has {geometry.in_channels} "
+            f"channel{'s' if geometry.in_channels != 1 else ''}"
+        )
+    sources = index_map((h, w), geometry.pads, padding_mode)  # (Hp, Wp)
+    kh, kw = geometry.kernel_size
+    target = r * w + q
+    hits = np.stack(
+        [tap_view(sources, geometry, a, b) == target for a in range(kh) for b in range(kw)]
+    )  # (kh·kw, H_out, W_out)
+    taps, out_i, out_j = np.nonzero(hits)
+    order = np.lexsort((taps, out_j, out_i))  # row-major output cells, then window order
+    outputs: list[Influence] = []
+    for t, oi, oj in zip(taps[order], out_i[order], out_j[order], strict=True):
+        a, b = divmod(int(t), kw)
+        kernel_position = (kh - 1 - a, kw - 1 - b) if flip_kernel else (a, b)
+        if outputs and outputs[-1].cell == (int(oi), int(oj)):
+            outputs[-1].window_positions.append((a, b))
+            outputs[-1].kernel_positions.append(kernel_position)
+        else:
+            outputs.append(Influence((int(oi), int(oj)), [(a, b)], [kernel_position]))
+    return InputInfluence((r, q), channel, outputs)

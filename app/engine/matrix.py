@@ -1,0 +1,205 @@
+"""Convolution as a structured linear operator: vec(Y) = M · vec(X) + b (Goodfellow et al. §9.1,
+"a doubly block circulant matrix"; Dumoulin & Visin 2016, §4.1 "convolution as a matrix
+operation").
+
+vec flattens row-major: X (C_in, H, W) → C_in·H·W, Y (C_out, H_out, W_out) → C_out·H_out·W_out.
+Row (o, i, j) of M holds kernel weight K[o, c, a, b] in column (c, r, q), where (r, q) is the
+input cell that window position (a, b) of output (i, j) reads. With zero padding, positions in
+the padding read 0 and simply drop out: each row holds at most C_in·kh·kw weights, each on its
+own entry, and for stride 1 every (o, c) block is doubly block Toeplitz (constant along
+diagonals, blocks constant along block diagonals). With reflect / replicate / circular padding
+the padding holds copies of input cells, so near the borders several weights of one row land on
+the same input cell and add up in one entry; the matrix is still exact.
+
+Built without a loop over pixels: one vectorised scatter per kernel tap, using an index map of
+the padded input (``padding.index_map``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.engine.conv import (
+    ConvGeometry,
+    as_4d_kernel,
+    check_bias,
+    check_finite,
+    conv2d,
+    conv_geometry,
+    tap_view,
+)
+from app.engine.padding import IntOrPair, index_map, times
+
+
+@dataclass(frozen=True)
+class MergedEntry:
+    """An entry of M that is the sum of several kernel weights."""
+
+    row: int
+    col: int
+    weight_indices: list[int]
+
+
+@dataclass(frozen=True)
+class ConvMatrix:
+    """M, which weight each entry holds, and the figures of sparsity and sharing."""
+
+    geometry: ConvGeometry
+    matrix: np.ndarray
+    """(rows, cols) float64."""
+    weight_index: np.ndarray
+    """(rows, cols) int64: flat kernel index held (the first, when merged), −1 for none."""
+    hits: np.ndarray
+    """(rows, cols) int64: how many weights add into each entry."""
+    merged: list[MergedEntry]
+    bias_vector: np.ndarray | None
+    weight_labels: list[str]
+    structure: str
+    max_abs_diff: float
+    """max |M · vec(X) + b − vec(conv2d(X))|."""
+    scale: float
+    """max(1, max |conv2d(X)|), for a relative tolerance."""
+
+    @property
+    def rows(self) -> int:
+        """C_out·H_out·W_out."""
+        return int(self.matrix.shape[0])
+
+    @property
+    def cols(self) -> int:
+        """C_in·H·W."""
+        return int(self.matrix.shape[1])
+
+    @property
+    def nonzeros_per_row(self) -> np.ndarray:
+        """Structural non-zeros (entries holding a weight) of every row."""
+        return (self.hits > 0).sum(axis=1)
+
+    @property
+    def nonzeros(self) -> int:
+        """Structural non-zeros of M."""
+        return int((self.hits > 0).sum())
+
+    @property
+    def distinct_parameters(self) -> int:
+        """Distinct kernel weights that appear somewhere in M."""
+        used = set(np.unique(self.weight_index[self.weight_index >= 0]).tolist())
+        for entry in self.merged:
+            used.update(entry.weight_indices)
+        return len(used)
+
+
+def matrix_shape(geometry: ConvGeometry) -> tuple[int, int]:
+    """(rows, cols) = (C_out·H_out·W_out, C_in·H·W)."""
+    h, w = geometry.input_size
+    return geometry.out_channels * geometry.outputs_sharing, geometry.in_channels * h * w
+
+
+def _labels(kernel_shape: tuple[int, ...]) -> list[str]:
+    return [f"K[{','.join(map(str, idx))}]" for idx in np.ndindex(*kernel_shape)]
+
+
+def _structure(geometry: ConvGeometry, merged: int) -> str:
+    multi = geometry.in_channels > 1 or geometry.out_channels > 1
+    blocks = (
+        f"a {geometry.out_channels}×{geometry.in_channels} grid of blocks (output channel × "
+        "input channel), each "
+        if multi
+        else ""
+    )
+    if geometry.padding_mode == "zeros":
+        if geometry.stride == (1, 1):
+            return f"{blocks}doubly block Toeplitz"
+        return (
+            f"{blocks}every {times(*geometry.stride)}-th output row of a doubly block Toeplitz "
+            "matrix (the stride skips output positions)"
+        )
+    return (
+        f"{blocks}doubly block Toeplitz away from the borders; {geometry.padding_mode} padding "
+        f"copies input cells into the padding, so near the borders weights land on those cells "
+        f"({merged} entries hold a sum of weights)"
+    )
+
+
+def conv_matrix(
+    x: np.ndarray,
+    kernel: np.ndarray,
+    bias: np.ndarray | None = None,
+    *,
+    stride: IntOrPair = 1,
+    padding: IntOrPair | str = 0,
+    padding_mode: str = "zeros",
+    dilation: IntOrPair = 1,
+    flip_kernel: bool = False,
+) -> ConvMatrix:
+    """The matrix M with vec(conv2d(X)) = M · vec(X) + b, and the check of that equality."""
+    x = np.asarray(x, dtype=np.float64)
+    kernel = np.asarray(kernel, dtype=np.float64)
+    options = dict(stride=stride, padding=padding, padding_mode=padding_mode, dilation=dilation)
+    geometry = conv_geometry(x.shape, kernel.shape, **options)
+    b = check_bias(bias, geometry.out_channels)
+    rows, cols = matrix_shape(geometry)
+    c_out, c_in = geometry.out_channels, geometry.in_channels
+    h, w = geometry.input_size
+    kh, kw = geometry.kernel_size
+    n_out = geometry.outputs_sharing
+    weights = as_4d_kernel(kernel, flip_kernel)  # (C_out, C_in, kh, kw), as applied
+    sources = index_map((h, w), geometry.pads, padding_mode)  # (Hp, Wp)
+
+    matrix = np.zeros((rows, cols))  # (C_out·H_out·W_out, C_in·H·W)
+    weight_index = np.full((rows, cols), -1, dtype=np.int64)
+    hits = np.zeros((rows, cols), dtype=np.int64)
+    o = np.arange(c_out)[:, None, None]  # (C_out, 1, 1)
+    c = np.arange(c_in)[None, :, None]  # (1, C_in, 1)
+
+    def tap_entries(a: int, bb: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows, cols and kernel flat indices of tap (a, b) for every (o, c) and output p."""
+        src = tap_view(sources, geometry, a, bb).reshape(-1)  # (H_out·W_out,)
+        keep = np.nonzero(src >= 0)[0]  # outputs whose tap is not zero padding
+        r = np.broadcast_to(o * n_out + keep[None, None, :], (c_out, c_in, keep.size))
+        q = np.broadcast_to(c * h * w + src[keep][None, None, :], r.shape)
+        ka, kb = (kh - 1 - a, kw - 1 - bb) if flip_kernel else (a, bb)
+        flat = ((o * c_in + c) * kh + ka) * kw + kb  # (C_out, C_in, 1)
+        return r.reshape(-1), q.reshape(-1), np.broadcast_to(flat, r.shape).reshape(-1)
+
+    for a in range(kh):
+        for bb in range(kw):
+            r, q, flat = tap_entries(a, bb)
+            # within one tap every (row, col) pair is distinct, so fancy-index += is exact
+            matrix[r, q] += np.broadcast_to(
+                weights[:, :, a, bb][:, :, None], (c_out, c_in, r.size // (c_out * c_in))
+            ).reshape(-1)
+            first = weight_index[r, q] < 0
+            weight_index[r[first], q[first]] = flat[first]
+            hits[r, q] += 1
+
+    merged: list[MergedEntry] = []
+    if (hits > 1).any():
+        collected: dict[tuple[int, int], list[int]] = {}
+        for a in range(kh):
+            for bb in range(kw):
+                r, q, flat = tap_entries(a, bb)
+                several = hits[r, q] > 1
+                for key_r, key_q, f in zip(r[several], q[several], flat[several], strict=True):
+                    collected.setdefault((int(key_r), int(key_q)), []).append(int(f))
+        merged = [MergedEntry(k[0], k[1], v) for k, v in sorted(collected.items())]
+
+    bias_vector = None if b is None else np.repeat(b, n_out)  # (C_out·H_out·W_out,)
+    check_finite(matrix, "matrix")
+    y = conv2d(x, kernel, b, flip_kernel=flip_kernel, **options).reshape(-1)
+    via_matrix = matrix @ x.reshape(-1) + (0.0 if bias_vector is None else bias_vector)
+    diff = float(np.abs(check_finite(via_matrix, "matrix product") - y).max())
+    return ConvMatrix(
+        geometry=geometry,
+        matrix=matrix,
+        weight_index=weight_index,
+        hits=hits,
+        merged=merged,
+        bias_vector=bias_vector,
+        weight_labels=_labels(kernel.shape),
+        structure=_structure(geometry, len(merged)),
+        max_abs_diff=diff,
+        scale=max(1.0, float(np.abs(y).max())),
+    )
