@@ -1,0 +1,379 @@
+// The Convolution page (tutorial Q3a–b): editable X and K, settings, the output Y from
+// POST /api/conv2d, one cell explained by POST /api/conv2d/explain, play/step through the
+// windows. Every number shown comes from the API; this module only wires widgets to it.
+
+import { ApiError, LatestOnly, postJSON } from "../api.js";
+import { formatCount, formatNumber, sub } from "../format.js";
+import { KERNEL_PRESETS } from "../presets.js";
+import { loadState, saveState } from "../url_state.js";
+import { GridEditor, setInvalid } from "../widgets/grid_editor.js";
+import { NumberGrid } from "../widgets/number_grid.js";
+import {
+  CONV_DEFAULTS,
+  CONV_KEY,
+  MAX_INPUT,
+  MAX_KERNEL,
+  PADDING_MODES,
+  cleanConvState,
+  convRequest,
+} from "./conv_state.js";
+
+const DEBOUNCE_MS = 120;
+const SETTINGS = ["stride", "padding", "dilation"];
+const API_FIELD_TO_CONTROL = {
+  stride: "stride",
+  padding: "padding",
+  padding_mode: "padding-mode",
+  dilation: "dilation",
+  flip_kernel: "flip",
+};
+
+/**
+ * Where an API error belongs: the field the API named, else the control the student changed
+ * last (that is what caused it).
+ * @param {ApiError} error
+ * @param {string} lastChanged "input" | "kernel" | a settings control id
+ * @returns {string} "input" | "kernel" | a settings control id
+ */
+export function errorTarget(error, lastChanged) {
+  const field = error.field && error.field[0];
+  if (field === "input") return "input";
+  if (field === "kernel") return "kernel";
+  if (field && API_FIELD_TO_CONTROL[field]) return API_FIELD_TO_CONTROL[field];
+  return lastChanged;
+}
+
+/** Wires the page: one instance per page load. */
+class ConvolutionPage {
+  constructor() {
+    const { state } = loadState(CONV_KEY, CONV_DEFAULTS, cleanConvState);
+    /** @type {import("./conv_state.js").ConvState} */
+    this.state = state;
+    this.lastChanged = "kernel";
+    this.latest = new LatestOnly();
+    this.explainLatest = new LatestOnly();
+    this.explainCache = new Map();
+    this.version = 0;
+    this.focus = null; // {kind: "output" | "input", row, col}
+    this.output = null; // last Conv2dResponse
+    this.timer = null;
+    this.playTimer = null;
+    this.playIndex = -1;
+
+    this.input = new GridEditor(document.getElementById("input-editor"), {
+      name: "X", label: "Input X", value: state.x, maxRows: MAX_INPUT, maxCols: MAX_INPUT, idPrefix: "input",
+    });
+    this.kernel = new GridEditor(document.getElementById("kernel-editor"), {
+      name: "K", label: "Kernel K", value: state.k, maxRows: MAX_KERNEL, maxCols: MAX_KERNEL, idPrefix: "kernel",
+    });
+    this.outputGrid = new NumberGrid(document.getElementById("output-grid"), {
+      rows: 1, cols: 1, name: "Y", label: "Output Y: focus a cell to see its sum",
+    });
+    this.#wireEditors();
+    this.#wireSettings();
+    this.#wirePresets();
+    this.#wirePlay();
+    this.#showSettings();
+    this.#showShapes();
+    this.compute();
+  }
+
+  #wireEditors() {
+    for (const [editor, key] of [[this.input, "x"], [this.kernel, "k"]]) {
+      const source = key === "x" ? "input" : "kernel";
+      editor.addEventListener("change", (e) => {
+        this.state[key] = e.detail.matrix;
+        this.#changed(source);
+      });
+      editor.addEventListener("invalid", () => {
+        window.clearTimeout(this.timer);
+        this.#markStale(true);
+      });
+    }
+    this.input.grid.addEventListener("cellenter", (e) => {
+      if (!e.detail.pad && !this.#playing()) this.showInput(e.detail.row, e.detail.col);
+    });
+    this.outputGrid.addEventListener("cellenter", (e) => {
+      if (!this.#playing()) this.showOutput(e.detail.row, e.detail.col);
+    });
+  }
+
+  #wireSettings() {
+    const select = document.getElementById("padding-mode");
+    for (const [value, label] of PADDING_MODES) select.add(new Option(label, value));
+    for (const id of SETTINGS) {
+      document.getElementById(id).addEventListener("input", (e) => {
+        const text = e.target.value.trim();
+        const value = Number(text);
+        if (text === "" || !Number.isInteger(value)) {
+          setInvalid(e.target, true);
+          this.#settingsError(`${id} must be a whole number`);
+          this.#markStale(true);
+          return;
+        }
+        this.state[id] = value;
+        this.#changed(id);
+      });
+    }
+    select.addEventListener("change", () => {
+      this.state.mode = select.value;
+      this.#changed("padding-mode");
+    });
+    document.getElementById("flip").addEventListener("change", (e) => {
+      this.state.flip = e.target.checked;
+      this.#changed("flip");
+    });
+  }
+
+  #wirePresets() {
+    const box = document.getElementById("kernel-presets");
+    for (const preset of KERNEL_PRESETS) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = preset.name;
+      button.title = preset.id === "tutorial" ? `${preset.description} (also restores the tutorial's X)` : preset.description;
+      button.dataset.preset = preset.id;
+      button.addEventListener("click", () => {
+        this.state.k = preset.kernel.map((r) => r.slice());
+        this.kernel.setValue(this.state.k);
+        if (preset.id === "tutorial") {
+          this.state.x = CONV_DEFAULTS.x.map((r) => r.slice());
+          this.input.setValue(this.state.x);
+        }
+        this.#changed("kernel");
+      });
+      box.appendChild(button);
+    }
+  }
+
+  #wirePlay() {
+    this.playButton = document.getElementById("play");
+    this.speed = document.getElementById("speed");
+    this.playButton.addEventListener("click", () => (this.#playing() ? this.stop() : this.play()));
+    document.getElementById("step").addEventListener("click", () => {
+      this.stop();
+      this.step();
+    });
+    this.speed.addEventListener("input", () => {
+      this.speed.setAttribute("aria-valuetext", `${this.speed.value} steps per 2 seconds`);
+      if (this.#playing()) {
+        this.stop();
+        this.play();
+      }
+    });
+  }
+
+  #showSettings() {
+    for (const id of SETTINGS) document.getElementById(id).value = String(this.state[id]);
+    document.getElementById("padding-mode").value = this.state.mode;
+    document.getElementById("flip").checked = this.state.flip;
+  }
+
+  #showShapes() {
+    const { x, k } = this.state;
+    document.getElementById("input-shape").textContent = `${x.length} × ${x[0].length}`;
+    document.getElementById("kernel-shape").textContent = `${k.length} × ${k[0].length}`;
+  }
+
+  #changed(source) {
+    this.lastChanged = source;
+    saveState(CONV_KEY, this.state);
+    this.#showShapes();
+    window.clearTimeout(this.timer);
+    this.timer = window.setTimeout(() => this.compute(), DEBOUNCE_MS);
+  }
+
+  /** Ask the API for Y (stale answers are dropped) and redraw. */
+  async compute() {
+    const version = ++this.version;
+    const body = convRequest(this.state);
+    let answer;
+    try {
+      answer = await this.latest.run(() => postJSON("/api/conv2d", body));
+    } catch (error) {
+      if (version === this.version) this.#showError(error);
+      return;
+    }
+    if (answer.stale) return;
+    this.explainCache.clear();
+    this.output = answer.value;
+    this.#clearErrors();
+    this.#render(answer.value);
+  }
+
+  #render(result) {
+    this.input.setPad(Math.min(this.state.padding, 8));
+    this.outputGrid.setValues(result.output);
+    this.#markStale(false);
+    document.getElementById("output-shape").textContent = `${result.output_shape.join(" × ")}`;
+    document.getElementById("size-formula").textContent =
+      `H_out × W_out = ${result.formula.text}\n(general: ${result.formula.general})`;
+    const c = result.counts;
+    document.getElementById("count-inputs").textContent = formatCount(c.inputs_per_output);
+    document.getElementById("count-params").textContent = formatCount(c.kernel_parameters);
+    document.getElementById("count-outputs").textContent = formatCount(c.outputs_sharing_parameters);
+    document.getElementById("sharing-note").textContent =
+      `Sparse interactions: each output reads ${formatCount(c.inputs_per_output)} of the ` +
+      `${formatCount(this.state.x.length * this.state.x[0].length)} inputs. Parameter sharing: ` +
+      `the same ${formatCount(c.kernel_parameters)} weights make all ` +
+      `${formatCount(c.outputs_sharing_parameters)} outputs (${formatCount(c.multiply_adds)} multiply-adds in all).`;
+    document.getElementById("output-status").textContent = "";
+    // keep the explanation the student was reading, recomputed for the new numbers
+    const f = this.focus;
+    if (f && f.kind === "output" && f.row < result.output.length && f.col < result.output[0].length) {
+      this.showOutput(f.row, f.col);
+    } else if (f && f.kind === "input" && f.row < this.state.x.length && f.col < this.state.x[0].length) {
+      this.showInput(f.row, f.col);
+    } else {
+      this.#clearHighlights();
+      this.focus = null;
+    }
+  }
+
+  /**
+   * Explain one output cell: its window in X, its sum term by term.
+   * @param {number} row
+   * @param {number} col
+   */
+  async showOutput(row, col) {
+    this.focus = { kind: "output", row, col };
+    const answer = await this.#explain({ output_cell: [row, col] });
+    if (!answer) return;
+    const e = answer.output_cell;
+    this.#clearHighlights();
+    this.outputGrid.mark([[row, col]], "is-current");
+    this.input.grid.mark(e.window.map((t) => [t.row, t.col]), "is-window");
+    for (const t of e.window) if (t.padding) this.input.grid.setPadValue(t.row, t.col, t.value);
+    const name = `Y${sub(row + 1, col + 1)}`;
+    const padded = e.window.filter((t) => t.padding).length;
+    const padNote = padded ? `  (${padded} of the ${e.window.length} cells are padding)` : "";
+    document.getElementById("explain-text").textContent = `${name} = ${e.expression}${padNote}`;
+  }
+
+  /**
+   * Follow one input cell: every output it influences.
+   * @param {number} row
+   * @param {number} col
+   */
+  async showInput(row, col) {
+    this.focus = { kind: "input", row, col };
+    const answer = await this.#explain({ input_cell: [row, col] });
+    if (!answer) return;
+    const influence = answer.input_cell;
+    this.#clearHighlights();
+    this.input.grid.mark([[row, col]], "is-current");
+    this.outputGrid.mark(influence.outputs.map((o) => o.cell), "is-influenced");
+    const names = influence.outputs.map((o) => `Y${sub(o.cell[0] + 1, o.cell[1] + 1)}`);
+    const xName = `X${sub(row + 1, col + 1)}`;
+    document.getElementById("explain-text").textContent =
+      influence.count === 0
+        ? `${xName} influences no output (the stride or dilation skips it).`
+        : `${xName} influences ${influence.count} output${influence.count === 1 ? "" : "s"}: ${names.join(", ")}` +
+          ` — through weights ${influence.outputs.map((o) => o.kernel_positions.map(([a, b]) => `K${sub(a + 1, b + 1)}`).join("+")).join(", ")}.`;
+  }
+
+  async #explain(cell) {
+    const key = JSON.stringify(cell);
+    const version = this.version;
+    let promise = this.explainCache.get(key);
+    if (!promise) {
+      promise = postJSON("/api/conv2d/explain", { ...convRequest(this.state), ...cell });
+      this.explainCache.set(key, promise);
+      promise.catch(() => this.explainCache.delete(key));
+    }
+    try {
+      const answer = await this.explainLatest.run(() => promise);
+      if (answer.stale || version !== this.version) return null;
+      return answer.value;
+    } catch (error) {
+      if (version === this.version) {
+        document.getElementById("explain-text").textContent = `Could not explain this cell: ${error.message}`;
+      }
+      return null;
+    }
+  }
+
+  #clearHighlights() {
+    for (const cls of ["is-window", "is-current"]) this.input.grid.clearMark(cls);
+    for (const cls of ["is-current", "is-influenced"]) this.outputGrid.clearMark(cls);
+    for (const cell of this.input.grid.element.querySelectorAll(".is-pad")) {
+      cell.textContent = "";
+      cell.style.background = "";
+      cell.style.color = "";
+    }
+  }
+
+  // -- play / step ---------------------------------------------------------------------------
+
+  #playing() {
+    return this.playTimer !== null;
+  }
+
+  /** Move the window to the next output cell (row-major, wrapping). */
+  step() {
+    if (!this.output) return;
+    const [rows, cols] = [this.output.output.length, this.output.output[0].length];
+    this.playIndex = (this.playIndex + 1) % (rows * cols);
+    const row = Math.floor(this.playIndex / cols);
+    const col = this.playIndex % cols;
+    document.getElementById("output-status").textContent = `window at Y${sub(row + 1, col + 1)} (${this.playIndex + 1} of ${rows * cols})`;
+    this.showOutput(row, col);
+  }
+
+  /** Slide the window across the input until stopped. */
+  play() {
+    const interval = 2000 / Number(this.speed.value);
+    this.playButton.setAttribute("aria-pressed", "true");
+    this.playButton.textContent = "❚❚ Pause";
+    this.step();
+    this.playTimer = window.setInterval(() => this.step(), interval);
+  }
+
+  /** Stop sliding. */
+  stop() {
+    window.clearInterval(this.playTimer);
+    this.playTimer = null;
+    this.playButton.setAttribute("aria-pressed", "false");
+    this.playButton.textContent = "▶ Play";
+  }
+
+  // -- errors --------------------------------------------------------------------------------
+
+  #showError(error) {
+    this.#markStale(true);
+    if (!(error instanceof ApiError)) {
+      document.getElementById("output-error").textContent =
+        `Could not reach the server (${error.message}); the output shown is the last one computed.`;
+      return;
+    }
+    this.#clearErrors();
+    const target = errorTarget(error, this.lastChanged);
+    if (target === "input") this.input.showError(error.message);
+    else if (target === "kernel") this.kernel.showError(error.message);
+    else {
+      const control = document.getElementById(target);
+      if (control) setInvalid(control, true);
+      this.#settingsError(error.message);
+    }
+    document.getElementById("output-status").textContent =
+      "Y is not up to date: fix the setting marked in red (the last valid output is shown faded).";
+  }
+
+  #settingsError(message) {
+    document.getElementById("settings-error").textContent = message;
+  }
+
+  #clearErrors() {
+    this.input.showError("");
+    this.kernel.showError("");
+    this.#settingsError("");
+    document.getElementById("output-error").textContent = "";
+    for (const id of Object.values(API_FIELD_TO_CONTROL)) setInvalid(document.getElementById(id), false);
+  }
+
+  #markStale(stale) {
+    this.outputGrid.wrap.classList.toggle("stale", stale);
+  }
+}
+
+new ConvolutionPage();
