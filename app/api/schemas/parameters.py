@@ -5,11 +5,12 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.schemas.common import PositiveIntOrPair
+from app.api.schemas.receptive_field import NanSafeRequest
 
 _BIG = 10_000_000
 
 
-class DenseSpec(BaseModel):
+class DenseSpec(NanSafeRequest):
     """A fully connected layer n_in → n_out."""
 
     model_config = ConfigDict(
@@ -21,7 +22,7 @@ class DenseSpec(BaseModel):
     bias: bool = Field(True, description="One bias per output unit.")
 
 
-class ConvSpec(BaseModel):
+class ConvSpec(NanSafeRequest):
     """F filters of kh×kw over C input channels."""
 
     model_config = ConfigDict(
@@ -35,7 +36,7 @@ class ConvSpec(BaseModel):
     bias: bool = Field(True, description="One bias per filter.")
 
 
-class ParametersRequest(BaseModel):
+class ParametersRequest(NanSafeRequest):
     """The two layers to compare; the defaults are the tutorial's (Q6a)."""
 
     model_config = ConfigDict(

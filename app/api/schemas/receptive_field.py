@@ -10,8 +10,32 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from app.api.schemas.common import NonNegativeIntOrPair, PositiveIntOrPair
+from app.api.schemas.common import NonNegativeIntOrPair, PositiveIntOrPair, json_safe
 from app.config import get_settings
+
+
+def _json_safe_tree(value: object) -> object:
+    """``value`` with every NaN / ±inf (in dicts and lists, at any depth) made a string."""
+    if isinstance(value, dict):
+        return {key: _json_safe_tree(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_safe_tree(item) for item in value]
+    return json_safe(value)
+
+
+class NanSafeRequest(BaseModel):
+    """Base of request bodies that may hold a bare NaN / Infinity token.
+
+    Python's JSON parser accepts NaN and Infinity; a 422 echoes the rejected input, and a
+    float NaN there would make the error response itself invalid JSON (a 500). Turning them
+    into the strings "NaN" / "Infinity" first lets every field refuse them with a plain 422.
+    """
+
+    @model_validator(mode="before")
+    @classmethod
+    def _non_finite_as_text(cls, data: object) -> object:
+        return _json_safe_tree(data)
+
 
 Pair = tuple[int, int]
 FloatPair = tuple[float, float]
@@ -25,7 +49,7 @@ Position = tuple[
 # -- theoretical receptive field ------------------------------------------------------------
 
 
-class LayerSpec(BaseModel):
+class LayerSpec(NanSafeRequest):
     """One layer of the stack: its geometry only (weights do not change the receptive field).
 
     Kernel, stride, padding and dilation are each at most CONVLAB_MAX_KERNEL_SIDE (64).
@@ -59,7 +83,7 @@ class LayerSpec(BaseModel):
         return self
 
 
-class UnitSpec(BaseModel):
+class UnitSpec(NanSafeRequest):
     """A unit (one output position) of one layer of the stack."""
 
     model_config = ConfigDict(
@@ -70,7 +94,7 @@ class UnitSpec(BaseModel):
     position: Position = Field(description="[i, j]: row and column of the unit in that layer.")
 
 
-class ReceptiveFieldRequest(BaseModel):
+class ReceptiveFieldRequest(NanSafeRequest):
     """A stack of conv / pool layers, optionally an input size and a unit to locate."""
 
     model_config = ConfigDict(
@@ -224,7 +248,7 @@ class PresetList(BaseModel):
 Weights = Literal["uniform", "random"]
 
 
-class EffectiveRFRequest(BaseModel):
+class EffectiveRFRequest(NanSafeRequest):
     """L single-channel conv layers of k×k (valid padding, stride 1), Luo et al. 2016."""
 
     model_config = ConfigDict(
@@ -262,7 +286,11 @@ class EffectiveRFRequest(BaseModel):
         "(default: exactly the theoretical field).",
     )
     mass_fraction: float = Field(
-        0.95, ge=0.5, le=0.999, description="Share of gradient mass the measured radius holds."
+        0.95,
+        ge=0.5,
+        le=0.999,
+        allow_inf_nan=False,
+        description="Share of gradient mass the measured radius holds.",
     )
 
 
@@ -318,7 +346,7 @@ class EffectiveRFResponse(BaseModel):
     kernel_size: int = Field(description="k.")
 
 
-class EffectiveRFSeriesRequest(BaseModel):
+class EffectiveRFSeriesRequest(NanSafeRequest):
     """Several depths at once, for the plot of radius against L."""
 
     model_config = ConfigDict(
@@ -348,7 +376,9 @@ class EffectiveRFSeriesRequest(BaseModel):
     relu: bool = Field(False, description="ReLU after every layer but the last.")
     num_samples: int = Field(4, ge=1, le=64, description="Samples averaged per depth.")
     seed: int = Field(0, ge=0, le=2**32 - 1, description="Seed of the random inputs / weights.")
-    mass_fraction: float = Field(0.95, ge=0.5, le=0.999, description="Mass the radius holds.")
+    mass_fraction: float = Field(
+        0.95, ge=0.5, le=0.999, allow_inf_nan=False, description="Mass the radius holds."
+    )
 
 
 class EffectiveRFPoint(BaseModel):

@@ -10,13 +10,15 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.api.schemas.receptive_field import NanSafeRequest
+
 Coordinate = Annotated[float, Field(ge=-100.0, le=100.0, allow_inf_nan=False)]
 Point = tuple[Coordinate, Coordinate]
 HessianEntry = Annotated[float, Field(ge=-100.0, le=100.0, allow_inf_nan=False)]
 Lambda = Annotated[float, Field(ge=0.0, le=100.0, allow_inf_nan=False)]
 
 
-class TrajectoryRequest(BaseModel):
+class TrajectoryRequest(NanSafeRequest):
     """The toy loss, the λ values to compare, the learning rate, steps and start point."""
 
     model_config = ConfigDict(
