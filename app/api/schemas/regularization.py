@@ -13,8 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.api.schemas.receptive_field import NanSafeRequest
 
 Coordinate = Annotated[float, Field(ge=-100.0, le=100.0, allow_inf_nan=False)]
-Point = tuple[Coordinate, Coordinate]
+Point = Annotated[list[Coordinate], Field(min_length=2, max_length=2)]
 HessianEntry = Annotated[float, Field(ge=-100.0, le=100.0, allow_inf_nan=False)]
+HessianRow = Annotated[list[HessianEntry], Field(min_length=2, max_length=2)]
 Lambda = Annotated[float, Field(ge=0.0, le=100.0, allow_inf_nan=False)]
 
 
@@ -38,12 +39,16 @@ class TrajectoryRequest(NanSafeRequest):
         },
     )
 
-    hessian: tuple[tuple[HessianEntry, HessianEntry], tuple[HessianEntry, HessianEntry]] = Field(
-        ((3.0, 1.0), (1.0, 1.0)),
+    hessian: Annotated[list[HessianRow], Field(min_length=2, max_length=2)] = Field(
+        default_factory=lambda: [[3.0, 1.0], [1.0, 1.0]],
         description="A: symmetric positive definite 2×2, the curvature of L_data (entries ±100).",
     )
-    theta_star: Point = Field((2.0, 1.5), description="θ*, the minimiser of L_data.")
-    theta0: Point = Field((-1.5, 2.5), description="θ₀, where every run starts.")
+    theta_star: Point = Field(
+        default_factory=lambda: [2.0, 1.5], description="θ*, the minimiser of L_data."
+    )
+    theta0: Point = Field(
+        default_factory=lambda: [-1.5, 2.5], description="θ₀, where every run starts."
+    )
     lambdas: list[Lambda] = Field(
         default_factory=lambda: [0.0, 0.25, 1.0],
         min_length=1,
