@@ -41,7 +41,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--reload", action="store_true", help="restart on code changes (dev)")
     serve.set_defaults(func=_serve)
+    _add_mnist_commands(sub)
     return parser
+
+
+def _add_mnist_commands(sub: argparse._SubParsersAction) -> None:
+    """``train``, ``evaluate`` and ``data``, whose arguments live beside their code in app.mnist."""
+    from app.mnist import data, evaluate, train
+
+    train_parser = sub.add_parser("train", help="train the cnn or fc MNIST model")
+    train.build_parser(train_parser)
+    train_parser.set_defaults(func=train.run)
+    evaluate_parser = sub.add_parser(
+        "evaluate", help="test accuracy, confusion matrix and shift table"
+    )
+    evaluate.build_parser(evaluate_parser)
+    evaluate_parser.set_defaults(func=evaluate.run)
+    data.build_parser(sub.add_parser("data", help="download or verify the MNIST files"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

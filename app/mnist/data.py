@@ -13,10 +13,12 @@ digits.
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import hashlib
 import os
 import struct
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
@@ -273,3 +275,69 @@ def download(
                 f"could not download {target.name}; tried:\n  " + "\n  ".join(failures)
             )
     return done
+
+
+def build_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """``convlab data download|verify`` (added to ``parser``)."""
+    from app.config import get_settings
+
+    settings = get_settings()
+    actions = parser.add_subparsers(dest="action", required=True)
+    fetch = actions.add_parser(
+        "download",
+        help="fetch the four gzipped IDX files, trying each mirror in turn, MD5-checked",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    check = actions.add_parser(
+        "verify",
+        help="check the files in the data directory against the MNIST checksums",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    for sub in (fetch, check):
+        sub.add_argument(
+            "--dir",
+            dest="data_dir",
+            type=Path,
+            default=settings.data_dir,
+            help="data directory (CONVLAB_DATA_DIR)",
+        )
+    fetch.add_argument(
+        "--mirror",
+        dest="mirrors",
+        action="append",
+        default=None,
+        help=f"base URL to try (repeatable; default: {', '.join(MIRRORS)})",
+    )
+    fetch.add_argument("--timeout", type=float, default=30.0, help="seconds per connection")
+    fetch.add_argument("--no-progress", dest="progress", action="store_false", help="no bars")
+    fetch.set_defaults(func=_run_download)
+    check.set_defaults(func=_run_verify)
+    return parser
+
+
+def _run_download(args: argparse.Namespace) -> int:
+    try:
+        download(
+            args.data_dir,
+            mirrors=args.mirrors or MIRRORS,
+            timeout=args.timeout,
+            progress=args.progress,
+        )
+    except MnistDataError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"MNIST is ready in {args.data_dir}")
+    return 0
+
+
+def _run_verify(args: argparse.Namespace) -> int:
+    failed = False
+    for key in FILES:
+        try:
+            path = locate(args.data_dir, key)
+            verify(path, key)
+            print(f"{path.name}: ok")
+        except MnistDataError as error:
+            print(f"error: {error}", file=sys.stderr)
+            failed = True
+    return 1 if failed else 0

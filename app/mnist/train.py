@@ -169,6 +169,20 @@ def per_class_accuracy(matrix: np.ndarray) -> list[float]:
     return [float(matrix[d, d] / rows[d]) if rows[d] else 0.0 for d in range(10)]
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows defaults, except the per-model ones (None) and the store_false switches."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or isinstance(action, argparse._StoreFalseAction):
+            return action.help
+        return super()._get_help_string(action)
+
+
+def per_model(key: str) -> str:
+    """The per-model default of ``key`` as help text, e.g. "cnn: 12, fc: 10"."""
+    return ", ".join(f"{m}: {DEFAULTS[m][key]:g}" for m in MODEL_NAMES)
+
+
 def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
     """The arguments of ``convlab train`` (added to ``parser`` when given)."""
     from app.config import get_settings
@@ -177,19 +191,26 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser = parser or argparse.ArgumentParser(
         prog="convlab train", description=__doc__.split("\n")[0]
     )
-    parser.formatter_class = argparse.ArgumentDefaultsHelpFormatter
-    per_model = ", ".join(f"{m}: {DEFAULTS[m]}" for m in MODEL_NAMES)
+    parser.formatter_class = HelpFormatter
     parser.add_argument("--model", choices=MODEL_NAMES, default="cnn", help="network to train")
     parser.add_argument(
-        "--epochs", type=int, default=None, help=f"epochs (default per model; {per_model})"
+        "--epochs", type=int, default=None, help=f"epochs (default {per_model('epochs')})"
     )
     parser.add_argument("--batch-size", type=int, default=128, help="training batch size")
-    parser.add_argument("--lr", type=float, default=None, help="peak learning rate (per model)")
     parser.add_argument(
-        "--weight-decay", type=float, default=None, help="L2 regularisation (per model)"
+        "--lr", type=float, default=None, help=f"peak learning rate (default {per_model('lr')})"
     )
     parser.add_argument(
-        "--dropout", type=float, default=None, help="dropout before fc1, CNN only (per model)"
+        "--weight-decay",
+        type=float,
+        default=None,
+        help=f"L2 regularisation (default {per_model('weight_decay')})",
+    )
+    parser.add_argument(
+        "--dropout",
+        type=float,
+        default=None,
+        help=f"dropout before fc1 (default {per_model('dropout')})",
     )
     parser.add_argument("--seed", type=int, default=1, help="random seed")
     parser.add_argument(
