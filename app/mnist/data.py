@@ -257,6 +257,10 @@ def download(
             part = target.with_name(target.name + ".part")
             try:
                 _fetch(url, part, timeout=timeout, progress=progress)
+            except urllib.error.HTTPError as error:
+                failures.append(f"{url}: HTTP {error.code} {error.reason}")
+                part.unlink(missing_ok=True)
+                continue
             except (urllib.error.URLError, OSError, TimeoutError) as error:
                 failures.append(f"{url}: {getattr(error, 'reason', error)}")
                 part.unlink(missing_ok=True)

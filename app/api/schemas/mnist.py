@@ -239,7 +239,8 @@ class Preprocessing(BaseModel):
     )
     scale: float = Field(description="Resize factor applied to the crop (longer side -> 20 px).")
     center_of_mass: tuple[float, float] = Field(
-        description="(x, y) centre of mass of the final 28×28 image (≈ (14, 14) minus 0.5)."
+        description="(x, y) centre of mass of the final 28×28 image in pixel indices: within "
+        "half a pixel of (14, 14), as in MNIST (integer shift)."
     )
     steps: list[PreprocessStep] = Field(description="grayscale, crop, scale, center, in order.")
 
