@@ -179,16 +179,28 @@ def _trace_axis(
     sizes[l] is the length of layer l's input (sizes[0] = the input). Walks down from the
     unit, keeping the set of real positions at each level (padding positions are dropped).
     """
-    reach = np.array([unit])  # (n_reach,) positions of real units at the current level
+    reach = np.array([unit])  # (n_reach,) sorted positions of real units at this level
     for index in range(upto, -1, -1):
         layer = layers[index]
-        s, p, d = layer.stride[axis], layer.padding[axis], layer.dilation[axis]
-        taps = np.arange(layer.kernel[axis]) * d  # (k,)
-        below = (reach[:, None] * s - p + taps[None, :]).ravel()  # (n_reach * k,)
-        below = below[(below >= 0) & (below < sizes[index])]
-        if below.size == 0:
+        s, p, d, k = (
+            layer.stride[axis],
+            layer.padding[axis],
+            layer.dilation[axis],
+            layer.kernel[axis],
+        )
+        n_below = sizes[index]
+        contiguous = reach[-1] - reach[0] + 1 == reach.size
+        if contiguous and d == 1 and s <= k:  # windows overlap or touch: an interval again
+            lo, hi = max(reach[0] * s - p, 0), min(reach[-1] * s - p + k - 1, n_below - 1)
+            reach = np.arange(lo, hi + 1)
+        else:
+            taps = np.arange(k) * d  # (k,)
+            below = (reach[:, None] * s - p + taps[None, :]).ravel()  # (n_reach * k,)
+            mask = np.zeros(n_below, dtype=bool)
+            mask[below[(below >= 0) & (below < n_below)]] = True
+            reach = np.flatnonzero(mask)
+        if reach.size == 0:
             return None
-        reach = np.unique(below)
     return (int(reach[0]), int(reach[-1]))
 
 

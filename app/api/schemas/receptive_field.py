@@ -240,6 +240,28 @@ class Preset(BaseModel):
 class PresetList(BaseModel):
     """Every preset, in display order."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "presets": [
+                        {
+                            "id": "stack",
+                            "name": "L layers of k×k, stride 1",
+                            "description": "The tutorial's Q4: R_L = 1 + L(k − 1).",
+                            "input_size": 11,
+                            "generator": {"num_layers": 2, "kernel_size": 3},
+                            "layers": [
+                                {"type": "conv", "kernel_size": 3, "name": "conv1"},
+                                {"type": "conv", "kernel_size": 3, "name": "conv2"},
+                            ],
+                        }
+                    ]
+                }
+            ]
+        }
+    )
+
     presets: list[Preset] = Field(description="Presets, in display order.")
 
 
