@@ -73,3 +73,15 @@ def test_zero_kernel_is_a_422(client: TestClient) -> None:
     response = client.post("/api/parameters", json={"conv": {"kernel_size": [5, 0]}})
     assert response.status_code == 422
     assert response.json()["detail"][0]["msg"] == "must be at least 1, got 0"
+
+
+def test_nan_count_is_a_422_not_a_500(client: TestClient) -> None:
+    response = client.post(
+        "/api/parameters",
+        content='{"conv": {"filters": NaN}}',
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["msg"] == (
+        "Input should be a valid integer, unable to parse string as an integer"
+    )
