@@ -235,9 +235,10 @@ def conv2d(
     b = check_bias(bias, geometry.out_channels)
     x3 = x.reshape(geometry.in_channels, *geometry.input_size)  # (C_in, H, W)
     xp = pad(x3, geometry.pads, padding_mode)  # (C_in, Hp, Wp)
-    out = _correlate(xp, as_4d_kernel(kernel, flip_kernel), geometry)  # (C_out, H_out, W_out)
-    if b is not None:
-        out += b[:, None, None]
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported just below
+        out = _correlate(xp, as_4d_kernel(kernel, flip_kernel), geometry)  # (C_out, H_out, W_out)
+        if b is not None:
+            out += b[:, None, None]
     check_finite(out, "convolution")
     return out.reshape(geometry.output_shape)
 

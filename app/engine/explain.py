@@ -24,6 +24,7 @@ from app.engine.conv import (
     ConvGeometry,
     as_4d_kernel,
     check_bias,
+    check_finite,
     conv_geometry,
     tap_view,
 )
@@ -136,7 +137,10 @@ def explain_output(
     x3 = x.reshape(geometry.in_channels, h * w)  # (C_in, H·W)
     values = np.where(sources >= 0, x3[:, np.maximum(sources, 0)], 0.0)  # (C_in, kh, kw)
     weights = as_4d_kernel(kernel, flip_kernel)[channel]  # (C_in, kh, kw)
-    products = values * weights  # (C_in, kh, kw)
+    with np.errstate(over="ignore", invalid="ignore"):
+        products = values * weights  # (C_in, kh, kw)
+        total = float(products.sum())
+    check_finite(products, "window products")
 
     terms = []
     for c in range(geometry.in_channels):
@@ -159,9 +163,8 @@ def explain_output(
                         product=float(products[c, a, bb]),
                     )
                 )
-    total = float(products.sum())
     bias_value = 0.0 if b is None else float(b[channel])
-    value = total + bias_value
+    value = float(check_finite(np.array([total, total + bias_value]), "window sum")[1])
     expression = " + ".join(f"{_factor(t.value)}·{_factor(t.weight)}" for t in terms)
     if b is not None:
         expression += f" + {_factor(bias_value)}"

@@ -167,10 +167,12 @@ def conv_matrix(
     for a in range(kh):
         for bb in range(kw):
             r, q, flat = tap_entries(a, bb)
-            # within one tap every (row, col) pair is distinct, so fancy-index += is exact
-            matrix[r, q] += np.broadcast_to(
+            values = np.broadcast_to(
                 weights[:, :, a, bb][:, :, None], (c_out, c_in, r.size // (c_out * c_in))
             ).reshape(-1)
+            # within one tap every (row, col) pair is distinct, so fancy-index += is exact
+            with np.errstate(over="ignore", invalid="ignore"):  # checked below
+                matrix[r, q] += values
             first = weight_index[r, q] < 0
             weight_index[r[first], q[first]] = flat[first]
             hits[r, q] += 1
@@ -189,7 +191,8 @@ def conv_matrix(
     bias_vector = None if b is None else np.repeat(b, n_out)  # (C_out·H_out·W_out,)
     check_finite(matrix, "matrix")
     y = conv2d(x, kernel, b, flip_kernel=flip_kernel, **options).reshape(-1)
-    via_matrix = matrix @ x.reshape(-1) + (0.0 if bias_vector is None else bias_vector)
+    with np.errstate(over="ignore", invalid="ignore"):
+        via_matrix = matrix @ x.reshape(-1) + (0.0 if bias_vector is None else bias_vector)
     diff = float(np.abs(check_finite(via_matrix, "matrix product") - y).max())
     return ConvMatrix(
         geometry=geometry,

@@ -205,8 +205,9 @@ def pool2d(
     else:
         xe = _extended(x3, geometry, 0.0)
         total = np.zeros((geometry.channels, ho, wo))  # (C, H_out, W_out)
-        for _, _, view in _taps(xe, geometry):
-            total += view
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
+            for _, _, view in _taps(xe, geometry):
+                total += view
         divisor = _window_counts(geometry, include_pad=True) if count_include_pad else real
         out = total / divisor
     check_finite(out, "pooling")
@@ -220,5 +221,6 @@ def global_avg_pool(x: np.ndarray) -> PoolResult:
     x = np.asarray(x, dtype=np.float64)
     if x.ndim not in (2, 3) or x.size == 0:
         raise InvalidInput("input must be a non-empty H×W or C×H×W array")
-    out = check_finite(x.mean(axis=(-2, -1), keepdims=True), "pooling")
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = check_finite(x.mean(axis=(-2, -1), keepdims=True), "pooling")
     return PoolResult(out, None, None)
