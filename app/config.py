@@ -71,6 +71,12 @@ class Settings(BaseSettings):
         1_048_576, ge=1_000, description="Most numbers one conv/pool/shift output may hold."
     )
     max_layers: int = Field(64, ge=1, le=1024, description="Most layers in a receptive-field stack.")
+    max_erf_macs: int = Field(
+        50_000_000,
+        ge=1_000,
+        description="Most forward multiply-adds of one effective-receptive-field request "
+        "(torch forward + backward, ~0.3 s at this limit on one thread).",
+    )
     max_png_bytes: int = Field(700_000, ge=1_024, description="Largest decoded PNG payload.")
     max_png_side: int = Field(2048, ge=28, description="Largest PNG width or height.")
 

@@ -52,13 +52,14 @@ def radius_table(kernel_size: int = 3, samples: int = 16) -> None:
 
 def timings(repeats: int = 7) -> None:
     """Median time per engine call (what one request computes)."""
-    limit = get_settings().max_macs
+    limit = get_settings().max_erf_macs
     cases = [
         (8, 3, "uniform", False, 8),
         (16, 3, "random", True, 8),
         (32, 3, "random", True, 16),
-        (32, 5, "random", True, 2),
-        (12, 9, "random", True, 3),
+        (32, 5, "random", True, 8),
+        (32, 7, "random", True, 2),
+        (16, 9, "random", True, 4),
     ]
     print(f"\nmedian of {repeats} runs, 1 torch thread, limit {limit:,} multiply-adds\n")
     print("| L | k | weights | ReLU | samples | median ms |")

@@ -86,7 +86,7 @@ def effective(request: EffectiveRFRequest, settings: SettingsDep) -> EffectiveRF
         seed=request.seed,
         input_size=request.input_size,
         mass_fraction=request.mass_fraction,
-        max_macs=settings.max_macs,
+        max_macs=settings.max_erf_macs,
     )
     side = field.heatmap.shape[0]
     return EffectiveRFResponse(
@@ -119,7 +119,7 @@ def effective_series(
         num_samples=request.num_samples,
         seed=request.seed,
         mass_fraction=request.mass_fraction,
-        max_macs=settings.max_macs,
+        max_macs=settings.max_erf_macs,
     )
     depths = [p.num_layers for p in points]
     return EffectiveRFSeriesResponse(

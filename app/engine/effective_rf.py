@@ -41,7 +41,7 @@ def gaussian_std(num_layers: int, kernel_size: int) -> float:
 
 
 def forward_macs(num_layers: int, kernel_size: int, input_size: int, samples: int) -> int:
-    """Multiply-adds of the forward pass: Σ_l (n − l(k − 1))²·k² per sample."""
+    """Multiply-adds of the forward pass on an n×n input: Σ_l (n − l(k − 1))²·k² per sample."""
     sides = (input_size - layer * (kernel_size - 1) for layer in range(1, num_layers + 1))
     return samples * kernel_size**2 * sum(side * side for side in sides)
 
@@ -109,26 +109,34 @@ def gradient_map(
     seed: int,
     input_size: int,
 ) -> np.ndarray:
-    """Mean over samples of |∂y_c/∂x| for the centre output unit y_c, shape (n, n)."""
+    """Mean over samples of |∂y_c/∂x| for the centre output unit y_c, shape (n, n).
+
+    y_c depends only on the R_L×R_L window of its theoretical field, so the stack runs on that
+    window alone; the gradient is exactly zero elsewhere (the margin of a larger input).
+    """
     gen = torch.Generator().manual_seed(seed)
     k, n = kernel_size, input_size
+    size = theoretical_size(num_layers, k)
+    first = (n - size) // 2  # the centre unit of the (n − R_L + 1)-wide output sees first …
     # the samples ride in the channel axis of one grouped convolution: sample b has its own
     # input x[0, b] and (for random weights) its own filters w[b]
     x = torch.randn(1, samples, n, n, generator=gen, dtype=torch.float64)  # (1, B, n, n)
-    x.requires_grad_(True)
-    h = x
+    window = x[:, :, first : first + size, first : first + size].clone()  # (1, B, R_L, R_L)
+    window.requires_grad_(True)
+    h = window
     for layer in range(num_layers):
         if weights == "uniform":
             w = torch.full((samples, 1, k, k), 1.0 / k**2, dtype=torch.float64)  # (B, 1, k, k)
         else:
             w = torch.randn(samples, 1, k, k, generator=gen, dtype=torch.float64) / k
-        h = F.conv2d(h, w, groups=samples)  # (1, B, n − (l+1)(k−1), same)
+        h = F.conv2d(h, w, groups=samples)  # (1, B, R_L − (l+1)(k−1), same)
         if relu and layer < num_layers - 1:
             h = F.relu(h)
-    side = h.shape[-1]
-    c = (side - 1) // 2
-    (grad,) = torch.autograd.grad(h[0, :, c, c].sum(), x)  # (1, B, n, n)
-    return grad[0].abs().mean(dim=0).numpy()  # (n, n)
+    assert h.shape[-2:] == (1, 1), f"the stack should end in one unit, got {tuple(h.shape)}"
+    (grad,) = torch.autograd.grad(h.sum(), window)  # (1, B, R_L, R_L)
+    heat = np.zeros((n, n))
+    heat[first : first + size, first : first + size] = grad[0].abs().mean(dim=0).numpy()
+    return heat  # (n, n)
 
 
 def effective_receptive_field(
@@ -145,8 +153,9 @@ def effective_receptive_field(
     """Measure the effective receptive field of L conv layers of k×k (Luo et al. 2016).
 
     The input side defaults to R_L, the theoretical field; a larger side (up to R_L + 64)
-    shows the zero gradient around it. Raises InvalidInput when the forward pass would need
-    more than `max_macs` multiply-adds, or when every sampled gradient is zero.
+    shows the zero gradient around it (and costs nothing: only the field is computed).
+    Raises InvalidInput when the forward pass over the field would need more than `max_macs`
+    multiply-adds, or when every sampled gradient is zero.
     """
     assert num_layers >= 1 and kernel_size >= 1 and num_samples >= 1
     assert 0 < mass_fraction <= 1, "mass_fraction must be in (0, 1]"
@@ -158,11 +167,11 @@ def effective_receptive_field(
             f"{num_layers}·({kernel_size} − 1) and {size + MAX_MARGIN}"
         )
     samples = _samples_needed(weights, relu, num_samples)
-    macs = forward_macs(num_layers, kernel_size, n, samples)
+    macs = forward_macs(num_layers, kernel_size, size, samples)
     if max_macs is not None and macs > max_macs:
         raise InvalidInput(
-            f"{num_layers} layers of {kernel_size}×{kernel_size} on a {n}×{n} input with "
-            f"{_samples(samples)} need {macs:,} multiply-adds, over the limit of "
+            f"{num_layers} layers of {kernel_size}×{kernel_size} over their {size}×{size} "
+            f"field with {_samples(samples)} need {macs:,} multiply-adds, over the limit of "
             f"{max_macs:,}; use fewer samples, fewer layers or a smaller kernel"
         )
     heat = gradient_map(num_layers, kernel_size, weights, relu, samples, seed, n)

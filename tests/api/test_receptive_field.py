@@ -206,10 +206,28 @@ def test_effective_field_over_the_compute_limit_is_a_422(client: TestClient) -> 
     response = client.post("/api/receptive-field/effective", json=body)
     assert response.status_code == 422
     assert response.json() == {
-        "detail": "32 layers of 9×9 on a 257×257 input with 1 sample need 54,641,952 "
-        "multiply-adds, over the limit of 10,000,000; use fewer samples, fewer layers or a "
+        "detail": "32 layers of 9×9 over their 257×257 field with 1 sample need 54,641,952 "
+        "multiply-adds, over the limit of 50,000,000; use fewer samples, fewer layers or a "
         "smaller kernel"
     }
+
+
+def test_effective_margin_costs_nothing_and_holds_no_gradient(client: TestClient) -> None:
+    body = {
+        "num_layers": 32,
+        "kernel_size": 5,
+        "weights": "random",
+        "relu": True,
+        "num_samples": 8,
+        "input_size": 129 + 64,
+    }
+    data = client.post("/api/receptive-field/effective", json=body).json()
+    heat = np.array(data["heatmap"])
+    assert heat.shape == (193, 193)
+    assert data["theoretical_box"] == [32, 160]
+    inside = np.zeros_like(heat, dtype=bool)
+    inside[32:161, 32:161] = True
+    assert np.all(heat[~inside] == 0) and heat[inside].max() == 1.0
 
 
 def test_effective_input_smaller_than_the_field_is_a_422(client: TestClient) -> None:

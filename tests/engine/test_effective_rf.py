@@ -137,6 +137,6 @@ def test_request_over_the_compute_limit_is_rejected() -> None:
     with pytest.raises(InvalidInput) as err:
         effective_receptive_field(32, 9, "random", False, 2, max_macs=10_000_000)
     assert str(err.value) == (
-        "32 layers of 9×9 on a 257×257 input with 2 samples need 109,283,904 multiply-adds, "
+        "32 layers of 9×9 over their 257×257 field with 2 samples need 109,283,904 multiply-adds, "
         "over the limit of 10,000,000; use fewer samples, fewer layers or a smaller kernel"
     )
