@@ -20,6 +20,9 @@ import { formatCell, parseNumber, sub } from "../format.js";
  * @property {string} [label] accessible name of the whole grid
  * @property {number} [pad] width of the padding ring shown around the grid (default 0)
  * @property {number} [maxCellPx] largest cell side in px (default 38)
+ * @property {number} [fitWidth] shrink cells (down to 14 px) so the grid fits this many px
+ * @property {((row: number, col: number, value: number) => number[] | null) | null} [colorOf]
+ *   custom background per cell (RGB), overriding the scale; null keeps the scale's colour
  */
 
 const KEY_MOVES = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
@@ -80,9 +83,11 @@ export class NumberGrid extends EventTarget {
     Object.assign(this.options, { rows, cols, pad });
     this.element.replaceChildren();
     this.cells.clear();
-    const px = cellPx(Math.max(rows, cols) + 2 * pad, this.options.maxCellPx);
+    let px = cellPx(Math.max(rows, cols) + 2 * pad, this.options.maxCellPx);
+    const across = cols + 2 * pad;
+    if (this.options.fitWidth) px = Math.max(14, Math.min(px, Math.floor((this.options.fitWidth - 2 * across) / across)));
     this.element.style.setProperty("--cell", `${px}px`);
-    this.element.style.fontSize = `${Math.max(10, Math.round(px * 0.36))}px`;
+    this.element.style.fontSize = `${Math.max(px < 20 ? 8 : 10, Math.round(px * 0.36))}px`;
     this.element.style.gridTemplateColumns = `repeat(${cols + 2 * pad}, var(--cell))`;
     this.shown = Array.from({ length: rows }, () => Array(cols).fill(null));
     this.texts = Array.from({ length: rows }, () => Array(cols).fill(""));
@@ -133,7 +138,7 @@ export class NumberGrid extends EventTarget {
           cell.title = `${this.#cellName(r, c)} = ${value}`;
           cell.setAttribute("aria-label", `${this.#cellName(r, c)} = ${formatCell(value)}`);
         }
-        this.#paint(cell, value);
+        this.#paint(cell, value, r, c);
       }
     }
   }
@@ -144,7 +149,7 @@ export class NumberGrid extends EventTarget {
     const finite = values.map((row) => row.map((v) => (Number.isFinite(v) ? v : 0)));
     this.domain = this.options.domain ?? this.#autoDomain(finite);
     for (let r = 0; r < this.rows; r++) {
-      for (let c = 0; c < this.cols; c++) this.#paint(this.cells.get(`${r},${c}`), values[r][c]);
+      for (let c = 0; c < this.cols; c++) this.#paint(this.cells.get(`${r},${c}`), values[r][c], r, c);
     }
   }
 
@@ -249,7 +254,7 @@ export class NumberGrid extends EventTarget {
         const value = parseNumber(cell.value);
         if (Number.isNaN(value)) cell.setAttribute("aria-invalid", "true");
         else cell.removeAttribute("aria-invalid");
-        this.#paint(cell, value);
+        this.#paint(cell, value, r, c);
         this.#emit("cellinput", r, c, { text: cell.value, value });
       });
     } else {
@@ -322,7 +327,13 @@ export class NumberGrid extends EventTarget {
     return [-m, m];
   }
 
-  #paint(cell, value) {
+  #paint(cell, value, r = null, c = null) {
+    const custom = this.options.colorOf && r !== null ? this.options.colorOf(r, c, value) : null;
+    if (custom) {
+      cell.style.background = css(custom);
+      cell.style.color = textOn(custom);
+      return;
+    }
     const scale = this.options.scale;
     if (scale === "none" || value === null || !Number.isFinite(value)) {
       cell.style.background = "";

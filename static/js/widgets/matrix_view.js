@@ -1,0 +1,236 @@
+// The convolution written as a matrix M (one row per output, one column per input), each
+// entry coloured by the kernel weight it holds and structural zeros left blank. A table with
+// the numbers printed when it is small enough to read; above that, one canvas pixel per entry
+// (Heatmap) with the selected row outlined. Rows are selectable by click, tap or keyboard.
+//
+// Events: "rowselect" (detail = {row}).
+
+import { css, textOn } from "../colors.js";
+import { formatCell } from "../format.js";
+import { Heatmap } from "./heatmap.js";
+
+/** Largest matrix drawn as a table with numbers; bigger ones become a canvas. */
+const TABLE_MAX_COLS = 40;
+const TABLE_MAX_ROWS = 64;
+
+/**
+ * @typedef {object} MatrixData
+ * @property {number[][]} matrix rows × cols
+ * @property {(number|null)[][]} weightIndex flat kernel index per entry, null = structural zero
+ * @property {string[]} rowNames e.g. "Y₁₁"
+ * @property {string[]} colNames e.g. "X₁₂"
+ * @property {number[]} colValues vec(X), printed above the columns
+ * @property {number[]} rowValues vec(Y), printed after the rows
+ * @property {(index: number) => number[]} colorOf RGB of a weight index
+ * @property {(index: number) => string} weightName e.g. "K₁₂"
+ */
+
+/** Renders M and lets the student pick a row. */
+export class MatrixView extends EventTarget {
+  /**
+   * @param {HTMLElement} container
+   * @param {{label: string}} options
+   */
+  constructor(container, options) {
+    super();
+    this.container = container;
+    this.label = options.label;
+    this.selected = null;
+    this.highlighted = null;
+    this.data = null;
+    this.mode = "table";
+  }
+
+  /**
+   * Draw a new matrix (keeps the selected row when it still exists).
+   * @param {MatrixData} data
+   */
+  render(data) {
+    this.data = data;
+    const rows = data.matrix.length;
+    const cols = data.matrix[0].length;
+    this.container.replaceChildren();
+    this.mode = rows <= TABLE_MAX_ROWS && cols <= TABLE_MAX_COLS ? "table" : "canvas";
+    if (this.mode === "table") this.#renderTable(data);
+    else this.#renderCanvas(data);
+    const keep = this.selected !== null && this.selected < rows ? this.selected : null;
+    this.selected = null;
+    if (keep !== null) this.selectRow(keep, { emit: false, focus: false });
+    if (this.highlighted !== null) this.highlightWeight(this.highlighted);
+  }
+
+  /**
+   * Select (outline) one row.
+   * @param {number} row
+   * @param {{emit?: boolean, focus?: boolean}} [options]
+   */
+  selectRow(row, options = {}) {
+    const { emit = true, focus = false } = options;
+    if (!this.data || row < 0 || row >= this.data.matrix.length) return;
+    this.selected = row;
+    if (this.mode === "table") {
+      for (const tr of this.container.querySelectorAll("tr.is-selected")) tr.classList.remove("is-selected");
+      const tr = this.container.querySelector(`tr[data-row="${row}"]`);
+      tr?.classList.add("is-selected");
+      for (const b of this.container.querySelectorAll("th button")) {
+        const mine = Number(b.dataset.row) === row;
+        b.tabIndex = mine ? 0 : -1;
+        b.setAttribute("aria-pressed", String(mine));
+      }
+      const button = tr?.querySelector("button");
+      if (focus) button?.focus();
+      tr?.scrollIntoView({ block: "nearest", inline: "nearest" });
+    } else {
+      const rows = this.data.matrix.length;
+      this.rowMarker.hidden = false;
+      this.rowMarker.style.top = `${(100 * row) / rows}%`;
+      this.rowMarker.style.height = `${100 / rows}%`;
+      this.canvasStatus.textContent = `row ${row + 1} of ${rows}: ${this.data.rowNames[row]}`;
+    }
+    if (emit) this.dispatchEvent(new CustomEvent("rowselect", { detail: { row } }));
+  }
+
+  /**
+   * Outline every entry holding one kernel weight (null clears): parameter sharing made visible.
+   * @param {number | null} index flat kernel index
+   */
+  highlightWeight(index) {
+    this.highlighted = index;
+    if (this.mode !== "table") return;
+    for (const td of this.container.querySelectorAll("td.is-weight")) td.classList.remove("is-weight");
+    if (index === null) return;
+    for (const td of this.container.querySelectorAll(`td[data-w="${index}"]`)) td.classList.add("is-weight");
+  }
+
+  #renderTable(data) {
+    const { matrix, weightIndex, rowNames, colNames, colValues, rowValues } = data;
+    const cols = matrix[0].length;
+    const table = document.createElement("table");
+    table.className = "matrix-table";
+    if (cols > 24) table.classList.add("dense");
+    table.setAttribute("aria-label", this.label);
+    const head = table.createTHead();
+    const names = head.insertRow();
+    names.className = "col-names";
+    names.appendChild(headerCell("", "col"));
+    colNames.forEach((n) => names.appendChild(headerCell(n, "col")));
+    names.appendChild(headerCell("", "col"));
+    names.appendChild(headerCell("Y", "col"));
+    const vec = head.insertRow();
+    vec.className = "vec-x";
+    vec.appendChild(headerCell("vec(X)", "row"));
+    colValues.forEach((v) => {
+      const th = headerCell(formatCell(v), "col");
+      th.title = `${v}`;
+      vec.appendChild(th);
+    });
+    vec.appendChild(headerCell("", "col"));
+    vec.appendChild(headerCell("", "col"));
+    const body = table.createTBody();
+    matrix.forEach((row, i) => {
+      const tr = body.insertRow();
+      tr.dataset.row = String(i);
+      const th = document.createElement("th");
+      th.scope = "row";
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "row-button";
+      button.dataset.row = String(i);
+      button.textContent = rowNames[i];
+      button.tabIndex = i === 0 ? 0 : -1;
+      button.setAttribute("aria-pressed", "false");
+      button.setAttribute("aria-label", `row ${i + 1}: ${rowNames[i]}`);
+      button.addEventListener("click", () => this.selectRow(i));
+      button.addEventListener("keydown", (e) => this.#rowKey(e, i));
+      th.appendChild(button);
+      tr.appendChild(th);
+      row.forEach((value, j) => {
+        const td = document.createElement("td");
+        const w = weightIndex[i][j];
+        if (w !== null && w !== undefined) {
+          const rgb = data.colorOf(w);
+          td.style.background = css(rgb);
+          td.style.color = textOn(rgb);
+          td.textContent = formatCell(value);
+          td.dataset.w = String(w);
+          td.title = `M[${rowNames[i]}, ${colNames[j]}] = ${data.weightName(w)} = ${value}`;
+        } else {
+          td.className = "zero";
+          td.title = `M[${rowNames[i]}, ${colNames[j]}] = 0 (structural zero)`;
+        }
+        td.addEventListener("click", () => this.selectRow(i));
+        tr.appendChild(td);
+      });
+      const eq = document.createElement("td");
+      eq.className = "eq";
+      eq.textContent = "=";
+      tr.appendChild(eq);
+      const y = document.createElement("td");
+      y.className = "y-value";
+      y.textContent = formatCell(rowValues[i]);
+      y.title = `${rowNames[i]} = ${rowValues[i]}`;
+      tr.appendChild(y);
+    });
+    const wrap = document.createElement("div");
+    wrap.className = "matrix-scroll";
+    wrap.appendChild(table);
+    this.container.appendChild(wrap);
+  }
+
+  #rowKey(event, i) {
+    const rows = this.data.matrix.length;
+    const moves = { ArrowUp: -1, ArrowDown: 1, Home: -rows, End: rows };
+    if (!(event.key in moves)) return;
+    event.preventDefault();
+    const next = Math.max(0, Math.min(rows - 1, i + moves[event.key]));
+    this.selectRow(next, { focus: true });
+  }
+
+  #renderCanvas(data) {
+    const rows = data.matrix.length;
+    const cols = data.matrix[0].length;
+    const frame = document.createElement("div");
+    frame.className = "matrix-canvas";
+    this.container.appendChild(frame);
+    const flat = data.weightIndex.flat().map((w) => (w === null || w === undefined ? -1 : w));
+    const heatmap = new Heatmap(frame, {
+      rows,
+      cols,
+      label: `${this.label} (${rows} × ${cols}, one pixel per entry)`,
+      scale: (w) => (w < 0 ? [255, 255, 255] : data.colorOf(w)),
+      domain: [0, 1],
+    });
+    heatmap.draw(flat);
+    heatmap.canvas.tabIndex = 0;
+    heatmap.canvas.style.width = "100%";
+    heatmap.canvas.style.height = "auto";
+    this.rowMarker = document.createElement("div");
+    this.rowMarker.className = "row-marker";
+    this.rowMarker.hidden = true;
+    frame.appendChild(this.rowMarker);
+    heatmap.canvas.addEventListener("click", (e) => {
+      const cell = heatmap.cellAt(e.clientX, e.clientY);
+      if (cell) this.selectRow(cell.row);
+    });
+    heatmap.canvas.addEventListener("keydown", (e) => {
+      const moves = { ArrowUp: -1, ArrowDown: 1 };
+      if (!(e.key in moves)) return;
+      e.preventDefault();
+      const current = this.selected ?? -1;
+      this.selectRow(Math.max(0, Math.min(rows - 1, current + moves[e.key])));
+    });
+    this.canvasStatus = document.createElement("p");
+    this.canvasStatus.className = "status";
+    this.canvasStatus.setAttribute("aria-live", "polite");
+    this.canvasStatus.textContent =
+      `${rows} × ${cols}: too large to print every number; click a row (or focus the picture and use ↑ ↓).`;
+    this.container.appendChild(this.canvasStatus);
+  }
+}
+
+function headerCell(text, scope) {
+  const th = document.createElement("th");
+  th.scope = scope;
+  th.textContent = text;
+  return th;
+}

@@ -1,0 +1,214 @@
+"""The Convolution page in a real Chromium: the tutorial's X ∗ K, edits, hover, errors, reload."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.browser.conftest import shot
+from tests.browser.grids import (
+    TUTORIAL_K,
+    TUTORIAL_X,
+    correlate_valid,
+    ignore_http_errors,
+    marked_cells,
+    read_editor,
+    read_grid,
+    wait_for_grid,
+)
+
+pytestmark = pytest.mark.browser
+
+OUTPUT = "#output-grid"
+INPUT = "#input-editor"
+
+
+def kernel_cell(page, row: int, col: int):
+    return page.locator(f'#kernel-grid input[data-row="{row}"][data-col="{col}"]')
+
+
+def output_cell(page, row: int, col: int):
+    return page.locator(f'{OUTPUT} .cell[data-row="{row}"][data-col="{col}"]')
+
+
+def open_page(page) -> None:
+    page.goto("/convolution")
+    wait_for_grid(page, OUTPUT, correlate_valid(TUTORIAL_X, TUTORIAL_K))
+
+
+def test_convolution_page_shows_the_tutorial_output_by_default(page):
+    open_page(page)
+    shown = read_grid(page, OUTPUT)
+    np.testing.assert_allclose(shown, [[0, 5, 0], [1, -1, 2], [0, 3, 3]])
+    np.testing.assert_allclose(shown, correlate_valid(TUTORIAL_X, TUTORIAL_K))
+    np.testing.assert_allclose(read_editor(page, INPUT), TUTORIAL_X)
+    assert page.locator("#size-formula").inner_text().startswith(
+        "H_out × W_out = (4 − 2 + 1) × (4 − 2 + 1) = 3 × 3"
+    )
+    assert page.locator("#count-inputs").inner_text() == "4"
+    assert page.locator("#count-params").inner_text() == "4"
+    assert page.locator("#count-outputs").inner_text() == "9"
+    shot(page, "convolution-default")
+
+
+def test_typing_a_kernel_value_changes_exactly_the_expected_output_cells(page):
+    open_page(page)
+    before = read_grid(page, OUTPUT)
+    kernel = TUTORIAL_K.copy()
+    kernel[1, 0] = 2  # K₂₁: 0 → 2
+    expected = correlate_valid(TUTORIAL_X, kernel)
+    kernel_cell(page, 1, 0).click()
+    page.keyboard.type("2")
+    after = wait_for_grid(page, OUTPUT, expected)
+    np.testing.assert_allclose(after, expected)
+    changed = {tuple(map(int, rc)) for rc in np.argwhere(~np.isclose(after, before))}
+    assert changed == {tuple(map(int, rc)) for rc in np.argwhere(TUTORIAL_X[1:, :3] != 0)}
+    shot(page, "convolution-kernel-edited")
+
+
+def test_hovering_y11_shows_its_four_terms_and_window(page):
+    open_page(page)
+    output_cell(page, 0, 0).hover()
+    explain = page.locator("#explain-text")
+    explain.filter(has_text="Y₁₁").wait_for()
+    assert explain.inner_text() == "Y₁₁ = 1·1 + 2·(−1) + 0·0 + 1·1 = 0"
+    assert marked_cells(page, INPUT, "is-window") == {(0, 0), (0, 1), (1, 0), (1, 1)}
+    assert marked_cells(page, OUTPUT, "is-current") == {(0, 0)}
+    shot(page, "convolution-hover-y11")
+
+
+def test_focusing_an_output_cell_by_keyboard_explains_it(page):
+    open_page(page)
+    output_cell(page, 0, 0).focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowDown")
+    explain = page.locator("#explain-text")
+    explain.filter(has_text="Y₂₂").wait_for()
+    assert explain.inner_text() == "Y₂₂ = 1·1 + 3·(−1) + 2·0 + 1·1 = −1"
+    assert marked_cells(page, INPUT, "is-window") == {(1, 1), (1, 2), (2, 1), (2, 2)}
+
+
+def test_hovering_an_input_cell_highlights_every_output_it_influences(page):
+    open_page(page)
+    page.locator(f'{INPUT} input.cell[data-row="1"][data-col="2"]').hover()
+    page.locator("#explain-text").filter(has_text="X₂₃").wait_for()
+    # X₂₃ lies in the 2×2 windows of Y₁₂, Y₁₃, Y₂₂, Y₂₃
+    assert marked_cells(page, OUTPUT, "is-influenced") == {(0, 1), (0, 2), (1, 1), (1, 2)}
+    shot(page, "convolution-hover-input")
+
+
+def test_padding_shows_the_ring_and_the_output_size_formula(page):
+    open_page(page)
+    page.fill("#padding", "1")
+    expected = correlate_valid(np.pad(TUTORIAL_X, 1), TUTORIAL_K)
+    np.testing.assert_allclose(wait_for_grid(page, OUTPUT, expected), expected)
+    assert "(4 + 2·1 − 2 + 1) × (4 + 2·1 − 2 + 1) = 5 × 5" in page.locator(
+        "#size-formula"
+    ).inner_text()
+    assert page.locator(f"{INPUT} .cell.is-pad").count() == 6 * 6 - 4 * 4
+    output_cell(page, 0, 0).hover()
+    page.locator("#explain-text").filter(has_text="padding").wait_for()
+    assert marked_cells(page, INPUT, "is-window") == {(-1, -1), (-1, 0), (0, -1), (0, 0)}
+    shot(page, "convolution-padding")
+
+
+def test_pasting_a_matrix_replaces_the_input(page):
+    open_page(page)
+    pasted = np.arange(25, dtype=float).reshape(5, 5) - 12
+    text = "\n".join(" ".join(str(int(v)) for v in row) for row in pasted)
+    page.locator(f'{INPUT} input.cell[data-row="0"][data-col="0"]').focus()
+    page.evaluate(
+        """text => {
+            const data = new DataTransfer();
+            data.setData("text/plain", text);
+            document.activeElement.dispatchEvent(
+                new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
+        }""",
+        text,
+    )
+    expected = correlate_valid(pasted, TUTORIAL_K)
+    np.testing.assert_allclose(wait_for_grid(page, OUTPUT, expected), expected)
+    np.testing.assert_allclose(read_editor(page, INPUT), pasted)
+    assert page.locator("#input-rows").input_value() == "5"
+
+
+def test_preset_kernel_and_step_slide_the_window(page):
+    open_page(page)
+    page.get_by_role("button", name="Sobel x").click()
+    sobel = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=float)
+    expected = correlate_valid(TUTORIAL_X, sobel)
+    np.testing.assert_allclose(wait_for_grid(page, OUTPUT, expected), expected)
+    page.click("#step")
+    page.click("#step")
+    page.locator("#explain-text").filter(has_text="Y₁₂").wait_for()
+    assert marked_cells(page, INPUT, "is-window") == {(r, c) for r in range(3) for c in (1, 2, 3)}
+    assert "2 of 4" in page.locator("#output-status").inner_text()
+
+
+def test_reload_restores_the_state(page):
+    open_page(page)
+    kernel_cell(page, 0, 1).fill("3")
+    page.fill("#stride", "2")
+    kernel = TUTORIAL_K.copy()
+    kernel[0, 1] = 3
+    expected = correlate_valid(TUTORIAL_X, kernel, stride=2)
+    np.testing.assert_allclose(wait_for_grid(page, OUTPUT, expected), expected)
+    page.reload()
+    np.testing.assert_allclose(wait_for_grid(page, OUTPUT, expected), expected)
+    assert page.locator("#stride").input_value() == "2"
+    np.testing.assert_allclose(read_editor(page, "#kernel-editor"), kernel)
+    shot(page, "convolution-reloaded")
+
+
+def test_a_bad_setting_shows_its_message_next_to_the_control(page):
+    open_page(page)
+    page.fill("#stride", "0")
+    error = page.locator("#settings-error")
+    error.filter(has_text="stride").wait_for()
+    assert error.inner_text() == "stride: must be at least 1, got 0"
+    assert page.locator("#stride").get_attribute("aria-invalid") == "true"
+    # the last valid output stays on screen, faded, never a blank page
+    np.testing.assert_allclose(read_grid(page, OUTPUT), correlate_valid(TUTORIAL_X, TUTORIAL_K))
+    shot(page, "convolution-bad-stride")
+    page.fill("#stride", "1")
+    page.locator("#settings-error:empty").wait_for()
+    assert page.locator("#stride").get_attribute("aria-invalid") is None
+    ignore_http_errors(page)
+
+
+def test_a_kernel_larger_than_the_input_is_explained_under_the_kernel(page):
+    open_page(page)
+    page.fill("#kernel-rows", "5")
+    page.fill("#kernel-cols", "5")
+    page.locator("#kernel-cols").dispatch_event("change")
+    error = page.locator("#kernel-error")
+    error.filter(has_text="larger").wait_for()
+    assert error.inner_text() == "kernel 5×5 is larger than the padded input 4×4"
+    shot(page, "convolution-kernel-too-large")
+    ignore_http_errors(page)
+
+
+def test_a_cell_that_is_not_a_number_is_named(page):
+    open_page(page)
+    kernel_cell(page, 0, 0).fill("abc")
+    assert page.locator("#kernel-error").inner_text() == 'K₁₁: "abc" is not a number'
+    assert kernel_cell(page, 0, 0).get_attribute("aria-invalid") == "true"
+
+
+def test_the_page_works_on_a_1024x768_touch_screen(browser, base_url):
+    context = browser.new_context(
+        viewport={"width": 1024, "height": 768}, has_touch=True, base_url=base_url
+    )
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pg.goto("/convolution")
+    wait_for_grid(pg, OUTPUT, correlate_valid(TUTORIAL_X, TUTORIAL_K))
+    output_cell(pg, 2, 1).tap()
+    pg.locator("#explain-text").filter(has_text="Y₃₂").wait_for()
+    assert pg.locator("#explain-text").inner_text() == "Y₃₂ = 2·1 + 1·(−1) + 0·0 + 2·1 = 3"
+    width = pg.evaluate("document.documentElement.scrollWidth")
+    assert width <= 1024, f"the page scrolls sideways at 1024 px ({width} px wide)"
+    shot(pg, "convolution-1024-touch")
+    context.close()
+    assert not errors, errors
