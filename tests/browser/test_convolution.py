@@ -42,8 +42,10 @@ def test_convolution_page_shows_the_tutorial_output_by_default(page):
     np.testing.assert_allclose(shown, [[0, 5, 0], [1, -1, 2], [0, 3, 3]])
     np.testing.assert_allclose(shown, correlate_valid(TUTORIAL_X, TUTORIAL_K))
     np.testing.assert_allclose(read_editor(page, INPUT), TUTORIAL_X)
-    assert page.locator("#size-formula").inner_text().startswith(
-        "H_out × W_out = (4 − 2 + 1) × (4 − 2 + 1) = 3 × 3"
+    assert (
+        page.locator("#size-formula")
+        .inner_text()
+        .startswith("H_out × W_out = (4 − 2 + 1) × (4 − 2 + 1) = 3 × 3")
     )
     assert page.locator("#count-inputs").inner_text() == "4"
     assert page.locator("#count-params").inner_text() == "4"
@@ -102,9 +104,10 @@ def test_padding_shows_the_ring_and_the_output_size_formula(page):
     page.fill("#padding", "1")
     expected = correlate_valid(np.pad(TUTORIAL_X, 1), TUTORIAL_K)
     np.testing.assert_allclose(wait_for_grid(page, OUTPUT, expected), expected)
-    assert "(4 + 2·1 − 2 + 1) × (4 + 2·1 − 2 + 1) = 5 × 5" in page.locator(
-        "#size-formula"
-    ).inner_text()
+    assert (
+        "(4 + 2·1 − 2 + 1) × (4 + 2·1 − 2 + 1) = 5 × 5"
+        in page.locator("#size-formula").inner_text()
+    )
     assert page.locator(f"{INPUT} .cell.is-pad").count() == 6 * 6 - 4 * 4
     output_cell(page, 0, 0).hover()
     page.locator("#explain-text").filter(has_text="padding").wait_for()
@@ -121,8 +124,9 @@ def test_pasting_a_matrix_replaces_the_input(page):
         """text => {
             const data = new DataTransfer();
             data.setData("text/plain", text);
-            document.activeElement.dispatchEvent(
-                new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
+            const paste = new ClipboardEvent(
+                "paste", {clipboardData: data, bubbles: true, cancelable: true});
+            document.activeElement.dispatchEvent(paste);
         }""",
         text,
     )

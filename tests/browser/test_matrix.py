@@ -62,7 +62,8 @@ def test_matrix_page_shows_the_tutorial_matrix_and_its_check_passes(page):
     values, mask = read_matrix(page)
     reference = toeplitz(TUTORIAL_X, TUTORIAL_K)
     np.testing.assert_allclose(values, reference)
-    np.testing.assert_allclose(values @ TUTORIAL_X.ravel(), correlate_valid(TUTORIAL_X, TUTORIAL_K).ravel())
+    expected = correlate_valid(TUTORIAL_X, TUTORIAL_K).ravel()
+    np.testing.assert_allclose(values @ TUTORIAL_X.ravel(), expected)
     assert mask.sum(axis=1).tolist() == [4] * 9
     assert page.locator("#fig-shape").inner_text() == "9 × 16 = 144 entries"
     assert page.locator("#fig-per-row").inner_text() == "4 in every row"
@@ -78,7 +79,8 @@ def test_clicking_a_row_highlights_its_window_and_output(page):
     page.locator("#row-text").filter(has_text="Y₂₃").wait_for()
     assert marked_cells(page, "#matrix-input", "is-window") == {(1, 2), (1, 3), (2, 2), (2, 3)}
     assert marked_cells(page, "#matrix-output", "is-current") == {(1, 2)}
-    assert page.locator("#row-text").inner_text().startswith("row Y₂₃: 1·3 + (−1)·1 + 0·1 + 1·0 = 2")
+    row_text = page.locator("#row-text").inner_text()
+    assert row_text.startswith("row Y₂₃: 1·3 + (−1)·1 + 0·1 + 1·0 = 2")
     assert page.locator("#matrix-view tr.is-selected").get_attribute("data-row") == "5"
     shot(page, "matrix-row-selected")
 
@@ -128,8 +130,16 @@ def test_following_the_nav_link_from_the_convolution_page_keeps_x_and_k(page):
 def test_a_large_convolution_is_drawn_as_a_picture_and_still_checks(page):
     x = (np.arange(100).reshape(10, 10) % 7 - 3).astype(float)
     k = np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], dtype=float)
-    state = {"x": x.tolist(), "k": k.tolist(), "stride": 1, "padding": 0, "mode": "zeros",
-             "dilation": 1, "flip": False, "row": 0}
+    state = {
+        "x": x.tolist(),
+        "k": k.tolist(),
+        "stride": 1,
+        "padding": 0,
+        "mode": "zeros",
+        "dilation": 1,
+        "flip": False,
+        "row": 0,
+    }
     open_page(page, state)
     assert page.locator("#matrix-check").get_attribute("class") == "check-pass"
     assert page.locator("#matrix-view canvas.heatmap").count() == 1
@@ -141,8 +151,16 @@ def test_a_large_convolution_is_drawn_as_a_picture_and_still_checks(page):
 
 
 def test_a_matrix_over_the_limit_is_refused_with_a_readable_message(page):
-    state = {"x": np.ones((16, 16)).tolist(), "k": [[1.0]], "stride": 1, "padding": 64,
-             "mode": "zeros", "dilation": 1, "flip": False, "row": 0}
+    state = {
+        "x": np.ones((16, 16)).tolist(),
+        "k": [[1.0]],
+        "stride": 1,
+        "padding": 64,
+        "mode": "zeros",
+        "dilation": 1,
+        "flip": False,
+        "row": 0,
+    }
     page.goto("/matrix#" + quote(json.dumps(state)))
     error = page.locator("#matrix-error")
     error.filter(has_text="limit").wait_for()
