@@ -99,7 +99,19 @@ def browser() -> Iterator[object]:
 @pytest.fixture()
 def page(browser, base_url: str) -> Iterator[object]:
     """A fresh 1280×800 page; fails the test on any console error or failed request."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=base_url)
+    yield from _checked_page(browser, viewport={"width": 1280, "height": 800}, base_url=base_url)
+
+
+@pytest.fixture()
+def tablet_page(browser, base_url: str) -> Iterator[object]:
+    """A fresh 1024×768 touch page (a classroom tablet), checked like `page`."""
+    yield from _checked_page(
+        browser, viewport={"width": 1024, "height": 768}, has_touch=True, base_url=base_url
+    )
+
+
+def _checked_page(browser, **context_options) -> Iterator[object]:
+    context = browser.new_context(**context_options)
     pg = context.new_page()
     problems: list[str] = []
     pg.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")

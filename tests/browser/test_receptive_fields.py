@@ -118,6 +118,7 @@ def test_reload_restores_the_stack_and_the_unit(page):
     page.locator("#rf-units-grid canvas").press("ArrowDown")
     expect(page.locator("#rf-region")).to_contain_text("Unit (3, 2) of pool5")
     page.locator("#erf-depth").fill("4")
+    expect(page.locator("#erf-figures")).to_contain_text("4, 3")  # settled: no request in flight
     page.reload()
     expect(page.locator("#rf-preset")).to_have_value("alexnet_v2")
     expect(page.locator("#rf-table tbody tr.last td.rf-size")).to_have_text("195")
@@ -125,21 +126,13 @@ def test_reload_restores_the_stack_and_the_unit(page):
     expect(page.locator("#erf-depth")).to_have_value("4")
 
 
-def test_page_works_on_a_tablet(browser, base_url):
-    context = browser.new_context(
-        viewport={"width": 1024, "height": 768}, has_touch=True, base_url=base_url
-    )
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+def test_page_works_on_a_touch_tablet(tablet_page):
+    pg = tablet_page
     pg.goto("/receptive-fields")
     pg.select_option("#rf-preset", "vgg16")
     expect(pg.locator("#rf-table tbody tr.last td.rf-size")).to_have_text("212")
-    grid = pg.locator("#rf-units-grid canvas")
-    grid.tap(position={"x": 5, "y": 5})
+    pg.locator("#rf-units-grid canvas").tap(position={"x": 5, "y": 5})
     expect(pg.locator("#rf-region")).to_contain_text("Unit (0, 0) of pool5")
-    # nothing wider than the screen
-    assert pg.evaluate("document.documentElement.scrollWidth") <= 1024
-    shot(pg, "receptive-fields-tablet")
-    context.close()
-    assert not errors, errors
+    width = pg.evaluate("document.documentElement.scrollWidth")
+    assert width <= 1024, f"the page scrolls sideways at 1024 px ({width} px wide)"
+    shot(pg, "receptive-fields-1024-touch")

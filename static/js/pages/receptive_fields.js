@@ -3,6 +3,7 @@
 // beside the theoretical one. Every number on the page comes from the API.
 
 import { getJSON, LatestOnly, postJSON } from "../api.js";
+import { withSubscripts } from "../dom_text.js";
 import { loadState, saveState } from "../url_state.js";
 import { CellGrid } from "../widgets/cell_grid.js";
 import { Heatmap } from "../widgets/heatmap.js";
@@ -472,21 +473,6 @@ class ReceptiveFieldsPage {
     const index = match ? Number(match[1]) : -1;
     return index >= 0 && index < this.stack.layers.length ? index : null;
   }
-}
-
-/** A <div> of the text with x_y and x_{...} written as subscripts. */
-function withSubscripts(text) {
-  const div = document.createElement("div");
-  let last = 0;
-  for (const match of text.matchAll(/([A-Za-z])_(\{[^}]*\}|[A-Za-z0-9]+)/g)) {
-    div.append(text.slice(last, match.index + 1));
-    const sub = document.createElement("sub");
-    sub.textContent = match[2].replace(/^\{|\}$/g, "");
-    div.append(sub);
-    last = match.index + match[0].length;
-  }
-  div.append(text.slice(last));
-  return div;
 }
 
 function rect(x, y, width, height, cls) {

@@ -4,6 +4,7 @@
 import { linearScale, niceTicks, seriesExtent, tickLabel } from "../plot_math.js";
 
 const SVG = "http://www.w3.org/2000/svg";
+const el = (...args) => svgElement(...args);
 
 /**
  * @typedef {object} Series
@@ -28,8 +29,14 @@ const SVG = "http://www.w3.org/2000/svg";
  *   where the legend goes inside the plot (default "top-left")
  */
 
-/** Create an SVG element with attributes. */
-function el(name, attrs = {}, text = null) {
+/**
+ * Create an SVG element with attributes (for the hooks of LinePlot.draw too).
+ * @param {string} name
+ * @param {Record<string, string | number>} [attrs]
+ * @param {string | null} [text]
+ * @returns {SVGElement}
+ */
+export function svgElement(name, attrs = {}, text = null) {
   const node = document.createElementNS(SVG, name);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
   if (text !== null) node.textContent = text;
@@ -60,15 +67,17 @@ export class LinePlot {
    * Draw the series (replacing what was drawn).
    * @param {Series[]} series
    * @param {{markerX?: number | null, under?: (g: SVGGElement, sx: Function, sy: Function) => void,
-   *   summary?: string}} [extra] a vertical marker line; a hook drawing under the lines;
-   *   a text summary appended to the accessible name
+   *   over?: (g: SVGGElement, sx: Function, sy: Function) => void, summary?: string,
+   *   xDomain?: [number, number], yDomain?: [number, number]}} [extra] a vertical marker line;
+   *   hooks drawing under and over the lines (sx, sy map data to SVG units); a text summary
+   *   appended to the accessible name; domains for this draw only
    */
   draw(series, extra = {}) {
     const { width, height, xLabel, yLabel } = this.options;
     const m = this.margin;
     this.svg.replaceChildren();
-    let xDomain = this.options.xDomain ?? seriesExtent(series, 0);
-    let yDomain = this.options.yDomain ?? seriesExtent(series, 1);
+    let xDomain = extra.xDomain ?? this.options.xDomain ?? seriesExtent(series, 0);
+    let yDomain = extra.yDomain ?? this.options.yDomain ?? seriesExtent(series, 1);
     let plotW = width - m.left - m.right;
     let plotH = height - m.top - m.bottom;
     if (this.options.equalAspect) {
@@ -118,6 +127,12 @@ export class LinePlot {
       for (const p of dotted) g.append(el("circle", { cx: sx(p[0]), cy: sy(p[1]), r: 3 }));
       this.svg.append(g);
     });
+
+    if (extra.over) {
+      const over = el("g", { class: "over" });
+      extra.over(over, sx, sy);
+      this.svg.append(over);
+    }
 
     const legend = el("g", { class: "plot-legend" });
     const position = this.options.legend;

@@ -1,0 +1,353 @@
+// Parameters & regularization lesson (Q1, Q6a, Q6b): the dense-vs-conv parameter count
+// (POST /api/parameters), the shipped models' ledger (GET /api/mnist/models) and L2-regularised
+// gradient descent on a 2-D toy loss (POST /api/regularization/trajectory), drawn with the
+// update decomposed into its shrink and data parts. Every number comes from the API.
+
+import { getJSON, LatestOnly, postJSON } from "../api.js";
+import { contourSegments, quadraticLevels } from "../contours.js";
+import { withSubscripts } from "../dom_text.js";
+import { formatCount, formatNumber } from "../format.js";
+import { loadState, saveState } from "../url_state.js";
+import { LinePlot, svgElement } from "../widgets/line_plot.js";
+
+const STORAGE_KEY = "convlab.parameters";
+const DEFAULTS = {
+  fc: [784, 100],
+  conv: [1, 100, 5],
+  lambdas: "0, 0.25, 1",
+  lr: 0.1,
+  steps: 100,
+  theta0: [-1.5, 2.5],
+  run: 1,
+  t: 0,
+};
+const $ = (id) => document.getElementById(id);
+const n3 = (v) => formatNumber(v, { digits: 3 });
+const point = (p) => `(${n3(p[0])}, ${n3(p[1])})`;
+
+/** Validate a state read from the URL or storage; null rejects it. */
+function cleanState(s) {
+  const ints = (a, n) => Array.isArray(a) && a.length === n && a.every((v) => Number.isInteger(v) && v >= 1);
+  const finite = (a) => Array.isArray(a) && a.length === 2 && a.every(Number.isFinite);
+  if (!ints(s.fc, 2) || !ints(s.conv, 3) || typeof s.lambdas !== "string" || !finite(s.theta0)) return null;
+  return s;
+}
+
+/**
+ * λ values typed as "0, 0.25, 1".
+ * @param {string} text
+ * @returns {{values: number[]} | {error: string}}
+ */
+function parseLambdas(text) {
+  const parts = text.split(/[,;\s]+/).filter((p) => p.length > 0);
+  if (parts.length === 0) return { error: "type at least one λ, e.g. 0, 0.25, 1" };
+  const values = parts.map((p) => Number(p.replace("\u2212", "-")));
+  const bad = values.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) return { error: `λ "${parts[bad]}" is not a number` };
+  return { values };
+}
+
+class ParametersPage {
+  constructor() {
+    this.state = loadState(STORAGE_KEY, DEFAULTS, cleanState).state;
+    this.countLatest = new LatestOnly();
+    this.regLatest = new LatestOnly();
+    this.trajectory = null;
+    this.plot = new LinePlot($("reg-plot"), {
+      label: "Gradient descent on the toy loss for several λ",
+      xLabel: "θ₁",
+      yLabel: "θ₂",
+      width: 440,
+      height: 380,
+      equalAspect: true,
+      legend: "bottom-right",
+    });
+
+    [$("fc-in").value, $("fc-out").value] = this.state.fc.map(String);
+    [$("conv-in").value, $("conv-filters").value, $("conv-k").value] = this.state.conv.map(String);
+    $("reg-lambdas").value = this.state.lambdas;
+    $("reg-lr").value = String(this.state.lr);
+    $("reg-steps").value = String(this.state.steps);
+    [$("reg-x0").value, $("reg-y0").value] = this.state.theta0.map(String);
+
+    for (const id of ["fc-in", "fc-out", "conv-in", "conv-filters", "conv-k"]) {
+      $(id).addEventListener("input", () => this.count());
+    }
+    for (const id of ["reg-lambdas", "reg-lr", "reg-steps", "reg-x0", "reg-y0"]) {
+      $(id).addEventListener("input", () => this.descend());
+    }
+    $("reg-run").addEventListener("change", () => {
+      this.state.run = Number($("reg-run").value);
+      this.#save();
+      this.#drawTrajectory();
+    });
+    $("reg-step").addEventListener("input", () => {
+      this.state.t = Number($("reg-step").value);
+      this.#save();
+      this.#drawTrajectory();
+    });
+  }
+
+  start() {
+    this.count();
+    this.descend();
+    this.ledger();
+  }
+
+  #save() {
+    saveState(STORAGE_KEY, this.state);
+  }
+
+  // -- Q6a: the count ----------------------------------------------------------------------------
+
+  async count() {
+    const value = (id) => Number($(id).value);
+    this.state.fc = [value("fc-in"), value("fc-out")];
+    this.state.conv = [value("conv-in"), value("conv-filters"), value("conv-k")];
+    this.#save();
+    const body = {
+      fc: { in_features: this.state.fc[0], out_features: this.state.fc[1] },
+      conv: { in_channels: this.state.conv[0], filters: this.state.conv[1], kernel_size: this.state.conv[2] },
+    };
+    const inputs = { in_features: "fc-in", out_features: "fc-out", in_channels: "conv-in", filters: "conv-filters", kernel_size: "conv-k" };
+    for (const id of Object.values(inputs)) $(id).removeAttribute("aria-invalid");
+    try {
+      const result = await this.countLatest.run(() => postJSON("/api/parameters", body));
+      if (result.stale) return;
+      const answer = result.value;
+      $("count-error").textContent = "";
+      $("fc-count").textContent = formatCount(answer.fc_parameters);
+      $("conv-count").textContent = formatCount(answer.conv_parameters);
+      $("fc-formula").textContent = answer.fc.formula;
+      $("conv-formula").textContent = answer.conv.formula;
+      $("count-ratio").textContent = `The dense layer has ${formatNumber(answer.ratio, { digits: 1 })} times as many parameters as the conv layer.`;
+    } catch (error) {
+      $("count-error").textContent = error.message;
+      const field = Array.isArray(error.field) ? error.field.find((f) => f in inputs) : null;
+      if (field) $(inputs[field]).setAttribute("aria-invalid", "true");
+    }
+  }
+
+  // -- the shipped models ------------------------------------------------------------------------
+
+  async ledger() {
+    try {
+      const { models } = await getJSON("/api/mnist/models");
+      if (models.length === 0) {
+        $("ledger-error").textContent = "no trained models are loaded on this server (train them with `convlab train`)";
+        return;
+      }
+      $("ledger").replaceChildren(...models.map((m) => this.#ledgerTable(m)));
+    } catch (error) {
+      $("ledger-error").textContent = `could not load the models: ${error.message}`;
+    }
+  }
+
+  #ledgerTable(model) {
+    const wrap = document.createElement("div");
+    const title = document.createElement("h3");
+    title.textContent = `${model.name.toUpperCase()} · ${model.description}`;
+    const table = document.createElement("table");
+    table.className = "data-table ledger";
+    table.dataset.model = model.name;
+    const head = document.createElement("thead");
+    head.innerHTML = '<tr><th scope="col" class="left">layer</th><th scope="col" class="left">kind</th>'
+      + '<th scope="col">output shape</th><th scope="col">parameters</th></tr>';
+    const body = document.createElement("tbody");
+    for (const layer of model.layers) {
+      const tr = document.createElement("tr");
+      const cells = [layer.name, layer.kind, layer.output_shape.join("×"), layer.parameters ? formatCount(layer.parameters) : "0"];
+      cells.forEach((text, i) => {
+        const cell = document.createElement(i === 0 ? "th" : "td");
+        if (i === 0) cell.scope = "row";
+        if (i < 2) cell.className = "left";
+        cell.textContent = text;
+        tr.append(cell);
+      });
+      body.append(tr);
+    }
+    const foot = document.createElement("tfoot");
+    const total = document.createElement("tr");
+    const label = document.createElement("th");
+    label.scope = "row";
+    label.colSpan = 3;
+    label.className = "left";
+    label.textContent = `total · test accuracy ${formatNumber(100 * model.card.test_accuracy, { digits: 2 })} %`;
+    const sum = document.createElement("td");
+    sum.className = "total";
+    sum.textContent = formatCount(model.total_parameters);
+    total.append(label, sum);
+    foot.append(total);
+    table.append(head, body, foot);
+    wrap.append(title, table);
+    return wrap;
+  }
+
+  // -- Q1: L2 as weight decay --------------------------------------------------------------------
+
+  async descend() {
+    const lambdas = parseLambdas($("reg-lambdas").value);
+    const fields = { lambdas: "reg-lambdas", lr: "reg-lr", steps: "reg-steps", theta0: "reg-x0" };
+    for (const id of [...Object.values(fields), "reg-y0"]) $(id).removeAttribute("aria-invalid");
+    if ("error" in lambdas) {
+      $("reg-error").textContent = lambdas.error;
+      $("reg-lambdas").setAttribute("aria-invalid", "true");
+      return;
+    }
+    this.state.lambdas = $("reg-lambdas").value;
+    this.state.lr = Number($("reg-lr").value);
+    this.state.steps = Number($("reg-steps").value);
+    this.state.theta0 = [Number($("reg-x0").value), Number($("reg-y0").value)];
+    this.#save();
+    const body = {
+      lambdas: lambdas.values,
+      lr: this.state.lr,
+      steps: this.state.steps,
+      theta0: this.state.theta0,
+    };
+    try {
+      const result = await this.regLatest.run(() => postJSON("/api/regularization/trajectory", body));
+      if (result.stale) return;
+      $("reg-error").textContent = "";
+      $("reg-plot").classList.remove("stale");
+      this.trajectory = result.value;
+      this.#fillRunControls();
+      this.#drawTrajectory();
+      this.#drawTable();
+    } catch (error) {
+      $("reg-error").textContent = error.message;
+      $("reg-plot").classList.add("stale");
+      const field = Array.isArray(error.field) ? error.field.find((f) => f in fields) : null;
+      if (field) $(fields[field]).setAttribute("aria-invalid", "true");
+    }
+  }
+
+  #fillRunControls() {
+    const { runs, steps } = this.trajectory;
+    const select = $("reg-run");
+    select.replaceChildren(...runs.map((run, i) => {
+      const option = document.createElement("option");
+      option.value = String(i);
+      option.textContent = `λ = ${formatNumber(run.lam)}`;
+      return option;
+    }));
+    this.state.run = Math.min(this.state.run, runs.length - 1);
+    select.value = String(this.state.run);
+    const slider = $("reg-step");
+    slider.max = String(steps - 1);
+    this.state.t = Math.min(this.state.t, steps - 1);
+    slider.value = String(this.state.t);
+  }
+
+  #drawTrajectory() {
+    const tr = this.trajectory;
+    if (!tr) return;
+    const run = tr.runs[this.state.run];
+    const t = this.state.t;
+    $("reg-step-value").textContent = String(t);
+    const { xs, ys, values } = tr.contours;
+    const series = tr.runs.map((r, i) => ({
+      label: `λ = ${formatNumber(r.lam)}`,
+      points: r.points,
+      className: `run-${i}`,
+      endDot: true,
+    }));
+    this.plot.draw(series, {
+      xDomain: [xs[0], xs[xs.length - 1]],
+      yDomain: [ys[0], ys[ys.length - 1]],
+      under: (g, sx, sy) => {
+        for (const level of quadraticLevels(values, 9)) {
+          const d = contourSegments(xs, ys, values, level)
+            .map(([a, b]) => `M${sx(a[0]).toFixed(1)},${sy(a[1]).toFixed(1)}L${sx(b[0]).toFixed(1)},${sy(b[1]).toFixed(1)}`)
+            .join("");
+          g.append(svgElement("path", { d, class: "contour" }));
+        }
+        g.append(svgElement("circle", { cx: sx(0), cy: sy(0), r: 3, class: "origin" }));
+        g.append(svgElement("text", { x: sx(0) + 5, y: sy(0) + 12, class: "note" }, "0"));
+        const [tx, ty] = tr.theta_star;
+        g.append(svgElement("path", { d: cross(sx(tx), sy(ty)), class: "optimum" }));
+        g.append(svgElement("text", { x: sx(tx) + 6, y: sy(ty) - 6, class: "note" }, "θ*"));
+        tr.runs.forEach((r, i) => {
+          g.append(svgElement("circle", { cx: sx(r.minimiser[0]), cy: sy(r.minimiser[1]), r: 6, class: `minimiser run-${i}` }));
+        });
+      },
+      over: (g, sx, sy) => {
+        const from = run.points[t];
+        const shrunk = [from[0] + run.decay[t][0], from[1] + run.decay[t][1]];
+        const next = run.points[t + 1];
+        g.append(arrow(sx, sy, from, shrunk, "arrow-decay"));
+        g.append(arrow(sx, sy, shrunk, next, "arrow-data"));
+        g.append(svgElement("circle", { cx: sx(from[0]), cy: sy(from[1]), r: 4, class: "step-point" }));
+      },
+      summary: tr.runs.map((r) => `λ = ${r.lam} ends at ${point(r.final)}`).join("; "),
+    });
+
+    const lines = [
+      [`run λ = ${formatNumber(run.lam)}, ε = ${formatNumber(tr.lr)}: shrink factor 1 − 2ελ = ${formatNumber(run.shrink_factor, { digits: 4 })}`, ""],
+      [`θ_{${t}} = ${point(run.points[t])}`, ""],
+      [`shrink: (1 − 2ελ)θ_{${t}} − θ_{${t}} = −2ελθ_{${t}} = ${point(run.decay[t])}`, "decay"],
+      [`data: −ε∇L_{data}(θ_{${t}}) = ${point(run.data_step[t])}`, "data"],
+      [`θ_{${t + 1}} = θ_{${t}} + shrink + data = ${point(run.points[t + 1])}`, ""],
+    ];
+    $("reg-decomposition").replaceChildren(...lines.map(([text, cls]) => {
+      const div = withSubscripts(text);
+      if (cls) div.className = cls;
+      return div;
+    }));
+  }
+
+  #drawTable() {
+    const rows = this.trajectory.runs.map((run, i) => {
+      const tr = document.createElement("tr");
+      tr.className = `run-${i}`;
+      const cells = [
+        formatNumber(run.lam),
+        formatNumber(run.shrink_factor, { digits: 4 }),
+        point(run.final),
+        point(run.minimiser),
+        n3(run.distance_to_minimiser),
+        n3(run.data_loss),
+        n3(run.penalty),
+      ];
+      cells.forEach((text, c) => {
+        const cell = document.createElement(c === 0 ? "th" : "td");
+        if (c === 0) cell.scope = "row";
+        cell.textContent = text;
+        tr.append(cell);
+      });
+      return tr;
+    });
+    $("reg-table").querySelector("tbody").replaceChildren(...rows);
+  }
+}
+
+/** An SVG path of a small × at (x, y). */
+function cross(x, y) {
+  const r = 5;
+  return `M${x - r},${y - r}L${x + r},${y + r}M${x - r},${y + r}L${x + r},${y - r}`;
+}
+
+/** An arrow from a to b (data coordinates) with a small head. */
+function arrow(sx, sy, a, b, cls) {
+  const x1 = sx(a[0]);
+  const y1 = sy(a[1]);
+  const x2 = sx(b[0]);
+  const y2 = sy(b[1]);
+  const g = svgElement("g", { class: `arrow ${cls}` });
+  g.append(svgElement("line", { x1, y1, x2, y2 }));
+  const length = Math.hypot(x2 - x1, y2 - y1);
+  if (length > 2) {
+    const ux = (x2 - x1) / length;
+    const uy = (y2 - y1) / length;
+    const h = Math.min(7, length / 2);
+    const head = [
+      [x2, y2],
+      [x2 - h * ux + (h / 2) * uy, y2 - h * uy - (h / 2) * ux],
+      [x2 - h * ux - (h / 2) * uy, y2 - h * uy + (h / 2) * ux],
+    ];
+    g.append(svgElement("polygon", { points: head.map((p) => p.join(",")).join(" ") }));
+  }
+  return g;
+}
+
+new ParametersPage().start();
