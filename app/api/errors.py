@@ -1,15 +1,64 @@
-"""Turn the engine's InvalidInput into a 422 whose detail is the engine's message."""
+"""Error handlers: every bad input becomes a 4xx with a readable, valid-JSON detail.
+
+- ``InvalidInput`` from the engine (or the models) -> 422 ``{"detail": message}``.
+- Request validation errors -> 422 with FastAPI's usual list, but with the echoed input made
+  JSON-safe: Python's JSON parser accepts bare ``NaN`` / ``Infinity`` tokens, and echoing such a
+  float back would make the error response itself invalid JSON (a 500).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from app.engine.errors import InvalidInput
+
+_MAX_ECHO_CHARS = 200
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with non-finite floats spelled as strings and long echoes shortened."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def _shorten(value: Any) -> Any:
+    text = repr(value)
+    if len(text) <= _MAX_ECHO_CHARS:
+        return value
+    return text[: _MAX_ECHO_CHARS - 1] + "…"
 
 
 async def _invalid_input(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=422, content={"detail": str(exc)})
 
 
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = []
+    for error in exc.errors():
+        error = dict(error)
+        if "input" in error:
+            error["input"] = _shorten(json_safe(error["input"]))
+        if "ctx" in error:
+            error["ctx"] = json_safe({k: str(v) for k, v in error["ctx"].items()})
+        errors.append(error)
+    return JSONResponse(status_code=422, content={"detail": jsonable_encoder(errors)})
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Register the handlers that map domain errors to 4xx responses."""
+    """Register the handlers that map domain and validation errors to 4xx responses."""
     app.add_exception_handler(InvalidInput, _invalid_input)
+    app.add_exception_handler(RequestValidationError, _validation_error)
