@@ -328,6 +328,7 @@ export class NumberGrid extends EventTarget {
   }
 
   #paint(cell, value, r = null, c = null) {
+    cell.classList.toggle("is-zero", value === 0);
     const custom = this.options.colorOf && r !== null ? this.options.colorOf(r, c, value) : null;
     if (custom) {
       cell.style.background = css(custom);
