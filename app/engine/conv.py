@@ -93,6 +93,10 @@ class ConvGeometry:
         """(symbolic, worked-out text, per-axis expressions); see ``padding.formula_text``."""
         return formula_text((self.height, self.width))
 
+    def formula_axes(self) -> tuple[AxisGeometry, AxisGeometry]:
+        """(height, width) window geometry."""
+        return (self.height, self.width)
+
 
 def _shapes(
     input_shape: tuple[int, ...], kernel_shape: tuple[int, ...]

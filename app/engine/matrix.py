@@ -179,14 +179,20 @@ def conv_matrix(
 
     merged: list[MergedEntry] = []
     if (hits > 1).any():
-        collected: dict[tuple[int, int], list[int]] = {}
+        parts = []
         for a in range(kh):
             for bb in range(kw):
                 r, q, flat = tap_entries(a, bb)
                 several = hits[r, q] > 1
-                for key_r, key_q, f in zip(r[several], q[several], flat[several], strict=True):
-                    collected.setdefault((int(key_r), int(key_q)), []).append(int(f))
-        merged = [MergedEntry(k[0], k[1], v) for k, v in sorted(collected.items())]
+                parts.append((r[several], q[several], flat[several]))
+        r, q, flat = (np.concatenate(p) for p in zip(*parts, strict=True))
+        order = np.lexsort((np.arange(r.size), q, r))  # by entry, then in tap order
+        r, q, flat = r[order], q[order], flat[order]
+        starts = np.flatnonzero(np.r_[True, (np.diff(r) != 0) | (np.diff(q) != 0)])
+        merged = [
+            MergedEntry(int(r[s]), int(q[s]), group.tolist())
+            for s, group in zip(starts, np.split(flat, starts[1:]), strict=True)
+        ]
 
     bias_vector = None if b is None else np.repeat(b, n_out)  # (C_out·H_out·W_out,)
     check_finite(matrix, "matrix")

@@ -9,7 +9,9 @@ order (``return_indices``); average pooling pads with zeros and divides by the n
 window cells inside the padded input (``count_include_pad=True``, PyTorch's default) or inside
 the input itself (``False``). ``ceil_mode`` may add a last window that runs past the padded
 input; its cells out there count for nothing, as in PyTorch. Dilation is also offered for
-average pooling (PyTorch has none there): the same window, averaged.
+average pooling (PyTorch has none there): the same window, averaged. One deliberate difference:
+where a dilated window holds padding only, PyTorch's max pooling answers −∞ (with a bogus
+index); here that is refused with a readable InvalidInput.
 
 Output sizes follow Dumoulin & Visin (2016), see ``padding.py``. The 2×2 stride-2 pooling of
 the tutorial gives ⌊H/2⌋ × ⌊W/2⌋. Vectorised: one pass per window tap, no loop over pixels.
@@ -66,6 +68,10 @@ class PoolGeometry:
     def formula(self) -> tuple[str, str, list[str]]:
         """(symbolic, worked-out text, per-axis expressions); see ``padding.formula_text``."""
         return formula_text((self.height, self.width))
+
+    def formula_axes(self) -> tuple[AxisGeometry, AxisGeometry]:
+        """(height, width) window geometry."""
+        return (self.height, self.width)
 
 
 def _split_channels(shape: tuple[int, ...]) -> tuple[int, tuple[int, int], bool]:

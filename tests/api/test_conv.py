@@ -361,3 +361,67 @@ def test_every_conv_route_refuses_a_kernel_larger_than_the_input(
     assert client.post(path, json=body).json() == {
         "detail": "kernel 5×5 is larger than the padded input 4×4"
     }
+
+
+def test_matrix_placing_too_many_weights_is_422(client: TestClient) -> None:
+    body = {"input": [[1]], "kernel": [[1] * 40] * 40, "padding": 39,
+            "padding_mode": "replicate"}
+    assert error(client.post("/api/conv2d/matrix", json=body)) == (
+        "the matrix would place 2,560,000 kernel weights, over the limit of 1,000,000"
+    )
+
+
+@pytest.mark.parametrize("field", ["stride", "output_cell", "output_channel", "bias"])
+def test_nan_in_any_field_is_a_422_with_a_json_echo(client: TestClient, field: str) -> None:
+    value = {"stride": "NaN", "output_cell": "[NaN, 0]", "output_channel": "NaN",
+             "bias": "[NaN]"}[field]
+    body = f'{{"input": [[1, 2], [3, 4]], "kernel": [[1]], "{field}": {value}}}'
+    response = post_raw(client, "/api/conv2d/explain", body)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][:2] == ["body", field]
+
+
+MY_MODELS = [
+    "Conv2dRequest", "Conv2dResponse", "Conv2dExplainRequest", "Conv2dExplainResponse",
+    "Conv2dMatrixRequest", "Conv2dMatrixResponse", "PoolRequest", "PoolResponse",
+    "ShiftRequest", "ShiftResponse", "EquivarianceRequest", "EquivarianceResponse",
+    "PoolSettings", "PoolEquivariance", "Formula", "AxisFormula", "ConvCounts", "WindowTerm",
+    "OutputCellExplanation", "InfluencedOutput", "InputCellInfluence", "MergedEntry",
+    "MatrixFigures", "MatrixCheck",
+]
+
+
+@pytest.mark.parametrize("name", MY_MODELS)
+def test_openapi_documents_every_field_and_gives_an_example(
+    client: TestClient, name: str
+) -> None:
+    schema = client.get("/openapi.json").json()["components"]["schemas"][name]
+    assert "example" in schema
+    undocumented = [p for p, s in schema["properties"].items() if not s.get("description")]
+    assert undocumented == []
+
+
+def test_openapi_examples_are_valid_requests(client: TestClient) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    for path, name in [("/api/conv2d", "Conv2dRequest"), ("/api/conv2d/explain",
+                       "Conv2dExplainRequest"), ("/api/conv2d/matrix", "Conv2dMatrixRequest"),
+                       ("/api/pool", "PoolRequest"), ("/api/shift", "ShiftRequest"),
+                       ("/api/equivariance", "EquivarianceRequest")]:
+        assert client.post(path, json=schemas[name]["example"]).status_code == 200, path
+
+
+def test_documented_examples_are_what_the_routes_answer(client: TestClient) -> None:
+    from app.api.schemas import conv as schemas
+
+    def example(model: type) -> dict:
+        return model.model_config["json_schema_extra"]["example"]
+
+    for path, request, response in [
+        ("/api/conv2d", schemas.Conv2dRequest, schemas.Conv2dResponse),
+        ("/api/conv2d/explain", schemas.Conv2dExplainRequest, schemas.Conv2dExplainResponse),
+        ("/api/conv2d/matrix", schemas.Conv2dMatrixRequest, schemas.Conv2dMatrixResponse),
+    ]:
+        assert client.post(path, json=example(request)).json() == example(response), path
+    body = {"input": X, "kernel": K, "input_cell": [1, 1]}
+    answer = client.post("/api/conv2d/explain", json=body).json()
+    assert answer["input_cell"] == schemas.EXAMPLE_INFLUENCE

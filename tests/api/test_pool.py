@@ -111,3 +111,11 @@ def test_pool_window_of_padding_only_is_422(client: TestClient) -> None:
         "detail": "some pooling windows cover only padding (the dilation skips over the whole "
         "input); use less padding or dilation"
     }
+
+
+def test_documented_example_is_what_the_route_answers(client: TestClient) -> None:
+    from app.api.schemas.pool import PoolRequest, PoolResponse
+
+    request = PoolRequest.model_config["json_schema_extra"]["example"]
+    response = PoolResponse.model_config["json_schema_extra"]["example"]
+    assert client.post("/api/pool", json=request).json() == response

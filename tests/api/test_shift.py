@@ -128,3 +128,26 @@ def test_equivariance_pool_larger_than_the_conv_map_is_422(client: TestClient) -
     assert client.post("/api/equivariance", json=body).json() == {
         "detail": "pooling window 2×2 is larger than the padded input 1×1"
     }
+
+
+def test_infinite_shift_is_a_422_with_a_json_echo(client: TestClient) -> None:
+    response = client.post(
+        "/api/shift", content='{"image": [[1]], "dx": Infinity}',
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["input"] == "Infinity"
+
+
+def test_documented_report_example_is_what_the_route_answers(client: TestClient) -> None:
+    from app.api.schemas.shift import EXAMPLE_REPORT, EXAMPLE_REQUEST
+
+    assert client.post("/api/equivariance", json=EXAMPLE_REQUEST).json() == EXAMPLE_REPORT
+
+
+def test_documented_shift_example_is_what_the_route_answers(client: TestClient) -> None:
+    from app.api.schemas.shift import ShiftRequest, ShiftResponse
+
+    request = ShiftRequest.model_config["json_schema_extra"]["example"]
+    response = ShiftResponse.model_config["json_schema_extra"]["example"]
+    assert client.post("/api/shift", json=request).json() == response

@@ -19,6 +19,7 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
     WithJsonSchema,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -37,6 +38,8 @@ def json_safe(value: object) -> object:
         if value - value == 0:
             return value
         return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {key: json_safe(item) for key, item in value.items()}
     if not isinstance(value, list):
         return value
     try:
@@ -50,6 +53,17 @@ def json_safe(value: object) -> object:
 
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False), BeforeValidator(json_safe)]
 """A finite number; a NaN / inf is refused with a JSON-safe echo."""
+
+
+class RequestModel(BaseModel):
+    """Base of request bodies: NaN / ±inf anywhere in the body become the strings "NaN",
+    "Infinity", "-Infinity" before validation, so every field refuses them with a 422 whose
+    echo of the input is valid JSON (a float NaN there would turn the 422 into a 500)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _json_safe_body(cls, data: object) -> object:
+        return json_safe(data)
 
 
 def _shape_of(value: object, depth: int) -> tuple[int, ...]:
@@ -405,6 +419,14 @@ class AxisFormula(BaseModel):
     expression: str = Field(
         description="The formula with numbers, e.g. '4 − 2 + 1' or "
         "'⌊(5 + 2·1 − 1·(3 − 1) − 1)/2⌋ + 1'."
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {"axis": "height", "size": 4, "pad_before": 0, "pad_after": 0,
+                        "kernel": 2, "dilation": 1, "stride": 1, "ceil_mode": False,
+                        "output": 3, "expression": "4 − 2 + 1"}
+        }
     )
 
 

@@ -24,6 +24,7 @@ from app.api.schemas.common import (
     Padding,
     PaddingMode,
     PositiveIntOrPair,
+    RequestModel,
     formula_of,
 )
 from app.config import get_settings
@@ -42,6 +43,82 @@ def _example_formula(input_shape: tuple[int, ...], kernel_shape: tuple[int, ...]
     """The formula of a small example, worked out by the engine (for /docs)."""
     geometry = conv_geometry(input_shape, kernel_shape)
     return formula_of(geometry.height, geometry.width).model_dump()
+
+
+def _term(r: int, c: int, a: int, b: int, value: float, weight: float) -> dict:
+    return {"channel": 0, "row": r, "col": c, "padding": False, "source": [r, c],
+            "window_position": [a, b], "kernel_index": [a, b], "value": value,
+            "weight": weight, "product": value * weight}
+
+
+# /docs examples: the tutorial's X ∗ K (and a 2×3 input for the matrix form); the API tests
+# check that the routes answer exactly these.
+EXAMPLE_COUNTS = {
+    "inputs_per_output": 4,
+    "kernel_parameters": 4,
+    "bias_parameters": 0,
+    "outputs_sharing_parameters": 9,
+    "multiply_adds": 36,
+}
+EXAMPLE_CONV = {
+    "output": TUTORIAL_Y,
+    "output_shape": [3, 3],
+    "formula": _example_formula((4, 4), (2, 2)),
+    "counts": EXAMPLE_COUNTS,
+}
+EXAMPLE_OUTPUT_CELL = {
+    "cell": [0, 0],
+    "channel": 0,
+    "window": [
+        _term(0, 0, 0, 0, 1.0, 1.0),
+        _term(0, 1, 0, 1, 2.0, -1.0),
+        _term(1, 0, 1, 0, 0.0, 0.0),
+        _term(1, 1, 1, 1, 1.0, 1.0),
+    ],
+    "sum": 0.0,
+    "bias": 0.0,
+    "value": 0.0,
+    "expression": "1·1 + 2·(−1) + 0·0 + 1·1 = 0",
+}
+EXAMPLE_INFLUENCE = {
+    "cell": [1, 1],
+    "channel": 0,
+    "outputs": [
+        {"cell": [0, 0], "window_positions": [[1, 1]], "kernel_positions": [[1, 1]]},
+        {"cell": [0, 1], "window_positions": [[1, 0]], "kernel_positions": [[1, 0]]},
+        {"cell": [1, 0], "window_positions": [[0, 1]], "kernel_positions": [[0, 1]]},
+        {"cell": [1, 1], "window_positions": [[0, 0]], "kernel_positions": [[0, 0]]},
+    ],
+    "count": 4,
+}
+EXAMPLE_MATRIX_INPUT = [[1, 2, 0], [0, 1, 3]]
+EXAMPLE_FIGURES = {
+    "rows": 2,
+    "cols": 6,
+    "entries": 12,
+    "nonzeros": 8,
+    "nonzeros_per_row": [4, 4],
+    "max_nonzeros_per_row": 4,
+    "sparsity": 1.0 - 8 / 12,
+    "distinct_parameters": 4,
+    "dense_parameters": 12,
+    "sharing_factor": 2.0,
+}
+EXAMPLE_CHECK = {"max_abs_diff": 0.0, "matches": True}
+EXAMPLE_MATRIX = {
+    "matrix": [[1.0, -1.0, 0.0, 0.0, 1.0, 0.0], [0.0, 1.0, -1.0, 0.0, 0.0, 1.0]],
+    "weight_index": [[0, 1, None, 2, 3, None], [None, 0, 1, None, 2, 3]],
+    "weight_labels": ["K[0,0]", "K[0,1]", "K[1,0]", "K[1,1]"],
+    "merged_entries": [],
+    "bias_vector": None,
+    "row_shape": [1, 2],
+    "col_shape": [2, 3],
+    "structure": "doubly block Toeplitz",
+    "figures": EXAMPLE_FIGURES,
+    "check": EXAMPLE_CHECK,
+    "output_shape": [1, 2],
+    "formula": _example_formula((2, 3), (2, 2)),
+}
 
 
 def check_compute(geometry: ConvGeometry, *, factor: int = 1) -> None:
@@ -63,7 +140,7 @@ def check_compute(geometry: ConvGeometry, *, factor: int = 1) -> None:
         )
 
 
-class Conv2dRequest(BaseModel):
+class Conv2dRequest(RequestModel):
     """A 2-D convolution (cross-correlation unless ``flip_kernel``), as torch.nn.Conv2d."""
 
     input: Image = Field(description="The input X: H×W, or C_in×H×W.")
@@ -123,6 +200,8 @@ class ConvCounts(BaseModel):
     )
     multiply_adds: int = Field(description="Multiply-adds of the whole convolution.")
 
+    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_COUNTS})
+
 
 class Conv2dResponse(BaseModel):
     """The output map, its size worked out, and the counts of tutorial Q3b."""
@@ -134,22 +213,7 @@ class Conv2dResponse(BaseModel):
     formula: Formula = Field(description="The output size ⌊(H + 2p − d(k−1) − 1)/s⌋ + 1.")
     counts: ConvCounts = Field(description="Inputs per output, parameters, outputs sharing them.")
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {
-                "output": TUTORIAL_Y,
-                "output_shape": [3, 3],
-                "formula": Formula.model_config["json_schema_extra"]["example"],  # type: ignore[index]
-                "counts": {
-                    "inputs_per_output": 4,
-                    "kernel_parameters": 4,
-                    "bias_parameters": 0,
-                    "outputs_sharing_parameters": 9,
-                    "multiply_adds": 36,
-                },
-            }
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_CONV})
 
 
 # -- explain --------------------------------------------------------------------------------
@@ -171,7 +235,11 @@ class Conv2dExplainRequest(Conv2dRequest):
 
     model_config = ConfigDict(
         json_schema_extra={
-            "example": {"input": TUTORIAL_X, "kernel": TUTORIAL_K, "output_cell": [0, 0]}
+            "example": {"input": TUTORIAL_X, "kernel": TUTORIAL_K, "output_cell": [0, 0]},
+            "examples": [
+                {"input": TUTORIAL_X, "kernel": TUTORIAL_K, "output_cell": [0, 0]},
+                {"input": TUTORIAL_X, "kernel": TUTORIAL_K, "input_cell": [1, 1]},
+            ],
         }
     )
 
@@ -213,6 +281,8 @@ class WindowTerm(BaseModel):
     weight: float = Field(description="k: the kernel weight.")
     product: float = Field(description="x·k.")
 
+    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_OUTPUT_CELL["window"][1]})
+
 
 class OutputCellExplanation(BaseModel):
     """Y[i, j] worked out term by term, as the tutorial writes Y₁₁."""
@@ -224,6 +294,8 @@ class OutputCellExplanation(BaseModel):
     bias: float = Field(description="Bias of this output channel (0 without bias).")
     value: float = Field(description="sum + bias: equals output[i][j].")
     expression: str = Field(description='e.g. "1·1 + 2·(−1) + 0·0 + 1·1 = 0".')
+
+    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_OUTPUT_CELL})
 
 
 class InfluencedOutput(BaseModel):
@@ -238,6 +310,8 @@ class InfluencedOutput(BaseModel):
         description="[a, b] of the kernel weights those positions use (flipped with flip_kernel)."
     )
 
+    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_INFLUENCE["outputs"][0]})
+
 
 class InputCellInfluence(BaseModel):
     """The output cells one input cell feeds (the same cells in every output channel)."""
@@ -246,6 +320,8 @@ class InputCellInfluence(BaseModel):
     channel: int = Field(description="Input channel.")
     outputs: list[InfluencedOutput] = Field(description="Row-major order.")
     count: int = Field(description="How many output cells per output channel.")
+
+    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_INFLUENCE})
 
 
 class Conv2dExplainResponse(Conv2dResponse):
@@ -260,32 +336,11 @@ class Conv2dExplainResponse(Conv2dResponse):
 
     model_config = ConfigDict(
         json_schema_extra={
-            "example": {
-                **Conv2dResponse.model_config["json_schema_extra"]["example"],  # type: ignore[index]
-                "output_cell": {
-                    "cell": [0, 0],
-                    "channel": 0,
-                    "window": [
-                        {"channel": 0, "row": 0, "col": 0, "padding": False, "source": [0, 0],
-                         "window_position": [0, 0], "kernel_index": [0, 0], "value": 1.0,
-                         "weight": 1.0, "product": 1.0},
-                        {"channel": 0, "row": 0, "col": 1, "padding": False, "source": [0, 1],
-                         "window_position": [0, 1], "kernel_index": [0, 1], "value": 2.0,
-                         "weight": -1.0, "product": -2.0},
-                        {"channel": 0, "row": 1, "col": 0, "padding": False, "source": [1, 0],
-                         "window_position": [1, 0], "kernel_index": [1, 0], "value": 0.0,
-                         "weight": 0.0, "product": 0.0},
-                        {"channel": 0, "row": 1, "col": 1, "padding": False, "source": [1, 1],
-                         "window_position": [1, 1], "kernel_index": [1, 1], "value": 1.0,
-                         "weight": 1.0, "product": 1.0},
-                    ],
-                    "sum": 0.0,
-                    "bias": 0.0,
-                    "value": 0.0,
-                    "expression": "1·1 + 2·(−1) + 0·0 + 1·1 = 0",
-                },
-                "input_cell": None,
-            }
+            "example": {**EXAMPLE_CONV, "output_cell": EXAMPLE_OUTPUT_CELL, "input_cell": None},
+            "examples": [
+                {**EXAMPLE_CONV, "output_cell": EXAMPLE_OUTPUT_CELL, "input_cell": None},
+                {**EXAMPLE_CONV, "output_cell": None, "input_cell": EXAMPLE_INFLUENCE},
+            ],
         }
     )
 
@@ -296,6 +351,10 @@ class Conv2dExplainResponse(Conv2dResponse):
 class Conv2dMatrixRequest(Conv2dRequest):
     """A convolution to write as a matrix acting on vec(X) (row-major flattening)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={"example": {"input": EXAMPLE_MATRIX_INPUT, "kernel": TUTORIAL_K}}
+    )
+
     @model_validator(mode="after")
     def _within_matrix_limit(self) -> Self:
         try:
@@ -305,6 +364,12 @@ class Conv2dMatrixRequest(Conv2dRequest):
         settings = get_settings()
         rows = geometry.out_channels * geometry.outputs_sharing
         cols = geometry.in_channels * geometry.input_size[0] * geometry.input_size[1]
+        if geometry.macs > settings.max_matrix_entries:
+            raise PydanticCustomError(
+                "too_many_entries",
+                "the matrix would place {placed} kernel weights, over the limit of {limit}",
+                {"placed": f"{geometry.macs:,}", "limit": f"{settings.max_matrix_entries:,}"},
+            )
         if rows * cols > settings.max_matrix_entries:
             raise PydanticCustomError(
                 "too_many_entries",
@@ -322,6 +387,10 @@ class MergedEntry(BaseModel):
     row: int = Field(description="Row of the entry (an output cell).")
     col: int = Field(description="Column of the entry (an input cell).")
     weight_indices: list[int] = Field(description="Flat kernel indices summed in this entry.")
+
+    model_config = ConfigDict(
+        json_schema_extra={"example": {"row": 0, "col": 3, "weight_indices": [0, 2, 6, 8]}}
+    )
 
 
 class MatrixFigures(BaseModel):
@@ -343,12 +412,16 @@ class MatrixFigures(BaseModel):
         description="nonzeros / distinct_parameters: how often each weight is reused."
     )
 
+    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_FIGURES})
+
 
 class MatrixCheck(BaseModel):
     """matrix @ vec(X) + b against the convolution itself."""
 
     max_abs_diff: float = Field(description="max |matrix @ vec(X) + b − vec(conv2d(X))|.")
     matches: bool = Field(description="max_abs_diff ≤ 1e-9 · max(1, max |Y|).")
+
+    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_CHECK})
 
 
 class Conv2dMatrixResponse(BaseModel):
@@ -382,27 +455,4 @@ class Conv2dMatrixResponse(BaseModel):
     output_shape: list[int] = Field(description="Shape of the convolution output.")
     formula: Formula = Field(description="The output size worked out.")
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {
-                "matrix": [[1.0, -1.0, 0.0, 0.0, 1.0, 0.0], [0.0, 1.0, -1.0, 0.0, 0.0, 1.0]],
-                "weight_index": [[0, 1, None, 2, 3, None], [None, 0, 1, None, 2, 3]],
-                "weight_labels": ["K[0,0]", "K[0,1]", "K[1,0]", "K[1,1]"],
-                "merged_entries": [],
-                "bias_vector": None,
-                "row_shape": [1, 2],
-                "col_shape": [2, 3],
-                "structure": "doubly block Toeplitz",
-                "figures": {
-                    "rows": 2, "cols": 6, "entries": 12, "nonzeros": 8,
-                    "nonzeros_per_row": [4, 4], "max_nonzeros_per_row": 4,
-                    "sparsity": 0.3333333333333333, "distinct_parameters": 4,
-                    "dense_parameters": 12, "sharing_factor": 2.0,
-                },
-                "check": {"max_abs_diff": 0.0, "matches": True},
-                "output_shape": [1, 2],
-                "formula": _example_formula((2, 3), (2, 2)),
-            }
-        }
-    )
-
+    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_MATRIX})

@@ -8,7 +8,13 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from app.api.schemas.common import Formula, Image, NonNegativeIntOrPair, PositiveIntOrPair
+from app.api.schemas.common import (
+    Formula,
+    Image,
+    NonNegativeIntOrPair,
+    PositiveIntOrPair,
+    RequestModel,
+)
 from app.config import get_settings
 from app.engine.errors import InvalidInput
 from app.engine.pooling import PoolGeometry, pool_geometry
@@ -34,7 +40,7 @@ def check_pool_compute(geometry: PoolGeometry) -> None:
         )
 
 
-class PoolRequest(BaseModel):
+class PoolRequest(RequestModel):
     """Pooling as torch.nn.functional.max_pool2d / avg_pool2d, or global average pooling.
 
     Padding is at most half the kernel (PyTorch's rule). Max pooling pads with −∞ (padding never

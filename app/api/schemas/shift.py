@@ -14,7 +14,9 @@ from app.api.schemas.common import (
     Padding,
     PaddingMode,
     PositiveIntOrPair,
+    RequestModel,
     ShiftAmount,
+    formula_of,
 )
 from app.api.schemas.conv import check_compute
 from app.api.schemas.pool import check_pool_compute
@@ -34,8 +36,43 @@ EDGE_IMAGE = [
 ]
 VERTICAL_EDGE_KERNEL = [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]
 
+# /docs example of the report: a single bright pixel moved one column right, identity kernel,
+# 2×2 max pooling: the peak stays inside its pooling window, so nothing pooled changes.
+EXAMPLE_REQUEST = {
+    "image": [[1, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]],
+    "kernel": [[1]],
+    "dx": 1,
+    "dy": 0,
+    "pool": {"mode": "max", "kernel_size": 2},
+}
+_MOVED = [[0.0, 1.0, 0.0, 0.0]] + [[0.0] * 4] * 3
+EXAMPLE_REPORT = {
+    "shifted_image": _MOVED,
+    "conv_output": [[1.0, 0.0, 0.0, 0.0]] + [[0.0] * 4] * 3,
+    "conv_of_shifted": _MOVED,
+    "shifted_conv": _MOVED,
+    "difference": [[0.0] * 4] * 4,
+    "interior_mask": [[False, True, True, True]] * 4,
+    "interior_cells": 12,
+    "max_abs_diff_interior": 0.0,
+    "max_abs_diff_total": 0.0,
+    "output_shift": [1, 0],
+    "formula": formula_of(*conv_geometry((4, 4), (1, 1)).formula_axes()).model_dump(),
+    "pool": {
+        "mode": "max",
+        "pooled_before": [[1.0, 0.0], [0.0, 0.0]],
+        "pooled_after": [[1.0, 0.0], [0.0, 0.0]],
+        "unchanged": [[True, True], [True, True]],
+        "unchanged_count": 4,
+        "changed_count": 0,
+        "argmax_before": [[[0, 0], [0, 2]], [[2, 0], [2, 2]]],
+        "argmax_after": [[[0, 1], [0, 2]], [[2, 0], [2, 2]]],
+        "formula": formula_of(*pool_geometry((4, 4), kernel_size=2).formula_axes()).model_dump(),
+    },
+}
 
-class ShiftRequest(BaseModel):
+
+class ShiftRequest(RequestModel):
     """Translate an image by (dx, dy) pixels; cells that come in from outside are 0."""
 
     image: Image = Field(description="H×W, or C×H×W (every channel shifted alike).")
@@ -65,15 +102,17 @@ class ShiftResponse(BaseModel):
     )
 
 
-class PoolSettings(BaseModel):
+class PoolSettings(RequestModel):
     """The pooling applied after the convolution in the equivariance report."""
+
+    model_config = ConfigDict(json_schema_extra={"example": {"mode": "max", "kernel_size": 2}})
 
     mode: Literal["max", "avg"] = Field("max", description="Max or average pooling.")
     kernel_size: PositiveIntOrPair = Field(2, description="Window size.")
     stride: PositiveIntOrPair | None = Field(None, description="null: equal to kernel_size.")
 
 
-class EquivarianceRequest(BaseModel):
+class EquivarianceRequest(RequestModel):
     """Compare conv(shift(x)) with shift(conv(x)), then pool both (tutorial Q3c and Q5b)."""
 
     image: Image2D = Field(description="The H×W image x.")
@@ -99,7 +138,8 @@ class EquivarianceRequest(BaseModel):
                 "dx": 1,
                 "dy": 0,
                 "pool": {"mode": "max", "kernel_size": 2},
-            }
+            },
+            "examples": [EXAMPLE_REQUEST],
         }
     )
 
@@ -127,6 +167,8 @@ class EquivarianceRequest(BaseModel):
 
 class PoolEquivariance(BaseModel):
     """Pooling the two maps: which pooled outputs keep their value after the shift."""
+
+    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_REPORT["pool"]})
 
     mode: Literal["max", "avg"] = Field(description="The pooling used.")
     pooled_before: list[list[float]] = Field(description="pool(conv(x)).")
@@ -171,3 +213,5 @@ class EquivarianceResponse(BaseModel):
     )
     formula: Formula = Field(description="The convolution output size worked out.")
     pool: PoolEquivariance | None = Field(description="Pooling of both maps, when asked.")
+
+    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_REPORT})
