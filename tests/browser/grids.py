@@ -77,3 +77,15 @@ def marked_cells(page, selector: str, class_name: str) -> set[tuple[int, int]]:
 def ignore_http_errors(page, status: int = 422) -> None:
     """Drop the console lines Chromium logs for an HTTP error the test provoked on purpose."""
     page.problems[:] = [p for p in page.problems if f"status of {status}" not in p]
+
+
+def poll(page, expression: str, arg: object = None, timeout: float = 8.0) -> object:
+    """Evaluate a JS function until it returns something truthy (page.wait_for_function
+    would evaluate a string, which the app's CSP forbids); returns that value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = page.evaluate(expression, arg)
+        if value or time.monotonic() > deadline:
+            assert value, f"timed out waiting for {expression}"
+            return value
+        page.wait_for_timeout(25)

@@ -12,6 +12,7 @@ from tests.browser.grids import (
     correlate_valid,
     ignore_http_errors,
     marked_cells,
+    poll,
     read_editor,
     read_grid,
     wait_for_grid,
@@ -216,3 +217,104 @@ def test_the_page_works_on_a_1024x768_touch_screen(browser, base_url):
     shot(pg, "convolution-1024-touch")
     context.close()
     assert not errors, errors
+
+
+def test_flip_computes_the_true_convolution(page):
+    open_page(page)
+    page.check("#flip")
+    expected = correlate_valid(TUTORIAL_X, TUTORIAL_K[::-1, ::-1])
+    np.testing.assert_allclose(wait_for_grid(page, OUTPUT, expected), expected)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_padding_modes_match_numpy_pad(page, mode):
+    open_page(page)
+    page.fill("#padding", "1")
+    page.select_option("#padding-mode", mode)
+    numpy_mode = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}[mode]
+    expected = correlate_valid(np.pad(TUTORIAL_X, 1, mode=numpy_mode), TUTORIAL_K)
+    np.testing.assert_allclose(wait_for_grid(page, OUTPUT, expected), expected)
+    output_cell(page, 0, 0).hover()
+    page.locator("#explain-text").filter(has_text="padding").wait_for()
+    # the padding cells of the window show the values the mode put there
+    ring = page.locator(f'{INPUT} .cell.is-pad[data-row="-1"][data-col="-1"]').inner_text()
+    assert float(ring.replace("\u2212", "-")) == np.pad(TUTORIAL_X, 1, mode=numpy_mode)[0, 0]
+
+
+def test_dilation_spreads_the_window(page):
+    open_page(page)
+    page.fill("#dilation", "2")
+    dilated = np.zeros((3, 3))
+    dilated[::2, ::2] = TUTORIAL_K
+    expected = correlate_valid(TUTORIAL_X, dilated)
+    np.testing.assert_allclose(wait_for_grid(page, OUTPUT, expected), expected)
+    output_cell(page, 0, 0).hover()
+    page.locator("#explain-text").filter(has_text="Y₁₁").wait_for()
+    assert marked_cells(page, INPUT, "is-window") == {(0, 0), (0, 2), (2, 0), (2, 2)}
+
+
+def test_resizing_the_input_keeps_values_and_refuses_more_than_16(page):
+    open_page(page)
+    page.fill("#input-rows", "16")
+    page.locator("#input-rows").dispatch_event("change")
+    page.fill("#input-cols", "16")
+    page.locator("#input-cols").dispatch_event("change")
+    x = np.zeros((16, 16))
+    x[:4, :4] = TUTORIAL_X
+    expected = correlate_valid(x, TUTORIAL_K)
+    np.testing.assert_allclose(wait_for_grid(page, OUTPUT, expected), expected)
+    shot(page, "convolution-16x16")
+    page.fill("#input-rows", "17")
+    page.locator("#input-rows").dispatch_event("change")
+    assert page.locator("#input-error").inner_text() == (
+        "X can be 1 to 16 rows and 1 to 16 columns"
+    )
+    assert page.locator("#input-rows").get_attribute("aria-invalid") == "true"
+
+
+def test_a_late_answer_never_overwrites_a_newer_one(page):
+    # Delay the answer to the first edit's request so that it arrives after the second's.
+    page.add_init_script(
+        """
+        const realFetch = window.fetch.bind(window);
+        window.__slowNext = false;
+        window.fetch = async (url, options) => {
+            const slow = window.__slowNext && String(url).endsWith("/api/conv2d");
+            if (slow) window.__slowNext = false;
+            const response = await realFetch(url, options);
+            if (slow) await new Promise(resolve => setTimeout(resolve, 900));
+            return response;
+        };
+        """
+    )
+    open_page(page)
+    page.evaluate("window.__slowNext = true")
+    kernel_cell(page, 0, 0).fill("5")  # answer delayed by 0.9 s
+    page.wait_for_timeout(300)  # past the debounce: a second request goes out
+    kernel_cell(page, 0, 0).fill("7")
+    newest = TUTORIAL_K.copy()
+    newest[0, 0] = 7
+    expected = correlate_valid(TUTORIAL_X, newest)
+    np.testing.assert_allclose(wait_for_grid(page, OUTPUT, expected), expected)
+    page.wait_for_timeout(1200)  # the stale answer (K₁₁ = 5) has arrived by now
+    np.testing.assert_allclose(read_grid(page, OUTPUT), expected)
+
+
+def test_edit_to_repaint_time_is_measured(page):
+    """Prints the figure for the README (not asserted: it depends on the machine)."""
+    open_page(page)
+    edit, request = [], []
+    for value in ["2", "3", "4", "5", "6", "7", "8", "9", "1", "2", "3"]:
+        count = page.evaluate("performance.getEntriesByName('conv-edit-to-paint').length")
+        kernel_cell(page, 1, 0).fill(value)
+        poll(page, "n => performance.getEntriesByName('conv-edit-to-paint').length > n", count)
+        edit.append(
+            page.evaluate("performance.getEntriesByName('conv-edit-to-paint').at(-1).duration")
+        )
+        request.append(
+            page.evaluate("performance.getEntriesByName('conv-request-to-paint').at(-1).duration")
+        )
+    print(
+        f"\nconvolution page, kernel edit → repainted output: median {np.median(edit):.0f} ms "
+        f"(includes the 120 ms debounce); request → repaint: median {np.median(request):.0f} ms"
+    )

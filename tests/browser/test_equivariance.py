@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tests.browser.conftest import shot
-from tests.browser.grids import correlate_valid, marked_cells, read_grid, wait_for_grid
+from tests.browser.grids import correlate_valid, marked_cells, poll, read_grid, wait_for_grid
 
 pytestmark = pytest.mark.browser
 
@@ -178,7 +178,7 @@ def test_reload_restores_image_kernel_shift_and_pooling(page):
     page.get_by_role("button", name="Shift up one pixel").click()
     page.get_by_role("button", name="2 × 2 average").click()
     page.locator("#shift-readout").filter(has_text="dy = -1").wait_for()
-    page.wait_for_function("location.hash.includes('avg')")
+    poll(page, "() => location.hash.includes('avg')")
     page.reload()
     page.locator("#pool-figures").filter(has_text="pooled values").wait_for()
     assert page.locator("#shift-readout").inner_text() == "dx = 0, dy = -1 (1 up)"

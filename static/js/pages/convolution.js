@@ -176,6 +176,8 @@ class ConvolutionPage {
   }
 
   #changed(source) {
+    performance.clearMarks("conv-edit");
+    performance.mark("conv-edit");
     this.lastChanged = source;
     saveState(CONV_KEY, this.state);
     this.#showShapes();
@@ -185,6 +187,7 @@ class ConvolutionPage {
 
   /** Ask the API for Y (stale answers are dropped) and redraw. */
   async compute() {
+    performance.mark("conv-request");
     const version = ++this.version;
     const body = convRequest(this.state);
     let answer;
@@ -199,6 +202,14 @@ class ConvolutionPage {
     this.output = answer.value;
     this.#clearErrors();
     this.#render(answer.value);
+    // figures for the README: edit → repainted output, and request → repainted output
+    window.requestAnimationFrame(() => {
+      if (performance.getEntriesByName("conv-edit", "mark").length) {
+        performance.measure("conv-edit-to-paint", "conv-edit");
+        performance.clearMarks("conv-edit");
+      }
+      performance.measure("conv-request-to-paint", "conv-request");
+    });
   }
 
   #render(result) {
