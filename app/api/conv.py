@@ -125,7 +125,9 @@ def matrix_form(request: Conv2dMatrixRequest) -> Conv2dMatrixResponse:
         matrix=m.matrix.tolist(),
         weight_index=weight_index.tolist(),
         weight_labels=m.weight_labels,
-        merged_entries=[MergedEntry(**asdict(entry)) for entry in m.merged],
+        merged_entries=[
+            MergedEntry(row=e.row, col=e.col, weight_indices=e.weight_indices) for e in m.merged
+        ],
         bias_vector=None if m.bias_vector is None else m.bias_vector.tolist(),
         row_shape=list(geometry.output_shape),
         col_shape=[h, w] if geometry.squeeze else [geometry.in_channels, h, w],

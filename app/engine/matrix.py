@@ -189,9 +189,12 @@ def conv_matrix(
         order = np.lexsort((np.arange(r.size), q, r))  # by entry, then in tap order
         r, q, flat = r[order], q[order], flat[order]
         starts = np.flatnonzero(np.r_[True, (np.diff(r) != 0) | (np.diff(q) != 0)])
+        ends = np.r_[starts[1:], r.size]
+        indices, rows, cols = flat.tolist(), r[starts].tolist(), q[starts].tolist()
         merged = [
-            MergedEntry(int(r[s]), int(q[s]), group.tolist())
-            for s, group in zip(starts, np.split(flat, starts[1:]), strict=True)
+            MergedEntry(row, col, indices[start:end])
+            for row, col, start, end in zip(rows, cols, starts.tolist(), ends.tolist(),
+                                            strict=True)
         ]
 
     bias_vector = None if b is None else np.repeat(b, n_out)  # (C_out·H_out·W_out,)
