@@ -2,7 +2,8 @@
 
 Run:  .venv/bin/python bench/bench_conv.py [--repeats 30]
 
-Prints a markdown table of median times and the ratio engine / torch. Both run on one thread:
+Prints a markdown table of median times and the ratio engine / torch (the two take turns in
+every round, so load from other processes falls on both). Both run on one thread:
 torch.set_num_threads(1), and the OpenMP / OpenBLAS / MKL thread counts of NumPy's BLAS set to 1
 before NumPy is imported. Inputs are float64 (the engine's dtype) for both.
 """
@@ -33,16 +34,21 @@ CASES = [
 ]
 
 
-def median_seconds(fn: Callable[[], object], repeats: int) -> float:
-    """Median wall time of ``fn`` over ``repeats`` runs, after two warm-up runs."""
-    fn()
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
+def median_seconds(fns: list[Callable[[], object]], repeats: int) -> list[float]:
+    """Median wall time of each function over ``repeats`` rounds, after two warm-up rounds.
+
+    The functions take turns within each round, so a busy machine slows them alike.
+    """
+    for fn in fns:
         fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        fn()
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeats):
+        for fn, samples in zip(fns, times, strict=True):
+            start = time.perf_counter()
+            fn()
+            samples.append(time.perf_counter() - start)
+    return [statistics.median(samples) for samples in times]
 
 
 def main() -> None:
@@ -65,9 +71,12 @@ def main() -> None:
         np.testing.assert_allclose(
             conv2d(x_in, w_in).reshape(-1), F.conv2d(xt, wt).numpy().reshape(-1), atol=1e-9
         )
-        engine = median_seconds(lambda x_in=x_in, w_in=w_in: conv2d(x_in, w_in), args.repeats)
         with torch.no_grad():
-            ref = median_seconds(lambda xt=xt, wt=wt: F.conv2d(xt, wt), args.repeats)
+            engine, ref = median_seconds(
+                [lambda x_in=x_in, w_in=w_in: conv2d(x_in, w_in),
+                 lambda xt=xt, wt=wt: F.conv2d(xt, wt)],
+                args.repeats,
+            )
         print(f"| {name} | {engine * 1e3:.3f} | {ref * 1e3:.3f} | {engine / ref:.2f}× |")
 
 
