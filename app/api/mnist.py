@@ -11,6 +11,8 @@ from typing import Literal
 import numpy as np
 import torch
 from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import Response
+from pydantic import BaseModel
 
 from app.api.deps import ModelsDep, SettingsDep
 from app.api.schemas.mnist import (
@@ -44,6 +46,16 @@ router = APIRouter(tags=["mnist"])
 
 PROBABILITY_DECIMALS = 6
 PIXEL_DECIMALS = 4
+
+
+def _json(payload: BaseModel) -> Response:
+    """The response model serialised once, by pydantic.
+
+    Returned as a Response, FastAPI skips its own pass for a sync endpoint: a second
+    thread-pool hop that re-validates the whole payload (784 pixels, every layer) against
+    ``response_model``, then encodes it again. ``response_model`` still documents the route.
+    """
+    return Response(payload.model_dump_json(), media_type="application/json")
 
 
 def _model(models: ModelRegistry, name: str) -> LoadedModel:
@@ -88,24 +100,24 @@ def _probabilities(probs: np.ndarray) -> list[float]:
 
 
 @router.post("/mnist/predict", response_model=PredictResponse)
-def predict(body: PredictRequest, models: ModelsDep, settings: SettingsDep) -> PredictResponse:
+def predict(body: PredictRequest, models: ModelsDep, settings: SettingsDep) -> Response:
     """Classify one digit (28×28 image or PNG drawing) with the CNN or the FC network."""
     model = _model(models, body.model)
     x, steps = _digit(body, settings)
     probs = inference.probabilities(model, x)[0]
-    return PredictResponse(
-        model=body.model,
-        label=int(probs.argmax()),
-        probabilities=_probabilities(probs),
-        input=inference.rounded(x[0, 0].numpy(), PIXEL_DECIMALS),
-        preprocessing=steps,
+    return _json(
+        PredictResponse(
+            model=body.model,
+            label=int(probs.argmax()),
+            probabilities=_probabilities(probs),
+            input=inference.rounded(x[0, 0].numpy(), PIXEL_DECIMALS),
+            preprocessing=steps,
+        )
     )
 
 
 @router.post("/mnist/activations", response_model=ActivationsResponse)
-def activations(
-    body: ActivationsRequest, models: ModelsDep, settings: SettingsDep
-) -> ActivationsResponse:
+def activations(body: ActivationsRequest, models: ModelsDep, settings: SettingsDep) -> Response:
     """Every layer's output for one digit, 8-bit quantised; optional shift and kernel edits."""
     model = _model(models, body.model)
     x, steps = _digit(body, settings)
@@ -125,40 +137,42 @@ def activations(
                 data=q.data,
             )
         )
-    return ActivationsResponse(
-        model=body.model,
-        label=int(probs.argmax()),
-        probabilities=_probabilities(probs),
-        input=inference.rounded(x[0, 0].numpy(), PIXEL_DECIMALS),
-        shift=body.shift,
-        overridden_channels=sorted(body.kernel_overrides),
-        layers=encoded,
-        preprocessing=steps,
+    return _json(
+        ActivationsResponse(
+            model=body.model,
+            label=int(probs.argmax()),
+            probabilities=_probabilities(probs),
+            input=inference.rounded(x[0, 0].numpy(), PIXEL_DECIMALS),
+            shift=body.shift,
+            overridden_channels=sorted(body.kernel_overrides),
+            layers=encoded,
+            preprocessing=steps,
+        )
     )
 
 
 @router.post("/mnist/saliency", response_model=SaliencyResponse)
-def saliency(body: SaliencyRequest, models: ModelsDep, settings: SettingsDep) -> SaliencyResponse:
+def saliency(body: SaliencyRequest, models: ModelsDep, settings: SettingsDep) -> Response:
     """Gradient of one class's logit with respect to every input pixel."""
     model = _model(models, body.model)
     x, _ = _digit(body, settings)
     x = inference.shift(x, *body.shift)
     gradient, probs, target = inference.saliency(model, x, body.target)
-    return SaliencyResponse(
-        model=body.model,
-        label=int(probs.argmax()),
-        target=target,
-        probabilities=_probabilities(probs),
-        input=inference.rounded(x[0, 0].numpy(), PIXEL_DECIMALS),
-        gradient=np.asarray(gradient, dtype=np.float64).tolist(),
-        max_abs=float(np.abs(gradient).max()),
+    return _json(
+        SaliencyResponse(
+            model=body.model,
+            label=int(probs.argmax()),
+            target=target,
+            probabilities=_probabilities(probs),
+            input=inference.rounded(x[0, 0].numpy(), PIXEL_DECIMALS),
+            gradient=np.asarray(gradient, dtype=np.float64).tolist(),
+            max_abs=float(np.abs(gradient).max()),
+        )
     )
 
 
 @router.post("/mnist/shift-scan", response_model=ShiftScanResponse)
-def shift_scan(
-    body: ShiftScanRequest, models: ModelsDep, settings: SettingsDep
-) -> ShiftScanResponse:
+def shift_scan(body: ShiftScanRequest, models: ModelsDep, settings: SettingsDep) -> Response:
     """Both models' probabilities for every shift (dx, dy) of one digit in the given ranges."""
     cnn, fc = _model(models, "cnn"), _model(models, "fc")
     x, _ = _digit(body, settings)
@@ -172,16 +186,18 @@ def shift_scan(
             probabilities=inference.rounded(probs, PROBABILITY_DECIMALS),
             labels=probs.argmax(axis=2).tolist(),
         )
-    return ShiftScanResponse(
-        dx=dxs,
-        dy=dys,
-        input=inference.rounded(x[0, 0].numpy(), PIXEL_DECIMALS),
-        models=results,
+    return _json(
+        ShiftScanResponse(
+            dx=dxs,
+            dy=dys,
+            input=inference.rounded(x[0, 0].numpy(), PIXEL_DECIMALS),
+            models=results,
+        )
     )
 
 
 @router.get("/mnist/models", response_model=ModelsResponse)
-def list_models(models: ModelsDep) -> ModelsResponse:
+def list_models(models: ModelsDep) -> Response:
     """Each loaded model's layers, output shapes, parameters per layer and training card."""
     infos = []
     for model in models.models.values():
@@ -204,14 +220,14 @@ def list_models(models: ModelsDep) -> ModelsResponse:
                 card=ModelCard.model_validate(model.card) if model.card else None,
             )
         )
-    return ModelsResponse(models=infos)
+    return _json(ModelsResponse(models=infos))
 
 
 @router.get("/mnist/filters", response_model=FiltersResponse)
 def filters(
     models: ModelsDep,
     model: Literal["cnn", "fc"] = Query("cnn", description="Model whose conv kernels to list."),
-) -> FiltersResponse:
+) -> Response:
     """The learned kernels and biases of every conv layer (BatchNorm folded in)."""
     loaded = _model(models, model)
     layers = []

@@ -64,7 +64,7 @@ def decode_png_payload(value: str) -> bytes:
     if not data:
         raise ValueError("is empty")
     if len(data) > limit:
-        raise ValueError(f"PNG is {len(data)} bytes, over the limit of {limit} bytes")
+        raise ValueError(f"PNG is {len(data)} bytes, larger than the limit of {limit} bytes")
     return data
 
 
