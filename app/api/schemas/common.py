@@ -391,16 +391,6 @@ ShiftAmount = Annotated[int, Field(ge=-4096, le=4096)]
 """A translation in pixels (positive: right for dx, down for dy)."""
 
 
-def pair(value: int | tuple[int, int]) -> tuple[int, int]:
-    """An int-or-pair hyper-parameter as a (height, width) pair."""
-    return (value, value) if isinstance(value, int) else (value[0], value[1])
-
-
-def to_list(array: np.ndarray) -> list:
-    """A numpy array as nested Python lists for a response."""
-    return array.tolist()
-
-
 # -- the output-size formula, worked out ------------------------------------------------------
 
 
