@@ -60,14 +60,17 @@ class ConvolutionPage {
     this.playTimer = null;
     this.playIndex = -1;
 
+    // big grids shrink their cells to fit their panel (down to 14 px, then they scroll)
+    const widthOf = (id) => Math.max(200, document.getElementById(id).clientWidth - 8);
     this.input = new GridEditor(document.getElementById("input-editor"), {
       name: "X", label: "Input X", value: state.x, maxRows: MAX_INPUT, maxCols: MAX_INPUT, idPrefix: "input",
+      fitWidth: widthOf("input-editor"),
     });
     this.kernel = new GridEditor(document.getElementById("kernel-editor"), {
       name: "K", label: "Kernel K", value: state.k, maxRows: MAX_KERNEL, maxCols: MAX_KERNEL, idPrefix: "kernel",
     });
     this.outputGrid = new NumberGrid(document.getElementById("output-grid"), {
-      rows: 1, cols: 1, name: "Y", label: "Output Y: focus a cell to see its sum",
+      rows: 1, cols: 1, name: "Y", label: "Output Y: focus a cell to see its sum", fitWidth: widthOf("output-grid"),
     });
     this.#wireEditors();
     this.#wireSettings();

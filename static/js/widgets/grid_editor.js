@@ -19,6 +19,7 @@ import { NumberGrid } from "./number_grid.js";
  * @property {boolean} [sizeControls] show rows/cols inputs (default true)
  * @property {boolean} [textBox] show the "edit as text" box (default true)
  * @property {string} idPrefix unique prefix for element ids
+ * @property {number} [fitWidth] shrink the cells so the grid fits this many px
  */
 
 /** An editable, resizable, paste-able matrix with its own error line. */
@@ -62,6 +63,7 @@ export class GridEditor extends EventTarget {
       name,
       label: `${label}: ${name} values (arrow keys move, paste a matrix to replace it)`,
       pad: this.options.pad,
+      fitWidth: this.options.fitWidth,
     });
     this.grid.element.id = `${idPrefix}-grid`;
     this.grid.addEventListener("cellinput", () => this.#edited("edit"));
