@@ -8,7 +8,6 @@ import re
 
 import httpx
 import pytest
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from starlette.types import Message, Receive, Scope, Send
 
@@ -23,21 +22,12 @@ from app.middleware import (
     SecurityHeadersMiddleware,
 )
 from tests.browser.conftest import base_url  # noqa: F401 (a real uvicorn for chunked bodies)
+from tests.deploy.app_routes import route_paths
 
 LIMIT = 1_000_000
 
 
-def _post_routes() -> list[str]:
-    """Every POST route of the app as it is now (routes land over time: never a fixed list)."""
-    app = create_app()
-    return sorted(
-        route.path
-        for route in app.routes
-        if isinstance(route, APIRoute) and "POST" in route.methods
-    )
-
-
-POST_ROUTES = _post_routes()
+POST_ROUTES = route_paths(create_app(Settings(load_models=False)), "POST")
 
 
 # --- a tiny ASGI harness: drive an app with any sequence of body chunks -----------------------
