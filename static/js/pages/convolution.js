@@ -370,7 +370,7 @@ class ConvolutionPage {
       this.#settingsError(error.message);
     }
     document.getElementById("output-status").textContent =
-      "Y is not up to date: fix the setting marked in red (the last valid output is shown faded).";
+      "Y is not up to date: fix what is marked in red (the last valid output is shown faded).";
   }
 
   #settingsError(message) {
