@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.schemas.common import PositiveIntOrPair
-from app.api.schemas.receptive_field import NanSafeRequest
+from app.api.schemas.common import PositiveIntOrPair, RequestModel
 
 _BIG = 10_000_000
 
 
-class DenseSpec(NanSafeRequest):
+class DenseSpec(RequestModel):
     """A fully connected layer n_in → n_out."""
 
     model_config = ConfigDict(
@@ -22,7 +21,7 @@ class DenseSpec(NanSafeRequest):
     bias: bool = Field(True, description="One bias per output unit.")
 
 
-class ConvSpec(NanSafeRequest):
+class ConvSpec(RequestModel):
     """F filters of kh×kw over C input channels."""
 
     model_config = ConfigDict(
@@ -36,7 +35,7 @@ class ConvSpec(NanSafeRequest):
     bias: bool = Field(True, description="One bias per filter.")
 
 
-class ParametersRequest(NanSafeRequest):
+class ParametersRequest(RequestModel):
     """The two layers to compare; the defaults are the tutorial's (Q6a)."""
 
     model_config = ConfigDict(

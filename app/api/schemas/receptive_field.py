@@ -10,32 +10,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from app.api.schemas.common import NonNegativeIntOrPair, PositiveIntOrPair, json_safe
+from app.api.schemas.common import NonNegativeIntOrPair, PositiveIntOrPair, RequestModel
 from app.config import get_settings
-
-
-def _json_safe_tree(value: object) -> object:
-    """``value`` with every NaN / ±inf (in dicts and lists, at any depth) made a string."""
-    if isinstance(value, dict):
-        return {key: _json_safe_tree(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_json_safe_tree(item) for item in value]
-    return json_safe(value)
-
-
-class NanSafeRequest(BaseModel):
-    """Base of request bodies that may hold a bare NaN / Infinity token.
-
-    Python's JSON parser accepts NaN and Infinity; a 422 echoes the rejected input, and a
-    float NaN there would make the error response itself invalid JSON (a 500). Turning them
-    into the strings "NaN" / "Infinity" first lets every field refuse them with a plain 422.
-    """
-
-    @model_validator(mode="before")
-    @classmethod
-    def _non_finite_as_text(cls, data: object) -> object:
-        return _json_safe_tree(data)
-
 
 Pair = tuple[int, int]
 FloatPair = tuple[float, float]
@@ -49,7 +25,7 @@ Position = tuple[
 # -- theoretical receptive field ------------------------------------------------------------
 
 
-class LayerSpec(NanSafeRequest):
+class LayerSpec(RequestModel):
     """One layer of the stack: its geometry only (weights do not change the receptive field).
 
     Kernel, stride, padding and dilation are each at most CONVLAB_MAX_KERNEL_SIDE (64).
@@ -83,7 +59,7 @@ class LayerSpec(NanSafeRequest):
         return self
 
 
-class UnitSpec(NanSafeRequest):
+class UnitSpec(RequestModel):
     """A unit (one output position) of one layer of the stack."""
 
     model_config = ConfigDict(
@@ -94,7 +70,7 @@ class UnitSpec(NanSafeRequest):
     position: Position = Field(description="[i, j]: row and column of the unit in that layer.")
 
 
-class ReceptiveFieldRequest(NanSafeRequest):
+class ReceptiveFieldRequest(RequestModel):
     """A stack of conv / pool layers, optionally an input size and a unit to locate."""
 
     model_config = ConfigDict(
@@ -270,7 +246,7 @@ class PresetList(BaseModel):
 Weights = Literal["uniform", "random"]
 
 
-class EffectiveRFRequest(NanSafeRequest):
+class EffectiveRFRequest(RequestModel):
     """L single-channel conv layers of k×k (valid padding, stride 1), Luo et al. 2016."""
 
     model_config = ConfigDict(
@@ -368,7 +344,7 @@ class EffectiveRFResponse(BaseModel):
     kernel_size: int = Field(description="k.")
 
 
-class EffectiveRFSeriesRequest(NanSafeRequest):
+class EffectiveRFSeriesRequest(RequestModel):
     """Several depths at once, for the plot of radius against L."""
 
     model_config = ConfigDict(

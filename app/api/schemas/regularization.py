@@ -10,7 +10,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.schemas.receptive_field import NanSafeRequest
+from app.api.schemas.common import RequestModel
 
 Coordinate = Annotated[float, Field(ge=-100.0, le=100.0, allow_inf_nan=False)]
 Point = Annotated[list[Coordinate], Field(min_length=2, max_length=2)]
@@ -19,7 +19,7 @@ HessianRow = Annotated[list[HessianEntry], Field(min_length=2, max_length=2)]
 Lambda = Annotated[float, Field(ge=0.0, le=100.0, allow_inf_nan=False)]
 
 
-class TrajectoryRequest(NanSafeRequest):
+class TrajectoryRequest(RequestModel):
     """The toy loss, the λ values to compare, the learning rate, steps and start point."""
 
     model_config = ConfigDict(
