@@ -70,7 +70,9 @@ class Settings(BaseSettings):
     max_output_values: int = Field(
         1_048_576, ge=1_000, description="Most numbers one conv/pool/shift output may hold."
     )
-    max_layers: int = Field(64, ge=1, le=1024, description="Most layers in a receptive-field stack.")
+    max_layers: int = Field(
+        64, ge=1, le=1024, description="Most layers in a receptive-field stack."
+    )
     max_erf_macs: int = Field(
         50_000_000,
         ge=1_000,
