@@ -10,11 +10,13 @@ def test_index_links_every_lesson_and_the_docs(client):
     assert 'href="/docs"' in html
 
 
-def test_every_lesson_page_renders_its_title(client):
+def test_every_lesson_page_renders_its_title_and_marks_itself_current(client):
     for lesson in LESSONS:
         response = client.get(f"/{lesson.slug}")
         assert response.status_code == 200
-        assert f"<h1>{lesson.title}" in response.text.replace("&amp;", "&")
+        html = response.text.replace("&amp;", "&")
+        assert f"<title>{lesson.title} · ConvLab</title>" in html
+        assert f'href="/{lesson.slug}" aria-current="page"' in html
 
 
 def test_unknown_page_returns_404_naming_it(client):
