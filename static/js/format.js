@@ -104,7 +104,8 @@ export function parseMatrix(text) {
   const width = matrix[0].length;
   const ragged = matrix.findIndex((r) => r.length !== width);
   if (ragged >= 0) {
-    return { error: `row ${ragged + 1} has ${matrix[ragged].length} values, row 1 has ${width}` };
+    const n = matrix[ragged].length;
+    return { error: `row ${ragged + 1} has ${n} value${n === 1 ? "" : "s"}, row 1 has ${width}` };
   }
   return { matrix };
 }

@@ -70,3 +70,42 @@ def test_the_skip_link_and_focus_are_visible_from_the_keyboard(page):
     assert skip.bounding_box()["x"] >= 0  # moved on screen when focused
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline == "solid"
+
+
+def test_shared_widgets_behave_as_documented(page):
+    """The modules the lesson pages share, exercised in the browser that runs them."""
+    page.goto("/")
+    result = page.evaluate(
+        """async () => {
+            const { Heatmap } = await import("/static/js/widgets/heatmap.js");
+            const colors = await import("/static/js/colors.js");
+            const format = await import("/static/js/format.js");
+            const box = document.createElement("div");
+            document.body.appendChild(box);
+            const map = new Heatmap(box, { rows: 2, cols: 3, scale: "diverging", label: "t" });
+            const domain = map.draw([[-2, 0, 1], [0, 2, 0]]);
+            const pixel = [...map.context.getImageData(0, 0, 1, 1).data];
+            let wrongSize = "";
+            try { map.draw([[1, 2], [3, 4]]); } catch (e) { wrongSize = e.message; }
+            return {
+                canvas: [map.canvas.width, map.canvas.height],
+                rendering: getComputedStyle(map.canvas).imageRendering,
+                domain, pixel, wrongSize,
+                zero: colors.diverging(0, 5),
+                ends: [colors.diverging(-5, 5), colors.diverging(5, 5)],
+                pasted: format.parseMatrix("1, 2\\n3 -4"),
+                ragged: format.parseMatrix("1 2\\n3"),
+                cell: format.formatCell(-1 / 3),
+            };
+        }"""
+    )
+    assert result["canvas"] == [3, 2]  # one canvas pixel per value
+    assert result["rendering"] == "pixelated"
+    assert result["domain"] == [-2, 2]  # diverging: symmetric around zero
+    assert result["pixel"] == [5, 48, 97, 255]  # −2 at −max: the darkest blue of RdBu
+    assert result["wrongSize"] == 'Heatmap "t" expects 2×3 values, got 2×2'
+    assert result["zero"] == [247, 247, 247]
+    assert result["ends"] == [[5, 48, 97], [103, 0, 31]]
+    assert result["pasted"] == {"matrix": [[1, 2], [3, -4]]}
+    assert result["ragged"] == {"error": "row 2 has 1 value, row 1 has 2"}
+    assert result["cell"] == "\u22120.33"
