@@ -477,3 +477,39 @@ def test_without_weights_the_routes_answer_503_and_health_is_degraded(tmp_path: 
         assert bare.get("/api/mnist/models").json() == {"models": []}
         health = bare.get("/api/health").json()
         assert health["status"] == "degraded" and health["models"] == {"cnn": False, "fc": False}
+
+
+def test_every_mnist_schema_has_an_example_that_validates() -> None:
+    from pydantic import BaseModel
+
+    from app.api.schemas import mnist as schemas
+
+    models = [
+        cls
+        for cls in vars(schemas).values()
+        if isinstance(cls, type)
+        and issubclass(cls, BaseModel)
+        and cls.__module__ == schemas.__name__
+    ]
+    assert len(models) >= 18
+    for cls in models:
+        examples = (cls.model_config.get("json_schema_extra") or {}).get("examples")
+        assert examples, f"{cls.__name__} has no example for /docs"
+        for example in examples:
+            cls.model_validate(example)
+
+
+def test_openapi_documents_the_mnist_routes_with_their_response_models(
+    client: TestClient,
+) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path, method, model in [
+        ("/api/mnist/predict", "post", "PredictResponse"),
+        ("/api/mnist/activations", "post", "ActivationsResponse"),
+        ("/api/mnist/saliency", "post", "SaliencyResponse"),
+        ("/api/mnist/shift-scan", "post", "ShiftScanResponse"),
+        ("/api/mnist/models", "get", "ModelsResponse"),
+        ("/api/mnist/filters", "get", "FiltersResponse"),
+    ]:
+        schema = paths[path][method]["responses"]["200"]["content"]["application/json"]["schema"]
+        assert schema == {"$ref": f"#/components/schemas/{model}"}
