@@ -93,14 +93,16 @@ def ink_of(image: Image.Image) -> tuple[np.ndarray, str]:
     the ink; otherwise the luminance is, inverted when the border is light.
     """
     if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
-        values = np.asarray(image, dtype=np.float64)  # (H, W)
+        values = np.asarray(image, dtype=np.float32)  # (H, W)
         top = 65535.0 if image.mode.startswith("I;16") else max(float(values.max()), 1.0)
         gray = np.clip(values / top, 0.0, 1.0)
         alpha = np.ones_like(gray)
     else:
-        rgba = np.asarray(image.convert("RGBA"), dtype=np.float64) / 255.0  # (H, W, 4)
-        gray = rgba[..., :3] @ np.array([0.299, 0.587, 0.114])  # ITU-R 601 luma, (H, W)
-        alpha = rgba[..., 3]
+        # PIL's L is ITU-R 601 luma (0.299 R + 0.587 G + 0.114 B); two uint8 planes keep a
+        # 2048×2048 drawing at a few MB
+        luma_alpha = np.asarray(image.convert("RGBA").convert("LA"))  # (H, W, 2)
+        gray = luma_alpha[..., 0].astype(np.float32) / 255.0
+        alpha = luma_alpha[..., 1].astype(np.float32) / 255.0
 
     def border(values: np.ndarray) -> np.ndarray:
         return np.concatenate([values[0], values[-1], values[:, 0], values[:, -1]])

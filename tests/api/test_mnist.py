@@ -282,6 +282,15 @@ def test_shift_scan_matches_predict_on_shifted_inputs(client: TestClient) -> Non
                 assert grid["labels"][row][col] == single["label"]
 
 
+def test_shift_scan_accepts_the_largest_grids(client: TestClient) -> None:
+    for dx, dy in (([-8, 8], [-8, 8]), ([-14, 14], [0, 0])):
+        response = client.post(
+            "/api/mnist/shift-scan", json={"image": _digit(1), "dx": dx, "dy": dy}
+        )
+        assert response.status_code == 200
+        assert len(response.json()["models"]["fc"]["labels"][0]) == dx[1] - dx[0] + 1
+
+
 def test_shift_scan_shows_the_fc_net_losing_a_shifted_digit_before_the_cnn(
     client: TestClient,
 ) -> None:
@@ -450,6 +459,11 @@ BAD_OPTIONS = [
     ("shift-scan", {"dx": [3, -3]}, "dx range [3, -3] is empty: the minimum is first"),
     ("shift-scan", {"dy": [-20, 0]}, "greater than or equal to -14"),
     ("shift-scan", {"model": "cnn"}, "Extra inputs are not permitted"),
+    (
+        "shift-scan",
+        {"dx": [-9, 9], "dy": [-8, 8]},
+        "the grid has 323 shifts, over the limit of 289",
+    ),
 ]
 
 

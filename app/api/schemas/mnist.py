@@ -28,6 +28,8 @@ from app.config import get_settings
 MNIST_SIDE = 28
 MAX_SHIFT = 14
 """Largest |dx| or |dy| accepted anywhere (half the image: beyond it the digit is gone)."""
+MAX_SHIFT_GRID = 17 * 17
+"""Most shifts one shift-scan may ask for (two forward passes of that many images)."""
 
 ModelName = Literal["cnn", "fc"]
 Pixel = Annotated[FiniteFloat, Field(ge=0.0, le=1.0)]
@@ -265,7 +267,7 @@ class SaliencyRequest(PredictRequest):
 
 
 class ShiftScanRequest(DigitInput):
-    """Both models on every shift (dx, dy) of one digit over a rectangular grid."""
+    """Both models on every shift (dx, dy) of one digit over a rectangular grid (≤ 289 cells)."""
 
     dx: tuple[ShiftValue, ShiftValue] = Field(
         (-4, 4), description="Inclusive range [dx_min, dx_max] of horizontal shifts."
@@ -284,6 +286,12 @@ class ShiftScanRequest(DigitInput):
         for name, (low, high) in (("dx", self.dx), ("dy", self.dy)):
             if low > high:
                 raise ValueError(f"{name} range [{low}, {high}] is empty: the minimum is first")
+        cells = (self.dx[1] - self.dx[0] + 1) * (self.dy[1] - self.dy[0] + 1)
+        if cells > MAX_SHIFT_GRID:
+            raise ValueError(
+                f"the grid has {cells} shifts, over the limit of {MAX_SHIFT_GRID} (e.g. ±8 on "
+                "both axes, or ±14 on one)"
+            )
         return self
 
 
