@@ -25,8 +25,8 @@ const el = (...args) => svgElement(...args);
  * @property {[number, number]} [xDomain] fixed x range; default from the data
  * @property {[number, number]} [yDomain] fixed y range; default from the data
  * @property {boolean} [equalAspect] one data unit is as long on x as on y (for 2-D paths)
- * @property {"top-left" | "top-right" | "bottom-left" | "bottom-right" | "none"} [legend]
- *   where the legend goes inside the plot (default "top-left")
+ * @property {"top-left" | "top-right" | "bottom-left" | "bottom-right" | "below" | "none"} [legend]
+ *   where the legend goes: a corner inside the plot, or in a row under it (default "top-left")
  */
 
 /**
@@ -60,7 +60,7 @@ export class LinePlot {
       "aria-label": this.options.label,
     });
     container.appendChild(this.svg);
-    this.margin = { top: 12, right: 12, bottom: 38, left: 48 };
+    this.margin = { top: 12, right: 12, bottom: this.options.legend === "below" ? 54 : 38, left: 48 };
   }
 
   /**
@@ -97,7 +97,7 @@ export class LinePlot {
     }
     axes.append(el("rect", { x: m.left, y: m.top, width: plotW, height: plotH, class: "frame" }));
     if (xLabel) {
-      axes.append(el("text", { x: m.left + plotW / 2, y: height - 4, class: "axis-label", "text-anchor": "middle" }, xLabel));
+      axes.append(el("text", { x: m.left + plotW / 2, y: m.top + plotH + 30, class: "axis-label", "text-anchor": "middle" }, xLabel));
     }
     if (yLabel) {
       const y = m.top + plotH / 2;
@@ -138,14 +138,23 @@ export class LinePlot {
     const position = this.options.legend;
     const right = position.endsWith("right");
     const bottom = position.startsWith("bottom");
+    let rowX = m.left;
     series.forEach((s, index) => {
       if (position === "none") return;
       const cls = s.className || `series-${index}`;
+      const item = el("g", { class: `series ${cls}` });
+      if (position === "below") {
+        const y = height - 6;
+        item.append(el("line", { x1: rowX, x2: rowX + 16, y1: y - 4, y2: y - 4 }));
+        item.append(el("text", { x: rowX + 20, y, class: "legend-text" }, s.label));
+        rowX += 36 + 6.5 * s.label.length; // a legend-text character is about 6.5 units wide
+        legend.append(item);
+        return;
+      }
       const y = bottom
         ? m.top + plotH - 8 - 14 * (series.length - 1 - index)
         : m.top + 12 + 14 * index;
       const x = right ? m.left + plotW - 8 : m.left + 8;
-      const item = el("g", { class: `series ${cls}` });
       const [x1, x2] = right ? [x - 16, x] : [x, x + 16];
       item.append(el("line", { x1, x2, y1: y - 4, y2: y - 4 }));
       const tx = right ? x - 20 : x + 20;

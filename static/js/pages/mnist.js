@@ -1,0 +1,537 @@
+// MNIST CNN lesson (Q2, Q6): a drawing pad wired to the MNIST API. While the student draws, the
+// drawing goes to POST /api/mnist/activations (as a PNG, so the server's MNIST normalisation
+// runs) and the probabilities and every layer's maps are repainted; one request is in flight
+// at a time and a stale answer never overwrites a newer one. First-layer kernels can be edited
+// (sent as kernel_overrides), the digit shifted, and both models compared over shifts.
+//
+// Latency figure: performance marks "convlab:stroke-end" / "convlab:kernel-edit" at the edit
+// and a measure "convlab:<origin>→maps" once the maps of the first answer after it are painted.
+
+import { decodeLayer } from "../activations.js";
+import { LatestOnly, getJSON, postJSON } from "../api.js";
+import { embedKernel } from "../kernels.js";
+import { KERNEL_PRESETS } from "../presets.js";
+import { decodeStrokes, encodeStrokes } from "../strokes.js";
+import { loadState, saveState } from "../url_state.js";
+import { BarChart } from "../widgets/bar_chart.js";
+import { DrawingPad } from "../widgets/drawing_pad.js";
+import { FeatureMaps } from "../widgets/feature_maps.js";
+import { GridEditor } from "../widgets/grid_editor.js";
+import { Heatmap } from "../widgets/heatmap.js";
+import { LinePlot } from "../widgets/line_plot.js";
+
+const STORAGE_KEY = "convlab.mnist";
+const SCAN_RANGE = 8;
+const MAX_SHIFT = 8;
+const DIGITS = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+const DEFAULTS = { strokes: "", brush: 20, shift: [0, 0], kernels: {}, filter: null, axis: "dx" };
+const $ = (id) => document.getElementById(id);
+const gray = (v) => {
+  const g = Math.round(255 * Math.min(1, Math.max(0, v)));
+  return [g, g, g];
+};
+const percent = (p) => `${(100 * p).toFixed(1)} %`;
+
+/** Validate a state read from the URL or storage; null rejects it. */
+function cleanState(s) {
+  decodeStrokes(s.strokes); // throws on malformed text
+  const shiftOk = Array.isArray(s.shift) && s.shift.length === 2
+    && s.shift.every((v) => Number.isInteger(v) && Math.abs(v) <= MAX_SHIFT);
+  if (!shiftOk || typeof s.kernels !== "object" || s.kernels === null) return null;
+  if (!["dx", "dy"].includes(s.axis)) s.axis = "dx";
+  return s;
+}
+
+class MnistPage {
+  constructor() {
+    this.state = loadState(STORAGE_KEY, DEFAULTS, cleanState).state;
+    this.latest = new LatestOnly();
+    this.scanLatest = new LatestOnly();
+    this.inflight = false;
+    this.dirty = false;
+    this.scanWanted = false;
+    /** @type {string | null} the edit whose repaint is being timed */
+    this.origin = null;
+    this.conv1 = null;
+    this.filterMaps = [];
+    /** @type {string | null} the drawing as a PNG data URL, made once per change */
+    this.png = null;
+
+    this.pad = new DrawingPad($("pad"), { brush: this.state.brush });
+    this.pad.setStrokes(decodeStrokes(this.state.strokes), { silent: true });
+    $("brush").value = String(this.state.brush);
+    $("brush-value").textContent = String(this.state.brush);
+    $("scan-axis").value = this.state.axis;
+
+    this.seen = new Heatmap($("seen"), { rows: 28, cols: 28, scale: (v) => gray(v), domain: [0, 1], label: "The 28×28 image the network sees" });
+    this.bars = new BarChart($("probabilities"), { labels: DIGITS, label: "CNN class probabilities" });
+    this.maps = new FeatureMaps($("fmaps"));
+    this.scanPlot = new LinePlot($("scan-plot"), {
+      label: "Probability of the drawn class against the shift",
+      xLabel: "shift (pixels)",
+      yLabel: "probability",
+      yDomain: [0, 1],
+      width: 360,
+      height: 230,
+      legend: "below",
+    });
+
+    this.#wireDrawing();
+    this.#wireShift();
+    this.#wireFilters();
+    $("saliency-run").addEventListener("click", () => this.saliency());
+    $("deep-run").addEventListener("click", () => this.deepFilters());
+  }
+
+  async start() {
+    this.#showShift();
+    this.refresh(null);
+    this.requestScan();
+    await Promise.all([this.loadFilters(), this.loadModels()]);
+  }
+
+  // -- drawing ---------------------------------------------------------------------------------
+
+  #wireDrawing() {
+    for (const type of ["draw", "strokeend", "change"]) {
+      this.pad.addEventListener(type, () => {
+        this.png = null;
+      });
+    }
+    let timer = null;
+    this.pad.addEventListener("draw", () => {
+      // live while drawing, throttled: at most one request in flight (see refresh)
+      if (timer === null) {
+        timer = setTimeout(() => {
+          timer = null;
+          this.refresh(null);
+        }, 40);
+      }
+    });
+    this.pad.addEventListener("strokeend", () => {
+      performance.mark("convlab:stroke-end");
+      this.#saveDrawing();
+      this.refresh("stroke-end");
+      this.requestScan();
+    });
+    this.pad.addEventListener("change", () => {
+      this.#saveDrawing();
+      this.refresh(null);
+      this.requestScan();
+    });
+    $("undo").addEventListener("click", () => this.pad.undo());
+    $("clear").addEventListener("click", () => this.pad.clear());
+    $("brush").addEventListener("input", () => {
+      this.state.brush = Number($("brush").value);
+      $("brush-value").textContent = $("brush").value;
+      this.pad.setBrush(this.state.brush);
+      this.#save();
+    });
+  }
+
+  #saveDrawing() {
+    this.state.strokes = encodeStrokes(this.pad.strokes);
+    this.#save();
+  }
+
+  #save() {
+    saveState(STORAGE_KEY, this.state);
+  }
+
+  /** The request body naming the current drawing (null when the pad is empty). */
+  #digit() {
+    if (this.pad.isEmpty()) return null;
+    // kernel edits and shifts reuse the PNG; any change to the drawing clears it
+    this.png ??= this.pad.toDataURL();
+    return { image_png: this.png };
+  }
+
+  /**
+   * Ask for the activations of the current drawing; one request in flight at a time, the
+   * newest drawing wins. `origin` names an edit whose repaint is timed.
+   * @param {string | null} origin
+   */
+  refresh(origin) {
+    if (origin) this.origin = origin;
+    if (this.inflight) {
+      this.dirty = true;
+      return;
+    }
+    this.#run();
+  }
+
+  async #run() {
+    this.inflight = true;
+    this.dirty = false;
+    const origin = this.origin;
+    this.origin = null;
+    const digit = this.#digit();
+    try {
+      if (!digit) {
+        this.#showEmpty();
+        return;
+      }
+      const body = {
+        ...digit,
+        model: "cnn",
+        shift: this.state.shift,
+        kernel_overrides: this.state.kernels,
+      };
+      const result = await this.latest.run(() => postJSON("/api/mnist/activations", body));
+      if (result.stale) return;
+      if (origin) performance.measure(`convlab:${origin}→answer`, `convlab:${origin}`);
+      this.#paint(result.value);
+      if (origin) performance.measure(`convlab:${origin}→drawn`, `convlab:${origin}`);
+      $("pad-error").textContent = "";
+      $("maps-error").textContent = "";
+      $("fmaps").classList.remove("stale");
+      if (origin) {
+        requestAnimationFrame(() => {
+          performance.measure(`convlab:${origin}→maps`, `convlab:${origin}`);
+        });
+      }
+    } catch (error) {
+      this.#showError(error, origin);
+    } finally {
+      this.inflight = false;
+      if (this.dirty) this.#run();
+      else if (this.scanWanted) this.scan();
+    }
+  }
+
+  #paint(answer) {
+    this.seen.draw(answer.input);
+    this.bars.draw(answer.probabilities);
+    const p = answer.probabilities[answer.label];
+    $("prediction").textContent = "";
+    const strong = document.createElement("strong");
+    strong.textContent = String(answer.label);
+    $("prediction").append("The CNN reads ", strong, ` (${percent(p)})`);
+    $("prediction").dataset.label = String(answer.label);
+    this.#showSteps(answer.preprocessing);
+    const layers = answer.layers.map(decodeLayer);
+    const first = layers.find((l) => l.kind === "conv");
+    this.maps.draw(layers, { marked: first ? { [first.name]: answer.overridden_channels } : {} });
+  }
+
+  #showSteps(preprocessing) {
+    const holder = $("steps");
+    if (!preprocessing) {
+      holder.replaceChildren();
+      return;
+    }
+    const figures = preprocessing.steps.map((step) => {
+      const figure = document.createElement("figure");
+      figure.className = "step";
+      const img = document.createElement("img");
+      img.src = step.png;
+      img.alt = `${step.name}: ${step.description}`;
+      img.title = step.description;
+      const caption = document.createElement("figcaption");
+      caption.textContent = `${step.name} ${step.width}×${step.height}`;
+      figure.append(img, caption);
+      return figure;
+    });
+    holder.replaceChildren(...figures);
+  }
+
+  #showEmpty() {
+    this.bars.draw(null);
+    this.seen.draw(new Array(28 * 28).fill(0));
+    $("prediction").textContent = "Draw a digit to start.";
+    delete $("prediction").dataset.label;
+    $("steps").replaceChildren();
+    this.maps.draw([]);
+    this.scanPlot.draw([]);
+  }
+
+  #showError(error, origin) {
+    if (origin === "kernel-edit" && this.editor) this.editor.showError(error.message);
+    else $("pad-error").textContent = error.message;
+    $("fmaps").classList.add("stale");
+  }
+
+  // -- shift -----------------------------------------------------------------------------------
+
+  #wireShift() {
+    for (const button of document.querySelectorAll("[data-shift]")) {
+      button.addEventListener("click", () => {
+        const spec = button.dataset.shift;
+        if (spec === "reset") this.shiftBy(null);
+        else this.shiftBy(spec.split(",").map(Number));
+      });
+    }
+    // arrow keys shift too while a shift button has the focus
+    const keys = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+    $("shift-pad").addEventListener("keydown", (event) => {
+      if (!(event.key in keys)) return;
+      event.preventDefault();
+      this.shiftBy(keys[event.key]);
+    });
+    $("scan-axis").addEventListener("change", () => {
+      this.state.axis = $("scan-axis").value;
+      this.#save();
+      this.scan();
+    });
+  }
+
+  /**
+   * Move the digit by (ddx, ddy) pixels, or back to no shift with null.
+   * @param {number[] | null} step
+   */
+  shiftBy(step) {
+    const clamp = (v) => Math.max(-MAX_SHIFT, Math.min(MAX_SHIFT, v));
+    this.state.shift = step ? [clamp(this.state.shift[0] + step[0]), clamp(this.state.shift[1] + step[1])] : [0, 0];
+    this.#showShift();
+    this.#save();
+    this.refresh(null);
+    this.requestScan();
+  }
+
+  #showShift() {
+    const [dx, dy] = this.state.shift;
+    $("shift-value").textContent = `dx ${dx}, dy ${dy}`;
+  }
+
+  /**
+   * Ask for a shift scan once the maps are painted: the scan (34 forward passes) then does
+   * not compete with the activations the student is waiting for.
+   */
+  requestScan() {
+    this.scanWanted = true;
+    if (!this.inflight) this.scan();
+  }
+
+  /** Both models' probabilities over shifts along the chosen axis (the other one held). */
+  async scan() {
+    this.scanWanted = false;
+    const digit = this.#digit();
+    if (!digit) return;
+    const [dx, dy] = this.state.shift;
+    const alongX = this.state.axis === "dx";
+    const body = {
+      ...digit,
+      dx: alongX ? [-SCAN_RANGE, SCAN_RANGE] : [dx, dx],
+      dy: alongX ? [dy, dy] : [-SCAN_RANGE, SCAN_RANGE],
+    };
+    try {
+      const result = await this.scanLatest.run(() => postJSON("/api/mnist/shift-scan", body));
+      if (result.stale) return;
+      $("scan-error").textContent = "";
+      this.#drawScan(result.value, alongX);
+    } catch (error) {
+      $("scan-error").textContent = error.message;
+    }
+  }
+
+  #drawScan(scan, alongX) {
+    const shifts = alongX ? scan.dx : scan.dy;
+    const zero = shifts.indexOf(0);
+    const labels = scan.models.cnn.labels;
+    const cls = alongX ? labels[0][zero] : labels[zero][0];
+    // probabilities are [dy index][dx index][digit]; one of the two ranges has a single shift
+    const at = (model, i) => {
+      const grid = scan.models[model].probabilities;
+      return (alongX ? grid[0][i] : grid[i][0])[cls];
+    };
+    const series = ["cnn", "fc"].map((model) => ({
+      label: `${model.toUpperCase()}: P(${cls})`,
+      points: shifts.map((s, i) => [s, at(model, i)]),
+      className: `series-${model}`,
+      dots: true,
+    }));
+    const current = alongX ? this.state.shift[0] : this.state.shift[1];
+    this.scanPlot.options.xLabel = alongX ? "horizontal shift dx (pixels, + is right)" : "vertical shift dy (pixels, + is down)";
+    this.scanPlot.draw(series, {
+      markerX: current,
+      summary: series.map((s) => `${s.label}: ${s.points.map((p) => `${p[0]}→${percent(p[1])}`).join(", ")}`).join("; "),
+    });
+    const fcAt = at("fc", shifts.indexOf(current));
+    const cnnAt = at("cnn", shifts.indexOf(current));
+    $("scan-note").textContent = `${cls} is what the CNN reads at ${alongX ? "dx" : "dy"} = 0. At the current shift: CNN ${percent(cnnAt)}, FC ${percent(fcAt)}.`;
+  }
+
+  // -- first-layer filters -----------------------------------------------------------------------
+
+  #wireFilters() {
+    const presets = $("kernel-presets");
+    for (const preset of KERNEL_PRESETS.filter((p) => p.kernel.length > 2)) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.dataset.preset = preset.id;
+      button.textContent = preset.name;
+      button.title = preset.description;
+      presets.append(button);
+    }
+    presets.addEventListener("click", (event) => {
+      const button = event.target.closest("button[data-preset]");
+      if (!button || this.state.filter === null) return;
+      const c = this.state.filter;
+      if (button.dataset.preset === "learned") delete this.state.kernels[c];
+      else {
+        const preset = KERNEL_PRESETS.find((p) => p.id === button.dataset.preset);
+        this.state.kernels[c] = embedKernel(preset.kernel, this.#kernelSide());
+      }
+      this.editor.setValue(this.#kernel(c));
+      this.#kernelEdited();
+    });
+    $("reset-all").addEventListener("click", () => {
+      this.state.kernels = {};
+      if (this.state.filter !== null) this.editor.setValue(this.#kernel(this.state.filter));
+      this.#kernelEdited();
+    });
+  }
+
+  /** GET /api/mnist/filters: the conv1 kernels as buttons. */
+  async loadFilters() {
+    try {
+      const answer = await getJSON("/api/mnist/filters");
+      this.filters = answer.layers;
+      this.conv1 = answer.layers[0];
+      this.#drawFilterButtons();
+      if (this.state.filter !== null && this.state.filter < this.conv1.shape[0]) this.selectFilter(this.state.filter);
+    } catch (error) {
+      $("filters-error").textContent = `could not load the filters: ${error.message}`;
+    }
+  }
+
+  #kernelSide() {
+    return this.conv1.shape[2];
+  }
+
+  /** The kernel of conv1 channel c in use: the edited one, else the learned one. */
+  #kernel(c) {
+    return this.state.kernels[c] ?? this.conv1.weight[c][0];
+  }
+
+  #drawFilterButtons() {
+    const holder = $("filters");
+    holder.replaceChildren();
+    const bound = Math.max(Math.abs(this.conv1.min), Math.abs(this.conv1.max));
+    this.filterDomain = [-bound, bound];
+    this.filterMaps = this.conv1.weight.map((_, c) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "filter-button";
+      button.dataset.channel = String(c);
+      button.setAttribute("aria-pressed", "false");
+      button.setAttribute("aria-label", `Edit conv1 filter ${c}`);
+      button.title = `filter ${c}`;
+      button.addEventListener("click", () => this.selectFilter(c));
+      holder.append(button);
+      const k = this.#kernelSide();
+      return new Heatmap(button, { rows: k, cols: k, scale: "diverging", label: `conv1 filter ${c}` });
+    });
+    this.#paintFilterButtons();
+  }
+
+  #paintFilterButtons() {
+    this.filterMaps.forEach((map, c) => {
+      const edited = c in this.state.kernels;
+      map.draw(this.#kernel(c), { domain: edited ? null : this.filterDomain });
+      const button = map.canvas.parentElement;
+      button.classList.toggle("edited", edited);
+      button.setAttribute("aria-pressed", String(c === this.state.filter));
+    });
+  }
+
+  /**
+   * Open the editor on conv1 channel c.
+   * @param {number} c
+   */
+  selectFilter(c) {
+    this.state.filter = c;
+    this.#save();
+    $("kernel-panel").hidden = false;
+    $("kernel-title").textContent = `Filter ${c} of conv1 (bias kept)`;
+    if (!this.editor) {
+      this.editor = new GridEditor($("kernel-editor"), {
+        name: "W",
+        label: "conv1 kernel",
+        value: this.#kernel(c),
+        sizeControls: false,
+        textBox: true,
+        idPrefix: "kernel",
+      });
+      this.editor.addEventListener("change", (e) => {
+        this.state.kernels[this.state.filter] = e.detail.matrix;
+        this.#kernelEdited();
+      });
+    } else {
+      this.editor.setValue(this.#kernel(c));
+    }
+    this.#paintFilterButtons();
+  }
+
+  #kernelEdited() {
+    performance.mark("convlab:kernel-edit");
+    this.#save();
+    this.#paintFilterButtons();
+    this.refresh("kernel-edit");
+  }
+
+  /** On request: conv2 and conv3 kernels, one tile per (output, input) channel pair. */
+  deepFilters() {
+    if (!this.filters) return;
+    const holder = $("deep-filters");
+    holder.replaceChildren();
+    for (const layer of this.filters.slice(1)) {
+      const [cOut, cIn, kh, kw] = layer.shape;
+      const rows = cOut * (kh + 1) - 1;
+      const cols = cIn * (kw + 1) - 1;
+      const tiles = new Float32Array(rows * cols).fill(Number.NaN); // NaN: the white gaps
+      layer.weight.forEach((out, o) => out.forEach((kernel, i) => kernel.forEach((row, r) => row.forEach((v, c) => {
+        tiles[(o * (kh + 1) + r) * cols + i * (kw + 1) + c] = v;
+      }))));
+      const figure = document.createElement("figure");
+      const caption = document.createElement("figcaption");
+      caption.textContent = `${layer.name}: ${cOut} filters (rows) × ${cIn} input channels (columns), ${kh}×${kw} each`;
+      figure.append(caption);
+      holder.append(figure);
+      const map = new Heatmap(figure, { rows, cols, scale: "diverging", label: `${layer.name} kernels`, className: "deep-map" });
+      const bound = Math.max(Math.abs(layer.min), Math.abs(layer.max));
+      map.draw(tiles, { domain: [-bound, bound] });
+    }
+  }
+
+  // -- saliency & models -------------------------------------------------------------------------
+
+  async saliency() {
+    const digit = this.#digit();
+    if (!digit) {
+      $("saliency-error").textContent = "draw a digit first";
+      return;
+    }
+    const target = $("saliency-target").value;
+    const body = { ...digit, model: $("saliency-model").value, shift: this.state.shift };
+    if (target !== "") body.target = Number(target);
+    try {
+      const answer = await postJSON("/api/mnist/saliency", body);
+      $("saliency-error").textContent = "";
+      const holder = $("saliency");
+      holder.replaceChildren();
+      const input = new Heatmap(holder, { rows: 28, cols: 28, scale: (v) => gray(v), domain: [0, 1], label: "input" });
+      input.draw(answer.input);
+      const grad = new Heatmap(holder, { rows: 28, cols: 28, scale: "diverging", label: `saliency of class ${answer.target}` });
+      grad.draw(answer.gradient, { domain: [-answer.max_abs, answer.max_abs] });
+      $("saliency-note").textContent =
+        `${answer.model.toUpperCase()}: gradient of the score of ${answer.target} (it reads ${answer.label}). ` +
+        "Red pixels: more ink there raises the score; blue: lowers it.";
+    } catch (error) {
+      $("saliency-error").textContent = error.message;
+    }
+  }
+
+  async loadModels() {
+    try {
+      const { models } = await getJSON("/api/mnist/models");
+      $("model-note").textContent = models
+        .map((m) => `${m.name.toUpperCase()}: ${percent(m.card.test_accuracy)} test accuracy, ${m.total_parameters.toLocaleString("en-US")} parameters`)
+        .join(" · ");
+    } catch (error) {
+      $("model-note").textContent = `models: ${error.message}`;
+    }
+  }
+}
+
+new MnistPage().start();
