@@ -273,3 +273,44 @@ def test_touch_drawing_on_a_tablet(tablet_page):
     width = pg.evaluate("document.documentElement.scrollWidth")
     assert width <= 1024, f"the page scrolls sideways at 1024 px ({width} px wide)"
     shot(pg, "mnist-1024-touch")
+
+
+def test_stroke_text_round_trips_and_rejects_garbage(page):
+    page.goto("/mnist")
+    result = page.evaluate(
+        """async () => {
+          const { encodeStrokes, decodeStrokes } = await import("/static/js/strokes.js");
+          const strokes = [{ brush: 20, points: [[0, 0], [279, 140], [35, 1295]] },
+                           { brush: 6, points: [[7, 8]] }];
+          const text = encodeStrokes(strokes);
+          let error = null;
+          try { decodeStrokes("b20:xyz"); } catch (e) { error = e.message; }
+          return { text, back: decodeStrokes(text), error };
+        }"""
+    )
+    # two base-36 digits per coordinate: 279 = "7r", 140 = "3w", 35 = "0z", 1295 = "zz"
+    assert result["text"] == "b20:00007r3w0zzz;b6:0708"
+    assert result["back"] == [
+        {"brush": 20, "points": [[0, 0], [279, 140], [35, 1295]]},
+        {"brush": 6, "points": [[7, 8]]},
+    ]
+    assert result["error"] == "stroke 1 is not in the form b<brush>:<coordinates>"
+
+
+def test_activation_codes_decode_to_min_plus_q_times_scale(page):
+    page.goto("/mnist")
+    values = page.evaluate(
+        """async () => {
+          const { decodeLayer, channel } = await import("/static/js/activations.js");
+          // codes 0, 1, 255, 128 as base64, for a (2, 1, 2) layer with min -1 and scale 0.5
+          const layer = decodeLayer({ name: "conv1", kind: "conv", shape: [2, 1, 2], min: -1,
+            max: 126.5, scale: 0.5, data: btoa(String.fromCharCode(0, 1, 255, 128)) });
+          let error = null;
+          try { decodeLayer({ ...layer, shape: [3, 1, 2], data: btoa("ab"), scale: 1 }); }
+          catch (e) { error = e.message; }
+          return { all: Array.from(layer.values), second: Array.from(channel(layer, 1)), error };
+        }"""
+    )
+    assert values["all"] == [-1, -0.5, 126.5, 63]
+    assert values["second"] == [126.5, 63]
+    assert values["error"] == "layer conv1: 2 bytes for shape 3×1×2 (6 expected)"

@@ -100,3 +100,19 @@ def test_page_works_on_a_touch_tablet(tablet_page):
     width = pg.evaluate("document.documentElement.scrollWidth")
     assert width <= 1024, f"the page scrolls sideways at 1024 px ({width} px wide)"
     shot(pg, "parameters-1024-touch")
+
+
+def test_contours_of_a_circle_lie_on_the_circle(page):
+    page.goto("/parameters")
+    radii = page.evaluate(
+        """async () => {
+          const { contourSegments } = await import("/static/js/contours.js");
+          const xs = Array.from({ length: 41 }, (_, i) => -2 + i / 10);
+          const values = xs.map((y) => xs.map((x) => x * x + y * y));
+          const segments = contourSegments(xs, xs, values, 1);
+          return segments.flat().map(([x, y]) => Math.hypot(x, y));
+        }"""
+    )
+    # linear interpolation of x² + y² on a 0.1 grid: every crossing within 0.01 of radius 1
+    assert len(radii) > 100
+    assert all(abs(r - 1) < 0.01 for r in radii), max(abs(r - 1) for r in radii)

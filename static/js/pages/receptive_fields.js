@@ -425,8 +425,7 @@ class ReceptiveFieldsPage {
       ["CLT std √(L(k² − 1)/12)", num(erf.gaussian_std)],
     ];
     $("erf-figures").replaceChildren(...figures.flatMap(([dt, dd]) => {
-      const t = document.createElement("dt");
-      t.textContent = dt;
+      const t = withSubscripts(dt, "dt");
       const d = document.createElement("dd");
       d.textContent = dd;
       return [t, d];
@@ -455,11 +454,13 @@ class ReceptiveFieldsPage {
   #showError(error) {
     if (!error) {
       $("rf-error").textContent = "";
+      document.querySelector(".rf-units").classList.remove("stale");
       this.stack.markInvalid(null);
       $("rf-table").classList.remove("stale");
       return;
     }
     $("rf-error").textContent = error.message;
+    document.querySelector(".rf-units").classList.add("stale");
     const field = error.field;
     const index = Array.isArray(field) && field[0] === "layers" && Number.isInteger(field[1]) ? field[1] : null;
     const named = index === null ? this.#layerNamed(error.message) : index;
