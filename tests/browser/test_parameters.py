@@ -116,3 +116,22 @@ def test_contours_of_a_circle_lie_on_the_circle(page):
     # linear interpolation of x² + y² on a 0.1 grid: every crossing within 0.01 of radius 1
     assert len(radii) > 100
     assert all(abs(r - 1) < 0.01 for r in radii), max(abs(r - 1) for r in radii)
+
+
+def test_ledger_lists_the_shipped_models_layer_by_layer(page):
+    page.goto("/parameters")
+    fc = page.locator('table.ledger[data-model="fc"]')
+    expect(fc).to_be_visible()
+    # the tutorial's FC network: fc1 is the 784 → 100 layer of Q6a, 78,500 parameters
+    fc1 = fc.locator("tbody tr", has=page.locator("th", has_text="fc1"))
+    expect(fc1.locator("td").last).to_have_text("78,500")
+    expect(fc.locator("tfoot td.total")).to_have_text("79,510")
+    # every model's rows add up to its total
+    for name in ("cnn", "fc"):
+        table = page.locator(f'table.ledger[data-model="{name}"]')
+        cells = table.locator("tbody td:last-child").all_inner_texts()
+        counts = [int(t.replace(",", "")) for t in cells]
+        total = int(table.locator("tfoot td.total").inner_text().replace(",", ""))
+        assert sum(counts) == total, (name, counts, total)
+    expect(page.locator('table.ledger[data-model="cnn"] tfoot')).to_contain_text("test accuracy")
+    shot(page, "parameters-ledger")

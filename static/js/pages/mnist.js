@@ -183,7 +183,6 @@ class MnistPage {
       this.#paint(result.value);
       if (origin) performance.measure(`convlab:${origin}→drawn`, `convlab:${origin}`);
       $("pad-error").textContent = "";
-      $("maps-error").textContent = "";
       $("fmaps").classList.remove("stale");
       if (origin) {
         requestAnimationFrame(() => {
@@ -242,7 +241,10 @@ class MnistPage {
     delete $("prediction").dataset.label;
     $("steps").replaceChildren();
     this.maps.draw([]);
+    this.scanLatest.run(async () => null); // a scan still in flight is now stale
     this.scanPlot.draw([]);
+    $("scan-note").textContent = "";
+    $("pad-error").textContent = "";
   }
 
   #showError(error, origin) {
