@@ -9,14 +9,12 @@
 
 import { decodeLayer } from "../activations.js";
 import { LatestOnly, getJSON, postJSON } from "../api.js";
-import { embedKernel } from "../kernels.js";
-import { KERNEL_PRESETS } from "../presets.js";
 import { decodeStrokes, encodeStrokes } from "../strokes.js";
 import { loadState, saveState } from "../url_state.js";
 import { BarChart } from "../widgets/bar_chart.js";
 import { DrawingPad } from "../widgets/drawing_pad.js";
 import { FeatureMaps } from "../widgets/feature_maps.js";
-import { GridEditor } from "../widgets/grid_editor.js";
+import { FilterBank } from "../widgets/filter_bank.js";
 import { Heatmap } from "../widgets/heatmap.js";
 import { LinePlot } from "../widgets/line_plot.js";
 
@@ -52,8 +50,7 @@ class MnistPage {
     this.scanWanted = false;
     /** @type {string | null} the edit whose repaint is being timed */
     this.origin = null;
-    this.conv1 = null;
-    this.filterMaps = [];
+    this.filters = null;
     /** @type {string | null} the drawing as a PNG data URL, made once per change */
     this.png = null;
 
@@ -248,7 +245,7 @@ class MnistPage {
   }
 
   #showError(error, origin) {
-    if (origin === "kernel-edit" && this.editor) this.editor.showError(error.message);
+    if (origin === "kernel-edit") this.bank.showError(error.message);
     else $("pad-error").textContent = error.message;
     $("fmaps").classList.add("stale");
   }
@@ -356,120 +353,35 @@ class MnistPage {
   // -- first-layer filters -----------------------------------------------------------------------
 
   #wireFilters() {
-    const presets = $("kernel-presets");
-    for (const preset of KERNEL_PRESETS.filter((p) => p.kernel.length > 2)) {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.dataset.preset = preset.id;
-      button.textContent = preset.name;
-      button.title = preset.description;
-      presets.append(button);
-    }
-    presets.addEventListener("click", (event) => {
-      const button = event.target.closest("button[data-preset]");
-      if (!button || this.state.filter === null) return;
-      const c = this.state.filter;
-      if (button.dataset.preset === "learned") delete this.state.kernels[c];
-      else {
-        const preset = KERNEL_PRESETS.find((p) => p.id === button.dataset.preset);
-        this.state.kernels[c] = embedKernel(preset.kernel, this.#kernelSide());
-      }
-      this.editor.setValue(this.#kernel(c));
-      this.#kernelEdited();
+    this.bank = new FilterBank({
+      buttons: $("filters"),
+      panel: $("kernel-panel"),
+      title: $("kernel-title"),
+      presets: $("kernel-presets"),
+      editor: $("kernel-editor"),
+      resetAll: $("reset-all"),
     });
-    $("reset-all").addEventListener("click", () => {
-      this.state.kernels = {};
-      if (this.state.filter !== null) this.editor.setValue(this.#kernel(this.state.filter));
-      this.#kernelEdited();
+    this.bank.addEventListener("edit", () => {
+      performance.mark("convlab:kernel-edit");
+      this.state.kernels = { ...this.bank.edits };
+      this.#save();
+      this.refresh("kernel-edit");
+    });
+    this.bank.addEventListener("select", () => {
+      this.state.filter = this.bank.selected;
+      this.#save();
     });
   }
 
-  /** GET /api/mnist/filters: the conv1 kernels as buttons. */
+  /** GET /api/mnist/filters: the conv1 kernels into the bank (deeper layers on request). */
   async loadFilters() {
     try {
       const answer = await getJSON("/api/mnist/filters");
       this.filters = answer.layers;
-      this.conv1 = answer.layers[0];
-      this.#drawFilterButtons();
-      if (this.state.filter !== null && this.state.filter < this.conv1.shape[0]) this.selectFilter(this.state.filter);
+      this.bank.load(answer.layers[0], this.state.kernels, this.state.filter);
     } catch (error) {
       $("filters-error").textContent = `could not load the filters: ${error.message}`;
     }
-  }
-
-  #kernelSide() {
-    return this.conv1.shape[2];
-  }
-
-  /** The kernel of conv1 channel c in use: the edited one, else the learned one. */
-  #kernel(c) {
-    return this.state.kernels[c] ?? this.conv1.weight[c][0];
-  }
-
-  #drawFilterButtons() {
-    const holder = $("filters");
-    holder.replaceChildren();
-    const bound = Math.max(Math.abs(this.conv1.min), Math.abs(this.conv1.max));
-    this.filterDomain = [-bound, bound];
-    this.filterMaps = this.conv1.weight.map((_, c) => {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "filter-button";
-      button.dataset.channel = String(c);
-      button.setAttribute("aria-pressed", "false");
-      button.setAttribute("aria-label", `Edit conv1 filter ${c}`);
-      button.title = `filter ${c}`;
-      button.addEventListener("click", () => this.selectFilter(c));
-      holder.append(button);
-      const k = this.#kernelSide();
-      return new Heatmap(button, { rows: k, cols: k, scale: "diverging", label: `conv1 filter ${c}` });
-    });
-    this.#paintFilterButtons();
-  }
-
-  #paintFilterButtons() {
-    this.filterMaps.forEach((map, c) => {
-      const edited = c in this.state.kernels;
-      map.draw(this.#kernel(c), { domain: edited ? null : this.filterDomain });
-      const button = map.canvas.parentElement;
-      button.classList.toggle("edited", edited);
-      button.setAttribute("aria-pressed", String(c === this.state.filter));
-    });
-  }
-
-  /**
-   * Open the editor on conv1 channel c.
-   * @param {number} c
-   */
-  selectFilter(c) {
-    this.state.filter = c;
-    this.#save();
-    $("kernel-panel").hidden = false;
-    $("kernel-title").textContent = `Filter ${c} of conv1 (bias kept)`;
-    if (!this.editor) {
-      this.editor = new GridEditor($("kernel-editor"), {
-        name: "W",
-        label: "conv1 kernel",
-        value: this.#kernel(c),
-        sizeControls: false,
-        textBox: true,
-        idPrefix: "kernel",
-      });
-      this.editor.addEventListener("change", (e) => {
-        this.state.kernels[this.state.filter] = e.detail.matrix;
-        this.#kernelEdited();
-      });
-    } else {
-      this.editor.setValue(this.#kernel(c));
-    }
-    this.#paintFilterButtons();
-  }
-
-  #kernelEdited() {
-    performance.mark("convlab:kernel-edit");
-    this.#save();
-    this.#paintFilterButtons();
-    this.refresh("kernel-edit");
   }
 
   /** On request: conv2 and conv3 kernels, one tile per (output, input) channel pair. */
