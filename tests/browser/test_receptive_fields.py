@@ -11,8 +11,11 @@ from tests.browser.conftest import shot
 
 
 def _open(page) -> None:
+    """Load the page and wait until its first answers are drawn (none left in flight)."""
     page.goto("/receptive-fields")
     expect(page.locator("#rf-table tbody tr")).to_have_count(4)  # input + 3 layers
+    expect(page.locator("#erf-figures")).to_contain_text("8, 3")
+    expect(page.locator("#erf-plot svg .series-measured circle")).to_have_count(10)
 
 
 def test_default_stack_shows_the_tutorial_formula_worked_out(page):
@@ -124,11 +127,13 @@ def test_reload_restores_the_stack_and_the_unit(page):
     expect(page.locator("#rf-table tbody tr.last td.rf-size")).to_have_text("195")
     expect(page.locator("#rf-region")).to_contain_text("Unit (3, 2) of pool5")
     expect(page.locator("#erf-depth")).to_have_value("4")
+    expect(page.locator("#erf-figures")).to_contain_text("4, 3")
+    expect(page.locator("#erf-plot svg .series-measured circle")).to_have_count(10)
 
 
 def test_page_works_on_a_touch_tablet(tablet_page):
     pg = tablet_page
-    pg.goto("/receptive-fields")
+    _open(pg)
     pg.select_option("#rf-preset", "vgg16")
     expect(pg.locator("#rf-table tbody tr.last td.rf-size")).to_have_text("212")
     pg.locator("#rf-units-grid canvas").tap(position={"x": 5, "y": 5})
