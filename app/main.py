@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from app import __version__
+from app.api.docs import document_error_responses
 from app.api.docs import router as docs_router
 from app.api.errors import install_error_handlers
 from app.api.main import api_router
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router)
     app.include_router(docs_router)
     app.include_router(pages_router)
+    document_error_responses(app)
     return app
 
 
