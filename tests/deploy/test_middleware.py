@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -25,12 +28,21 @@ from tests.browser.conftest import base_url  # noqa: F401 (a real uvicorn for ch
 from tests.deploy.app_routes import route_paths
 
 LIMIT = 1_000_000
+T = TypeVar("T")
 
 
 POST_ROUTES = route_paths(create_app(Settings(load_models=False)), "POST")
 
 
 # --- a tiny ASGI harness: drive an app with any sequence of body chunks -----------------------
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` in a thread of its own: Playwright's sync API (the browser tests of the
+    same session) keeps an event loop running in the main thread."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
 
 
 async def _call(
@@ -121,7 +133,7 @@ def test_a_header_the_app_sets_itself_is_not_overwritten():
                     "headers": [(b"content-security-policy", b"default-src 'none'")]})
         await send({"type": "http.response.body", "body": b""})
 
-    status, headers, _ = asyncio.run(
+    status, headers, _ = run(
         _call(SecurityHeadersMiddleware(app_with_own_csp), "GET")
     )
     assert status == 200
@@ -218,7 +230,7 @@ def test_requests_over_the_limit_get_503_with_retry_after_at_once():
             assert limited.in_flight == 0
             assert (await http.get("/api/after")).status_code == 200
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_the_health_probe_is_exempt_from_the_concurrency_limit():
@@ -239,7 +251,7 @@ def test_the_health_probe_is_exempt_from_the_concurrency_limit():
             assert (await probe).status_code == 200
             assert (await busy).status_code == 200
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_the_in_flight_count_is_released_when_the_app_raises():
@@ -249,7 +261,7 @@ def test_the_in_flight_count_is_released_when_the_app_raises():
     limited = ConcurrencyLimitMiddleware(failing, limit=1)
     for _ in range(3):
         with pytest.raises(RuntimeError, match="boom"):
-            asyncio.run(_call(limited, "GET", "/api/x"))
+            run(_call(limited, "GET", "/api/x"))
     assert limited.in_flight == 0
 
 
@@ -278,7 +290,7 @@ def test_503_from_the_app_stack_carries_the_security_headers():
             release.set()
             await busy
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 # --- body limit -------------------------------------------------------------------------------
@@ -286,7 +298,7 @@ def test_503_from_the_app_stack_carries_the_security_headers():
 
 def test_a_declared_body_over_the_limit_gets_413_before_the_app_reads_it():
     app = BodyLimitMiddleware(_echo_length, max_bytes=1_024)
-    status, headers, body = asyncio.run(
+    status, headers, body = run(
         _call(app, chunks=(b"x" * 10,), headers=((b"content-length", b"5000"),))
     )
     assert status == 413
@@ -296,21 +308,21 @@ def test_a_declared_body_over_the_limit_gets_413_before_the_app_reads_it():
 
 def test_a_chunked_body_over_the_limit_gets_413():
     app = BodyLimitMiddleware(_echo_length, max_bytes=1_024)
-    status, _, body = asyncio.run(_call(app, chunks=(b"x" * 600, b"x" * 600, b"x" * 600)))
+    status, _, body = run(_call(app, chunks=(b"x" * 600, b"x" * 600, b"x" * 600)))
     assert status == 413
     assert json.loads(body)["detail"] == "request body is larger than the limit of 1024 bytes"
 
 
 def test_a_chunked_body_at_the_limit_reaches_the_app_whole():
     app = BodyLimitMiddleware(_echo_length, max_bytes=1_024)
-    status, _, body = asyncio.run(_call(app, chunks=(b"x" * 512, b"x" * 500, b"x" * 12)))
+    status, _, body = run(_call(app, chunks=(b"x" * 512, b"x" * 500, b"x" * 12)))
     assert status == 200
     assert json.loads(body) == {"received": 1_024}
 
 
 def test_a_non_numeric_content_length_gets_400():
     app = BodyLimitMiddleware(_echo_length, max_bytes=1_024)
-    status, _, body = asyncio.run(_call(app, headers=((b"content-length", b"12abc"),)))
+    status, _, body = run(_call(app, headers=((b"content-length", b"12abc"),)))
     assert status == 400
     assert json.loads(body) == {"detail": "Content-Length is not a number"}
 
@@ -333,7 +345,7 @@ def test_a_client_that_disconnects_mid_body_gets_no_answer():
         await BodyLimitMiddleware(_echo_length, max_bytes=1_024)(scope, receive, send)
         return sent
 
-    assert asyncio.run(scenario()) == []
+    assert run(scenario()) == []
 
 
 @pytest.mark.parametrize("path", POST_ROUTES)
@@ -350,7 +362,7 @@ def test_every_post_route_answers_413_to_a_body_over_the_limit(client, path):
 def test_every_post_route_answers_413_to_a_chunked_body_over_the_limit(path):
     app = create_app(Settings(load_models=False))
     chunks = (b'{"input": [',) + (b"0," * 50_000,) * 11 + (b"0]}",)
-    status, _, body = asyncio.run(_call(app, "POST", path, chunks=chunks,
+    status, _, body = run(_call(app, "POST", path, chunks=chunks,
                                         headers=((b"content-type", b"application/json"),)))
     assert status == 413
     assert json.loads(body) == {"detail": f"request body is larger than the limit of {LIMIT} bytes"}
