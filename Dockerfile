@@ -1,7 +1,7 @@
 # ConvLab for a classroom: CPU-only torch, uvicorn workers, non-root, health-checked.
 #
 #   docker build -t convlab:0.1.0 .
-#   docker run --rm --init -p 8000:8000 -e CONVLAB_WORKERS=2 convlab:0.1.0
+#   docker run --rm -p 8000:8000 -e CONVLAB_WORKERS=2 convlab:0.1.0
 #
 # Build arguments: PYTHON_IMAGE (any Python >= 3.11 slim image), TORCH_INDEX_URL (the PyTorch
 # CPU wheel index; point it at a mirror if needed) and TORCH_VERSION (within pyproject's
@@ -17,7 +17,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    PIP_ROOT_USER_ACTION=ignore
+    PIP_ROOT_USER_ACTION=ignore \
+    CONVLAB_HOST=0.0.0.0 \
+    CONVLAB_PORT=8000
 
 WORKDIR /srv/convlab
 
@@ -43,8 +45,6 @@ RUN python -m pip install --no-deps -e . \
 
 # 4. run as an unprivileged user; the code stays root-owned, so it cannot be changed at runtime.
 USER 10001:10001
-ENV CONVLAB_HOST=0.0.0.0 \
-    CONVLAB_PORT=8000
 EXPOSE 8000
 
 # No curl in slim images: probe with Python's urllib (any non-2xx or no answer fails it).
