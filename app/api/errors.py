@@ -3,7 +3,8 @@
 - ``InvalidInput`` from the engine (or the models) -> 422 ``{"detail": message}``.
 - Request validation errors -> 422 with FastAPI's usual list, but with the echoed input made
   JSON-safe: Python's JSON parser accepts bare ``NaN`` / ``Infinity`` tokens, and echoing such a
-  float back would make the error response itself invalid JSON (a 500).
+  float back would make the error response itself invalid JSON (a 500). At most 20 errors are
+  listed and each echo is shortened, so a hostile body cannot make a huge error response.
 """
 
 from __future__ import annotations
@@ -19,16 +20,20 @@ from fastapi.responses import JSONResponse
 from app.engine.errors import InvalidInput
 
 _MAX_ECHO_CHARS = 200
+_MAX_ECHO_DEPTH = 8
+_MAX_ERRORS = 20
 
 
-def json_safe(value: Any) -> Any:
-    """``value`` with non-finite floats spelled as strings and long echoes shortened."""
+def json_safe(value: Any, depth: int = 0) -> Any:
+    """``value`` with non-finite floats spelled as strings; nesting past 8 levels elided."""
     if isinstance(value, float) and not math.isfinite(value):
         return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict | list | tuple) and depth >= _MAX_ECHO_DEPTH:
+        return "…"
     if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
+        return {str(k): json_safe(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
+        return [json_safe(v, depth + 1) for v in value]
     if isinstance(value, str | int | float | bool) or value is None:
         return value
     return str(value)
@@ -48,13 +53,22 @@ async def _invalid_input(request: Request, exc: Exception) -> JSONResponse:
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = []
-    for error in exc.errors():
+    all_errors = exc.errors()
+    for error in all_errors[:_MAX_ERRORS]:
         error = dict(error)
         if "input" in error:
             error["input"] = _shorten(json_safe(error["input"]))
         if "ctx" in error:
             error["ctx"] = json_safe({k: str(v) for k, v in error["ctx"].items()})
         errors.append(error)
+    if len(all_errors) > _MAX_ERRORS:
+        errors.append(
+            {
+                "type": "too_many_errors",
+                "loc": ["body"],
+                "msg": f"{len(all_errors) - _MAX_ERRORS} more errors not shown",
+            }
+        )
     return JSONResponse(status_code=422, content={"detail": jsonable_encoder(errors)})
 
 

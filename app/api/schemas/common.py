@@ -26,29 +26,35 @@ from pydantic_core import PydanticCustomError
 from app.config import get_settings
 from app.engine.padding import AxisGeometry, formula_text
 
+MAX_BODY_DEPTH = 12
+"""No request needs deeper nesting than a 4-D kernel inside a body (5); deeper is refused."""
 
-def json_safe(value: object) -> object:
+
+def json_safe(value: object, _depth: int = 0) -> object:
     """``value`` with NaN / ±inf replaced by the strings "NaN" / "Infinity" / "-Infinity".
 
     A 422 echoes the rejected input, and a float NaN there would make the error response
     itself invalid JSON (a 500). Used as a BeforeValidator so validators downstream see (and
     echo) the strings. Cheap when nothing is wrong: a row whose sum is finite is kept as is.
+    Nesting deeper than MAX_BODY_DEPTH is refused (ValueError -> 422), never recursed into.
     """
     if isinstance(value, float):
         if value - value == 0:
             return value
         return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
-    if isinstance(value, dict):
-        return {key: json_safe(item) for key, item in value.items()}
-    if not isinstance(value, list):
+    if not isinstance(value, dict | list):
         return value
+    if _depth >= MAX_BODY_DEPTH:
+        raise ValueError(f"is nested more than {MAX_BODY_DEPTH} levels deep")
+    if isinstance(value, dict):
+        return {key: json_safe(item, _depth + 1) for key, item in value.items()}
     try:
         total = sum(value)
         if total - total == 0:
             return value
     except (TypeError, OverflowError):
         pass
-    return [json_safe(v) for v in value]
+    return [json_safe(v, _depth + 1) for v in value]
 
 
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False), BeforeValidator(json_safe)]
