@@ -43,6 +43,14 @@ class Settings(BaseSettings):
     max_concurrency: int = Field(
         32, ge=1, le=10_000, description="Requests served at once per worker before 503."
     )
+    threadpool_size: int = Field(
+        4,
+        ge=1,
+        le=256,
+        description="Threads per worker running the CPU-bound (plain def) endpoints; other "
+        "admitted requests wait without a thread. Bounds memory (a decoded PNG can take "
+        "~100 MB) and GIL contention.",
+    )
 
     # -- paths ---------------------------------------------------------------------------------
     templates_dir: Path = PROJECT_ROOT / "templates"

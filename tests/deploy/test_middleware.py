@@ -407,3 +407,16 @@ def test_path_traversal_reaches_no_file(client, path):
     assert "BaseSettings" not in response.text
     assert "root:" not in response.text
     assert "{% block" not in response.text
+
+
+# --- worker threads ---------------------------------------------------------------------------
+
+
+def test_the_lifespan_sizes_the_worker_threadpool_from_settings():
+    """At most threadpool_size CPU-bound requests run at once per worker (memory, GIL)."""
+    from anyio import to_thread
+
+    with TestClient(create_app(Settings(threadpool_size=3, load_models=False))) as local:
+        tokens = local.portal.call(lambda: to_thread.current_default_thread_limiter().total_tokens)
+        assert tokens == 3
+        assert local.get("/api/health").status_code == 200
