@@ -32,12 +32,26 @@ for _ in $(seq 1 300); do
   sleep 0.2
 done
 
+server_cpu() {  # CPU seconds used so far by the server and its workers
+  local ticks=0 pid
+  for pid in "$SERVER" $(pgrep -P "$SERVER"); do
+    ticks=$((ticks + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+  done
+  python3 -c "print(f'{$ticks / $(getconf CLK_TCK):.1f}')"
+}
+
 echo "convlab: $WORKERS workers on 127.0.0.1:$PORT; locust: $USERS users for $DURATION"
+server_cpu0=$(server_cpu)
+t0=$(date +%s)
 start_cpu=$(awk '{print $1+$2+$3+$4+$5+$6+$7, $4}' /proc/stat | head -1)
 "$PY" -m locust -f "$ROOT/bench/locustfile.py" --headless -u "$USERS" -r "$SPAWN_RATE" \
   -t "$DURATION" --stop-timeout 10 --host "http://127.0.0.1:$PORT" \
   --csv "$OUT/$NAME" --only-summary --loglevel WARNING >"$OUT/${NAME}_locust.log" 2>&1 || true
 end_cpu=$(awk '{print $1+$2+$3+$4+$5+$6+$7, $4}' /proc/stat | head -1)
+server_cpu1=$(server_cpu)
+t1=$(date +%s)
 "$PY" "$ROOT/bench/load_summary.py" "$OUT/${NAME}_stats.csv" \
   --title "$NAME: $USERS users, $DURATION, $WORKERS workers" \
   --cpu $start_cpu $end_cpu | tee "$OUT/${NAME}_summary.txt"
+python3 -c "print(f'Server CPU (all workers): {($server_cpu1 - $server_cpu0) / max($t1 - $t0, 1):.2f} cores on average')" \
+  | tee -a "$OUT/${NAME}_summary.txt"
