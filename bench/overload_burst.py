@@ -30,12 +30,10 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-import httpx
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from locustfile import DRAWINGS  # noqa: E402 (the same drawings as the classroom load)
+from drawings import DRAWINGS  # noqa: E402 (the same drawings as the classroom load)
 
 
 def _free_port() -> int:
@@ -104,15 +102,10 @@ def main() -> None:
          "--port", str(port), "--workers", str(args.workers)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-    base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
+        health = b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        while asyncio.run(_one(port, health))[0] != 200:
             if server.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit("the server did not start")
             time.sleep(0.2)
