@@ -62,7 +62,6 @@ class Settings(BaseSettings):
 
     # -- model ---------------------------------------------------------------------------------
     torch_threads: int = Field(1, ge=1, le=64, description="torch intra-op threads per worker.")
-    load_models: bool = Field(True, description="Load the MNIST models at start-up.")
 
     # -- limits --------------------------------------------------------------------------------
     max_body_bytes: int = Field(1_000_000, ge=1_024, description="Request body limit (413).")

@@ -33,7 +33,7 @@ MAX_ERROR_BYTES = 256_000
 
 
 def _examples_by_route() -> dict[str, list[dict[str, Any]]]:
-    app = create_app(Settings(load_models=False))
+    app = create_app(Settings())
     spec = app.openapi()
     schemas = spec["components"]["schemas"]
     found: dict[str, list[dict[str, Any]]] = {}
@@ -272,7 +272,7 @@ def test_random_json_documents_never_get_a_5xx(client, path, value):
 
 
 def test_every_post_route_is_in_the_openapi_document_and_so_covered_here():
-    app = create_app(Settings(load_models=False))
+    app = create_app(Settings())
     documented = {p for p, ops in app.openapi()["paths"].items() if "post" in ops}
     assert set(route_paths(app, "POST")) == documented
     assert POST_ROUTES == sorted(documented)

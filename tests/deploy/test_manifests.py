@@ -192,7 +192,7 @@ def test_one_port_everywhere():
 
 
 def test_the_probed_path_is_a_get_route_of_the_app():
-    app = create_app(Settings(load_models=False))
+    app = create_app(Settings())
     assert HEALTH in route_paths(app, "GET")
 
 

@@ -31,7 +31,7 @@ LIMIT = 1_000_000
 T = TypeVar("T")
 
 
-POST_ROUTES = route_paths(create_app(Settings(load_models=False)), "POST")
+POST_ROUTES = route_paths(create_app(Settings()), "POST")
 
 
 # --- a tiny ASGI harness: drive an app with any sequence of body chunks -----------------------
@@ -169,7 +169,7 @@ def test_cors_is_off_by_default(client):
 
 
 def test_cors_allows_exactly_the_configured_origins():
-    settings = Settings(cors_origins=["http://teacher.example"], load_models=False)
+    settings = Settings(cors_origins=["http://teacher.example"])
     with TestClient(create_app(settings)) as cors_client:
         allowed = cors_client.get("/api/health", headers={"Origin": "http://teacher.example"})
         assert allowed.headers["access-control-allow-origin"] == "http://teacher.example"
@@ -266,7 +266,7 @@ def test_the_in_flight_count_is_released_when_the_app_raises():
 
 
 def test_the_app_installs_the_limit_from_settings():
-    app = create_app(Settings(max_concurrency=7, load_models=False))
+    app = create_app(Settings(max_concurrency=7))
     found = [m for m in app.user_middleware if m.cls is ConcurrencyLimitMiddleware]
     assert len(found) == 1
     assert found[0].kwargs["limit"] == 7
@@ -360,7 +360,7 @@ def test_every_post_route_answers_413_to_a_body_over_the_limit(client, path):
 
 @pytest.mark.parametrize("path", POST_ROUTES)
 def test_every_post_route_answers_413_to_a_chunked_body_over_the_limit(path):
-    app = create_app(Settings(load_models=False))
+    app = create_app(Settings())
     chunks = (b'{"input": [',) + (b"0," * 50_000,) * 11 + (b"0]}",)
     status, _, body = run(_call(app, "POST", path, chunks=chunks,
                                         headers=((b"content-type", b"application/json"),)))
@@ -416,7 +416,7 @@ def test_the_lifespan_sizes_the_worker_threadpool_from_settings():
     """At most threadpool_size CPU-bound requests run at once per worker (memory, GIL)."""
     from anyio import to_thread
 
-    with TestClient(create_app(Settings(threadpool_size=3, load_models=False))) as local:
+    with TestClient(create_app(Settings(threadpool_size=3))) as local:
         tokens = local.portal.call(lambda: to_thread.current_default_thread_limiter().total_tokens)
         assert tokens == 3
         assert local.get("/api/health").status_code == 200
