@@ -57,6 +57,18 @@ def json_safe(value: object, _depth: int = 0) -> object:
     return [json_safe(v, _depth + 1) for v in value]
 
 
+def check_output_values(shape: tuple[int, ...]) -> None:
+    """422 when an output of ``shape`` would hold more than settings.max_output_values."""
+    limit = get_settings().max_output_values
+    values = int(np.prod(shape))
+    if values > limit:
+        raise PydanticCustomError(
+            "too_many_outputs",
+            "the output would hold {values} values, over the limit of {limit}",
+            {"values": f"{values:,}", "limit": f"{limit:,}"},
+        )
+
+
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False), BeforeValidator(json_safe)]
 """A finite number; a NaN / inf is refused with a JSON-safe echo."""
 
@@ -103,9 +115,7 @@ def _limited(depth: int, spatial_axes: tuple[int, ...], channel_axes: tuple[int,
         settings = get_settings()
         for axis in spatial_axes:
             if shape[axis] > settings.max_side:
-                raise ValueError(
-                    f"has side {shape[axis]}, over the limit of {settings.max_side}"
-                )
+                raise ValueError(f"has side {shape[axis]}, over the limit of {settings.max_side}")
         for axis in channel_axes:
             if shape[axis] > settings.max_channels:
                 raise ValueError(
@@ -198,8 +208,13 @@ def as_array(value: list) -> np.ndarray:
 StrictFiniteFloat = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 """A JSON number (int or float, not a bool or string) that is finite."""
 
-_DEPTH_WORDS = {0: "a single number", 1: "a 1-D list", 2: "a 2-D list", 3: "a 3-D list",
-                4: "a 4-D list"}
+_DEPTH_WORDS = {
+    0: "a single number",
+    1: "a 1-D list",
+    2: "a 2-D list",
+    3: "a 3-D list",
+    4: "a 4-D list",
+}
 
 
 def _nested_list_type(depth: int) -> object:
@@ -369,8 +384,12 @@ Image2D = numeric_array(
 Kernel = numeric_array(
     axes={
         2: (_KH, _KW),
-        4: (("{n} output channels", "max_channels"), ("{n} input channels", "max_channels"),
-            _KH, _KW),
+        4: (
+            ("{n} output channels", "max_channels"),
+            ("{n} input channels", "max_channels"),
+            _KH,
+            _KW,
+        ),
     },
     description="A kh×kw kernel, or C_out×C_in×kh×kw weights; each side at most "
     "CONVLAB_MAX_KERNEL_SIDE (64), channels at most CONVLAB_MAX_CHANNELS (64).",
@@ -419,9 +438,18 @@ class AxisFormula(BaseModel):
 
     model_config = ConfigDict(
         json_schema_extra={
-            "example": {"axis": "height", "size": 4, "pad_before": 0, "pad_after": 0,
-                        "kernel": 2, "dilation": 1, "stride": 1, "ceil_mode": False,
-                        "output": 3, "expression": "4 − 2 + 1"}
+            "example": {
+                "axis": "height",
+                "size": 4,
+                "pad_before": 0,
+                "pad_after": 0,
+                "kernel": 2,
+                "dilation": 1,
+                "stride": 1,
+                "ceil_mode": False,
+                "output": 3,
+                "expression": "4 − 2 + 1",
+            }
         }
     )
 
@@ -430,9 +458,7 @@ class Formula(BaseModel):
     """Output size ⌊(H + 2p − d(k−1) − 1)/s⌋ + 1 per axis, symbolic and worked out."""
 
     general: str = Field(description="The symbolic formula used.")
-    text: str = Field(
-        description="Both axes worked out, e.g. '(4 − 2 + 1) × (4 − 2 + 1) = 3 × 3'."
-    )
+    text: str = Field(description="Both axes worked out, e.g. '(4 − 2 + 1) × (4 − 2 + 1) = 3 × 3'.")
     axes: list[AxisFormula] = Field(description="Height then width, as structured numbers.")
 
     model_config = ConfigDict(
@@ -441,12 +467,30 @@ class Formula(BaseModel):
                 "general": "H − k + 1",
                 "text": "(4 − 2 + 1) × (4 − 2 + 1) = 3 × 3",
                 "axes": [
-                    {"axis": "height", "size": 4, "pad_before": 0, "pad_after": 0, "kernel": 2,
-                     "dilation": 1, "stride": 1, "ceil_mode": False, "output": 3,
-                     "expression": "4 − 2 + 1"},
-                    {"axis": "width", "size": 4, "pad_before": 0, "pad_after": 0, "kernel": 2,
-                     "dilation": 1, "stride": 1, "ceil_mode": False, "output": 3,
-                     "expression": "4 − 2 + 1"},
+                    {
+                        "axis": "height",
+                        "size": 4,
+                        "pad_before": 0,
+                        "pad_after": 0,
+                        "kernel": 2,
+                        "dilation": 1,
+                        "stride": 1,
+                        "ceil_mode": False,
+                        "output": 3,
+                        "expression": "4 − 2 + 1",
+                    },
+                    {
+                        "axis": "width",
+                        "size": 4,
+                        "pad_before": 0,
+                        "pad_after": 0,
+                        "kernel": 2,
+                        "dilation": 1,
+                        "stride": 1,
+                        "ceil_mode": False,
+                        "output": 3,
+                        "expression": "4 − 2 + 1",
+                    },
                 ],
             }
         }
@@ -458,9 +502,16 @@ def formula_of(height: AxisGeometry, width: AxisGeometry) -> Formula:
     general, text, expressions = formula_text((height, width))
     axes = [
         AxisFormula(
-            axis=axis.axis, size=axis.size, pad_before=axis.pad_before, pad_after=axis.pad_after,
-            kernel=axis.kernel, dilation=axis.dilation, stride=axis.stride,
-            ceil_mode=axis.ceil_mode, output=axis.output, expression=expression,
+            axis=axis.axis,
+            size=axis.size,
+            pad_before=axis.pad_before,
+            pad_after=axis.pad_after,
+            kernel=axis.kernel,
+            dilation=axis.dilation,
+            stride=axis.stride,
+            ceil_mode=axis.ceil_mode,
+            output=axis.output,
+            expression=expression,
         )
         for axis, expression in zip((height, width), expressions, strict=True)
     ]

@@ -25,6 +25,7 @@ from app.api.schemas.common import (
     PaddingMode,
     PositiveIntOrPair,
     RequestModel,
+    check_output_values,
     formula_of,
 )
 from app.config import get_settings
@@ -46,9 +47,18 @@ def _example_formula(input_shape: tuple[int, ...], kernel_shape: tuple[int, ...]
 
 
 def _term(r: int, c: int, a: int, b: int, value: float, weight: float) -> dict:
-    return {"channel": 0, "row": r, "col": c, "padding": False, "source": [r, c],
-            "window_position": [a, b], "kernel_index": [a, b], "value": value,
-            "weight": weight, "product": value * weight}
+    return {
+        "channel": 0,
+        "row": r,
+        "col": c,
+        "padding": False,
+        "source": [r, c],
+        "window_position": [a, b],
+        "kernel_index": [a, b],
+        "value": value,
+        "weight": weight,
+        "product": value * weight,
+    }
 
 
 # /docs examples: the tutorial's X ∗ K (and a 2×3 input for the matrix form); the API tests
@@ -131,13 +141,7 @@ def check_compute(geometry: ConvGeometry, *, factor: int = 1) -> None:
             "this convolution needs {macs} multiply-adds, over the limit of {limit}",
             {"macs": f"{macs:,}", "limit": f"{settings.max_macs:,}"},
         )
-    values = int(np.prod(geometry.output_shape))
-    if values > settings.max_output_values:
-        raise PydanticCustomError(
-            "too_many_outputs",
-            "the output would hold {values} values, over the limit of {limit}",
-            {"values": f"{values:,}", "limit": f"{settings.max_output_values:,}"},
-        )
+    check_output_values(geometry.output_shape)
 
 
 class Conv2dRequest(RequestModel):
@@ -246,9 +250,7 @@ class Conv2dExplainRequest(Conv2dRequest):
     @model_validator(mode="after")
     def _exactly_one_cell(self) -> Self:
         if (self.output_cell is None) == (self.input_cell is None):
-            raise PydanticCustomError(
-                "one_cell", "give exactly one of output_cell or input_cell"
-            )
+            raise PydanticCustomError("one_cell", "give exactly one of output_cell or input_cell")
         kernel = self.kernel.shape
         terms = int(np.prod(kernel[1:])) if len(kernel) == 4 else int(np.prod(kernel))
         if self.output_cell is not None and terms > MAX_EXPLAIN_TERMS:
@@ -375,8 +377,12 @@ class Conv2dMatrixRequest(Conv2dRequest):
                 "too_many_entries",
                 "the matrix would have {rows} × {cols} = {entries} entries, over the limit of "
                 "{limit}",
-                {"rows": f"{rows:,}", "cols": f"{cols:,}", "entries": f"{rows * cols:,}",
-                 "limit": f"{settings.max_matrix_entries:,}"},
+                {
+                    "rows": f"{rows:,}",
+                    "cols": f"{cols:,}",
+                    "entries": f"{rows * cols:,}",
+                    "limit": f"{settings.max_matrix_entries:,}",
+                },
             )
         return self
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Literal, Self
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
@@ -14,6 +13,7 @@ from app.api.schemas.common import (
     NonNegativeIntOrPair,
     PositiveIntOrPair,
     RequestModel,
+    check_output_values,
 )
 from app.config import get_settings
 from app.engine.errors import InvalidInput
@@ -31,13 +31,7 @@ def check_pool_compute(geometry: PoolGeometry) -> None:
             "this pooling reads {ops} window cells, over the limit of {limit}",
             {"ops": f"{geometry.operations:,}", "limit": f"{settings.max_macs:,}"},
         )
-    values = int(np.prod(geometry.output_shape))
-    if values > settings.max_output_values:
-        raise PydanticCustomError(
-            "too_many_outputs",
-            "the output would hold {values} values, over the limit of {limit}",
-            {"values": f"{values:,}", "limit": f"{settings.max_output_values:,}"},
-        )
+    check_output_values(geometry.output_shape)
 
 
 class PoolRequest(RequestModel):
@@ -121,12 +115,30 @@ class PoolResponse(BaseModel):
                     "general": "⌊H/k⌋",
                     "text": "⌊4/2⌋ × ⌊4/2⌋ = 2 × 2",
                     "axes": [
-                        {"axis": "height", "size": 4, "pad_before": 0, "pad_after": 0,
-                         "kernel": 2, "dilation": 1, "stride": 2, "ceil_mode": False,
-                         "output": 2, "expression": "⌊4/2⌋"},
-                        {"axis": "width", "size": 4, "pad_before": 0, "pad_after": 0,
-                         "kernel": 2, "dilation": 1, "stride": 2, "ceil_mode": False,
-                         "output": 2, "expression": "⌊4/2⌋"},
+                        {
+                            "axis": "height",
+                            "size": 4,
+                            "pad_before": 0,
+                            "pad_after": 0,
+                            "kernel": 2,
+                            "dilation": 1,
+                            "stride": 2,
+                            "ceil_mode": False,
+                            "output": 2,
+                            "expression": "⌊4/2⌋",
+                        },
+                        {
+                            "axis": "width",
+                            "size": 4,
+                            "pad_before": 0,
+                            "pad_after": 0,
+                            "kernel": 2,
+                            "dilation": 1,
+                            "stride": 2,
+                            "ceil_mode": False,
+                            "output": 2,
+                            "expression": "⌊4/2⌋",
+                        },
                     ],
                 },
                 "argmax": [[[0, 1], [1, 2]], [[2, 0], [3, 2]]],
