@@ -28,6 +28,8 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,6 +69,33 @@ async def _one(port: int, request: bytes) -> tuple[int, float, str]:
     return status, 1000 * (time.perf_counter() - started), retry
 
 
+@contextmanager
+def serving(workers: int, env_overrides: dict[str, str]) -> Iterator[subprocess.Popen]:
+    """`convlab serve` on a free loopback port, up once /api/health answers 200; stopped after.
+
+    The port is ``server.port`` on the yielded process.
+    """
+    port = _free_port()
+    env = {**os.environ, "CONVLAB_LOG_LEVEL": "warning", **env_overrides}
+    server = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "convlab"), "serve", "--host", "127.0.0.1",
+         "--port", str(port), "--workers", str(workers)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    server.port = port  # type: ignore[attr-defined]
+    try:
+        deadline = time.monotonic() + 60
+        health = b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        while asyncio.run(_one(port, health))[0] != 200:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("the server did not start")
+            time.sleep(0.2)
+        yield server
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 async def _burst(port: int, size: int, path: str) -> list[tuple[int, float, str]]:
     if path == "/api/mnist/activations":
         body = json.dumps({"image_png": DRAWINGS[3][-1], "model": "cnn", "shift": [0, 0],
@@ -93,23 +122,12 @@ def main() -> None:
     args = parser.parse_args()
     size, rounds = min(args.burst, 2000), min(args.rounds, 10)
 
-    port = _free_port()
-    env = {**os.environ, "CONVLAB_WORKERS": str(args.workers), "CONVLAB_LOG_LEVEL": "warning"}
+    overrides = {"CONVLAB_WORKERS": str(args.workers)}
     if args.max_concurrency is not None:
-        env["CONVLAB_MAX_CONCURRENCY"] = str(args.max_concurrency)
-    server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "convlab"), "serve", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", str(args.workers)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        health = b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-        while asyncio.run(_one(port, health))[0] != 200:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("the server did not start")
-            time.sleep(0.2)
-        limit = env.get("CONVLAB_MAX_CONCURRENCY", "default (settings)")
+        overrides["CONVLAB_MAX_CONCURRENCY"] = str(args.max_concurrency)
+    with serving(args.workers, overrides) as server:
+        port = server.port
+        limit = overrides.get("CONVLAB_MAX_CONCURRENCY", "default (settings)")
         method = "POST" if args.path == "/api/mnist/activations" else "GET"
         print(f"{rounds} bursts of {size} simultaneous {method} {args.path}; "
               f"{args.workers} workers, CONVLAB_MAX_CONCURRENCY={limit}\n")
@@ -131,9 +149,6 @@ def main() -> None:
                   f"{_percentile(times, 0.95):.0f} | {max(times):.0f} | "
                   f"{', '.join(sorted(r for r in retry_after[status] if r)) or '-'} |")
         print(f"\nWhole burst answered in {statistics.median(wall):.2f} s (median of {rounds}).")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 if __name__ == "__main__":

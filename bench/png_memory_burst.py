@@ -17,16 +17,14 @@ import argparse
 import asyncio
 import base64
 import json
-import os
 import struct
-import subprocess
 import threading
 import time
 import zlib
 from collections import Counter
 from pathlib import Path
 
-from overload_burst import _free_port, _one
+from overload_burst import _one, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,22 +65,11 @@ def main() -> None:
     args = parser.parse_args()
     size = min(args.burst, 256)
 
-    port = _free_port()
-    env = {**os.environ, "CONVLAB_LOG_LEVEL": "warning"}
+    overrides = {}
     if args.threadpool_size is not None:
-        env["CONVLAB_THREADPOOL_SIZE"] = str(args.threadpool_size)
-    server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "convlab"), "serve", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", str(args.workers)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        health = b"GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-        while asyncio.run(_one(port, health))[0] != 200:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("the server did not start")
-            time.sleep(0.2)
+        overrides["CONVLAB_THREADPOOL_SIZE"] = str(args.threadpool_size)
+    with serving(args.workers, overrides) as server:
+        port = server.port
         body = json.dumps({"image_png": "data:image/png;base64,"
                            + base64.b64encode(flat_png(args.side)).decode()}).encode()
         request = (
@@ -111,14 +98,11 @@ def main() -> None:
         elapsed = time.perf_counter() - started
         done.set()
         watcher.join()
-        pool = env.get("CONVLAB_THREADPOOL_SIZE", "default (settings)")
+        pool = overrides.get("CONVLAB_THREADPOOL_SIZE", "default (settings)")
         print(f"{size} × {args.side}×{args.side} PNG ({len(body) // 1024} KB requests), "
               f"{args.workers} workers, CONVLAB_THREADPOOL_SIZE={pool}")
         print(f"answers: {dict(Counter(status for status, _, _ in answers))} in {elapsed:.1f} s")
         print(f"worker RSS: {idle:.0f} MB idle, {peak:.0f} MB peak")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 if __name__ == "__main__":
