@@ -116,7 +116,7 @@ class Number:
         return show_number(value)
 
     def json(self, value: Any) -> Any:
-        return float(value)
+        return round(float(value), 10)
 
     def format(self) -> dict:
         return _format(self)
@@ -179,16 +179,21 @@ class Vector:
 
     length: int
     tolerance: float = 0.001
-    example: str = "[0.5, -1.25]"
     description: str = ""
     type: str = "vector"
+
+    @property
+    def example(self) -> str:
+        return "[" + ", ".join(("0.5", "-1.25", "2")[i % 3] for i in range(self.length)) + "]"
 
     def parse(self, text: str) -> tuple[float, ...]:
         cleaned = _normalise(text).strip("()[] ")
         tokens = [t for t in _LIST_SPLIT.split(cleaned) if t]
         values = [read_number(t) for t in tokens]
         if not tokens or any(v is None for v in values):
-            raise _malformed(f"{self.length} numbers separated by commas, e.g. 0.5, -1.25", text)
+            raise _malformed(
+                f"{self.length} numbers separated by commas, e.g. {self.example[1:-1]}", text
+            )
         if len(values) != self.length:
             raise MalformedAnswer(
                 f"answer: expected {self.length} numbers (one per entry), got {len(values)}"
@@ -204,11 +209,11 @@ class Vector:
         return "[" + ", ".join(show_number(v) for v in value) + "]"
 
     def json(self, value: Any) -> Any:
-        return [float(v) for v in value]
+        return [round(float(v), 10) for v in value]
 
     def format(self) -> dict:
         description = self.description or (
-            f"{self.length} numbers in order, separated by commas, e.g. 0.5, -1.25 "
+            f"{self.length} numbers in order, separated by commas, e.g. {self.example[1:-1]} "
             f"(each within {show_number(self.tolerance)})"
         )
         return {**_format(self), "description": description, "length": self.length}

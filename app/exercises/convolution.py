@@ -229,9 +229,8 @@ _ASKS = ("inputs_per_output", "filter_weights", "outputs_sharing")
 def make_weight_sharing(rng: np.random.Generator) -> Problem:
     """Q3b: inputs per output, weights in the filter, outputs that share them."""
     ask = pick(rng, _ASKS)
-    size = int(rng.integers(4, 13))
     k = pick(rng, (2, 3, 3, 5))
-    k = min(k, size)
+    size = int(rng.integers(k + 2, 13))  # the window is smaller than the image
     in_channels = pick(rng, (1, 1, 3))
     stride = pick(rng, (1, 1, 2))
     padding = pick(rng, (0, 0, 1))
