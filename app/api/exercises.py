@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Path, Query
 
 from app import exercises
 from app.api.docs import ErrorMessage
@@ -27,6 +27,9 @@ from app.api.schemas.exercises import (
 router = APIRouter(prefix="/exercises", tags=["exercises"])
 
 _NOT_FOUND = {404: {"model": ErrorMessage, "description": "No exercise has this id."}}
+ExerciseId = Annotated[
+    str, Path(description="An id from GET /api/exercises.", examples=["receptive-field"])
+]
 
 
 def _kind(exercise_id: str) -> exercises.Kind:
@@ -49,7 +52,7 @@ def list_exercises() -> list[ExerciseSummary]:
 
 @router.get("/{exercise_id}", response_model=ExerciseResponse, responses=_NOT_FOUND)
 def get_exercise(
-    exercise_id: str, seed: Annotated[SeedQuery | None, Query()] = None
+    exercise_id: ExerciseId, seed: Annotated[SeedQuery | None, Query()] = None
 ) -> ExerciseResponse:
     """The exercise drawn from ``seed`` (the server draws a seed when none is given)."""
     kind = _kind(exercise_id)
@@ -66,7 +69,7 @@ def get_exercise(
 
 
 @router.post("/{exercise_id}/check", response_model=CheckResponse, responses=_NOT_FOUND)
-def check_exercise(exercise_id: str, request: CheckRequest) -> CheckResponse:
+def check_exercise(exercise_id: ExerciseId, request: CheckRequest) -> CheckResponse:
     """Judge the student's answer to the exercise of this seed."""
     kind = _kind(exercise_id)
     verdict = exercises.check_answer(kind.id, request.seed, request.answer)
