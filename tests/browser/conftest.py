@@ -166,6 +166,28 @@ def settle(pg) -> None:
         pg.wait_for_timeout(300)
 
 
+@pytest.fixture(scope="session")
+def axe():
+    """axe-core (bundled by axe-playwright-python): `axe(page)` lists the serious and critical
+    violations of the page as it is now, one readable line per rule and element."""
+    axe_module = pytest.importorskip(
+        "axe_playwright_python.sync_playwright", reason="axe-playwright-python is not installed"
+    )
+    runner = axe_module.Axe()
+
+    def serious_violations(pg) -> list[str]:
+        results = runner.run(pg, options={"resultTypes": ["violations"]})
+        found = []
+        for violation in results.response["violations"]:
+            if violation["impact"] not in ("serious", "critical"):
+                continue
+            for node in violation["nodes"][:5]:
+                found.append(f"{violation['id']} ({violation['impact']}): {node['target']}")
+        return found
+
+    return serious_violations
+
+
 def _checked_page(browser, **context_options) -> Iterator[object]:
     context = browser.new_context(**context_options)
     pg = context.new_page()
