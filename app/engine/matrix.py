@@ -193,7 +193,8 @@ def conv_matrix(
         indices, rows, cols = flat.tolist(), r[starts].tolist(), q[starts].tolist()
         merged = [
             MergedEntry(row, col, indices[start:end])
-            for row, col, start, end in zip(rows, cols, starts.tolist(), ends.tolist(), strict=True)
+            for row, col, start, end in zip(rows, cols, starts.tolist(), ends.tolist(),
+                                            strict=True)
         ]
 
     bias_vector = None if b is None else np.repeat(b, n_out)  # (C_out·H_out·W_out,)

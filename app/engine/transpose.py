@@ -31,7 +31,7 @@ import numpy as np
 from app.engine.backward import scatter_taps
 from app.engine.conv import check_bias, check_finite
 from app.engine.errors import InvalidInput
-from app.engine.padding import IntOrPair, as_pair, times
+from app.engine.padding import IntOrPair, as_pair
 
 GENERAL_FORMULA = "(H − 1)·s − 2p + d·(k − 1) + output_padding + 1"
 
@@ -102,7 +102,9 @@ class TransposeGeometry:
     def formula(self) -> tuple[str, str, list[str]]:
         """(symbolic, worked-out text, per-axis expressions)."""
         expressions = [self.height.expression(), self.width.expression()]
-        text = f"({expressions[0]}) × ({expressions[1]}) = {times(*self.output_size)}"
+        text = (
+            f"({expressions[0]}) × ({expressions[1]}) = {self.height.output} × {self.width.output}"
+        )
         return GENERAL_FORMULA, text, expressions
 
     def overlaps(self) -> np.ndarray:
