@@ -71,6 +71,17 @@ GradOutput = numeric_array(
 """The upstream gradient, validated to a float64 array (its shape is checked by the engine)."""
 
 
+def check_work(macs: int, what: str) -> None:
+    """422 over settings.max_macs multiply-adds (on shapes); ``what`` ends with its verb."""
+    limit = get_settings().max_macs
+    if macs > limit:
+        raise PydanticCustomError(
+            "too_much_compute",
+            "{what} {macs} multiply-adds, over the limit of {limit}",
+            {"what": what, "macs": f"{macs:,}", "limit": f"{limit:,}"},
+        )
+
+
 def _too_many_terms(terms: int, what: str) -> None:
     if terms > MAX_EXPLAIN_TERMS:
         raise PydanticCustomError(
@@ -178,7 +189,7 @@ class Conv2dBackwardRequest(Conv2dRequest):
         except InvalidInput:
             return self
         # the forward pass, ∂L/∂X and ∂L/∂K: three convolutions' worth of multiply-adds
-        check_compute(geometry, factor=3)
+        check_work(3 * geometry.macs, "the forward and backward passes need")
         return self
 
 
@@ -776,7 +787,8 @@ class Conv2dMatrixTransposeRequest(Conv2dMatrixRequest):
             geometry = self.geometry()
         except InvalidInput:
             return self
-        check_compute(geometry, factor=4)  # forward, ∂L/∂X, ∂L/∂K, the transposed convolution
+        # the forward pass, ∂L/∂X, ∂L/∂K and the transposed convolution of the check
+        check_work(4 * geometry.macs, "Mᵀ with its checks needs")
         return self
 
 
