@@ -9,6 +9,15 @@ import { loadState, saveState } from "../url_state.js";
 import { GridEditor, setInvalid } from "../widgets/grid_editor.js";
 import { NumberGrid } from "../widgets/number_grid.js";
 import {
+
+const GENERAL_SIZE = "⌊(H + 2p − d(k−1) − 1)/s⌋ + 1";
+
+/** The size rule the API applied, named for what it is: the general rule or this case of it. */
+function formulaNote(rule) {
+  return rule === GENERAL_SIZE ? `(general: ${rule})` : `(the rule for these settings: ${rule}; in general ${GENERAL_SIZE})`;
+}
+
+const STALE_NOTE = "Y is not up to date: fix what is marked in red (the last valid output and its figures are shown faded).";
   CONV_DEFAULTS,
   CONV_KEY,
   MAX_INPUT,
@@ -221,7 +230,7 @@ class ConvolutionPage {
     this.#markStale(false);
     document.getElementById("output-shape").textContent = `${result.output_shape.join(" × ")}`;
     document.getElementById("size-formula").textContent =
-      `H_out × W_out = ${result.formula.text}\n(general: ${result.formula.general})`;
+      `H_out × W_out = ${result.formula.text}\n${formulaNote(result.formula.general)}`;
     const c = result.counts;
     document.getElementById("count-inputs").textContent = formatCount(c.inputs_per_output);
     document.getElementById("count-params").textContent = formatCount(c.kernel_parameters);
@@ -378,8 +387,6 @@ class ConvolutionPage {
       if (control) setInvalid(control, true);
       this.#settingsError(error.message);
     }
-    document.getElementById("output-status").textContent =
-      "Y is not up to date: fix what is marked in red (the last valid output is shown faded).";
   }
 
   #settingsError(message) {
@@ -394,8 +401,13 @@ class ConvolutionPage {
     for (const id of Object.values(API_FIELD_TO_CONTROL)) setInvalid(document.getElementById(id), false);
   }
 
+  /** Fade Y and every number computed from it while the input is invalid, and say so. */
   #markStale(stale) {
     this.outputGrid.wrap.classList.toggle("stale", stale);
+    for (const id of ["size-formula", "counts", "sharing-note", "output-shape"]) {
+      document.getElementById(id)?.classList.toggle("stale", stale);
+    }
+    if (stale) document.getElementById("output-status").textContent = STALE_NOTE;
   }
 }
 

@@ -10,6 +10,12 @@ import { loadState, saveState } from "../url_state.js";
 import { GridEditor } from "../widgets/grid_editor.js";
 import { NumberGrid } from "../widgets/number_grid.js";
 
+/** Whether any non-zero pixel lies on the outer row or column of an image. */
+function touchesBorder(image) {
+  const last = image.length - 1;
+  return image.some((row, i) => row.some((v, j) => v !== 0 && (i === 0 || i === last || j === 0 || j === row.length - 1)));
+}
+
 const STATE_KEY = "convlab.equivariance";
 const SIZE = 12;
 const MAX_SHIFT = SIZE - 1;
@@ -217,6 +223,11 @@ class EquivariancePage {
       document.getElementById(`pool-${mode}`).setAttribute("aria-pressed", String(this.state.pool === mode));
     }
     for (const el of document.querySelectorAll(".max-only")) el.hidden = this.state.pool !== "max";
+    document.getElementById("invariance-text").textContent = this.state.pool === "max"
+      ? "a pooled value stays the same while the shift keeps its maximum inside the same 2 × 2 window; " +
+        "it changes when a shift carries the maximum across a window border."
+      : "a pooled value is the mean of its 2 × 2 window, so it stays the same only while the shift " +
+        "leaves that window's sum unchanged; average pooling smooths small shifts but rarely ignores them.";
   }
 
   #changed() {
@@ -267,7 +278,11 @@ class EquivariancePage {
           `max |difference| = ${formatNumber(interior)}. Over the whole map: ${formatNumber(r.max_abs_diff_total)}` +
           (r.max_abs_diff_total > 0
             ? " — the border cells differ because the shift pushed pixels out and pulled zeros in."
-            : " — the shape stays clear of the edges, so even the border cells agree."));
+            : this.state.dx === 0 && this.state.dy === 0
+              ? " — no shift yet: use the arrows to move the image."
+              : touchesBorder(this.state.image) || touchesBorder(r.shifted_image)
+                ? " — even the border cells agree here."
+                : " — the shape stays clear of the edges, so even the border cells agree."));
 
     const p = r.pool;
     this.poolBefore.setValues(p.pooled_before, { domain });

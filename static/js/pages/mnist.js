@@ -71,7 +71,8 @@ class MnistPage {
     $("scan-axis").value = this.state.axis;
 
     this.seen = new Heatmap($("seen"), { rows: 28, cols: 28, scale: (v) => gray(v), domain: [0, 1], label: "The 28×28 image the network sees" });
-    this.bars = new BarChart($("probabilities"), { labels: DIGITS, label: "CNN class probabilities" });
+    // the bars round like the headline ("99.9" under "99.9 %", never "100%")
+    this.bars = new BarChart($("probabilities"), { labels: DIGITS, label: "CNN class probabilities", format: (v) => (100 * v).toFixed(1) });
     this.maps = new FeatureMaps($("fmaps"));
     this.scanPlot = new LinePlot($("scan-plot"), {
       label: "Probability of the drawn class against the shift",
