@@ -75,11 +75,17 @@ def main() -> None:
                 total += len(answer.content)
             cost[kind] = 1000 * (time.process_time() - started) / repeats
             size[kind] = total / repeats / 1024
+    with TestClient(create_app()) as client:  # the floor: the test client and the framework
+        started = time.process_time()
+        for _ in range(repeats):
+            client.get("/api/health")
+        floor = 1000 * (time.process_time() - started) / repeats
     print(f"CPU per request (in-process, {repeats} each; time.process_time):\n")
     print("| request | CPU ms | answer KB |")
     print("|---|---:|---:|")
     for kind in cost:
         print(f"| {kind} | {cost[kind]:.1f} | {size[kind]:.0f} |")
+    print(f"| (floor: GET /api/health through the same test client) | {floor:.1f} | - |")
     live_per_digit = args.stroke / policy.live_interval
     cycle = args.stroke + args.think
     per_student = (live_per_digit * cost["live"] + cost["stroke-end"] + cost["shift-scan"]) / cycle

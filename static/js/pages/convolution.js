@@ -9,6 +9,14 @@ import { loadState, saveState } from "../url_state.js";
 import { GridEditor, setInvalid } from "../widgets/grid_editor.js";
 import { NumberGrid } from "../widgets/number_grid.js";
 import {
+  CONV_DEFAULTS,
+  CONV_KEY,
+  MAX_INPUT,
+  MAX_KERNEL,
+  PADDING_MODES,
+  cleanConvState,
+  convRequest,
+} from "./conv_state.js";
 
 const GENERAL_SIZE = "⌊(H + 2p − d(k−1) − 1)/s⌋ + 1";
 
@@ -18,14 +26,6 @@ function formulaNote(rule) {
 }
 
 const STALE_NOTE = "Y is not up to date: fix what is marked in red (the last valid output and its figures are shown faded).";
-  CONV_DEFAULTS,
-  CONV_KEY,
-  MAX_INPUT,
-  MAX_KERNEL,
-  PADDING_MODES,
-  cleanConvState,
-  convRequest,
-} from "./conv_state.js";
 
 const DEBOUNCE_MS = 120;
 const SETTINGS = ["stride", "padding", "dilation"];

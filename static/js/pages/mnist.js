@@ -26,6 +26,8 @@ import { sampleStrokes } from "../sample_digits.js";
 
 const STORAGE_KEY = "convlab.mnist";
 export const LIVE_INTERVAL_MS = 300;
+/** The drawing goes to the server as a SENT_SIDE × SENT_SIDE PNG (the pad is 280 × 280). */
+export const SENT_SIDE = 140;
 export const SCAN_RANGE = 8;
 const MAX_SHIFT = 8;
 const DIGITS = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
@@ -146,7 +148,7 @@ class MnistPage {
   #digit() {
     if (this.pad.isEmpty()) return null;
     // kernel edits and shifts reuse the PNG; any change to the drawing clears it
-    this.png ??= this.pad.toDataURL();
+    this.png ??= this.pad.toDataURL(SENT_SIDE);
     return { image_png: this.png };
   }
 
