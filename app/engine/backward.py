@@ -74,6 +74,12 @@ def scatter_taps(
             hi = min(n - 1, (size - 1 + off - a * d) // s)
             axis.append((lo, hi, lo * s + a * d - off))
         ranges.append(axis)
+    single = c_o == 1 and c_i == 1
+    if not single:
+        # one matrix product for every tap (col2im): cols[c, a, b] = Σ_o w[o, c, a, b]·g[o]
+        cols = (w.reshape(c_o, c_i * kh * kw).T @ g.reshape(c_o, -1)).reshape(
+            c_i, kh, kw, *g.shape[1:]
+        )  # (C_i, kh, kw, Hg, Wg)
     for a in range(kh):
         i_lo, i_hi, r0 = ranges[0][a]
         if i_lo > i_hi:
@@ -82,9 +88,12 @@ def scatter_taps(
             j_lo, j_hi, q0 = ranges[1][b]
             if j_lo > j_hi:
                 continue
-            part = g[:, i_lo : i_hi + 1, j_lo : j_hi + 1]  # (C_o, ni, nj)
-            ni, nj = part.shape[1:]
-            contribution = np.tensordot(w[:, :, a, b], part, axes=(0, 0))  # (C_i, ni, nj)
+            rows, columns = slice(i_lo, i_hi + 1), slice(j_lo, j_hi + 1)
+            if single:
+                contribution = g[:, rows, columns] * w[0, 0, a, b]  # (1, ni, nj)
+            else:
+                contribution = cols[:, a, b, rows, columns]  # (C_i, ni, nj)
+            ni, nj = contribution.shape[1:]
             out[
                 :,
                 r0 : r0 + stride[0] * (ni - 1) + 1 : stride[0],
