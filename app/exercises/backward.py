@@ -4,14 +4,17 @@ With vec(Y) = M·vec(X), the backward pass is ∂L/∂X = Mᵀ·∂L/∂Y: an up
 reaches exactly the inputs that Y_ij read, its window (rows (i − 1)s − p + 1 … (i − 1)s − p + k,
 1-based, clipped to X). The transposed convolution maps back to the input size:
 H_out = (H − 1)·s − 2p + d·(k − 1) + output_padding + 1 (Dumoulin & Visin 2016, §4; PyTorch's
-ConvTranspose2d). The touched entries come from ``app.engine.matrix`` (the rows of M).
+ConvTranspose2d). The touched entries come from ``app.engine.matrix`` (the rows of M), the
+transposed size from ``app.engine.transpose``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from app.engine.errors import InvalidInput
 from app.engine.matrix import conv_matrix
+from app.engine.transpose import GENERAL_FORMULA, transpose_geometry
 from app.exercises.answers import Cells, Size
 from app.exercises.base import Mistake, Problem, pick
 
@@ -98,11 +101,6 @@ def make_grad_input_entries(rng: np.random.Generator) -> Problem:
     )
 
 
-def transposed_side(size: int, k: int, s: int, p: int, d: int, output_padding: int) -> int:
-    """(H − 1)·s − 2p + d·(k − 1) + output_padding + 1."""
-    return (size - 1) * s - 2 * p + d * (k - 1) + output_padding + 1
-
-
 def make_transposed_output_size(rng: np.random.Generator) -> Problem:
     """The output side of a transposed convolution."""
     while True:
@@ -112,14 +110,23 @@ def make_transposed_output_size(rng: np.random.Generator) -> Problem:
         padding = pick(rng, (0, 0, 1, 2))
         dilation = pick(rng, (1, 1, 1, 2))
         output_padding = int(rng.integers(0, stride))  # < s: a convolution maps it back
-        side = transposed_side(size, k, stride, padding, dilation, output_padding)
-        if side >= 1:
+        try:
+            geometry = transpose_geometry(
+                (size, size),
+                (k, k),
+                stride=stride,
+                padding=padding,
+                output_padding=output_padding,
+                dilation=dilation,
+            )
             break
-    expected = (side, side)
+        except InvalidInput:  # the output would be empty: draw again
+            continue
+    expected = geometry.output_size
+    side = expected[0]
     explanation = (
-        "A transposed convolution runs the forward formula backwards: H_out = (H − 1)·s − 2p + "
-        f"d·(k − 1) + output_padding + 1 = ({size} − 1)·{stride} − 2·{padding} + "
-        f"{dilation}·({k} − 1) + {output_padding} + 1 = {side}. (A convolution with the same "
+        f"A transposed convolution runs the forward formula backwards: H_out = {GENERAL_FORMULA}"
+        f" = {geometry.height.expression()} = {side}. (A convolution with the same "
         f"settings maps {side}×{side} back to {size}×{size}"
         + (", and output_padding picks one of the sizes that do" if output_padding else "")
         + ".)"
