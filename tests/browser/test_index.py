@@ -11,6 +11,7 @@ pytestmark = pytest.mark.browser
 LESSONS = [
     ("/convolution", "Convolution"),
     ("/matrix", "Convolution as a matrix"),
+    ("/backward", "Backward and transposed"),
     ("/equivariance", "Equivariance & pooling"),
     ("/receptive-fields", "Receptive fields"),
     ("/mnist", "MNIST CNN"),
