@@ -80,7 +80,9 @@ def test_hovering_a_cell_of_grad_k_sums_g_times_x_over_every_output(page):
     explain = page.locator("#bw-explain")
     explain.filter(has_text="∂L/∂K₁₂").wait_for()
     first, second = explain.inner_text().split("\n")
-    names = [f"G{'₁₂₃'[i]}{'₁₂₃'[j]}·X{'₁₂₃₄'[i]}{'₁₂₃₄'[j + 1]}" for i in range(3) for j in range(3)]
+    names = [
+        f"G{'₁₂₃'[i]}{'₁₂₃'[j]}·X{'₁₂₃₄'[i]}{'₁₂₃₄'[j + 1]}" for i in range(3) for j in range(3)
+    ]
     assert first == "∂L/∂K₁₂ = " + " + ".join(names)
     window = TUTORIAL_X[0:3, 1:4].ravel()
     products = " + ".join(f"1·{v:g}" for v in window)

@@ -401,7 +401,10 @@ def test_hovering_an_output_map_cell_lists_every_term_plane_by_plane(page):
             f"plane {name}: {terms} = {windows[c].sum():g}"
         )
         assert marked_cells(page, f"#ch-x-{c}-grid", "is-window") == {
-            (1, 2), (1, 3), (2, 2), (2, 3)
+            (1, 2),
+            (1, 3),
+            (2, 2),
+            (2, 3),
         }
     value = windows.sum() - 4
     parts = " + ".join(f"{windows[c].sum():g}" for c in range(3))

@@ -185,7 +185,8 @@ def test_the_matrix_page_fits_1024x768(browser, base_url):
 
 # -- channels: M as a grid of blocks; Mᵀ, the backward pass ------------------------------------
 
-CH_STATE = {"view": "channels", "row": 0}  # the Convolution page's default layer: 3 planes, 2 filters
+# the Convolution page's default layer: 3 planes, 2 filters
+CH_STATE = {"view": "channels", "row": 0}
 CH_X = np.array(
     [
         TUTORIAL_X,
@@ -201,7 +202,9 @@ CH_K[1] = 1.0
 def layer_matrix(k: np.ndarray, h: int, w: int) -> np.ndarray:
     """M of a valid, stride-1 layer: block (o, c) is the single-channel matrix of K[o, c]."""
     cout, cin = k.shape[:2]
-    return np.block([[toeplitz(np.zeros((h, w)), k[o, c]) for c in range(cin)] for o in range(cout)])
+    return np.block(
+        [[toeplitz(np.zeros((h, w)), k[o, c]) for c in range(cin)] for o in range(cout)]
+    )
 
 
 def test_channels_make_m_a_labelled_grid_of_blocks(page):
@@ -223,7 +226,10 @@ def test_channels_make_m_a_labelled_grid_of_blocks(page):
     assert row.inner_text().endswith(" + (−4) (bias) = 10  —  12 of 48 entries are non-zero")
     for c in range(3):
         assert marked_cells(page, f"#matrix-input figure:nth-child({c + 1})", "is-window") == {
-            (0, 0), (0, 1), (1, 0), (1, 1)
+            (0, 0),
+            (0, 1),
+            (1, 0),
+            (1, 1),
         }
     shot(page, "matrix-channels")
 
