@@ -126,14 +126,14 @@ export class TransposedLab {
     this.overlaps.setValues(a.overlaps, { domain: [0, Math.max(1, ...a.overlaps.flat())] });
     const t = this.state.t;
     $("tc-shape").textContent = `${t.x.length} × ${t.x[0].length} → ${a.output_shape.join(" × ")}`;
-    const box = $("tc-formula");
-    box.replaceChildren(
-      withSubscripts(`H_out = ${a.formula.general}`),
-      withSubscripts(`H_out × W_out = ${a.formula.text}`),
-    );
     const counts = [...new Set(a.overlaps.flat())].sort((p, q) => p - q);
-    box.appendChild(withSubscripts(`overlap counts on the output: ${counts.join(", ")}` +
-      (counts.length > 1 ? " — uneven: the checkerboard" : " — even: every cell gets the same number of stamps")));
+    // plain text: "output_padding" is a name here, not a subscript
+    $("tc-formula").textContent = [
+      `H_out = ${a.formula.general}`,
+      `H_out × W_out = ${a.formula.text}`,
+      `overlap counts on the output: ${counts.join(", ")}` +
+        (counts.length > 1 ? " — uneven: the checkerboard" : " — even: every cell gets the same number of stamps"),
+    ].join("\n");
     if (this.focus) this.show(this.focus.field, this.focus.cell);
   }
 
