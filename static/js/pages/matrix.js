@@ -181,7 +181,7 @@ class MatrixPage {
         colVectorLabel: "vec(G)", rowVectorLabel: "∂L/∂X", blocks,
       });
       $("matrix-shape").textContent =
-        `Mᵀ is ${m.figures.rows} × ${m.figures.cols}: one row per input, one column per output; Mᵀ · vec(G) = vec(∂L/∂X)`;
+        `Mᵀ is ${m.figures.rows} × ${m.figures.cols}: one row per input, one column per output; G = all ones (L = ΣY; other G on the Backward page)`;
       $("mx-title-text").textContent = "Mᵀ · vec(G) = vec(∂L/∂X)";
     } else {
       this.rowNames = outNames;
@@ -262,7 +262,7 @@ class MatrixPage {
       const terms = cols.map((j) => `${formatNumber(m.matrix[row][j], { parens: true })}·${formatNumber(g[j], { parens: true })}`);
       const value = flat(m.grad_input)[row];
       text = `row ${this.rowNames[row]}: ${terms.length ? terms.join(" + ") : "0"} = ${formatNumber(value)}  —  ` +
-        `${cols.length} output${cols.length === 1 ? "" : "s"} read this input (the non-zeros of column ${this.colNamesOfM(row)} of M)`;
+        `${cols.length} output${cols.length === 1 ? " reads" : "s read"} this input (the non-zeros of column ${this.colNamesOfM(row)} of M)`;
     } else {
       const [o, i, j] = outCell(row);
       this.yGrids[o].mark([[i, j]], "is-current");
