@@ -179,14 +179,8 @@ export class GradientLab {
     for (const cell of this.padded.element.querySelectorAll(".cell")) {
       cell.classList.toggle("is-added-zero", !this.gAt.has(`${cell.dataset.row},${cell.dataset.col}`));
     }
-    const [[top, bottom], [left, right]] = full.pads;
-    const [zr, zc] = full.inserted_zeros;
-    const inserted = zr || zc ? `, ${zr} zero${zr === 1 ? "" : "s"} between rows and ${zc} between columns (stride ${zr + 1})` : "";
     $("bw-padded-caption").textContent = `G padded: ${shape[0]} × ${shape[1]}`;
-    $("bw-full-note").textContent =
-      `G (${a.output_shape.join(" × ")}) with ${top} row${top === 1 ? "" : "s"} of zeros above, ${bottom} below, ` +
-      `${left} column${left === 1 ? "" : "s"} left and ${right} right${inserted}; ` +
-      `cross-correlated with K rotated by 180° (stride 1, no padding) it gives ∂L/∂X, ${a.grad_input.length} × ${a.grad_input[0].length}. ${full.note}`;
+    $("bw-full-note").textContent = `${full.note}. Result: ∂L/∂X, ${a.grad_input.length} × ${a.grad_input[0].length}, like X.`;
   }
 
   /**
