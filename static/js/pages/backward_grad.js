@@ -132,7 +132,7 @@ export class GradientLab {
     const body = backwardRequest(s, s.g);
     let answer;
     try {
-      answer = await this.latest.run(() => postJSON("/api/conv2d/backward", body));
+      answer = await this.latest.run((signal) => postJSON("/api/conv2d/backward", body, { signal }));
     } catch (error) {
       if (version === this.version) this.#showError(error);
       return;

@@ -105,7 +105,7 @@ export class TransposedLab {
     const body = transposeRequest(this.state.t);
     let answer;
     try {
-      answer = await this.latest.run(() => postJSON("/api/conv-transpose2d", body));
+      answer = await this.latest.run((signal) => postJSON("/api/conv-transpose2d", body, { signal }));
     } catch (error) {
       if (version === this.version) {
         this.#stale();
@@ -148,7 +148,9 @@ export class TransposedLab {
     const version = this.version;
     let answer;
     try {
-      answer = await this.explainLatest.run(() => postJSON("/api/conv-transpose2d/explain", { ...this.body, [field]: cell }));
+      answer = await this.explainLatest.run((signal) =>
+        postJSON("/api/conv-transpose2d/explain", { ...this.body, [field]: cell }, { signal }),
+      );
     } catch (error) {
       if (version === this.version) $("tc-explain").textContent = `Could not explain this cell: ${error.message}`;
       return;
@@ -225,7 +227,7 @@ export class SignalLab {
     const sig = structuredClone(this.state.sig);
     let answer;
     try {
-      answer = await this.latest.run(() => postJSON("/api/conv1d", signalRequest(sig)));
+      answer = await this.latest.run((signal) => postJSON("/api/conv1d", signalRequest(sig), { signal }));
     } catch (error) {
       $("sig-error").textContent = error instanceof ApiError ? error.message : `Could not reach the server (${error.message})`;
       this.yGrid.wrap.classList.add("stale");

@@ -269,8 +269,11 @@ export class ChannelsLab {
     const shape = layerShape(layer);
     let answer;
     try {
-      answer = await this.latest.run(() =>
-        Promise.all([postJSON("/api/conv2d", layerRequest(layer)), postJSON("/api/conv2d", partsRequest(layer))]),
+      answer = await this.latest.run((signal) =>
+        Promise.all([
+          postJSON("/api/conv2d", layerRequest(layer), { signal }),
+          postJSON("/api/conv2d", partsRequest(layer), { signal }),
+        ]),
       );
     } catch (error) {
       if (version === this.version) this.#showError(error);
@@ -330,8 +333,8 @@ export class ChannelsLab {
     const version = this.version;
     let answer;
     try {
-      answer = await this.explainLatest.run(() =>
-        postJSON("/api/conv2d/explain", { ...layerRequest(layer), output_cell: [row, col], output_channel: o }),
+      answer = await this.explainLatest.run((signal) =>
+        postJSON("/api/conv2d/explain", { ...layerRequest(layer), output_cell: [row, col], output_channel: o }, { signal }),
       );
     } catch (error) {
       if (version === this.version) $("ch-explain").textContent = `Could not explain this cell: ${error.message}`;
