@@ -45,6 +45,7 @@ def test_index_links_the_lessons_in_the_tutorials_order(page):
     [
         ("/convolution", "#output-grid .cell"),
         ("/matrix", "#matrix-check.check-pass"),
+        ("/backward", "#bw-dk .cell"),
         ("/equivariance", "#pool-after-grid .cell.is-kept"),
     ],
 )
