@@ -443,3 +443,18 @@ def test_the_channels_view_fits_a_390_px_phone(browser, base_url):
     assert width <= 390, f"the page scrolls sideways at 390 px ({width} px wide)"
     shot(pg, "convolution-channels-390")
     context.close()
+
+
+def test_a_kernel_larger_than_the_planes_is_explained_next_to_the_filters(page):
+    open_channels(page)
+    page.fill("#ch-h", "2")
+    page.locator("#ch-h").dispatch_event("change")
+    expected = torch_layer(CH_X[:, :2], CH_K, CH_B)
+    np.testing.assert_allclose(wait_for_grid(page, '[data-output="1"]', expected[1]), expected[1])
+    page.fill("#ch-k", "3")
+    page.locator("#ch-k").dispatch_event("change")
+    error = page.locator("#ch-error")
+    error.filter(has_text="larger").wait_for()
+    assert error.inner_text().startswith("kernel 3×3 is larger than the padded input 2×4")
+    assert page.locator("#ch-outputs").get_attribute("class") == "stale"
+    ignore_http_errors(page)
