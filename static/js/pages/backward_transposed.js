@@ -172,7 +172,7 @@ export class TransposedLab {
       const cropped = e.cropped ? `; ${e.cropped} more fell in the padding p that is cut off` : "";
       $("tc-explain").textContent =
         `${name("X", cell)} stamps ${name("X", cell)}·K onto ${e.outputs.length} output cell${e.outputs.length === 1 ? "" : "s"}: ` +
-        `${e.outputs.map((o) => `${name("Y", o.cell)} gets ${name("X", cell)}·${name("K", o.kernel_index.slice(-2))}`).join(", ")}${cropped}.`;
+        `${e.outputs.map((o) => `${name("Y", o.cell)} gets ${name("X", cell)}·${name("K", o.kernel_position.slice(-2))}`).join(", ")}${cropped}.`;
     }
   }
 }
