@@ -159,6 +159,13 @@ def test_the_transposed_convolution_matches_torch_and_shows_the_checkerboard(pag
     explain.filter(has_text="Y₃₃").wait_for()
     assert explain.inner_text().endswith("(4 stamps overlap here)")
     assert marked_cells(page, "#tc-x-editor", "is-window") == {(0, 0), (0, 1), (1, 0), (1, 1)}
+    page.locator('#tc-x-editor input.cell[data-row="1"][data-col="0"]').hover()
+    explain.filter(has_text="X₂₁ stamps").wait_for()
+    assert explain.inner_text().startswith("X₂₁ stamps X₂₁·K onto 9 output cells: Y₃₁ gets X₂₁·K₁₁")
+    # input (1, 0) lands s = 2 rows down: its 3×3 stamp covers rows 2–4, columns 0–2
+    assert marked_cells(page, "#tc-y", "is-influenced") == {
+        (r, c) for r in range(2, 5) for c in range(3)
+    }
     shot(page, "backward-transposed")
 
 
