@@ -228,3 +228,19 @@ def test_the_lesson_fits_a_390_px_phone_and_has_its_exercises(browser, base_url)
         assert pg.locator(f'section[data-exercise="{exercise}"]').count() == 1
     shot(pg, "backward-390")
     context.close()
+
+
+def test_arrow_keys_walk_the_gradient_and_explain_each_entry(page):
+    open_page(page)
+    page.locator('#bw-dx .cell[data-row="0"][data-col="0"]').focus()
+    explain = page.locator("#bw-explain")
+    explain.filter(has_text="∂L/∂X₁₁").wait_for()
+    assert explain.inner_text().startswith("∂L/∂X₁₁ = G₁₁·K₁₁\n")
+    page.keyboard.press("ArrowRight")
+    explain.filter(has_text="∂L/∂X₁₂").wait_for()
+    assert explain.inner_text().startswith("∂L/∂X₁₂ = G₁₁·K₁₂ + G₁₂·K₁₁\n")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    explain.filter(has_text="∂L/∂X₁₄").wait_for()
+    # X₁₄ is read only by Y₁₃, through K₁₂ = −1
+    assert explain.inner_text().split("\n")[1].strip().startswith("= 1·(−1) = −1")
