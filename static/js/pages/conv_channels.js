@@ -28,6 +28,7 @@ const DEBOUNCE_MS = 120;
 const SHAPE_CONTROLS = { "ch-cin": "cin", "ch-h": "h", "ch-w": "w", "ch-cout": "cout", "ch-k": "k" };
 const SHAPE_RANGES = { cin: [1, CHANNEL_LIMITS.cin], h: [2, CHANNEL_LIMITS.side], w: [2, CHANNEL_LIMITS.side],
   cout: [1, CHANNEL_LIMITS.cout], k: [1, CHANNEL_LIMITS.kernel] };
+const SHAPE_NAMES = { cin: "C_in (planes)", h: "H (height)", w: "W (width)", cout: "C_out (filters)", k: "k (kernel side)" };
 const SETTING_CONTROLS = { "ch-stride": ["stride", 1, CHANNEL_LIMITS.stride], "ch-padding": ["padding", 0, CHANNEL_LIMITS.padding] };
 
 const $ = (id) => document.getElementById(id);
@@ -101,7 +102,7 @@ export class ChannelsLab {
         const [lo, hi] = SHAPE_RANGES[key];
         if (!Number.isInteger(value) || value < lo || value > hi) {
           setInvalid(e.target, true);
-          this.#error(`${e.target.labels[0].textContent} must be a whole number from ${lo} to ${hi}`);
+          this.#error(`${SHAPE_NAMES[key]} must be a whole number from ${lo} to ${hi}`);
           return;
         }
         setInvalid(e.target, false);
