@@ -244,3 +244,10 @@ def test_arrow_keys_walk_the_gradient_and_explain_each_entry(page):
     explain.filter(has_text="∂L/∂X₁₄").wait_for()
     # X₁₄ is read only by Y₁₃, through K₁₂ = −1
     assert explain.inner_text().split("\n")[1].strip().startswith("= 1·(−1) = −1")
+
+
+def test_the_full_convolution_view_has_no_serious_accessibility_violations(page, axe):
+    open_page(page)
+    page.check("#bw-full")
+    page.locator("#bw-padded .cell").first.wait_for()
+    assert axe(page) == []

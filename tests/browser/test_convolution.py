@@ -458,3 +458,10 @@ def test_a_kernel_larger_than_the_planes_is_explained_next_to_the_filters(page):
     assert error.inner_text().startswith("kernel 3×3 is larger than the padded input 2×4")
     assert page.locator("#ch-outputs").get_attribute("class") == "stale"
     ignore_http_errors(page)
+
+
+def test_the_channels_view_has_no_serious_accessibility_violations(page, axe):
+    open_channels(page)
+    page.locator('[data-output="0"] .cell').first.hover()
+    page.locator("#ch-explain-total").wait_for()
+    assert axe(page) == []

@@ -260,3 +260,9 @@ def test_the_switch_shows_m_transposed_and_checks_it_against_the_backward_pass(p
     page.locator("#row-text").filter(has_text="∂L/∂X₂₂").wait_for()
     assert marked_cells(page, "#matrix-output", "is-influenced") == {(0, 0), (0, 1), (1, 0), (1, 1)}
     shot(page, "matrix-transpose")
+
+
+def test_the_channel_blocks_and_m_transposed_have_no_serious_accessibility_violations(page, axe):
+    open_page(page, {**CH_STATE, "mt": True})
+    page.locator("#matrix-check").filter(has_text="Mᵀ · vec(G)").wait_for()
+    assert axe(page) == []
