@@ -167,7 +167,10 @@ export class GradientLab {
 
   #renderFull(a) {
     const full = a.full_convolution;
+    const row = document.querySelector(".bw-full-row");
+    row.hidden = !full.applicable;
     if (!full.applicable) {
+      this.gAt = null;
       $("bw-full-note").textContent = full.note;
       return;
     }
