@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from app.api import (
     conv,
+    experiments,
     health,
     mnist,
     parameters,
@@ -14,5 +15,15 @@ from app.api import (
 )
 
 api_router = APIRouter(prefix="/api")
-for module in (conv, pool, shift, receptive_field, parameters, regularization, mnist, health):
+for module in (
+    conv,
+    pool,
+    shift,
+    receptive_field,
+    parameters,
+    regularization,
+    mnist,
+    experiments,
+    health,
+):
     api_router.include_router(module.router)
