@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from app.api import (
     conv,
+    exercises,
     experiments,
     health,
     mnist,
@@ -27,3 +28,4 @@ for module in (
     health,
 ):
     api_router.include_router(module.router)
+api_router.include_router(exercises.router)
