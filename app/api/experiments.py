@@ -117,8 +117,12 @@ async def _stream(manager: ExperimentManager, subscription: Subscription) -> Asy
         manager.unsubscribe(subscription)
 
 
+class ClientGone(Exception):
+    """The client closed the connection before the result was ready."""
+
+
 async def _wait(request: Request, manager: ExperimentManager, sub: Subscription) -> dict:
-    """The result, or RunFailed; the run is cancelled if the client goes away first."""
+    """The result, or RunFailed / ClientGone; the run is cancelled if the client goes away."""
     try:
         while True:
             try:
@@ -127,7 +131,7 @@ async def _wait(request: Request, manager: ExperimentManager, sub: Subscription)
                 )
             except TimeoutError:
                 if await request.is_disconnected():
-                    raise asyncio.CancelledError() from None
+                    raise ClientGone() from None
                 continue
             if kind == "result":
                 return {**data, "cached": sub.cached}
@@ -176,4 +180,6 @@ async def run_experiment(
         result = await _wait(request, manager, subscription)
     except RunFailed as failed:
         return JSONResponse({"detail": failed.detail}, status_code=failed.status)
+    except ClientGone:
+        return Response(status_code=499)  # nobody reads it (nginx's "client closed request")
     return JSONResponse(result)

@@ -132,7 +132,9 @@ def _reference(args: argparse.Namespace) -> int:
     torch.set_num_threads(1)
     ids = tuple(args.only) if args.only else tuple(reference.SWEEPS)
     existing = reference.load_reference(args.out) if args.only else {}
-    result = reference.compute_reference(ids, log=lambda line: print(line, flush=True))
+    result = reference.compute_reference(
+        ids, log=lambda line: print(line, flush=True), processes=args.processes
+    )
     reference.write_reference({**existing, **result}, args.out)
     for experiment_id in ids:
         print(f"{experiment_id}: {result[experiment_id]['summary']}")
@@ -190,6 +192,9 @@ def build_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     )
     ref.add_argument("--only", action="append", choices=list(reference.SWEEPS), help="one sweep")
     ref.add_argument("--out", type=Path, default=reference.REFERENCE_PATH, help="JSON to write")
+    ref.add_argument(
+        "--processes", type=int, default=1, help="runs at once (same results, less wall time)"
+    )
     ref.set_defaults(func=_reference)
 
     subset = actions.add_parser(

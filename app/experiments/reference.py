@@ -28,9 +28,9 @@ REFERENCE_TEST_SIZE = 2000
 
 
 def epochs_for(train_size: int) -> int:
-    """Epochs at N: the default 5, more for small N (at least ~3,000 examples seen)."""
+    """Epochs at N: the default 5, more for small N (at least ~2,000 examples seen)."""
     default = EXPERIMENTS["generalization"].defaults["epochs"]
-    return max(default, math.ceil(3000 / train_size))
+    return max(default, math.ceil(2000 / train_size))
 
 
 def _stats(values: list[float] | list[list[float]]) -> dict[str, Any]:
@@ -39,19 +39,54 @@ def _stats(values: list[float] | list[list[float]]) -> dict[str, Any]:
 
 
 Log = Callable[[str], None]
+Runner = Callable[[list[tuple[str, dict[str, Any]]]], list[dict[str, Any]]]
+"""Runs a list of (experiment id, config) and returns their results in order."""
 
 
-def _generalization(log: Log, report: Callable | None) -> dict[str, Any]:
+def serial_runner(log: Log) -> Runner:
+    def run_all(jobs: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+        results = []
+        for experiment_id, config in jobs:
+            log(f"{experiment_id} N={config['train_size']} seed={config['seed']}")
+            results.append(run(experiment_id, config))
+        return results
+
+    return run_all
+
+
+def _run_one(job: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+    import torch
+
+    torch.set_num_threads(1)
+    return run(*job)
+
+
+def parallel_runner(log: Log, processes: int) -> Runner:
+    """Each job in a pool of ``processes`` fresh interpreters (results are identical)."""
+
+    def run_all(jobs: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(processes, mp_context=context) as pool:
+            results = []
+            for (experiment_id, config), result in zip(jobs, pool.map(_run_one, jobs), strict=True):
+                log(f"{experiment_id} N={config['train_size']} seed={config['seed']} done")
+                results.append(result)
+        return results
+
+    return run_all
+
+
+def _generalization(run_all: Runner) -> dict[str, Any]:
     base = dict(EXPERIMENTS["generalization"].defaults, test_size=REFERENCE_TEST_SIZE)
     configs = [dict(base, train_size=n, epochs=epochs_for(n)) for n in TRAIN_SIZES]
+    flat = run_all(
+        [("generalization", dict(config, seed=seed)) for config in configs for seed in SEEDS]
+    )
     # runs[n_index][seed_index] = result
-    runs = []
-    for config in configs:
-        row = []
-        for seed in SEEDS:
-            log(f"generalization N={config['train_size']} seed={seed}")
-            row.append(run("generalization", dict(config, seed=seed), report=report))
-        runs.append(row)
+    runs = [flat[i * len(SEEDS) : (i + 1) * len(SEEDS)] for i in range(len(configs))]
     models: dict[str, Any] = {}
     for index, name in enumerate(base["models"]):
 
@@ -103,12 +138,9 @@ def _generalization(log: Log, report: Callable | None) -> dict[str, Any]:
     }
 
 
-def _limits(log: Log, report: Callable | None) -> dict[str, Any]:
+def _limits(run_all: Runner) -> dict[str, Any]:
     config = dict(EXPERIMENTS["limits"].defaults)
-    results = []
-    for seed in SEEDS:
-        log(f"limits seed={seed}")
-        results.append(run("limits", dict(config, seed=seed), report=report))
+    results = run_all([("limits", dict(config, seed=seed)) for seed in SEEDS])
     tasks: dict[str, Any] = {}
     for index, entry in enumerate(results[0]["models"]):
         tasks.setdefault(entry["task"], {})[entry["name"]] = {
@@ -140,12 +172,9 @@ def _limits(log: Log, report: Callable | None) -> dict[str, Any]:
     }
 
 
-def _weight_decay(log: Log, report: Callable | None) -> dict[str, Any]:
+def _weight_decay(run_all: Runner) -> dict[str, Any]:
     config = dict(EXPERIMENTS["weight-decay"].defaults, test_size=REFERENCE_TEST_SIZE)
-    results = []
-    for seed in SEEDS:
-        log(f"weight-decay seed={seed}")
-        results.append(run("weight-decay", dict(config, seed=seed), report=report))
+    results = run_all([("weight-decay", dict(config, seed=seed)) for seed in SEEDS])
 
     def per_lambda(getter: Callable[[dict], float]) -> list[list[float]]:
         return [[getter(m) for m in r["models"]] for r in results]
@@ -182,10 +211,11 @@ SWEEPS = {"generalization": _generalization, "limits": _limits, "weight-decay": 
 
 
 def compute_reference(
-    ids: tuple[str, ...] = tuple(SWEEPS), *, log: Log = print, report: Callable | None = None
+    ids: tuple[str, ...] = tuple(SWEEPS), *, log: Log = print, processes: int = 1
 ) -> dict[str, Any]:
     """Run the sweeps of ``ids`` on the shipped subset (reproducible anywhere)."""
-    return {experiment_id: SWEEPS[experiment_id](log, report) for experiment_id in ids}
+    run_all = serial_runner(log) if processes == 1 else parallel_runner(log, processes)
+    return {experiment_id: SWEEPS[experiment_id](run_all) for experiment_id in ids}
 
 
 def write_reference(reference: dict[str, Any], path: Path = REFERENCE_PATH) -> None:
