@@ -41,7 +41,9 @@ class RunConfig(BaseModel):
     train_size: int = Field(
         1000, ge=10, le=60_000, description="N training examples (N/10 of each class)."
     )
-    test_size: int = Field(500, ge=100, le=2_000, description="Test examples evaluated.")
+    test_size: int = Field(
+        _G["test_size"], ge=100, le=2_000, description="Test digits evaluated (the first ones)."
+    )
     epochs: int = Field(5, ge=1, le=1_000, description="Passes over the training examples.")
     batch_size: int = Field(32, ge=1, le=512, description="Examples per optimiser step.")
     hidden: int = Field(100, ge=1, le=1_024, description="Hidden units of the fc network.")
@@ -124,6 +126,10 @@ class LimitsConfig(RunConfig):
     model_config = ConfigDict(json_schema_extra={"examples": [_L]})
     experiment_id: ClassVar[str] = "limits"
 
+    test_size: int = Field(
+        _L["test_size"], ge=100, le=2_000, description="Generated test images evaluated."
+    )
+
     learning_rate: float = Field(
         _L["learning_rate"], gt=0, le=1.0, allow_inf_nan=False, description="Adam step size."
     )
@@ -147,6 +153,8 @@ class WeightDecayConfig(RunConfig):
 
     model_config = ConfigDict(json_schema_extra={"examples": [_W]})
     experiment_id: ClassVar[str] = "weight-decay"
+
+    test_size: int = Field(_W["test_size"], ge=100, le=2_000, description="Test digits evaluated.")
 
     learning_rate: float = Field(
         _W["learning_rate"], gt=0, le=1.0, allow_inf_nan=False, description="SGD step size ε."
