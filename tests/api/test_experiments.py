@@ -151,7 +151,7 @@ def test_limits_of_the_apps_settings_hold() -> None:
         assert response.json()["detail"][0]["msg"] == (
             "train_size 600 is over this server's limit of 500 (CONVLAB_EXPERIMENT_MAX_TRAIN_SIZE)"
         )
-        response = small.post("/api/experiments/limits/runs", json={"epochs": 4})
+        response = small.post("/api/experiments/limits/runs", json={"train_size": 100, "epochs": 4})
         assert response.json()["detail"][0]["msg"] == (
             "epochs 4 is over this server's limit of 3 (CONVLAB_EXPERIMENT_MAX_EPOCHS)"
         )
