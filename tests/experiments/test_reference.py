@@ -24,8 +24,9 @@ def test_reference_covers_the_sweep_of_the_issue(reference: dict) -> None:
     for name in ("fc", "lc", "cnn"):
         model = sweep["models"][name]
         assert len(model["test_accuracy"]["mean"]) == len(model["gap"]["std"]) == 5
-        assert len(model["shifted_accuracy"]["mean"]) == 5
-        assert len(model["shifted_accuracy"]["mean"][0]) == 9
+        assert model["shifted_accuracy"]["train_size"] == 1000
+        assert model["shifted_accuracy"]["shifts"] == list(range(-4, 5))
+        assert len(model["shifted_accuracy"]["mean"]) == len(model["shifted_accuracy"]["std"]) == 9
 
 
 def test_reference_configs_are_the_defaults_but_for_size_epochs_and_test_digits(
