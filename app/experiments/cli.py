@@ -133,7 +133,10 @@ def _reference(args: argparse.Namespace) -> int:
     ids = tuple(args.only) if args.only else tuple(reference.SWEEPS)
     existing = reference.load_reference(args.out) if args.only else {}
     result = reference.compute_reference(
-        ids, log=lambda line: print(line, flush=True), processes=args.processes
+        ids,
+        log=lambda line: print(line, flush=True),
+        processes=args.processes,
+        cache_dir=args.cache,
     )
     reference.write_reference({**existing, **result}, args.out)
     for experiment_id in ids:
@@ -194,6 +197,9 @@ def build_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     ref.add_argument("--out", type=Path, default=reference.REFERENCE_PATH, help="JSON to write")
     ref.add_argument(
         "--processes", type=int, default=1, help="runs at once (same results, less wall time)"
+    )
+    ref.add_argument(
+        "--cache", type=Path, help="keep each finished run here, so an interrupted sweep resumes"
     )
     ref.set_defaults(func=_reference)
 
