@@ -3,9 +3,9 @@
 ``convlab experiment reference`` recomputes it (``compute_reference``) and writes
 ``app/experiments/reference.json``, which ``GET /api/experiments`` serves so a page shows the
 full picture at once. The sweep of ``generalization`` is N ∈ {100, 300, 1,000, 3,000, 10,000}
-× {fc, lc, cnn}; small N get more epochs so that every model sees enough optimiser steps to
-fit its training digits (``epochs_for``); every other field is the default, except that test
-accuracy is measured on all 2,000 test digits.
+× {fc, lc, cnn} with the epochs of ``EPOCHS`` (5 at the default N = 1,000, more below, fewer
+above); every other field is the default, except that test accuracy is measured on 1,000 test
+digits (the default run: 500).
 """
 
 from __future__ import annotations
