@@ -319,7 +319,7 @@ def test_leaving_a_shared_run_does_not_cancel_it_for_the_other_client(lab: TestC
     assert kinds[-1] == "result"
 
 
-def test_training_process_runs_at_lower_priority_with_one_thread(lab: TestClient) -> None:
+def test_training_runs_in_another_process_at_the_configured_lower_priority(lab: TestClient) -> None:
     manager: ExperimentManager = lab.app.state.experiments
     lab.post("/api/experiments/generalization/runs", json=TINY)
     assert _wait_until(lambda: bool(manager.worker_pids()), 60)
