@@ -155,6 +155,18 @@ class Slot:
             if message[0] == "died":
                 return
 
+    def reap(self) -> None:
+        """Forget a process that closed its end: wait for its exit (kill it if it lingers)."""
+        if self.process is not None:
+            try:
+                self.process.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        if self.conn is not None:
+            self.conn.close()
+        self.process, self.conn = None, None
+
     def send(self, message: tuple) -> None:
         assert self.conn is not None
         self.conn.send(message)
@@ -268,7 +280,7 @@ class ExperimentManager:
                     run,
                     ("error", {"status": 500, "detail": "the training process died; try again"}),
                 )
-            slot.process, slot.conn = None, None
+            slot.reap()
             return
         if run is None or message[1] != run.key:
             return

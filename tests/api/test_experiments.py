@@ -373,8 +373,8 @@ def live_server() -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        up = _wait_until(lambda: _answers(url), 120)
-        assert up, "the server did not start within 120 s"
+        up = _wait_until(lambda: _answers(url), 300)
+        assert up, "the server did not start within 300 s"
         yield url
     finally:
         server.terminate()
