@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from app.api import (
     conv,
+    conv_layer,
     exercises,
     experiments,
     health,
@@ -29,3 +30,4 @@ for module in (
 ):
     api_router.include_router(module.router)
 api_router.include_router(exercises.router)
+api_router.include_router(conv_layer.router)  # backward, transposed, Mᵀ, 1-D (issue 12)
