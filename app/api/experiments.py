@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from anyio import create_task_group
-from fastapi import APIRouter, Body, HTTPException, Request
+from fastapi import APIRouter, Body, HTTPException, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import ValidationError
@@ -154,7 +154,9 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 
 @router.post("/experiments/{experiment_id}/runs", responses=_RESPONSES)
 async def run_experiment(
-    experiment_id: str,
+    experiment_id: Annotated[
+        str, Path(description="generalization, limits or weight-decay", examples=["limits"])
+    ],
     request: Request,
     body: Annotated[
         dict[str, Any] | None, Body(description="The run config; every field is optional.")
