@@ -79,6 +79,25 @@ class ConvolutionPage {
     this.#showSettings();
     this.#showShapes();
     this.compute();
+    document.addEventListener("exercise:reveal", (e) => this.showExercise(e.detail));
+  }
+
+  /**
+   * After a Your-turn check: load the exercise's X, K, stride and padding and show the asked
+   * output's window and term-by-term sum (conv-output-value only).
+   * @param {{id: string, inputs: any}} detail the "exercise:reveal" detail
+   */
+  showExercise({ id, inputs }) {
+    if (id !== "conv-output-value") return;
+    const { input, kernel, stride, padding, cell } = inputs;
+    Object.assign(this.state, { x: input, k: kernel, stride, padding, mode: "zeros", dilation: 1, flip: false });
+    this.input.setValue(input);
+    this.kernel.setValue(kernel);
+    this.#showSettings();
+    this.#showShapes();
+    saveState(CONV_KEY, this.state);
+    this.focus = { kind: "output", row: cell[0], col: cell[1] };
+    this.compute();
   }
 
   #wireEditors() {

@@ -9,6 +9,7 @@ import { EDGE_PRESETS, IMAGE_PRESETS, imageOf } from "../presets.js";
 import { loadState, saveState } from "../url_state.js";
 import { GridEditor } from "../widgets/grid_editor.js";
 import { NumberGrid } from "../widgets/number_grid.js";
+import { PoolVsConv } from "./pool_vs_conv.js";
 
 const STATE_KEY = "convlab.equivariance";
 const SIZE = 12;
@@ -88,6 +89,7 @@ class EquivariancePage {
       this.#changed();
     });
 
+    this.poolVsConv = new PoolVsConv(document.getElementById("q5a"));
     this.#wireImage();
     this.#wirePresets();
     this.#wireShift();
@@ -239,6 +241,7 @@ class EquivariancePage {
     if (answer.stale) return;
     this.#clearError();
     this.#render(answer.value);
+    this.poolVsConv.update(image, kernel); // Q5a: only asks again when x or K changed
   }
 
   #render(r) {

@@ -17,6 +17,7 @@ import { FeatureMaps } from "../widgets/feature_maps.js";
 import { FilterBank } from "../widgets/filter_bank.js";
 import { Heatmap } from "../widgets/heatmap.js";
 import { LinePlot } from "../widgets/line_plot.js";
+import { MnistMorph } from "./mnist_morph.js";
 
 const STORAGE_KEY = "convlab.mnist";
 const SCAN_RANGE = 8;
@@ -73,6 +74,7 @@ class MnistPage {
       legend: "below",
     });
 
+    this.morph = new MnistMorph($("morph"), this.pad);
     this.#wireDrawing();
     this.#wireShift();
     this.#wireFilters();
@@ -178,6 +180,7 @@ class MnistPage {
       if (result.stale) return;
       if (origin) performance.measure(`convlab:${origin}→answer`, `convlab:${origin}`);
       this.#paint(result.value);
+      this.morph.update(body); // Q2a: drawing A against the pad, same shift and kernels
       if (origin) performance.measure(`convlab:${origin}→drawn`, `convlab:${origin}`);
       $("pad-error").textContent = "";
       $("fmaps").classList.remove("stale");
@@ -238,6 +241,7 @@ class MnistPage {
     delete $("prediction").dataset.label;
     $("steps").replaceChildren();
     this.maps.draw([]);
+    this.morph.update(null);
     this.scanLatest.run(async () => null); // a scan still in flight is now stale
     this.scanPlot.draw([]);
     $("scan-note").textContent = "";
