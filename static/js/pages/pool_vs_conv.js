@@ -45,7 +45,7 @@ export class PoolVsConv {
     this.key = key;
     let answer;
     try {
-      answer = await this.latest.run(() => this.#ask(image, kernel));
+      answer = await this.latest.run((signal) => this.#ask(image, kernel, signal));
     } catch (error) {
       this.error.textContent = `Could not compare pooling and convolution: ${error.message}`;
       this.key = "";
@@ -56,13 +56,13 @@ export class PoolVsConv {
     this.#render(answer.value, kernel);
   }
 
-  async #ask(image, kernel) {
-    const pooled = await postJSON("/api/pool", { input: image, mode: "max", kernel_size: 2 });
+  async #ask(image, kernel, signal) {
+    const pooled = await postJSON("/api/pool", { input: image, mode: "max", kernel_size: 2 }, { signal });
     const xt = keepWinners(image, pooled.argmax);
     const stack = [image, xt, negate(image)]; // (3, H, W)
     const [pools, convs] = await Promise.all([
-      postJSON("/api/pool", { input: stack, mode: "max", kernel_size: 2 }),
-      postJSON("/api/conv2d", { input: stack, kernel: perChannelKernel(kernel, 3) }),
+      postJSON("/api/pool", { input: stack, mode: "max", kernel_size: 2 }, { signal }),
+      postJSON("/api/conv2d", { input: stack, kernel: perChannelKernel(kernel, 3) }, { signal }),
     ]);
     return {
       x: image, xt,
