@@ -90,6 +90,7 @@ class EquivariancePage {
     });
 
     this.poolVsConv = new PoolVsConv(document.getElementById("q5a"));
+    document.addEventListener("exercise:reveal", (e) => this.showExercise(e.detail));
     this.#wireImage();
     this.#wirePresets();
     this.#wireShift();
@@ -190,6 +191,19 @@ class EquivariancePage {
   shiftBy(ddx, ddy) {
     this.state.dx = Math.max(-MAX_SHIFT, Math.min(MAX_SHIFT, this.state.dx + ddx));
     this.state.dy = Math.max(-MAX_SHIFT, Math.min(MAX_SHIFT, this.state.dy + ddy));
+    this.#showShift();
+    this.#changed();
+  }
+
+  /**
+   * After a Your-turn check of a shift exercise: shift this page's image by the exercise's
+   * (dx, dy), so the maps below show the same shift on the page's own image.
+   * @param {{id: string, inputs: any}} detail the "exercise:reveal" detail
+   */
+  showExercise({ id, inputs }) {
+    if (!["feature-shift", "pool-shift"].includes(id)) return;
+    this.state.dx = inputs.dx;
+    this.state.dy = inputs.dy;
     this.#showShift();
     this.#changed();
   }
