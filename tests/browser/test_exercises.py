@@ -60,8 +60,10 @@ def _tab_into_answer(page, block) -> None:
     page.keyboard.press("Tab")
 
 
-def _answer_with_keyboard(page, block, fmt: dict, answer: str, options: list[dict]) -> None:
-    """Type (or pick) `answer` and press Check, with the keyboard only."""
+def _answer_with_keyboard(
+    page, block, fmt: dict, answer: str, options: list[dict], press: str = "Enter"
+) -> None:
+    """Type (or pick) `answer` and press Check (Enter or Space), with the keyboard only."""
     _tab_into_answer(page, block)
     if fmt["type"] == "choice":
         assert page.evaluate("document.activeElement.type") == "radio"
@@ -80,7 +82,7 @@ def _answer_with_keyboard(page, block, fmt: dict, answer: str, options: list[dic
         page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Check"
     assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
-    page.keyboard.press("Enter")
+    page.keyboard.press(press)
 
 
 def _reveals(page) -> list[dict]:
@@ -118,7 +120,7 @@ def test_every_lesson_page_has_an_exercise_done_with_the_keyboard(page, lesson):
     expected = reveal.locator("strong.expected").inner_text()
     assert len(reveal.locator(".explanation").inner_text()) > 20
 
-    _answer_with_keyboard(page, block, fmt, expected, options)
+    _answer_with_keyboard(page, block, fmt, expected, options, press="Space")
     expect(reveal.locator(".verdict")).to_have_text("✓ Right.")
     assert reveal.locator(".hint").count() == 0
     reveals = _reveals(page)

@@ -115,7 +115,12 @@ export class ExerciseBlock {
     this.section.dataset.seed = String(seed);
     this.prompt.textContent = exercise.prompt;
     this.#showGiven(exercise.inputs);
-    this.#showFields(exercise.answer_format, exercise.inputs);
+    try {
+      this.#showFields(exercise.answer_format, exercise.inputs);
+    } catch (error) {
+      this.error.textContent = `This page cannot show this exercise's answer field: ${error.message}`;
+      return;
+    }
     this.section.dispatchEvent(new CustomEvent("exercise:load", {
       bubbles: true, detail: { id: this.id, seed, inputs: exercise.inputs },
     }));
