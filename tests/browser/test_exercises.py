@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import numpy as np
 import pytest
 from playwright.sync_api import expect
@@ -37,11 +38,27 @@ def _wrong_answer(fmt: dict) -> str:
 def _open(page, path: str, exercise: str | None = None):
     """Open a lesson page and return its first (or the named) loaded Your-turn block."""
     page.goto(path)
-    selector = f'{BLOCK}[data-exercise="{exercise}"]' if exercise else BLOCK
+    selector = f'{BLOCK}[data-exercise="{exercise}"]' if exercise else f"{BLOCK}[data-seed]"
     block = page.locator(selector).first
     expect(block).to_have_attribute("data-seed", re.compile(r"^\d+$"))
     block.locator(".answer-fields input").first.wait_for()
     return block
+
+
+def _settled_blocks(page) -> dict[str, list[str]]:
+    """Once every block has loaded or stood aside: the ids shown and the ids hidden."""
+    page.wait_for_function(
+        "sel => [...document.querySelectorAll(sel)]"
+        ".every((b) => b.dataset.seed || b.dataset.unavailable)",
+        arg=BLOCK,
+    )
+    return page.eval_on_selector_all(
+        BLOCK,
+        """els => ({
+            shown: els.filter((e) => !e.hidden).map((e) => e.dataset.exercise),
+            hidden: els.filter((e) => e.hidden).map((e) => e.dataset.exercise),
+        })""",
+    )
 
 
 def _exercise(page, block) -> dict:
@@ -97,7 +114,10 @@ def _listen(page) -> None:
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.slug for lesson in LESSONS])
-def test_every_lesson_page_has_an_exercise_done_with_the_keyboard(page, lesson):
+def test_every_lesson_page_has_an_exercise_done_with_the_keyboard(page, base_url, lesson):
+    kinds = httpx.get(f"{base_url}/api/exercises").json()
+    if not any(k["page"] == f"/{lesson.slug}" for k in kinds):
+        pytest.skip(f"the API places no exercise on /{lesson.slug} yet")
     block = _open(page, f"/{lesson.slug}")
     _listen(page)
     exercise = _exercise(page, block)
@@ -133,17 +153,19 @@ def test_every_lesson_page_has_an_exercise_done_with_the_keyboard(page, lesson):
     shot(page, f"exercise-{lesson.slug}")
 
 
-def test_every_lesson_page_shows_only_exercises_the_api_places_on_it(page, base_url):
-    import httpx
+# the lesson pages of issue 9; the pages other work adds place their own blocks
+OWN_PAGES = ["convolution", "matrix", "equivariance", "receptive-fields", "mnist", "parameters"]
 
+
+@pytest.mark.parametrize("slug", OWN_PAGES)
+def test_each_exercise_the_api_places_on_a_page_has_its_block_there(page, base_url, slug):
     kinds = httpx.get(f"{base_url}/api/exercises").json()
-    for lesson in LESSONS:
-        page.goto(f"/{lesson.slug}")
-        shown = page.eval_on_selector_all(BLOCK, "els => els.map(e => e.dataset.exercise)")
-        listed = [k["id"] for k in kinds if k["page"] == f"/{lesson.slug}"]
-        assert shown, f"/{lesson.slug} has no Your-turn block"
-        assert set(shown) <= set(listed), lesson.slug
-        assert len(set(shown)) == len(shown), lesson.slug  # one block per kind
+    listed = {k["id"] for k in kinds if k["page"] == f"/{slug}"}
+    page.goto(f"/{slug}")
+    blocks = _settled_blocks(page)
+    assert set(blocks["shown"]) == listed
+    assert len(blocks["shown"]) == len(listed)  # one block per kind
+    assert not set(blocks["hidden"]) & listed  # only kinds the server lacks stand aside
 
 
 def test_answer_field_is_labelled_and_described(page):
@@ -264,11 +286,13 @@ def test_pager_links_follow_the_lesson_order(page):
 
 @pytest.mark.parametrize("path", [f"/{lesson.slug}" for lesson in LESSONS])
 def test_exercise_blocks_fit_a_390_px_phone(browser, base_url, path):
+    if not any(k["page"] == path for k in httpx.get(f"{base_url}/api/exercises").json()):
+        pytest.skip(f"the API places no exercise on {path} yet")
     context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=base_url)
     pg = context.new_page()
     try:
         pg.goto(path)
-        expect(pg.locator(BLOCK).first).to_have_attribute("data-seed", re.compile(r"\d"))
+        expect(pg.locator(f"{BLOCK}[data-seed]").first).to_be_visible()
         widest = pg.eval_on_selector_all(
             f"{BLOCK}, .lesson-pager",
             "els => Math.max(...els.map(e => e.getBoundingClientRect().right))",

@@ -77,9 +77,26 @@ export class ExerciseBlock {
       this.submit();
     });
     this.fresh.addEventListener("click", () => this.load(drawSeed(this.seed), { focus: true }));
-    exerciseList()
-      .then((list) => this.#showTitle(list.find((e) => e.id === this.id)))
-      .catch(() => {}); // the title is a nicety; load() reports a server that cannot be reached
+    this.#start();
+    this.#showProgress();
+  }
+
+  /** Show the exercise the URL or the last visit named, once the server says it offers it. */
+  async #start() {
+    let entry;
+    try {
+      entry = (await exerciseList()).find((e) => e.id === this.id);
+    } catch (error) {
+      this.error.textContent = `Could not load the exercises: ${error.message}`;
+      return;
+    }
+    if (!entry) {
+      // a page newer than its server: the block stays out of the way until the server has it
+      this.section.hidden = true;
+      this.section.dataset.unavailable = "true";
+      return;
+    }
+    this.#showTitle(entry);
     const params = new URLSearchParams(window.location.search);
     let stored = null;
     try {
@@ -88,7 +105,6 @@ export class ExerciseBlock {
       stored = null;
     }
     this.load(chooseSeed(params.get(seedParam(this.id)), stored).seed);
-    this.#showProgress();
   }
 
   /**
