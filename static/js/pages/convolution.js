@@ -8,6 +8,7 @@ import { KERNEL_PRESETS } from "../presets.js";
 import { loadState, saveState } from "../url_state.js";
 import { GridEditor, setInvalid } from "../widgets/grid_editor.js";
 import { NumberGrid } from "../widgets/number_grid.js";
+import { ChannelsLab } from "./conv_channels.js";
 import {
   CONV_DEFAULTS,
   CONV_KEY,
@@ -78,17 +79,23 @@ class ConvolutionPage {
     this.#wirePlay();
     this.#showSettings();
     this.#showShapes();
-    this.compute();
+    this.channels = new ChannelsLab({ state: this.state, save: () => saveState(CONV_KEY, this.state) });
+    this.#wireView();
     document.addEventListener("exercise:reveal", (e) => this.showExercise(e.detail));
   }
 
   /**
-   * After a Your-turn check: load the exercise's X, K, stride and padding and show the asked
-   * output's window and term-by-term sum (conv-output-value only).
+   * After a Your-turn check: load the exercise's X, K, stride and padding into the one-channel
+   * view and show the asked output's window and term-by-term sum (conv-output-value only).
    * @param {{id: string, inputs: any}} detail the "exercise:reveal" detail
    */
   showExercise({ id, inputs }) {
     if (id !== "conv-output-value") return;
+    if (this.state.view !== "single") {
+      const single = document.getElementById("view-single");
+      single.checked = true;
+      single.dispatchEvent(new Event("change"));
+    }
     const { input, kernel, stride, padding, cell } = inputs;
     Object.assign(this.state, { x: input, k: kernel, stride, padding, mode: "zeros", dilation: 1, flip: false });
     this.input.setValue(input);
@@ -98,6 +105,31 @@ class ConvolutionPage {
     saveState(CONV_KEY, this.state);
     this.focus = { kind: "output", row: cell[0], col: cell[1] };
     this.compute();
+  }
+
+  /** The one-channel view (the tutorial's X and K) or the channels view; the choice is in the URL. */
+  #wireView() {
+    const show = (view) => {
+      this.state.view = view;
+      document.getElementById(`view-${view}`).checked = true;
+      document.getElementById("single-lab").hidden = view !== "single";
+      document.getElementById("channels-lab").hidden = view !== "channels";
+      if (view === "channels") {
+        this.stop();
+        this.channels.activate();
+      } else {
+        this.channels.deactivate();
+        this.compute();
+      }
+    };
+    for (const radio of document.querySelectorAll('input[name="conv-view"]')) {
+      radio.addEventListener("change", () => {
+        if (!radio.checked) return;
+        show(radio.value);
+        saveState(CONV_KEY, this.state);
+      });
+    }
+    show(this.state.view);
   }
 
   #wireEditors() {
