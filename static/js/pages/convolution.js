@@ -90,6 +90,30 @@ class ConvolutionPage {
     this.#showShapes();
     this.channels = new ChannelsLab({ state: this.state, save: () => saveState(CONV_KEY, this.state) });
     this.#wireView();
+    document.addEventListener("exercise:reveal", (e) => this.showExercise(e.detail));
+  }
+
+  /**
+   * After a Your-turn check: load the exercise's X, K, stride and padding into the one-channel
+   * view and show the asked output's window and term-by-term sum (conv-output-value only).
+   * @param {{id: string, inputs: any}} detail the "exercise:reveal" detail
+   */
+  showExercise({ id, inputs }) {
+    if (id !== "conv-output-value") return;
+    if (this.state.view !== "single") {
+      const single = document.getElementById("view-single");
+      single.checked = true;
+      single.dispatchEvent(new Event("change"));
+    }
+    const { input, kernel, stride, padding, cell } = inputs;
+    Object.assign(this.state, { x: input, k: kernel, stride, padding, mode: "zeros", dilation: 1, flip: false });
+    this.input.setValue(input);
+    this.kernel.setValue(kernel);
+    this.#showSettings();
+    this.#showShapes();
+    saveState(CONV_KEY, this.state);
+    this.focus = { kind: "output", row: cell[0], col: cell[1] };
+    this.compute();
   }
 
   /** The one-channel view (the tutorial's X and K) or the channels view; the choice is in the URL. */

@@ -9,6 +9,7 @@ import { EDGE_PRESETS, IMAGE_PRESETS, imageOf } from "../presets.js";
 import { loadState, saveState } from "../url_state.js";
 import { GridEditor } from "../widgets/grid_editor.js";
 import { NumberGrid } from "../widgets/number_grid.js";
+import { PoolVsConv } from "./pool_vs_conv.js";
 
 /** Whether any non-zero pixel lies on the outer row or column of an image. */
 function touchesBorder(image) {
@@ -94,6 +95,8 @@ class EquivariancePage {
       this.#changed();
     });
 
+    this.poolVsConv = new PoolVsConv(document.getElementById("q5a"));
+    document.addEventListener("exercise:reveal", (e) => this.showExercise(e.detail));
     this.#wireImage();
     this.#wirePresets();
     this.#wireShift();
@@ -198,6 +201,19 @@ class EquivariancePage {
     this.#changed();
   }
 
+  /**
+   * After a Your-turn check of a shift exercise: shift this page's image by the exercise's
+   * (dx, dy), so the maps below show the same shift on the page's own image.
+   * @param {{id: string, inputs: any}} detail the "exercise:reveal" detail
+   */
+  showExercise({ id, inputs }) {
+    if (!["feature-shift", "pool-shift"].includes(id)) return;
+    this.state.dx = inputs.dx;
+    this.state.dy = inputs.dy;
+    this.#showShift();
+    this.#changed();
+  }
+
   #showShift() {
     const { dx, dy } = this.state;
     const horizontal = dx === 0 ? "" : `${Math.abs(dx)} ${dx > 0 ? "right" : "left"}`;
@@ -250,6 +266,7 @@ class EquivariancePage {
     if (answer.stale) return;
     this.#clearError();
     this.#render(answer.value);
+    this.poolVsConv.update(image, kernel); // Q5a: only asks again when x or K changed
   }
 
   #render(r) {

@@ -23,6 +23,7 @@ import { FilterBank } from "../widgets/filter_bank.js";
 import { Heatmap } from "../widgets/heatmap.js";
 import { LinePlot } from "../widgets/line_plot.js";
 import { sampleStrokes } from "../sample_digits.js";
+import { MnistMorph } from "./mnist_morph.js";
 
 const STORAGE_KEY = "convlab.mnist";
 export const LIVE_INTERVAL_MS = 300;
@@ -86,6 +87,7 @@ class MnistPage {
       legend: "below",
     });
 
+    this.morph = new MnistMorph($("morph"), this.pad);
     this.#wireDrawing();
     this.#wireShift();
     this.#wireFilters();
@@ -209,6 +211,7 @@ class MnistPage {
       if (result.stale) return;
       if (origin) performance.measure(`convlab:${origin}→answer`, `convlab:${origin}`);
       this.#paint(result.value);
+      if (!live) this.morph.update(body); // Q2a: drawing A against the pad, same shift and kernels
       if (origin) performance.measure(`convlab:${origin}→drawn`, `convlab:${origin}`);
       $("pad-error").textContent = "";
       $("fmaps").classList.remove("stale");
@@ -273,6 +276,7 @@ class MnistPage {
     delete $("prediction").dataset.label;
     $("steps").replaceChildren();
     this.maps.draw([]);
+    this.morph.update(null);
     this.scanLatest.cancel(); // a scan still in flight is now stale
     this.scanPlot.draw([]);
     $("scan-note").textContent = "";

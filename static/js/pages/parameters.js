@@ -101,7 +101,20 @@ class ParametersPage {
     });
   }
 
+  /**
+   * After a Your-turn check of parameter-count: put its sizes into the counter, which then shows
+   * the count and its formula (the other side keeps its numbers).
+   * @param {{id: string, inputs: any}} detail the "exercise:reveal" detail
+   */
+  showExercise({ id, inputs }) {
+    if (id !== "parameter-count") return;
+    if (inputs.kind === "fc") [$("fc-in").value, $("fc-out").value] = [inputs.in_features, inputs.out_features].map(String);
+    else [$("conv-in").value, $("conv-filters").value, $("conv-k").value] = [inputs.in_channels, inputs.filters, inputs.kernel].map(String);
+    this.count();
+  }
+
   start() {
+    document.addEventListener("exercise:reveal", (e) => this.showExercise(e.detail));
     this.count();
     this.descend();
     this.ledger();

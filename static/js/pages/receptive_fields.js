@@ -105,6 +105,7 @@ class ReceptiveFieldsPage {
     for (const id of ["rf-gen-layers", "rf-gen-kernel"]) {
       $(id).addEventListener("input", () => this.#generate());
     }
+    document.addEventListener("exercise:reveal", (e) => this.showExercise(e.detail));
     this.units.addEventListener("select", (e) => {
       this.state.unit = [this.state.unit?.[0] ?? this.stack.layers.length - 1, e.detail.row, e.detail.col];
       this.compute();
@@ -267,6 +268,30 @@ class ReceptiveFieldsPage {
     this.state.unit = null;
     this.stack.setLayers(layers, { silent: true });
     this.state.layers = layers.map(fromLayer);
+    this.compute();
+  }
+
+  /**
+   * After a Your-turn check: build the exercise's stack (L × k×k, or its conv/pool list) on an
+   * input a little larger than the field, and show the centre unit's region.
+   * @param {{id: string, inputs: any, expected_value: any}} detail the "exercise:reveal" detail
+   */
+  showExercise({ id, inputs, expected_value: field }) {
+    let layers;
+    if (id === "receptive-field") {
+      layers = Array.from({ length: inputs.layers }, () => ({ type: "conv", kernel_size: inputs.kernel, stride: 1, padding: 0, dilation: 1 }));
+    } else if (id === "receptive-field-pooling") {
+      layers = inputs.layers.map((l) => ({ type: l.type, kernel_size: l.kernel, stride: l.stride, padding: 0, dilation: 1 }));
+    } else return;
+    const side = Array.isArray(field) ? field[0] : field;
+    this.state.preset = "";
+    $("rf-preset").value = "";
+    this.state.input = side + 4;
+    $("rf-input-size").value = String(this.state.input);
+    this.state.unit = null;
+    this.stack.setLayers(layers, { silent: true });
+    this.state.layers = layers.map(fromLayer);
+    this.#showPresetNote();
     this.compute();
   }
 
