@@ -131,7 +131,8 @@ def test_config_fields_follow_the_pydantic_schema(lab):
 def test_config_values_are_checked_like_the_server_checks_them(lab):
     errors = lab.evaluate(
         """async (schema) => {
-          const { configFields, fieldError, parseFieldText } = await import("/static/js/config_schema.js");
+          const schemaModule = await import("/static/js/config_schema.js");
+          const { configFields, fieldError, parseFieldText } = schemaModule;
           const f = Object.fromEntries(configFields(schema).map((x) => [x.name, x]));
           return [
             fieldError(f.train_size, 99),
