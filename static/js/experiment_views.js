@@ -6,8 +6,21 @@
 
 import { formatCount, formatNumber } from "./format.js";
 
-/** Short names of the models, as the tutorial says them. */
-export const MODEL_NAMES = { cnn: "CNN", lc: "LC", fc: "FC" };
+/**
+ * The short name of a model, as the page says it everywhere (plots, table, prediction):
+ * "FC + L2" when the dense net trained with an L2 penalty; "invariant CNN" in the limits
+ * experiment, whose CNN ends in global pooling.
+ * @param {string} name "cnn" | "lc" | "fc"
+ * @param {string} experiment
+ * @param {number | null} [weightDecay] the λ the model trained with
+ * @returns {string}
+ */
+export function modelName(name, experiment, weightDecay = null) {
+  if (name === "fc") return experiment === "generalization" && weightDecay > 0 ? "FC + L2" : "FC";
+  if (name === "cnn") return experiment === "limits" ? "invariant CNN" : "CNN";
+  if (name === "lc") return "LC";
+  return name;
+}
 
 /**
  * How each model is drawn: colour class, dash pattern and marker shape, so that the curves are
@@ -59,6 +72,25 @@ export function lambdaText(lam) {
 }
 
 /**
+ * How one training run of an experiment is drawn: by model (colour, dash, marker); in the
+ * limits experiment the task sets the dash and marker (colour stays the model's), so the four
+ * curves differ twice; the λ runs of weight-decay take the run styles in order.
+ * @param {{model?: string, name?: string, task?: string | null}} item
+ * @param {string} experiment
+ * @param {number} index position of the run (λ runs)
+ * @param {string[]} [tasks] the run's tasks in order (limits)
+ * @returns {{className: string, dash: string | undefined, marker: string}}
+ */
+export function runStyle(item, experiment, index, tasks = []) {
+  if (experiment === "weight-decay") return seriesStyle(null, index);
+  const style = seriesStyle(item.model ?? item.name);
+  if (experiment !== "limits") return style;
+  const t = Math.max(0, tasks.indexOf(item.task));
+  const byTask = RUN_STYLES[t % RUN_STYLES.length];
+  return { className: style.className, dash: byTask.dash, marker: byTask.marker };
+}
+
+/**
  * The key of one training run inside an experiment run: its model, task and λ.
  * @param {{model?: string, name?: string, task?: string | null, weight_decay?: number | null}} item
  *   a progress event or a ModelResult
@@ -81,7 +113,7 @@ export function runKey(item, experiment) {
 export function runLabel(item, experiment) {
   const model = item.model ?? item.name;
   if (experiment === "weight-decay") return `λ = ${lambdaText(item.weight_decay)}`;
-  const name = MODEL_NAMES[model] ?? model;
+  const name = modelName(model, experiment, item.weight_decay);
   return experiment === "limits" ? `${name} · ${item.task}` : name;
 }
 
@@ -96,11 +128,12 @@ export function runLabel(item, experiment) {
 export function generalizationReference(reference) {
   const sizes = reference.train_sizes;
   const names = Object.keys(reference.models);
+  const lam = reference.configs?.[0]?.weight_decay ?? null;
   const series = (pick, xs) =>
     names.map((name) => {
       const stat = pick(reference.models[name]);
       return {
-        label: MODEL_NAMES[name] ?? name,
+        label: modelName(name, "generalization", lam),
         ...seriesStyle(name),
         points: stat.mean.map((v, i) => [xs(stat)[i], 100 * v]),
         spread: stat.std.map((v) => 100 * v),
@@ -168,7 +201,7 @@ export function weightDecayReference(reference) {
 
 /**
  * Gathers the progress events of one run into curves: the running training loss within each
- * epoch (x = epoch − 1 + step/steps) and the accuracies at each epoch's end; the first-layer
+ * epoch (x = epochs · step/steps, in epochs) and the accuracies at each epoch's end; the first-layer
  * filters after each epoch; the fraction of the whole run done.
  */
 export class RunProgress {
@@ -179,6 +212,8 @@ export class RunProgress {
     this.runs = new Map();
     this.fraction = 0;
     this.last = null;
+    /** @type {string[]} tasks in the order they started (limits) */
+    this.tasks = [];
     this.shared = false;
   }
 
@@ -189,9 +224,11 @@ export class RunProgress {
   add(event) {
     const key = runKey(event, this.experiment);
     if (!this.runs.has(key)) {
+      if (event.task && !this.tasks.includes(event.task)) this.tasks.push(event.task);
       this.runs.set(key, {
         label: runLabel(event, this.experiment),
         model: event.model,
+        task: event.task,
         index: this.runs.size,
         loss: [],
         train: [],
@@ -200,7 +237,9 @@ export class RunProgress {
       });
     }
     const run = this.runs.get(key);
-    const x = event.epoch - 1 + event.step / event.steps;
+    // step counts this model's steps over all its epochs, so step/steps·epochs is the position
+    // in epochs; clamped into the current epoch in case a server counts steps per epoch
+    const x = Math.min(event.epoch, Math.max(event.epoch - 1, (event.epochs * event.step) / event.steps));
     const m = event.metrics || {};
     if (Number.isFinite(m.train_loss)) run.loss.push([x, m.train_loss]);
     if (event.epoch_end) {
@@ -220,7 +259,7 @@ export class RunProgress {
   series(what) {
     return [...this.runs.values()].map((run) => ({
       label: run.label,
-      ...seriesStyle(this.experiment === "weight-decay" ? null : run.model, run.index),
+      ...runStyle(run, this.experiment, run.index, this.tasks),
       points: what === "loss" ? run.loss : run[what].map(([e, a]) => [e, 100 * a]),
       dots: what !== "loss",
       endDot: what === "loss",
@@ -253,9 +292,10 @@ export class RunProgress {
  */
 export function resultSeries(result, what) {
   const key = { loss: "train_loss", test: "test_accuracy", train: "train_accuracy" }[what];
+  const tasks = [...new Set(result.models.map((m) => m.task).filter(Boolean))];
   return result.models.map((model, index) => ({
     label: runLabel(model, result.id),
-    ...seriesStyle(result.id === "weight-decay" ? null : model.name, index),
+    ...runStyle(model, result.id, index, tasks),
     points: model.curves.epoch.map((e, i) => [e, what === "loss" ? model.curves[key][i] : 100 * model.curves[key][i]]),
     dots: true,
     directLabel: true,
@@ -298,7 +338,8 @@ export function shiftSeries(result) {
 /**
  * The result table: a header and one row per trained model, every cell text.
  * @param {any} result
- * @returns {{columns: string[], rows: {key: string, cells: string[]}[]}}
+ * @returns {{columns: string[], rows: {key: string, cells: string[]}[], textColumns: number}}
+ *   textColumns: how many leading columns hold text (left-aligned) rather than numbers
  */
 export function resultTable(result) {
   const models = result.models;
@@ -321,6 +362,7 @@ export function resultTable(result) {
         ],
       })),
       note: `ε = ${formatNumber(lr)}`,
+      textColumns: 1,
     };
   }
   if (result.id === "limits") {
@@ -331,6 +373,7 @@ export function resultTable(result) {
         key: runKey(m, result.id),
         cells: [m.task, m.label, formatCount(m.parameters), percent(m.train_accuracy), percent(m.test_accuracy), percent(chance[m.task]), percent(m.gap)],
       })),
+      textColumns: 2,
     };
   }
   const columns = ["model", "parameters", "train accuracy", "test accuracy", "gap"];
@@ -344,6 +387,7 @@ export function resultTable(result) {
       if (hasShift) cells.push(percent(shiftedAt(m, widest)));
       return { key: runKey(m, result.id), cells };
     }),
+    textColumns: 1,
   };
 }
 
@@ -375,12 +419,15 @@ export function predictionQuestion(experiment, config) {
   if (experiment === "limits") {
     return {
       question: "Which network will reach the higher test accuracy on these tasks (averaged over the tasks)?",
-      options: models.map((m) => ({ value: m, label: m === "cnn" ? "CNN with global pooling" : "FC" })),
+      options: models.map((m) => ({ value: m, label: m === "cnn" ? "invariant CNN (global pooling)" : "FC" })),
     };
   }
   return {
     question: `Which model will reach the highest test accuracy when trained on N = ${formatCount(config.train_size)} digits?`,
-    options: models.map((m) => ({ value: m, label: { cnn: "CNN", lc: "LC (locally connected)", fc: "FC + L2" }[m] ?? m })),
+    options: models.map((m) => {
+      const name = modelName(m, experiment, config.weight_decay);
+      return { value: m, label: m === "lc" ? `${name} (locally connected)` : name };
+    }),
   };
 }
 
@@ -393,7 +440,7 @@ export function measuredAnswer(result) {
   const groups = new Map();
   for (const m of result.models) {
     const value = result.id === "weight-decay" ? String(m.weight_decay) : m.name;
-    const label = result.id === "weight-decay" ? `λ = ${lambdaText(m.weight_decay)}` : MODEL_NAMES[m.name] ?? m.name;
+    const label = result.id === "weight-decay" ? `λ = ${lambdaText(m.weight_decay)}` : modelName(m.name, result.id, m.weight_decay);
     if (!groups.has(value)) groups.set(value, { value, label, sum: 0, n: 0 });
     const g = groups.get(value);
     g.sum += m.test_accuracy;

@@ -13,6 +13,7 @@ import {
   lambdaText,
   limitsReference,
   measuredAnswer,
+  modelName,
   normSeries,
   percent,
   predictionQuestion,
@@ -40,6 +41,7 @@ const DEFAULTS = { exp: "generalization", cfg: {}, guess: {}, run: {}, runGuess:
 const LABELS = {
   train_size: "N (training examples)",
   epochs: "epochs",
+  test_size: "test digits",
   seed: "seed",
   batch_size: "batch size",
   learning_rate: "learning rate ε",
@@ -182,8 +184,9 @@ class ExperimentsPage {
     for (const id of IDS) $(`reference-${id}`).hidden = id !== experiment.id;
     const reference = experiment.reference;
     const summary = $("reference-summary");
+    $(`reference-${experiment.id}`).hidden = !reference;
     if (!reference) {
-      $("reference-note").textContent = "This server has no reference results for this experiment (run `convlab experiment reference`).";
+      $("reference-note").textContent = "This server has no reference results for this experiment (they are computed by `convlab experiment reference`).";
       summary.textContent = "";
       return;
     }
@@ -193,18 +196,20 @@ class ExperimentsPage {
       const ref = generalizationReference(reference);
       $("reference-note").textContent = `Each model trained on N = ${ref.sizes.map(formatCount).join(", ")} digits, ${seeds}.`;
       const logN = { xScale: "log", xLabel: "N (training digits, log scale)" };
+      // the sweep's N are the ticks; a little room either side keeps the end markers inside
+      const nAxis = { xTicks: ref.sizes, xDomain: [Math.min(...ref.sizes) / 1.25, Math.max(...ref.sizes) * 1.25] };
       this.#plot("refAccuracy", "ref-accuracy", { ...logN, label: "Test accuracy against the number of training digits", yLabel: "test accuracy (%)" })
-        .draw(ref.accuracy, { summary: describe(ref.accuracy, "N") });
+        .draw(ref.accuracy, { ...nAxis, summary: describe(ref.accuracy, "N") });
       this.#plot("refGap", "ref-gap", { ...logN, label: "Generalization gap against the number of training digits", yLabel: "gap (points)" })
-        .draw(ref.gap, { summary: describe(ref.gap, "N") });
+        .draw(ref.gap, { ...nAxis, summary: describe(ref.gap, "N") });
       $("ref-shift-caption").textContent = ref.shiftN ? `Accuracy on test digits shifted sideways (N = ${formatCount(ref.shiftN)})` : "Accuracy on shifted test digits";
       this.#plot("refShift", "ref-shift", { label: "Accuracy against the horizontal shift of the test digits", xLabel: "shift dx (px)", yLabel: "accuracy (%)" })
-        .draw(ref.shift, { summary: describe(ref.shift, "dx") });
+        .draw(ref.shift, { ...shiftAxis(ref.shift), summary: describe(ref.shift, "dx") });
     } else if (experiment.id === "limits") {
       const ref = limitsReference(reference);
       $("reference-note").textContent = `Test accuracy on each generated task, ${seeds}.`;
       const table = $("ref-limits-table");
-      table.tHead.replaceChildren(row(["task", ...ref.models.map((m) => OPTION_LABELS[m] ?? m)], "th"));
+      table.tHead.replaceChildren(row(["task", ...ref.models.map((m) => modelName(m, "limits"))], "th"));
       table.tBodies[0].replaceChildren(...ref.rows.map((r) => {
         const best = Math.max(...r.cells.map((c) => c.mean));
         const tr = row([OPTION_LABELS[r.task] ?? r.task]);
@@ -369,11 +374,12 @@ class ExperimentsPage {
     const loss = this.#plot("liveLoss", "live-loss", { label: "Training loss per epoch", xLabel: "epoch", yLabel: "loss" });
     const acc = this.#plot("liveAccuracy", "live-accuracy", { label: "Test accuracy after each epoch", xLabel: "epoch", yLabel: "test accuracy (%)" });
     const pick = (what) => (session.result ? resultSeries(session.result, what) : session.progress ? session.progress.series(what) : []);
-    const xDomain = [0, Math.max(1, epochs)];
+    const last = Math.max(1, epochs);
+    const axis = { xDomain: [0, last], xTicks: integerTicks(last) };
     const lossSeries = pick("loss");
     const accSeries = pick("test");
-    loss.draw(lossSeries, { xDomain, summary: source ? describe(lossSeries, "epoch") : "no run yet" });
-    acc.draw(accSeries, { xDomain, summary: source ? describe(accSeries, "epoch") : "no run yet" });
+    loss.draw(lossSeries, { ...axis, summary: source ? describe(lossSeries, "epoch") : "no run yet" });
+    acc.draw(accSeries, { ...axis, summary: source ? describe(accSeries, "epoch") : "no run yet" });
     this.#renderFilters(session);
     this.#renderResult(session);
   }
@@ -397,7 +403,7 @@ class ExperimentsPage {
       const title = document.createElement("h4");
       title.textContent = m.what ? `${m.label}: ${m.what}` : m.label;
       wrap.append(title);
-      const grid = new FilterGrid(wrap, { label: `${m.label} first-layer filters`, maxFilters: 8, cellWidth: m.epochs.find(Boolean)?.[0]?.length > 8 ? 40 : 30 });
+      const grid = new FilterGrid(wrap, { label: `${m.label} first-layer filters`, maxFilters: 8 });
       m.epochs.forEach((filters, epoch) => {
         if (filters) grid.setEpoch(epoch, filters);
       });
@@ -420,12 +426,16 @@ class ExperimentsPage {
       result.data?.description,
     ].filter(Boolean).join(" · ");
     const table = resultTable(result);
-    $("result-table").tHead.replaceChildren(row(table.columns, "th"));
+    const head = row(table.columns, "th");
+    $("result-table").tHead.replaceChildren(head);
     $("result-table").tBodies[0].replaceChildren(...table.rows.map((r) => {
       const tr = row(r.cells);
       tr.dataset.key = r.key;
       return tr;
     }));
+    for (const tr of $("result-table").rows) {
+      [...tr.cells].slice(0, table.textColumns).forEach((cell) => cell.classList.add("left"));
+    }
     const summary = $("result-summary");
     summary.textContent = result.summary;
     summary.dataset.claim = String(result.claim_holds);
@@ -437,7 +447,7 @@ class ExperimentsPage {
     if (result.id === "generalization") {
       const shifts = shiftSeries(result);
       this.#plot("resultShift", "result-shift", { label: "Accuracy against the horizontal shift of the test digits (this run)", xLabel: "shift dx (px)", yLabel: "accuracy (%)" })
-        .draw(shifts, { summary: describe(shifts, "dx") });
+        .draw(shifts, { ...shiftAxis(shifts), summary: describe(shifts, "dx") });
     }
     $("result-norm-figure").hidden = result.id !== "weight-decay";
     if (result.id === "weight-decay") {
@@ -503,6 +513,24 @@ function row(cells, tag = "td") {
     tr.append(cell);
   });
   return tr;
+}
+
+/** The x axis of a shift plot: every whole shift a tick, half a pixel of room at the ends. */
+function shiftAxis(series) {
+  const xs = series.flatMap((s) => s.points.map((p) => p[0]));
+  if (xs.length === 0) return {};
+  const [lo, hi] = [Math.min(...xs), Math.max(...xs)];
+  const ticks = [];
+  for (let t = Math.ceil(lo); t <= hi; t += hi - lo > 10 ? 2 : 1) ticks.push(t);
+  return { xDomain: [lo - 0.5, hi + 0.5], xTicks: ticks };
+}
+
+/** Whole-number ticks 0 … last, at most about eight of them. */
+function integerTicks(last) {
+  const step = Math.max(1, Math.ceil(last / 8));
+  const ticks = [];
+  for (let t = 0; t <= last; t += step) ticks.push(t);
+  return ticks;
 }
 
 /** A "91.2 % ± 0.4" cell. */

@@ -11,12 +11,13 @@ import { Heatmap } from "./heatmap.js";
 export class FilterGrid {
   /**
    * @param {HTMLElement} container the grid is appended to it
-   * @param {{label: string, maxFilters?: number, cellWidth?: number}} options accessible name
-   *   ("CNN conv1 kernels"), at most this many filters per row (default 8), CSS px per filter
+   * @param {{label: string, maxFilters?: number}} options accessible name ("CNN conv1
+   *   kernels"), at most this many filters per row (default 8). CSS sizes the filters: small
+   *   kernels as small squares, 16×16 and larger (a dense unit's 28×28 weights) bigger.
    */
   constructor(container, options) {
     if (!(container instanceof HTMLElement)) throw new Error("FilterGrid needs a container element");
-    this.options = { maxFilters: 8, cellWidth: 30, ...options };
+    this.options = { maxFilters: 8, ...options };
     this.root = document.createElement("div");
     this.root.className = "filter-grid";
     this.root.setAttribute("role", "group");
@@ -56,6 +57,7 @@ export class FilterGrid {
     }
     this.shape = shape;
     const [n, h, w] = shape;
+    this.root.classList.toggle("filter-grid-large", Math.max(h, w) >= 16);
     const shown = Math.min(n, this.options.maxFilters);
     this.note.textContent = shown < n ? `the first ${shown} of ${n} filters (${h}×${w})` : `${n} filters (${h}×${w})`;
 
@@ -77,7 +79,6 @@ export class FilterGrid {
         scale: "diverging",
         domain: [-bound, bound],
         label: `${this.options.label}, filter ${i + 1}, ${epoch === 0 ? "at initialisation" : `after epoch ${epoch}`}`,
-        displayWidth: this.options.cellWidth,
       });
       map.draw(filters[i]);
       cells.append(cell);

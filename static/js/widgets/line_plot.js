@@ -90,7 +90,7 @@ export class LinePlot {
     const m = { ...this.margin, right: this.margin.right + labelRoom };
     this.svg.replaceChildren();
     let xDomain = extra.xDomain ?? this.options.xDomain ?? seriesExtent(series, 0);
-    let yDomain = extra.yDomain ?? this.options.yDomain ?? seriesExtent(series, 1);
+    let yDomain = extra.yDomain ?? this.options.yDomain ?? seriesExtent(series.flatMap(withSpread), 1);
     let plotW = width - m.left - m.right;
     let plotH = height - m.top - m.bottom;
     if (this.options.equalAspect) {
@@ -218,6 +218,13 @@ export class LinePlot {
     const summary = extra.summary ? `: ${extra.summary}` : "";
     this.svg.setAttribute("aria-label", `${this.options.label}${summary}`);
   }
+}
+
+/** A series with error bars counts its bar ends too when the y range is chosen. */
+function withSpread(series) {
+  if (!series.spread) return [series];
+  const ends = (sign) => series.points.map((p, i) => [p[0], p[1] + sign * (series.spread[i] || 0)]);
+  return [series, { points: ends(1) }, { points: ends(-1) }];
 }
 
 /** The stroke-dasharray attribute of a series, if it has one. */
