@@ -77,7 +77,8 @@ export async function runExperiment(id, config, callbacks = {}) {
       body: JSON.stringify(config),
       signal,
     });
-    if (response.status === 503 && attempt < maxAttempts) {
+    // a 503 with Retry-After: every training slot is busy (a 503 without it is not a queue)
+    if (response.status === 503 && response.headers.has("Retry-After") && attempt < maxAttempts) {
       await response.body?.cancel();
       const seconds = retryAfterSeconds(response.headers.get("Retry-After"));
       onQueued(seconds, attempt);

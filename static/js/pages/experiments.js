@@ -268,6 +268,7 @@ class ExperimentsPage {
     this.#save();
     session.status = message;
     session.statusState = "idle";
+    this.#announce(id, message);
   }
 
   async #run(id, config) {
@@ -284,11 +285,15 @@ class ExperimentsPage {
     try {
       const result = await runExperiment(id, config, {
         signal: controller.signal,
-        onQueued: (seconds) => this.#queued(session, seconds),
+        onQueued: (seconds, attempt) => {
+          if (attempt === 1) this.#announce(id, `Queued: the server is training other runs; starting in about ${seconds} s.`);
+          this.#queued(session, seconds);
+        },
         onStart: () => {
           this.#stopCountdown(session);
           session.status = "Training…";
           session.statusState = "running";
+          this.#announce(id, "Training started.");
           this.#touch(id);
         },
         onEvent: (name, data) => {
@@ -302,6 +307,7 @@ class ExperimentsPage {
       session.result = result;
       session.status = result.cached ? "Done (this config was computed before: the result came from the server's cache)." : "Done.";
       session.statusState = "done";
+      this.#announce(id, `Done. ${result.summary}`);
     } catch (error) {
       if (session.controller !== controller) return; // a newer run replaced this one
       if (controller.signal.aborted) {
@@ -310,6 +316,7 @@ class ExperimentsPage {
       } else {
         session.error = error.message;
         session.status = "The run did not finish.";
+        this.#announce(id, `The run did not finish: ${error.message}`);
         session.statusState = "failed";
         const field = Array.isArray(error.field) ? error.field.find((f) => typeof f === "string") : null;
         if (field && id === this.state.exp) this.form.markInvalid(field, error.message);
@@ -323,6 +330,11 @@ class ExperimentsPage {
         if (id === this.state.exp) this.#renderSession();
       }
     }
+  }
+
+  /** Say something to screen readers once (the status line changes too often for a live region). */
+  #announce(id, text) {
+    if (id === this.state.exp) $("run-announce").textContent = text;
   }
 
   #queued(session, seconds) {
@@ -359,8 +371,12 @@ class ExperimentsPage {
     const id = this.state.exp;
     const session = this.sessions[id];
     const running = session.running;
+    // the focused button is about to be disabled: hand the focus to the other one
+    const focused = document.activeElement;
     $("train-button").disabled = running;
     $("cancel-button").disabled = !running;
+    if (focused === $("train-button") && running) $("cancel-button").focus();
+    if (focused === $("cancel-button") && !running) $("train-button").focus();
     this.form?.setDisabled(running);
     this.prediction.lock(running);
     $("run-status").textContent = session.status;
