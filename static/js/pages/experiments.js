@@ -435,10 +435,9 @@ class ExperimentsPage {
       return;
     }
     const cfg = result.config;
-    const computed = `${formatNumber(result.seconds, { digits: 1 })} s of CPU`;
     $("result-meta").textContent = [
       `N = ${formatCount(cfg.train_size)}, ${cfg.epochs} epochs, seed ${cfg.seed}`,
-      result.cached ? `from the server's cache (first computed in ${computed})` : `trained in ${computed}`,
+      result.cached ? "from the server's cache (the same numbers as training it again)" : "trained just now",
       result.data?.description,
     ].filter(Boolean).join(" · ");
     const table = resultTable(result);
