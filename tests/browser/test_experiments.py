@@ -235,6 +235,6 @@ def test_the_page_fits_a_phone_with_a_result_shown(phone_page, base_url, experim
     # wide content scrolls in its own box; the plots scale down to the column
     table_box = phone_page.locator(".result-scroll").bounding_box()
     assert table_box["x"] >= 0 and table_box["x"] + table_box["width"] <= 390
-    plot_box = phone_page.locator("#ref-accuracy svg").bounding_box()
+    plot_box = phone_page.locator("#live-accuracy svg").bounding_box()
     assert plot_box["width"] <= 390
     shot(phone_page, "experiments-390")
