@@ -175,8 +175,15 @@ class ExperimentsPage {
     this.prediction.lock(this.sessions[id].running);
   }
 
+  /**
+   * The plot in `container`, made on first use. Its viewBox is as wide as the container was
+   * then (280–400 units), so on a phone the text is not scaled down to a few pixels.
+   */
   #plot(key, container, options) {
-    this.plots[key] ??= new LinePlot($(container), { width: 400, height: 250, legend: "none", ...options });
+    if (!this.plots[key]) {
+      const width = Math.round(Math.min(400, Math.max(280, $(container).clientWidth || 400)));
+      this.plots[key] = new LinePlot($(container), { width, height: Math.round(width * 0.64), legend: "none", ...options });
+    }
     return this.plots[key];
   }
 
