@@ -238,3 +238,64 @@ def test_the_page_fits_a_phone_with_a_result_shown(phone_page, base_url, experim
     plot_box = phone_page.locator("#live-accuracy svg").bounding_box()
     assert plot_box["width"] <= 390
     shot(phone_page, "experiments-390")
+
+
+def test_live_curves_from_the_real_stream_end_where_the_result_says(page, base_url):
+    with httpx.stream(
+        "POST",
+        f"{base_url}/api/experiments/generalization/runs",
+        json={**SMALL, "seed": 31},
+        headers={"Accept": "text/event-stream"},
+        timeout=300,
+    ) as answer:
+        assert answer.headers["content-type"].startswith("text/event-stream")
+        stream = "".join(answer.iter_text())
+    page.goto("/")
+    out = page.evaluate(
+        """async (text) => {
+          const { SseParser } = await import("/static/js/sse.js");
+          const views = await import("/static/js/experiment_views.js");
+          const events = new SseParser().push(text);
+          const progress = new views.RunProgress("generalization");
+          const fractions = [];
+          let result = null;
+          for (const e of events) {
+            if (e.event === "progress") {
+              progress.add(JSON.parse(e.data));
+              fractions.push(progress.fraction);
+            }
+            if (e.event === "result") result = JSON.parse(e.data);
+          }
+          return {
+            names: events.map((e) => e.event),
+            fractions,
+            live: progress.series("test").map((s) => [s.label, s.points]),
+            final: views.resultSeries(result, "test").map((s) => [s.label, s.points]),
+          };
+        }""",
+        stream,
+    )
+    assert out["names"][0] == "started" and out["names"][-1] == "result"
+    assert out["names"].count("progress") >= 3 * SMALL["epochs"]  # every epoch end, per model
+    assert out["fractions"] == sorted(out["fractions"])  # the progress bar never goes back
+    assert out["fractions"][-1] == pytest.approx(1)
+    assert out["live"] == out["final"]  # the epoch-end accuracies are the result's curves
+
+
+def test_the_page_has_no_serious_accessibility_violations(page, base_url, experiments):
+    from axe_playwright_python.sync_playwright import Axe
+
+    config = {**experiments["generalization"]["defaults"], **SMALL, "seed": 11}
+    _api_result(base_url, "generalization", config)
+    state = {
+        "exp": "generalization",
+        "cfg": {"generalization": config},
+        "guess": {"generalization": "cnn"},
+        "run": {"generalization": config},
+        "runGuess": {"generalization": "cnn"},
+    }
+    page.goto(f"/experiments#{quote(json.dumps(state))}")
+    expect(page.locator("#result-table tbody tr")).to_have_count(len(config["models"]))
+    violations = Axe().run(page).response["violations"]
+    serious = [(v["id"], v["help"]) for v in violations if v["impact"] in ("serious", "critical")]
+    assert serious == []
