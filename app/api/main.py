@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from app.api import (
     conv,
+    exercises,
     health,
     mnist,
     parameters,
@@ -16,3 +17,4 @@ from app.api import (
 api_router = APIRouter(prefix="/api")
 for module in (conv, pool, shift, receptive_field, parameters, regularization, mnist, health):
     api_router.include_router(module.router)
+api_router.include_router(exercises.router)
