@@ -76,8 +76,9 @@ def test_reference_plots_show_the_shipped_sweep(page, experiments):
     expect(plot.locator(".series polyline")).to_have_count(len(reference["models"]))
     # the curves carry their names at their ends, not only a colour
     labels = plot.locator(".direct-label").all_inner_texts()
+    fc = "FC + L2" if reference["configs"][0]["weight_decay"] > 0 else "FC"
     assert sorted(labels) == sorted(
-        {"cnn": "CNN", "lc": "LC", "fc": "FC"}[m] for m in reference["models"]
+        {"cnn": "CNN", "lc": "LC", "fc": fc}[m] for m in reference["models"]
     )
     dashes = [
         plot.locator(f".model-{m} polyline").get_attribute("stroke-dasharray")
