@@ -150,6 +150,11 @@ def test_a_run_from_the_page_shows_progress_then_the_apis_result(page, base_url,
     expect(page.locator("#result-summary")).to_have_text(result["summary"])
     expect(page.locator("#result-meta")).to_contain_text("from the server's cache")
     expect(reveal).to_contain_text("You predicted CNN")
+    # editing a setting leaves the result in place but says it is for the old settings
+    page.locator("#cfg-seed").fill("12")
+    expect(page.locator("#result-meta .settings-changed")).to_have_text(
+        " · the settings above have changed since: press Train to run them"
+    )
 
 
 def test_train_asks_for_a_prediction_first(page):
