@@ -100,6 +100,8 @@ class ExperimentsPage {
     });
     this.plots = {};
     this.drawPending = false;
+    /** @type {string | null} what the filter strips show now (they are redrawn only when it changes) */
+    this.filtersKey = null;
     $("train-button").addEventListener("click", () => this.train());
     $("cancel-button").addEventListener("click", () => this.cancel(this.state.exp, "Cancelled."));
     window.addEventListener("pagehide", () => {
@@ -415,10 +417,15 @@ class ExperimentsPage {
         ? [...session.progress.runs.values()].filter((r) => r.filters.length).map((r) => ({ key: r.model, label: r.label, what: "", epochs: r.filters }))
         : [];
     block.hidden = models.length === 0;
+    // progress redraws often; the filters change only at the end of an epoch
+    const key = `${session.id}|${session.result ? "result" : "live"}|${models.map((m) => `${m.key}:${m.epochs.length}`).join(",")}`;
     if (block.hidden) {
       $("filters").replaceChildren();
+      this.filtersKey = null;
       return;
     }
+    if (key === this.filtersKey) return;
+    this.filtersKey = key;
     $("filters").replaceChildren(...models.map((m) => {
       const wrap = document.createElement("div");
       wrap.className = "filters-model";
