@@ -92,7 +92,11 @@ export async function runExperiment(id, config, callbacks = {}) {
       } catch {
         body = null;
       }
-      throw toApiError(response.status, body);
+      const error = toApiError(response.status, body);
+      // a server limit names its field in ctx (its loc is the whole body): point at the control
+      const name = body?.detail?.[0]?.ctx?.name;
+      if (typeof name === "string" && !(error.field && error.field.length)) error.field = [name];
+      throw error;
     }
     onStart();
     const type = response.headers.get("Content-Type") || "";

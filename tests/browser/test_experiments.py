@@ -307,3 +307,17 @@ def test_the_page_has_no_serious_accessibility_violations(page, base_url, experi
     violations = axe.Axe().run(page).response["violations"]
     serious = [(v["id"], v["help"]) for v in violations if v["impact"] in ("serious", "critical")]
     assert serious == []
+
+
+def test_a_server_limit_is_shown_next_to_its_setting(page, experiments):
+    page.goto("/experiments")
+    expect(page.locator("#cfg-train-size")).to_be_visible()
+    page.locator("#cfg-train-size").fill("60000")
+    page.locator(".prediction-options input").first.check()
+    page.get_by_role("button", name="Train").click()
+    limit = "train_size 60000 is over this server's limit of"
+    expect(page.locator("#run-error")).to_contain_text(limit)
+    expect(page.locator("#cfg-train-size-error")).to_contain_text(limit)
+    expect(page.locator("#cfg-train-size")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#run-status")).to_have_text("The run did not finish.")
+    page.problems[:] = [p for p in page.problems if "status of 422" not in p]
