@@ -475,3 +475,49 @@ export function revealText(prediction, measured) {
       : `You predicted ${said}; the highest test accuracy was ${best}: ${order}.`,
   };
 }
+
+// -- axes and text for the plots --------------------------------------------------------------------
+
+/**
+ * The x axis of a shift plot: every whole shift a tick, half a pixel of room at the ends.
+ * @param {{points: number[][]}[]} series
+ * @returns {{xDomain?: [number, number], xTicks?: number[]}}
+ */
+export function shiftAxis(series) {
+  const xs = series.flatMap((s) => s.points.map((p) => p[0]));
+  if (xs.length === 0) return {};
+  const [lo, hi] = [Math.min(...xs), Math.max(...xs)];
+  const ticks = [];
+  for (let t = Math.ceil(lo); t <= hi; t += hi - lo > 10 ? 2 : 1) ticks.push(t);
+  return { xDomain: [lo - 0.5, hi + 0.5], xTicks: ticks };
+}
+
+/**
+ * Whole-number ticks 0 … last for an epoch axis, at most about eight of them.
+ * @param {number} last
+ * @returns {number[]}
+ */
+export function epochTicks(last) {
+  const step = Math.max(1, Math.ceil(last / 8));
+  const ticks = [];
+  for (let t = 0; t <= last; t += step) ticks.push(t);
+  return ticks;
+}
+
+/**
+ * A text version of line-plot series for the plot's accessible name (on an epoch axis, only
+ * the points at the ends of epochs; on a step axis, the first and the last point).
+ * @param {{label: string, points: number[][]}[]} series
+ * @param {string} xName "epoch", "step", "N", "dx", …
+ * @returns {string}
+ */
+export function describeSeries(series, xName) {
+  const keep = (points) => {
+    if (xName === "epoch") return points.filter(([x]) => Number.isInteger(x));
+    if (xName === "step") return points.length > 1 ? [points[0], points[points.length - 1]] : points;
+    return points;
+  };
+  return series
+    .map((s) => `${s.label}: ${keep(s.points).map(([x, y]) => `${xName} ${formatNumber(x, { digits: 2 })} → ${formatNumber(y, { digits: 2 })}`).join(", ")}`)
+    .join("; ");
+}

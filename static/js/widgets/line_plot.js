@@ -53,6 +53,20 @@ export function svgElement(name, attrs = {}, text = null) {
   return node;
 }
 
+/**
+ * A LinePlot whose viewBox is as wide as its container is now (between minWidth and maxWidth
+ * units; height in proportion), so a plot made in a phone's narrow column keeps its text
+ * readable instead of scaling a wide drawing down. Make it once the container is visible.
+ * @param {HTMLElement} container
+ * @param {LinePlotOptions & {minWidth?: number, maxWidth?: number, aspect?: number}} options
+ * @returns {LinePlot}
+ */
+export function fittedLinePlot(container, options) {
+  const { minWidth = 280, maxWidth = 400, aspect = 0.64, ...rest } = options;
+  const width = Math.round(Math.min(maxWidth, Math.max(minWidth, container.clientWidth || maxWidth)));
+  return new LinePlot(container, { width, height: Math.round(width * aspect), ...rest });
+}
+
 /** A line plot of one or more series. */
 export class LinePlot {
   /**
