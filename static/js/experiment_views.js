@@ -459,7 +459,7 @@ export function measuredAnswer(result) {
  * @returns {{right: boolean | null, text: string}}
  */
 export function revealText(prediction, measured) {
-  const order = measured.ranking.map((r) => `${r.label} ${percent(r.accuracy)}`).join(", ");
+  const order = measured.ranking.map((r) => `${r.label}: ${percent(r.accuracy)}`).join(", ");
   const tie = measured.ranking.length > 1 && measured.ranking[0].accuracy === measured.ranking[1].accuracy;
   const best = tie ? `${measured.ranking.filter((r) => r.accuracy === measured.ranking[0].accuracy).map((r) => r.label).join(" and ")} (tied)` : measured.label;
   if (prediction === null || prediction === undefined || prediction === "") {
