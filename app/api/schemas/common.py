@@ -361,6 +361,8 @@ _AXIS_SYMBOLS = {
     "{n} output channels": "C_out",
     "{n} input channels": "C_in",
     "{n} values": "C_out",
+    "length {n}": "L",
+    "kernel length {n}": "k",
 }
 _H = ("height {n}", "max_side")
 _W = ("width {n}", "max_side")
