@@ -75,7 +75,7 @@ def test_reference_plots_show_the_shipped_sweep(page, experiments):
     plot = page.locator("#ref-accuracy svg")
     expect(plot.locator(".series polyline")).to_have_count(len(reference["models"]))
     # the curves carry their names at their ends, not only a colour
-    labels = plot.locator(".direct-label").all_inner_texts()
+    labels = plot.locator(".direct-label").all_text_contents()  # SVG text: no innerText
     fc = "FC + L2" if reference["configs"][0]["weight_decay"] > 0 else "FC"
     assert sorted(labels) == sorted(
         {"cnn": "CNN", "lc": "LC", "fc": fc}[m] for m in reference["models"]
@@ -86,7 +86,7 @@ def test_reference_plots_show_the_shipped_sweep(page, experiments):
     ]
     assert len(set(dashes)) == len(dashes), dashes
     # one point per N, with its error bar, on a log axis labelled with the sweep's N
-    ticks = plot.locator(".tick").all_inner_texts()
+    ticks = plot.locator(".tick").all_text_contents()
     for n in reference["train_sizes"]:
         assert f"{n:,}" in ticks
     expect(page.locator("#reference-summary")).to_have_text(reference["summary"])
