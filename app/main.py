@@ -18,6 +18,7 @@ from app.api.errors import install_error_handlers
 from app.api.main import api_router
 from app.api.pages import router as pages_router
 from app.config import Settings, get_settings
+from app.experiments.manager import ExperimentManager
 from app.middleware import install_middleware
 from app.mnist.inference import load_models
 
@@ -31,7 +32,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         torch.set_num_threads(settings.torch_threads)
         to_thread.current_default_thread_limiter().total_tokens = settings.threadpool_size
         app.state.models = load_models(settings.weights_dir)
+        app.state.experiments = ExperimentManager.from_settings(settings)
         yield
+        app.state.experiments.close()
 
     app = FastAPI(
         title="ConvLab",

@@ -37,6 +37,7 @@ from app.api.schemas.conv_layer import (
     TransposeInputCell,
     TransposeOutputCell,
 )
+from app.config import get_settings
 from app.engine.backward import ConvGradients, conv2d_backward
 from app.engine.conv1d import conv1d
 from app.engine.explain_layer import explain_backward, explain_transpose
@@ -61,8 +62,20 @@ def _conv_options(request: Conv2dBackwardRequest) -> dict:
 
 
 def _full_convolution(g: ConvGradients) -> FullConvolution:
-    view = g.full_convolution()
     geometry = g.geometry
+    values, limit = g.full_convolution_values(), get_settings().max_output_values
+    if geometry.padding_mode == "zeros" and values > limit:
+        return FullConvolution(
+            applicable=False,
+            note=f"the padded G would hold {values:,} values, over the limit of {limit:,} "
+            "(a large dilation or padding); grad_input is computed all the same",
+            padded_grad=None,
+            pads=None,
+            inserted_zeros=None,
+            rotated_kernel=None,
+            dilation=list(geometry.dilation),
+        )
+    view = g.full_convolution()
     if view is None:
         return FullConvolution(
             applicable=False,
