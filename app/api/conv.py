@@ -6,6 +6,7 @@ from dataclasses import asdict
 
 from fastapi import APIRouter
 
+from app.api.deps import JsonBody
 from app.api.schemas.common import formula_of
 from app.api.schemas.conv import (
     Conv2dExplainRequest,
@@ -64,21 +65,25 @@ def _conv_fields(request: Conv2dRequest) -> dict:
 
 
 @router.post("/conv2d", response_model=Conv2dResponse)
-def convolve(request: Conv2dRequest) -> Conv2dResponse:
+def convolve(request: JsonBody[Conv2dRequest]) -> Conv2dResponse:
     """Convolve (cross-correlate) an input with a kernel; the output size worked out."""
     return Conv2dResponse(**_conv_fields(request))
 
 
 @router.post("/conv2d/explain", response_model=Conv2dExplainResponse)
-def explain(request: Conv2dExplainRequest) -> Conv2dExplainResponse:
+def explain(request: JsonBody[Conv2dExplainRequest]) -> Conv2dExplainResponse:
     """Explain one output cell (window, products, sum) or one input cell (outputs it feeds)."""
     options = _options(request)
     fields = _conv_fields(request)
     output_cell = input_cell = None
     if request.output_cell is not None:
         e = explain_output(
-            request.input, request.kernel, request.bias, cell=request.output_cell,
-            channel=request.output_channel, **options,
+            request.input,
+            request.kernel,
+            request.bias,
+            cell=request.output_cell,
+            channel=request.output_channel,
+            **options,
         )
         output_cell = OutputCellExplanation(
             cell=e.cell,
@@ -92,8 +97,11 @@ def explain(request: Conv2dExplainRequest) -> Conv2dExplainResponse:
     else:
         assert request.input_cell is not None
         i = explain_input(
-            request.input, request.kernel, cell=request.input_cell,
-            channel=request.input_channel, **options,
+            request.input,
+            request.kernel,
+            cell=request.input_cell,
+            channel=request.input_channel,
+            **options,
         )
         input_cell = InputCellInfluence(
             cell=i.cell,
@@ -112,7 +120,7 @@ def explain(request: Conv2dExplainRequest) -> Conv2dExplainResponse:
 
 
 @router.post("/conv2d/matrix", response_model=Conv2dMatrixResponse)
-def matrix_form(request: Conv2dMatrixRequest) -> Conv2dMatrixResponse:
+def matrix_form(request: JsonBody[Conv2dMatrixRequest]) -> Conv2dMatrixResponse:
     """The convolution as a matrix on vec(X): entries, weight of each entry, figures, check."""
     m = conv_matrix(request.input, request.kernel, request.bias, **_options(request))
     geometry = m.geometry

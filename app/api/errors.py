@@ -36,6 +36,8 @@ def json_safe(value: Any, depth: int = 0) -> Any:
         return [json_safe(v, depth + 1) for v in value]
     if isinstance(value, str | int | float | bool) or value is None:
         return value
+    if isinstance(value, bytes | bytearray):
+        return value.decode("utf-8", errors="replace")
     return str(value)
 
 
@@ -44,6 +46,16 @@ def _shorten(value: Any) -> Any:
     if len(text) <= _MAX_ECHO_CHARS:
         return value
     return text[: _MAX_ECHO_CHARS - 1] + "…"
+
+
+_LIBRARY_PREFIXES = ("Value error, ", "Assertion failed, ")
+
+
+def _plain(message: str) -> str:
+    """pydantic's message without its "Value error, " prefix: the sentence a student reads."""
+    for prefix in _LIBRARY_PREFIXES:
+        message = message.removeprefix(prefix)
+    return message
 
 
 async def _invalid_input(request: Request, exc: Exception) -> JSONResponse:
@@ -56,6 +68,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     all_errors = exc.errors()
     for error in all_errors[:_MAX_ERRORS]:
         error = dict(error)
+        error["msg"] = _plain(str(error.get("msg", "")))
         if "input" in error:
             error["input"] = _shorten(json_safe(error["input"]))
         if "ctx" in error:

@@ -14,7 +14,7 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from app.api.deps import ModelsDep, SettingsDep
+from app.api.deps import JsonBody, ModelsDep, SettingsDep
 from app.api.schemas.mnist import (
     ActivationsRequest,
     ActivationsResponse,
@@ -35,7 +35,6 @@ from app.api.schemas.mnist import (
     ShiftScanModel,
     ShiftScanRequest,
     ShiftScanResponse,
-    decode_png_payload,
 )
 from app.config import Settings
 from app.mnist import inference
@@ -91,7 +90,7 @@ def _digit(body: DigitInput, settings: Settings) -> tuple[torch.Tensor, Preproce
     if body.image is not None:
         return inference.to_tensor(body.image), None
     assert body.image_png is not None
-    result = preprocess_png(decode_png_payload(body.image_png), max_side=settings.max_png_side)
+    result = preprocess_png(body.image_png, max_side=settings.max_png_side)
     return inference.to_tensor(result.image), _preprocessing(result)
 
 
@@ -100,7 +99,7 @@ def _probabilities(probs: np.ndarray) -> list[float]:
 
 
 @router.post("/mnist/predict", response_model=PredictResponse)
-def predict(body: PredictRequest, models: ModelsDep, settings: SettingsDep) -> Response:
+def predict(body: JsonBody[PredictRequest], models: ModelsDep, settings: SettingsDep) -> Response:
     """Classify one digit (28×28 image or PNG drawing) with the CNN or the FC network."""
     model = _model(models, body.model)
     x, steps = _digit(body, settings)
@@ -117,7 +116,9 @@ def predict(body: PredictRequest, models: ModelsDep, settings: SettingsDep) -> R
 
 
 @router.post("/mnist/activations", response_model=ActivationsResponse)
-def activations(body: ActivationsRequest, models: ModelsDep, settings: SettingsDep) -> Response:
+def activations(
+    body: JsonBody[ActivationsRequest], models: ModelsDep, settings: SettingsDep
+) -> Response:
     """Every layer's output for one digit, 8-bit quantised; optional shift and kernel edits."""
     model = _model(models, body.model)
     x, steps = _digit(body, settings)
@@ -152,7 +153,7 @@ def activations(body: ActivationsRequest, models: ModelsDep, settings: SettingsD
 
 
 @router.post("/mnist/saliency", response_model=SaliencyResponse)
-def saliency(body: SaliencyRequest, models: ModelsDep, settings: SettingsDep) -> Response:
+def saliency(body: JsonBody[SaliencyRequest], models: ModelsDep, settings: SettingsDep) -> Response:
     """Gradient of one class's logit with respect to every input pixel."""
     model = _model(models, body.model)
     x, _ = _digit(body, settings)
@@ -172,7 +173,9 @@ def saliency(body: SaliencyRequest, models: ModelsDep, settings: SettingsDep) ->
 
 
 @router.post("/mnist/shift-scan", response_model=ShiftScanResponse)
-def shift_scan(body: ShiftScanRequest, models: ModelsDep, settings: SettingsDep) -> Response:
+def shift_scan(
+    body: JsonBody[ShiftScanRequest], models: ModelsDep, settings: SettingsDep
+) -> Response:
     """Both models' probabilities for every shift (dx, dy) of one digit in the given ranges."""
     cnn, fc = _model(models, "cnn"), _model(models, "fc")
     x, _ = _digit(body, settings)

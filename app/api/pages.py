@@ -31,9 +31,7 @@ router = APIRouter(include_in_schema=False)
 
 def _render(request: Request, template: str, lesson: Lesson | None) -> HTMLResponse:
     templates = request.app.state.templates
-    return templates.TemplateResponse(
-        request, template, {"lessons": LESSONS, "lesson": lesson}
-    )
+    return templates.TemplateResponse(request, template, {"lessons": LESSONS, "lesson": lesson})
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from fastapi import APIRouter
 
+from app.api.deps import JsonBody
 from app.api.schemas.regularization import Contours, Run, TrajectoryRequest, TrajectoryResponse
 from app.engine import regularization as engine
 
@@ -16,7 +17,7 @@ def _pairs(array: np.ndarray) -> list[tuple[float, float]]:
 
 
 @router.post("/regularization/trajectory", response_model=TrajectoryResponse)
-def trajectory(request: TrajectoryRequest) -> TrajectoryResponse:
+def trajectory(request: JsonBody[TrajectoryRequest]) -> TrajectoryResponse:
     """θ ← (1 − 2ελ)θ − ε∇L_data(θ) for each λ; diverging (ε, λ) are refused with a 422."""
     hessian = np.array(request.hessian, dtype=np.float64)  # (2, 2)
     theta_star = np.array(request.theta_star, dtype=np.float64)  # (2,)

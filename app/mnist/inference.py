@@ -252,6 +252,10 @@ def activations(
                 x = layer(x)
             layers.append(Activation(name, kind_of(layer), x[0]))
         probs = torch.softmax(x, dim=1)[0].numpy()
+    if not all(bool(torch.isfinite(layer.values).all()) for layer in layers):
+        raise InvalidInput(
+            "the edited kernels make the activations overflow; use smaller kernel weights"
+        )
     return layers, probs
 
 

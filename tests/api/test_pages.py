@@ -16,7 +16,8 @@ def test_every_lesson_page_renders_its_title_and_marks_itself_current(client):
         assert response.status_code == 200
         html = response.text.replace("&amp;", "&")
         assert f"<title>{lesson.title} · ConvLab</title>" in html
-        assert f'<h1>{lesson.title} <span class="question-tag">{lesson.question}</span></h1>' in html
+        heading = f'<h1>{lesson.title} <span class="question-tag">{lesson.question}</span></h1>'
+        assert heading in html
         assert f'href="/{lesson.slug}" aria-current="page"' in html
 
 
