@@ -1,4 +1,4 @@
-"""Drawings for the load benchmarks: ten digit-like strokes on the MNIST page's 280×280 pad,
+"""Drawings for the load benchmarks: the MNIST page's ten sample digits on its 280×280 pad,
 each rendered at every stage of being drawn, as the PNG data URLs the pad sends.
 
 Pillow only (no Locust import: importing Locust monkey-patches the standard library).
@@ -8,27 +8,27 @@ from __future__ import annotations
 
 import base64
 import io
+import json
+import re
+from pathlib import Path
 
 from PIL import Image, ImageDraw
 
 PAD = 280
 BRUSH = 20
 
+SAMPLES_JS = Path(__file__).resolve().parent.parent / "static" / "js" / "sample_digits.js"
+
+
+def _sample_paths() -> tuple[tuple[tuple[int, int], ...], ...]:
+    """The page's own sample digits (static/js/sample_digits.js, a JSON array literal)."""
+    match = re.search(r"SAMPLE_PATHS = (\[.*?\n\]);", SAMPLES_JS.read_text(), re.DOTALL)
+    assert match, f"no SAMPLE_PATHS array in {SAMPLES_JS}"
+    return tuple(tuple(tuple(point) for point in path) for path in json.loads(match.group(1)))
+
+
 # Ten digit-like strokes in pad coordinates (one polyline each, as a student draws them).
-DIGIT_PATHS: tuple[tuple[tuple[int, int], ...], ...] = (
-    ((140, 50), (95, 80), (80, 140), (95, 210), (140, 235), (185, 210), (200, 140),
-     (185, 80), (140, 50)),                                                    # 0
-    ((120, 80), (150, 50), (150, 140), (150, 235)),                            # 1
-    ((85, 90), (120, 55), (175, 60), (190, 110), (150, 160), (90, 230), (200, 230)),  # 2
-    ((90, 70), (170, 60), (140, 130), (190, 170), (170, 225), (90, 225)),      # 3
-    ((170, 235), (170, 50), (80, 170), (205, 170)),                            # 4
-    ((195, 55), (100, 55), (90, 130), (170, 130), (195, 185), (160, 235), (85, 220)),  # 5
-    ((180, 55), (110, 110), (85, 190), (130, 235), (185, 200), (165, 150), (95, 170)),  # 6
-    ((80, 60), (200, 60), (150, 140), (120, 235)),                             # 7
-    ((140, 135), (90, 90), (140, 50), (190, 90), (140, 135), (85, 185), (140, 235),
-     (195, 185), (140, 135)),                                                  # 8
-    ((185, 110), (140, 60), (95, 100), (140, 140), (185, 110), (180, 180), (150, 235)),  # 9
-)
+DIGIT_PATHS = _sample_paths()
 
 
 def _png_data_url(points: list[tuple[int, int]]) -> str:

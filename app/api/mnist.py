@@ -85,13 +85,16 @@ def _preprocessing(result: Preprocessed) -> Preprocessing:
     )
 
 
-def _digit(body: DigitInput, settings: Settings) -> tuple[torch.Tensor, Preprocessing | None]:
-    """The (1, 1, 28, 28) input of a request, and how it was made from a PNG (if it was)."""
+def _digit(
+    body: DigitInput, settings: Settings, *, previews: bool = True
+) -> tuple[torch.Tensor, Preprocessing | None]:
+    """The (1, 1, 28, 28) input of a request, and how it was made from a PNG (if it was and
+    ``previews`` asks for it)."""
     if body.image is not None:
         return inference.to_tensor(body.image), None
     assert body.image_png is not None
     result = preprocess_png(body.image_png, max_side=settings.max_png_side)
-    return inference.to_tensor(result.image), _preprocessing(result)
+    return inference.to_tensor(result.image), _preprocessing(result) if previews else None
 
 
 def _probabilities(probs: np.ndarray) -> list[float]:
@@ -121,7 +124,7 @@ def activations(
 ) -> Response:
     """Every layer's output for one digit, 8-bit quantised; optional shift and kernel edits."""
     model = _model(models, body.model)
-    x, steps = _digit(body, settings)
+    x, steps = _digit(body, settings, previews=body.previews)
     x = inference.shift(x, *body.shift)
     layers, probs = inference.activations(model, x, body.kernel_overrides)
     encoded = []

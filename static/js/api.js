@@ -32,19 +32,95 @@ export function toApiError(status, body) {
     return new ApiError(status, `${where}${msg}`, loc);
   }
   if (status === 413) return new ApiError(status, "the request is too large");
-  if (status === 503) return new ApiError(status, "the server is busy; trying again shortly");
+  if (status === 503) return new ApiError(status, "the server is busy: try again in a moment");
   return new ApiError(status, `the server answered ${status}`);
 }
 
+/** What a student reads when the server stayed busy through every retry. */
+export const BUSY_MESSAGE = "the server is busy (many students at once) and did not answer after several tries; your next change will ask again";
+
+/** How a 503 ("server busy") is retried: after its Retry-After, doubling, with jitter. */
+export const RETRY = Object.freeze({ attempts: 5, firstDelayMs: 1000, maxDelayMs: 8000 });
+
 /**
- * POST JSON and return the parsed answer; throws ApiError on a non-2xx status.
+ * Announces when a request is waiting to retry after a 503 ("busy") and when the server
+ * answered again ("recovered"). A page shows it quietly (static/js/busy_notice.js).
+ */
+export const apiStatus = new EventTarget();
+let waiting = 0;
+
+/**
+ * The delay before retry number `attempt` (0-based): the server's Retry-After (seconds) for
+ * the first, then doubling, capped, times a random factor in [1, 1.5) so a whole class does
+ * not come back in the same millisecond.
+ * @param {number} attempt
+ * @param {string | null} retryAfter the header's value
+ * @param {() => number} [random]
+ * @returns {number} milliseconds
+ */
+export function retryDelay(attempt, retryAfter, random = Math.random) {
+  const seconds = Number(retryAfter);
+  const first = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : RETRY.firstDelayMs;
+  return Math.min(RETRY.maxDelayMs, first * 2 ** attempt) * (1 + 0.5 * random());
+}
+
+function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    }, { once: true });
+  });
+}
+
+/** A 503 with Retry-After is the server's concurrency limit: worth retrying (a 503 without
+ * it, such as a model that is not loaded, is not). */
+function isBusy(response) {
+  return response.status === 503 && response.headers.has("Retry-After");
+}
+
+/**
+ * fetch, retrying a 503 after its Retry-After with backoff (at most RETRY.attempts times);
+ * an abort stops the waiting too. Returns the last response.
+ * @param {string} path
+ * @param {RequestInit} init
+ * @returns {Promise<Response>}
+ */
+async function fetchRetrying(path, init) {
+  let response = await fetch(path, init);
+  let attempt = 0;
+  if (!isBusy(response)) return response;
+  waiting += 1;
+  apiStatus.dispatchEvent(new CustomEvent("busy", { detail: { path } }));
+  try {
+    while (isBusy(response) && attempt < RETRY.attempts) {
+      await sleep(retryDelay(attempt, response.headers.get("Retry-After")), init.signal);
+      attempt += 1;
+      response = await fetch(path, init);
+    }
+  } finally {
+    waiting -= 1;
+    if (waiting === 0) {
+      // aborted: a newer request replaced this one, nothing to report about the server
+      const type = init.signal?.aborted ? "idle" : isBusy(response) ? "gave-up" : "recovered";
+      apiStatus.dispatchEvent(new CustomEvent(type, { detail: { path, retries: attempt } }));
+    }
+  }
+  return response;
+}
+
+/**
+ * POST JSON and return the parsed answer; throws ApiError on a non-2xx status. A 503 is
+ * retried (see RETRY) before it becomes an error.
  * @param {string} path e.g. "/api/conv2d"
  * @param {object} payload
  * @param {{signal?: AbortSignal}} [options]
  * @returns {Promise<any>}
  */
 export async function postJSON(path, payload, options = {}) {
-  const response = await fetch(path, {
+  const response = await fetchRetrying(path, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify(payload),
@@ -54,12 +130,13 @@ export async function postJSON(path, payload, options = {}) {
 }
 
 /**
- * GET JSON; throws ApiError on a non-2xx status.
+ * GET JSON; throws ApiError on a non-2xx status (a 503 is retried first).
  * @param {string} path
+ * @param {{signal?: AbortSignal}} [options]
  * @returns {Promise<any>}
  */
-export async function getJSON(path) {
-  return readAnswer(await fetch(path));
+export async function getJSON(path, options = {}) {
+  return readAnswer(await fetchRetrying(path, { signal: options.signal }));
 }
 
 async function readAnswer(response) {
@@ -69,27 +146,48 @@ async function readAnswer(response) {
   } catch {
     body = null;
   }
+  if (isBusy(response)) throw new ApiError(503, BUSY_MESSAGE);
   if (!response.ok) throw toApiError(response.status, body);
   return body;
 }
 
 /**
- * Run async requests so that only the newest one's answer is delivered: a stale response
- * never overwrites a newer one.
+ * Run async requests so that only the newest one counts: starting a request aborts the one
+ * before it (its task gets an AbortSignal), and a stale request's answer *or error* is
+ * dropped, so it can never overwrite what a newer request showed.
  */
 export class LatestOnly {
   constructor() {
     this.counter = 0;
+    /** @type {AbortController | null} */
+    this.controller = null;
   }
 
   /**
    * @template T
-   * @param {() => Promise<T>} task
-   * @returns {Promise<{stale: boolean, value?: T}>}
+   * @param {(signal: AbortSignal) => Promise<T>} task pass the signal on to postJSON/getJSON
+   * @returns {Promise<{stale: boolean, value?: T}>} throws only the newest request's error
    */
   async run(task) {
     const ticket = ++this.counter;
-    const value = await task();
-    return ticket === this.counter ? { stale: false, value } : { stale: true };
+    this.controller?.abort();
+    const controller = new AbortController();
+    this.controller = controller;
+    try {
+      const value = await task(controller.signal);
+      return ticket === this.counter ? { stale: false, value } : { stale: true };
+    } catch (error) {
+      if (ticket !== this.counter) return { stale: true };
+      throw error;
+    } finally {
+      if (this.controller === controller) this.controller = null;
+    }
+  }
+
+  /** Make the request in flight stale (and abort it): its answer and its error are dropped. */
+  cancel() {
+    this.counter += 1;
+    this.controller?.abort();
+    this.controller = null;
   }
 }

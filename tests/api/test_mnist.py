@@ -176,6 +176,19 @@ def test_activations_of_a_png_drawing_stay_under_100_kb(client: TestClient) -> N
     assert response.json()["preprocessing"]["polarity"] == "dark_on_light"
 
 
+def test_activations_without_previews_are_the_same_answer_without_the_stage_pngs(
+    client: TestClient,
+) -> None:
+    body = {"image_png": _canvas_png(7), "model": "cnn"}
+    full = client.post("/api/mnist/activations", json=body).json()
+    light = client.post("/api/mnist/activations", json={**body, "previews": False}).json()
+    assert light["preprocessing"] is None
+    assert len(full["preprocessing"]["steps"]) == 4
+    assert {k: v for k, v in light.items() if k != "preprocessing"} == {
+        k: v for k, v in full.items() if k != "preprocessing"
+    }
+
+
 def test_fc_activations_are_flatten_linear_relu_linear(client: TestClient) -> None:
     body = client.post("/api/mnist/activations", json={"image": _digit(1), "model": "fc"}).json()
     assert [(layer["name"], layer["shape"]) for layer in body["layers"]] == [

@@ -242,6 +242,11 @@ class ActivationsRequest(PredictRequest):
             "loaded model is never changed. CNN only.",
         )
     )
+    previews: bool = Field(
+        True,
+        description="Include the preprocessing stages of a PNG as small PNG previews. The page "
+        "asks for them when a stroke ends, not while the pen moves (a quarter of the cost).",
+    )
 
     model_config = ConfigDict(
         json_schema_extra={

@@ -195,7 +195,7 @@ class ConvolutionPage {
     const body = convRequest(this.state);
     let answer;
     try {
-      answer = await this.latest.run(() => postJSON("/api/conv2d", body));
+      answer = await this.latest.run((signal) => postJSON("/api/conv2d", body, { signal }));
     } catch (error) {
       if (version === this.version) this.#showError(error);
       return;

@@ -231,7 +231,7 @@ class EquivariancePage {
     const body = { image, kernel, dx, dy, pool: { mode: pool, kernel_size: 2 } };
     let answer;
     try {
-      answer = await this.latest.run(() => postJSON("/api/equivariance", body));
+      answer = await this.latest.run((signal) => postJSON("/api/equivariance", body, { signal }));
     } catch (error) {
       this.#showError(error);
       return;

@@ -1,8 +1,13 @@
 // MNIST CNN lesson (Q2, Q6): a drawing pad wired to the MNIST API. While the student draws, the
 // drawing goes to POST /api/mnist/activations (as a PNG, so the server's MNIST normalisation
-// runs) and the probabilities and every layer's maps are repainted; one request is in flight
-// at a time and a stale answer never overwrites a newer one. First-layer kernels can be edited
-// (sent as kernel_overrides), the digit shifted, and both models compared over shifts.
+// runs) and the probabilities and every layer's maps are repainted. The requests are paced so
+// that a whole class can draw at once: while the pen moves, a light update (no preprocessing
+// previews) at most every LIVE_INTERVAL_MS with one request in flight; when the stroke ends, a
+// full update at once (it aborts the live one) and then the shift scan. A 503 is retried by
+// api.js; a stale answer or error never overwrites a newer one. bench/classroom_load.py reads
+// LIVE_INTERVAL_MS and SCAN_RANGE from this file to replay the same policy. First-layer kernels
+// can be edited (sent as kernel_overrides), the digit shifted, and both models compared over
+// shifts.
 //
 // Latency figure: performance marks "convlab:stroke-end" / "convlab:kernel-edit" at the edit
 // and a measure "convlab:<origin>→maps" once the maps of the first answer after it are painted.
@@ -17,9 +22,11 @@ import { FeatureMaps } from "../widgets/feature_maps.js";
 import { FilterBank } from "../widgets/filter_bank.js";
 import { Heatmap } from "../widgets/heatmap.js";
 import { LinePlot } from "../widgets/line_plot.js";
+import { sampleStrokes } from "../sample_digits.js";
 
 const STORAGE_KEY = "convlab.mnist";
-const SCAN_RANGE = 8;
+export const LIVE_INTERVAL_MS = 300;
+export const SCAN_RANGE = 8;
 const MAX_SHIFT = 8;
 const DIGITS = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 const DEFAULTS = { strokes: "", brush: 20, shift: [0, 0], kernels: {}, filter: null, axis: "dx" };
@@ -46,7 +53,10 @@ class MnistPage {
     this.latest = new LatestOnly();
     this.scanLatest = new LatestOnly();
     this.inflight = false;
-    this.dirty = false;
+    this.runId = 0;
+    this.lastSent = -Infinity;
+    this.liveWanted = false;
+    this.liveTimer = null;
     this.scanWanted = false;
     /** @type {string | null} the edit whose repaint is being timed */
     this.origin = null;
@@ -95,16 +105,8 @@ class MnistPage {
         this.png = null;
       });
     }
-    let timer = null;
-    this.pad.addEventListener("draw", () => {
-      // live while drawing, throttled: at most one request in flight (see refresh)
-      if (timer === null) {
-        timer = setTimeout(() => {
-          timer = null;
-          this.refresh(null);
-        }, 40);
-      }
-    });
+    // while the pen moves: a light update, paced (see live()); a finished edit: a full one
+    this.pad.addEventListener("draw", () => this.live());
     this.pad.addEventListener("strokeend", () => {
       performance.mark("convlab:stroke-end");
       this.#saveDrawing();
@@ -115,6 +117,10 @@ class MnistPage {
       this.#saveDrawing();
       this.refresh(null);
       this.requestScan();
+    });
+    // the keyboard route to a drawing: a sample digit, drawn as strokes
+    $("sample-draw").addEventListener("click", () => {
+      this.pad.setStrokes(sampleStrokes(Number($("sample-digit").value), this.pad.brush));
     });
     $("undo").addEventListener("click", () => this.pad.undo());
     $("clear").addEventListener("click", () => this.pad.clear());
@@ -144,27 +150,48 @@ class MnistPage {
   }
 
   /**
-   * Ask for the activations of the current drawing; one request in flight at a time, the
-   * newest drawing wins. `origin` names an edit whose repaint is timed.
+   * While drawing: ask for a light update at most every LIVE_INTERVAL_MS, one request in
+   * flight; the newest drawing is sent when the pacing allows.
+   */
+  live() {
+    this.liveWanted = true;
+    this.#pump();
+  }
+
+  #pump() {
+    if (!this.liveWanted || this.inflight || this.liveTimer !== null) return;
+    const wait = this.lastSent + LIVE_INTERVAL_MS - performance.now();
+    if (wait > 0) {
+      this.liveTimer = setTimeout(() => {
+        this.liveTimer = null;
+        this.#pump();
+      }, wait);
+      return;
+    }
+    this.liveWanted = false;
+    this.#run(null, true);
+  }
+
+  /**
+   * A full update now (stroke end, undo, shift, kernel edit): it replaces any live request in
+   * flight or waiting. `origin` names an edit whose repaint is timed.
    * @param {string | null} origin
    */
   refresh(origin) {
-    if (origin) this.origin = origin;
-    if (this.inflight) {
-      this.dirty = true;
-      return;
-    }
-    this.#run();
+    clearTimeout(this.liveTimer);
+    this.liveTimer = null;
+    this.liveWanted = false;
+    this.#run(origin, false);
   }
 
-  async #run() {
+  async #run(origin, live) {
+    const id = ++this.runId;
     this.inflight = true;
-    this.dirty = false;
-    const origin = this.origin;
-    this.origin = null;
+    this.lastSent = performance.now();
     const digit = this.#digit();
     try {
       if (!digit) {
+        this.latest.cancel();
         this.#showEmpty();
         return;
       }
@@ -173,8 +200,9 @@ class MnistPage {
         model: "cnn",
         shift: this.state.shift,
         kernel_overrides: this.state.kernels,
+        previews: !live,
       };
-      const result = await this.latest.run(() => postJSON("/api/mnist/activations", body));
+      const result = await this.latest.run((signal) => postJSON("/api/mnist/activations", body, { signal }));
       if (result.stale) return;
       if (origin) performance.measure(`convlab:${origin}→answer`, `convlab:${origin}`);
       this.#paint(result.value);
@@ -189,9 +217,11 @@ class MnistPage {
     } catch (error) {
       this.#showError(error, origin);
     } finally {
-      this.inflight = false;
-      if (this.dirty) this.#run();
-      else if (this.scanWanted) this.scan();
+      if (id === this.runId) {
+        this.inflight = false;
+        if (this.liveWanted) this.#pump();
+        else if (this.scanWanted) this.scan();
+      }
     }
   }
 
@@ -213,9 +243,11 @@ class MnistPage {
   #showSteps(preprocessing) {
     const holder = $("steps");
     if (!preprocessing) {
-      holder.replaceChildren();
+      // a live update while drawing carries no previews: the last ones stay, marked stale
+      holder.classList.add("stale");
       return;
     }
+    holder.classList.remove("stale");
     const figures = preprocessing.steps.map((step) => {
       const figure = document.createElement("figure");
       figure.className = "step";
@@ -238,7 +270,7 @@ class MnistPage {
     delete $("prediction").dataset.label;
     $("steps").replaceChildren();
     this.maps.draw([]);
-    this.scanLatest.run(async () => null); // a scan still in flight is now stale
+    this.scanLatest.cancel(); // a scan still in flight is now stale
     this.scanPlot.draw([]);
     $("scan-note").textContent = "";
     $("pad-error").textContent = "";
@@ -260,12 +292,15 @@ class MnistPage {
         else this.shiftBy(spec.split(",").map(Number));
       });
     }
-    // arrow keys shift too while a shift button has the focus
+    // arrow keys shift the digit, as on the equivariance page, unless a control uses them
     const keys = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
-    $("shift-pad").addEventListener("keydown", (event) => {
-      if (!(event.key in keys)) return;
+    document.addEventListener("keydown", (event) => {
+      const move = keys[event.key];
+      if (!move || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+      const target = /** @type {HTMLElement} */ (event.target);
+      if (target.closest("input, select, textarea, .num-grid, [role='grid'], [tabindex], .kernel-panel")) return;
       event.preventDefault();
-      this.shiftBy(keys[event.key]);
+      this.shiftBy(move);
     });
     $("scan-axis").addEventListener("change", () => {
       this.state.axis = $("scan-axis").value;
@@ -314,7 +349,7 @@ class MnistPage {
       dy: alongX ? [dy, dy] : [-SCAN_RANGE, SCAN_RANGE],
     };
     try {
-      const result = await this.scanLatest.run(() => postJSON("/api/mnist/shift-scan", body));
+      const result = await this.scanLatest.run((signal) => postJSON("/api/mnist/shift-scan", body, { signal }));
       if (result.stale) return;
       $("scan-error").textContent = "";
       this.#drawScan(result.value, alongX);

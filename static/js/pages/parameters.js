@@ -112,7 +112,7 @@ class ParametersPage {
     const inputs = { in_features: "fc-in", out_features: "fc-out", in_channels: "conv-in", filters: "conv-filters", kernel_size: "conv-k" };
     for (const id of Object.values(inputs)) $(id).removeAttribute("aria-invalid");
     try {
-      const result = await this.countLatest.run(() => postJSON("/api/parameters", body));
+      const result = await this.countLatest.run((signal) => postJSON("/api/parameters", body, { signal }));
       if (result.stale) return;
       const answer = result.value;
       $("count-error").textContent = "";
@@ -206,7 +206,7 @@ class ParametersPage {
       theta0: this.state.theta0,
     };
     try {
-      const result = await this.regLatest.run(() => postJSON("/api/regularization/trajectory", body));
+      const result = await this.regLatest.run((signal) => postJSON("/api/regularization/trajectory", body, { signal }));
       if (result.stale) return;
       $("reg-error").textContent = "";
       $("reg-plot").classList.remove("stale");

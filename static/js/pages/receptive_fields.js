@@ -183,14 +183,14 @@ class ReceptiveFieldsPage {
     const layers = this.stack.layers;
     const body = { layers, input_size: this.state.input };
     try {
-      const result = await this.latest.run(async () => {
-        const table = await postJSON("/api/receptive-field", body);
+      const result = await this.latest.run(async (signal) => {
+        const table = await postJSON("/api/receptive-field", body, { signal });
         const unit = this.#chooseUnit(table);
         if (!unit) return { table, withUnit: null };
         const withUnit = await postJSON("/api/receptive-field", {
           ...body,
           unit: { layer: unit[0], position: [unit[1], unit[2]] },
-        });
+        }, { signal });
         return { table, withUnit };
       });
       if (result.stale) return;
@@ -219,7 +219,7 @@ class ReceptiveFieldsPage {
       input_size: Math.min(512, theoretical + 2 * Math.min(32, Math.max(4, Math.round(theoretical / 6)))),
     };
     try {
-      const result = await this.erfLatest.run(() => postJSON("/api/receptive-field/effective", body));
+      const result = await this.erfLatest.run((signal) => postJSON("/api/receptive-field/effective", body, { signal }));
       if (result.stale) return;
       $("erf-error").textContent = "";
       this.#drawEffective(result.value);
@@ -233,7 +233,7 @@ class ReceptiveFieldsPage {
     const [, k, weights, relu] = this.state.erf;
     const body = { depths: ERF_DEPTHS, kernel_size: k, weights, relu, num_samples: 4, seed: 0 };
     try {
-      const result = await this.seriesLatest.run(() => postJSON("/api/receptive-field/effective/series", body));
+      const result = await this.seriesLatest.run((signal) => postJSON("/api/receptive-field/effective/series", body, { signal }));
       if (result.stale) return;
       this.series = result.value;
       this.#drawSeries();
