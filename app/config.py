@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 from pydantic import Field, field_validator
@@ -15,6 +16,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_ROOT = Path(__file__).resolve().parent
+
+
+def resource_dir(name: str) -> Path:
+    """``templates`` or ``static``: inside the installed package (``pip install .`` maps them
+    to app/templates and app/static, see setup.py), else beside app/ in a source checkout."""
+    installed = Path(str(resources.files("app"))) / name
+    return installed if installed.is_dir() else PROJECT_ROOT / name
 
 
 def _default_data_dir() -> Path:
@@ -60,8 +68,12 @@ class Settings(BaseSettings):
     )
 
     # -- paths ---------------------------------------------------------------------------------
-    templates_dir: Path = PROJECT_ROOT / "templates"
-    static_dir: Path = PROJECT_ROOT / "static"
+    templates_dir: Path = Field(
+        default_factory=lambda: resource_dir("templates"), description="Jinja2 page templates."
+    )
+    static_dir: Path = Field(
+        default_factory=lambda: resource_dir("static"), description="CSS, ES modules, images."
+    )
     weights_dir: Path = PACKAGE_ROOT / "mnist" / "weights"
     data_dir: Path = Field(
         default_factory=_default_data_dir, description="Where the MNIST IDX files live."

@@ -9,7 +9,7 @@ worker shed load quickly instead of queueing requests into time-outs.
 Order, outermost first (``install_middleware``)::
 
     SecurityHeaders -> CORS (only if configured) -> HeadAsGet -> BodyLimit
-        -> ConcurrencyLimit -> Cache -> app
+        -> ConcurrencyLimit -> Cache -> MemoryTrim -> app
 
 so every refusal carries the security headers, a body is read in full (within the time limit)
 before the request takes a compute slot — a client sending one byte a second holds no slot —
@@ -29,6 +29,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
+from app.memory import MemoryTrimMiddleware
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -334,6 +335,7 @@ class CacheMiddleware:
 
 def install_middleware(app: FastAPI, settings: Settings) -> None:
     """Add the middleware stack; ``add_middleware`` wraps, so the last one added is outermost."""
+    app.add_middleware(MemoryTrimMiddleware, prefix=COMPUTE_PREFIX)
     app.add_middleware(CacheMiddleware, static_max_age=settings.static_max_age_seconds)
     app.add_middleware(ConcurrencyLimitMiddleware, limit=settings.max_concurrency)
     app.add_middleware(

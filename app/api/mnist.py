@@ -23,7 +23,6 @@ from app.api.schemas.mnist import (
     FiltersResponse,
     LayerActivation,
     LayerInfo,
-    ModelCard,
     ModelInfo,
     ModelsResponse,
     PredictRequest,
@@ -223,7 +222,7 @@ def list_models(models: ModelsDep) -> Response:
                     for layer in model.layers
                 ],
                 total_parameters=model.total_parameters,
-                card=ModelCard.model_validate(model.card) if model.card else None,
+                card=model.card,
             )
         )
     return _json(ModelsResponse(models=infos))
@@ -235,21 +234,15 @@ def filters(
     model: Literal["cnn", "fc"] = Query("cnn", description="Model whose conv kernels to list."),
 ) -> Response:
     """The learned kernels and biases of every conv layer (BatchNorm folded in)."""
-    loaded = _model(models, model)
-    layers = []
-    for name, layer in loaded.module.named_children():
-        if isinstance(layer, torch.nn.Conv2d):
-            weight = layer.weight.detach().numpy()
-            layers.append(
-                ConvFilters(
-                    name=name,
-                    shape=list(weight.shape),
-                    weight=inference.rounded(weight, 5),
-                    bias=inference.rounded(layer.bias.detach().numpy(), 5),
-                    min=float(weight.min()),
-                    max=float(weight.max()),
-                )
-            )
-    if not layers:
-        raise HTTPException(status_code=422, detail=f"the {model} model has no conv layers")
-    return FiltersResponse(model=model, layers=layers)
+    layers = [
+        ConvFilters(
+            name=layer.name,
+            shape=list(layer.weight.shape),
+            weight=inference.rounded(layer.weight, 5),
+            bias=inference.rounded(layer.bias, 5),
+            min=float(layer.weight.min()),
+            max=float(layer.weight.max()),
+        )
+        for layer in inference.conv_filters(_model(models, model))
+    ]
+    return _json(FiltersResponse(model=model, layers=layers))

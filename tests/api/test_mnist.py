@@ -428,7 +428,10 @@ def test_nan_pixels_are_refused(client: TestClient) -> None:
         (_png_bytes(np.zeros((30, 30), np.uint8), "JPEG"), "image_png is not a PNG image"),
         (_png_bytes(np.zeros((30, 30), np.uint8), "GIF"), "image_png is not a PNG image"),
         (b"GIF89a not really", "image_png is not a PNG image"),
-        (_png_bytes(np.zeros((60, 60), np.uint8))[:60], "image_png is a corrupt PNG"),
+        (
+            _png_bytes(np.zeros((60, 60), np.uint8))[:60],
+            "image_png is a corrupt or unsupported PNG",
+        ),
         (
             _png_bytes(np.zeros((10, 2100), np.uint8)),
             "image_png is 2100×10 pixels, over the limit of 2048 pixels per side",
@@ -540,3 +543,15 @@ def test_openapi_documents_the_mnist_routes_with_their_response_models(
     ]:
         schema = paths[path][method]["responses"]["200"]["content"]["application/json"]["schema"]
         assert schema == {"$ref": f"#/components/schemas/{model}"}
+
+
+def test_the_data_url_prefix_is_read_in_any_case(client: TestClient) -> None:
+    png = base64.b64encode(_png_bytes(np.where(np.eye(40) > 0, 0, 255).astype(np.uint8)))
+    lower = client.post(
+        "/api/mnist/predict", json={"image_png": "data:image/png;base64," + png.decode()}
+    )
+    upper = client.post(
+        "/api/mnist/predict", json={"image_png": "DATA:IMAGE/PNG;BASE64," + png.decode()}
+    )
+    assert upper.status_code == lower.status_code == 200
+    assert upper.json()["probabilities"] == lower.json()["probabilities"]

@@ -29,7 +29,8 @@ def test_unknown_page_returns_404_naming_it(client):
 
 def test_body_over_the_limit_returns_413(client):
     response = client.post(
-        "/api/conv2d", content=b"{" + b" " * 1_100_000 + b"}",
+        "/api/conv2d",
+        content=b"{" + b" " * 1_100_000 + b"}",
         headers={"content-type": "application/json"},
     )
     assert response.status_code == 413

@@ -37,12 +37,22 @@ def _free_port() -> int:
 def base_url() -> Iterator[str]:
     """Serve the app with uvicorn on a free loopback port for the whole session."""
     port = _free_port()
-    log = (ARTIFACTS / "server.log")
+    log = ARTIFACTS / "server.log"
     ARTIFACTS.mkdir(exist_ok=True)
     with log.open("w") as log_file:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning"],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "app.main:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
             cwd=PROJECT_ROOT,
             stdout=log_file,
             stderr=subprocess.STDOUT,
@@ -114,8 +124,10 @@ def _checked_page(browser, **context_options) -> Iterator[object]:
     context = browser.new_context(**context_options)
     pg = context.new_page()
     problems: list[str] = []
-    pg.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
-          if m.type == "error" else None)
+    pg.on(
+        "console",
+        lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
+    )
     pg.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     pg.on("requestfailed", lambda r: _record_failed_request(problems, r))
     pg.problems = problems  # tests that provoke an error on purpose may clear this list

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from app.api.schemas.common import RequestModel, numeric_array, settings_of
+from app.mnist.card import ModelCard
 
 MNIST_SIDE = 28
 MAX_SHIFT = 14
@@ -505,27 +506,8 @@ class LayerInfo(BaseModel):
     )
 
 
-class ModelCard(BaseModel):
-    """What a training run wrote beside the weights (the JSON card)."""
-
-    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [_EXAMPLE_CARD]})
-
-    model: ModelName = Field(description="Model name.")
-    architecture: str = Field(description="The module printed by PyTorch.")
-    parameters: dict[str, int] = Field(description="Parameters per layer.")
-    total_parameters: int = Field(description="Sum of the parameters.")
-    test_accuracy: float = Field(description="Accuracy on the 10,000 MNIST test digits.")
-    per_class_accuracy: list[float] = Field(description="Test accuracy of digits 0..9.")
-    confusion_matrix: list[list[int]] = Field(description="[true digit][predicted digit] counts.")
-    curve: list[dict[str, float]] = Field(
-        description="Per epoch: epoch, train_loss, train_accuracy, test_loss, test_accuracy, "
-        "seconds."
-    )
-    seed: int = Field(description="Random seed of the run.")
-    epochs: int = Field(description="Epochs trained.")
-    data_checksums: dict[str, str] = Field(description="MD5 of each IDX file used.")
-    date: str = Field(description="ISO date-time the run finished.")
-    wall_time_seconds: float = Field(description="Training wall time.")
+ModelCard.model_config["json_schema_extra"] = {"examples": [_EXAMPLE_CARD]}
+ModelCard.model_rebuild(force=True)
 
 
 class ModelInfo(BaseModel):
