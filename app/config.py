@@ -118,6 +118,9 @@ class Settings(BaseSettings):
         description="Most forward multiply-adds of one effective-receptive-field request "
         "(torch forward + backward, ~0.3 s at this limit on one thread).",
     )
+    max_answer_chars: int = Field(
+        200, ge=10, le=10_000, description="Longest answer text an exercise check accepts."
+    )
     max_png_bytes: int = Field(700_000, ge=1_024, description="Largest decoded PNG payload.")
     max_png_side: int = Field(2048, ge=28, description="Largest PNG width or height.")
 

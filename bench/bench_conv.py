@@ -3,7 +3,10 @@
 Run:  .venv/bin/python bench/bench_conv.py [--repeats 30]
 
 Prints a markdown table of median times and the ratio engine / torch (the two take turns in
-every round, so load from other processes falls on both). Both run on one thread:
+every round, so load from other processes falls on both); then the backward pass
+(conv2d_backward: Y, ∂L/∂X, ∂L/∂K against torch.autograd) and the transposed convolution
+(conv_transpose2d against F.conv_transpose2d), timed in CPU time (time.process_time), which a
+busy machine disturbs less than wall time. Both run on one thread:
 torch.set_num_threads(1), and the OpenMP / OpenBLAS / MKL thread counts of NumPy's BLAS set to 1
 before NumPy is imported. Inputs are float64 (the engine's dtype) for both.
 """
@@ -24,7 +27,9 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
+from app.engine.backward import conv2d_backward  # noqa: E402
 from app.engine.conv import conv2d  # noqa: E402
+from app.engine.transpose import conv_transpose2d  # noqa: E402
 
 CASES = [
     ("1×256×256, 3×3", (1, 256, 256), (1, 1, 3, 3)),
@@ -32,10 +37,23 @@ CASES = [
     ("1×256×256, 7×7", (1, 256, 256), (1, 1, 7, 7)),
     ("3→16, 64×64, 3×3", (3, 64, 64), (16, 3, 3, 3)),
 ]
+BACKWARD_CASES = [
+    ("1×256×256, 3×3", (1, 256, 256), (1, 1, 3, 3), 1),
+    ("1×256×256, 5×5, stride 2", (1, 256, 256), (1, 1, 5, 5), 2),
+    ("3→16, 64×64, 3×3", (3, 64, 64), (16, 3, 3, 3), 1),
+]
+TRANSPOSE_CASES = [
+    ("1×128×128, 3×3, stride 2", (1, 128, 128), (1, 1, 3, 3), 2),
+    ("1×128×128, 4×4, stride 2", (1, 128, 128), (1, 1, 4, 4), 2),
+    ("16→3, 32×32, 3×3, stride 2", (16, 32, 32), (16, 3, 3, 3), 2),
+]
 
 
-def median_seconds(fns: list[Callable[[], object]], repeats: int) -> list[float]:
-    """Median wall time of each function over ``repeats`` rounds, after two warm-up rounds.
+def median_seconds(
+    fns: list[Callable[[], object]], repeats: int, clock: Callable[[], float] = time.perf_counter
+) -> list[float]:
+    """Median time (wall, or ``clock``) of each function over ``repeats`` rounds, after two
+    warm-up rounds.
 
     The functions take turns within each round, so a busy machine slows them alike.
     """
@@ -45,9 +63,9 @@ def median_seconds(fns: list[Callable[[], object]], repeats: int) -> list[float]
     times: list[list[float]] = [[] for _ in fns]
     for _ in range(repeats):
         for fn, samples in zip(fns, times, strict=True):
-            start = time.perf_counter()
+            start = clock()
             fn()
-            samples.append(time.perf_counter() - start)
+            samples.append(clock() - start)
     return [statistics.median(samples) for samples in times]
 
 
@@ -80,6 +98,52 @@ def main() -> None:
                 args.repeats,
             )
         print(f"| {name} | {engine * 1e3:.3f} | {ref * 1e3:.3f} | {engine / ref:.2f}× |")
+    backward_table(rng, args.repeats)
+    transpose_table(rng, args.repeats)
+
+
+def backward_table(rng: np.random.Generator, repeats: int) -> None:
+    """conv2d_backward (forward, ∂L/∂X, ∂L/∂K) against torch's forward + autograd.grad."""
+    print("\n| backward: Y, ∂L/∂X, ∂L/∂K | engine CPU (ms) | torch CPU (ms) | engine / torch |")
+    print("|---|---:|---:|---:|")
+    for name, x_shape, w_shape, stride in BACKWARD_CASES:
+        x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
+        xt = torch.from_numpy(x)[None].requires_grad_(True)
+        wt = torch.from_numpy(w).requires_grad_(True)
+        g = rng.standard_normal(F.conv2d(xt, wt, stride=stride).shape[1:])
+        gt = torch.from_numpy(g)[None]
+
+        def engine(x=x, w=w, g=g, stride=stride):
+            return conv2d_backward(x, w, grad_output=g, stride=stride)
+
+        def ref(xt=xt, wt=wt, gt=gt, stride=stride):
+            return torch.autograd.grad(F.conv2d(xt, wt, stride=stride), (xt, wt), gt)
+
+        ours, theirs = engine(), ref()
+        np.testing.assert_allclose(ours.grad_input, theirs[0][0].numpy(), atol=1e-9)
+        np.testing.assert_allclose(ours.grad_kernel, theirs[1].numpy(), atol=1e-9)
+        e, t = median_seconds([engine, ref], repeats, time.process_time)
+        print(f"| {name} | {e * 1e3:.3f} | {t * 1e3:.3f} | {e / t:.2f}× |")
+
+
+def transpose_table(rng: np.random.Generator, repeats: int) -> None:
+    """conv_transpose2d against F.conv_transpose2d."""
+    print("\n| transposed convolution | engine CPU (ms) | torch CPU (ms) | engine / torch |")
+    print("|---|---:|---:|---:|")
+    for name, x_shape, w_shape, stride in TRANSPOSE_CASES:
+        x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
+        xt, wt = torch.from_numpy(x)[None], torch.from_numpy(w)
+
+        def engine(x=x, w=w, stride=stride):
+            return conv_transpose2d(x, w, stride=stride)
+
+        def ref(xt=xt, wt=wt, stride=stride):
+            with torch.no_grad():
+                return F.conv_transpose2d(xt, wt, stride=stride)
+
+        np.testing.assert_allclose(engine(), ref()[0].numpy(), atol=1e-9)
+        e, t = median_seconds([engine, ref], repeats, time.process_time)
+        print(f"| {name} | {e * 1e3:.3f} | {t * 1e3:.3f} | {e / t:.2f}× |")
 
 
 if __name__ == "__main__":

@@ -49,8 +49,10 @@ def swagger_ui(request: Request) -> HTMLResponse:
   <title>{title}</title>
   <link rel="icon" href="{vendor}/favicon-32x32.png" type="image/png">
   <link rel="stylesheet" href="{vendor}/swagger-ui.css">
+  <link rel="stylesheet" href="/static/css/api_docs.css">
 </head>
 <body>
+  <header class="docs-back"><a href="/">← ConvLab: back to the lessons</a></header>
   <div id="swagger-ui" data-openapi-url="{openapi_url}"></div>
   <script src="{vendor}/swagger-ui-bundle.js"></script>
   <script src="/static/js/api_docs.js"></script>

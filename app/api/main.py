@@ -4,6 +4,8 @@ from fastapi import APIRouter
 
 from app.api import (
     conv,
+    conv_layer,
+    exercises,
     health,
     mnist,
     parameters,
@@ -16,3 +18,5 @@ from app.api import (
 api_router = APIRouter(prefix="/api")
 for module in (conv, pool, shift, receptive_field, parameters, regularization, mnist, health):
     api_router.include_router(module.router)
+api_router.include_router(exercises.router)
+api_router.include_router(conv_layer.router)  # backward, transposed, Mᵀ, 1-D (issue 12)

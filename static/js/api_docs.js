@@ -18,7 +18,9 @@
     url: root.dataset.openapiUrl || "/openapi.json",
     dom_id: "#swagger-ui",
     layout: "BaseLayout",
-    deepLinking: true,
+    // no deep links: Swagger UI puts them as links inside the summary buttons (a focusable
+    // element inside another, which screen readers cannot reach)
+    deepLinking: false,
     showExtensions: true,
     showCommonExtensions: true,
     validatorUrl: null, // the public validator is an external origin: never contact it

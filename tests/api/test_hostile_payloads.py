@@ -48,14 +48,27 @@ def _examples_by_route() -> dict[str, list[dict[str, Any]]]:
     return found
 
 
+def _path_parameter_examples() -> dict[str, str]:
+    """A value for every path parameter (e.g. ``{exercise_id}``), from its OpenAPI example."""
+    found: dict[str, str] = {}
+    for operations in create_app(Settings()).openapi()["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path":
+                    found[parameter["name"]] = parameter["schema"]["examples"][0]
+    return found
+
+
 EXAMPLES = _examples_by_route()
 POST_ROUTES = sorted(EXAMPLES)
+PATH_PARAMETERS = _path_parameter_examples()
 
 
 def _check(client, path: str, body: bytes, content_type: str = "application/json") -> int:
     """POST the raw body; assert the answer is a well-formed non-5xx JSON response."""
     started = time.monotonic()
-    response = client.post(path, content=body, headers={"content-type": content_type})
+    url = path.format(**PATH_PARAMETERS)
+    response = client.post(url, content=body, headers={"content-type": content_type})
     elapsed = time.monotonic() - started
     shown = body[:300]
     assert response.status_code < 500, (

@@ -120,6 +120,74 @@ def tablet_page(browser, base_url: str) -> Iterator[object]:
     )
 
 
+PHONE = {"width": 390, "height": 844}
+TABLET_PORTRAIT = {"width": 768, "height": 1024}
+
+
+@pytest.fixture()
+def phone_page(browser, base_url: str) -> Iterator[object]:
+    """A fresh 390×844 touch phone page (mobile viewport), checked like `page`."""
+    yield from _checked_page(
+        browser, viewport=PHONE, has_touch=True, is_mobile=True, base_url=base_url
+    )
+
+
+@pytest.fixture()
+def tablet_portrait_page(browser, base_url: str) -> Iterator[object]:
+    """A fresh 768×1024 touch page (a tablet held upright), checked like `page`."""
+    yield from _checked_page(browser, viewport=TABLET_PORTRAIT, has_touch=True, base_url=base_url)
+
+
+def site_pages() -> list[str]:
+    """Every page of the site: the front page, each lesson of app/api/pages.py LESSONS, and
+    /tutorial and /docs when the app serves them, so pages added later are covered too."""
+    from fastapi.testclient import TestClient
+
+    from app.api.pages import LESSONS
+    from app.main import app
+
+    lessons = [f"/{lesson.slug}" for lesson in LESSONS]
+    client = TestClient(app)  # no lifespan: pages render without the models
+    extra = [
+        path
+        for path in ("/tutorial", "/docs")
+        if path not in lessons and client.get(path).status_code == 200
+    ]
+    return ["/", *lessons, *extra]
+
+
+def settle(pg) -> None:
+    """Wait until a page has drawn what its first requests bring (and the MNIST pad a sample)."""
+    pg.wait_for_load_state("networkidle")
+    sample = pg.locator("#sample-draw")
+    if sample.count():
+        sample.click()
+        pg.wait_for_load_state("networkidle")
+        pg.wait_for_timeout(300)
+
+
+@pytest.fixture(scope="session")
+def axe():
+    """axe-core (bundled by axe-playwright-python): `axe(page)` lists the serious and critical
+    violations of the page as it is now, one readable line per rule and element."""
+    axe_module = pytest.importorskip(
+        "axe_playwright_python.sync_playwright", reason="axe-playwright-python is not installed"
+    )
+    runner = axe_module.Axe()
+
+    def serious_violations(pg) -> list[str]:
+        results = runner.run(pg, options={"resultTypes": ["violations"]})
+        found = []
+        for violation in results.response["violations"]:
+            if violation["impact"] not in ("serious", "critical"):
+                continue
+            for node in violation["nodes"][:5]:
+                found.append(f"{violation['id']} ({violation['impact']}): {node['target']}")
+        return found
+
+    return serious_violations
+
+
 def _checked_page(browser, **context_options) -> Iterator[object]:
     context = browser.new_context(**context_options)
     pg = context.new_page()

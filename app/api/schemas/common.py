@@ -307,6 +307,8 @@ _AXIS_SYMBOLS = {
     "{n} values": "C_out",
     "{n} rows": "28",
     "{n} columns": "28",
+    "length {n}": "L",
+    "kernel length {n}": "k",
 }
 
 

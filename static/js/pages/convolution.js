@@ -334,8 +334,17 @@ class ConvolutionPage {
     this.showOutput(row, col);
   }
 
-  /** Slide the window across the input until stopped. */
+  /**
+   * Slide the window across the input until stopped; when the system asks for reduced motion,
+   * move it by one output only (Step and Play then advance it by hand).
+   */
   play() {
+    if (window.matchMedia("(prefers-reduced-motion: reduce)").matches) {
+      this.step();
+      document.getElementById("output-status").textContent +=
+        " · animation off (your system asks for reduced motion): press Play or Step for the next window";
+      return;
+    }
     const interval = 2000 / Number(this.speed.value);
     this.playButton.setAttribute("aria-pressed", "true");
     this.playButton.textContent = "❚❚ Pause";

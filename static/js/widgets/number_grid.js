@@ -1,6 +1,7 @@
 // A grid of numbers, one DOM cell per value, each coloured and showing its number.
-// Read-only (output maps: cells focusable with a roving tabindex, arrow keys move) or editable
-// (one <input> per cell: type numbers, Tab and arrow keys move, Enter goes down).
+// Read-only (output maps: an ARIA grid) or editable (one labelled <input> per cell: type numbers,
+// Enter goes down). Either way the grid is one tab stop (a roving tabindex) and arrow keys move
+// inside it.
 // An optional ring of `pad` cells around the grid shows the padding of a convolution.
 //
 // Events (CustomEvent, detail = {row, col, pad, buttons?}): "cellenter" (pointer or focus),
@@ -93,7 +94,8 @@ export class NumberGrid extends EventTarget {
     this.texts = Array.from({ length: rows }, () => Array(cols).fill(""));
     for (let r = -pad; r < rows + pad; r++) {
       const rowEl = document.createElement("div");
-      rowEl.setAttribute("role", "row");
+      // a read-only grid is an ARIA grid of rows; an editable one is a group of labelled inputs
+      if (!this.options.editable) rowEl.setAttribute("role", "row");
       rowEl.className = "num-grid-row";
       for (let c = -pad; c < cols + pad; c++) {
         const isPad = r < 0 || c < 0 || r >= rows || c >= cols;
@@ -103,7 +105,8 @@ export class NumberGrid extends EventTarget {
       }
       this.element.appendChild(rowEl);
     }
-    if (!this.options.editable) this.#setRoving(this.cells.has(this.focusKey) ? this.focusKey : "0,0");
+    // one tab stop per grid (editable or not): arrow keys move inside it
+    this.#setRoving(this.cells.has(this.focusKey) ? this.focusKey : "0,0");
   }
 
   /**
@@ -248,6 +251,7 @@ export class NumberGrid extends EventTarget {
       cell.spellcheck = false;
       cell.className = "cell";
       cell.setAttribute("aria-label", `${this.#cellName(r, c)}`);
+      cell.tabIndex = -1;
       cell.addEventListener("focus", () => cell.select());
       cell.addEventListener("input", () => {
         this.texts[r][c] = cell.value;
@@ -275,7 +279,7 @@ export class NumberGrid extends EventTarget {
     cell.addEventListener("click", () => this.#emit("cellclick", r, c, { pad: isPad }));
     if (!isPad) {
       cell.addEventListener("focus", () => {
-        if (!editable) this.#setRoving(`${r},${c}`);
+        this.#setRoving(`${r},${c}`);
         this.#emit("cellenter", r, c, { pad: false, focus: true });
       });
       cell.addEventListener("blur", () => this.#emit("cellleave", r, c, { pad: false, focus: true }));

@@ -1,0 +1,90 @@
+"""Routes for exercises (issue 9): list the kinds, draw one from a seed, check an answer.
+
+The exercises are generated and checked by ``app.exercises`` (pure Python/NumPy); these routes
+only validate, call it once and map the result. Unknown id → 404; a bad seed or an unreadable
+answer → 422.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Query
+
+from app import exercises
+from app.api.deps import JsonBody
+from app.api.docs import ErrorMessage
+from app.api.schemas.exercises import (
+    AnswerFormat,
+    CheckRequest,
+    CheckResponse,
+    ExerciseResponse,
+    ExerciseSummary,
+    OptionFeedback,
+    SeedQuery,
+)
+
+router = APIRouter(prefix="/exercises", tags=["exercises"])
+
+_NOT_FOUND = {404: {"model": ErrorMessage, "description": "No exercise has this id."}}
+ExerciseId = Annotated[
+    str, Path(description="An id from GET /api/exercises.", examples=["receptive-field"])
+]
+
+
+def _kind(exercise_id: str) -> exercises.Kind:
+    try:
+        return exercises.kind(exercise_id)
+    except exercises.UnknownExercise as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+
+
+@router.get("", response_model=list[ExerciseSummary])
+def list_exercises() -> list[ExerciseSummary]:
+    """Every exercise kind, in the tutorial's order, with its question and lesson page."""
+    return [
+        ExerciseSummary(
+            id=k.id, question=k.question, questions=list(k.questions), page=k.page, title=k.title
+        )
+        for k in exercises.KINDS
+    ]
+
+
+@router.get("/{exercise_id}", response_model=ExerciseResponse, responses=_NOT_FOUND)
+def get_exercise(
+    exercise_id: ExerciseId, seed: Annotated[SeedQuery | None, Query()] = None
+) -> ExerciseResponse:
+    """The exercise drawn from ``seed`` (the server draws a seed when none is given)."""
+    kind = _kind(exercise_id)
+    drawn = exercises.exercise(
+        kind.id, secrets.randbelow(exercises.MAX_SEED + 1) if seed is None else seed
+    )
+    return ExerciseResponse(
+        id=drawn.id,
+        seed=drawn.seed,
+        prompt=drawn.prompt,
+        inputs=drawn.inputs,
+        answer_format=AnswerFormat(**drawn.answer_format),
+    )
+
+
+@router.post("/{exercise_id}/check", response_model=CheckResponse, responses=_NOT_FOUND)
+def check_exercise(exercise_id: ExerciseId, request: JsonBody[CheckRequest]) -> CheckResponse:
+    """Judge the student's answer to the exercise of this seed."""
+    kind = _kind(exercise_id)
+    verdict = exercises.check_answer(kind.id, request.seed, request.answer)
+    return CheckResponse(
+        correct=verdict.correct,
+        expected=verdict.expected,
+        expected_value=verdict.expected_value,
+        explanation=verdict.explanation,
+        hint=verdict.hint,
+        mistake=verdict.mistake,
+        options=None
+        if verdict.options is None
+        else [
+            OptionFeedback(key=o.key, text=o.text, correct=o.correct, explanation=o.explanation)
+            for o in verdict.options
+        ],
+    )

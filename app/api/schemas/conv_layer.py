@@ -1,0 +1,987 @@
+"""Request and response models for the convolution as a layer: the backward pass
+(/api/conv2d/backward, /explain), the transposed convolution (/api/conv-transpose2d, /explain),
+Mᵀ (/api/conv2d/matrix/transpose) and the 1-D convolution (/api/conv1d).
+
+The backward and Mᵀ requests are the forward requests plus an upstream gradient, so they keep
+the forward fields, limits and 422 texts. Each model checks, from shapes alone, the work the
+route will do (multiply-adds, output values, explained terms) before anything is computed;
+geometry errors are left to the engine, which answers 422 with a sentence.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic_core import PydanticCustomError
+
+from app.api.schemas.common import (
+    FLOAT_BYTES,
+    FORMULA_BYTES,
+    Bias,
+    Cell,
+    Formula,
+    Image,
+    Kernel,
+    NonNegativeIntOrPair,
+    Padding,
+    PaddingMode,
+    PositiveIntOrPair,
+    RequestModel,
+    check_output_values,
+    check_response_bytes,
+    numeric_array,
+    settings_of,
+)
+from app.api.schemas.conv import (
+    EXAMPLE_CONV,
+    EXAMPLE_FIGURES,
+    EXAMPLE_MATRIX,
+    EXAMPLE_MATRIX_INPUT,
+    MAX_EXPLAIN_TERMS,
+    TUTORIAL_K,
+    TUTORIAL_X,
+    Conv2dMatrixRequest,
+    Conv2dRequest,
+    Conv2dResponse,
+    ConvCounts,
+    MatrixCheck,
+    MatrixFigures,
+    MergedEntry,
+    check_compute,
+    output_bytes,
+)
+from app.config import Settings
+from app.engine.conv import ConvGeometry
+from app.engine.conv1d import Conv1dGeometry, conv1d_geometry
+from app.engine.errors import InvalidInput
+from app.engine.transpose import GENERAL_FORMULA, TransposeGeometry, transpose_geometry
+
+Map = list[list[float]] | list[list[list[float]]]
+"""An H×W map or a C×H×W stack of them."""
+Weights = list[list[float]] | list[list[list[list[float]]]]
+"""A kh×kw kernel or a 4-D weight tensor."""
+
+GradOutput = numeric_array(
+    axes={
+        2: (("height {n}", "max_output_values"), ("width {n}", "max_output_values")),
+        3: (
+            ("{n} channels", "max_channels"),
+            ("height {n}", "max_output_values"),
+            ("width {n}", "max_output_values"),
+        ),
+    },
+    description="G = ∂L/∂Y, the upstream gradient, shaped exactly like the forward output "
+    "(H_out×W_out, or C_out×H_out×W_out); finite numbers. Default: all ones (L = Σ Y).",
+)
+"""The upstream gradient, validated to a float64 array (its shape is checked by the engine)."""
+
+
+def check_work(macs: int, what: str, settings: Settings) -> None:
+    """422 over settings.max_macs multiply-adds (on shapes); ``what`` ends with its verb."""
+    limit = settings.max_macs
+    if macs > limit:
+        raise PydanticCustomError(
+            "too_much_compute",
+            "{what} {macs} multiply-adds, over the limit of {limit}",
+            {"what": what, "macs": f"{macs:,}", "limit": f"{limit:,}"},
+        )
+
+
+def _too_many_terms(terms: int, what: str) -> None:
+    if terms > MAX_EXPLAIN_TERMS:
+        raise PydanticCustomError(
+            "too_many_terms",
+            "{what} sums {terms} terms, too many to explain (at most {limit})",
+            {"what": what, "terms": f"{terms:,}", "limit": f"{MAX_EXPLAIN_TERMS:,}"},
+        )
+
+
+# -- /docs examples: the tutorial's X and K, G all ones (L = Σ Y) -----------------------------
+
+TUTORIAL_GRAD_INPUT = [
+    [1.0, 0.0, 0.0, -1.0],
+    [1.0, 1.0, 1.0, 0.0],
+    [1.0, 1.0, 1.0, 0.0],
+    [0.0, 1.0, 1.0, 1.0],
+]
+TUTORIAL_GRAD_KERNEL = [[12.0, 11.0], [12.0, 12.0]]
+ONES_3X3 = [[1.0, 1.0, 1.0]] * 3
+EXAMPLE_FULL_CONVOLUTION = {
+    "applicable": True,
+    "note": "∂L/∂X is the cross-correlation of padded_grad with rotated_kernel (dilation 1×1, "
+    "stride 1): G padded by d(k − 1) − p = 1 above, 1 below, 1 left, 1 right (a full "
+    "convolution)",
+    "padded_grad": [
+        [0.0] * 5,
+        [0.0, 1.0, 1.0, 1.0, 0.0],
+        [0.0, 1.0, 1.0, 1.0, 0.0],
+        [0.0, 1.0, 1.0, 1.0, 0.0],
+        [0.0] * 5,
+    ],
+    "pads": [[1, 1], [1, 1]],
+    "inserted_zeros": [0, 0],
+    "rotated_kernel": [[1.0, 0.0], [-1.0, 1.0]],
+    "dilation": [1, 1],
+}
+EXAMPLE_BACKWARD = {
+    **EXAMPLE_CONV,
+    "grad_output": ONES_3X3,
+    "grad_input": TUTORIAL_GRAD_INPUT,
+    "grad_kernel": TUTORIAL_GRAD_KERNEL,
+    "grad_bias": None,
+    "full_convolution": EXAMPLE_FULL_CONVOLUTION,
+    "backward_multiply_adds": 72,
+}
+
+
+def _grad_term(cell: list[int], position: list[int], weight: float) -> dict:
+    return {
+        "output_channel": 0,
+        "output_cell": cell,
+        "window_position": position,
+        "kernel_index": position,
+        "grad": 1.0,
+        "weight": weight,
+        "product": weight,
+        "via_padding": False,
+    }
+
+
+EXAMPLE_GRAD_INPUT_CELL = {
+    "cell": [1, 1],
+    "channel": 0,
+    "terms": [
+        _grad_term([0, 0], [1, 1], 1.0),
+        _grad_term([0, 1], [1, 0], 0.0),
+        _grad_term([1, 0], [0, 1], -1.0),
+        _grad_term([1, 1], [0, 0], 1.0),
+    ],
+    "value": 1.0,
+    "expression": "1·1 + 1·0 + 1·(−1) + 1·1 = 1",
+}
+
+
+# -- /api/conv2d/backward ---------------------------------------------------------------------
+
+
+class Conv2dBackwardRequest(Conv2dRequest):
+    """A convolution (the fields of /api/conv2d) and the upstream gradient G = ∂L/∂Y."""
+
+    grad_output: GradOutput | None = Field(
+        None,
+        description="G = ∂L/∂Y, shaped like the output (H_out×W_out, or C_out×H_out×W_out). "
+        "Default: all ones, the gradient of L = Σ Y.",
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {"input": TUTORIAL_X, "kernel": TUTORIAL_K},
+            "examples": [
+                {"input": TUTORIAL_X, "kernel": TUTORIAL_K},
+                {
+                    "input": TUTORIAL_X,
+                    "kernel": TUTORIAL_K,
+                    "grad_output": [[1, 0, 0], [0, 0, 0], [0, 0, 0]],
+                },
+            ],
+        }
+    )
+
+    @model_validator(mode="after")
+    def _within_backward_limits(self, info: ValidationInfo) -> Self:
+        try:
+            geometry = self.geometry()
+        except InvalidInput:
+            return self
+        # the forward pass, ∂L/∂X and ∂L/∂K: three convolutions' worth of multiply-adds
+        check_work(3 * geometry.macs, "the forward and backward passes need", settings_of(info))
+        return self
+
+    def answer_bytes(self, geometry: ConvGeometry) -> int:
+        """The forward answer, the upstream gradient, ∂L/∂X and ∂L/∂K (with the full
+        convolution's padded gradient, at most input plus kernel size per side)."""
+        kh, kw = geometry.kernel_size
+        h, w = geometry.input_size
+        padded = (geometry.output_size[0] + 2 * kh) * (geometry.output_size[1] + 2 * kw)
+        grads = geometry.in_channels * h * w + geometry.kernel_parameters
+        grads += geometry.out_channels * padded + geometry.out_channels  # G padded, ∂L/∂b
+        return super().answer_bytes(geometry) * 2 + grads * FLOAT_BYTES
+
+
+class FullConvolution(BaseModel):
+    """∂L/∂X as a "full" convolution: G with s − 1 zeros inserted between its entries (stride
+    s), padded by d(k − 1) − p, cross-correlated with K rotated by 180° (dilation d, stride 1),
+    summed over output channels. Zero padding only."""
+
+    applicable: bool = Field(description="False for reflect / replicate / circular padding.")
+    note: str = Field(description="What the view is, with its numbers, or why it does not apply.")
+    padded_grad: Map | None = Field(
+        description="The padded (and for stride > 1, dilated) G: Hg×Wg, or C_out×Hg×Wg."
+    )
+    pads: list[list[int]] | None = Field(
+        description="[[top, bottom], [left, right]] cells added around the dilated G; a "
+        "negative number is cut off (padding p > d(k − 1)). The extra bottom / right cells are "
+        "the rows / columns of X that no window reaches."
+    )
+    inserted_zeros: list[int] | None = Field(
+        description="[s_h − 1, s_w − 1]: zeros inserted between G's rows / columns."
+    )
+    rotated_kernel: Weights | None = Field(
+        description="K rotated by 180° (the applied kernel, so flip_kernel undoes itself): "
+        "kh×kw, or C_in×C_out×kh×kw (input and output channels swapped)."
+    )
+    dilation: list[int] = Field(description="[d_h, d_w]: the rotated kernel keeps the dilation.")
+
+    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_FULL_CONVOLUTION})
+
+
+class Conv2dBackwardResponse(Conv2dResponse):
+    """The forward pass (as /api/conv2d) and the backward pass: ∂L/∂X, ∂L/∂K, ∂L/∂b."""
+
+    grad_output: Map = Field(description="G used (the default all ones filled in).")
+    grad_input: Map = Field(
+        description="∂L/∂X = Mᵀ·vec(G), shaped like the input: Σ G[o, i, j]·K[o, c, a, b] over "
+        "the windows that read each cell."
+    )
+    grad_kernel: Weights = Field(
+        description="∂L/∂K, shaped like the kernel: Σ_ij G[o, i, j]·X_pad[c, i·s + a·d, j·s + b·d]."
+    )
+    grad_bias: list[float] | None = Field(
+        description="∂L/∂b[o] = Σ_ij G[o, i, j] when a bias was given, else null."
+    )
+    full_convolution: FullConvolution = Field(
+        description="∂L/∂X as a full convolution of G with the kernel rotated by 180°."
+    )
+    backward_multiply_adds: int = Field(
+        description="Multiply-adds of ∂L/∂X and ∂L/∂K together (2 × the forward's)."
+    )
+
+    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_BACKWARD})
+
+
+# -- /api/conv2d/backward/explain -------------------------------------------------------------
+
+
+class Conv2dBackwardExplainRequest(Conv2dBackwardRequest):
+    """The backward pass plus one cell to explain; give exactly one of ``input_cell`` (a cell
+    of ∂L/∂X), ``kernel_cell`` (a weight of ∂L/∂K) or ``output_cell`` (the cells of ∂L/∂X an
+    upstream gradient G[o, i, j] touches)."""
+
+    input_cell: Cell | None = Field(None, description="[r, q] of the ∂L/∂X cell to explain.")
+    input_channel: Annotated[int, Field(ge=0)] = Field(
+        0, description="Input channel c (of input_cell, or of kernel_cell's weight)."
+    )
+    kernel_cell: Cell | None = Field(None, description="[a, b] of the ∂L/∂K weight to explain.")
+    output_cell: Cell | None = Field(
+        None, description="[i, j] of the upstream gradient G[o, i, j] to follow."
+    )
+    output_channel: Annotated[int, Field(ge=0)] = Field(
+        0, description="Output channel o (of output_cell, or of kernel_cell's weight)."
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {"input": TUTORIAL_X, "kernel": TUTORIAL_K, "input_cell": [1, 1]},
+            "examples": [
+                {"input": TUTORIAL_X, "kernel": TUTORIAL_K, "input_cell": [1, 1]},
+                {"input": TUTORIAL_X, "kernel": TUTORIAL_K, "kernel_cell": [0, 1]},
+                {"input": TUTORIAL_X, "kernel": TUTORIAL_K, "output_cell": [0, 0]},
+            ],
+        }
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one_cell(self) -> Self:
+        cells = (self.input_cell, self.kernel_cell, self.output_cell)
+        if sum(cell is not None for cell in cells) != 1:
+            raise PydanticCustomError(
+                "one_cell", "give exactly one of input_cell, kernel_cell or output_cell"
+            )
+        try:
+            geometry = self.geometry()
+        except InvalidInput:
+            return self
+        kh, kw = geometry.kernel_size
+        if self.input_cell is not None:
+            # every output channel, every window position (a padding copy can add a few more)
+            _too_many_terms(geometry.out_channels * kh * kw, "this cell of ∂L/∂X")
+        elif self.kernel_cell is not None:
+            _too_many_terms(geometry.outputs_sharing, "this weight of ∂L/∂K")
+        else:
+            _too_many_terms(geometry.inputs_per_output, "this window")
+        return self
+
+
+class GradInputTerm(BaseModel):
+    """One product G[o, i, j]·K[o, c, a, b] of a ∂L/∂X cell."""
+
+    output_channel: int = Field(description="o.")
+    output_cell: Cell = Field(description="[i, j]: the output whose window reads the cell.")
+    window_position: list[int] = Field(description="[a, b]: where the cell sits in that window.")
+    kernel_index: list[int] = Field(
+        description="The weight: [a, b] for a 2-D kernel, [o, c, a, b] for a 4-D one (flipped "
+        "with flip_kernel)."
+    )
+    grad: float = Field(description="G[o, i, j].")
+    weight: float = Field(description="The kernel weight.")
+    product: float = Field(description="grad · weight.")
+    via_padding: bool = Field(
+        description="True when the window reads the cell through a reflect / replicate / "
+        "circular padding copy."
+    )
+
+    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_GRAD_INPUT_CELL["terms"][0]})
+
+
+class GradInputCell(BaseModel):
+    """∂L/∂X[c, r, q] term by term."""
+
+    cell: Cell = Field(description="[r, q].")
+    channel: int = Field(description="Input channel c.")
+    terms: list[GradInputTerm] = Field(
+        description="Output channel, then output cells row-major, then window position."
+    )
+    value: float = Field(description="Σ grad·weight: equals grad_input at the cell.")
+    expression: str = Field(description='e.g. "1·1 + 1·0 + 1·(−1) + 1·1 = 1" (G·K).')
+
+    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_GRAD_INPUT_CELL})
+
+
+class GradKernelTerm(BaseModel):
+    """One product G[o, i, j]·X_pad[c, i·s + a·d, j·s + b·d] of a ∂L/∂K weight."""
+
+    output_cell: Cell = Field(description="[i, j].")
+    row: int = Field(description="Input row the weight met there (negative or ≥ H: padding).")
+    col: int = Field(description="Input column (negative or ≥ W: padding).")
+    padding: bool = Field(description="True when that cell lies in the padding.")
+    source: Cell | None = Field(
+        description="The input cell whose value it holds (null for zero padding)."
+    )
+    grad: float = Field(description="G[o, i, j].")
+    value: float = Field(description="The input (or padding) value.")
+    product: float = Field(description="grad · value.")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "output_cell": [0, 0],
+                "row": 0,
+                "col": 1,
+                "padding": False,
+                "source": [0, 1],
+                "grad": 1.0,
+                "value": 2.0,
+                "product": 2.0,
+            }
+        }
+    )
+
+
+class GradKernelCell(BaseModel):
+    """∂L/∂K[o, c, a, b] term by term: one term per output cell."""
+
+    kernel_index: list[int] = Field(description="[a, b], or [o, c, a, b] for a 4-D kernel.")
+    output_channel: int = Field(description="o.")
+    input_channel: int = Field(description="c.")
+    terms: list[GradKernelTerm] = Field(description="Output cells row-major.")
+    value: float = Field(description="Σ grad·value: equals grad_kernel at the weight.")
+    expression: str = Field(description='e.g. "1·2 + 1·0 + … = 11" (G·X).')
+
+
+class GradOutputTouch(BaseModel):
+    """G[o, i, j]·K[o, c, a, b] landing on one input cell of ∂L/∂X."""
+
+    input_channel: int = Field(description="c.")
+    cell: Cell = Field(description="[r, q] of the ∂L/∂X cell it adds to.")
+    window_position: list[int] = Field(description="[a, b] in the window of Y[o, i, j].")
+    kernel_index: list[int] = Field(description="The weight used: [a, b] or [o, c, a, b].")
+    weight: float = Field(description="The kernel weight.")
+    product: float = Field(description="G[o, i, j] · weight, added to ∂L/∂X at cell.")
+    via_padding: bool = Field(
+        description="True when the window position is a padding copy of the cell."
+    )
+
+
+class GradOutputCell(BaseModel):
+    """The ∂L/∂X cells one upstream gradient G[o, i, j] touches: the window of Y[o, i, j]
+    (zero-padding positions touch nothing and are left out)."""
+
+    cell: Cell = Field(description="[i, j].")
+    channel: int = Field(description="Output channel o.")
+    grad: float = Field(description="G[o, i, j].")
+    touches: list[GradOutputTouch] = Field(description="Input channel, then window position.")
+
+
+class Conv2dBackwardExplainResponse(Conv2dBackwardResponse):
+    """The backward pass and the cell asked for (the other two fields are null)."""
+
+    input_cell: GradInputCell | None = Field(description="When input_cell was asked.")
+    kernel_cell: GradKernelCell | None = Field(description="When kernel_cell was asked.")
+    output_cell: GradOutputCell | None = Field(description="When output_cell was asked.")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                **EXAMPLE_BACKWARD,
+                "input_cell": EXAMPLE_GRAD_INPUT_CELL,
+                "kernel_cell": None,
+                "output_cell": None,
+            }
+        }
+    )
+
+
+# -- /api/conv-transpose2d --------------------------------------------------------------------
+
+EXAMPLE_TRANSPOSE_INPUT = [[1, 2], [3, 4]]
+EXAMPLE_TRANSPOSE_KERNEL = [[1, 1, 1], [1, 1, 1], [1, 1, 1]]
+
+
+def _transpose_axis(axis: str) -> dict:
+    return {
+        "axis": axis,
+        "size": 2,
+        "kernel": 3,
+        "stride": 2,
+        "padding": 0,
+        "dilation": 1,
+        "output_padding": 0,
+        "output": 5,
+        "expression": "(2 − 1)·2 − 2·0 + 1·(3 − 1) + 0 + 1",
+    }
+
+
+EXAMPLE_TRANSPOSE = {
+    "output": [
+        [1.0, 1.0, 3.0, 2.0, 2.0],
+        [1.0, 1.0, 3.0, 2.0, 2.0],
+        [4.0, 4.0, 10.0, 6.0, 6.0],
+        [3.0, 3.0, 7.0, 4.0, 4.0],
+        [3.0, 3.0, 7.0, 4.0, 4.0],
+    ],
+    "output_shape": [5, 5],
+    "formula": {
+        "general": GENERAL_FORMULA,
+        "text": "((2 − 1)·2 − 2·0 + 1·(3 − 1) + 0 + 1) × ((2 − 1)·2 − 2·0 + 1·(3 − 1) + 0 + 1) "
+        "= 5 × 5",
+        "axes": [_transpose_axis("height"), _transpose_axis("width")],
+    },
+    "overlaps": [
+        [1, 1, 2, 1, 1],
+        [1, 1, 2, 1, 1],
+        [2, 2, 4, 2, 2],
+        [1, 1, 2, 1, 1],
+        [1, 1, 2, 1, 1],
+    ],
+    "counts": {"kernel_parameters": 9, "bias_parameters": 0, "multiply_adds": 36},
+}
+EXAMPLE_OVERLAP_CELL = {
+    "cell": [2, 2],
+    "channel": 0,
+    "terms": [
+        {
+            "input_channel": 0,
+            "input_cell": [0, 0],
+            "kernel_index": [2, 2],
+            "value": 1.0,
+            "weight": 1.0,
+            "product": 1.0,
+        },
+        {
+            "input_channel": 0,
+            "input_cell": [0, 1],
+            "kernel_index": [2, 0],
+            "value": 2.0,
+            "weight": 1.0,
+            "product": 2.0,
+        },
+        {
+            "input_channel": 0,
+            "input_cell": [1, 0],
+            "kernel_index": [0, 2],
+            "value": 3.0,
+            "weight": 1.0,
+            "product": 3.0,
+        },
+        {
+            "input_channel": 0,
+            "input_cell": [1, 1],
+            "kernel_index": [0, 0],
+            "value": 4.0,
+            "weight": 1.0,
+            "product": 4.0,
+        },
+    ],
+    "sum": 10.0,
+    "bias": 0.0,
+    "value": 10.0,
+    "expression": "1·1 + 2·1 + 3·1 + 4·1 = 10",
+}
+
+
+class ConvTranspose2dRequest(RequestModel):
+    """A transposed convolution, as torch.nn.functional.conv_transpose2d (zero padding, no
+    groups): every input value stamps the kernel onto the output, ``stride`` cells apart."""
+
+    input: Image = Field(description="The input X: H×W, or C_in×H×W.")
+    kernel: Kernel = Field(
+        description="The kernel K: kh×kw, or C_in×C_out×kh×kw (torch's order for "
+        "ConvTranspose2d: the kernel of the convolution it transposes)."
+    )
+    bias: Bias | None = Field(None, description="Optional bias, one value per output channel.")
+    stride: PositiveIntOrPair = Field(1, description="Stride s: an int or [s_h, s_w].")
+    padding: NonNegativeIntOrPair = Field(
+        0, description="Padding p: cells cropped from each side of the full result."
+    )
+    output_padding: NonNegativeIntOrPair = Field(
+        0,
+        description="Extra cells at the bottom / right; must be smaller than the stride or the "
+        "dilation (PyTorch's rule).",
+    )
+    dilation: PositiveIntOrPair = Field(1, description="Dilation d: an int or [d_h, d_w].")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "input": EXAMPLE_TRANSPOSE_INPUT,
+                "kernel": EXAMPLE_TRANSPOSE_KERNEL,
+                "stride": 2,
+            }
+        }
+    )
+
+    def geometry(self) -> TransposeGeometry:
+        """Output size from the shapes (raises InvalidInput as torch refuses)."""
+        return transpose_geometry(
+            self.input.shape,
+            self.kernel.shape,
+            stride=self.stride,
+            padding=self.padding,
+            output_padding=self.output_padding,
+            dilation=self.dilation,
+        )
+
+    def options(self) -> dict:
+        """The hyper-parameters as engine keyword arguments."""
+        return {
+            "stride": self.stride,
+            "padding": self.padding,
+            "output_padding": self.output_padding,
+            "dilation": self.dilation,
+        }
+
+    @model_validator(mode="after")
+    def _within_compute_limits(self, info: ValidationInfo) -> Self:
+        try:
+            geometry = self.geometry()
+        except InvalidInput:
+            return self
+        settings = settings_of(info)
+        if geometry.macs > settings.max_macs:
+            raise PydanticCustomError(
+                "too_much_compute",
+                "this transposed convolution needs {macs} multiply-adds, over the limit of {limit}",
+                {"macs": f"{geometry.macs:,}", "limit": f"{settings.max_macs:,}"},
+            )
+        check_output_values(geometry.output_shape, settings)
+        check_response_bytes(output_bytes(geometry.output_shape) + FORMULA_BYTES, settings)
+        return self
+
+
+class TransposeAxisFormula(BaseModel):
+    """(H − 1)·s − 2p + d·(k − 1) + output_padding + 1 along one axis, numbers filled in."""
+
+    axis: str = Field(description='"height" or "width".')
+    size: int = Field(description="Input size H (or W).")
+    kernel: int = Field(description="Kernel size k.")
+    stride: int = Field(description="Stride s.")
+    padding: int = Field(description="Padding p (cropped from both sides).")
+    dilation: int = Field(description="Dilation d.")
+    output_padding: int = Field(description="Extra cells at the end.")
+    output: int = Field(description="Output size along this axis.")
+    expression: str = Field(description="e.g. '(2 − 1)·2 − 2·0 + 1·(3 − 1) + 0 + 1'.")
+
+    model_config = ConfigDict(json_schema_extra={"example": _transpose_axis("height")})
+
+
+class TransposeFormula(BaseModel):
+    """The output size of a transposed convolution, symbolic and worked out."""
+
+    general: str = Field(description=f"The symbolic formula: {GENERAL_FORMULA}.")
+    text: str = Field(description="Both axes worked out, ending '= H_out × W_out'.")
+    axes: list[TransposeAxisFormula] = Field(description="Height then width.")
+
+    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_TRANSPOSE["formula"]})
+
+
+class TransposeCounts(BaseModel):
+    """Parameters and work of a transposed convolution."""
+
+    kernel_parameters: int = Field(description="C_in·C_out·kh·kw.")
+    bias_parameters: int = Field(description="Bias values given (0 without bias).")
+    multiply_adds: int = Field(description="C_in·H·W·C_out·kh·kw (every stamp, cropped or not).")
+
+    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_TRANSPOSE["counts"]})
+
+
+class ConvTranspose2dResponse(BaseModel):
+    """The transposed convolution, its size worked out, and where the stamps overlap."""
+
+    output: Map = Field(
+        description="Y: H_out×W_out for 2-D input and kernel, else C_out×H_out×W_out."
+    )
+    output_shape: list[int] = Field(description="[H_out, W_out] or [C_out, H_out, W_out].")
+    formula: TransposeFormula = Field(description="(H − 1)·s − 2p + d·(k − 1) + op + 1.")
+    overlaps: list[list[int]] = Field(
+        description="H_out×W_out: how many (input cell, kernel tap) pairs land on each output "
+        "cell (per channel pair): the checkerboard where stride and kernel size disagree, 0 in "
+        "the gaps when the stride is larger than the dilated kernel."
+    )
+    counts: TransposeCounts = Field(description="Parameters and multiply-adds.")
+
+    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_TRANSPOSE})
+
+
+class ConvTranspose2dExplainRequest(ConvTranspose2dRequest):
+    """A transposed convolution plus one cell: an output cell (which stamps overlap there) or
+    an input cell (where its stamp lands). Give exactly one of ``output_cell``, ``input_cell``.
+    """
+
+    output_cell: Cell | None = Field(None, description="[r, q] of the output cell to explain.")
+    output_channel: Annotated[int, Field(ge=0)] = Field(0, description="Output channel o.")
+    input_cell: Cell | None = Field(None, description="[i, j] of the input cell to follow.")
+    input_channel: Annotated[int, Field(ge=0)] = Field(0, description="Input channel c.")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "input": EXAMPLE_TRANSPOSE_INPUT,
+                "kernel": EXAMPLE_TRANSPOSE_KERNEL,
+                "stride": 2,
+                "output_cell": [2, 2],
+            },
+            "examples": [
+                {
+                    "input": EXAMPLE_TRANSPOSE_INPUT,
+                    "kernel": EXAMPLE_TRANSPOSE_KERNEL,
+                    "stride": 2,
+                    "output_cell": [2, 2],
+                },
+                {
+                    "input": EXAMPLE_TRANSPOSE_INPUT,
+                    "kernel": EXAMPLE_TRANSPOSE_KERNEL,
+                    "stride": 2,
+                    "input_cell": [1, 1],
+                },
+            ],
+        }
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one_cell(self) -> Self:
+        if (self.output_cell is None) == (self.input_cell is None):
+            raise PydanticCustomError("one_cell", "give exactly one of output_cell or input_cell")
+        try:
+            geometry = self.geometry()
+        except InvalidInput:
+            return self
+        kh, kw = geometry.kernel_size
+        _too_many_terms(geometry.in_channels * kh * kw, "this output cell")
+        return self
+
+
+class OverlapTerm(BaseModel):
+    """One X[c, i, j]·K[c, o, a, b] landing on the output cell: i·s + a·d = r + p."""
+
+    input_channel: int = Field(description="c.")
+    input_cell: Cell = Field(description="[i, j].")
+    kernel_index: list[int] = Field(description="[a, b], or [c, o, a, b] for a 4-D kernel.")
+    value: float = Field(description="X[c, i, j].")
+    weight: float = Field(description="The kernel weight.")
+    product: float = Field(description="value · weight.")
+
+    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_OVERLAP_CELL["terms"][0]})
+
+
+class TransposeOutputCell(BaseModel):
+    """A transposed-convolution output cell: the stamps that overlap there, term by term."""
+
+    cell: Cell = Field(description="[r, q].")
+    channel: int = Field(description="Output channel o.")
+    terms: list[OverlapTerm] = Field(description="Input channel, then input cells row-major.")
+    sum: float = Field(description="Σ value·weight.")
+    bias: float = Field(description="Bias of this output channel (0 without bias).")
+    value: float = Field(description="sum + bias: equals output at the cell.")
+    expression: str = Field(description='e.g. "1·1 + 2·1 + 3·1 + 4·1 = 10".')
+
+    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_OVERLAP_CELL})
+
+
+class Stamp(BaseModel):
+    """An output cell an input cell is stamped onto."""
+
+    cell: Cell = Field(description="[r, q] of the output cell.")
+    kernel_position: list[int] = Field(description="[a, b]: the kernel tap that lands there.")
+
+
+class TransposeInputCell(BaseModel):
+    """Where one input cell's stamp lands (the same cells in every output channel)."""
+
+    cell: Cell = Field(description="[i, j].")
+    channel: int = Field(description="Input channel c.")
+    outputs: list[Stamp] = Field(description="Output cells row-major.")
+    cropped: int = Field(description="Taps that land in the padding cropped away.")
+
+
+class ConvTranspose2dExplainResponse(ConvTranspose2dResponse):
+    """The transposed convolution and the cell asked for (the other field is null)."""
+
+    output_cell: TransposeOutputCell | None = Field(description="When output_cell was asked.")
+    input_cell: TransposeInputCell | None = Field(description="When input_cell was asked.")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                **EXAMPLE_TRANSPOSE,
+                "output_cell": EXAMPLE_OVERLAP_CELL,
+                "input_cell": None,
+            }
+        }
+    )
+
+
+# -- /api/conv2d/matrix/transpose -------------------------------------------------------------
+
+EXAMPLE_MATRIX_T = {
+    "matrix": [[1.0, 0.0], [-1.0, 1.0], [0.0, -1.0], [0.0, 0.0], [1.0, 0.0], [0.0, 1.0]],
+    "weight_index": [[0, None], [1, 0], [None, 1], [2, None], [3, 2], [None, 3]],
+    "weight_labels": EXAMPLE_MATRIX["weight_labels"],
+    "merged_entries": [],
+    "row_shape": [2, 3],
+    "col_shape": [1, 2],
+    "structure": "the transpose of M (doubly block Toeplitz): row (c, r, q) holds the weights "
+    "that carry input cell (c, r, q) to every output that reads it",
+    "figures": {
+        **EXAMPLE_FIGURES,
+        "rows": 6,
+        "cols": 2,
+        "nonzeros_per_row": [1, 2, 1, 1, 2, 1],
+        "max_nonzeros_per_row": 2,
+    },
+    "gradient_check": {"max_abs_diff": 0.0, "matches": True},
+    "transpose_check": {
+        "applicable": True,
+        "max_abs_diff": 0.0,
+        "matches": True,
+        "output_padding": [0, 0],
+        "note": "Mᵀ·vec(Y) is conv_transpose2d(Y) with stride 1×1, padding 0×0, dilation 1×1 "
+        "and output_padding 0×0 (the rows and columns of X that no window reaches), which "
+        "gives back the 2×3 of X",
+    },
+    "grad_output": [[1.0, 1.0]],
+    "grad_input": [[1.0, 0.0, -1.0], [0.0, 1.0, 1.0]],
+    "output_shape": [1, 2],
+    "formula": EXAMPLE_MATRIX["formula"],
+}
+
+
+class Conv2dMatrixTransposeRequest(Conv2dMatrixRequest):
+    """A convolution (the fields of /api/conv2d/matrix) whose Mᵀ to build, and the upstream
+    gradient G for the check Mᵀ·vec(G) = vec(∂L/∂X)."""
+
+    grad_output: GradOutput | None = Field(
+        None, description="G = ∂L/∂Y, shaped like the output; default all ones."
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={"example": {"input": EXAMPLE_MATRIX_INPUT, "kernel": TUTORIAL_K}}
+    )
+
+    @model_validator(mode="after")
+    def _within_backward_limits(self, info: ValidationInfo) -> Self:
+        try:
+            geometry = self.geometry()
+        except InvalidInput:
+            return self
+        # the forward pass, ∂L/∂X, ∂L/∂K and the transposed convolution of the check
+        check_work(4 * geometry.macs, "Mᵀ with its checks needs", settings_of(info))
+        return self
+
+
+class TransposeCheck(BaseModel):
+    """Mᵀ·vec(Y) against conv_transpose2d(Y), Y = M·vec(X) the output without bias."""
+
+    applicable: bool = Field(
+        description="False for reflect / replicate / circular padding and uneven padding, "
+        "which torch's conv_transpose2d cannot express."
+    )
+    max_abs_diff: float | None = Field(description="max |Mᵀ·vec(Y) − vec(conv_transpose2d(Y))|.")
+    matches: bool | None = Field(description="max_abs_diff ≤ 1e-9 · max(1, max |result|).")
+    output_padding: list[int] | None = Field(
+        description="The output_padding that gives back H×W: (H + 2p − d(k−1) − 1) mod s."
+    )
+    note: str = Field(description="What was compared, or why it does not apply.")
+
+
+class Conv2dMatrixTransposeResponse(BaseModel):
+    """Mᵀ, (C_in·H·W) × (C_out·H_out·W_out), in the layout of /api/conv2d/matrix (rows are
+    input cells, columns output cells), and the two things it is: the backward pass
+    (Mᵀ·vec(G) = vec(∂L/∂X)) and the transposed convolution (Mᵀ·vec(Y) = conv_transpose2d(Y)).
+    ``figures`` describe Mᵀ: its rows hold up to C_out·kh·kw weights."""
+
+    matrix: list[list[float]] = Field(description="Mᵀ, rows × cols.")
+    weight_index: list[list[int | None]] = Field(
+        description="For every entry, the flat kernel index it holds, or null."
+    )
+    weight_labels: list[str] = Field(description='Label of each flat kernel index, "K[0,1]".')
+    merged_entries: list[MergedEntry] = Field(
+        description="Entries holding a sum of weights (row / col of Mᵀ)."
+    )
+    row_shape: list[int] = Field(description="Rows read as [H, W] or [C_in, H, W].")
+    col_shape: list[int] = Field(
+        description="Columns read as [H_out, W_out] or [C_out, H_out, W_out]."
+    )
+    structure: str = Field(description="What structure Mᵀ has, in words.")
+    figures: MatrixFigures = Field(description="Sparsity and sharing of Mᵀ.")
+    gradient_check: MatrixCheck = Field(
+        description="Mᵀ·vec(G) against ∂L/∂X from the backward pass."
+    )
+    transpose_check: TransposeCheck = Field(description="Mᵀ·vec(Y) against conv_transpose2d(Y).")
+    grad_output: Map = Field(description="G used (default all ones).")
+    grad_input: Map = Field(description="∂L/∂X from the backward pass.")
+    output_shape: list[int] = Field(description="Shape of the convolution output.")
+    formula: Formula = Field(description="The forward output size worked out (as /conv2d).")
+
+    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_MATRIX_T})
+
+
+# -- /api/conv1d ------------------------------------------------------------------------------
+
+_L = ("length {n}", "max_side")
+Signal = numeric_array(
+    axes={1: (_L,), 2: (("{n} channels", "max_channels"), _L)},
+    description="A signal of L finite numbers, or C×L channels; L at most CONVLAB_MAX_SIDE.",
+)
+Kernel1d = numeric_array(
+    axes={
+        1: (("kernel length {n}", "max_kernel_side"),),
+        3: (
+            ("{n} output channels", "max_channels"),
+            ("{n} input channels", "max_channels"),
+            ("kernel length {n}", "max_kernel_side"),
+        ),
+    },
+    description="A kernel of k finite numbers, or C_out×C_in×k weights.",
+)
+PositiveInt = Annotated[int, Field(ge=1, le=1024)]
+
+EXAMPLE_SIGNAL = [0, 1, 2, 3, 2, 1, 0, 0]
+EXAMPLE_SIGNAL_KERNEL = [1, 0, -1]
+EXAMPLE_CONV1D = {
+    "output": [-2.0, -2.0, 0.0, 2.0, 2.0, 1.0],
+    "output_shape": [6],
+    "formula": {
+        "general": "L − k + 1",
+        "text": "8 − 3 + 1 = 6",
+        "expression": "8 − 3 + 1",
+        "length": 8,
+        "pad_before": 0,
+        "pad_after": 0,
+        "kernel": 3,
+        "dilation": 1,
+        "stride": 1,
+        "output": 6,
+    },
+    "counts": {
+        "inputs_per_output": 3,
+        "kernel_parameters": 3,
+        "bias_parameters": 0,
+        "outputs_sharing_parameters": 6,
+        "multiply_adds": 18,
+    },
+}
+
+
+class Conv1dRequest(RequestModel):
+    """A 1-D convolution of a signal, as torch.nn.Conv1d (cross-correlation unless
+    ``flip_kernel``, which gives numpy.convolve's convolution)."""
+
+    input: Signal = Field(description="The signal x: L values, or C_in×L.")
+    kernel: Kernel1d = Field(description="The kernel k: k values, or C_out×C_in×k.")
+    bias: Bias | None = Field(None, description="Optional bias, one value per output channel.")
+    stride: PositiveInt = Field(1, description="Stride s.")
+    padding: Padding = Field(
+        0, description='Padding p: an int, "valid" (none) or "same" (stride 1 only).'
+    )
+    padding_mode: PaddingMode = Field("zeros", description="zeros, reflect, replicate, circular.")
+    dilation: PositiveInt = Field(1, description="Dilation d.")
+    flip_kernel: bool = Field(
+        False, description="True convolution (signal processing, numpy.convolve): flip k first."
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={"example": {"input": EXAMPLE_SIGNAL, "kernel": EXAMPLE_SIGNAL_KERNEL}}
+    )
+
+    def geometry(self) -> Conv1dGeometry:
+        """Output length from the shapes (raises InvalidInput on impossible shapes)."""
+        return conv1d_geometry(
+            self.input.shape,
+            self.kernel.shape,
+            stride=self.stride,
+            padding=self.padding,
+            dilation=self.dilation,
+            padding_mode=self.padding_mode,
+        )
+
+    def options(self) -> dict:
+        """The hyper-parameters as engine keyword arguments."""
+        return {
+            "stride": self.stride,
+            "padding": self.padding,
+            "padding_mode": self.padding_mode,
+            "dilation": self.dilation,
+            "flip_kernel": self.flip_kernel,
+        }
+
+    @model_validator(mode="after")
+    def _within_compute_limits(self, info: ValidationInfo) -> Self:
+        try:
+            geometry = self.geometry()
+        except InvalidInput:
+            return self
+        settings = settings_of(info)
+        check_compute(geometry.conv, settings)
+        check_response_bytes(output_bytes(geometry.conv.output_shape) + FORMULA_BYTES, settings)
+        return self
+
+
+class Conv1dFormula(BaseModel):
+    """L_out = ⌊(L + 2p − d(k−1) − 1)/s⌋ + 1, worked out."""
+
+    general: str = Field(description='The symbolic formula used, e.g. "L − k + 1".')
+    text: str = Field(description='Worked out, e.g. "8 − 3 + 1 = 6".')
+    expression: str = Field(description='The formula with numbers, e.g. "8 − 3 + 1".')
+    length: int = Field(description="Signal length L.")
+    pad_before: int = Field(description="Padding at the start.")
+    pad_after: int = Field(description="Padding at the end.")
+    kernel: int = Field(description="Kernel length k.")
+    dilation: int = Field(description="Dilation d.")
+    stride: int = Field(description="Stride s.")
+    output: int = Field(description="Output length L_out.")
+
+    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_CONV1D["formula"]})
+
+
+class Conv1dResponse(BaseModel):
+    """The output signal, its length worked out, and the counts."""
+
+    output: list[float] | list[list[float]] = Field(
+        description="y: L_out values for a 1-D signal and kernel, else C_out×L_out."
+    )
+    output_shape: list[int] = Field(description="[L_out] or [C_out, L_out].")
+    formula: Conv1dFormula = Field(description="The output length worked out.")
+    counts: ConvCounts = Field(description="Inputs per output, parameters, multiply-adds.")
+
+    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_CONV1D})

@@ -1,0 +1,192 @@
+"""Schemas of the exercises API: the list, one exercise, a check and its verdict.
+
+Strict input: the check body has exactly ``seed`` (a JSON integer 0 … 2³² − 1) and ``answer``
+(a JSON string of at most ``CONVLAB_MAX_ANSWER_CHARS`` characters); nothing is coerced and
+unknown fields are refused. The answer's content is read by the exercise kind (a 422 names
+what was expected).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationInfo, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from app.api.schemas.common import RequestModel, settings_of
+from app.exercises import MAX_SEED
+
+_SEED_MESSAGE = f"seed must be a whole number from 0 to {MAX_SEED}"
+_SEED_SCHEMA = {
+    "type": "integer",
+    "minimum": 0,
+    "maximum": MAX_SEED,
+    "description": "Draws the exercise: the same seed gives the same exercise.",
+}
+
+
+def _seed_error() -> PydanticCustomError:
+    return PydanticCustomError("seed", _SEED_MESSAGE)
+
+
+def _seed_from_json(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEED:
+        raise _seed_error()
+    return value
+
+
+def _seed_from_query(value: object) -> int:
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
+        return _seed_from_json(int(value))
+    raise _seed_error()
+
+
+def _answer(value: object, info: ValidationInfo) -> str:
+    if not isinstance(value, str):
+        raise PydanticCustomError("answer", "answer must be a string (the text the student typed)")
+    limit = settings_of(info).max_answer_chars
+    if len(value) > limit:
+        raise PydanticCustomError(
+            "answer_too_long", "answer is longer than {limit} characters", {"limit": limit}
+        )
+    if not value.strip():
+        raise PydanticCustomError("answer_empty", "answer is empty")
+    return value
+
+
+Seed = Annotated[Any, PlainValidator(_seed_from_json), WithJsonSchema(_SEED_SCHEMA)]
+"""A JSON integer 0 … 2³² − 1 (no bool, float or string)."""
+SeedQuery = Annotated[Any, PlainValidator(_seed_from_query), WithJsonSchema(_SEED_SCHEMA)]
+"""The ``?seed=`` query parameter: decimal digits, 0 … 2³² − 1."""
+AnswerText = Annotated[
+    Any,
+    PlainValidator(_answer),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "minLength": 1,
+            "description": "What the student typed (at most CONVLAB_MAX_ANSWER_CHARS "
+            "characters, 200 by default); its accepted forms are in answer_format.",
+        }
+    ),
+]
+
+
+class ExerciseSummary(BaseModel):
+    """One exercise kind in the list."""
+
+    id: str = Field(description="The kind's id, used in the other routes.")
+    question: str = Field(description='The tutorial question it answers, e.g. "Q3a".')
+    questions: list[str] = Field(description="Every tutorial question it answers.")
+    page: str = Field(description='The lesson page\'s path, e.g. "/convolution".')
+    title: str = Field(description="A short title.")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "id": "conv-output-value",
+                "question": "Q3a",
+                "questions": ["Q3a"],
+                "page": "/convolution",
+                "title": "One output value of a convolution",
+            }
+        }
+    )
+
+
+class AnswerFormat(BaseModel):
+    """How to write the answer."""
+
+    type: str = Field(
+        description="integer, number, size, vector, cell, cells or choice "
+        "(docs/exercises-api.md lists the accepted forms of each)."
+    )
+    description: str = Field(description="A sentence to show under the answer box.")
+    example: str = Field(description="A well-formed answer of this type (not the solution).")
+    tolerance: float = Field(description="Absolute tolerance per number (0: exact).")
+    indexing: str | None = Field(description='"1-based" for cells, else null.')
+    length: int | None = Field(None, description="How many numbers a vector answer has.")
+
+
+class ExerciseResponse(BaseModel):
+    """One exercise drawn from a seed."""
+
+    id: str
+    seed: int = Field(description="Send it back with the answer.")
+    prompt: str = Field(description="The task in words; cells are counted from 1.")
+    inputs: dict[str, Any] = Field(
+        description="The exercise's numbers (per kind: docs/exercises-api.md); cell indices "
+        "here are 0-based."
+    )
+    answer_format: AnswerFormat
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "id": "receptive-field",
+                "seed": 1,
+                "prompt": "A stack of 4 convolutional layers of 3×3, stride 1, no padding. How "
+                "many input pixels wide is the receptive field of one unit of the last layer?",
+                "inputs": {"layers": 4, "kernel": 3},
+                "answer_format": {
+                    "type": "size",
+                    "description": "the side of a square, e.g. 7 (7x7 and 7 × 7 are accepted too)",
+                    "example": "7 × 7",
+                    "tolerance": 0,
+                    "indexing": None,
+                    "length": None,
+                },
+            }
+        }
+    )
+
+
+class CheckRequest(RequestModel):
+    """The seed of the exercise and the student's answer as typed."""
+
+    seed: Seed
+    answer: AnswerText
+
+    model_config = ConfigDict(json_schema_extra={"example": {"seed": 1, "answer": "9 × 9"}})
+
+
+class OptionFeedback(BaseModel):
+    """One option of a multiple-choice question and why it is right or wrong."""
+
+    key: str
+    text: str
+    correct: bool
+    explanation: str
+
+
+class CheckResponse(BaseModel):
+    """The verdict on one answer."""
+
+    correct: bool
+    expected: str = Field(description="The right answer, written in the answer format.")
+    expected_value: Any = Field(
+        description="The right answer as JSON: a number, a [rows, cols] size, a list of "
+        "numbers, a [row, col] cell or a list of cells (1-based), or an option key."
+    )
+    explanation: str = Field(description="How the answer is worked out, with these numbers.")
+    hint: str | None = Field(description="null when correct; else what the mistake likely is.")
+    mistake: str | None = Field(description="A tag of the recognised mistake, or null.")
+    options: list[OptionFeedback] | None = Field(
+        description="Multiple choice only: every option with its explanation."
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "correct": False,
+                "expected": "9",
+                "expected_value": 9,
+                "explanation": "Each layer of stride 1 widens the field by k − 1 = 2 pixels: "
+                "R_L = 1 + L(k − 1) = 1 + 4·(3 − 1) = 9, a 9×9 patch of the input.",
+                "hint": "Each layer adds k − 1 = 2 pixels, not k: the new window overlaps the "
+                "old one by all but one pixel. Start from 1 and add k − 1 per layer.",
+                "mistake": "used-k-not-k-minus-1",
+                "options": None,
+            }
+        }
+    )

@@ -1,0 +1,168 @@
+"""1-D convolution of a signal with a kernel: the 2-D engine on a 1×L image.
+
+    y[o, i] = b[o] + Σ_c Σ_a x_pad[c, i·s + a·d] · k[o, c, a]
+
+is conv2d's formula (``conv.py``) with height 1, so this module only reshapes: a signal of
+length L is a 1×L image, a kernel of length k a 1×k kernel, padding p pads the width only.
+``flip_kernel=True`` gives the convolution of signal processing (Oppenheim & Schafer, eq. 2.49;
+``numpy.convolve``), which flips the kernel; the default is the cross-correlation that
+torch.nn.Conv1d computes. Output length (Dumoulin & Visin 2016, relationship 15):
+
+    L_out = ⌊(L + 2p − d(k − 1) − 1)/s⌋ + 1
+
+The checks that would name a height or a 2-D shape in conv2d's messages are made here first,
+in the words of a signal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.engine.conv import ConvGeometry, conv2d, conv_geometry
+from app.engine.errors import InvalidInput
+from app.engine.padding import AxisGeometry
+
+FORMS = {
+    "simple": "L − k + 1",
+    "padded": "L + 2p − k + 1",
+    "floor_div": "⌊L/k⌋",
+    "general": "⌊(L + 2p − d(k−1) − 1)/s⌋ + 1",
+}
+
+
+@dataclass(frozen=True)
+class Conv1dGeometry:
+    """A 1-D convolution's sizes: the 2-D geometry of the 1×L image, read along its width."""
+
+    conv: ConvGeometry
+    squeeze: bool
+    """True when signal and kernel were both 1-D: the output is L_out."""
+
+    @property
+    def axis(self) -> AxisGeometry:
+        """The length axis (the width of the 1×L image)."""
+        return self.conv.width
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        """(L_out,) or (C_out, L_out)."""
+        out = self.axis.output
+        return (out,) if self.squeeze else (self.conv.out_channels, out)
+
+    def formula(self) -> tuple[str, str, str]:
+        """(symbolic, worked-out text, expression), e.g. ("L − k + 1", "8 − 3 + 1 = 6", …)."""
+        form = self.axis.form()
+        expression = self.axis.expression(form)
+        return FORMS[form], f"{expression} = {self.axis.output}", expression
+
+
+def _as_int(value: int | tuple | list, name: str) -> int:
+    if isinstance(value, (tuple, list)):
+        raise InvalidInput(f"{name} of a 1-D convolution is one integer, got {list(value)!r}")
+    return int(value)
+
+
+def conv1d_geometry(
+    input_shape: tuple[int, ...],
+    kernel_shape: tuple[int, ...],
+    *,
+    stride: int = 1,
+    padding: int | str = 0,
+    dilation: int = 1,
+    padding_mode: str = "zeros",
+) -> Conv1dGeometry:
+    """Check shapes and options (in a signal's words) and work out the output length."""
+    if len(input_shape) not in (1, 2):
+        raise InvalidInput(f"input must be L or C×L, got {len(input_shape)} axes")
+    if len(kernel_shape) not in (1, 3):
+        raise InvalidInput(f"kernel must be k or C_out×C_in×k, got {len(kernel_shape)} axes")
+    c_in = 1 if len(input_shape) == 1 else input_shape[0]
+    if len(kernel_shape) == 1 and c_in != 1:
+        raise InvalidInput(
+            f"a 1-D kernel works on one channel, but the input has {c_in} channels; "
+            f"give a 3-D kernel C_out×{c_in}×k"
+        )
+    if min(input_shape) < 1 or min(kernel_shape) < 1:
+        raise InvalidInput("input and kernel must not be empty")
+    s, d = _as_int(stride, "stride"), _as_int(dilation, "dilation")
+    length, k = input_shape[-1], kernel_shape[-1]
+    if padding == "same" and s != 1:
+        raise InvalidInput(
+            f'padding "same" needs stride 1 (PyTorch refuses it for strided convolutions), '
+            f"got stride {s}"
+        )
+    if padding == "valid":
+        before = after = 0
+    elif padding == "same":
+        before, after = d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2
+    elif isinstance(padding, str):
+        raise InvalidInput(f'padding must be an integer, "valid" or "same", got {padding!r}')
+    else:
+        before = after = _as_int(padding, "padding")
+        padding = (0, before)
+    p = max(before, after)
+    if padding_mode == "reflect" and p >= length:
+        raise InvalidInput(
+            f"reflect padding of {p} needs a signal of length at least {p + 1}, but its length "
+            f"is {length} (reflect padding must be smaller than the length, as in PyTorch)"
+        )
+    if padding_mode == "circular" and p > length:
+        raise InvalidInput(
+            f"circular padding of {p} is more than the signal length {length} "
+            "(it would wrap around more than once; PyTorch refuses it too)"
+        )
+    if length + before + after < d * (k - 1) + 1:
+        span = f" with dilation {d} spans {d * (k - 1) + 1} and" if d != 1 else ""
+        raise InvalidInput(
+            f"kernel of length {k}{span} is longer than the padded signal of length "
+            f"{length + before + after}"
+        )
+    conv = conv_geometry(
+        (c_in, 1, length),
+        (kernel_shape[0], kernel_shape[1], 1, k) if len(kernel_shape) == 3 else (1, k),
+        stride=(1, s),
+        padding=padding,
+        dilation=(1, d),
+        padding_mode=padding_mode,
+    )
+    return Conv1dGeometry(conv=conv, squeeze=len(input_shape) == 1 and len(kernel_shape) == 1)
+
+
+def conv1d(
+    x: np.ndarray,
+    kernel: np.ndarray,
+    bias: np.ndarray | None = None,
+    *,
+    stride: int = 1,
+    padding: int | str = 0,
+    padding_mode: str = "zeros",
+    dilation: int = 1,
+    flip_kernel: bool = False,
+) -> np.ndarray:
+    """y = x ∗ k (+ b): (L,) ∗ (k,) → (L_out,); (C_in, L) ∗ (C_out, C_in, k) → (C_out, L_out)."""
+    x = np.asarray(x, dtype=np.float64)
+    kernel = np.asarray(kernel, dtype=np.float64)
+    geometry = conv1d_geometry(
+        x.shape,
+        kernel.shape,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        padding_mode=padding_mode,
+    )
+    x3 = x.reshape(-1, 1, x.shape[-1])  # (C_in, 1, L)
+    k4 = kernel.reshape(-1, x3.shape[0], 1, kernel.shape[-1])  # (C_out, C_in, 1, k)
+    pads = geometry.conv.pads
+    out = conv2d(
+        x3,
+        k4,
+        bias,
+        stride=geometry.conv.stride,
+        padding=(pads[0][0], pads[1][0]) if pads[1][0] == pads[1][1] else padding,
+        padding_mode=padding_mode,
+        dilation=geometry.conv.dilation,
+        flip_kernel=flip_kernel,
+    )  # (C_out, 1, L_out)
+    return out.reshape(geometry.output_shape)

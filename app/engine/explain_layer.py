@@ -1,0 +1,486 @@
+"""One cell of a backward pass or of a transposed convolution, term by term.
+
+Backward (``backward.py``; Goodfellow et al. §9.5):
+
+- ∂L/∂X[c, r, q] = Σ G[o, i, j] · K[o, c, a, b] over every output (o, i, j) whose window holds
+  X[c, r, q] at window position (a, b) — the cells the forward ``explain_input`` lists, each
+  weighted by its upstream gradient. With reflect / replicate / circular padding a cell also
+  enters windows as a padding copy (``via_padding``), found on ``padding.index_map``.
+- ∂L/∂K[o, c, a, b] = Σ_{i, j} G[o, i, j] · X_pad[c, i·s + a·d, j·s + b·d]: one term per output
+  cell, the input value that weight met there.
+- G[o, i, j] touches ∂L/∂X on the window of Y[o, i, j]: G[o, i, j] · K[o, c, a, b] lands on the
+  cell under window position (a, b) (nothing for zero-padding positions).
+
+Transposed convolution (``transpose.py``; Dumoulin & Visin 2016, §4): output cell Y[o, r, q]
+sums X[c, i, j] · K[c, o, a, b] over the (i, j, a, b) with i·s + a·d = r + p and
+j·s + b·d = q + p — the inputs whose stamps overlap there. An input cell X[c, i, j] is stamped
+onto Y[·, i·s + a·d − p, j·s + b·d − p] for every tap (a, b) (those in the cropped padding are
+counted, not listed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.engine.backward import ConvGradients, conv2d_backward
+from app.engine.conv import ConvGeometry, tap_view
+from app.engine.errors import InvalidInput
+from app.engine.explain import _factor, format_number
+from app.engine.padding import IntOrPair, index_map, pad, times
+from app.engine.transpose import (
+    TransposeGeometry,
+    as_transpose_kernel,
+    conv_transpose2d,
+    transpose_geometry,
+)
+
+Cell = tuple[int, int]
+
+
+# -- backward --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GradInputTerm:
+    """One G·K product of ∂L/∂X[c, r, q]."""
+
+    output_channel: int
+    output_cell: Cell
+    window_position: Cell
+    kernel_index: tuple[int, ...]
+    grad: float
+    weight: float
+    product: float
+    via_padding: bool
+    """True when the window reads the cell through a reflect / replicate / circular copy."""
+
+
+@dataclass(frozen=True)
+class GradInputExplanation:
+    """∂L/∂X[c, r, q] term by term."""
+
+    cell: Cell
+    channel: int
+    terms: list[GradInputTerm]
+    value: float
+    expression: str
+
+
+@dataclass(frozen=True)
+class GradKernelTerm:
+    """One G·X product of ∂L/∂K[o, c, a, b]: output cell (i, j) and the input it read there."""
+
+    output_cell: Cell
+    row: int
+    col: int
+    padding: bool
+    source: Cell | None
+    grad: float
+    value: float
+    product: float
+
+
+@dataclass(frozen=True)
+class GradKernelExplanation:
+    """∂L/∂K[o, c, a, b] term by term."""
+
+    kernel_index: tuple[int, ...]
+    output_channel: int
+    input_channel: int
+    terms: list[GradKernelTerm]
+    value: float
+    expression: str
+
+
+@dataclass(frozen=True)
+class GradOutputTouch:
+    """G[o, i, j] · K[o, c, a, b] landing on input cell ``cell`` of ∂L/∂X."""
+
+    input_channel: int
+    cell: Cell
+    window_position: Cell
+    kernel_index: tuple[int, ...]
+    weight: float
+    product: float
+    via_padding: bool
+
+
+@dataclass(frozen=True)
+class GradOutputExplanation:
+    """The entries of ∂L/∂X one upstream gradient G[o, i, j] touches."""
+
+    cell: Cell
+    channel: int
+    grad: float
+    touches: list[GradOutputTouch]
+
+
+@dataclass(frozen=True)
+class BackwardExplanation:
+    """The backward pass and the one cell asked for (the others None)."""
+
+    gradients: ConvGradients
+    input_cell: GradInputExplanation | None = None
+    kernel_cell: GradKernelExplanation | None = None
+    output_cell: GradOutputExplanation | None = None
+
+
+def _sum_expression(pairs: list[tuple[float, float]], value: float, empty: str) -> str:
+    """'1·1 + 1·(−1) = 0', or ``empty`` when there is no term."""
+    if not pairs:
+        return f"{empty}: {format_number(value)}"
+    products = " + ".join(f"{_factor(a)}·{_factor(b)}" for a, b in pairs)
+    return f"{products} = {format_number(value)}"
+
+
+def _check_channel(channel: int, count: int, what: str, owner: str) -> None:
+    if not 0 <= channel < count:
+        raise InvalidInput(
+            f"{what} channel {channel} does not exist; the {owner} has {count} {what} "
+            f"channel{'s' if count != 1 else ''}"
+        )
+
+
+def _kernel_index(
+    geometry: ConvGeometry, ndim: int, o: int, c: int, a: int, b: int, flip: bool
+) -> tuple[int, ...]:
+    kh, kw = geometry.kernel_size
+    ka, kb = (kh - 1 - a, kw - 1 - b) if flip else (a, b)
+    return (ka, kb) if ndim == 2 else (o, c, ka, kb)
+
+
+def _explain_grad_input(
+    g: ConvGradients, cell: Cell, channel: int, kernel_ndim: int, flip: bool
+) -> GradInputExplanation:
+    geometry = g.geometry
+    h, w = geometry.input_size
+    r, q = cell
+    if not (0 <= r < h and 0 <= q < w):
+        raise InvalidInput(f"input cell [{r}, {q}] is outside the {times(h, w)} input")
+    _check_channel(channel, geometry.in_channels, "input", "input")
+    sources = index_map((h, w), geometry.pads, geometry.padding_mode)  # (Hp, Wp)
+    kh, kw = geometry.kernel_size
+    (sh, sw), (dh, dw) = geometry.stride, geometry.dilation
+    top, left = geometry.pads[0][0], geometry.pads[1][0]
+    hits = np.stack(
+        [tap_view(sources, geometry, a, b) == r * w + q for a in range(kh) for b in range(kw)]
+    )  # (kh·kw, H_out, W_out)
+    taps, out_i, out_j = np.nonzero(hits)
+    order = np.lexsort((taps, out_j, out_i))  # row-major output cells, then window order
+    grads = g.grad_output.reshape(geometry.out_channels, *geometry.output_size)
+    weights = g.applied_kernel  # (C_out, C_in, kh, kw)
+    terms = []
+    for o in range(geometry.out_channels):
+        for t, i, j in zip(taps[order], out_i[order], out_j[order], strict=True):
+            a, b = divmod(int(t), kw)
+            i, j = int(i), int(j)
+            grad, weight = float(grads[o, i, j]), float(weights[o, channel, a, b])
+            own = (i * sh + a * dh - top, j * sw + b * dw - left) == (r, q)
+            terms.append(
+                GradInputTerm(
+                    output_channel=o,
+                    output_cell=(i, j),
+                    window_position=(a, b),
+                    kernel_index=_kernel_index(geometry, kernel_ndim, o, channel, a, b, flip),
+                    grad=grad,
+                    weight=weight,
+                    product=grad * weight,
+                    via_padding=not own,
+                )
+            )
+    value = float(np.sum([t.product for t in terms])) if terms else 0.0
+    expression = _sum_expression(
+        [(t.grad, t.weight) for t in terms], value, "no window reads this cell"
+    )
+    return GradInputExplanation((r, q), channel, terms, value, expression)
+
+
+def _explain_grad_kernel(
+    g: ConvGradients,
+    x: np.ndarray,
+    index: Cell,
+    output_channel: int,
+    input_channel: int,
+    kernel_ndim: int,
+    flip: bool,
+) -> GradKernelExplanation:
+    geometry = g.geometry
+    kh, kw = geometry.kernel_size
+    a, b = index
+    if not (0 <= a < kh and 0 <= b < kw):
+        raise InvalidInput(f"kernel cell [{a}, {b}] is outside the {times(kh, kw)} kernel")
+    _check_channel(output_channel, geometry.out_channels, "output", "kernel")
+    _check_channel(input_channel, geometry.in_channels, "input", "input")
+    ta, tb = (kh - 1 - a, kw - 1 - b) if flip else (a, b)  # the tap this weight is applied at
+    h, w = geometry.input_size
+    (sh, sw), (dh, dw) = geometry.stride, geometry.dilation
+    top, left = geometry.pads[0][0], geometry.pads[1][0]
+    xp = pad(
+        x.reshape(geometry.in_channels, h, w)[input_channel], geometry.pads, geometry.padding_mode
+    )  # (Hp, Wp)
+    values = tap_view(xp, geometry, ta, tb)  # (H_out, W_out)
+    sources = tap_view(index_map((h, w), geometry.pads, geometry.padding_mode), geometry, ta, tb)
+    grads = g.grad_output.reshape(geometry.out_channels, *geometry.output_size)[output_channel]
+    ho, wo = geometry.output_size
+    terms = []
+    for i in range(ho):
+        for j in range(wo):
+            row, col = i * sh + ta * dh - top, j * sw + tb * dw - left
+            src = int(sources[i, j])
+            grad, value = float(grads[i, j]), float(values[i, j])
+            terms.append(
+                GradKernelTerm(
+                    output_cell=(i, j),
+                    row=row,
+                    col=col,
+                    padding=not (0 <= row < h and 0 <= col < w),
+                    source=None if src < 0 else divmod(src, w),
+                    grad=grad,
+                    value=value,
+                    product=grad * value,
+                )
+            )
+    total = float(np.sum([t.product for t in terms]))
+    expression = _sum_expression([(t.grad, t.value) for t in terms], total, "no output")
+    index_full = (a, b) if kernel_ndim == 2 else (output_channel, input_channel, a, b)
+    return GradKernelExplanation(
+        index_full, output_channel, input_channel, terms, total, expression
+    )
+
+
+def _explain_grad_output(
+    g: ConvGradients, cell: Cell, channel: int, kernel_ndim: int, flip: bool
+) -> GradOutputExplanation:
+    geometry = g.geometry
+    ho, wo = geometry.output_size
+    i, j = cell
+    if not (0 <= i < ho and 0 <= j < wo):
+        raise InvalidInput(f"output cell [{i}, {j}] is outside the {times(ho, wo)} output")
+    _check_channel(channel, geometry.out_channels, "output", "kernel")
+    h, w = geometry.input_size
+    kh, kw = geometry.kernel_size
+    (sh, sw), (dh, dw) = geometry.stride, geometry.dilation
+    top, left = geometry.pads[0][0], geometry.pads[1][0]
+    sources = index_map((h, w), geometry.pads, geometry.padding_mode)  # (Hp, Wp)
+    grad = float(g.grad_output.reshape(geometry.out_channels, ho, wo)[channel, i, j])
+    touches = []
+    for c in range(geometry.in_channels):
+        for a in range(kh):
+            for b in range(kw):
+                pr, pc = i * sh + a * dh, j * sw + b * dw
+                src = int(sources[pr, pc])
+                if src < 0:
+                    continue  # a zero-padding cell: its gradient goes nowhere
+                weight = float(g.applied_kernel[channel, c, a, b])
+                touches.append(
+                    GradOutputTouch(
+                        input_channel=c,
+                        cell=divmod(src, w),
+                        window_position=(a, b),
+                        kernel_index=_kernel_index(geometry, kernel_ndim, channel, c, a, b, flip),
+                        weight=weight,
+                        product=grad * weight,
+                        via_padding=not (0 <= pr - top < h and 0 <= pc - left < w),
+                    )
+                )
+    return GradOutputExplanation((i, j), channel, grad, touches)
+
+
+def explain_backward(
+    x: np.ndarray,
+    kernel: np.ndarray,
+    bias: np.ndarray | None = None,
+    grad_output: np.ndarray | None = None,
+    *,
+    input_cell: Cell | None = None,
+    input_channel: int = 0,
+    kernel_cell: Cell | None = None,
+    output_cell: Cell | None = None,
+    output_channel: int = 0,
+    stride: IntOrPair = 1,
+    padding: IntOrPair | str = 0,
+    padding_mode: str = "zeros",
+    dilation: IntOrPair = 1,
+    flip_kernel: bool = False,
+) -> BackwardExplanation:
+    """The backward pass and one cell of it: ∂L/∂X[input_channel, input_cell], or
+    ∂L/∂K[output_channel, input_channel, kernel_cell], or what G[output_channel, output_cell]
+    touches. Exactly one of the three cells."""
+    asked = [c is not None for c in (input_cell, kernel_cell, output_cell)]
+    if sum(asked) != 1:
+        raise InvalidInput("give exactly one of input_cell, kernel_cell or output_cell")
+    x = np.asarray(x, dtype=np.float64)
+    kernel = np.asarray(kernel, dtype=np.float64)
+    g = conv2d_backward(
+        x,
+        kernel,
+        bias,
+        grad_output,
+        stride=stride,
+        padding=padding,
+        padding_mode=padding_mode,
+        dilation=dilation,
+        flip_kernel=flip_kernel,
+    )
+    if input_cell is not None:
+        explained = _explain_grad_input(g, input_cell, input_channel, kernel.ndim, flip_kernel)
+        return BackwardExplanation(g, input_cell=explained)
+    if kernel_cell is not None:
+        explained_k = _explain_grad_kernel(
+            g, x, kernel_cell, output_channel, input_channel, kernel.ndim, flip_kernel
+        )
+        return BackwardExplanation(g, kernel_cell=explained_k)
+    assert output_cell is not None
+    explained_o = _explain_grad_output(g, output_cell, output_channel, kernel.ndim, flip_kernel)
+    return BackwardExplanation(g, output_cell=explained_o)
+
+
+# -- transposed convolution ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OverlapTerm:
+    """One X·K product that lands on a transposed-convolution output cell."""
+
+    input_channel: int
+    input_cell: Cell
+    kernel_index: tuple[int, ...]
+    value: float
+    weight: float
+    product: float
+
+
+@dataclass(frozen=True)
+class TransposeOutputExplanation:
+    """Y[o, r, q] of a transposed convolution: the overlapping stamps, term by term."""
+
+    cell: Cell
+    channel: int
+    terms: list[OverlapTerm]
+    sum: float
+    bias: float
+    value: float
+    expression: str
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """One output cell an input cell is stamped onto, through kernel tap ``kernel_position``."""
+
+    cell: Cell
+    kernel_position: Cell
+
+
+@dataclass(frozen=True)
+class TransposeInputExplanation:
+    """The output cells X[c, i, j] is stamped onto (in every output channel)."""
+
+    cell: Cell
+    channel: int
+    outputs: list[Stamp]
+    cropped: int
+    """Taps that land in the padding the transposed convolution crops away."""
+
+
+@dataclass(frozen=True)
+class TransposeExplanation:
+    """The transposed convolution and the one cell asked for (the other None)."""
+
+    geometry: TransposeGeometry
+    output: np.ndarray
+    output_cell: TransposeOutputExplanation | None = None
+    input_cell: TransposeInputExplanation | None = None
+
+
+def _reaching(n: int, k: int, s: int, d: int, p: int, target: int) -> list[tuple[int, int]]:
+    """(input index, tap) pairs along one axis with index·s + tap·d − p = target."""
+    taps = np.arange(k)
+    num = target + p - taps * d  # (k,)
+    ok = (num >= 0) & (num % s == 0) & (num // s < n)
+    return sorted((int(num[a] // s), int(a)) for a in np.flatnonzero(ok))
+
+
+def explain_transpose(
+    x: np.ndarray,
+    kernel: np.ndarray,
+    bias: np.ndarray | None = None,
+    *,
+    output_cell: Cell | None = None,
+    output_channel: int = 0,
+    input_cell: Cell | None = None,
+    input_channel: int = 0,
+    stride: IntOrPair = 1,
+    padding: IntOrPair = 0,
+    output_padding: IntOrPair = 0,
+    dilation: IntOrPair = 1,
+) -> TransposeExplanation:
+    """The transposed convolution and one cell: the stamps that overlap in output cell
+    Y[output_channel, output_cell], or where input cell X[input_channel, input_cell] lands."""
+    if (output_cell is None) == (input_cell is None):
+        raise InvalidInput("give exactly one of output_cell or input_cell")
+    x = np.asarray(x, dtype=np.float64)
+    kernel = np.asarray(kernel, dtype=np.float64)
+    options = dict(stride=stride, padding=padding, output_padding=output_padding, dilation=dilation)
+    geometry = transpose_geometry(x.shape, kernel.shape, **options)
+    y = conv_transpose2d(x, kernel, bias, **options)
+    h, w = geometry.input_size
+    kh, kw = geometry.kernel_size
+    (sh, sw), (dh, dw), (ph, pw) = geometry.stride, geometry.dilation, geometry.padding
+    x3 = x.reshape(geometry.in_channels, h, w)
+    k4 = as_transpose_kernel(kernel)  # (C_in, C_out, kh, kw)
+    if output_cell is not None:
+        ho, wo = geometry.output_size
+        r, q = output_cell
+        if not (0 <= r < ho and 0 <= q < wo):
+            raise InvalidInput(f"output cell [{r}, {q}] is outside the {times(ho, wo)} output")
+        _check_channel(output_channel, geometry.out_channels, "output", "kernel")
+        rows = _reaching(h, kh, sh, dh, ph, r)
+        cols = _reaching(w, kw, sw, dw, pw, q)
+        terms = []
+        for c in range(geometry.in_channels):
+            for i, a in rows:
+                for j, b in cols:
+                    value, weight = float(x3[c, i, j]), float(k4[c, output_channel, a, b])
+                    terms.append(
+                        OverlapTerm(
+                            input_channel=c,
+                            input_cell=(i, j),
+                            kernel_index=(a, b) if kernel.ndim == 2 else (c, output_channel, a, b),
+                            value=value,
+                            weight=weight,
+                            product=value * weight,
+                        )
+                    )
+        total = float(np.sum([t.product for t in terms])) if terms else 0.0
+        bias_value = 0.0 if bias is None else float(np.asarray(bias).reshape(-1)[output_channel])
+        value = total + bias_value
+        expression = _sum_expression(
+            [(t.value, t.weight) for t in terms], value, "no stamp reaches this cell"
+        )
+        if bias is not None and terms:
+            head, tail = expression.rsplit(" = ", 1)
+            expression = f"{head} + {_factor(bias_value)} = {tail}"
+        explained = TransposeOutputExplanation(
+            (r, q), output_channel, terms, total, bias_value, value, expression
+        )
+        return TransposeExplanation(geometry, y, output_cell=explained)
+    assert input_cell is not None
+    i, j = input_cell
+    if not (0 <= i < h and 0 <= j < w):
+        raise InvalidInput(f"input cell [{i}, {j}] is outside the {times(h, w)} input")
+    _check_channel(input_channel, geometry.in_channels, "input", "input")
+    ho, wo = geometry.output_size
+    stamps, cropped = [], 0
+    for a in range(kh):
+        for b in range(kw):
+            r, q = i * sh + a * dh - ph, j * sw + b * dw - pw
+            if 0 <= r < ho and 0 <= q < wo:
+                stamps.append(Stamp((r, q), (a, b)))
+            else:
+                cropped += 1
+    stamps.sort(key=lambda s: s.cell)
+    return TransposeExplanation(
+        geometry, y, input_cell=TransposeInputExplanation((i, j), input_channel, stamps, cropped)
+    )

@@ -1,0 +1,259 @@
+"""Transposed convolution ("deconvolution", fractionally strided convolution) in NumPy, float64.
+
+A transposed convolution is the transpose Mᵀ of a convolution's matrix used as a layer
+(Dumoulin & Visin 2016, §4 "Transposed convolution arithmetic"; Zeiler et al. 2010): every input
+cell stamps a copy of the kernel, scaled by its value, onto the output, s cells apart:
+
+    Y[o, i·s + a·d − p, j·s + b·d − p] += X[c, i, j] · K[c, o, a, b]      (+ b[o] everywhere)
+
+with stride s, dilation d and padding p, which here *crops* p cells from each side of the full
+result. It is the gradient ∂L/∂X of the convolution with the same kernel, stride, padding and
+dilation (``backward.py``), and the two share their code (``backward.scatter_taps``).
+The kernel is ordered as torch's ConvTranspose2d orders it, C_in×C_out×kh×kw: the C_out×C_in
+kernel of the convolution it transposes. Output size per axis (Dumoulin & Visin relationship 14,
+torch.nn.ConvTranspose2d):
+
+    H_out = (H − 1)·s − 2p + d·(k − 1) + output_padding + 1
+
+output_padding adds cells at the bottom / right; it picks one of the s input sizes a strided
+convolution maps to the same output size, so PyTorch requires it to be smaller than the stride
+or the dilation. Where stride s > k the stamps leave gaps, where s < k they overlap: counted per
+output cell in ``TransposeGeometry.overlaps`` (the checkerboard of Odena et al. 2016).
+Zero padding only, and no groups, as in torch.nn.functional.conv_transpose2d.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.engine.backward import scatter_taps
+from app.engine.conv import check_bias, check_finite
+from app.engine.errors import InvalidInput
+from app.engine.padding import IntOrPair, as_pair
+
+GENERAL_FORMULA = "(H − 1)·s − 2p + d·(k − 1) + output_padding + 1"
+
+
+@dataclass(frozen=True)
+class TransposeAxis:
+    """The output size of a transposed convolution along one axis, with its numbers."""
+
+    axis: str
+    size: int
+    kernel: int
+    stride: int
+    padding: int
+    dilation: int
+    output_padding: int
+    output: int
+
+    def expression(self) -> str:
+        """The formula with this axis's numbers, e.g. '(2 − 1)·2 − 2·0 + 1·(3 − 1) + 0 + 1'."""
+        return (
+            f"({self.size} − 1)·{self.stride} − 2·{self.padding} + "
+            f"{self.dilation}·({self.kernel} − 1) + {self.output_padding} + 1"
+        )
+
+
+@dataclass(frozen=True)
+class TransposeGeometry:
+    """Everything about a transposed convolution that follows from shapes and options alone."""
+
+    in_channels: int
+    out_channels: int
+    kernel_size: tuple[int, int]
+    stride: tuple[int, int]
+    padding: tuple[int, int]
+    output_padding: tuple[int, int]
+    dilation: tuple[int, int]
+    height: TransposeAxis
+    width: TransposeAxis
+    squeeze: bool
+    """True when input and kernel were both 2-D: the output is H_out×W_out."""
+
+    @property
+    def input_size(self) -> tuple[int, int]:
+        """(H, W)."""
+        return (self.height.size, self.width.size)
+
+    @property
+    def output_size(self) -> tuple[int, int]:
+        """(H_out, W_out)."""
+        return (self.height.output, self.width.output)
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        """(H_out, W_out) for 2-D input and kernel, else (C_out, H_out, W_out)."""
+        return self.output_size if self.squeeze else (self.out_channels, *self.output_size)
+
+    @property
+    def kernel_parameters(self) -> int:
+        """C_in·C_out·kh·kw."""
+        return self.in_channels * self.out_channels * self.kernel_size[0] * self.kernel_size[1]
+
+    @property
+    def macs(self) -> int:
+        """Multiply-adds: every input value times every weight of its channel, C_in·H·W·C_out·kh·kw
+        (including stamps that fall into the cropped padding)."""
+        return self.input_size[0] * self.input_size[1] * self.kernel_parameters
+
+    def formula(self) -> tuple[str, str, list[str]]:
+        """(symbolic, worked-out text, per-axis expressions)."""
+        expressions = [self.height.expression(), self.width.expression()]
+        text = (
+            f"({expressions[0]}) × ({expressions[1]}) = {self.height.output} × {self.width.output}"
+        )
+        return GENERAL_FORMULA, text, expressions
+
+    def overlaps(self) -> np.ndarray:
+        """(H_out, W_out) int: how many (input cell, kernel tap) pairs land on each output cell
+        (per input/output channel pair). 1 everywhere when the stamps tile; a checkerboard of
+        1, 2, 4 … where stride and kernel size disagree; 0 in the gaps when s > d(k − 1) + 1."""
+        counts = scatter_taps(
+            np.ones((1, *self.input_size)),
+            np.ones((1, 1, *self.kernel_size)),
+            self.output_size,
+            stride=self.stride,
+            dilation=self.dilation,
+            offset=self.padding,
+        )  # (1, H_out, W_out)
+        return counts[0].round().astype(np.int64)
+
+
+def _shapes(
+    input_shape: tuple[int, ...], kernel_shape: tuple[int, ...]
+) -> tuple[int, tuple[int, int], int, tuple[int, int], bool]:
+    """(C_in, (H, W), C_out, (kh, kw), squeeze) for a C_in×C_out×kh×kw (or kh×kw) kernel."""
+    if len(input_shape) == 2:
+        c_in, size = 1, (input_shape[0], input_shape[1])
+    elif len(input_shape) == 3:
+        c_in, size = input_shape[0], (input_shape[1], input_shape[2])
+    else:
+        raise InvalidInput(f"input must be H×W or C×H×W, got {len(input_shape)} axes")
+    if len(kernel_shape) == 2:
+        c_out, kernel = 1, (kernel_shape[0], kernel_shape[1])
+        if c_in != 1:
+            raise InvalidInput(
+                f"a 2-D kernel works on one channel, but the input has {c_in} channels; "
+                f"give a 4-D kernel {c_in}×C_out×kh×kw (C_in first, as torch orders a "
+                "transposed-convolution kernel)"
+            )
+    elif len(kernel_shape) == 4:
+        c_out, kernel = kernel_shape[1], (kernel_shape[2], kernel_shape[3])
+        if kernel_shape[0] != c_in:
+            raise InvalidInput(
+                f"the kernel expects {kernel_shape[0]} input channel"
+                f"{'s' if kernel_shape[0] != 1 else ''}, but the input has {c_in} (a "
+                "transposed-convolution kernel is C_in×C_out×kh×kw)"
+            )
+    else:
+        raise InvalidInput(
+            f"kernel must be kh×kw or C_in×C_out×kh×kw, got {len(kernel_shape)} axes"
+        )
+    if min(size) < 1 or min(kernel) < 1 or c_in < 1 or c_out < 1:
+        raise InvalidInput("input and kernel must not be empty")
+    return c_in, size, c_out, kernel, len(input_shape) == 2 and len(kernel_shape) == 2
+
+
+def transpose_geometry(
+    input_shape: tuple[int, ...],
+    kernel_shape: tuple[int, ...],
+    *,
+    stride: IntOrPair = 1,
+    padding: IntOrPair = 0,
+    output_padding: IntOrPair = 0,
+    dilation: IntOrPair = 1,
+) -> TransposeGeometry:
+    """Check shapes and options as torch does and work out the output size (no computing)."""
+    c_in, size, c_out, kernel, squeeze = _shapes(tuple(input_shape), tuple(kernel_shape))
+    if isinstance(padding, str):
+        raise InvalidInput(
+            f"padding must be an integer or a pair for a transposed convolution, got {padding!r}"
+        )
+    stride_hw = as_pair(stride, "stride", minimum=1)
+    dilation_hw = as_pair(dilation, "dilation", minimum=1)
+    padding_hw = as_pair(padding, "padding", minimum=0)
+    extra_hw = as_pair(output_padding, "output_padding", minimum=0)
+    axes = []
+    for name, n, k, s, p, d, op in zip(
+        ("height", "width"),
+        size,
+        kernel,
+        stride_hw,
+        padding_hw,
+        dilation_hw,
+        extra_hw,
+        strict=True,
+    ):
+        if op >= s and op >= d:
+            raise InvalidInput(
+                f"output_padding must be smaller than the stride or the dilation (PyTorch's "
+                f"rule), got output_padding {op} with stride {s} and dilation {d} along the "
+                f"{name}"
+            )
+        out = (n - 1) * s - 2 * p + d * (k - 1) + op + 1
+        axes.append(TransposeAxis(name, n, k, s, p, d, op, out))
+    for axis in axes:
+        if axis.output < 1:
+            raise InvalidInput(
+                f"the output {axis.axis} would be {axis.output}: {GENERAL_FORMULA} = "
+                f"{axis.expression()} = {axis.output}, less than 1; use less padding"
+            )
+    return TransposeGeometry(
+        in_channels=c_in,
+        out_channels=c_out,
+        kernel_size=kernel,
+        stride=stride_hw,
+        padding=padding_hw,
+        output_padding=extra_hw,
+        dilation=dilation_hw,
+        height=axes[0],
+        width=axes[1],
+        squeeze=squeeze,
+    )
+
+
+def as_transpose_kernel(kernel: np.ndarray) -> np.ndarray:
+    """The kernel as (C_in, C_out, kh, kw)."""
+    return kernel.reshape((1, 1, *kernel.shape)) if kernel.ndim == 2 else kernel
+
+
+def conv_transpose2d(
+    x: np.ndarray,
+    kernel: np.ndarray,
+    bias: np.ndarray | None = None,
+    *,
+    stride: IntOrPair = 1,
+    padding: IntOrPair = 0,
+    output_padding: IntOrPair = 0,
+    dilation: IntOrPair = 1,
+) -> np.ndarray:
+    """X ∗ᵀ K (+ b), as torch.nn.functional.conv_transpose2d: (H, W) with (kh, kw) →
+    (H_out, W_out); (C_in, H, W) with (C_in, C_out, kh, kw) → (C_out, H_out, W_out)."""
+    x = np.asarray(x, dtype=np.float64)
+    kernel = np.asarray(kernel, dtype=np.float64)
+    geometry = transpose_geometry(
+        x.shape,
+        kernel.shape,
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        dilation=dilation,
+    )
+    b = check_bias(bias, geometry.out_channels)
+    x3 = x.reshape(geometry.in_channels, *geometry.input_size)  # (C_in, H, W)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported just below
+        out = scatter_taps(
+            x3,
+            as_transpose_kernel(kernel),  # (C_in, C_out, kh, kw): C_in plays the role of G's C
+            geometry.output_size,
+            stride=geometry.stride,
+            dilation=geometry.dilation,
+            offset=geometry.padding,
+        )  # (C_out, H_out, W_out)
+        if b is not None:
+            out += b[:, None, None]
+    check_finite(out, "transposed convolution")
+    return out.reshape(geometry.output_shape)

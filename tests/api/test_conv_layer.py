@@ -1,0 +1,413 @@
+"""POST /api/conv2d/backward(/explain), /api/conv-transpose2d(/explain),
+/api/conv2d/matrix/transpose, /api/conv1d: values against torch, exact error texts, limits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from fastapi.testclient import TestClient
+
+from app.api.schemas import conv_layer as schemas
+from tests.api.test_conv import K, X, Y, error
+
+STRIDE_2 = {"input": [[1, 2], [3, 4]], "kernel": [[1, 1, 1]] * 3, "stride": 2}
+
+
+def example(model: type) -> dict:
+    return model.model_config["json_schema_extra"]["example"]
+
+
+# -- /api/conv2d/backward --------------------------------------------------------------------
+
+
+def test_backward_of_the_tutorial_returns_forward_and_gradients(client: TestClient) -> None:
+    answer = client.post("/api/conv2d/backward", json={"input": X, "kernel": K}).json()
+    assert answer["output"] == Y
+    assert answer["grad_output"] == [[1.0] * 3] * 3
+    assert answer["grad_input"] == [[1, 0, 0, -1], [1, 1, 1, 0], [1, 1, 1, 0], [0, 1, 1, 1]]
+    assert answer["grad_kernel"] == [[12, 11], [12, 12]]
+    assert answer["grad_bias"] is None
+    assert answer["backward_multiply_adds"] == 72
+
+
+def test_backward_multichannel_with_bias_matches_torch_autograd(client: TestClient) -> None:
+    rng = np.random.default_rng(12)
+    x, w, b = rng.standard_normal((3, 7, 6)), rng.standard_normal((2, 3, 3, 2)), [0.5, -1.0]
+    options = {"stride": [2, 1], "padding": [1, 2], "dilation": [1, 2]}
+    xt = torch.tensor(x[None], requires_grad=True)
+    wt = torch.tensor(w, requires_grad=True)
+    bt = torch.tensor(b, dtype=torch.float64, requires_grad=True)
+    y = F.conv2d(xt, wt, bt, **options)
+    g = rng.standard_normal(y.shape[1:])
+    y.backward(torch.from_numpy(g[None]))
+    body = {
+        "input": x.tolist(),
+        "kernel": w.tolist(),
+        "bias": b,
+        "grad_output": g.tolist(),
+        **options,
+    }
+    answer = client.post("/api/conv2d/backward", json=body).json()
+    np.testing.assert_allclose(answer["grad_input"], xt.grad[0].numpy(), atol=1e-9)
+    np.testing.assert_allclose(answer["grad_kernel"], wt.grad.numpy(), atol=1e-9)
+    np.testing.assert_allclose(answer["grad_bias"], bt.grad.numpy(), atol=1e-9)
+    full = answer["full_convolution"]
+    assert full["applicable"] is True
+    assert np.array(full["rotated_kernel"]).shape == (3, 2, 3, 2)
+    assert full["inserted_zeros"] == [1, 0]
+
+
+def test_full_convolution_view_draws_the_padded_g(client: TestClient) -> None:
+    full = client.post("/api/conv2d/backward", json={"input": X, "kernel": K}).json()[
+        "full_convolution"
+    ]
+    assert full == schemas.EXAMPLE_FULL_CONVOLUTION
+
+
+def test_full_convolution_view_with_reflect_padding_says_why_not(client: TestClient) -> None:
+    body = {"input": X, "kernel": K, "padding": 1, "padding_mode": "reflect"}
+    full = client.post("/api/conv2d/backward", json=body).json()["full_convolution"]
+    assert full["applicable"] is False
+    assert full["padded_grad"] is None
+    assert full["note"].startswith("reflect padding copies input cells into the padding")
+
+
+def test_backward_grad_output_of_the_wrong_shape_is_422(client: TestClient) -> None:
+    body = {"input": X, "kernel": K, "grad_output": [[1, 2], [3, 4]]}
+    assert client.post("/api/conv2d/backward", json=body).json() == {
+        "detail": "grad_output must be shaped like the output, 3×3, got 2×2"
+    }
+
+
+def test_backward_grad_output_with_nan_is_422(client: TestClient) -> None:
+    body = '{"input": [[1, 2], [3, 4]], "kernel": [[1]], "grad_output": [[1, NaN], [1, 1]]}'
+    response = client.post(
+        "/api/conv2d/backward", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert error(response) == "entry [0][1] must be a finite number, got NaN"
+
+
+def test_backward_counts_three_passes_against_the_compute_limit(client: TestClient) -> None:
+    body = {"input": [[0] * 150] * 150, "kernel": [[1] * 15] * 15}
+    assert client.post("/api/conv2d", json=body).status_code == 200  # 4,161,600 forward
+    response = client.post("/api/conv2d/backward", json=body)
+    assert error(response) == (
+        "the forward and backward passes need 12,484,800 multiply-adds, over the limit of "
+        "10,000,000"
+    )
+
+
+def test_backward_keeps_the_forward_refusals(client: TestClient) -> None:
+    body = {"input": X, "kernel": [[1] * 5] * 5}
+    assert client.post("/api/conv2d/backward", json=body).json() == {
+        "detail": "kernel 5×5 is larger than the padded input 4×4"
+    }
+
+
+# -- /api/conv2d/backward/explain ------------------------------------------------------------
+
+
+def test_backward_explain_input_cell_lists_g_times_k(client: TestClient) -> None:
+    body = {"input": X, "kernel": K, "input_cell": [1, 1]}
+    answer = client.post("/api/conv2d/backward/explain", json=body).json()
+    assert answer["input_cell"] == schemas.EXAMPLE_GRAD_INPUT_CELL
+    assert answer["kernel_cell"] is None
+    assert answer["output_cell"] is None
+
+
+def test_backward_explain_kernel_cell_sums_to_the_kernel_gradient(client: TestClient) -> None:
+    body = {"input": X, "kernel": K, "kernel_cell": [0, 1]}
+    cell = client.post("/api/conv2d/backward/explain", json=body).json()["kernel_cell"]
+    assert cell["kernel_index"] == [0, 1]
+    assert cell["value"] == 11.0
+    assert cell["expression"] == "1·2 + 1·0 + 1·1 + 1·1 + 1·3 + 1·1 + 1·2 + 1·1 + 1·0 = 11"
+    assert cell["terms"][0] == {
+        "output_cell": [0, 0],
+        "row": 0,
+        "col": 1,
+        "padding": False,
+        "source": [0, 1],
+        "grad": 1.0,
+        "value": 2.0,
+        "product": 2.0,
+    }
+
+
+def test_backward_explain_output_cell_says_which_entries_g_touches(client: TestClient) -> None:
+    body = {"input": X, "kernel": K, "output_cell": [0, 0]}
+    cell = client.post("/api/conv2d/backward/explain", json=body).json()["output_cell"]
+    assert [t["cell"] for t in cell["touches"]] == [[0, 0], [0, 1], [1, 0], [1, 1]]
+    assert [t["product"] for t in cell["touches"]] == [1.0, -1.0, 0.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({}, "give exactly one of input_cell, kernel_cell or output_cell"),
+        (
+            {"input_cell": [0, 0], "kernel_cell": [0, 0]},
+            "give exactly one of input_cell, kernel_cell or output_cell",
+        ),
+    ],
+)
+def test_backward_explain_needs_exactly_one_cell(
+    client: TestClient, extra: dict, message: str
+) -> None:
+    response = client.post("/api/conv2d/backward/explain", json={"input": X, "kernel": K, **extra})
+    assert response.status_code == 422
+    assert error(response) == message
+
+
+def test_backward_explain_cell_outside_is_422(client: TestClient) -> None:
+    body = {"input": X, "kernel": K, "kernel_cell": [2, 0]}
+    assert client.post("/api/conv2d/backward/explain", json=body).json() == {
+        "detail": "kernel cell [2, 0] is outside the 2×2 kernel"
+    }
+
+
+def test_backward_explain_refuses_a_kernel_cell_of_too_many_terms(client: TestClient) -> None:
+    body = {"input": [[0] * 100] * 100, "kernel": [[1]], "kernel_cell": [0, 0]}
+    response = client.post("/api/conv2d/backward/explain", json=body)
+    assert error(response) == (
+        "this weight of ∂L/∂K sums 10,000 terms, too many to explain (at most 4,096)"
+    )
+
+
+# -- /api/conv-transpose2d -------------------------------------------------------------------
+
+
+def test_transpose_example_shows_overlaps_and_the_formula(client: TestClient) -> None:
+    answer = client.post("/api/conv-transpose2d", json=STRIDE_2).json()
+    assert answer == schemas.EXAMPLE_TRANSPOSE
+
+
+def test_transpose_multichannel_matches_torch(client: TestClient) -> None:
+    rng = np.random.default_rng(13)
+    x, w, b = rng.standard_normal((2, 4, 3)), rng.standard_normal((2, 3, 3, 2)), [1.0, 0, -1]
+    options = {"stride": [2, 3], "padding": [1, 0], "output_padding": [1, 2], "dilation": [1, 2]}
+    expected = F.conv_transpose2d(
+        torch.tensor(x[None]), torch.tensor(w), torch.tensor(b, dtype=torch.float64), **options
+    )[0]
+    body = {"input": x.tolist(), "kernel": w.tolist(), "bias": b, **options}
+    answer = client.post("/api/conv-transpose2d", json=body).json()
+    assert answer["output_shape"] == list(expected.shape)
+    np.testing.assert_allclose(answer["output"], expected.numpy(), atol=1e-9)
+    assert answer["counts"] == {"kernel_parameters": 36, "bias_parameters": 3, "multiply_adds": 432}
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            {"output_padding": 2},
+            "output_padding must be smaller than the stride or the dilation (PyTorch's rule), got "
+            "output_padding 2 with stride 2 and dilation 1 along the height",
+        ),
+        (
+            {"padding": 3},
+            "the output height would be -1: (H − 1)·s − 2p + d·(k − 1) + output_padding + 1 = "
+            "(2 − 1)·2 − 2·3 + 1·(3 − 1) + 0 + 1 = -1, less than 1; use less padding",
+        ),
+        ({"bias": [1, 2]}, "bias has 2 values but the kernel has 1 output channel"),
+    ],
+)
+def test_transpose_refusals_are_torchs_in_words(
+    client: TestClient, extra: dict, message: str
+) -> None:
+    assert client.post("/api/conv-transpose2d", json={**STRIDE_2, **extra}).json() == {
+        "detail": message
+    }
+
+
+def test_transpose_refuses_string_padding(client: TestClient) -> None:
+    response = client.post("/api/conv-transpose2d", json={**STRIDE_2, "padding": "same"})
+    assert response.status_code == 422
+    assert error(response) == 'must be an integer or a pair [height, width] of integers, got "same"'
+
+
+def test_transpose_output_over_the_value_limit_is_422(client: TestClient) -> None:
+    body = {"input": [[0] * 256] * 256, "kernel": [[1]], "stride": 1024}
+    assert error(client.post("/api/conv-transpose2d", json=body)) == (
+        "the output would hold 68,184,176,641 values, over the limit of 1,048,576"
+    )
+
+
+def test_transpose_over_the_compute_limit_is_422(client: TestClient) -> None:
+    body = {"input": [[0] * 100] * 100, "kernel": [[1] * 40] * 40}
+    assert error(client.post("/api/conv-transpose2d", json=body)) == (
+        "this transposed convolution needs 16,000,000 multiply-adds, over the limit of 10,000,000"
+    )
+
+
+# -- /api/conv-transpose2d/explain -----------------------------------------------------------
+
+
+def test_transpose_explain_output_cell_lists_the_overlapping_stamps(client: TestClient) -> None:
+    answer = client.post(
+        "/api/conv-transpose2d/explain", json={**STRIDE_2, "output_cell": [2, 2]}
+    ).json()
+    assert answer["output_cell"] == schemas.EXAMPLE_OVERLAP_CELL
+    assert answer["input_cell"] is None
+
+
+def test_transpose_explain_input_cell_lists_its_stamp(client: TestClient) -> None:
+    answer = client.post(
+        "/api/conv-transpose2d/explain", json={**STRIDE_2, "input_cell": [1, 1]}
+    ).json()
+    cells = [s["cell"] for s in answer["input_cell"]["outputs"]]
+    assert cells == [[r, q] for r in (2, 3, 4) for q in (2, 3, 4)]
+    assert answer["input_cell"]["cropped"] == 0
+
+
+def test_transpose_explain_cell_outside_is_422(client: TestClient) -> None:
+    body = {**STRIDE_2, "output_cell": [5, 0]}
+    assert client.post("/api/conv-transpose2d/explain", json=body).json() == {
+        "detail": "output cell [5, 0] is outside the 5×5 output"
+    }
+
+
+def test_transpose_explain_needs_exactly_one_cell(client: TestClient) -> None:
+    response = client.post("/api/conv-transpose2d/explain", json=STRIDE_2)
+    assert error(response) == "give exactly one of output_cell or input_cell"
+
+
+# -- /api/conv2d/matrix/transpose ------------------------------------------------------------
+
+
+def test_matrix_transpose_is_m_transposed_with_both_checks(client: TestClient) -> None:
+    body = {"input": [[1, 2, 0], [0, 1, 3]], "kernel": K}
+    forward = client.post("/api/conv2d/matrix", json=body).json()
+    answer = client.post("/api/conv2d/matrix/transpose", json=body).json()
+    assert answer["matrix"] == np.array(forward["matrix"]).T.tolist()
+    assert answer == schemas.EXAMPLE_MATRIX_T
+
+
+def test_matrix_transpose_with_stride_uses_the_remainder_as_output_padding(
+    client: TestClient,
+) -> None:
+    rng = np.random.default_rng(14)
+    x, w = rng.standard_normal((2, 6, 5)), rng.standard_normal((3, 2, 2, 2))
+    g = rng.standard_normal((3, 3, 2))
+    body = {"input": x.tolist(), "kernel": w.tolist(), "stride": 2, "grad_output": g.tolist()}
+    answer = client.post("/api/conv2d/matrix/transpose", json=body).json()
+    assert answer["transpose_check"]["output_padding"] == [0, 1]
+    assert answer["transpose_check"]["matches"] is True
+    assert answer["gradient_check"]["matches"] is True
+    np.testing.assert_allclose(
+        np.array(answer["matrix"]) @ g.reshape(-1),
+        np.array(answer["grad_input"]).reshape(-1),
+        atol=1e-12,
+    )
+    assert answer["row_shape"] == [2, 6, 5]
+    assert answer["col_shape"] == [3, 3, 2]
+
+
+def test_matrix_transpose_keeps_the_matrix_limit(client: TestClient) -> None:
+    body = {"input": [[0] * 40] * 40, "kernel": [[1]]}
+    assert error(client.post("/api/conv2d/matrix/transpose", json=body)) == (
+        "the matrix would have 1,600 × 1,600 = 2,560,000 entries, over the limit of 1,000,000"
+    )
+
+
+# -- /api/conv1d -----------------------------------------------------------------------------
+
+
+def test_conv1d_example_is_the_discrete_derivative(client: TestClient) -> None:
+    answer = client.post("/api/conv1d", json=example(schemas.Conv1dRequest)).json()
+    assert answer == schemas.EXAMPLE_CONV1D
+
+
+def test_conv1d_flip_kernel_is_numpy_convolve(client: TestClient) -> None:
+    x, k = [3, 1, 4, 1, 5, 9, 2, 6], [1, 2, 3]
+    body = {"input": x, "kernel": k, "flip_kernel": True, "padding": 2}
+    answer = client.post("/api/conv1d", json=body).json()
+    assert answer["output"] == np.convolve(x, k, "full").astype(float).tolist()
+    assert answer["formula"]["text"] == "8 + 2·2 − 3 + 1 = 10"
+
+
+def test_conv1d_multichannel_matches_torch(client: TestClient) -> None:
+    rng = np.random.default_rng(15)
+    x, w, b = rng.standard_normal((2, 11)), rng.standard_normal((3, 2, 3)), [0.0, 1.0, -1.0]
+    expected = F.conv1d(
+        torch.tensor(x[None]),
+        torch.tensor(w),
+        torch.tensor(b, dtype=torch.float64),
+        stride=2,
+        dilation=2,
+    )[0]
+    body = {"input": x.tolist(), "kernel": w.tolist(), "bias": b, "stride": 2, "dilation": 2}
+    answer = client.post("/api/conv1d", json=body).json()
+    np.testing.assert_allclose(answer["output"], expected.numpy(), atol=1e-9)
+    assert answer["output_shape"] == [3, 4]
+
+
+def test_conv1d_kernel_longer_than_the_signal_is_422(client: TestClient) -> None:
+    assert client.post("/api/conv1d", json={"input": [1, 2], "kernel": [1, 2, 3]}).json() == {
+        "detail": "kernel of length 3 is longer than the padded signal of length 2"
+    }
+
+
+def test_conv1d_signal_over_the_length_limit_is_422(client: TestClient) -> None:
+    response = client.post("/api/conv1d", json={"input": [0] * 257, "kernel": [1]})
+    assert error(response) == "has length 257, over the limit of 256"
+
+
+def test_conv1d_2d_input_with_1d_kernel_is_422(client: TestClient) -> None:
+    assert client.post("/api/conv1d", json={"input": [[1, 2], [3, 4]], "kernel": [1]}).json() == {
+        "detail": "a 1-D kernel works on one channel, but the input has 2 channels; give a 3-D "
+        "kernel C_out×2×k"
+    }
+
+
+# -- /docs ---------------------------------------------------------------------------------------
+
+ROUTES = [
+    ("/api/conv2d/backward", schemas.Conv2dBackwardRequest, schemas.Conv2dBackwardResponse),
+    (
+        "/api/conv2d/backward/explain",
+        schemas.Conv2dBackwardExplainRequest,
+        schemas.Conv2dBackwardExplainResponse,
+    ),
+    ("/api/conv-transpose2d", schemas.ConvTranspose2dRequest, schemas.ConvTranspose2dResponse),
+    (
+        "/api/conv-transpose2d/explain",
+        schemas.ConvTranspose2dExplainRequest,
+        schemas.ConvTranspose2dExplainResponse,
+    ),
+    (
+        "/api/conv2d/matrix/transpose",
+        schemas.Conv2dMatrixTransposeRequest,
+        schemas.Conv2dMatrixTransposeResponse,
+    ),
+    ("/api/conv1d", schemas.Conv1dRequest, schemas.Conv1dResponse),
+]
+
+
+@pytest.mark.parametrize(("path", "request_model", "response_model"), ROUTES)
+def test_documented_examples_are_what_the_routes_answer(
+    client: TestClient, path: str, request_model: type, response_model: type
+) -> None:
+    assert client.post(path, json=example(request_model)).json() == example(response_model)
+
+
+@pytest.mark.parametrize(("path", "request_model", "response_model"), ROUTES)
+def test_openapi_documents_every_field(
+    client: TestClient, path: str, request_model: type, response_model: type
+) -> None:
+    schemas_ = client.get("/openapi.json").json()["components"]["schemas"]
+    for model in (request_model, response_model):
+        schema = schemas_[model.__name__]
+        assert "example" in schema
+        assert [p for p, s in schema["properties"].items() if not s.get("description")] == []
+
+
+@pytest.mark.parametrize(("path", "request_model", "response_model"), ROUTES)
+def test_every_listed_example_is_answered(
+    client: TestClient, path: str, request_model: type, response_model: type
+) -> None:
+    extra = request_model.model_config["json_schema_extra"]
+    for body in extra.get("examples", [extra["example"]]):
+        assert client.post(path, json=body).status_code == 200, body

@@ -1,0 +1,114 @@
+"""Every exercise kind: stable seeds, the expected answer round-trips, typical mistakes are
+marked wrong with their hint, inputs are plain JSON."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+
+from app.exercises import KINDS, MAX_SEED, UnknownExercise, check_answer, exercise, kind
+from tests.exercises.helpers import problem, seeds
+
+IDS = [k.id for k in KINDS]
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+@settings(max_examples=40)
+@given(seed=seeds)
+def test_the_expected_answer_written_out_is_correct(exercise_id: str, seed: int) -> None:
+    shown = check_answer(exercise_id, seed, _some_answer(exercise_id, seed)).expected
+    verdict = check_answer(exercise_id, seed, shown)
+    assert verdict.correct
+    assert verdict.hint is None and verdict.mistake is None
+
+
+def _some_answer(exercise_id: str, seed: int) -> str:
+    """A well-formed answer (right or wrong) of the kind's answer type."""
+    return exercise(exercise_id, seed).answer_format["example"]
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+@settings(max_examples=40)
+@given(seed=seeds)
+def test_every_recognised_mistake_is_marked_wrong_with_a_hint(exercise_id: str, seed: int) -> None:
+    drawn = problem(exercise_id, seed)
+    for mistake in drawn.mistakes:
+        if mistake.value is None or drawn.answer.same(mistake.value, drawn.expected):
+            continue
+        verdict = check_answer(exercise_id, seed, drawn.answer.show(mistake.value))
+        assert not verdict.correct
+        assert verdict.mistake is not None and verdict.hint
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+@settings(max_examples=20)
+@given(seed=seeds)
+def test_the_same_seed_gives_the_same_exercise(exercise_id: str, seed: int) -> None:
+    assert exercise(exercise_id, seed) == exercise(exercise_id, seed)
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+@settings(max_examples=20)
+@given(seed=seeds)
+def test_inputs_and_format_are_plain_json(exercise_id: str, seed: int) -> None:
+    drawn = exercise(exercise_id, seed)
+    text = json.dumps({"inputs": drawn.inputs, "format": drawn.answer_format}, allow_nan=False)
+    assert json.loads(text) == {"inputs": drawn.inputs, "format": drawn.answer_format}
+    assert drawn.prompt and len(drawn.prompt) < 1000
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_the_largest_seed_draws_an_exercise(exercise_id: str) -> None:
+    assert exercise(exercise_id, MAX_SEED).seed == MAX_SEED
+
+
+def test_a_wrong_unrecognised_answer_gets_the_general_hint() -> None:
+    verdict = check_answer("receptive-field", 1, "1000")
+    assert (verdict.correct, verdict.mistake) == (False, None)
+    assert verdict.hint == "Start from R_0 = 1 (one pixel) and add k − 1 for each layer."
+
+
+def test_an_unknown_id_raises_unknown_exercise_naming_it() -> None:
+    with pytest.raises(UnknownExercise) as info:
+        kind("conv-output")
+    assert str(info.value) == "no exercise called 'conv-output'; GET /api/exercises lists them"
+
+
+# -- pinned seeds: a fixed seed gives a fixed exercise, on every machine -----------------------
+
+PINNED = {
+    ("output-size", 0): {"size": 28, "kernel": 4, "stride": 2, "padding": 1, "dilation": 1},
+    ("receptive-field", 1): {"layers": 4, "kernel": 3},
+    ("parameter-count", 1): {"kind": "fc", "in_features": 196, "out_features": 128},
+    ("weight-decay-step", 1): {
+        "theta": [2.0, -2.0],
+        "gradient": [-0.7, 0.7],
+        "lr": 0.1,
+        "weight_decay": 0.2,
+    },
+    ("conv-output-value", 1): {
+        "input": [
+            [0, 3, 3, 0, 1],
+            [3, 1, 1, 3, 1],
+            [1, 2, 2, 0, 0],
+            [3, 3, 3, 2, 3],
+            [1, 1, 3, 0, 1],
+        ],
+        "kernel": [[-1, 0, 2], [-1, 0, 0], [2, -1, 1]],
+        "stride": 2,
+        "padding": 0,
+        "cell": [0, 0],
+    },
+}
+
+
+@pytest.mark.parametrize(("key", "inputs"), PINNED.items(), ids=[f"{k}-{s}" for k, s in PINNED])
+def test_pinned_seed_gives_its_exercise(key: tuple[str, int], inputs: dict) -> None:
+    assert exercise(*key).inputs == inputs
+
+
+def test_pinned_conv_output_value_seed_1_is_5() -> None:
+    # window rows 1–3, cols 1–3 of X: 0·(−1) + 3·0 + 3·2 + 3·(−1) + 1·0 + 1·0 + 1·2 + 2·(−1) + 2·1
+    assert check_answer("conv-output-value", 1, "5").correct
