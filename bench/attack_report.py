@@ -97,7 +97,11 @@ def serving(root: Path, env: dict[str, str]) -> Iterator[tuple[str, int]]:
         yield url, proc.pid
     finally:
         proc.terminate()
-        proc.wait(timeout=20)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:  # still busy with an attack: stop it for good
+            proc.kill()
+            proc.wait()
 
 
 def cpu_seconds(pid: int) -> float:
@@ -112,21 +116,27 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def attacks(url: str, pid: int) -> None:
+def attacks(url: str, pid: int, timeout: float) -> None:
     print(f"\nworker RSS at start: {rss_mb(pid):.0f} MB\n")
     print("| request | status | wall s | worker CPU s | response bytes | RSS after MB |")
     print("|---|---|---|---|---|---|")
     for name, path, body in ATTACKS:
         cpu = cpu_seconds(pid)
         started = time.monotonic()
-        response = httpx.post(
-            url + path, content=body, headers={"content-type": "application/json"}, timeout=300
-        )
+        try:
+            response = httpx.post(
+                url + path, content=body, headers={"content-type": "application/json"},
+                timeout=timeout,
+            )  # fmt: skip
+            status, size = str(response.status_code), f"{len(response.content):,}"
+        except httpx.TimeoutException:
+            status, size = f"no answer in {timeout:g} s", "—"
         wall = time.monotonic() - started
         time.sleep(0.5)
         print(
-            f"| {name} | {response.status_code} | {wall:.2f} | {cpu_seconds(pid) - cpu:.2f} | "
-            f"{len(response.content):,} | {rss_mb(pid):.0f} |"
+            f"| {name} | {status} | {wall:.2f} | {cpu_seconds(pid) - cpu:.2f} | "
+            f"{size} | {rss_mb(pid):.0f} |",
+            flush=True,
         )
     time.sleep(3)
     print(f"\nworker RSS 3 s after the attacks: {rss_mb(pid):.0f} MB")
@@ -196,13 +206,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=ROOT, help="checkout to serve")
     parser.add_argument("--malloc-arena-max", default=None, help="MALLOC_ARENA_MAX for the worker")
+    parser.add_argument("--timeout", type=float, default=120, help="seconds to wait per request")
     args = parser.parse_args()
     env = {"CONVLAB_LOG_LEVEL": "warning"}
     if args.malloc_arena_max:
         env["MALLOC_ARENA_MAX"] = args.malloc_arena_max
     print(f"# attacks against {args.root} (one worker)")
     with serving(args.root, env) as (url, pid):
-        attacks(url, pid)
+        attacks(url, pid, args.timeout)
         health_under_load(url)
         slow_clients(url)
 
