@@ -24,6 +24,19 @@ GET_ROUTES = sorted(
 )
 
 
+OPENAPI = APP.openapi()
+
+
+def _url(path: str, method: str = "post") -> str:
+    """``path`` with each path parameter filled from its OpenAPI example."""
+    for parameter in OPENAPI["paths"][path][method].get("parameters", []):
+        if parameter["in"] == "path":
+            schema = parameter["schema"]
+            example = parameter.get("example", (schema.get("examples") or [None])[0])
+            path = path.replace("{" + parameter["name"] + "}", str(example))
+    return path
+
+
 def _example(model: type[BaseModel]) -> dict[str, Any]:
     extra = model.model_config.get("json_schema_extra") or {}
     example = extra.get("example") or (extra.get("examples") or [None])[0]
@@ -44,14 +57,14 @@ def test_every_post_route_takes_its_body_through_json_body(path, route):
 
 @pytest.mark.parametrize(("path", "route"), BODY_ROUTES, ids=_post_ids())
 def test_every_post_route_answers_its_own_example(client: TestClient, path, route):
-    response = client.post(path, json=_example(_body_model(route)))
+    response = client.post(_url(path), json=_example(_body_model(route)))
     assert response.status_code == 200, response.text[:300]
 
 
 @pytest.mark.parametrize(("path", "route"), BODY_ROUTES, ids=_post_ids())
 def test_every_post_route_refuses_an_unknown_field(client: TestClient, path, route):
     body = {**_example(_body_model(route)), "colour": "red"}
-    response = client.post(path, json=body)
+    response = client.post(_url(path), json=body)
     assert response.status_code == 422
     assert response.json()["detail"] == [
         {
@@ -66,7 +79,7 @@ def test_every_post_route_refuses_an_unknown_field(client: TestClient, path, rou
 @pytest.mark.parametrize(("path", "route"), BODY_ROUTES, ids=_post_ids())
 def test_every_post_route_refuses_a_megabyte_of_unknown_junk(client: TestClient, path, route):
     body = {**_example(_body_model(route)), "junk": "x" * 900_000}
-    response = client.post(path, json=body)
+    response = client.post(_url(path), json=body)
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "junk"]
     assert len(response.content) < 2_000
@@ -98,7 +111,7 @@ STRICT_CASES = [
 )
 def test_no_field_is_coerced_from_another_json_type(client: TestClient, path, route, field, wrong):
     body = {**_example(_body_model(route)), field: wrong}
-    response = client.post(path, json=body)
+    response = client.post(_url(path), json=body)
     assert response.status_code == 422, f"{field}={wrong!r} was accepted"
     (error,) = response.json()["detail"]
     assert error["loc"][:2] == ["body", field]
@@ -113,7 +126,9 @@ def test_the_strictness_cases_cover_the_fields_the_audit_named():
 @pytest.mark.parametrize(("path", "route"), BODY_ROUTES, ids=_post_ids())
 def test_every_post_route_refuses_a_body_that_is_not_json_with_415(client: TestClient, path, route):
     response = client.post(
-        path, content=b"a=1&b=2", headers={"content-type": "application/x-www-form-urlencoded"}
+        _url(path),
+        content=b"a=1&b=2",
+        headers={"content-type": "application/x-www-form-urlencoded"},
     )
     assert response.status_code == 415
     assert response.json() == {
@@ -124,7 +139,7 @@ def test_every_post_route_refuses_a_body_that_is_not_json_with_415(client: TestC
 
 @pytest.mark.parametrize(("path", "route"), BODY_ROUTES, ids=_post_ids())
 def test_every_post_route_answers_an_empty_body_in_words(client: TestClient, path, route):
-    response = client.post(path, content=b"", headers={"content-type": "application/json"})
+    response = client.post(_url(path), content=b"", headers={"content-type": "application/json"})
     assert response.status_code == 422
     assert response.json()["detail"][0]["msg"] == "the body is empty; send a JSON object"
 
