@@ -110,8 +110,9 @@ def test_health_answers_at_once_while_every_worker_thread_is_busy(tmp_path: Path
             still_busy = sum(not f.done() for f in busy)
             assert [f.result().status_code for f in busy] == [200] * 8
     assert health.status_code == 200
-    assert still_busy >= 1, "health waited behind the queued compute requests"
-    assert waited < 3.0  # wall time on a shared 2-core machine; it was 2.6–9 s before
+    # answered while compute requests were still queued behind the one thread: it did not
+    # wait for them (wall times on this shared machine vary too much for an absolute bound)
+    assert still_busy >= 1, f"health waited {waited:.1f} s, behind the queued requests"
 
 
 # --- the compute limit spares pages and static files -----------------------------------------
