@@ -9,7 +9,7 @@ import numpy as np
 from fastapi import APIRouter
 
 from app.api.conv import _counts
-from app.api.deps import JsonBody
+from app.api.deps import JsonBody, SettingsDep
 from app.api.schemas.common import formula_of
 from app.api.schemas.conv import MatrixCheck, MatrixFigures, MergedEntry
 from app.api.schemas.conv_layer import (
@@ -38,6 +38,7 @@ from app.api.schemas.conv_layer import (
     TransposeInputCell,
     TransposeOutputCell,
 )
+from app.config import Settings
 from app.engine.backward import ConvGradients, conv2d_backward
 from app.engine.conv1d import conv1d
 from app.engine.explain_layer import explain_backward, explain_transpose
@@ -51,9 +52,21 @@ TOLERANCE = 1e-9
 """Relative tolerance of the matrix checks, as /api/conv2d/matrix."""
 
 
-def _full_convolution(g: ConvGradients) -> FullConvolution:
-    view = g.full_convolution()
+def _full_convolution(g: ConvGradients, settings: Settings) -> FullConvolution:
     geometry = g.geometry
+    values, limit = g.full_convolution_values(), settings.max_output_values
+    if geometry.padding_mode == "zeros" and values > limit:
+        return FullConvolution(
+            applicable=False,
+            note=f"the padded G would hold {values:,} values, over the limit of {limit:,} "
+            "(a large dilation or padding); grad_input is computed all the same",
+            padded_grad=None,
+            pads=None,
+            inserted_zeros=None,
+            rotated_kernel=None,
+            dilation=list(geometry.dilation),
+        )
+    view = g.full_convolution()
     if view is None:
         return FullConvolution(
             applicable=False,
@@ -88,7 +101,7 @@ def _full_convolution(g: ConvGradients) -> FullConvolution:
     )
 
 
-def _backward_fields(g: ConvGradients, bias: object) -> dict:
+def _backward_fields(g: ConvGradients, bias: object, settings: Settings) -> dict:
     geometry = g.geometry
     return {
         "output": g.output.tolist(),
@@ -99,13 +112,15 @@ def _backward_fields(g: ConvGradients, bias: object) -> dict:
         "grad_input": g.grad_input.tolist(),
         "grad_kernel": g.grad_kernel.tolist(),
         "grad_bias": None if g.grad_bias is None else g.grad_bias.tolist(),
-        "full_convolution": _full_convolution(g),
+        "full_convolution": _full_convolution(g, settings),
         "backward_multiply_adds": 2 * geometry.macs,
     }
 
 
 @router.post("/conv2d/backward", response_model=Conv2dBackwardResponse)
-def backward(request: JsonBody[Conv2dBackwardRequest]) -> Conv2dBackwardResponse:
+def backward(
+    request: JsonBody[Conv2dBackwardRequest], settings: SettingsDep
+) -> Conv2dBackwardResponse:
     """The backward pass: ∂L/∂X, ∂L/∂K (and ∂L/∂b) for an upstream gradient G = ∂L/∂Y."""
     g = conv2d_backward(
         request.input,
@@ -114,12 +129,12 @@ def backward(request: JsonBody[Conv2dBackwardRequest]) -> Conv2dBackwardResponse
         request.grad_output,
         **request.options().keywords(),
     )
-    return Conv2dBackwardResponse(**_backward_fields(g, request.bias))
+    return Conv2dBackwardResponse(**_backward_fields(g, request.bias, settings))
 
 
 @router.post("/conv2d/backward/explain", response_model=Conv2dBackwardExplainResponse)
 def backward_explain(
-    request: JsonBody[Conv2dBackwardExplainRequest],
+    request: JsonBody[Conv2dBackwardExplainRequest], settings: SettingsDep
 ) -> Conv2dBackwardExplainResponse:
     """One cell of ∂L/∂X or ∂L/∂K term by term, or the cells one G[o, i, j] touches."""
     e = explain_backward(
@@ -135,7 +150,7 @@ def backward_explain(
         **request.options().keywords(),
     )
     return Conv2dBackwardExplainResponse(
-        **_backward_fields(e.gradients, request.bias),
+        **_backward_fields(e.gradients, request.bias, settings),
         input_cell=None if e.input_cell is None else GradInputCell(**asdict(e.input_cell)),
         kernel_cell=None if e.kernel_cell is None else GradKernelCell(**asdict(e.kernel_cell)),
         output_cell=None if e.output_cell is None else GradOutputCell(**asdict(e.output_cell)),

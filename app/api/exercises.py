@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 
 from app import exercises
 from app.api.deps import JsonBody
@@ -33,11 +33,15 @@ ExerciseId = Annotated[
 ]
 
 
-def _kind(exercise_id: str) -> exercises.Kind:
+def _known(exercise_id: ExerciseId) -> str:
+    """The path's exercise id, or a 404 naming it."""
     try:
-        return exercises.kind(exercise_id)
+        return exercises.kind(exercise_id).id
     except exercises.UnknownExercise as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from None
+
+
+KnownId = Annotated[str, Depends(_known)]
 
 
 @router.get("", response_model=list[ExerciseSummary])
@@ -53,13 +57,12 @@ def list_exercises() -> list[ExerciseSummary]:
 
 @router.get("/{exercise_id}", response_model=ExerciseResponse, responses=_NOT_FOUND)
 def get_exercise(
-    exercise_id: ExerciseId, seed: Annotated[SeedQuery | None, Query()] = None
+    exercise_id: KnownId, seed: Annotated[SeedQuery | None, Query()] = None
 ) -> ExerciseResponse:
     """The exercise drawn from ``seed`` (the server draws a seed when none is given)."""
-    kind = _kind(exercise_id)
-    drawn = exercises.exercise(
-        kind.id, secrets.randbelow(exercises.MAX_SEED + 1) if seed is None else seed
-    )
+    if seed is None:
+        seed = secrets.randbelow(exercises.MAX_SEED + 1)
+    drawn = exercises.exercise(exercise_id, seed)
     return ExerciseResponse(
         id=drawn.id,
         seed=drawn.seed,
@@ -70,10 +73,9 @@ def get_exercise(
 
 
 @router.post("/{exercise_id}/check", response_model=CheckResponse, responses=_NOT_FOUND)
-def check_exercise(exercise_id: ExerciseId, request: JsonBody[CheckRequest]) -> CheckResponse:
+def check_exercise(exercise_id: KnownId, request: JsonBody[CheckRequest]) -> CheckResponse:
     """Judge the student's answer to the exercise of this seed."""
-    kind = _kind(exercise_id)
-    verdict = exercises.check_answer(kind.id, request.seed, request.answer)
+    verdict = exercises.check_answer(exercise_id, request.seed, request.answer)
     return CheckResponse(
         correct=verdict.correct,
         expected=verdict.expected,

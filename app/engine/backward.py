@@ -74,6 +74,12 @@ def scatter_taps(
             hi = min(n - 1, (size - 1 + off - a * d) // s)
             axis.append((lo, hi, lo * s + a * d - off))
         ranges.append(axis)
+    single = c_o == 1 and c_i == 1
+    if not single:
+        # one matrix product for every tap (col2im): cols[c, a, b] = Σ_o w[o, c, a, b]·g[o]
+        cols = (w.reshape(c_o, c_i * kh * kw).T @ g.reshape(c_o, -1)).reshape(
+            c_i, kh, kw, *g.shape[1:]
+        )  # (C_i, kh, kw, Hg, Wg)
     for a in range(kh):
         i_lo, i_hi, r0 = ranges[0][a]
         if i_lo > i_hi:
@@ -82,9 +88,12 @@ def scatter_taps(
             j_lo, j_hi, q0 = ranges[1][b]
             if j_lo > j_hi:
                 continue
-            part = g[:, i_lo : i_hi + 1, j_lo : j_hi + 1]  # (C_o, ni, nj)
-            ni, nj = part.shape[1:]
-            contribution = np.tensordot(w[:, :, a, b], part, axes=(0, 0))  # (C_i, ni, nj)
+            rows, columns = slice(i_lo, i_hi + 1), slice(j_lo, j_hi + 1)
+            if single:
+                contribution = g[:, rows, columns] * w[0, 0, a, b]  # (1, ni, nj)
+            else:
+                contribution = cols[:, a, b, rows, columns]  # (C_i, ni, nj)
+            ni, nj = contribution.shape[1:]
             out[
                 :,
                 r0 : r0 + stride[0] * (ni - 1) + 1 : stride[0],
@@ -93,13 +102,25 @@ def scatter_taps(
     return out
 
 
-def fold_padding(grad_padded: np.ndarray, geometry: ConvGeometry) -> np.ndarray:
-    """∂L/∂X from ∂L/∂X_pad (C, Hp, Wp) → (C, H, W): zero padding is cut off; reflect /
-    replicate / circular padding cells add their gradient onto the input cell they copy."""
+def input_gradient(g: np.ndarray, w: np.ndarray, geometry: ConvGeometry) -> np.ndarray:
+    """∂L/∂X (C_in, H, W) from G (C_out, H_out, W_out) and the applied kernel w: Mᵀ·vec(G).
+
+    Zero padding: scatter straight into the input, the taps that land in the padding dropped
+    (no padded buffer). Reflect / replicate / circular: scatter into the padded input, then
+    each padding cell adds its gradient onto the input cell it copies (``fold_padding``).
+    """
     (top, _), (left, _) = geometry.pads
-    h, w = geometry.input_size
+    options = {"stride": geometry.stride, "dilation": geometry.dilation}
     if geometry.padding_mode == "zeros":
-        return grad_padded[:, top : top + h, left : left + w]
+        return scatter_taps(g, w, geometry.input_size, offset=(top, left), **options)
+    padded = (geometry.height.padded, geometry.width.padded)
+    return fold_padding(scatter_taps(g, w, padded, **options), geometry)  # (C_in, H, W)
+
+
+def fold_padding(grad_padded: np.ndarray, geometry: ConvGeometry) -> np.ndarray:
+    """∂L/∂X from ∂L/∂X_pad (C, Hp, Wp) → (C, H, W) for reflect / replicate / circular
+    padding: each padding cell adds its gradient onto the input cell it copies."""
+    h, w = geometry.input_size
     sources = index_map((h, w), geometry.pads, geometry.padding_mode).reshape(-1)  # (Hp·Wp,)
     c = grad_padded.shape[0]
     flat = (np.arange(c)[:, None] * (h * w) + sources[None, :]).reshape(-1)  # (C·Hp·Wp,)
@@ -144,6 +165,12 @@ class ConvGradients:
     """∂L/∂b (C_out,), or None without a bias."""
     applied_kernel: np.ndarray
     """(C_out, C_in, kh, kw): K as applied (flipped for true convolution)."""
+
+    def full_convolution_values(self) -> int:
+        """Values the padded G of ``full_convolution`` holds: C_out·(H + d(k − 1))·(W + …)."""
+        geometry = self.geometry
+        h, w = (axis.size + axis.span - 1 for axis in geometry.formula_axes())
+        return geometry.out_channels * h * w
 
     def full_convolution(self) -> FullConvolution | None:
         """∂L/∂X as a full convolution of G with the rotated kernel; None unless zero padding."""
@@ -234,10 +261,7 @@ def conv2d_backward(
             for bb in range(kw):
                 taps = tap_view(xp, geometry, a, bb).reshape(geometry.in_channels, -1)
                 grad_w[:, :, a, bb] = g2 @ taps.T  # (C_out, C_in)
-        grad_xp = scatter_taps(
-            g, w, xp.shape[1:], stride=geometry.stride, dilation=geometry.dilation
-        )  # (C_in, Hp, Wp)
-        grad_x = fold_padding(grad_xp, geometry)  # (C_in, H, W)
+        grad_x = input_gradient(g, w, geometry)  # (C_in, H, W)
     check_finite(y, "convolution")
     check_finite(grad_x, "input gradient")
     check_finite(grad_w, "kernel gradient")

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.exercises import convolution, parameters, receptive
+from app.exercises import (
+    backward,
+    concepts,
+    convolution,
+    equivariance,
+    parameters,
+    receptive,
+)
 from app.exercises.answers import MalformedAnswer
 from app.exercises.base import MAX_SEED, Kind, Verdict, check
 
@@ -35,6 +42,20 @@ KINDS: tuple[Kind, ...] = (
         parameters.make_weight_decay_step,
     ),
     Kind(
+        "concept-local-patterns",
+        ("Q2a",),
+        "/mnist",
+        "Local patterns in digits",
+        concepts.from_bank(concepts.LOCAL_PATTERNS),
+    ),
+    Kind(
+        "concept-fully-connected",
+        ("Q2b",),
+        "/mnist",
+        "What a fully connected layer ignores",
+        concepts.from_bank(concepts.FULLY_CONNECTED),
+    ),
+    Kind(
         "conv-output-value",
         ("Q3a",),
         "/convolution",
@@ -56,6 +77,20 @@ KINDS: tuple[Kind, ...] = (
         convolution.make_weight_sharing,
     ),
     Kind(
+        "feature-shift",
+        ("Q3c",),
+        "/equivariance",
+        "Where a feature's response moves when the input shifts",
+        equivariance.make_feature_shift,
+    ),
+    Kind(
+        "concept-hypothesis-space",
+        ("Q3d",),
+        "/matrix",
+        "Hypothesis space and inductive bias",
+        concepts.from_bank(concepts.HYPOTHESIS_SPACE),
+    ),
+    Kind(
         "receptive-field",
         ("Q4",),
         "/receptive-fields",
@@ -70,11 +105,74 @@ KINDS: tuple[Kind, ...] = (
         receptive.make_receptive_field_pooling,
     ),
     Kind(
+        "max-pool-value",
+        ("Q5a",),
+        "/equivariance",
+        "One output of max pooling",
+        equivariance.make_max_pool_value,
+    ),
+    Kind(
+        "pooled-size",
+        ("Q5a",),
+        "/equivariance",
+        "The size of a pooled map",
+        equivariance.make_pooled_size,
+    ),
+    Kind(
+        "concept-pooling",
+        ("Q5a", "Q5b"),
+        "/equivariance",
+        "Pooling against convolution; equivariance against invariance",
+        concepts.from_bank(concepts.POOLING),
+    ),
+    Kind(
+        "pool-shift",
+        ("Q5b",),
+        "/equivariance",
+        "Which pooled values change when the input shifts",
+        equivariance.make_pool_shift,
+    ),
+    Kind(
         "parameter-count",
         ("Q6a", "Q2b"),
         "/parameters",
         "Parameters of a dense layer and of a bank of filters",
         parameters.make_parameter_count,
+    ),
+    Kind(
+        "concept-regularization",
+        ("Q6b", "Q1b"),
+        "/parameters",
+        "Structural against explicit regularisation",
+        concepts.from_bank(concepts.REGULARIZATION),
+    ),
+    Kind(
+        "concept-generalization",
+        ("Q6c",),
+        "/experiments",
+        "Which network generalizes better on images",
+        concepts.from_bank(concepts.GENERALIZATION),
+    ),
+    Kind(
+        "concept-limits",
+        ("Q6d",),
+        "/experiments",
+        "Where convolution is the wrong inductive bias",
+        concepts.from_bank(concepts.LIMITS),
+    ),
+    Kind(
+        "grad-input-entries",
+        ("Q3b",),
+        "/backward",
+        "Which input gradients one output gradient reaches",
+        backward.make_grad_input_entries,
+    ),
+    Kind(
+        "transposed-output-size",
+        ("Q3a",),
+        "/backward",
+        "The output size of a transposed convolution",
+        backward.make_transposed_output_size,
     ),
 )
 _BY_ID = {k.id: k for k in KINDS}

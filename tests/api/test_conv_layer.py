@@ -74,6 +74,18 @@ def test_full_convolution_view_with_reflect_padding_says_why_not(client: TestCli
     assert full["note"].startswith("reflect padding copies input cells into the padding")
 
 
+def test_full_convolution_view_too_large_to_draw_is_left_out(client: TestClient) -> None:
+    # span 1·(3 − 1)·1000 + 1 = 2001 with padding 1000: G is 304×304, the padded G 2256×2256
+    body = {"input": [[1] * 256] * 256, "kernel": [[1] * 3] * 3, "dilation": 1000, "padding": 1000}
+    answer = client.post("/api/conv2d/backward", json=body).json()
+    assert answer["full_convolution"]["applicable"] is False
+    assert answer["full_convolution"]["note"] == (
+        "the padded G would hold 5,089,536 values, over the limit of 1,048,576 (a large "
+        "dilation or padding); grad_input is computed all the same"
+    )
+    assert np.array(answer["grad_input"]).shape == (256, 256)
+
+
 def test_backward_grad_output_of_the_wrong_shape_is_422(client: TestClient) -> None:
     body = {"input": X, "kernel": K, "grad_output": [[1, 2], [3, 4]]}
     assert client.post("/api/conv2d/backward", json=body).json() == {

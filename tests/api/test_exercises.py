@@ -32,8 +32,59 @@ def test_list_names_every_required_kind_with_its_question_and_page(client: TestC
 
 def test_list_has_at_least_ten_kinds_with_unique_ids(client: TestClient) -> None:
     ids = [item["id"] for item in client.get("/api/exercises").json()]
-    assert len(ids) >= 7
+    assert len(ids) >= 10
     assert len(set(ids)) == len(ids)
+
+
+def test_every_lesson_page_has_an_exercise(client: TestClient) -> None:
+    pages = {item["page"] for item in client.get("/api/exercises").json()}
+    assert pages == {
+        "/convolution",
+        "/matrix",
+        "/equivariance",
+        "/receptive-fields",
+        "/mnist",
+        "/parameters",
+        "/backward",
+        "/experiments",
+    }
+
+
+def test_every_question_of_the_tutorial_has_an_exercise(client: TestClient) -> None:
+    questions = {q for item in client.get("/api/exercises").json() for q in item["questions"]}
+    wanted = {"Q1", "Q2a", "Q2b", "Q3a", "Q3b", "Q3c", "Q3d", "Q4", "Q5a", "Q5b", "Q6a", "Q6b"}
+    assert wanted | {"Q6c", "Q6d"} <= questions
+
+
+def test_list_is_in_the_tutorials_order(client: TestClient) -> None:
+    questions = [item["question"] for item in client.get("/api/exercises").json()]
+    assert questions[0] == "Q1"
+    assert questions.index("Q2a") < questions.index("Q3a") < questions.index("Q4")
+    assert questions.index("Q4") < questions.index("Q5a") < questions.index("Q6a")
+
+
+def test_multiple_choice_check_explains_every_option(client: TestClient) -> None:
+    drawn = client.get("/api/exercises/concept-limits", params={"seed": 0}).json()
+    assert drawn["answer_format"]["type"] == "choice"
+    verdict = client.post(
+        "/api/exercises/concept-limits/check", json={"seed": 0, "answer": "a"}
+    ).json()
+    assert verdict["correct"] is False
+    assert verdict["expected"] == "B"
+    assert verdict["hint"] == (
+        "Horizontal strokes are local patterns: one small filter finds them anywhere."
+    )
+    assert [o["key"] for o in verdict["options"]] == ["A", "B", "C", "D"]
+    assert [o["correct"] for o in verdict["options"]] == [False, True, False, False]
+    assert all(o["explanation"] for o in verdict["options"])
+
+
+def test_cells_answer_through_the_api(client: TestClient) -> None:
+    body = {"seed": 3, "answer": "[[3,7],[2,6],[3,6],[2,7]]"}
+    verdict = client.post("/api/exercises/grad-input-entries/check", json=body).json()
+    assert verdict["correct"] is True
+    assert verdict["expected"] == "2,6; 2,7; 3,6; 3,7"
+    assert verdict["expected_value"] == [[2, 6], [2, 7], [3, 6], [3, 7]]
 
 
 def test_get_with_a_seed_gives_the_inputs_the_contract_names(client: TestClient) -> None:

@@ -190,6 +190,7 @@ def test_full_convolution_of_rotated_kernel_is_the_input_gradient(case: dict, se
         assert view is None
         return
     assert view is not None
+    assert view.padded_grad.size == g.full_convolution_values()
     via_view = conv2d(view.padded_grad, view.rotated_kernel, dilation=view.dilation)
     np.testing.assert_allclose(via_view.reshape(case["x"].shape), g.grad_input, atol=1e-9)
 

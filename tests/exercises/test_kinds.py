@@ -88,6 +88,30 @@ PINNED = {
         "lr": 0.1,
         "weight_decay": 0.2,
     },
+    ("pooled-size", 3): {"size": [5, 8], "kernel": 3, "stride": 3},
+    ("grad-input-entries", 3): {"size": 8, "kernel": 2, "stride": 1, "padding": 0, "cell": [1, 5]},
+    ("transposed-output-size", 3): {
+        "size": 14,
+        "kernel": 2,
+        "stride": 1,
+        "padding": 0,
+        "dilation": 1,
+        "output_padding": 0,
+    },
+    ("pool-shift", 3): {
+        "input": [
+            [0, 0, 0, 2],
+            [2, 1, 0, 6],
+            [0, 1, 1, 1],
+            [0, 0, 2, 6],
+            [0, 0, 1, 8],
+            [2, 1, 1, 1],
+        ],
+        "kernel": 2,
+        "stride": 2,
+        "dx": 0,
+        "dy": 1,
+    },
     ("conv-output-value", 1): {
         "input": [
             [0, 3, 3, 0, 1],
@@ -112,3 +136,13 @@ def test_pinned_seed_gives_its_exercise(key: tuple[str, int], inputs: dict) -> N
 def test_pinned_conv_output_value_seed_1_is_5() -> None:
     # window rows 1–3, cols 1–3 of X: 0·(−1) + 3·0 + 3·2 + 3·(−1) + 1·0 + 1·0 + 1·2 + 2·(−1) + 2·1
     assert check_answer("conv-output-value", 1, "5").correct
+
+
+def test_pinned_pool_shift_seed_3_changes_four_pooled_values() -> None:
+    # pooled 2 6 / 1 6 / 2 8 before, 0 2 / 2 6 / 0 8 after shifting down one row
+    verdict = check_answer("pool-shift", 3, "1,1; 1,2; 2,1; 3,1")
+    assert verdict.correct
+
+
+def test_pinned_grad_input_entries_seed_3_is_a_2x2_window() -> None:
+    assert check_answer("grad-input-entries", 3, "2,6; 2,7; 3,6; 3,7").correct

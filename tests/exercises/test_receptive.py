@@ -4,7 +4,7 @@ of a torch gradient (average pooling has max pooling's geometry and spreads to e
 from __future__ import annotations
 
 import torch
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 
 from app.exercises import exercise
 from tests.exercises.helpers import answer, seeds
@@ -54,6 +54,7 @@ def _footprint(layers: list[dict]) -> int:
     return int(columns.max() - columns.min() + 1)
 
 
+@settings(max_examples=25)  # a torch backward per example; the stacks are few
 @given(seed=seeds)
 def test_receptive_field_pooling_is_the_torch_gradient_footprint(seed: int) -> None:
     layers = exercise("receptive-field-pooling", seed).inputs["layers"]
