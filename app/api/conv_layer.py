@@ -37,6 +37,7 @@ from app.api.schemas.conv_layer import (
     TransposeFormula,
     TransposeInputCell,
     TransposeOutputCell,
+    padded_grad_limit,
 )
 from app.config import Settings
 from app.engine.backward import ConvGradients, conv2d_backward
@@ -54,7 +55,7 @@ TOLERANCE = 1e-9
 
 def _full_convolution(g: ConvGradients, settings: Settings) -> FullConvolution:
     geometry = g.geometry
-    values, limit = g.full_convolution_values(), settings.max_output_values
+    values, limit = g.full_convolution_values(), padded_grad_limit(settings)
     if geometry.padding_mode == "zeros" and values > limit:
         return FullConvolution(
             applicable=False,

@@ -75,15 +75,16 @@ def test_full_convolution_view_with_reflect_padding_says_why_not(client: TestCli
 
 
 def test_full_convolution_view_too_large_to_draw_is_left_out(client: TestClient) -> None:
-    # span 1·(3 − 1)·1000 + 1 = 2001 with padding 1000: G is 304×304, the padded G 2256×2256
-    body = {"input": [[1] * 256] * 256, "kernel": [[1] * 3] * 3, "dilation": 1000, "padding": 1000}
+    # span 1·(3 − 1)·100 + 1 = 201 with padding 100: G is 64×64, the padded G 264×264; the
+    # limit is a quarter of the response limit (5,000,000 bytes / 4 / 25 bytes per number)
+    body = {"input": [[1] * 64] * 64, "kernel": [[1] * 3] * 3, "dilation": 100, "padding": 100}
     answer = client.post("/api/conv2d/backward", json=body).json()
     assert answer["full_convolution"]["applicable"] is False
     assert answer["full_convolution"]["note"] == (
-        "the padded G would hold 5,089,536 values, over the limit of 1,048,576 (a large "
+        "the padded G would hold 69,696 values, over the limit of 50,000 (a large "
         "dilation or padding); grad_input is computed all the same"
     )
-    assert np.array(answer["grad_input"]).shape == (256, 256)
+    assert np.array(answer["grad_input"]).shape == (64, 64)
 
 
 def test_backward_grad_output_of_the_wrong_shape_is_422(client: TestClient) -> None:

@@ -199,14 +199,17 @@ class Conv2dBackwardRequest(Conv2dRequest):
         return self
 
     def answer_bytes(self, geometry: ConvGeometry) -> int:
-        """The forward answer, the upstream gradient, ∂L/∂X and ∂L/∂K (with the full
-        convolution's padded gradient, at most input plus kernel size per side)."""
-        kh, kw = geometry.kernel_size
-        h, w = geometry.input_size
-        padded = (geometry.output_size[0] + 2 * kh) * (geometry.output_size[1] + 2 * kw)
-        grads = geometry.in_channels * h * w + geometry.kernel_parameters
-        grads += geometry.out_channels * padded + geometry.out_channels  # G padded, ∂L/∂b
+        """The forward answer, the upstream gradient G, ∂L/∂X, ∂L/∂K and ∂L/∂b. The padded G
+        of the full-convolution view is added only when it fits ``padded_grad_limit``."""
+        grads = geometry.in_channels * geometry.input_size[0] * geometry.input_size[1]
+        grads += geometry.kernel_parameters + geometry.out_channels
         return super().answer_bytes(geometry) * 2 + grads * FLOAT_BYTES
+
+
+def padded_grad_limit(settings: Settings) -> int:
+    """Most values of the padded G the full-convolution view shows: within max_output_values
+    and a quarter of the response limit."""
+    return min(settings.max_output_values, settings.max_response_bytes // (4 * FLOAT_BYTES))
 
 
 class FullConvolution(BaseModel):
