@@ -56,6 +56,11 @@ def _add_mnist_commands(sub: argparse._SubParsersAction) -> None:
     evaluate.build_parser(evaluate_parser)
     evaluate_parser.set_defaults(func=evaluate.run)
     data.build_parser(sub.add_parser("data", help="download or verify the MNIST files"))
+    from app.experiments import cli as experiments_cli
+
+    experiments_cli.build_parser(
+        sub.add_parser("experiment", help="run the experiments, their reference, their data")
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

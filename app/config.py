@@ -124,6 +124,36 @@ class Settings(BaseSettings):
     max_png_bytes: int = Field(700_000, ge=1_024, description="Largest decoded PNG payload.")
     max_png_side: int = Field(2048, ge=28, description="Largest PNG width or height.")
 
+    # -- experiments (students train networks: app.experiments) ----------------------------------
+    experiment_max_train_size: int = Field(
+        10_000, ge=10, le=60_000, description="Most training examples of one experiment run."
+    )
+    experiment_max_test_size: int = Field(
+        2_000, ge=100, le=2_000, description="Most test examples one run evaluates on."
+    )
+    experiment_max_epochs: int = Field(30, ge=1, le=1_000, description="Most epochs of one run.")
+    experiment_max_parameters: int = Field(
+        1_000_000, ge=1_000, description="Most parameters of any one network a run builds."
+    )
+    experiment_max_macs: float = Field(
+        1.5e11,
+        ge=1e6,
+        description="Compute budget of one run in multiply-adds (3 per training example and "
+        "model per forward multiply-add, 1 per evaluated example); ~1 min on one core.",
+    )
+    experiment_max_seconds: float = Field(
+        300.0, gt=0, description="A run still training after this many seconds is stopped."
+    )
+    experiment_runs_at_once: int = Field(
+        1, ge=1, le=64, description="Training processes per worker; more runs at once get 503."
+    )
+    experiment_cache_size: int = Field(
+        64, ge=0, le=10_000, description="Finished results kept per worker (by config)."
+    )
+    experiment_nice: int = Field(
+        10, ge=0, le=19, description="How much lower the training processes' CPU priority is."
+    )
+
     @field_validator("log_level")
     @classmethod
     def _known_log_level(cls, value: str) -> str:

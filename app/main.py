@@ -19,6 +19,7 @@ from app.api.errors import install_error_handlers
 from app.api.main import api_router
 from app.api.pages import router as pages_router
 from app.config import Settings, get_settings
+from app.experiments.manager import ExperimentManager
 from app.middleware import install_middleware
 from app.mnist.inference import load_models
 
@@ -33,12 +34,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         torch.set_num_threads(settings.torch_threads)
         to_thread.current_default_thread_limiter().total_tokens = settings.threadpool_size
         app.state.models = load_models(settings.weights_dir)
+        app.state.experiments = ExperimentManager.from_settings(settings)
         # everything loaded so far lives as long as the worker: move it out of the garbage
         # collector's sight, so a request that builds 300,000 lists (a 1 MB JSON body) pays
         # for its own objects, not for full collections over torch and the models (4× faster)
         gc.collect()
         gc.freeze()
         yield
+        app.state.experiments.close()
 
     app = FastAPI(
         title="ConvLab",

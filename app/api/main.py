@@ -6,6 +6,7 @@ from app.api import (
     conv,
     conv_layer,
     exercises,
+    experiments,
     health,
     mnist,
     parameters,
@@ -16,7 +17,17 @@ from app.api import (
 )
 
 api_router = APIRouter(prefix="/api")
-for module in (conv, pool, shift, receptive_field, parameters, regularization, mnist, health):
+for module in (
+    conv,
+    pool,
+    shift,
+    receptive_field,
+    parameters,
+    regularization,
+    mnist,
+    experiments,
+    health,
+):
     api_router.include_router(module.router)
 api_router.include_router(exercises.router)
 api_router.include_router(conv_layer.router)  # backward, transposed, Mᵀ, 1-D (issue 12)

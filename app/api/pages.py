@@ -19,6 +19,7 @@ class Lesson:
 LESSONS: tuple[Lesson, ...] = (
     Lesson("convolution", "Convolution", "Q3a–b", "convolution.html"),
     Lesson("matrix", "Convolution as a matrix", "Q3b–d", "matrix.html"),
+    Lesson("backward", "Backward and transposed", "Q3b–d", "backward.html"),
     Lesson("equivariance", "Equivariance & pooling", "Q3c, Q5", "equivariance.html"),
     Lesson("receptive-fields", "Receptive fields", "Q4", "receptive_fields.html"),
     Lesson("mnist", "MNIST CNN", "Q2, Q6c", "mnist.html"),

@@ -16,8 +16,13 @@ from app.config import Settings
 from app.main import create_app
 
 APP = create_app(Settings())
+OWN_BODY_VALIDATION = {"/api/experiments/{experiment_id}/runs"}
+"""Routes whose body model depends on a path parameter: they validate it themselves, with the
+app's settings in the validation context (app/api/experiments.py)."""
 BODY_ROUTES = sorted(
-    (path, route) for path, route in api_routes(APP) if "POST" in (route.methods or ())
+    (path, route)
+    for path, route in api_routes(APP)
+    if "POST" in (route.methods or ()) and path not in OWN_BODY_VALIDATION
 )
 GET_ROUTES = sorted(
     path for path, route in api_routes(APP) if "GET" in (route.methods or ()) and "{" not in path

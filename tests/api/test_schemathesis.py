@@ -75,7 +75,11 @@ def _load_schema() -> schemathesis.BaseSchema:
     return loaded
 
 
-schema = _load_schema()
+TRAINING_ROUTE = "/api/experiments/{experiment_id}/runs"
+"""Left out: a valid config trains networks for seconds to a minute by design (bounded by the
+compute budget, not fuzzable at speed); tests/api/test_experiments.py covers its 4xx texts."""
+
+schema = _load_schema().exclude(path=TRAINING_ROUTE)
 
 
 @schema.parametrize()
@@ -97,7 +101,7 @@ def test_the_fuzzed_document_covers_every_api_route():
     }
     for method in ("GET", "POST"):
         for path in route_paths(app, method):
-            if path.startswith("/api/"):
+            if path.startswith("/api/") and path != TRAINING_ROUTE:
                 assert (method, path) in documented, f"{method} {path} is not fuzzed"
 
 

@@ -297,3 +297,150 @@ def test_a_late_answer_never_overwrites_a_newer_one(page):
     np.testing.assert_allclose(wait_for_grid(page, OUTPUT, expected), expected)
     page.wait_for_timeout(1200)  # the stale answer (K₁₁ = 5) has arrived by now
     np.testing.assert_allclose(read_grid(page, OUTPUT), expected)
+
+
+# -- the channels view: C_in planes, a filter bank, each map the sum of its parts -------------
+
+CH_X = np.array(
+    [
+        TUTORIAL_X,
+        [[0, 1, 1, 0], [1, 2, 2, 1], [1, 2, 2, 1], [0, 1, 1, 0]],
+        [[2, 1, 0, 0], [1, 2, 1, 0], [0, 1, 2, 1], [0, 0, 1, 2]],
+    ],
+    dtype=float,
+)
+CH_K = np.zeros((2, 3, 2, 2))
+CH_K[0, 0] = TUTORIAL_K
+CH_K[1] = 1.0
+CH_B = np.array([0.0, -4.0])
+
+
+def torch_layer(
+    x: np.ndarray, k: np.ndarray, b: np.ndarray | None, stride: int = 1, padding: int = 0
+) -> np.ndarray:
+    """The layer's output from torch (C_out × H_out × W_out)."""
+    torch = pytest.importorskip("torch")
+    out = torch.nn.functional.conv2d(
+        torch.tensor(x)[None],
+        torch.tensor(k),
+        None if b is None else torch.tensor(b),
+        stride=stride,
+        padding=padding,
+    )
+    return out[0].numpy()
+
+
+def open_channels(page) -> None:
+    open_page(page)
+    page.check("#view-channels")
+    wait_for_grid(page, '[data-output="1"]', torch_layer(CH_X, CH_K, CH_B)[1])
+
+
+def test_the_channels_view_shows_each_map_as_torch_computes_it_and_its_parts(page):
+    open_channels(page)
+    expected = torch_layer(CH_X, CH_K, CH_B)
+    for o in range(2):
+        np.testing.assert_allclose(read_grid(page, f'[data-output="{o}"]'), expected[o])
+        for c in range(3):
+            part = torch_layer(CH_X[c : c + 1], CH_K[o : o + 1, c : c + 1], None)[0]
+            np.testing.assert_allclose(read_grid(page, f'[data-part="{o},{c}"]'), part)
+        bias = page.locator(f"#ch-bias-shown-{o}").inner_text()
+        assert bias == ("0" if o == 0 else "−4")
+    # filter 1 reads only the red plane with the tutorial's K: Y[1] is the tutorial's X ∗ K
+    np.testing.assert_allclose(expected[0], [[0, 5, 0], [1, -1, 2], [0, 3, 3]])
+    shot(page, "convolution-channels")
+
+
+def test_the_channels_view_counts_the_parameters_with_the_current_numbers(page):
+    open_channels(page)
+    params = page.locator("#ch-params")
+    params.filter(has_text="26").wait_for()
+    assert params.inner_text() == "C_out·(C_in·k·k + 1) = 2·(3·2·2 + 1) = 26"
+    assert page.locator("#ch-params-q6a").inner_text() == (
+        "100·(C·5·5 + 1) with C = 3: 100·(3·5·5 + 1) = 7,600"
+    )
+    assert page.locator("#ch-inputs-per-output").inner_text() == "12 = C_in·k·k = 3·2·2"
+    page.fill("#ch-cin", "1")
+    page.locator("#ch-cin").dispatch_event("change")
+    page.locator("#ch-params-q6a").filter(has_text="2,600").wait_for()
+    assert page.locator("#ch-params").inner_text() == "C_out·(C_in·k·k + 1) = 2·(1·2·2 + 1) = 10"
+    expected = torch_layer(CH_X[:1], CH_K[:, :1], CH_B)
+    np.testing.assert_allclose(wait_for_grid(page, '[data-output="1"]', expected[1]), expected[1])
+
+
+def test_hovering_an_output_map_cell_lists_every_term_plane_by_plane(page):
+    open_channels(page)
+    page.locator('[data-output="1"] .cell[data-row="1"][data-col="2"]').hover()
+    total = page.locator("#ch-explain-total")
+    total.filter(has_text="Y[2]₂₃").wait_for()
+    windows = CH_X[:, 1:3, 2:4]  # (3, 2, 2): the window of Y[·]₂₃ in every plane
+    for c, name in enumerate("RGB"):
+        terms = " + ".join(f"{v:g}·1" for v in windows[c].ravel())
+        assert page.locator(f"#ch-explain-plane-{c}").inner_text() == (
+            f"plane {name}: {terms} = {windows[c].sum():g}"
+        )
+        assert marked_cells(page, f"#ch-x-{c}-grid", "is-window") == {
+            (1, 2),
+            (1, 3),
+            (2, 2),
+            (2, 3),
+        }
+    value = windows.sum() - 4
+    parts = " + ".join(f"{windows[c].sum():g}" for c in range(3))
+    assert total.inner_text() == (
+        f"Y[2]₂₃ = {parts} + (−4) = {value:g}   (12 = 3·2·2 products, plus the bias)"
+    )
+    assert value == torch_layer(CH_X, CH_K, CH_B)[1, 1, 2]
+
+
+def test_editing_a_bias_shifts_its_map_and_reload_keeps_the_channels_view(page):
+    open_channels(page)
+    page.fill("#ch-b-0", "2.5")
+    bias = np.array([2.5, -4.0])
+    expected = torch_layer(CH_X, CH_K, bias)
+    np.testing.assert_allclose(wait_for_grid(page, '[data-output="0"]', expected[0]), expected[0])
+    page.fill("#ch-stride", "2")
+    expected = torch_layer(CH_X, CH_K, bias, stride=2)
+    np.testing.assert_allclose(wait_for_grid(page, '[data-output="0"]', expected[0]), expected[0])
+    page.reload()
+    assert page.locator("#view-channels").is_checked()
+    assert page.locator("#single-lab").is_hidden()
+    np.testing.assert_allclose(wait_for_grid(page, '[data-output="0"]', expected[0]), expected[0])
+    assert page.locator("#ch-b-0").input_value() == "2.5"
+    page.check("#view-single")
+    wait_for_grid(page, OUTPUT, correlate_valid(TUTORIAL_X, TUTORIAL_K))
+    assert page.locator("#channels-lab").is_hidden()
+
+
+def test_the_channels_view_fits_a_390_px_phone(browser, base_url):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=base_url)
+    pg = context.new_page()
+    pg.goto("/convolution")
+    pg.check("#view-channels")
+    wait_for_grid(pg, '[data-output="1"]', torch_layer(CH_X, CH_K, CH_B)[1])
+    width = pg.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways at 390 px ({width} px wide)"
+    shot(pg, "convolution-channels-390")
+    context.close()
+
+
+def test_a_kernel_larger_than_the_planes_is_explained_next_to_the_filters(page):
+    open_channels(page)
+    page.fill("#ch-h", "2")
+    page.locator("#ch-h").dispatch_event("change")
+    expected = torch_layer(CH_X[:, :2], CH_K, CH_B)
+    np.testing.assert_allclose(wait_for_grid(page, '[data-output="1"]', expected[1]), expected[1])
+    page.fill("#ch-k", "3")
+    page.locator("#ch-k").dispatch_event("change")
+    error = page.locator("#ch-error")
+    error.filter(has_text="larger").wait_for()
+    assert error.inner_text().startswith("kernel 3×3 is larger than the padded input 2×4")
+    assert page.locator("#ch-outputs").get_attribute("class") == "stale"
+    ignore_http_errors(page)
+
+
+def test_the_channels_view_has_no_serious_accessibility_violations(page, axe):
+    open_channels(page)
+    page.locator('[data-output="0"] .cell').first.hover()
+    page.locator("#ch-explain-total").wait_for()
+    assert axe(page) == []

@@ -11,6 +11,7 @@ pytestmark = pytest.mark.browser
 LESSONS = [
     ("/convolution", "Convolution"),
     ("/matrix", "Convolution as a matrix"),
+    ("/backward", "Backward and transposed"),
     ("/equivariance", "Equivariance & pooling"),
     ("/receptive-fields", "Receptive fields"),
     ("/mnist", "MNIST CNN"),
@@ -44,6 +45,7 @@ def test_index_links_the_lessons_in_the_tutorials_order(page):
     [
         ("/convolution", "#output-grid .cell"),
         ("/matrix", "#matrix-check.check-pass"),
+        ("/backward", "#bw-dk .cell"),
         ("/equivariance", "#pool-after-grid .cell.is-kept"),
     ],
 )

@@ -181,3 +181,88 @@ def test_the_matrix_page_fits_1024x768(browser, base_url):
     assert pg.evaluate("document.documentElement.scrollWidth") <= 1024
     shot(pg, "matrix-1024-touch")
     context.close()
+
+
+# -- channels: M as a grid of blocks; Mᵀ, the backward pass ------------------------------------
+
+# the Convolution page's default layer: 3 planes, 2 filters
+CH_STATE = {"view": "channels", "row": 0}
+CH_X = np.array(
+    [
+        TUTORIAL_X,
+        [[0, 1, 1, 0], [1, 2, 2, 1], [1, 2, 2, 1], [0, 1, 1, 0]],
+        [[2, 1, 0, 0], [1, 2, 1, 0], [0, 1, 2, 1], [0, 0, 1, 2]],
+    ]
+)
+CH_K = np.zeros((2, 3, 2, 2))
+CH_K[0, 0] = TUTORIAL_K
+CH_K[1] = 1.0
+
+
+def layer_matrix(k: np.ndarray, h: int, w: int) -> np.ndarray:
+    """M of a valid, stride-1 layer: block (o, c) is the single-channel matrix of K[o, c]."""
+    cout, cin = k.shape[:2]
+    return np.block(
+        [[toeplitz(np.zeros((h, w)), k[o, c]) for c in range(cin)] for o in range(cout)]
+    )
+
+
+def test_channels_make_m_a_labelled_grid_of_blocks(page):
+    open_page(page, CH_STATE)
+    assert page.locator("#matrix-check").get_attribute("class") == "check-pass"
+    values, mask = read_matrix(page)
+    np.testing.assert_allclose(values, layer_matrix(CH_K, 4, 4))
+    assert values.shape == (18, 48)
+    assert mask.sum() == 2 * 3 * 9 * 4  # every block places its 4 weights in each of its 9 rows
+    blocks = page.locator("#matrix-blocks td").all_inner_texts()
+    assert blocks == ["K[1,R]", "K[1,G]", "K[1,B]", "K[2,R]", "K[2,G]", "K[2,B]"]
+    heads = page.locator('#matrix-view th[scope="colgroup"]').all_inner_texts()
+    assert heads == ["X[R]", "X[G]", "X[B]"]
+    assert page.locator("#fig-shape").inner_text() == "18 × 48 = 864 entries"
+    assert page.locator("#fig-distinct").inner_text() == "24"
+    page.get_by_role("button", name="row 10: Y[2]₁₁").click()
+    row = page.locator("#row-text")
+    row.filter(has_text="Y[2]₁₁").wait_for()
+    assert row.inner_text().endswith(" + (−4) (bias) = 10  —  12 of 48 entries are non-zero")
+    for c in range(3):
+        assert marked_cells(page, f"#matrix-input figure:nth-child({c + 1})", "is-window") == {
+            (0, 0),
+            (0, 1),
+            (1, 0),
+            (1, 1),
+        }
+    shot(page, "matrix-channels")
+
+
+def test_the_switch_shows_m_transposed_and_checks_it_against_the_backward_pass(page):
+    open_page(page)
+    page.get_by_role("button", name="Mᵀ: backward").click()
+    check = page.locator("#matrix-check")
+    check.filter(has_text="Mᵀ · vec(G)").wait_for()
+    assert check.get_attribute("class") == "check-pass"
+    assert check.inner_text().startswith(
+        "✓ Check passed: Mᵀ · vec(G) equals ∂L/∂X from the backward pass"
+    )
+    values, _ = read_matrix(page)
+    np.testing.assert_allclose(values, toeplitz(TUTORIAL_X, TUTORIAL_K).T)
+    torch = pytest.importorskip("torch")
+    xt = torch.tensor(TUTORIAL_X[None, None], requires_grad=True)
+    torch.nn.functional.conv2d(xt, torch.tensor(TUTORIAL_K[None, None])).sum().backward()
+    shown = page.eval_on_selector_all(
+        "#matrix-view td.y-value", "tds => tds.map(td => Number(td.title.split(' = ')[1]))"
+    )
+    np.testing.assert_allclose(shown, xt.grad[0, 0].numpy().ravel())
+    assert page.locator("#fig-shape").inner_text() == "16 × 9 = 144 entries"
+    page.reload()
+    check.filter(has_text="Mᵀ · vec(G)").wait_for()
+    assert page.get_by_role("button", name="Mᵀ: backward").get_attribute("aria-pressed") == "true"
+    page.get_by_role("button", name="row 6: ∂L/∂X₂₂").click()
+    page.locator("#row-text").filter(has_text="∂L/∂X₂₂").wait_for()
+    assert marked_cells(page, "#matrix-output", "is-influenced") == {(0, 0), (0, 1), (1, 0), (1, 1)}
+    shot(page, "matrix-transpose")
+
+
+def test_the_channel_blocks_and_m_transposed_have_no_serious_accessibility_violations(page, axe):
+    open_page(page, {**CH_STATE, "mt": True})
+    page.locator("#matrix-check").filter(has_text="Mᵀ · vec(G)").wait_for()
+    assert axe(page) == []

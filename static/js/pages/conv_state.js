@@ -3,6 +3,7 @@
 // the API request it becomes. Both pages save it under one localStorage key, so following the
 // navigation link from one page to the other shows the same X and K.
 
+import { CHANNEL_DEFAULTS, cleanChannelLayer, layerRequest } from "../channels.js";
 import { TUTORIAL_K, TUTORIAL_X } from "../presets.js";
 
 /** localStorage key of the shared convolution state. */
@@ -29,6 +30,8 @@ export const MAX_KERNEL = 7;
  * @property {string} mode padding mode
  * @property {number} dilation
  * @property {boolean} flip true convolution (flipped kernel) instead of cross-correlation
+ * @property {"single" | "channels"} view one channel (the tutorial's X and K) or a layer
+ * @property {import("../channels.js").ChannelLayer} ch the layer shown in the channels view
  */
 
 /** @type {ConvState} */
@@ -40,6 +43,8 @@ export const CONV_DEFAULTS = {
   mode: "zeros",
   dilation: 1,
   flip: false,
+  view: "single",
+  ch: CHANNEL_DEFAULTS,
 };
 
 function isMatrix(m, max) {
@@ -63,7 +68,20 @@ export function cleanConvState(s) {
   }
   if (!PADDING_MODES.some(([m]) => m === s.mode)) return null;
   if (typeof s.flip !== "boolean") return null;
-  return { x: s.x, k: s.k, stride: s.stride, padding: s.padding, mode: s.mode, dilation: s.dilation, flip: s.flip };
+  // a link from before the channels view, or a damaged layer, falls back to the default layer
+  const view = s.view === "channels" ? "channels" : "single";
+  const ch = cleanChannelLayer(s.ch) ?? structuredClone(CHANNEL_DEFAULTS);
+  return { x: s.x, k: s.k, stride: s.stride, padding: s.padding, mode: s.mode, dilation: s.dilation, flip: s.flip, view, ch };
+}
+
+/**
+ * The body of POST /api/conv2d for the view shown: the single-channel X and K with every
+ * setting, or the channels layer (C_in×H×W input, C_out×C_in×k×k kernel, bias).
+ * @param {ConvState} s
+ * @returns {object}
+ */
+export function viewRequest(s) {
+  return s.view === "channels" ? layerRequest(s.ch) : convRequest(s);
 }
 
 /**

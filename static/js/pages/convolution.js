@@ -8,6 +8,7 @@ import { KERNEL_PRESETS } from "../presets.js";
 import { loadState, saveState } from "../url_state.js";
 import { GridEditor, setInvalid } from "../widgets/grid_editor.js";
 import { NumberGrid } from "../widgets/number_grid.js";
+import { ChannelsLab } from "./conv_channels.js";
 import {
   CONV_DEFAULTS,
   CONV_KEY,
@@ -78,7 +79,33 @@ class ConvolutionPage {
     this.#wirePlay();
     this.#showSettings();
     this.#showShapes();
-    this.compute();
+    this.channels = new ChannelsLab({ state: this.state, save: () => saveState(CONV_KEY, this.state) });
+    this.#wireView();
+  }
+
+  /** The one-channel view (the tutorial's X and K) or the channels view; the choice is in the URL. */
+  #wireView() {
+    const show = (view) => {
+      this.state.view = view;
+      document.getElementById(`view-${view}`).checked = true;
+      document.getElementById("single-lab").hidden = view !== "single";
+      document.getElementById("channels-lab").hidden = view !== "channels";
+      if (view === "channels") {
+        this.stop();
+        this.channels.activate();
+      } else {
+        this.channels.deactivate();
+        this.compute();
+      }
+    };
+    for (const radio of document.querySelectorAll('input[name="conv-view"]')) {
+      radio.addEventListener("change", () => {
+        if (!radio.checked) return;
+        show(radio.value);
+        saveState(CONV_KEY, this.state);
+      });
+    }
+    show(this.state.view);
   }
 
   #wireEditors() {

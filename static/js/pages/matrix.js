@@ -1,144 +1,292 @@
 // The Convolution-as-a-matrix page (tutorial Q3, "structured linear operator"): the shared
-// convolution state (same X, K and settings as the Convolution page) as the matrix M from
-// POST /api/conv2d/matrix, with Y from POST /api/conv2d. Clicking a row shows its window in X
-// and its output cell in Y; clicking a weight of K outlines every entry that reuses it.
+// convolution state (same X, K and settings as the Convolution page, one channel or the channels
+// layer) as the matrix M from POST /api/conv2d/matrix, with Y from POST /api/conv2d; or its
+// transpose Mᵀ from POST /api/conv2d/matrix/transpose, which maps the upstream gradient G to
+// ∂L/∂X. Clicking a row shows its window in X and its output cell in Y; clicking a weight of K
+// outlines every entry that reuses it. With channels, M is a C_out × C_in grid of blocks, block
+// (o, c) holding the slice K[o, c].
 
 import { ApiError, postJSON } from "../api.js";
+import { planeName } from "../channels.js";
 import { categorical } from "../colors.js";
 import { formatCount, formatNumber, formatPercent, sub } from "../format.js";
 import { loadState, saveState } from "../url_state.js";
 import { MatrixView } from "../widgets/matrix_view.js";
 import { NumberGrid } from "../widgets/number_grid.js";
-import { CONV_DEFAULTS, CONV_KEY, cleanConvState, convRequest } from "./conv_state.js";
+import { CONV_DEFAULTS, CONV_KEY, cleanConvState, viewRequest } from "./conv_state.js";
+
+const $ = (id) => document.getElementById(id);
 
 /**
- * The shared convolution state plus the selected row of M.
+ * The shared convolution state plus the selected row of M and whether Mᵀ is shown.
  * @param {any} s
- * @returns {(import("./conv_state.js").ConvState & {row: number}) | null}
+ * @returns {(import("./conv_state.js").ConvState & {row: number, mt: boolean}) | null}
  */
 function cleanMatrixState(s) {
   const conv = cleanConvState(s);
   if (!conv) return null;
-  return { ...conv, row: Number.isInteger(s.row) && s.row >= 0 ? s.row : 0 };
+  return { ...conv, row: Number.isInteger(s.row) && s.row >= 0 ? s.row : 0, mt: s.mt === true };
+}
+
+/**
+ * The convolution shown, as lists of planes, slices and names, the same for one channel and
+ * for a layer with channels.
+ * @param {ReturnType<typeof cleanMatrixState>} state
+ */
+function shownLayer(state) {
+  if (state.view !== "channels") {
+    return { channels: false, x: [state.x], k: [[state.k]], xName: () => "X", kName: () => "K", yName: () => "Y" };
+  }
+  const cin = state.ch.x.length;
+  return {
+    channels: true,
+    x: state.ch.x,
+    k: state.ch.k,
+    xName: (c) => `X[${planeName(c, cin)}]`,
+    kName: (o, c) => `K[${o + 1},${planeName(c, cin)}]`,
+    yName: (o) => `Y[${o + 1}]`,
+  };
 }
 
 /** Wires the page: one instance per page load. */
 class MatrixPage {
   constructor() {
-    const { state } = loadState(CONV_KEY, { ...CONV_DEFAULTS, row: 0 }, cleanMatrixState);
+    const { state } = loadState(CONV_KEY, { ...CONV_DEFAULTS, row: 0, mt: false }, cleanMatrixState);
     this.state = state;
-    const { x, k } = state;
-    const kw = k[0].length;
-    const weights = k.length * kw;
-    this.colorOf = (index) => categorical(index, weights);
-    this.weightName = (index) => `K${sub(Math.floor(index / kw) + 1, (index % kw) + 1)}`;
+    const layer = shownLayer(state);
+    this.layer = layer;
+    const cin = layer.x.length;
+    const cout = layer.k.length;
+    const [h, w] = [layer.x[0].length, layer.x[0][0].length];
+    const [kh, kw] = [layer.k[0][0].length, layer.k[0][0][0].length];
+    this.dims = { cin, cout, h, w, kh, kw };
+    const taps = kh * kw;
+    // colour = position (a, b) inside a slice, so every block shows the same diagonal pattern
+    this.colorOf = (index) => categorical(index % taps, taps);
+    this.weightName = (index) => {
+      const slice = Math.floor(index / taps);
+      const [o, c] = [Math.floor(slice / cin), slice % cin];
+      const t = index % taps;
+      return `${layer.kName(o, c)}${sub(Math.floor(t / kw) + 1, (t % kw) + 1)}`;
+    };
 
-    this.xGrid = new NumberGrid(document.getElementById("matrix-input"), {
-      rows: x.length, cols: x[0].length, name: "X", label: "Input X", maxCellPx: 30, fitWidth: 300,
-    });
-    this.kGrid = new NumberGrid(document.getElementById("matrix-kernel"), {
-      rows: k.length, cols: kw, name: "K", label: "Kernel K: select a weight to outline its entries in M",
-      maxCellPx: 34, colorOf: (r, c) => this.colorOf(r * kw + c),
-    });
-    this.yGrid = new NumberGrid(document.getElementById("matrix-output"), {
-      rows: 1, cols: 1, name: "Y", label: "Output Y", maxCellPx: 30, fitWidth: 300,
-    });
-    this.view = new MatrixView(document.getElementById("matrix-view"), {
-      label: "The matrix M: one row per output, one column per input",
-    });
+    this.xGrids = layer.x.map((plane, c) => this.#grid("matrix-input", {
+      rows: h, cols: w, name: layer.xName(c), label: `Input ${layer.xName(c)}`, maxCellPx: 30, fitWidth: 300,
+    }, layer.channels ? layer.xName(c) : null));
+    this.kGrids = [];
+    layer.k.forEach((filter, o) => filter.forEach((slice, c) => {
+      const base = (o * cin + c) * taps;
+      const grid = this.#grid("matrix-kernel", {
+        rows: kh, cols: kw, name: layer.kName(o, c), label: `Kernel ${layer.kName(o, c)}: select a weight to outline its entries in M`,
+        maxCellPx: layer.channels ? 28 : 34, colorOf: (r, q) => this.colorOf(base + r * kw + q),
+      }, layer.channels ? layer.kName(o, c) : null);
+      grid.setValues(slice);
+      grid.addEventListener("cellclick", (e) => this.#selectWeight(base + e.detail.row * kw + e.detail.col, grid, e.detail));
+      this.kGrids.push(grid);
+    }));
+    this.yGrids = Array.from({ length: cout }, (_, o) => this.#grid("matrix-output", {
+      rows: 1, cols: 1, name: layer.yName(o), label: `Output ${layer.yName(o)}`, maxCellPx: 30, fitWidth: 300,
+    }, layer.channels ? layer.yName(o) : null));
+    this.view = new MatrixView($("matrix-view"), { label: "The matrix M: one row per output, one column per input" });
     this.view.addEventListener("rowselect", (e) => this.showRow(e.detail.row));
     this.selectedWeight = null;
-    this.kGrid.addEventListener("cellclick", (e) => {
-      const index = e.detail.row * kw + e.detail.col;
-      this.selectedWeight = this.selectedWeight === index ? null : index;
-      this.view.highlightWeight(this.selectedWeight);
-      this.kGrid.mark(this.selectedWeight === null ? [] : [[e.detail.row, e.detail.col]], "is-current");
-    });
 
-    this.xGrid.setValues(x);
-    this.kGrid.setValues(k);
-    document.getElementById("matrix-input-shape").textContent = `${x.length} × ${x[0].length}`;
-    document.getElementById("matrix-kernel-shape").textContent = `${k.length} × ${kw}`;
-    const flip = state.flip ? ", K flipped (true convolution)" : "";
-    document.getElementById("matrix-settings").textContent =
-      `stride ${state.stride}, padding ${state.padding} (${state.mode}), dilation ${state.dilation}${flip}`;
+    this.xGrids.forEach((g, c) => g.setValues(layer.x[c]));
+    $("matrix-input-shape").textContent = layer.channels ? `${cin} × ${h} × ${w}` : `${h} × ${w}`;
+    $("matrix-kernel-shape").textContent = layer.channels ? `${cout} × ${cin} × ${kh} × ${kw}` : `${kh} × ${kw}`;
+    $("matrix-settings").textContent = layer.channels
+      ? `channels layer: stride ${state.ch.stride}, zero padding ${state.ch.padding}, bias ${state.ch.b.map((b) => formatNumber(b)).join(", ")}`
+      : `stride ${state.stride}, padding ${state.padding} (${state.mode}), dilation ${state.dilation}${state.flip ? ", K flipped (true convolution)" : ""}`;
+    for (const button of document.querySelectorAll("[data-matrix-view]")) {
+      button.addEventListener("click", () => {
+        const mt = button.dataset.matrixView === "mt";
+        if (mt === this.state.mt) return;
+        this.state.mt = mt;
+        this.state.row = 0;
+        saveState(CONV_KEY, this.state);
+        this.load();
+      });
+    }
     saveState(CONV_KEY, state);
     this.load();
   }
 
-  /** Fetch M and Y (in parallel) and draw them. */
+  #grid(containerId, options, caption) {
+    const container = $(containerId);
+    let parent = container;
+    if (caption) {
+      const figure = document.createElement("figure");
+      figure.className = "matrix-plane";
+      const cap = document.createElement("figcaption");
+      cap.textContent = caption;
+      figure.appendChild(cap);
+      container.appendChild(figure);
+      parent = figure;
+    }
+    return new NumberGrid(parent, options);
+  }
+
+  #selectWeight(index, grid, cell) {
+    this.selectedWeight = this.selectedWeight === index ? null : index;
+    this.view.highlightWeight(this.selectedWeight);
+    for (const g of this.kGrids) g.clearMark("is-current");
+    if (this.selectedWeight !== null) grid.mark([[cell.row, cell.col]], "is-current");
+  }
+
+  /** Fetch M (or Mᵀ) and Y (in parallel) and draw them. */
   async load() {
-    const body = convRequest(this.state);
+    const mt = this.state.mt;
+    for (const button of document.querySelectorAll("[data-matrix-view]")) {
+      button.setAttribute("aria-pressed", String((button.dataset.matrixView === "mt") === mt));
+    }
+    const body = viewRequest(this.state);
     let m;
     let conv;
     try {
-      [m, conv] = await Promise.all([postJSON("/api/conv2d/matrix", body), postJSON("/api/conv2d", body)]);
+      [m, conv] = await Promise.all([
+        postJSON(mt ? "/api/conv2d/matrix/transpose" : "/api/conv2d/matrix", body),
+        postJSON("/api/conv2d", body),
+      ]);
     } catch (error) {
       const text = error instanceof ApiError ? error.message : `could not reach the server (${error.message})`;
-      document.getElementById("matrix-error").textContent =
-        `This convolution cannot be shown as a matrix: ${text}. Change it on the Convolution page.`;
+      $("matrix-error").textContent = `This convolution cannot be shown as a matrix: ${text}. Change it on the Convolution page.`;
       return;
     }
+    if (mt !== this.state.mt) return;
+    $("matrix-error").textContent = "";
     this.m = m;
-    this.y = conv.output;
-    this.yGrid.setValues(conv.output);
-    const [hOut, wOut] = m.row_shape;
-    const [h, w] = m.col_shape;
-    document.getElementById("matrix-output-shape").textContent = `${hOut} × ${wOut}`;
-    document.getElementById("matrix-shape").textContent =
-      `M is ${m.figures.rows} × ${m.figures.cols} = (H_out·W_out) × (H·W) = (${hOut}·${wOut}) × (${h}·${w})`;
-    const rowNames = [];
-    for (let i = 0; i < hOut; i++) for (let j = 0; j < wOut; j++) rowNames.push(`Y${sub(i + 1, j + 1)}`);
-    const colNames = [];
-    for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) colNames.push(`X${sub(i + 1, j + 1)}`);
-    this.rowNames = rowNames;
-    this.colNames = colNames;
-    this.view.render({
-      matrix: m.matrix,
-      weightIndex: m.weight_index,
-      rowNames,
-      colNames,
-      colValues: this.state.x.flat(),
-      rowValues: conv.output.flat(),
-      colorOf: this.colorOf,
-      weightName: this.weightName,
-    });
-    this.#figures(m);
+    const { cin, cout, h, w } = this.dims;
+    const maps = this.layer.channels ? conv.output : [conv.output];
+    this.y = maps;
+    this.yGrids.forEach((g, o) => g.setValues(maps[o]));
+    const [hOut, wOut] = [maps[0].length, maps[0][0].length];
+    $("matrix-output-shape").textContent = this.layer.channels ? `${cout} × ${hOut} × ${wOut}` : `${hOut} × ${wOut}`;
+    const outNames = [];
+    for (let o = 0; o < cout; o++) for (let i = 0; i < hOut; i++) for (let j = 0; j < wOut; j++) outNames.push(`${this.layer.yName(o)}${sub(i + 1, j + 1)}`);
+    const inNames = [];
+    for (let c = 0; c < cin; c++) for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) inNames.push(`${this.layer.xName(c)}${sub(i + 1, j + 1)}`);
+    this.outSize = hOut * wOut;
+    this.inSize = h * w;
+    const outBlocks = Array.from({ length: cout }, (_, o) => this.layer.yName(o));
+    const inBlocks = Array.from({ length: cin }, (_, c) => this.layer.xName(c));
+    const blocks = this.layer.channels
+      ? (mt ? { rows: this.inSize, cols: this.outSize, rowLabels: inBlocks, colLabels: outBlocks }
+        : { rows: this.outSize, cols: this.inSize, rowLabels: outBlocks, colLabels: inBlocks })
+      : null;
+    if (mt) {
+      this.rowNames = inNames.map((n) => `∂L/∂${n}`);
+      this.view.render({
+        matrix: m.matrix, weightIndex: m.weight_index, rowNames: this.rowNames, colNames: outNames,
+        colValues: flat(m.grad_output), rowValues: flat(m.grad_input), colorOf: this.colorOf, weightName: this.weightName,
+        colVectorLabel: "vec(G)", rowVectorLabel: "∂L/∂X", blocks,
+      });
+      $("matrix-shape").textContent =
+        `Mᵀ is ${m.figures.rows} × ${m.figures.cols}: one row per input, one column per output; G = all ones (L = ΣY; other G on the Backward page)`;
+      $("mx-title-text").textContent = "Mᵀ · vec(G) = vec(∂L/∂X)";
+    } else {
+      this.rowNames = outNames;
+      this.view.render({
+        matrix: m.matrix, weightIndex: m.weight_index, rowNames: outNames, colNames: inNames,
+        colValues: this.layer.x.flat(2), rowValues: maps.flat(2), colorOf: this.colorOf, weightName: this.weightName,
+        blocks,
+      });
+      $("matrix-shape").textContent = this.layer.channels
+        ? `M is ${m.figures.rows} × ${m.figures.cols} = (C_out·H_out·W_out) × (C_in·H·W) = (${cout}·${hOut}·${wOut}) × (${cin}·${h}·${w})`
+        : `M is ${m.figures.rows} × ${m.figures.cols} = (H_out·W_out) × (H·W) = (${hOut}·${wOut}) × (${h}·${w})`;
+      $("mx-title-text").textContent = "M · vec(X) = vec(Y)";
+    }
+    this.#blocks(mt, hOut, wOut);
+    this.#figures(m, mt);
     const row = Math.min(this.state.row, m.figures.rows - 1);
     this.view.selectRow(row, { emit: false });
     this.showRow(row);
   }
 
+  #blocks(mt, hOut, wOut) {
+    const box = $("matrix-blocks");
+    box.hidden = !this.layer.channels;
+    if (!this.layer.channels) return;
+    const { cin, cout } = this.dims;
+    const [outer, inner] = mt ? [cin, cout] : [cout, cin];
+    const table = document.createElement("table");
+    table.className = "block-map";
+    table.setAttribute("aria-label", `The ${outer} × ${inner} blocks of ${mt ? "Mᵀ" : "M"}`);
+    const head = table.createTHead().insertRow();
+    head.appendChild(th(""));
+    for (let b = 0; b < inner; b++) head.appendChild(th(mt ? this.layer.yName(b) : this.layer.xName(b), "col"));
+    const body = table.createTBody();
+    for (let a = 0; a < outer; a++) {
+      const tr = body.insertRow();
+      tr.appendChild(th(mt ? `∂L/∂${this.layer.xName(a)}` : this.layer.yName(a), "row"));
+      for (let b = 0; b < inner; b++) {
+        const [o, c] = mt ? [b, a] : [a, b];
+        const td = tr.insertCell();
+        td.textContent = mt ? `${this.layer.kName(o, c)}ᵀ` : this.layer.kName(o, c);
+      }
+    }
+    const [rows, cols] = mt ? [this.inSize, this.outSize] : [this.outSize, this.inSize];
+    const note = document.createElement("p");
+    note.className = "panel-note";
+    note.textContent = mt
+      ? `Mᵀ is a ${cin} × ${cout} grid of blocks, each ${rows} × ${cols}: block (${this.layer.xName(0)}, ${this.layer.yName(0)}) is the transpose of ` +
+        `the block of ${this.layer.kName(0, 0)}, so ∂L/∂X[c] sums, over every filter o, G[o] sent back through K[o, c].`
+      : `M is a ${cout} × ${cin} grid of blocks, each ${rows} × ${cols} = (H_out·W_out) × (H·W) = (${hOut}·${wOut}) × (${this.dims.h}·${this.dims.w}): ` +
+        `block (o, c) is the single-channel matrix of the slice K[o, c], and row block o adds its ${cin} blocks, as Y[o] adds its ${cin} parts.`;
+    box.replaceChildren(table, note);
+  }
+
   /**
-   * Show one row of M: its window in X, its output in Y, its dot product written out.
+   * Show one row: of M, its window in X and its output in Y, its dot product written out; of Mᵀ,
+   * the outputs that read the input cell and the gradient it collects from them.
    * @param {number} row
    */
   showRow(row) {
     const m = this.m;
     if (!m) return;
-    const [, wOut] = m.row_shape;
-    const [, w] = m.col_shape;
     const cols = [];
     m.weight_index[row].forEach((index, j) => {
       if (index !== null) cols.push(j);
     });
-    this.xGrid.mark(cols.map((j) => [Math.floor(j / w), j % w]), "is-window");
-    this.yGrid.mark([[Math.floor(row / wOut), row % wOut]], "is-current");
-    const x = this.state.x.flat();
-    const terms = cols.map((j) => `${formatNumber(m.matrix[row][j], { parens: true })}·${formatNumber(x[j], { parens: true })}`);
-    const value = this.y.flat()[row];
-    const name = this.rowNames[row];
-    const products = terms.length ? terms.join(" + ") : "0";
-    document.getElementById("row-text").textContent =
-      `row ${name}: ${products} = ${formatNumber(value)}  —  ${cols.length} of ${m.figures.cols} entries are non-zero`;
+    for (const g of [...this.xGrids, ...this.yGrids]) for (const cls of ["is-window", "is-current", "is-influenced"]) g.clearMark(cls);
+    const { w } = this.dims;
+    const [, wOut] = [this.y[0].length, this.y[0][0].length];
+    const inCell = (j) => [Math.floor(j / this.inSize), Math.floor((j % this.inSize) / w), (j % this.inSize) % w];
+    const outCell = (j) => [Math.floor(j / this.outSize), Math.floor((j % this.outSize) / wOut), (j % this.outSize) % wOut];
+    const markAll = (grids, cells, cls) => grids.forEach((g, p) => g.mark(cells.filter((c) => c[0] === p).map((c) => [c[1], c[2]]), cls));
+    let text;
+    if (this.state.mt) {
+      const [c, r, q] = inCell(row);
+      this.xGrids[c].mark([[r, q]], "is-current");
+      markAll(this.yGrids, cols.map(outCell), "is-influenced");
+      const g = flat(m.grad_output);
+      const terms = cols.map((j) => `${formatNumber(m.matrix[row][j], { parens: true })}·${formatNumber(g[j], { parens: true })}`);
+      const value = flat(m.grad_input)[row];
+      text = `row ${this.rowNames[row]}: ${terms.length ? terms.join(" + ") : "0"} = ${formatNumber(value)}  —  ` +
+        `${cols.length} output${cols.length === 1 ? " reads" : "s read"} this input (the non-zeros of column ${this.colNamesOfM(row)} of M)`;
+    } else {
+      const [o, i, j] = outCell(row);
+      this.yGrids[o].mark([[i, j]], "is-current");
+      markAll(this.xGrids, cols.map(inCell), "is-window");
+      const x = this.layer.x.flat(2);
+      const terms = cols.map((jj) => `${formatNumber(m.matrix[row][jj], { parens: true })}·${formatNumber(x[jj], { parens: true })}`);
+      const value = this.y.flat(2)[row];
+      const bias = this.layer.channels ? ` + ${formatNumber(this.state.ch.b[o], { parens: true })} (bias)` : "";
+      text = `row ${this.rowNames[row]}: ${terms.length ? terms.join(" + ") : "0"}${bias} = ${formatNumber(value)}  —  ` +
+        `${cols.length} of ${m.figures.cols} entries are non-zero`;
+    }
+    $("row-text").textContent = text;
     this.state.row = row;
     saveState(CONV_KEY, this.state);
   }
 
-  #figures(m) {
+  colNamesOfM(row) {
+    return this.rowNames[row].replace(/^∂L\/∂/, "");
+  }
+
+  #figures(m, mt) {
     const f = m.figures;
     const perRow = new Set(f.nonzeros_per_row);
-    const set = (id, text) => (document.getElementById(id).textContent = text);
+    const set = (id, text) => ($(id).textContent = text);
     set("fig-shape", `${formatCount(f.rows)} × ${formatCount(f.cols)} = ${formatCount(f.entries)} entries`);
     set("fig-structure", m.structure);
     set("fig-per-row", perRow.size === 1 ? `${f.max_nonzeros_per_row} in every row` : `${Math.min(...perRow)} to ${f.max_nonzeros_per_row}`);
@@ -146,21 +294,49 @@ class MatrixPage {
     set("fig-distinct", formatCount(f.distinct_parameters));
     set("fig-dense", `${formatCount(f.dense_parameters)} parameters`);
     set("fig-sharing", `${formatNumber(f.sharing_factor, { digits: 2 })}× on average`);
-    const check = document.getElementById("matrix-check");
-    check.className = m.check.matches ? "check-pass" : "check-fail";
-    check.textContent = m.check.matches
-      ? `✓ Check passed: M · vec(X) equals the convolution's output (max |difference| = ${m.check.max_abs_diff}).`
-      : `✗ Check failed: M · vec(X) differs from the convolution by up to ${m.check.max_abs_diff}.`;
+    const check = $("matrix-check");
+    const checks = [];
+    if (mt) {
+      const g = m.gradient_check;
+      checks.push(g.matches
+        ? `✓ Check passed: Mᵀ · vec(G) equals ∂L/∂X from the backward pass (max |difference| = ${g.max_abs_diff}).`
+        : `✗ Check failed: Mᵀ · vec(G) differs from ∂L/∂X by up to ${g.max_abs_diff}.`);
+      const t = m.transpose_check;
+      checks.push(!t.applicable ? t.note : t.matches
+        ? `✓ Mᵀ · vec(Y) equals the transposed convolution of Y (output_padding ${t.output_padding.join(" × ")}; max |difference| = ${t.max_abs_diff}).`
+        : `✗ Mᵀ · vec(Y) differs from the transposed convolution by up to ${t.max_abs_diff}.`);
+      check.className = g.matches && (!t.applicable || t.matches) ? "check-pass" : "check-fail";
+    } else {
+      checks.push(m.check.matches
+        ? `✓ Check passed: M · vec(X) equals the convolution's output (max |difference| = ${m.check.max_abs_diff}).`
+        : `✗ Check failed: M · vec(X) differs from the convolution by up to ${m.check.max_abs_diff}.`);
+      check.className = m.check.matches ? "check-pass" : "check-fail";
+    }
+    check.textContent = checks.join(" ");
     const notes = [
-      `A dense layer from ${formatCount(f.cols)} inputs to ${formatCount(f.rows)} outputs learns ` +
-        `${formatCount(f.dense_parameters)} weights; the convolution has ${formatCount(f.distinct_parameters)}, ` +
-        `each used in ${formatNumber(f.sharing_factor, { digits: 2 })} entries on average.`,
+      mt
+        ? `Mᵀ sends the ${formatCount(f.cols)} upstream gradients back to the ${formatCount(f.rows)} inputs with the same ` +
+          `${formatCount(f.distinct_parameters)} weights: row r lists the outputs that read input r and the weight each used.`
+        : `A dense layer from ${formatCount(f.cols)} inputs to ${formatCount(f.rows)} outputs learns ` +
+          `${formatCount(f.dense_parameters)} weights; the convolution has ${formatCount(f.distinct_parameters)}, ` +
+          `each used in ${formatNumber(f.sharing_factor, { digits: 2 })} entries on average.`,
     ];
     if (m.merged_entries.length) {
       notes.push(`${m.merged_entries.length} entries hold a sum of weights: ${this.state.mode} padding copies input cells into the border.`);
     }
-    document.getElementById("matrix-note").textContent = notes.join(" ");
+    $("matrix-note").textContent = notes.join(" ");
   }
+}
+
+function flat(a) {
+  return Array.isArray(a) ? a.flat(Infinity) : [a];
+}
+
+function th(text, scope) {
+  const cell = document.createElement("th");
+  if (scope) cell.scope = scope;
+  cell.textContent = text;
+  return cell;
 }
 
 new MatrixPage();

@@ -10,7 +10,7 @@ import { formatCell } from "../format.js";
 import { Heatmap } from "./heatmap.js";
 
 /** Largest matrix drawn as a table with numbers; bigger ones become a canvas. */
-const TABLE_MAX_COLS = 40;
+const TABLE_MAX_COLS = 64;
 const TABLE_MAX_ROWS = 64;
 
 /**
@@ -23,6 +23,10 @@ const TABLE_MAX_ROWS = 64;
  * @property {number[]} rowValues vec(Y), printed after the rows
  * @property {(index: number) => number[]} colorOf RGB of a weight index
  * @property {(index: number) => string} weightName e.g. "K₁₂"
+ * @property {string} [colVectorLabel] the vector above the columns (default "vec(X)")
+ * @property {string} [rowVectorLabel] the vector after the rows (default "Y")
+ * @property {{rows: number, cols: number, rowLabels: string[], colLabels: string[]} | null} [blocks]
+ *   block structure (channels): rows / cols per block, and a label per block row / column
  */
 
 /** Renders M and lets the student pick a row. */
@@ -110,18 +114,38 @@ export class MatrixView extends EventTarget {
     if (cols > 24) table.classList.add("dense");
     table.setAttribute("aria-label", this.label);
     const head = table.createTHead();
+    const blocks = data.blocks || null;
+    if (blocks) {
+      const labels = head.insertRow();
+      labels.className = "block-names";
+      labels.appendChild(headerCell("", "col"));
+      blocks.colLabels.forEach((label) => {
+        const th = headerCell(label, "colgroup");
+        th.colSpan = blocks.cols;
+        labels.appendChild(th);
+      });
+      labels.appendChild(headerCell("", "col"));
+      labels.appendChild(headerCell("", "col"));
+      table.classList.add("has-blocks");
+    }
+    const blockStart = (j) => blocks && j > 0 && j % blocks.cols === 0;
     const names = head.insertRow();
     names.className = "col-names";
     names.appendChild(headerCell("", "col"));
-    colNames.forEach((n) => names.appendChild(headerCell(n, "col")));
+    colNames.forEach((n, j) => {
+      const th = headerCell(n, "col");
+      if (blockStart(j)) th.classList.add("block-start");
+      names.appendChild(th);
+    });
     names.appendChild(headerCell("", "col"));
-    names.appendChild(headerCell("Y", "col"));
+    names.appendChild(headerCell(data.rowVectorLabel ?? "Y", "col"));
     const vec = head.insertRow();
     vec.className = "vec-x";
-    vec.appendChild(headerCell("vec(X)", "row"));
-    colValues.forEach((v) => {
+    vec.appendChild(headerCell(data.colVectorLabel ?? "vec(X)", "row"));
+    colValues.forEach((v, j) => {
       const th = headerCell(formatCell(v), "col");
       th.title = `${v}`;
+      if (blockStart(j)) th.classList.add("block-start");
       vec.appendChild(th);
     });
     vec.appendChild(headerCell("", "col"));
@@ -130,6 +154,7 @@ export class MatrixView extends EventTarget {
     matrix.forEach((row, i) => {
       const tr = body.insertRow();
       tr.dataset.row = String(i);
+      if (blocks && i > 0 && i % blocks.rows === 0) tr.classList.add("block-start-row");
       const th = document.createElement("th");
       th.scope = "row";
       const button = document.createElement("button");
@@ -158,6 +183,7 @@ export class MatrixView extends EventTarget {
           td.className = "zero";
           td.title = `M[${rowNames[i]}, ${colNames[j]}] = 0 (structural zero)`;
         }
+        if (blockStart(j)) td.classList.add("block-start");
         td.addEventListener("click", () => this.selectRow(i));
         tr.appendChild(td);
       });

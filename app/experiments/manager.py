@@ -1,0 +1,322 @@
+"""Runs experiments for the server: training slots, a result cache, shared runs, cancellation.
+
+- **Slots.** ``runs_at_once`` training processes (app.experiments.worker), started lazily.
+  A new config when every slot is busy raises ``Busy`` (the API answers 503 + Retry-After).
+- **Cache.** A finished result is kept by key (experiment id + full config + data source), so
+  the same config gives the same result, bit for bit, without training again.
+- **Sharing.** A config already training is joined, not started again: every subscriber gets
+  the progress so far (replayed) and then each new event; a class pressing "Train" together
+  trains once.
+- **Cancellation.** When the last subscriber leaves before the end, the run is cancelled (the
+  worker stops within one training step) and its slot is free again.
+
+Everything here runs on the server's event loop; each worker's pipe is read by a thread of its
+own that hands messages to the loop. No HTTP here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import math
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from app.config import PROJECT_ROOT, Settings
+from app.experiments.data import has_idx_files
+
+DEFAULT_RETRY_AFTER = 5
+
+
+class Busy(Exception):
+    """Every training slot is running another config."""
+
+    def __init__(self, slots: int, retry_after: int) -> None:
+        self.slots, self.retry_after = slots, retry_after
+        word = "slot is" if slots == 1 else "slots are"
+        super().__init__(f"all {slots} training {word} busy; retry in {retry_after} s")
+
+
+class RunFailed(Exception):
+    """The run stopped with an error (``status``: 422 bad config, 503 time limit, 500)."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        self.status, self.detail = status, detail
+        super().__init__(detail)
+
+
+def run_key(experiment_id: str, config: dict[str, Any], data_source: str) -> str:
+    """Hex SHA-256 of what determines a result."""
+    blob = json.dumps(
+        {"id": experiment_id, "config": config, "data": data_source},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+@dataclass(eq=False)
+class Subscription:
+    """One client's view of a run: a queue of (event, data) pairs, ending in result or error."""
+
+    key: str
+    shared: bool
+    cached: bool
+    queue: asyncio.Queue = field(default_factory=asyncio.Queue)
+
+
+@dataclass(eq=False)
+class Run:
+    key: str
+    experiment_id: str
+    config: dict[str, Any]
+    started: float = field(default_factory=time.monotonic)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    subscribers: list[Subscription] = field(default_factory=list)
+    fraction: float = 0.0  # of the work done, from the last progress event
+    done: bool = False
+
+    def remaining_seconds(self) -> int:
+        elapsed = time.monotonic() - self.started
+        if self.fraction <= 0.02:
+            return DEFAULT_RETRY_AFTER
+        return max(1, math.ceil(elapsed / self.fraction - elapsed))
+
+
+class Slot:
+    """One training process and the run it is doing (if any)."""
+
+    def __init__(self, manager: ExperimentManager) -> None:
+        self.manager = manager
+        self.process: subprocess.Popen | None = None
+        self.conn: Connection | None = None
+        self.run: Run | None = None
+        self.pid: int | None = None
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def start_process(self) -> None:
+        """``python -m app.experiments.worker FD NICE`` with one end of a socket pair.
+
+        A fresh interpreter (not fork: forking a process whose torch thread pools run is
+        unsafe; not multiprocessing's spawn, which re-runs the parent's __main__).
+        """
+        parent, child = socket.socketpair()
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p
+        )
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "app.experiments.worker",
+                str(child.fileno()),
+                str(self.manager.nice),
+            ],
+            pass_fds=[child.fileno()],
+            stdin=subprocess.DEVNULL,
+            env=env,
+        )
+        child.close()
+        self.conn = Connection(parent.detach())
+        threading.Thread(
+            target=self._read,
+            args=(self.conn, self.manager.loop),
+            daemon=True,
+            name="convlab-experiment-pipe",
+        ).start()
+
+    def _read(self, conn, loop: asyncio.AbstractEventLoop) -> None:
+        while True:
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):
+                message = ("died",)
+            if message[0] == "ready":
+                self.pid = message[1]
+                continue
+            try:
+                loop.call_soon_threadsafe(self.manager._on_message, self, message)
+            except RuntimeError:  # the loop is closed: the server is shutting down
+                return
+            if message[0] == "died":
+                return
+
+    def reap(self) -> None:
+        """Forget a process that closed its end: wait for its exit (kill it if it lingers)."""
+        if self.process is not None:
+            try:
+                self.process.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        if self.conn is not None:
+            self.conn.close()
+        self.process, self.conn = None, None
+
+    def send(self, message: tuple) -> None:
+        assert self.conn is not None
+        self.conn.send(message)
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        try:
+            self.send(("stop",))
+        except (OSError, ValueError, AssertionError):
+            pass
+        try:
+            self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=2)
+        if self.conn is not None:
+            self.conn.close()
+        self.process, self.conn = None, None
+
+
+class ExperimentManager:
+    """Training slots, cache and in-flight runs of one server process."""
+
+    def __init__(
+        self,
+        *,
+        runs_at_once: int,
+        cache_size: int,
+        nice: int,
+        max_seconds: float,
+        data_dir: Path | None,
+    ) -> None:
+        self.runs_at_once = runs_at_once
+        self.cache_size = cache_size
+        self.nice = nice
+        self.max_seconds = max_seconds
+        self.data_dir = data_dir if data_dir is not None and has_idx_files(data_dir) else None
+        self.data_source = f"idx:{self.data_dir}" if self.data_dir else "subset"
+        self.cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self.running: dict[str, Run] = {}
+        self.slots = [Slot(self) for _ in range(runs_at_once)]
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ExperimentManager:
+        """The manager of one server process; no process starts before the first run."""
+        return cls(
+            runs_at_once=settings.experiment_runs_at_once,
+            cache_size=settings.experiment_cache_size,
+            nice=settings.experiment_nice,
+            max_seconds=settings.experiment_max_seconds,
+            data_dir=settings.data_dir,
+        )
+
+    # -- subscribing ---------------------------------------------------------------------------
+
+    def subscribe(self, experiment_id: str, config: dict[str, Any]) -> Subscription:
+        """Join the cached result, the run in flight, or start a run; ``Busy`` if no slot."""
+        self.loop = asyncio.get_running_loop()
+        key = run_key(experiment_id, config, self.data_source)
+        if key in self.cache:
+            self.cache.move_to_end(key)
+            subscription = Subscription(key, shared=False, cached=True)
+            subscription.queue.put_nowait(("result", self.cache[key]))
+            return subscription
+        run = self.running.get(key)
+        if run is not None:
+            subscription = Subscription(key, shared=True, cached=False)
+            for event in run.history:
+                subscription.queue.put_nowait(("progress", event))
+            run.subscribers.append(subscription)
+            return subscription
+        slot = next((s for s in self.slots if s.run is None), None)
+        if slot is None:
+            retry = min(s.run.remaining_seconds() for s in self.slots if s.run is not None)
+            raise Busy(len(self.slots), retry)
+        if not slot.alive:
+            slot.start_process()
+        run = Run(key, experiment_id, config)
+        subscription = Subscription(key, shared=False, cached=False)
+        run.subscribers.append(subscription)
+        slot.run = run
+        self.running[key] = run
+        data_dir = str(self.data_dir) if self.data_dir else None
+        slot.send(("run", key, experiment_id, config, data_dir, self.max_seconds))
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        """The client is gone: cancel its run if nobody else is waiting for it."""
+        run = self.running.get(subscription.key)
+        if run is None or subscription not in run.subscribers:
+            return
+        run.subscribers.remove(subscription)
+        if not run.subscribers and not run.done:
+            slot = next(s for s in self.slots if s.run is run)
+            try:
+                slot.send(("cancel", run.key))
+            except (OSError, ValueError):
+                pass
+
+    # -- messages from the workers (on the event loop) -----------------------------------------
+
+    def _on_message(self, slot: Slot, message: tuple) -> None:
+        kind = message[0]
+        run = slot.run
+        if kind == "died":
+            if run is not None:
+                self._finish(
+                    slot,
+                    run,
+                    ("error", {"status": 500, "detail": "the training process died; try again"}),
+                )
+            slot.reap()
+            return
+        if run is None or message[1] != run.key:
+            return
+        if kind == "progress":
+            event = message[2]
+            run.history.append(event)
+            models = max(1, event["models"])
+            run.fraction = (event["model_index"] + event["step"] / event["steps"]) / models
+            for subscription in run.subscribers:
+                subscription.queue.put_nowait(("progress", event))
+        elif kind == "result":
+            result = message[2]
+            if self.cache_size:
+                self.cache[run.key] = result
+                while len(self.cache) > self.cache_size:
+                    self.cache.popitem(last=False)
+            self._finish(slot, run, ("result", result))
+        elif kind == "error":
+            self._finish(slot, run, ("error", {"status": message[2], "detail": message[3]}))
+        elif kind == "cancelled":
+            self._finish(slot, run, None)
+
+    def _finish(self, slot: Slot, run: Run, final: tuple | None) -> None:
+        run.done = True
+        slot.run = None
+        self.running.pop(run.key, None)
+        if final is not None:
+            for subscription in run.subscribers:
+                subscription.queue.put_nowait(final)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def worker_pids(self) -> list[int]:
+        """PIDs of the training processes started so far (for tests and the bench)."""
+        return [s.pid for s in self.slots if s.alive and s.pid is not None]
+
+    def close(self) -> None:
+        for slot in self.slots:
+            slot.stop()

@@ -1,0 +1,14 @@
+// The "Backward and transposed" lesson (tutorial Q3b–d, continued): the backward pass of the
+// tutorial's convolution, ∂L/∂X as a full convolution, the transposed convolution and the 1-D
+// convolution. This module only loads the state and hands it to the three parts of the page.
+
+import { BACKWARD_DEFAULTS, BACKWARD_KEY, cleanBackwardState } from "../backward_state.js";
+import { loadState, saveState } from "../url_state.js";
+import { GradientLab } from "./backward_grad.js";
+import { SignalLab, TransposedLab } from "./backward_transposed.js";
+
+const { state } = loadState(BACKWARD_KEY, BACKWARD_DEFAULTS, cleanBackwardState);
+const save = () => saveState(BACKWARD_KEY, state);
+const parts = [new GradientLab({ state, save }), new TransposedLab({ state, save }), new SignalLab({ state, save })];
+save();
+for (const part of parts) part.compute();

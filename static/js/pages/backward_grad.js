@@ -1,0 +1,292 @@
+// The backward pass of Y = X ∗ K on the "Backward and transposed" lesson: X, K and the upstream
+// gradient G editable; Y, ∂L/∂X and ∂L/∂K from POST /api/conv2d/backward; any entry explained
+// term by term by POST /api/conv2d/backward/explain; ∂L/∂X shown as a full convolution of the
+// padded G with K rotated by 180° (the padding drawn) from the same answer.
+
+import { ApiError, LatestOnly, postJSON } from "../api.js";
+import { BACKWARD_DEFAULTS, BACKWARD_LIMITS, backwardRequest, gradientFor, gradientPositions } from "../backward_state.js";
+import { formatNumber, sub } from "../format.js";
+import { GridEditor, setInvalid } from "../widgets/grid_editor.js";
+import { NumberGrid } from "../widgets/number_grid.js";
+
+const DEBOUNCE_MS = 120;
+const $ = (id) => document.getElementById(id);
+const name = (symbol, [i, j]) => `${symbol}${sub(i + 1, j + 1)}`;
+
+/** The forward and backward pass of one convolution; the page owns the state. */
+export class GradientLab {
+  /**
+   * @param {{state: import("../backward_state.js").BackwardState, save: () => void}} options
+   */
+  constructor(options) {
+    this.state = options.state;
+    this.save = options.save;
+    this.latest = new LatestOnly();
+    this.explainLatest = new LatestOnly();
+    this.explainCache = new Map();
+    this.version = 0;
+    this.timer = null;
+    this.answer = null;
+    this.focus = null; // {kind: "dx" | "dk" | "g", cell}
+    this.lastChanged = "x";
+    const s = this.state;
+    const L = BACKWARD_LIMITS;
+    this.x = new GridEditor($("bw-x-editor"), { name: "X", label: "Input X", value: s.x, idPrefix: "bw-x", maxRows: L.input, maxCols: L.input, textBox: false });
+    this.k = new GridEditor($("bw-k-editor"), { name: "K", label: "Kernel K", value: s.k, idPrefix: "bw-k", maxRows: L.kernel, maxCols: L.kernel, textBox: false });
+    this.g = new GridEditor($("bw-g-editor"), { name: "G", label: "Upstream gradient G", value: s.g ?? [[1]], idPrefix: "bw-g", sizeControls: false, textBox: false, maxRows: 64, maxCols: 64 });
+    this.y = new NumberGrid($("bw-y"), { rows: 1, cols: 1, name: "Y", label: "Output Y", maxCellPx: 34 });
+    this.dx = new NumberGrid($("bw-dx"), { rows: 1, cols: 1, name: "∂L/∂X", label: "∂L/∂X: focus a cell to see its terms" });
+    this.dk = new NumberGrid($("bw-dk"), { rows: 1, cols: 1, name: "∂L/∂K", label: "∂L/∂K: focus a cell to see its terms" });
+    this.padded = new NumberGrid($("bw-padded"), { rows: 1, cols: 1, name: "G̃", label: "G with the zeros of the full convolution", maxCellPx: 32 });
+    this.rot = new NumberGrid($("bw-rot"), { rows: 1, cols: 1, name: "rot K", label: "K rotated by 180°", maxCellPx: 32 });
+    this.fullDx = new NumberGrid($("bw-full-dx"), { rows: 1, cols: 1, name: "∂L/∂X", label: "∂L/∂X from the full convolution: focus a cell to see its window", maxCellPx: 32 });
+    this.#wire();
+    $("bw-stride").value = String(s.stride);
+    $("bw-padding").value = String(s.padding);
+    $("bw-full").checked = s.full;
+    $("bw-full-view").hidden = !s.full;
+  }
+
+  #wire() {
+    for (const [editor, key] of [[this.x, "x"], [this.k, "k"]]) {
+      editor.addEventListener("change", (e) => {
+        const reshaped = e.detail.matrix.length !== this.state[key].length || e.detail.matrix[0].length !== this.state[key][0].length;
+        this.state[key] = e.detail.matrix;
+        this.#changed(key, reshaped);
+      });
+      editor.addEventListener("invalid", () => this.#stale());
+    }
+    this.g.addEventListener("change", (e) => {
+      this.state.g = e.detail.matrix;
+      this.#changed("g", false);
+    });
+    this.g.addEventListener("invalid", () => this.#stale());
+    for (const key of ["stride", "padding"]) {
+      $(`bw-${key}`).addEventListener("input", (e) => {
+        const value = Number(e.target.value);
+        const max = BACKWARD_LIMITS[key];
+        const min = key === "stride" ? 1 : 0;
+        if (e.target.value.trim() === "" || !Number.isInteger(value) || value < min || value > max) {
+          setInvalid(e.target, true);
+          $("bw-error").textContent = `${key} must be a whole number from ${min} to ${max}`;
+          this.#stale();
+          return;
+        }
+        setInvalid(e.target, false);
+        this.state[key] = value;
+        this.#changed(key, true);
+      });
+    }
+    $("bw-tutorial").addEventListener("click", () => {
+      Object.assign(this.state, { x: structuredClone(BACKWARD_DEFAULTS.x), k: structuredClone(BACKWARD_DEFAULTS.k), stride: 1, padding: 0 });
+      this.x.setValue(this.state.x);
+      this.k.setValue(this.state.k);
+      $("bw-stride").value = "1";
+      $("bw-padding").value = "0";
+      this.#changed("x", true);
+    });
+    for (const button of document.querySelectorAll("#bw-g-presets button")) {
+      button.addEventListener("click", () => this.#presetG(button.dataset.g));
+    }
+    $("bw-full").addEventListener("change", (e) => {
+      this.state.full = e.target.checked;
+      $("bw-full-view").hidden = !this.state.full;
+      this.save();
+    });
+    this.dx.addEventListener("cellenter", (e) => this.show("dx", [e.detail.row, e.detail.col]));
+    this.fullDx.addEventListener("cellenter", (e) => this.show("dx", [e.detail.row, e.detail.col]));
+    this.dk.addEventListener("cellenter", (e) => this.show("dk", [e.detail.row, e.detail.col]));
+    this.g.grid.addEventListener("cellenter", (e) => this.show("g", [e.detail.row, e.detail.col]));
+  }
+
+  #presetG(kind) {
+    if (!this.answer) return;
+    const [h, w] = this.answer.output_shape;
+    if (kind === "ones") this.state.g = null;
+    else if (kind === "one-hot") this.state.g = Array.from({ length: h }, (_, i) => Array.from({ length: w }, (_, j) => (i === 0 && j === 0 ? 1 : 0)));
+    else this.state.g = structuredClone(this.answer.output);
+    this.#changed("g", false);
+  }
+
+  #changed(source, reshaped) {
+    this.lastChanged = source;
+    if (reshaped && this.state.g) {
+      // a G typed for the old output shape cannot follow: start again from all ones
+      this.state.g = null;
+      this.gReset = true;
+    }
+    this.save();
+    window.clearTimeout(this.timer);
+    this.timer = window.setTimeout(() => this.compute(), DEBOUNCE_MS);
+  }
+
+  #stale() {
+    window.clearTimeout(this.timer);
+    for (const grid of [this.y, this.dx, this.dk, this.fullDx]) grid.wrap.classList.add("stale");
+  }
+
+  /** Ask the API for the forward and backward pass (stale answers dropped) and redraw. */
+  async compute() {
+    const version = ++this.version;
+    const s = this.state;
+    const body = backwardRequest(s, s.g);
+    let answer;
+    try {
+      answer = await this.latest.run((signal) => postJSON("/api/conv2d/backward", body, { signal }));
+    } catch (error) {
+      if (version === this.version) this.#showError(error);
+      return;
+    }
+    if (answer.stale || version !== this.version) return;
+    const a = answer.value;
+    this.answer = a;
+    this.body = body;
+    this.explainCache.clear();
+    this.#clearErrors();
+    for (const grid of [this.y, this.dx, this.dk, this.fullDx]) grid.wrap.classList.remove("stale");
+    this.x.setPad(s.padding);
+    this.y.setValues(a.output);
+    const typed = gradientFor(s.g, a.output_shape);
+    if (!typed) this.g.setValue(a.grad_output); // all ones, or a new shape: show the G the API used
+    this.dx.setValues(a.grad_input);
+    this.dk.setValues(a.grad_kernel);
+    const [h, w] = [s.x.length, s.x[0].length];
+    const [ho, wo] = a.output_shape;
+    $("bw-forward-shape").textContent = `${h} × ${w} ∗ ${s.k.length} × ${s.k[0].length} → ${ho} × ${wo}`;
+    $("bw-g-shape").textContent = `${ho} × ${wo}, like Y`;
+    $("bw-dx-shape").textContent = `${h} × ${w}, like X`;
+    $("bw-dk-shape").textContent = `${s.k.length} × ${s.k[0].length}, like K`;
+    $("bw-g-note").textContent = (this.gReset ? "The output changed shape, so G went back to all ones. " : "") +
+      (gradientFor(s.g, a.output_shape) ? "G as typed." : "G = all ones: the loss is the sum of Y, so every output counts once.") +
+      " Hover a cell of G to see which entries of ∂L/∂X it touches.";
+    this.gReset = false;
+    this.#renderFull(a);
+    const f = this.focus;
+    if (f) this.show(f.kind, f.cell);
+  }
+
+  #renderFull(a) {
+    const full = a.full_convolution;
+    const row = document.querySelector(".bw-full-row");
+    row.hidden = !full.applicable;
+    if (!full.applicable) {
+      this.gAt = null;
+      $("bw-full-note").textContent = full.note;
+      return;
+    }
+    this.padded.setValues(full.padded_grad);
+    this.rot.setValues(full.rotated_kernel);
+    this.fullDx.setValues(a.grad_input);
+    const shape = [full.padded_grad.length, full.padded_grad[0].length];
+    this.gAt = gradientPositions(a.output_shape, full.pads, full.inserted_zeros, shape);
+    for (const cell of this.padded.element.querySelectorAll(".cell")) {
+      cell.classList.toggle("is-added-zero", !this.gAt.has(`${cell.dataset.row},${cell.dataset.col}`));
+    }
+    $("bw-padded-caption").textContent = `G padded: ${shape[0]} × ${shape[1]}`;
+    $("bw-full-note").textContent = `${full.note}. Result: ∂L/∂X, ${a.grad_input.length} × ${a.grad_input[0].length}, like X.`;
+  }
+
+  /**
+   * Explain one entry: a cell of ∂L/∂X ("dx"), of ∂L/∂K ("dk"), or which entries of ∂L/∂X a
+   * cell of G touches ("g").
+   * @param {"dx" | "dk" | "g"} kind
+   * @param {[number, number]} cell
+   */
+  async show(kind, cell) {
+    if (!this.answer) return;
+    this.focus = { kind, cell };
+    const field = { dx: "input_cell", dk: "kernel_cell", g: "output_cell" }[kind];
+    const key = `${field}:${cell}`;
+    const version = this.version;
+    let promise = this.explainCache.get(key);
+    if (!promise) {
+      promise = postJSON("/api/conv2d/backward/explain", { ...this.body, [field]: cell });
+      this.explainCache.set(key, promise);
+      promise.catch(() => this.explainCache.delete(key));
+    }
+    let answer;
+    try {
+      answer = await this.explainLatest.run(() => promise);
+    } catch (error) {
+      if (version === this.version) $("bw-explain").textContent = `Could not explain this entry: ${error.message}`;
+      return;
+    }
+    if (answer.stale || version !== this.version) return;
+    this.#clearMarks();
+    const e = answer.value[field];
+    if (kind === "dx") this.#showDx(cell, e);
+    else if (kind === "dk") this.#showDk(cell, e);
+    else this.#showG(cell, e);
+  }
+
+  #showDx(cell, e) {
+    this.dx.mark([cell], "is-current");
+    this.fullDx.mark([cell], "is-current");
+    this.x.grid.mark([cell], "is-current");
+    this.g.grid.mark(e.terms.map((t) => t.output_cell), "is-influenced");
+    this.k.grid.mark(e.terms.map((t) => t.kernel_index.slice(-2)), "is-window");
+    const symbols = e.terms.map((t) => `${name("G", t.output_cell)}·${name("K", t.kernel_index.slice(-2))}`);
+    const lhs = `∂L/∂${name("X", cell)}`;
+    $("bw-explain").textContent = e.terms.length === 0
+      ? `${lhs} = 0: no window reads ${name("X", cell)} (the stride skips it).`
+      : `${lhs} = ${symbols.join(" + ")}\n     = ${e.expression}` +
+        `   (${e.terms.length} output${e.terms.length === 1 ? "" : "s"} read ${name("X", cell)})`;
+    if (this.gAt && this.answer.full_convolution.applicable) {
+      const [kh, kw] = [this.state.k.length, this.state.k[0].length];
+      const window = [];
+      for (let a = 0; a < kh; a++) for (let b = 0; b < kw; b++) window.push([cell[0] + a, cell[1] + b]);
+      this.padded.mark(window, "is-window");
+    }
+  }
+
+  #showDk(cell, e) {
+    this.dk.mark([cell], "is-current");
+    this.k.grid.mark([cell], "is-current");
+    this.g.grid.mark(e.terms.map((t) => t.output_cell), "is-influenced");
+    this.x.grid.mark(e.terms.filter((t) => !t.padding).map((t) => [t.row, t.col]), "is-window");
+    const padded = e.terms.filter((t) => t.padding).length;
+    const symbols = e.terms.map((t) => `${name("G", t.output_cell)}·${t.padding ? "0" : name("X", [t.row, t.col])}`);
+    $("bw-explain").textContent =
+      `∂L/∂${name("K", cell)} = ${symbols.join(" + ")}\n     = ${e.expression}` +
+      `   (${name("K", cell)} is used by all ${e.terms.length} outputs${padded ? `; ${padded} of them read the zero padding` : ""})`;
+  }
+
+  #showG(cell, e) {
+    this.g.grid.mark([cell], "is-current");
+    this.y.mark([cell], "is-current");
+    this.dx.mark(e.touches.map((t) => t.cell), "is-influenced");
+    this.fullDx.mark(e.touches.map((t) => t.cell), "is-influenced");
+    const g = name("G", cell);
+    const parts = e.touches.map((t) => `∂L/∂${name("X", t.cell)} += ${g}·${name("K", t.kernel_index.slice(-2))} = ${formatNumber(e.grad, { parens: true })}·${formatNumber(t.weight, { parens: true })} = ${formatNumber(t.product)}`);
+    $("bw-explain").textContent =
+      `${g} = ${formatNumber(e.grad)} touches ${e.touches.length} entr${e.touches.length === 1 ? "y" : "ies"} of ∂L/∂X, the cells its window read:\n` +
+      parts.join("\n");
+  }
+
+  #clearMarks() {
+    for (const grid of [this.dx, this.dk, this.y, this.fullDx, this.padded]) {
+      for (const cls of ["is-current", "is-influenced", "is-window"]) grid.clearMark(cls);
+    }
+    for (const editor of [this.x, this.k, this.g]) {
+      for (const cls of ["is-current", "is-influenced", "is-window"]) editor.grid.clearMark(cls);
+    }
+  }
+
+  #showError(error) {
+    this.#stale();
+    if (!(error instanceof ApiError)) {
+      $("bw-error").textContent = `Could not reach the server (${error.message}); the numbers shown are the last ones computed.`;
+      return;
+    }
+    const field = error.field && error.field[0];
+    if (field === "input") this.x.showError(error.message);
+    else if (field === "kernel" || (!field && this.lastChanged === "k")) this.k.showError(error.message);
+    else if (field === "grad_output" || this.lastChanged === "g") this.g.showError(error.message);
+    else $("bw-error").textContent = error.message;
+  }
+
+  #clearErrors() {
+    $("bw-error").textContent = "";
+    for (const editor of [this.x, this.k, this.g]) editor.showError("");
+  }
+}

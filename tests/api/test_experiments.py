@@ -1,0 +1,415 @@
+"""/api/experiments: the list, runs as JSON and as Server-Sent Events, cache, sharing, 503, 422.
+
+Runs train in a real worker process; the configs here are tiny (60 digits, 1–2 epochs).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from app.experiments.manager import ExperimentManager, Subscription
+from app.experiments.runner import EXPERIMENTS
+from app.main import create_app
+
+TINY = {"train_size": 60, "test_size": 100, "epochs": 1, "models": ["fc", "cnn"]}
+LONG = {"train_size": 5000, "epochs": 20, "models": ["lc"]}  # minutes: only ever cancelled
+ROOT = Path(__file__).resolve().parents[2]
+NICE = 2
+
+
+@pytest.fixture(scope="module")
+def lab() -> Iterator[TestClient]:
+    """An app of its own (one training slot), so its worker and cache are this module's.
+
+    Its training process is niced by 2 only: on a busy shared machine a nice of 10 starves it.
+    """
+    settings = Settings(experiment_runs_at_once=1, experiment_nice=NICE)
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def parse_events(text: str) -> list[tuple[str, Any]]:
+    """``event: NAME`` / ``data: JSON`` blocks of an event stream, comments skipped."""
+    events = []
+    for block in text.strip().split("\n\n"):
+        lines = [line for line in block.split("\n") if not line.startswith(":")]
+        if not lines:
+            continue
+        assert lines[0].startswith("event: "), block
+        assert lines[1].startswith("data: "), block
+        assert len(lines) == 2, block
+        events.append((lines[0][len("event: ") :], json.loads(lines[1][len("data: ") :])))
+    return events
+
+
+# -- the list ---------------------------------------------------------------------------------
+
+
+def test_list_names_the_three_experiments_with_their_questions(client: TestClient) -> None:
+    data = client.get("/api/experiments").json()
+    assert [(e["id"], e["question"]) for e in data] == [
+        ("generalization", "Q6c, Q2b, Q3d"),
+        ("limits", "Q6d"),
+        ("weight-decay", "Q1"),
+    ]
+
+
+def test_list_defaults_are_the_engines_defaults(client: TestClient) -> None:
+    for entry in client.get("/api/experiments").json():
+        assert entry["defaults"] == EXPERIMENTS[entry["id"]].defaults
+
+
+def test_list_config_schema_states_the_bounds(client: TestClient) -> None:
+    schema = client.get("/api/experiments").json()[0]["config_schema"]
+    assert schema["additionalProperties"] is False
+    assert schema["properties"]["train_size"]["minimum"] == 10
+    assert schema["properties"]["models"]["items"]["enum"] == ["fc", "lc", "cnn"]
+
+
+def test_list_carries_the_shipped_reference(client: TestClient) -> None:
+    data = {e["id"]: e for e in client.get("/api/experiments").json()}
+    reference = data["generalization"]["reference"]
+    assert reference["train_sizes"] == [100, 300, 1000, 3000, 10000]
+    assert set(reference["models"]) == {"fc", "lc", "cnn"}
+    assert set(data["limits"]["reference"]["tasks"]) == {"corner", "symmetry"}
+    assert (
+        data["weight-decay"]["reference"]["lambdas"]
+        == EXPERIMENTS["weight-decay"].defaults["lambdas"]
+    )
+
+
+# -- bad configs ------------------------------------------------------------------------------
+
+
+def test_unknown_experiment_is_a_404_naming_the_ids(client: TestClient) -> None:
+    response = client.post("/api/experiments/dropout/runs", json={})
+    assert response.status_code == 404
+    assert response.json() == {
+        "detail": "no experiment called 'dropout'; expected one of generalization, limits, "
+        "weight-decay"
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "loc", "msg"),
+    [
+        ({"epochs": "5"}, ["body", "epochs"], "Input should be a valid integer"),
+        ({"trainsize": 100}, ["body", "trainsize"], "Extra inputs are not permitted"),
+        ({"train_size": 5}, ["body", "train_size"], "Input should be greater than or equal to 10"),
+        ({"models": ["fc", "rnn"]}, ["body", "models", 1], "Input should be 'fc', 'lc' or 'cnn'"),
+        (
+            {"models": []},
+            ["body", "models"],
+            "List should have at least 1 item after validation, not 0",
+        ),
+        ({"models": ["fc", "fc"]}, ["body"], "must not repeat a value, got ['fc', 'fc']"),
+        (
+            {"weight_decay": -1},
+            ["body", "weight_decay"],
+            "Input should be greater than or equal to 0",
+        ),
+        (
+            {"train_size": 10000, "epochs": 30},
+            ["body"],
+            "this run would take about 6.7e+11 multiply-adds, over the budget of 1.5e+11 per "
+            "run (CONVLAB_EXPERIMENT_MAX_MACS); lower train_size, epochs or the number of models",
+        ),
+    ],
+)
+def test_bad_generalization_config_is_a_422_saying_what_is_wrong(
+    client: TestClient, body: dict, loc: list, msg: str
+) -> None:
+    response = client.post("/api/experiments/generalization/runs", json=body)
+    assert response.status_code == 422
+    errors = response.json()["detail"]
+    assert [(e["loc"], e["msg"]) for e in errors] == [(loc, msg)]
+
+
+def test_weight_decay_whose_factor_would_not_shrink_is_a_422(client: TestClient) -> None:
+    response = client.post(
+        "/api/experiments/weight-decay/runs", json={"learning_rate": 0.5, "lambdas": [0, 2]}
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["msg"] == (
+        "2·ε·λ = 2 for λ = 2: 1 − 2ελ must stay positive; lower learning_rate or λ"
+    )
+
+
+def test_limits_of_the_apps_settings_hold() -> None:
+    settings = Settings(experiment_max_train_size=500, experiment_max_epochs=3)
+    with TestClient(create_app(settings)) as small:
+        response = small.post("/api/experiments/limits/runs", json={"train_size": 600})
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["msg"] == (
+            "train_size 600 is over this server's limit of 500 (CONVLAB_EXPERIMENT_MAX_TRAIN_SIZE)"
+        )
+        response = small.post("/api/experiments/limits/runs", json={"train_size": 100, "epochs": 4})
+        assert response.json()["detail"][0]["msg"] == (
+            "epochs 4 is over this server's limit of 3 (CONVLAB_EXPERIMENT_MAX_EPOCHS)"
+        )
+
+
+def test_parameters_limit_of_the_settings_holds() -> None:
+    with TestClient(create_app(Settings(experiment_max_parameters=100_000))) as small:
+        response = small.post("/api/experiments/generalization/runs", json={})
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["msg"] == (
+            "a network of this run would have 328,202 parameters, over this server's limit of "
+            "100,000 (CONVLAB_EXPERIMENT_MAX_PARAMETERS); lower hidden"
+        )
+
+
+# -- runs -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_result(lab: TestClient) -> dict:
+    response = lab.post("/api/experiments/generalization/runs", json=TINY)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_json_run_returns_the_full_config_and_every_model(tiny_result: dict) -> None:
+    assert tiny_result["cached"] is False
+    assert tiny_result["config"] == {**EXPERIMENTS["generalization"].defaults, **TINY}
+    assert [m["name"] for m in tiny_result["models"]] == ["fc", "cnn"]
+    assert tiny_result["data"]["source"] == "subset"
+    assert tiny_result["summary"].startswith("On 60 training digits, test accuracy: ")
+
+
+def test_same_config_again_comes_from_the_cache_bit_for_bit(
+    lab: TestClient, tiny_result: dict
+) -> None:
+    again = lab.post("/api/experiments/generalization/runs", json=TINY).json()
+    assert again["cached"] is True
+    assert {**again, "cached": False} == tiny_result
+
+
+def test_config_spelled_with_its_defaults_is_the_same_run(
+    lab: TestClient, tiny_result: dict
+) -> None:
+    full = {**TINY, "seed": 0, "batch_size": 32}
+    again = lab.post("/api/experiments/generalization/runs", json=full).json()
+    assert again["cached"] is True
+
+
+def test_cached_event_stream_is_the_result_event_only(lab: TestClient, tiny_result: dict) -> None:
+    response = lab.post(
+        "/api/experiments/generalization/runs",
+        json=TINY,
+        headers={"Accept": "text/event-stream"},
+    )
+    assert response.headers["content-type"].startswith("text/event-stream")
+    assert parse_events(response.text) == [("result", {**tiny_result, "cached": True})]
+
+
+def test_event_stream_sends_started_progress_then_the_result(lab: TestClient) -> None:
+    body = {**TINY, "seed": 5, "epochs": 2, "models": ["cnn"]}
+    response = lab.post(
+        "/api/experiments/generalization/runs", json=body, headers={"Accept": "text/event-stream"}
+    )
+    assert response.status_code == 200
+    events = parse_events(response.text)
+    names = [name for name, _ in events]
+    assert names[0] == "started" and names[-1] == "result"
+    assert set(names[1:-1]) == {"progress"}
+    assert events[0][1]["shared"] is False
+    progress = [data for name, data in events if name == "progress"]
+    ends = [p for p in progress if p["epoch_end"]]
+    assert [p["epoch"] for p in ends] == [1, 2]
+    result = events[-1][1]
+    assert ends[-1]["metrics"]["test_accuracy"] == result["models"][0]["test_accuracy"]
+    assert ends[-1]["filters"] == result["models"][0]["filters"]["epochs"][-1]
+    same = lab.post("/api/experiments/generalization/runs", json=body).json()
+    assert same == {**result, "cached": True}
+
+
+# -- slots, sharing, cancellation -------------------------------------------------------------
+
+
+def _subscribe(lab: TestClient, config: dict) -> Subscription:
+    manager: ExperimentManager = lab.app.state.experiments
+
+    async def subscribe() -> Subscription:
+        return manager.subscribe("generalization", config)
+
+    return lab.portal.call(subscribe)
+
+
+def _unsubscribe(lab: TestClient, subscription: Subscription) -> None:
+    manager: ExperimentManager = lab.app.state.experiments
+
+    async def unsubscribe() -> None:
+        manager.unsubscribe(subscription)
+
+    lab.portal.call(unsubscribe)
+
+
+def _full(config: dict) -> dict:
+    return {**EXPERIMENTS["generalization"].defaults, **config}
+
+
+def _wait_until(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_busy_slot_is_a_503_with_retry_after_then_a_cancel_frees_it(lab: TestClient) -> None:
+    manager: ExperimentManager = lab.app.state.experiments
+    subscription = _subscribe(lab, _full(LONG))
+    try:
+        response = lab.post("/api/experiments/generalization/runs", json={**TINY, "seed": 9})
+        assert response.status_code == 503
+        retry = int(response.headers["retry-after"])
+        assert retry >= 1
+        assert response.json() == {"detail": f"all 1 training slot is busy; retry in {retry} s"}
+    finally:
+        _unsubscribe(lab, subscription)
+    # the long run (minutes) was cancelled: the slot is free within a training step or two
+    assert _wait_until(lambda: manager.slots[0].run is None, 30)
+    assert manager.running == {}
+    response = lab.post("/api/experiments/generalization/runs", json={**TINY, "seed": 9})
+    assert response.status_code == 200
+
+
+def test_identical_config_joins_the_run_in_flight(lab: TestClient) -> None:
+    manager: ExperimentManager = lab.app.state.experiments
+    config = _full({**TINY, "seed": 11, "epochs": 2})
+    first = _subscribe(lab, config)
+    second = _subscribe(lab, config)
+    try:
+        assert (first.shared, second.shared) == (False, True)
+        assert len(manager.running) == 1
+        # a third client with the same config over HTTP shares it too: no 503
+        response = lab.post("/api/experiments/generalization/runs", json=config)
+        assert response.status_code == 200
+        assert response.json()["cached"] is False
+    finally:
+        _unsubscribe(lab, first)
+        _unsubscribe(lab, second)
+
+
+def test_leaving_a_shared_run_does_not_cancel_it_for_the_other_client(lab: TestClient) -> None:
+    manager: ExperimentManager = lab.app.state.experiments
+    config = _full({**TINY, "seed": 12, "epochs": 2})
+    leaving = _subscribe(lab, config)
+    staying = _subscribe(lab, config)
+    _unsubscribe(lab, leaving)
+    assert _wait_until(lambda: not manager.running, 120)
+    kinds = []
+    while not staying.queue.empty():
+        kinds.append(staying.queue.get_nowait()[0])
+    assert kinds[-1] == "result"
+
+
+def test_training_runs_in_another_process_at_the_configured_lower_priority(lab: TestClient) -> None:
+    manager: ExperimentManager = lab.app.state.experiments
+    lab.post("/api/experiments/generalization/runs", json=TINY)
+    assert _wait_until(lambda: bool(manager.worker_pids()), 60)
+    pid = manager.worker_pids()[0]
+    assert pid != os.getpid()
+    assert os.getpriority(os.PRIO_PROCESS, pid) == min(
+        19, os.getpriority(os.PRIO_PROCESS, 0) + NICE
+    )
+
+
+def test_health_and_conv2d_stay_fast_while_a_run_trains(lab: TestClient) -> None:
+    manager: ExperimentManager = lab.app.state.experiments
+    subscription = _subscribe(lab, _full(LONG))
+    try:
+        assert _wait_until(
+            lambda: manager.slots[0].run is not None and manager.slots[0].run.history, 120
+        )
+        slowest = 0.0
+        for _ in range(10):
+            start = time.perf_counter()
+            assert lab.get("/api/health").status_code == 200
+            conv = lab.post("/api/conv2d", json={"input": [[1, 2], [3, 4]], "kernel": [[1]]})
+            assert conv.status_code == 200
+            slowest = max(slowest, time.perf_counter() - start)
+        assert manager.running, "the run was still training while the lessons were served"
+        # a blocked event loop would hold these for the whole run (minutes)
+        assert slowest < 2.0
+    finally:
+        _unsubscribe(lab, subscription)
+    assert _wait_until(lambda: manager.slots[0].run is None, 30)
+
+
+@pytest.fixture(scope="module")
+def live_server() -> Iterator[str]:
+    """uvicorn in a process of its own (TestClient does not stream, so it cannot hang up)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "CONVLAB_EXPERIMENT_RUNS_AT_ONCE": "1",
+        "CONVLAB_EXPERIMENT_NICE": str(NICE),
+        "PYTHONPATH": str(ROOT),
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        up = _wait_until(lambda: _answers(url), 300)
+        assert up, "the server did not start within 300 s"
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/api/health", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@pytest.mark.slow
+def test_client_that_goes_away_mid_stream_cancels_its_run(live_server: str) -> None:
+    with httpx.stream(
+        "POST",
+        f"{live_server}/api/experiments/generalization/runs",
+        json=LONG,
+        headers={"Accept": "text/event-stream"},
+        timeout=120,
+    ) as response:
+        received = b""
+        for chunk in response.iter_bytes():
+            received += chunk
+            if b"event: progress" in received:
+                break  # leaving the block closes the connection
+    assert received.startswith(b"event: started")
+    # LONG trains for minutes; once cancelled, the one slot takes another config again
+    other = {**TINY, "seed": 21}
+
+    def slot_free() -> bool:
+        response = httpx.post(
+            f"{live_server}/api/experiments/generalization/runs", json=other, timeout=120
+        )
+        return response.status_code == 200
+
+    assert _wait_until(slot_free, 60)
