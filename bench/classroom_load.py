@@ -137,21 +137,30 @@ class Browser:
     async def request(
         self, method: str, path: str, body: bytes | None = None, etag: str | None = None
     ) -> tuple[int, dict[str, str], bytes]:
-        conn = self.idle.pop() if self.idle else None
-        if conn is None:
-            reader, writer = await asyncio.open_connection(HOST, self.port)
-            conn = Connection(reader, writer)
         head = f"{method} {path} HTTP/1.1\r\nHost: {HOST}\r\n"
         if etag:
             head += f"If-None-Match: {etag}\r\n"
         if body is not None:
             head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
         request = (head + "\r\n").encode() + (body or b"")
-        try:
-            answer = await _exchange(conn, request)
-        except BaseException:  # cancelled (an abort) or broken: the connection is gone
-            conn.close()
-            raise
+        while True:
+            reused = bool(self.idle)
+            if reused:
+                conn = self.idle.pop()
+            else:
+                reader, writer = await asyncio.open_connection(HOST, self.port)
+                conn = Connection(reader, writer)
+            try:
+                answer = await _exchange(conn, request)
+                break
+            except (asyncio.IncompleteReadError, ConnectionError):
+                conn.close()
+                if not reused:
+                    raise
+                # the server closed an idle keep-alive connection: a browser retries on a new one
+            except BaseException:  # cancelled (an abort) or broken: the connection is gone
+                conn.close()
+                raise
         if answer[1].get("connection", "").lower() == "close":
             conn.close()
         else:

@@ -27,19 +27,31 @@ def _sample_paths() -> tuple[tuple[tuple[int, int], ...], ...]:
     return tuple(tuple(tuple(point) for point in path) for path in json.loads(match.group(1)))
 
 
+def _sent_side() -> int:
+    """The side of the PNG the MNIST page sends (static/js/pages/mnist.js SENT_SIDE)."""
+    mnist_js = SAMPLES_JS.parent / "pages" / "mnist.js"
+    match = re.search(r"export const SENT_SIDE = (\d+);", mnist_js.read_text())
+    return int(match.group(1)) if match else PAD
+
+
+SENT_SIDE = _sent_side()
+
 # Ten digit-like strokes in pad coordinates (one polyline each, as a student draws them).
 DIGIT_PATHS = _sample_paths()
 
 
 def _png_data_url(points: list[tuple[int, int]]) -> str:
-    """The pad's canvas as ``toDataURL("image/png")`` gives it: black ink on white paper."""
-    image = Image.new("RGB", (PAD, PAD), "white")
+    """The pad's canvas as the page sends it: black ink on white paper, RGBA like a browser
+    canvas, scaled down smoothly to the page's SENT_SIDE (static/js/pages/mnist.js)."""
+    image = Image.new("RGBA", (PAD, PAD), "white")
     draw = ImageDraw.Draw(image)
     if len(points) == 1:
         x, y = points[0]
         draw.ellipse((x - BRUSH // 2, y - BRUSH // 2, x + BRUSH // 2, y + BRUSH // 2), "black")
     else:
         draw.line(points, fill="black", width=BRUSH, joint="curve")
+    if SENT_SIDE < PAD:
+        image = image.resize((SENT_SIDE, SENT_SIDE), Image.Resampling.BILINEAR, reducing_gap=2.0)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -3,11 +3,11 @@
 Each simulated student loops over what a student does in the lab, with think time between:
 
 * **draws a digit** on the MNIST page (weight 5): opens the page now and then, then draws one
-  stroke of 2-4 s. While drawing, every 0.5 s the pad sends ``POST /api/mnist/predict`` and
-  ``POST /api/mnist/activations`` with the canvas so far as a PNG data URL, i.e. about 4
-  requests per second, as the brief for a classroom asks; when the stroke ends the page asks
-  for the shift scan (``POST /api/mnist/shift-scan``, dx from -8 to 8, as static/js/pages/
-  mnist.js does);
+  stroke of 2-4 s with the page's own pacing (static/js/pages/mnist.js): a light
+  ``POST /api/mnist/activations`` (``previews: false``, the drawing so far) every
+  ``LIVE_INTERVAL_MS`` while the pen moves, the full one (``previews: true``) at stroke end, then
+  the shift scan (dx from -8 to 8). bench/classroom_load.py replays that policy exactly (one
+  request in flight, aborts, 503 retries after Retry-After) for a class that only draws;
 * **works through the convolution lesson** (weight 3): the page, then 3-6 edits of X or K
   (``POST /api/conv2d``) with a click on an output cell (``POST /api/conv2d/explain``);
 * **builds a receptive-field stack** (weight 2): the page and its presets, 2-4 edits of the
@@ -31,7 +31,7 @@ import random
 from drawings import DRAWINGS
 from locust import FastHttpUser, between, task
 
-TICK_SECONDS = 0.5  # one predict + one activations per tick: 4 requests/s while drawing
+TICK_SECONDS = 0.3  # mnist.js LIVE_INTERVAL_MS: one light activations per tick while drawing
 SCAN_RANGE = 8
 
 
@@ -80,16 +80,14 @@ class Student(FastHttpUser):
         if self.rng.random() < 0.3:
             self._page("/mnist")
         stages = self.rng.choice(DRAWINGS)
-        ticks = self.rng.randint(4, 8)  # 2-4 s of drawing
+        ticks = self.rng.randint(7, 13)  # 2-4 s of drawing
         for tick in range(ticks):
             png = stages[min(len(stages) - 1, (tick + 1) * len(stages) // ticks - 1)]
-            self._post("/api/mnist/predict", {"image_png": png, "model": "cnn"}, "probabilities")
-            self._post(
-                "/api/mnist/activations",
-                {"image_png": png, "model": "cnn", "shift": [0, 0], "kernel_overrides": {}},
-                "layers",
-            )
+            live = {"image_png": png, "model": "cnn", "shift": [0, 0], "kernel_overrides": {}}
+            self._post("/api/mnist/activations", {**live, "previews": False}, "layers")
             self.wait_briefly(TICK_SECONDS)
+        final = {"image_png": stages[-1], "model": "cnn", "shift": [0, 0], "kernel_overrides": {}}
+        self._post("/api/mnist/activations", {**final, "previews": True}, "layers")
         self._post(
             "/api/mnist/shift-scan",
             {"image_png": stages[-1], "dx": [-SCAN_RANGE, SCAN_RANGE], "dy": [0, 0]},

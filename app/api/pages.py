@@ -27,13 +27,65 @@ LESSONS: tuple[Lesson, ...] = (
 )
 _BY_SLUG = {lesson.slug: lesson for lesson in LESSONS}
 
+
+@dataclass(frozen=True)
+class TutorialQuestion:
+    number: int
+    title: str
+    asks: str
+    slugs: tuple[str, ...]  # the lesson pages that answer it
+
+
+# Tutorial 3A's questions in order, one line each, for /tutorial; the exercises that answer
+# each one come from GET /api/exercises (their `question` names it).
+TUTORIAL: tuple[TutorialQuestion, ...] = (
+    TutorialQuestion(
+        1,
+        "Regularization and gradients",
+        "The gradient of an L2-regularized loss and one weight-decay step θ ← (1 − 2ελ)θ − ε∇L.",
+        ("parameters",),
+    ),
+    TutorialQuestion(
+        2,
+        "Why convolution?",
+        "Local patterns in 3, 5 and 9, what a dense 784 → H layer loses, and its parameters.",
+        ("mnist", "parameters"),
+    ),
+    TutorialQuestion(
+        3,
+        "Convolution as a structured linear operator",
+        "X ∗ K by hand, the output size, sparse interactions, parameter sharing, equivariance.",
+        ("convolution", "matrix", "equivariance"),
+    ),
+    TutorialQuestion(
+        4,
+        "Receptive fields",
+        "What one unit sees after L layers of k × k: R_L = 1 + L(k − 1).",
+        ("receptive-fields",),
+    ),
+    TutorialQuestion(
+        5,
+        "Pooling and invariance",
+        "2 × 2 max pooling: its output, its size ⌊H/2⌋ × ⌊W/2⌋, and what a shift does to it.",
+        ("equivariance",),
+    ),
+    TutorialQuestion(
+        6,
+        "CNNs as structural regularization",
+        "Dense against convolutional parameter counts, and L2 against convolution as regularizers.",
+        ("parameters", "mnist"),
+    ),
+)
+
 router = APIRouter(include_in_schema=False)
 
 
-def _render(request: Request, template: str, lesson: Lesson | None) -> HTMLResponse:
+def _render(
+    request: Request, template: str, lesson: Lesson | None, **extra: object
+) -> HTMLResponse:
     templates = request.app.state.templates
     return templates.TemplateResponse(
-        request, template, {"lessons": LESSONS, "lesson": lesson}
+        request, template, {"lessons": LESSONS, "lesson": lesson, **extra}
     )
 
 
@@ -41,6 +93,19 @@ def _render(request: Request, template: str, lesson: Lesson | None) -> HTMLRespo
 def index(request: Request) -> HTMLResponse:
     """The lab's front page: what it teaches and the lessons in the tutorial's order."""
     return _render(request, "index.html", None)
+
+
+@router.get("/tutorial", response_class=HTMLResponse)
+def tutorial(request: Request) -> HTMLResponse:
+    """Tutorial 3A's questions in order, the lessons and exercises that answer each one."""
+    return _render(
+        request,
+        "tutorial.html",
+        None,
+        page="tutorial",
+        questions=TUTORIAL,
+        lessons_by_slug=_BY_SLUG,
+    )
 
 
 @router.get("/{slug}", response_class=HTMLResponse)

@@ -120,9 +120,11 @@ def gradient_map(
     first = (n - size) // 2  # the centre unit of the (n − R_L + 1)-wide output sees first …
     # the samples ride in the channel axis of one grouped convolution: sample b has its own
     # input x[0, b] and (for random weights) its own filters w[b]
-    x = torch.randn(1, samples, n, n, generator=gen, dtype=torch.float64)  # (1, B, n, n)
-    window = x[:, :, first : first + size, first : first + size].clone()  # (1, B, R_L, R_L)
-    window.requires_grad_(True)
+    # only the window is drawn, so the margin of a larger input changes no random number: the
+    # same (L, k, seed) measures the same field whatever the input size (the page's table and
+    # its depth series agree)
+    window = torch.randn(1, samples, size, size, generator=gen, dtype=torch.float64)
+    window.requires_grad_(True)  # (1, B, R_L, R_L)
     h = window
     for layer in range(num_layers):
         if weights == "uniform":

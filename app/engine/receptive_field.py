@@ -277,7 +277,7 @@ PRESETS: tuple[dict, ...] = (
         "id": "stack",
         "name": "L layers of k×k, stride 1",
         "description": "The tutorial's Q4: stride 1, no padding, R_L = 1 + L(k − 1). "
-        "Rebuild `layers` for any L and k (generator).",
+        "Choose any L and k below to rebuild the stack.",
         "input_size": 11,
         "generator": {"num_layers": 3, "kernel_size": 3},
         "layers": stack_preset(3, 3),

@@ -15,6 +15,44 @@ export class ApiError extends Error {
   }
 }
 
+/** pydantic's validation messages, said in plain words after the field's name. */
+const PLAIN_WORDS = [
+  [/^Input should be greater than or equal to (\S+)$/, "must be at least $1"],
+  [/^Input should be less than or equal to (\S+)$/, "must be at most $1"],
+  [/^Input should be greater than (\S+)$/, "must be more than $1"],
+  [/^Input should be less than (\S+)$/, "must be less than $1"],
+  [/^Input should be a valid integer.*$/, "must be a whole number"],
+  [/^Input should be a valid number.*$/, "must be a number"],
+  [/^Input should be a finite number$/, "must be a finite number"],
+  [/^Field required$/, "is missing"],
+  [/^List should have at least (\d+) items?.*$/, "needs at least $1 values"],
+  [/^List should have at most (\d+) items?.*$/, "takes at most $1 values"],
+];
+
+/** @param {string} msg @returns {string | null} */
+function plainWords(msg) {
+  for (const [pattern, words] of PLAIN_WORDS) if (pattern.test(msg)) return msg.replace(pattern, words);
+  return null;
+}
+
+/** Readable names of request fields, by dotted location ("fc.in_features" → "n_in"). */
+const FIELD_NAMES = new Map();
+
+/**
+ * Name request fields the way the page labels them, for error messages.
+ * @param {Record<string, string>} names e.g. {"fc.in_features": "n_in"}
+ */
+export function nameFields(names) {
+  for (const [loc, name] of Object.entries(names)) FIELD_NAMES.set(loc, name);
+}
+
+/** @param {Array<string|number>} loc */
+function fieldName(loc) {
+  if (!loc.length) return "";
+  const dotted = loc.join(".");
+  return FIELD_NAMES.get(dotted) ?? FIELD_NAMES.get(String(loc[loc.length - 1])) ?? dotted;
+}
+
 /**
  * Turn a FastAPI error body into one readable sentence.
  * @param {number} status
@@ -27,9 +65,11 @@ export function toApiError(status, body) {
   if (Array.isArray(detail) && detail.length > 0) {
     const first = detail[0];
     const loc = (first.loc || []).filter((p) => p !== "body");
-    const where = loc.length ? `${loc.join(".")}: ` : "";
     const msg = String(first.msg || "invalid value").replace(/^Value error, /, "");
-    return new ApiError(status, `${where}${msg}`, loc);
+    const plain = plainWords(msg);
+    const where = fieldName(loc);
+    if (!where) return new ApiError(status, plain ?? msg, loc);
+    return new ApiError(status, plain ? `${where} ${plain}` : `${where}: ${msg}`, loc);
   }
   if (status === 413) return new ApiError(status, "the request is too large");
   if (status === 503) return new ApiError(status, "the server is busy: try again in a moment");

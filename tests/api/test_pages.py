@@ -1,6 +1,8 @@
-"""The web layer exists: index and every lesson render, unknown pages 404."""
+"""The web layer exists: index, every lesson and /tutorial render; unknown pages 404."""
 
-from app.api.pages import LESSONS
+import re
+
+from app.api.pages import LESSONS, TUTORIAL
 
 
 def test_index_links_every_lesson_and_the_docs(client):
@@ -16,7 +18,9 @@ def test_every_lesson_page_renders_its_title_and_marks_itself_current(client):
         assert response.status_code == 200
         html = response.text.replace("&amp;", "&")
         assert f"<title>{lesson.title} · ConvLab</title>" in html
-        assert f'<h1>{lesson.title} <span class="question-tag">{lesson.question}</span></h1>' in html
+        assert (
+            f'<h1>{lesson.title} <span class="question-tag">{lesson.question}</span></h1>' in html
+        )
         assert f'href="/{lesson.slug}" aria-current="page"' in html
 
 
@@ -28,8 +32,30 @@ def test_unknown_page_returns_404_naming_it(client):
 
 def test_body_over_the_limit_returns_413(client):
     response = client.post(
-        "/api/conv2d", content=b"{" + b" " * 1_100_000 + b"}",
+        "/api/conv2d",
+        content=b"{" + b" " * 1_100_000 + b"}",
         headers={"content-type": "application/json"},
     )
     assert response.status_code == 413
     assert response.json() == {"detail": "request body is larger than the limit of 1000000 bytes"}
+
+
+def test_every_lesson_links_its_neighbours_in_lesson_order(client):
+    for i, lesson in enumerate(LESSONS):
+        html = client.get(f"/{lesson.slug}").text
+        prev = re.search(r'<a class="pager-prev"[^>]*href="([^"]+)"', html).group(1)
+        nxt = re.search(r'<a class="pager-next"[^>]*href="([^"]+)"', html).group(1)
+        assert prev == (f"/{LESSONS[i - 1].slug}" if i > 0 else "/tutorial")
+        assert nxt == (f"/{LESSONS[i + 1].slug}" if i + 1 < len(LESSONS) else "/tutorial")
+
+
+def test_tutorial_page_lists_questions_1_to_6_in_order_with_their_lessons(client):
+    response = client.get("/tutorial")
+    assert response.status_code == 200
+    html = response.text
+    assert re.findall(r'data-question="(\d+)"', html) == ["1", "2", "3", "4", "5", "6"]
+    for question in TUTORIAL:
+        item = html.split(f'data-question="{question.number}"')[1].split("</li>")[0]
+        assert re.findall(r'<a href="/([a-z-]+)">', item) == list(question.slugs)
+    assert 'href="/tutorial" aria-current="page"' in html
+    assert "pager-prev" not in html  # not a lesson: no previous / next lesson

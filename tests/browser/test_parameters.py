@@ -33,8 +33,11 @@ def test_a_bad_count_names_the_field(page):
     page.goto("/parameters")
     expect(page.locator("#fc-count")).to_have_text("78,500")
     page.get_by_label("H (hidden units)").fill("0")
-    expect(page.locator("#count-error")).to_contain_text("out_features")
+    expect(page.locator("#count-error")).to_have_text(
+        "H must be at least 1 (the counts below are for the last valid input)"
+    )
     expect(page.locator("#fc-out")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#count-cards")).to_have_class("count-results stale")
     page.problems[:] = [p for p in page.problems if "status of 422" not in p]
 
 

@@ -73,7 +73,11 @@ def test_gradient_matches_an_independent_torch_stack_per_sample() -> None:
     L, k, n, samples, seed = 3, 3, 9, 3, 7
     heat = gradient_map(L, k, "random", True, samples, seed, n)
     gen = torch.Generator().manual_seed(seed)
-    x_all = torch.randn(1, samples, n, n, generator=gen, dtype=torch.float64)
+    size = 1 + L * (k - 1)  # R_L = 7: the random input is drawn on the field, zero around it
+    x_all = torch.zeros(1, samples, n, n, dtype=torch.float64)
+    x_all[:, :, 1 : 1 + size, 1 : 1 + size] = torch.randn(
+        1, samples, size, size, generator=gen, dtype=torch.float64
+    )
     weights = [
         torch.randn(samples, 1, k, k, generator=gen, dtype=torch.float64) / k for _ in range(L)
     ]
@@ -88,6 +92,13 @@ def test_gradient_matches_an_independent_torch_stack_per_sample() -> None:
         (g,) = torch.autograd.grad(h[0, 0, 1, 1], x)
         grads.append(g[0, 0].abs().numpy())
     np.testing.assert_allclose(heat, np.mean(grads, axis=0), rtol=1e-12, atol=0)
+
+
+def test_a_margin_around_the_field_does_not_change_what_is_measured() -> None:
+    bare = effective_receptive_field(32, 3, "random", True, 4, seed=0)
+    framed = effective_receptive_field(32, 3, "random", True, 4, seed=0, input_size=75)
+    assert framed.radius == bare.radius == 13.0
+    np.testing.assert_array_equal(framed.heatmap[5:70, 5:70], bare.heatmap)
 
 
 def test_relu_changes_the_random_field() -> None:

@@ -19,6 +19,15 @@ import {
   convRequest,
 } from "./conv_state.js";
 
+const GENERAL_SIZE = "⌊(H + 2p − d(k−1) − 1)/s⌋ + 1";
+
+/** The size rule the API applied, named for what it is: the general rule or this case of it. */
+function formulaNote(rule) {
+  return rule === GENERAL_SIZE ? `(general: ${rule})` : `(the rule for these settings: ${rule}; in general ${GENERAL_SIZE})`;
+}
+
+const STALE_NOTE = "Y is not up to date: fix what is marked in red (the last valid output and its figures are shown faded).";
+
 const DEBOUNCE_MS = 120;
 const SETTINGS = ["stride", "padding", "dilation"];
 const API_FIELD_TO_CONTROL = {
@@ -81,6 +90,30 @@ class ConvolutionPage {
     this.#showShapes();
     this.channels = new ChannelsLab({ state: this.state, save: () => saveState(CONV_KEY, this.state) });
     this.#wireView();
+    document.addEventListener("exercise:reveal", (e) => this.showExercise(e.detail));
+  }
+
+  /**
+   * After a Your-turn check: load the exercise's X, K, stride and padding into the one-channel
+   * view and show the asked output's window and term-by-term sum (conv-output-value only).
+   * @param {{id: string, inputs: any}} detail the "exercise:reveal" detail
+   */
+  showExercise({ id, inputs }) {
+    if (id !== "conv-output-value") return;
+    if (this.state.view !== "single") {
+      const single = document.getElementById("view-single");
+      single.checked = true;
+      single.dispatchEvent(new Event("change"));
+    }
+    const { input, kernel, stride, padding, cell } = inputs;
+    Object.assign(this.state, { x: input, k: kernel, stride, padding, mode: "zeros", dilation: 1, flip: false });
+    this.input.setValue(input);
+    this.kernel.setValue(kernel);
+    this.#showSettings();
+    this.#showShapes();
+    saveState(CONV_KEY, this.state);
+    this.focus = { kind: "output", row: cell[0], col: cell[1] };
+    this.compute();
   }
 
   /** The one-channel view (the tutorial's X and K) or the channels view; the choice is in the URL. */
@@ -248,7 +281,7 @@ class ConvolutionPage {
     this.#markStale(false);
     document.getElementById("output-shape").textContent = `${result.output_shape.join(" × ")}`;
     document.getElementById("size-formula").textContent =
-      `H_out × W_out = ${result.formula.text}\n(general: ${result.formula.general})`;
+      `H_out × W_out = ${result.formula.text}\n${formulaNote(result.formula.general)}`;
     const c = result.counts;
     document.getElementById("count-inputs").textContent = formatCount(c.inputs_per_output);
     document.getElementById("count-params").textContent = formatCount(c.kernel_parameters);
@@ -405,8 +438,6 @@ class ConvolutionPage {
       if (control) setInvalid(control, true);
       this.#settingsError(error.message);
     }
-    document.getElementById("output-status").textContent =
-      "Y is not up to date: fix what is marked in red (the last valid output is shown faded).";
   }
 
   #settingsError(message) {
@@ -421,8 +452,13 @@ class ConvolutionPage {
     for (const id of Object.values(API_FIELD_TO_CONTROL)) setInvalid(document.getElementById(id), false);
   }
 
+  /** Fade Y and every number computed from it while the input is invalid, and say so. */
   #markStale(stale) {
     this.outputGrid.wrap.classList.toggle("stale", stale);
+    for (const id of ["size-formula", "counts", "sharing-note", "output-shape"]) {
+      document.getElementById(id)?.classList.toggle("stale", stale);
+    }
+    if (stale) document.getElementById("output-status").textContent = STALE_NOTE;
   }
 }
 

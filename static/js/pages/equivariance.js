@@ -9,6 +9,13 @@ import { EDGE_PRESETS, IMAGE_PRESETS, imageOf } from "../presets.js";
 import { loadState, saveState } from "../url_state.js";
 import { GridEditor } from "../widgets/grid_editor.js";
 import { NumberGrid } from "../widgets/number_grid.js";
+import { PoolVsConv } from "./pool_vs_conv.js";
+
+/** Whether any non-zero pixel lies on the outer row or column of an image. */
+function touchesBorder(image) {
+  const last = image.length - 1;
+  return image.some((row, i) => row.some((v, j) => v !== 0 && (i === 0 || i === last || j === 0 || j === row.length - 1)));
+}
 
 const STATE_KEY = "convlab.equivariance";
 const SIZE = 12;
@@ -88,6 +95,8 @@ class EquivariancePage {
       this.#changed();
     });
 
+    this.poolVsConv = new PoolVsConv(document.getElementById("q5a"));
+    document.addEventListener("exercise:reveal", (e) => this.showExercise(e.detail));
     this.#wireImage();
     this.#wirePresets();
     this.#wireShift();
@@ -192,6 +201,19 @@ class EquivariancePage {
     this.#changed();
   }
 
+  /**
+   * After a Your-turn check of a shift exercise: shift this page's image by the exercise's
+   * (dx, dy), so the maps below show the same shift on the page's own image.
+   * @param {{id: string, inputs: any}} detail the "exercise:reveal" detail
+   */
+  showExercise({ id, inputs }) {
+    if (!["feature-shift", "pool-shift"].includes(id)) return;
+    this.state.dx = inputs.dx;
+    this.state.dy = inputs.dy;
+    this.#showShift();
+    this.#changed();
+  }
+
   #showShift() {
     const { dx, dy } = this.state;
     const horizontal = dx === 0 ? "" : `${Math.abs(dx)} ${dx > 0 ? "right" : "left"}`;
@@ -217,6 +239,11 @@ class EquivariancePage {
       document.getElementById(`pool-${mode}`).setAttribute("aria-pressed", String(this.state.pool === mode));
     }
     for (const el of document.querySelectorAll(".max-only")) el.hidden = this.state.pool !== "max";
+    document.getElementById("invariance-text").textContent = this.state.pool === "max"
+      ? "a pooled value stays the same while the shift keeps its maximum inside the same 2 × 2 window; " +
+        "it changes when a shift carries the maximum across a window border."
+      : "a pooled value is the mean of its 2 × 2 window, so it stays the same only while the shift " +
+        "leaves that window's sum unchanged; average pooling smooths small shifts but rarely ignores them.";
   }
 
   #changed() {
@@ -239,6 +266,7 @@ class EquivariancePage {
     if (answer.stale) return;
     this.#clearError();
     this.#render(answer.value);
+    this.poolVsConv.update(image, kernel); // Q5a: only asks again when x or K changed
   }
 
   #render(r) {
@@ -267,7 +295,11 @@ class EquivariancePage {
           `max |difference| = ${formatNumber(interior)}. Over the whole map: ${formatNumber(r.max_abs_diff_total)}` +
           (r.max_abs_diff_total > 0
             ? " — the border cells differ because the shift pushed pixels out and pulled zeros in."
-            : " — the shape stays clear of the edges, so even the border cells agree."));
+            : this.state.dx === 0 && this.state.dy === 0
+              ? " — no shift yet: use the arrows to move the image."
+              : touchesBorder(this.state.image) || touchesBorder(r.shifted_image)
+                ? " — even the border cells agree here."
+                : " — the shape stays clear of the edges, so even the border cells agree."));
 
     const p = r.pool;
     this.poolBefore.setValues(p.pooled_before, { domain });

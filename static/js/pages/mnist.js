@@ -23,9 +23,12 @@ import { FilterBank } from "../widgets/filter_bank.js";
 import { Heatmap } from "../widgets/heatmap.js";
 import { LinePlot } from "../widgets/line_plot.js";
 import { sampleStrokes } from "../sample_digits.js";
+import { MnistMorph } from "./mnist_morph.js";
 
 const STORAGE_KEY = "convlab.mnist";
 export const LIVE_INTERVAL_MS = 300;
+/** The drawing goes to the server as a SENT_SIDE × SENT_SIDE PNG (the pad is 280 × 280). */
+export const SENT_SIDE = 140;
 export const SCAN_RANGE = 8;
 const MAX_SHIFT = 8;
 const DIGITS = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
@@ -71,7 +74,8 @@ class MnistPage {
     $("scan-axis").value = this.state.axis;
 
     this.seen = new Heatmap($("seen"), { rows: 28, cols: 28, scale: (v) => gray(v), domain: [0, 1], label: "The 28×28 image the network sees" });
-    this.bars = new BarChart($("probabilities"), { labels: DIGITS, label: "CNN class probabilities" });
+    // the bars round like the headline ("99.9" under "99.9 %", never "100%")
+    this.bars = new BarChart($("probabilities"), { labels: DIGITS, label: "CNN class probabilities", format: (v) => (100 * v).toFixed(1) });
     this.maps = new FeatureMaps($("fmaps"));
     this.scanPlot = new LinePlot($("scan-plot"), {
       label: "Probability of the drawn class against the shift",
@@ -83,6 +87,7 @@ class MnistPage {
       legend: "below",
     });
 
+    this.morph = new MnistMorph($("morph"), this.pad);
     this.#wireDrawing();
     this.#wireShift();
     this.#wireFilters();
@@ -145,7 +150,7 @@ class MnistPage {
   #digit() {
     if (this.pad.isEmpty()) return null;
     // kernel edits and shifts reuse the PNG; any change to the drawing clears it
-    this.png ??= this.pad.toDataURL();
+    this.png ??= this.pad.toDataURL(SENT_SIDE);
     return { image_png: this.png };
   }
 
@@ -206,6 +211,7 @@ class MnistPage {
       if (result.stale) return;
       if (origin) performance.measure(`convlab:${origin}→answer`, `convlab:${origin}`);
       this.#paint(result.value);
+      if (!live) this.morph.update(body); // Q2a: drawing A against the pad, same shift and kernels
       if (origin) performance.measure(`convlab:${origin}→drawn`, `convlab:${origin}`);
       $("pad-error").textContent = "";
       $("fmaps").classList.remove("stale");
@@ -270,6 +276,7 @@ class MnistPage {
     delete $("prediction").dataset.label;
     $("steps").replaceChildren();
     this.maps.draw([]);
+    this.morph.update(null);
     this.scanLatest.cancel(); // a scan still in flight is now stale
     this.scanPlot.draw([]);
     $("scan-note").textContent = "";

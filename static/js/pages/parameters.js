@@ -3,12 +3,25 @@
 // gradient descent on a 2-D toy loss (POST /api/regularization/trajectory), drawn with the
 // update decomposed into its shrink and data parts. Every number comes from the API.
 
-import { getJSON, LatestOnly, postJSON } from "../api.js";
+import { getJSON, LatestOnly, nameFields, postJSON } from "../api.js";
 import { contourSegments, quadraticLevels } from "../contours.js";
 import { withSubscripts } from "../dom_text.js";
 import { formatCount, formatNumber } from "../format.js";
 import { loadState, saveState } from "../url_state.js";
 import { LinePlot, svgElement } from "../widgets/line_plot.js";
+
+// error messages name the fields as the page labels them ("n_in must be at least 1")
+nameFields({
+  "fc.in_features": "n_in",
+  "fc.out_features": "H",
+  "conv.in_channels": "C",
+  "conv.filters": "F",
+  "conv.kernel_size": "k",
+  lambdas: "λ values",
+  lr: "ε",
+  steps: "steps",
+  theta0: "θ₀",
+});
 
 const STORAGE_KEY = "convlab.parameters";
 const DEFAULTS = {
@@ -88,7 +101,20 @@ class ParametersPage {
     });
   }
 
+  /**
+   * After a Your-turn check of parameter-count: put its sizes into the counter, which then shows
+   * the count and its formula (the other side keeps its numbers).
+   * @param {{id: string, inputs: any}} detail the "exercise:reveal" detail
+   */
+  showExercise({ id, inputs }) {
+    if (id !== "parameter-count") return;
+    if (inputs.kind === "fc") [$("fc-in").value, $("fc-out").value] = [inputs.in_features, inputs.out_features].map(String);
+    else [$("conv-in").value, $("conv-filters").value, $("conv-k").value] = [inputs.in_channels, inputs.filters, inputs.kernel].map(String);
+    this.count();
+  }
+
   start() {
+    document.addEventListener("exercise:reveal", (e) => this.showExercise(e.detail));
     this.count();
     this.descend();
     this.ledger();
@@ -116,13 +142,16 @@ class ParametersPage {
       if (result.stale) return;
       const answer = result.value;
       $("count-error").textContent = "";
+      $("count-cards").classList.remove("stale");
       $("fc-count").textContent = formatCount(answer.fc_parameters);
       $("conv-count").textContent = formatCount(answer.conv_parameters);
       $("fc-formula").textContent = answer.fc.formula;
       $("conv-formula").textContent = answer.conv.formula;
       $("count-ratio").textContent = `The dense layer has ${formatNumber(answer.ratio, { digits: 1 })} times as many parameters as the conv layer.`;
     } catch (error) {
-      $("count-error").textContent = error.message;
+      // the counts shown belong to the last valid input: marked stale until the input is fixed
+      $("count-error").textContent = `${error.message} (the counts below are for the last valid input)`;
+      $("count-cards").classList.add("stale");
       const field = Array.isArray(error.field) ? error.field.find((f) => f in inputs) : null;
       if (field) $(inputs[field]).setAttribute("aria-invalid", "true");
     }

@@ -12,6 +12,8 @@ import { LinePlot } from "../widgets/line_plot.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const ERF_DEPTHS = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32];
+// one sample count for the single field and the series, so the table and the chart agree
+const ERF_SAMPLES = 4;
 
 /** The state kept in the URL (compact: layers as [type, k, s, p, d, name?]). */
 const DEFAULTS = {
@@ -103,6 +105,7 @@ class ReceptiveFieldsPage {
     for (const id of ["rf-gen-layers", "rf-gen-kernel"]) {
       $(id).addEventListener("input", () => this.#generate());
     }
+    document.addEventListener("exercise:reveal", (e) => this.showExercise(e.detail));
     this.units.addEventListener("select", (e) => {
       this.state.unit = [this.state.unit?.[0] ?? this.stack.layers.length - 1, e.detail.row, e.detail.col];
       this.compute();
@@ -213,7 +216,7 @@ class ReceptiveFieldsPage {
       kernel_size: k,
       weights,
       relu,
-      num_samples: 8,
+      num_samples: ERF_SAMPLES,
       seed: 0,
       // a margin round the theoretical square shows that no gradient reaches past it
       input_size: Math.min(512, theoretical + 2 * Math.min(32, Math.max(4, Math.round(theoretical / 6)))),
@@ -231,7 +234,7 @@ class ReceptiveFieldsPage {
   /** Measured and theoretical radius over a range of depths, for the plot. */
   async loadSeries() {
     const [, k, weights, relu] = this.state.erf;
-    const body = { depths: ERF_DEPTHS, kernel_size: k, weights, relu, num_samples: 4, seed: 0 };
+    const body = { depths: ERF_DEPTHS, kernel_size: k, weights, relu, num_samples: ERF_SAMPLES, seed: 0 };
     try {
       const result = await this.seriesLatest.run((signal) => postJSON("/api/receptive-field/effective/series", body, { signal }));
       if (result.stale) return;
@@ -268,9 +271,34 @@ class ReceptiveFieldsPage {
     this.compute();
   }
 
+  /**
+   * After a Your-turn check: build the exercise's stack (L × k×k, or its conv/pool list) on an
+   * input a little larger than the field, and show the centre unit's region.
+   * @param {{id: string, inputs: any, expected_value: any}} detail the "exercise:reveal" detail
+   */
+  showExercise({ id, inputs, expected_value: field }) {
+    let layers;
+    if (id === "receptive-field") {
+      layers = Array.from({ length: inputs.layers }, () => ({ type: "conv", kernel_size: inputs.kernel, stride: 1, padding: 0, dilation: 1 }));
+    } else if (id === "receptive-field-pooling") {
+      layers = inputs.layers.map((l) => ({ type: l.type, kernel_size: l.kernel, stride: l.stride, padding: 0, dilation: 1 }));
+    } else return;
+    const side = Array.isArray(field) ? field[0] : field;
+    this.state.preset = "";
+    $("rf-preset").value = "";
+    this.state.input = side + 4;
+    $("rf-input-size").value = String(this.state.input);
+    this.state.unit = null;
+    this.stack.setLayers(layers, { silent: true });
+    this.state.layers = layers.map(fromLayer);
+    this.#showPresetNote();
+    this.compute();
+  }
+
   #showPresetNote() {
     const preset = this.presets.find((p) => p.id === this.state.preset);
-    $("rf-preset-note").textContent = preset ? preset.description : "Your own stack: edit, add, remove or reorder layers.";
+    const note = preset ? preset.description : "Your own stack: edit, add, remove or reorder layers.";
+    $("rf-preset-note").replaceChildren(...withSubscripts(note, "span").childNodes);
     $("rf-generator").hidden = !(preset && preset.generator);
   }
 
@@ -448,7 +476,7 @@ class ReceptiveFieldsPage {
     const { radius_exponent: re, std_exponent: se } = this.series;
     $("erf-exponents").textContent = re === null
       ? ""
-      : `Fitted growth: measured radius ∝ L^${num(re)}, std ∝ L^${num(se)}; theoretical ∝ L^1. The effective field grows like √L.`;
+      : `Fitted growth: measured radius ∝ L^${num(re)}, std ∝ L^${num(se)}; theoretical ∝ L^1. ${growthSentence(re)}`;
   }
 
   #showError(error) {
@@ -459,7 +487,8 @@ class ReceptiveFieldsPage {
       $("rf-table").classList.remove("stale");
       return;
     }
-    $("rf-error").textContent = error.message;
+    // the engine counts layers from 0; the stack's rows are numbered from 1
+    $("rf-error").textContent = error.message.replace(/\(layer (\d+)\)/g, (_, i) => `(row ${Number(i) + 1})`);
     document.querySelector(".rf-units").classList.add("stale");
     const field = error.field;
     const index = Array.isArray(field) && field[0] === "layers" && Number.isInteger(field[1]) ? field[1] : null;
@@ -474,6 +503,16 @@ class ReceptiveFieldsPage {
     const index = match ? Number(match[1]) : -1;
     return index >= 0 && index < this.stack.layers.length ? index : null;
   }
+}
+
+/** What the fitted exponent of the measured radius says, in words (it follows the numbers). */
+function growthSentence(exponent) {
+  if (exponent < 0.6) return "The effective field grows about like √L (Luo et al. 2016): much slower than the theoretical one.";
+  if (exponent < 0.9) {
+    return `The measured radius grows like L^${num(exponent)}: faster than the √L that Luo et al. find for ` +
+      "linear stacks with random weights, slower than the theoretical field.";
+  }
+  return "The measured radius grows about as fast as the theoretical field here.";
 }
 
 function rect(x, y, width, height, cls) {

@@ -125,6 +125,15 @@ export class FeatureMaps {
       const n = layer.shape.reduce((a, b) => a * b, 1);
       grid.classList.add("fmap-vector");
       maps.push(new Heatmap(grid, { rows: 1, cols: n, scale, label: `${layer.name}, ${n} units` }));
+      if (n <= 16) {
+        // a short vector (the 10 class scores) gets its unit numbers under the strip: 0 … n−1
+        const ticks = document.createElement("div");
+        ticks.className = "fmap-ticks";
+        ticks.style.gridTemplateColumns = `repeat(${n}, 1fr)`;
+        ticks.setAttribute("aria-hidden", "true");
+        for (let i = 0; i < n; i++) ticks.append(Object.assign(document.createElement("span"), { textContent: String(i) }));
+        grid.append(ticks);
+      }
     }
     this.layers.set(layer.name, entry);
     return entry;

@@ -28,6 +28,13 @@ import { formatCell, parseNumber, sub } from "../format.js";
 
 const KEY_MOVES = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
 
+/** Smaller type for numbers of 4 or more characters ("0.75", "−12.5"), so they fit their cell. */
+function fitText(cell) {
+  const n = cell.textContent.length;
+  cell.classList.toggle("is-long", n === 4);
+  cell.classList.toggle("is-longer", n >= 5);
+}
+
 /** Cell side in px for a grid of n cells across: large for small grids, compact for big ones. */
 function cellPx(n, maxPx) {
   const px = n <= 6 ? 38 : n <= 9 ? 32 : n <= 13 ? 27 : n <= 18 ? 23 : 18;
@@ -138,6 +145,7 @@ export class NumberGrid extends EventTarget {
           cell.removeAttribute("aria-invalid");
         } else {
           cell.textContent = formatCell(value);
+          fitText(cell);
           cell.title = `${this.#cellName(r, c)} = ${value}`;
           cell.setAttribute("aria-label", `${this.#cellName(r, c)} = ${formatCell(value)}`);
         }
@@ -187,6 +195,7 @@ export class NumberGrid extends EventTarget {
     const cell = this.cells.get(`${row},${col}`);
     if (!cell || !cell.classList.contains("is-pad")) return;
     cell.textContent = value === null ? "" : formatCell(value);
+    fitText(cell);
     this.#paint(cell, value);
   }
 

@@ -1,0 +1,63 @@
+// The /tutorial page: under each of tutorial 3A's questions, the exercises that answer it (from
+// GET /api/exercises, matched on their `questions`) with a link to their lesson page and the
+// student's progress from localStorage.
+
+import { exerciseList } from "../widgets/exercise.js";
+import { PROGRESS_KEY, countSolved, describeRecord, readProgress } from "../exercise_progress.js";
+
+/**
+ * The tutorial question numbers an exercise answers: ["Q2b", "Q6a"] → [2, 6].
+ * @param {{question: string, questions?: string[]}} exercise
+ * @returns {number[]}
+ */
+export function questionNumbers(exercise) {
+  const names = exercise.questions?.length ? exercise.questions : [exercise.question];
+  return [...new Set(names.map((q) => Number((/^Q(\d+)/.exec(q) || [])[1])).filter(Boolean))];
+}
+
+function render(list) {
+  const progress = readProgress(window.localStorage);
+  for (const holder of document.querySelectorAll("[data-exercises-for]")) {
+    const number = Number(holder.dataset.exercisesFor);
+    const items = list.filter((e) => questionNumbers(e).includes(number)).map((e) => {
+      const record = progress[e.id];
+      const li = document.createElement("li");
+      li.dataset.exercise = e.id;
+      const link = document.createElement("a");
+      link.href = `${e.page}#yt-${e.id}`;
+      link.textContent = e.title;
+      const status = document.createElement("span");
+      status.className = record?.right ? "done" : record?.tried ? "tried" : "";
+      status.textContent = describeRecord(record);
+      li.append(`${(e.questions?.length ? e.questions : [e.question]).join(", ")}: `, link, " — ", status);
+      return li;
+    });
+    if (items.length === 0) {
+      const li = document.createElement("li");
+      li.textContent = "No exercise for this question yet.";
+      items.push(li);
+    }
+    holder.replaceChildren(...items);
+  }
+  const { solved, total } = countSolved(progress, list.map((e) => e.id));
+  document.getElementById("tutorial-summary").textContent =
+    `Your progress: ${solved} of ${total} kinds of exercise answered right at least once.`;
+}
+
+async function start() {
+  let list;
+  try {
+    list = await exerciseList();
+  } catch (error) {
+    document.getElementById("tutorial-error").textContent = `Could not load the exercises: ${error.message}`;
+    return;
+  }
+  render(list);
+  document.getElementById("progress-reset").addEventListener("click", () => {
+    window.localStorage.removeItem(PROGRESS_KEY);
+    render(list);
+  });
+  window.addEventListener("storage", () => render(list)); // another tab checked an answer
+}
+
+start();

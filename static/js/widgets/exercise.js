@@ -1,0 +1,269 @@
+// A "Your turn" exercise block (issue 9): the prompt with its numbers, an answer field fitting
+// the answer_format, Check and New exercise. Only after Check does it reveal right or wrong, the
+// answer, the explanation and (when wrong) the hint; then it dispatches "exercise:reveal" on its
+// section (bubbling) so the page can show the answer with its own widgets. Exercises come from
+// GET /api/exercises/{id}?seed=S and are checked by POST /api/exercises/{id}/check.
+//
+// Events (CustomEvent on the section, bubbling):
+//  - "exercise:load"   detail {id, seed, inputs}: a (new) exercise is shown, nothing revealed
+//  - "exercise:reveal" detail {id, seed, inputs, answer, correct, expected, expected_value, mistake}
+
+import { getJSON, postJSON } from "../api.js";
+import {
+  answerLabel,
+  chooseSeed,
+  collectAnswer,
+  drawSeed,
+  fieldKind,
+  givenMatrices,
+  seedParam,
+} from "../exercise_answers.js";
+import { describeRecord, readProgress, recordCheck } from "../exercise_progress.js";
+import { formatNumber } from "../format.js";
+
+let listPromise = null;
+
+/**
+ * GET /api/exercises once per page: [{id, question, questions, page, title}].
+ * @returns {Promise<Array<{id: string, question: string, questions: string[], page: string, title: string}>>}
+ */
+export function exerciseList() {
+  listPromise ??= getJSON("/api/exercises").catch((error) => {
+    listPromise = null;
+    throw error;
+  });
+  return listPromise;
+}
+
+const el = (tag, props = {}, ...children) => {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+};
+
+/** One Your-turn block, mounted on a `<section class="your-turn" data-exercise="ID">`. */
+export class ExerciseBlock {
+  /** @param {HTMLElement} section */
+  constructor(section) {
+    this.section = section;
+    this.id = section.dataset.exercise;
+    if (!this.id) throw new Error("a Your-turn section needs data-exercise");
+    this.exercise = null;
+    this.storageKey = `convlab.exercise.${this.id}`;
+    const base = `yt-${this.id}`;
+    this.base = base;
+    section.id ||= base;
+    section.setAttribute("aria-labelledby", `${base}-title`);
+
+    this.tag = el("span", { className: "question-tag" });
+    this.subtitle = el("span", { className: "sub" });
+    this.heading = el("h2", { id: `${base}-title` }, "Your turn ", this.tag, this.subtitle);
+    this.prompt = el("p", { className: "prompt", id: `${base}-prompt` });
+    this.given = el("div", { className: "given" });
+    this.fields = el("div", { className: "answer-fields" });
+    this.check = el("button", { type: "submit", className: "primary check-button", textContent: "Check" });
+    this.fresh = el("button", { type: "button", className: "new-button", textContent: "New exercise" });
+    this.form = el("form", { className: "answer-form", noValidate: true }, this.fields, this.check, this.fresh);
+    this.error = el("p", { className: "error-message", id: `${base}-error` });
+    this.error.setAttribute("role", "alert");
+    this.reveal = el("div", { className: "reveal", id: `${base}-reveal` });
+    this.reveal.setAttribute("aria-live", "polite");
+    this.reveal.setAttribute("aria-atomic", "true");
+    this.progress = el("p", { className: "exercise-progress" });
+    section.replaceChildren(this.heading, this.prompt, this.given, this.form, this.error, this.reveal, this.progress);
+
+    this.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.submit();
+    });
+    this.fresh.addEventListener("click", () => this.load(drawSeed(this.seed), { focus: true }));
+    this.#start();
+    this.#showProgress();
+  }
+
+  /** Show the exercise the URL or the last visit named, once the server says it offers it. */
+  async #start() {
+    let entry;
+    try {
+      entry = (await exerciseList()).find((e) => e.id === this.id);
+    } catch (error) {
+      this.error.textContent = `Could not load the exercises: ${error.message}`;
+      return;
+    }
+    if (!entry) {
+      // a page newer than its server: the block stays out of the way until the server has it
+      this.section.hidden = true;
+      this.section.dataset.unavailable = "true";
+      return;
+    }
+    this.#showTitle(entry);
+    const params = new URLSearchParams(window.location.search);
+    let stored = null;
+    try {
+      stored = window.localStorage.getItem(this.storageKey);
+    } catch {
+      stored = null;
+    }
+    this.load(chooseSeed(params.get(seedParam(this.id)), stored).seed);
+  }
+
+  /**
+   * Show the exercise of this seed (and remember the seed in the URL and localStorage).
+   * @param {number} seed
+   * @param {{focus?: boolean}} [options] move the focus to the answer field once shown
+   */
+  async load(seed, options = {}) {
+    this.seed = seed;
+    this.#rememberSeed(seed);
+    this.reveal.replaceChildren();
+    this.error.textContent = "";
+    this.section.classList.add("stale");
+    let exercise;
+    try {
+      exercise = await getJSON(`/api/exercises/${encodeURIComponent(this.id)}?seed=${seed}`);
+    } catch (error) {
+      if (seed === this.seed) this.error.textContent = `Could not load this exercise: ${error.message}`;
+      return;
+    }
+    if (seed !== this.seed) return; // a newer one was asked for meanwhile
+    this.exercise = exercise;
+    this.section.classList.remove("stale");
+    this.section.dataset.seed = String(seed);
+    this.prompt.textContent = exercise.prompt;
+    this.#showGiven(exercise.inputs);
+    try {
+      this.#showFields(exercise.answer_format, exercise.inputs);
+    } catch (error) {
+      this.error.textContent = `This page cannot show this exercise's answer field: ${error.message}`;
+      return;
+    }
+    this.section.dispatchEvent(new CustomEvent("exercise:load", {
+      bubbles: true, detail: { id: this.id, seed, inputs: exercise.inputs },
+    }));
+    if (options.focus) this.#firstField()?.focus();
+  }
+
+  /** Check the answer with the API and reveal the result. */
+  async submit() {
+    if (!this.exercise) return;
+    const format = this.exercise.answer_format;
+    const collected = collectAnswer(format, this.#value());
+    if ("error" in collected) {
+      this.error.textContent = collected.error;
+      this.#firstField()?.setAttribute("aria-invalid", "true");
+      return;
+    }
+    const seed = this.seed;
+    let result;
+    try {
+      result = await postJSON(`/api/exercises/${encodeURIComponent(this.id)}/check`, { seed, answer: collected.answer });
+    } catch (error) {
+      this.error.textContent = error.message;
+      this.#firstField()?.setAttribute("aria-invalid", "true");
+      return;
+    }
+    if (seed !== this.seed) return;
+    this.error.textContent = "";
+    this.#firstField()?.removeAttribute("aria-invalid");
+    this.#showReveal(collected.answer, result);
+    recordCheck(window.localStorage, this.id, result.correct);
+    this.#showProgress();
+    this.section.dispatchEvent(new CustomEvent("exercise:reveal", {
+      bubbles: true,
+      detail: {
+        id: this.id, seed, inputs: this.exercise.inputs, answer: collected.answer, correct: result.correct,
+        expected: result.expected, expected_value: result.expected_value, mistake: result.mistake,
+      },
+    }));
+  }
+
+  #showTitle(entry) {
+    if (!entry) return;
+    this.tag.textContent = entry.questions?.length ? entry.questions.join(", ") : entry.question;
+    this.subtitle.textContent = entry.title;
+  }
+
+  #showGiven(inputs) {
+    const figures = givenMatrices(inputs).map(({ key, name, matrix }) => {
+      const table = el("table", { className: "given-matrix" });
+      table.dataset.input = key;
+      table.setAttribute("aria-label", `${name}, ${matrix.length} × ${matrix[0].length}`);
+      for (const row of matrix) {
+        table.append(el("tr", {}, ...row.map((v) => el("td", { textContent: formatNumber(v) }))));
+      }
+      return el("figure", {}, el("figcaption", { textContent: name }), table);
+    });
+    this.given.replaceChildren(...figures);
+  }
+
+  #showFields(format, inputs) {
+    const help = el("p", { className: "answer-help", id: `${this.base}-help`, textContent: format.description ?? "" });
+    if (fieldKind(format) === "choice") {
+      const legend = el("legend", { textContent: answerLabel(format) });
+      const options = (inputs.options ?? []).map((option) => {
+        const input = el("input", { type: "radio", name: `${this.base}-choice`, value: option.key, id: `${this.base}-opt-${option.key}` });
+        const label = el("label", { htmlFor: input.id }, el("strong", { textContent: `${option.key}) ` }), option.text);
+        return el("div", { className: "choice" }, input, label);
+      });
+      const fieldset = el("fieldset", {}, legend, ...options);
+      fieldset.setAttribute("aria-describedby", `${this.prompt.id}`);
+      this.fields.replaceChildren(fieldset);
+      return;
+    }
+    const input = el("input", { type: "text", id: `${this.base}-answer`, autocomplete: "off", spellcheck: false });
+    input.inputMode = format.type === "integer" || format.type === "size" ? "numeric" : "text";
+    if (format.example) input.placeholder = `e.g. ${format.example}`;
+    input.setAttribute("aria-describedby", `${this.prompt.id} ${help.id} ${this.error.id}`);
+    const label = el("label", { htmlFor: input.id, textContent: answerLabel(format) });
+    this.fields.replaceChildren(el("div", { className: "control" }, label, input, help));
+  }
+
+  #firstField() {
+    return this.fields.querySelector("input:checked") ?? this.fields.querySelector("input");
+  }
+
+  #value() {
+    const chosen = this.fields.querySelector("input[type=radio]:checked");
+    if (chosen) return chosen.value;
+    const text = this.fields.querySelector("input[type=text]");
+    return text ? text.value : null;
+  }
+
+  #showReveal(answer, result) {
+    const verdict = el("p", { className: `verdict ${result.correct ? "check-pass" : "check-fail"}` },
+      result.correct ? "✓ Right." : "✗ Not quite.");
+    const expected = el("p", {}, `Your answer: `, el("span", { className: "expected", textContent: answer }),
+      ". The answer: ", el("strong", { className: "expected", textContent: result.expected }), ".");
+    const parts = [verdict, expected, el("p", { className: "explanation", textContent: result.explanation })];
+    if (!result.correct && result.hint) {
+      parts.push(el("p", { className: "hint" }, el("strong", { textContent: "Hint: " }), result.hint));
+    }
+    if (Array.isArray(result.options)) {
+      parts.push(el("ul", { className: "options" }, ...result.options.map((o) => el("li",
+        { className: o.correct ? "is-right" : "" },
+        `${o.key}) ${o.correct ? "right" : "wrong"}: ${o.explanation}`))));
+    }
+    this.reveal.replaceChildren(...parts);
+  }
+
+  #showProgress() {
+    let record;
+    try {
+      record = readProgress(window.localStorage)[this.id];
+    } catch {
+      record = undefined;
+    }
+    this.progress.textContent = `Your progress on this kind: ${describeRecord(record)}.`;
+  }
+
+  #rememberSeed(seed) {
+    try {
+      window.localStorage.setItem(this.storageKey, String(seed));
+    } catch {
+      // storage disabled: the URL still holds the seed
+    }
+    const url = new URL(window.location.href);
+    url.searchParams.set(seedParam(this.id), String(seed));
+    history.replaceState(history.state, "", url);
+  }
+}

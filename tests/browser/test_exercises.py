@@ -1,0 +1,468 @@
+"""Your-turn exercises (issue 9) in a real Chromium: on every lesson page an exercise is done
+with the keyboard only, a wrong answer shows the hint, a right one is marked right, New exercise
+draws another, the seed survives a reload, and the page shows the answer with its own widgets.
+Also the Q5a pooling-vs-convolution view and the Q2a morph, checked against numpy."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import numpy as np
+import pytest
+from playwright.sync_api import expect
+
+from app.api.pages import LESSONS
+from tests.browser.conftest import shot
+from tests.browser.grids import correlate_valid, read_grid
+
+pytestmark = pytest.mark.browser
+
+BLOCK = "section.your-turn"
+# a well-formed answer of each type that no exercise of the lab can have as its answer
+WRONG = {
+    "integer": "-987654",
+    "number": "-987654",
+    "size": "999",
+    "cell": "99, 99",
+    "cells": "99,99",
+}
+
+
+def _wrong_answer(fmt: dict) -> str:
+    if fmt["type"] == "vector":
+        return ", ".join(["999"] * fmt["length"])
+    return WRONG[fmt["type"]]
+
+
+def _open(page, path: str, exercise: str | None = None):
+    """Open a lesson page and return its first (or the named) loaded Your-turn block."""
+    page.goto(path)
+    selector = f'{BLOCK}[data-exercise="{exercise}"]' if exercise else f"{BLOCK}[data-seed]"
+    block = page.locator(selector).first
+    expect(block).to_have_attribute("data-seed", re.compile(r"^\d+$"))
+    block.locator(".answer-fields input").first.wait_for()
+    return block
+
+
+def _settled_blocks(page) -> dict[str, list[str]]:
+    """Once every block has loaded or stood aside: the ids shown and the ids hidden."""
+    page.wait_for_function(
+        "sel => [...document.querySelectorAll(sel)]"
+        ".every((b) => b.dataset.seed || b.dataset.unavailable)",
+        arg=BLOCK,
+    )
+    return page.eval_on_selector_all(
+        BLOCK,
+        """els => ({
+            shown: els.filter((e) => !e.hidden).map((e) => e.dataset.exercise),
+            hidden: els.filter((e) => e.hidden).map((e) => e.dataset.exercise),
+        })""",
+    )
+
+
+def _exercise(page, block) -> dict:
+    """The exercise the block shows, as the API serves it (same id and seed)."""
+    ex_id = block.get_attribute("data-exercise")
+    seed = block.get_attribute("data-seed")
+    return page.evaluate(
+        "([id, seed]) => fetch(`/api/exercises/${id}?seed=${seed}`).then(r => r.json())",
+        [ex_id, seed],
+    )
+
+
+def _tab_into_answer(page, block) -> None:
+    """Put the keyboard focus just before the answer field, then Tab into it."""
+    block.locator(".prompt").evaluate("p => { p.tabIndex = -1; p.focus(); }")
+    page.keyboard.press("Tab")
+
+
+def _answer_with_keyboard(
+    page, block, fmt: dict, answer: str, options: list[dict], press: str = "Enter"
+) -> None:
+    """Type (or pick) `answer` and press Check (Enter or Space), with the keyboard only."""
+    _tab_into_answer(page, block)
+    if fmt["type"] == "choice":
+        assert page.evaluate("document.activeElement.type") == "radio"
+        keys = [o["key"] for o in options]
+        focused = page.evaluate("document.activeElement.value")
+        for _ in range((keys.index(answer) - keys.index(focused)) % len(keys)):
+            page.keyboard.press("ArrowDown")
+        page.keyboard.press("Space")
+        page.keyboard.press("Tab")  # out of the radio group: the Check button
+    else:
+        assert page.evaluate("document.activeElement.id") == block.locator(
+            ".answer-fields input"
+        ).get_attribute("id")
+        page.keyboard.press("Control+A")
+        page.keyboard.type(answer)
+        page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Check"
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
+    page.keyboard.press(press)
+
+
+def _reveals(page) -> list[dict]:
+    return page.evaluate("window.__reveals")
+
+
+def _listen(page) -> None:
+    page.evaluate(
+        """() => { window.__reveals = [];
+        document.addEventListener('exercise:reveal', (e) => window.__reveals.push(e.detail)); }"""
+    )
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.slug for lesson in LESSONS])
+def test_every_lesson_page_has_an_exercise_done_with_the_keyboard(page, base_url, lesson):
+    kinds = httpx.get(f"{base_url}/api/exercises").json()
+    if not any(k["page"] == f"/{lesson.slug}" for k in kinds):
+        pytest.skip(f"the API places no exercise on /{lesson.slug} yet")
+    block = _open(page, f"/{lesson.slug}")
+    _listen(page)
+    exercise = _exercise(page, block)
+    fmt = exercise["answer_format"]
+    options = exercise["inputs"].get("options", [])
+    # nothing is revealed before the student answers
+    reveal = block.locator(".reveal")
+    assert reveal.inner_text() == ""
+    assert reveal.get_attribute("aria-live") == "polite"
+
+    wrong = options[0]["key"] if fmt["type"] == "choice" else _wrong_answer(fmt)
+    _answer_with_keyboard(page, block, fmt, wrong, options)
+    expect(reveal.locator(".verdict")).to_have_text(re.compile("Right|Not quite"))
+    if fmt["type"] == "choice" and reveal.locator(".verdict").inner_text() == "✓ Right.":
+        wrong = options[1]["key"]  # A happened to be right: B is then wrong
+        _answer_with_keyboard(page, block, fmt, wrong, options)
+        expect(reveal.locator(".verdict")).to_have_text("✗ Not quite.")
+    expect(reveal.locator(".verdict")).to_have_text("✗ Not quite.")
+    assert len(reveal.locator(".hint").inner_text()) > 20
+    expected = reveal.locator("strong.expected").inner_text()
+    assert len(reveal.locator(".explanation").inner_text()) > 20
+
+    _answer_with_keyboard(page, block, fmt, expected, options, press="Space")
+    expect(reveal.locator(".verdict")).to_have_text("✓ Right.")
+    assert reveal.locator(".hint").count() == 0
+    reveals = _reveals(page)
+    assert [r["correct"] for r in reveals] == [False, True]
+    assert reveals[-1]["id"] == block.get_attribute("data-exercise")
+    assert reveals[-1]["inputs"] == exercise["inputs"]
+    expect(block.locator(".exercise-progress")).to_have_text(
+        re.compile(r"right once in [23] tries")
+    )
+    shot(page, f"exercise-{lesson.slug}")
+
+
+# the lesson pages of issue 9; the pages other work adds place their own blocks
+OWN_PAGES = ["convolution", "matrix", "equivariance", "receptive-fields", "mnist", "parameters"]
+
+
+@pytest.mark.parametrize("slug", OWN_PAGES)
+def test_each_exercise_the_api_places_on_a_page_has_its_block_there(page, base_url, slug):
+    kinds = httpx.get(f"{base_url}/api/exercises").json()
+    listed = {k["id"] for k in kinds if k["page"] == f"/{slug}"}
+    page.goto(f"/{slug}")
+    blocks = _settled_blocks(page)
+    assert set(blocks["shown"]) == listed
+    assert len(blocks["shown"]) == len(listed)  # one block per kind
+    assert not set(blocks["hidden"]) & listed  # only kinds the server lacks stand aside
+
+
+def test_answer_field_is_labelled_and_described(page):
+    block = _open(page, "/convolution", "output-size")
+    field = block.locator(".answer-fields input")
+    label = block.locator(f'label[for="{field.get_attribute("id")}"]')
+    assert label.inner_text() == "Your answer (a size, e.g. 5 or 5 × 5)"
+    described = field.get_attribute("aria-describedby").split()
+    assert block.locator(".prompt").get_attribute("id") in described
+    assert "the side of a square" in page.locator(f"#{described[1]}").inner_text()
+
+
+def test_an_empty_answer_is_not_sent_and_says_so(page):
+    block = _open(page, "/convolution", "output-size")
+    block.locator("button.check-button").click()
+    expect(block.locator(".error-message")).to_have_text("Type your answer first.")
+    assert block.locator(".reveal").inner_text() == ""
+    assert block.locator(".answer-fields input").get_attribute("aria-invalid") == "true"
+
+
+def test_an_unreadable_answer_shows_the_servers_message(page):
+    block = _open(page, "/convolution", "conv-output-value")
+    block.locator(".answer-fields input").fill("seven")
+    block.locator("button.check-button").click()
+    expect(block.locator(".error-message")).to_have_text(
+        "answer: expected a whole number such as 12 or -3, got 'seven'"
+    )
+    assert block.locator(".reveal").inner_text() == ""
+    page.problems[:] = [p for p in page.problems if "422" not in p]
+
+
+def test_new_exercise_draws_another_seed_kept_in_the_url_across_a_reload(page):
+    block = _open(page, "/receptive-fields", "receptive-field")
+    first_seed = block.get_attribute("data-seed")
+    first_prompt = block.locator(".prompt").inner_text()
+    block.locator(".answer-fields input").fill("3")
+    block.locator("button.check-button").click()
+    expect(block.locator(".reveal .verdict")).to_be_visible()
+    block.locator("button.new-button").focus()
+    page.keyboard.press("Enter")
+    expect(block).not_to_have_attribute("data-seed", first_seed)
+    second_seed = block.get_attribute("data-seed")
+    assert block.locator(".reveal").inner_text() == ""  # a new exercise: nothing revealed
+    assert page.evaluate("document.activeElement.id") == "yt-receptive-field-answer"
+    assert f"ex-receptive-field={second_seed}" in page.url
+    second_prompt = block.locator(".prompt").inner_text()
+    page.reload()
+    block = page.locator(f'{BLOCK}[data-exercise="receptive-field"]')
+    expect(block).to_have_attribute("data-seed", second_seed)
+    expect(block.locator(".prompt")).to_have_text(second_prompt)
+    exercise = _exercise(page, block)
+    assert exercise["prompt"] == second_prompt
+    if first_prompt == second_prompt:  # two seeds may draw the same L and k, not the same seed
+        assert first_seed != second_seed
+
+
+def test_conv_exercise_reveal_loads_x_and_k_and_explains_the_asked_output(page):
+    block = _open(page, "/convolution", "conv-output-value")
+    ex = _exercise(page, block)["inputs"]
+    x = np.pad(np.array(ex["input"], dtype=float), ex["padding"])
+    y = correlate_valid(x, np.array(ex["kernel"], dtype=float), stride=ex["stride"])
+    i, j = ex["cell"]
+    block.locator(".answer-fields input").fill(str(int(y[i, j])))
+    block.locator("button.check-button").click()
+    expect(block.locator(".reveal .verdict")).to_have_text("✓ Right.")
+    # the page now shows the exercise: its Y, and the asked cell's window and sum
+    value = str(int(y[i, j])).replace("-", "\u2212")  # the page writes −1 with a true minus
+    expect(page.locator("#explain-text")).to_have_text(re.compile(rf"^Y\S+ = .* = {value}(  |$)"))
+    np.testing.assert_allclose(read_grid(page, "#output-grid"), y)
+    assert page.locator("#stride").input_value() == str(ex["stride"])
+    assert page.locator("#padding").input_value() == str(ex["padding"])
+    current = page.locator("#output-grid .cell.is-current")
+    assert (current.get_attribute("data-row"), current.get_attribute("data-col")) == (
+        str(i),
+        str(j),
+    )
+    windows = page.locator("#input-editor .cell.is-window").count()
+    assert windows == np.array(ex["kernel"]).size
+    shot(page, "exercise-convolution-reveal")
+
+
+def test_receptive_field_reveal_builds_the_stack_and_shows_r_l(page):
+    block = _open(page, "/receptive-fields", "receptive-field")
+    ex = _exercise(page, block)["inputs"]
+    r_l = 1 + ex["layers"] * (ex["kernel"] - 1)  # the tutorial's formula
+    block.locator(".answer-fields input").fill(f"{r_l}x{r_l}")
+    block.locator("button.check-button").click()
+    expect(block.locator(".reveal .verdict")).to_have_text("✓ Right.")
+    expect(page.locator("#rf-region")).to_contain_text(f"conv{ex['layers']}")
+    region = page.locator("#rf-region").inner_text()
+    lo, hi = map(int, re.search(r"rows (\d+)…(\d+)", region).groups())
+    assert hi - lo + 1 == r_l
+
+
+def test_parameter_count_reveal_puts_the_sizes_into_the_counter(page):
+    block = _open(page, "/parameters", "parameter-count")
+    ex = _exercise(page, block)["inputs"]
+    if ex["kind"] == "fc":  # weights + one bias per output
+        count, shown = ex["in_features"] * ex["out_features"] + ex["out_features"], "#fc-count"
+    else:  # each filter: C·k·k weights + one bias
+        count = ex["filters"] * (ex["in_channels"] * ex["kernel"] ** 2 + 1)
+        shown = "#conv-count"
+    block.locator(".answer-fields input").fill(str(count))
+    block.locator("button.check-button").click()
+    expect(block.locator(".reveal .verdict")).to_have_text("✓ Right.")
+    expect(page.locator(shown)).to_have_text(f"{count:,}")
+
+
+def test_pager_links_follow_the_lesson_order(page):
+    page.goto("/convolution")
+    page.locator(".pager-next").click()
+    expect(page).to_have_url(re.compile(r"/matrix([?#]|$)"))
+    page.locator(".pager-prev").click()
+    expect(page).to_have_url(re.compile(r"/convolution([?#]|$)"))
+    page.goto(f"/{LESSONS[-1].slug}")
+    expect(page.locator(".pager-next")).to_have_attribute("href", "/tutorial")
+
+
+@pytest.mark.parametrize("path", [f"/{lesson.slug}" for lesson in LESSONS])
+def test_exercise_blocks_fit_a_390_px_phone(browser, base_url, path):
+    if not any(k["page"] == path for k in httpx.get(f"{base_url}/api/exercises").json()):
+        pytest.skip(f"the API places no exercise on {path} yet")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=base_url)
+    pg = context.new_page()
+    try:
+        pg.goto(path)
+        expect(pg.locator(f"{BLOCK}[data-seed]").first).to_be_visible()
+        widest = pg.eval_on_selector_all(
+            f"{BLOCK}, .lesson-pager",
+            "els => Math.max(...els.map(e => e.getBoundingClientRect().right))",
+        )
+        assert widest <= 390
+        pg.screenshot(
+            path=f"test-artifacts/exercise-390{path.replace('/', '-')}.png", full_page=True
+        )
+    finally:
+        context.close()
+
+
+def test_q5a_max_pooling_cannot_tell_the_two_images_apart_but_conv_can(page):
+    page.goto("/equivariance")
+    findings = page.locator("#q5a-findings li")
+    expect(findings).to_have_count(3)
+    x = read_grid(page, "#q5a-x")
+    xt = read_grid(page, "#q5a-xt")
+    kernel = np.array(
+        page.eval_on_selector_all(
+            "#eq-kernel-editor input.cell",
+            "els => els.map(e => [Number(e.dataset.row), Number(e.dataset.col), Number(e.value)])",
+        )
+    )
+    k = np.zeros((int(kernel[:, 0].max()) + 1, int(kernel[:, 1].max()) + 1))
+    for r, c, v in kernel:
+        k[int(r), int(c)] = v
+
+    def maxpool(m):
+        h, w = m.shape[0] // 2 * 2, m.shape[1] // 2 * 2
+        return m[:h, :w].reshape(h // 2, 2, w // 2, 2).max(axis=(1, 3))
+
+    changed = int((x != xt).sum())
+    assert changed > 0
+    np.testing.assert_array_equal(maxpool(x), maxpool(xt))  # identical after pooling
+    np.testing.assert_array_equal(read_grid(page, "#q5a-pool-xt"), maxpool(xt))
+    conv_x, conv_xt = correlate_valid(x, k), correlate_valid(xt, k)
+    np.testing.assert_allclose(read_grid(page, "#q5a-conv-x"), conv_x)
+    np.testing.assert_allclose(read_grid(page, "#q5a-conv-xt"), conv_xt)
+    differ = int((~np.isclose(conv_x, conv_xt)).sum())
+    assert differ > 0
+    info = findings.nth(0).inner_text()
+    assert f"differ in {changed} pixels" in info
+    assert "are identical (max |difference| = 0)" in info
+    assert f"differ in {differ} of {conv_x.size} cells" in info
+    mixed = int((maxpool(-x) != -maxpool(x)).sum())
+    assert f"differs from −maxpool(x) in {mixed} windows" in findings.nth(1).inner_text()
+    assert f"{k.size} weights" in findings.nth(2).inner_text()
+    shot(page, "equivariance-q5a")
+
+
+def test_q5a_follows_a_new_image(page):
+    page.goto("/equivariance")
+    findings = page.locator("#q5a-findings li").first
+    expect(findings).to_contain_text("Information kept")
+    before = findings.inner_text()
+    page.locator('#image-presets button[data-preset="seven"]').click()
+    expect(findings).not_to_have_text(before, timeout=20_000)
+    np.testing.assert_allclose(read_grid(page, "#q5a-x"), read_grid(page, "#image-grid"))
+
+
+def _sample(page, digit: int) -> None:
+    page.locator("#sample-digit").select_option(str(digit))
+    page.locator("#sample-draw").click()
+    expect(page.locator("#prediction")).to_have_attribute("data-label", re.compile(r"\d"))
+
+
+def test_morph_compares_a_kept_3_with_a_5_layer_by_layer(page):
+    page.goto("/mnist")
+    _sample(page, 3)
+    page.locator("#morph-keep").click()
+    status = page.locator("#morph-status")
+    # B is still the same drawing: nothing differs anywhere
+    expect(status).to_contain_text(re.compile(r"reads A as \d"))
+    for name in ["input", "relu1", "relu2", "relu3", "pool3"]:
+        expect(page.locator(f'#morph-findings li[data-layer="{name}"]')).to_contain_text(
+            "and 0 (0 %) differ"
+        )
+    _sample(page, 5)
+    expect(page.locator('#morph-findings li[data-layer="input"]')).not_to_contain_text(
+        "and 0 (0 %)"
+    )
+    counts = {}
+    for name in ["input", "relu1", "relu2", "relu3", "pool3"]:
+        text = page.locator(f'#morph-findings li[data-layer="{name}"]').inner_text()
+        active, same, changed = map(
+            int, re.search(r"of the (\d+) \w+ .* active, (\d+) .* and (\d+) ", text).groups()
+        )
+        assert same + changed == active
+        counts[name] = (active, same, changed)
+    assert counts["input"][2] > 0 and counts["input"][1] > 0  # some strokes shared, some not
+    assert counts["relu1"][2] > 0 and counts["relu1"][1] > 0
+    maps = page.locator("#morph-maps canvas")
+    assert maps.count() == 5
+    assert [maps.nth(i).evaluate("c => [c.width, c.height]") for i in range(5)] == [
+        [28, 28],
+        [28, 28],
+        [14, 14],
+        [7, 7],
+        [3, 3],
+    ]
+    page.locator("#morph").scroll_into_view_if_needed()
+    shot(page, "mnist-morph")
+    page.reload()  # A is kept in this browser
+    expect(page.locator("#morph-status")).to_contain_text(re.compile(r"reads A as \d"))
+
+
+def test_exercise_data_modules_behave_as_documented(page):
+    """The DOM-free modules behind the blocks and the two views, run in the browser."""
+    page.goto("/")
+    result = page.evaluate(
+        """async () => {
+            const a = await import("/static/js/exercise_answers.js");
+            const p = await import("/static/js/exercise_progress.js");
+            const m = await import("/static/js/morph.js");
+            const q = await import("/static/js/pool_compare.js");
+            const store = new Map();
+            const storage = {
+                getItem: (k) => store.get(k) ?? null, setItem: (k, v) => store.set(k, v),
+            };
+            p.recordCheck(storage, "output-size", false);
+            const record = p.recordCheck(storage, "output-size", true);
+            const values = (arr) => Float32Array.from(arr);
+            const layer = (v) => ({ name: "relu1", shape: [1, 2, 2], values: values(v) });
+            const diff = m.diffLayer(layer([0, 1, 1, 0]), layer([0, 1, 0, 1]));
+            let bad = "";
+            const flat = { name: "x", shape: [1, 1, 4], values: values([0, 0, 0, 0]) };
+            try { m.diffLayer(layer([0, 0, 0, 0]), flat); } catch (e) { bad = e.message; }
+            const white = new Uint8ClampedArray(56 * 56 * 4).fill(255);
+            white.fill(0, 0, 3); // one black pixel in the top-left corner
+            const corner = values([1, 0, 0, 0, 0, 0, 0, 0, 0]);
+            return {
+                seedUrl: a.chooseSeed("17", "5"), seedStored: a.chooseSeed("x", "5"),
+                seedNew: a.chooseSeed(null, null, () => 0.5), tooBig: a.parseSeed("4294967296"),
+                empty: a.collectAnswer({ type: "size" }, "  "),
+                choice: a.collectAnswer({ type: "choice" }, null),
+                kept: a.collectAnswer({ type: "size" }, " 5 x 5 "),
+                given: a.givenMatrices({ input: [[1, 2], [3, 4]], kernel: [[1]], cell: [0, 1] }),
+                record, line: p.describeRecord(record),
+                solved: p.countSolved(p.readProgress(storage), ["output-size", "x"]),
+                junk: p.readProgress({ getItem: () => "[1, 2]" }),
+                diff: { map: [...diff.map], active: diff.active, changed: diff.changed,
+                        same: diff.same },
+                bad,
+                where: m.whereChanged({ rows: 3, cols: 3, map: corner }),
+                pad: m.padImage(white, 56, 56, 28)[0].slice(0, 2),
+                winners: q.keepWinners([[1, 1], [0, 1]], [[[0, 1]]]),
+                block: q.perChannelKernel([[2]], 2),
+            };
+        }"""
+    )
+    assert result["seedUrl"] == {"seed": 17, "source": "url"}
+    assert result["seedStored"] == {"seed": 5, "source": "storage"}
+    assert result["seedNew"] == {"seed": 500000, "source": "new"}
+    assert result["tooBig"] is None
+    assert result["empty"] == {"error": "Type your answer first."}
+    assert result["choice"] == {"error": "Pick an answer first."}
+    assert result["kept"] == {"answer": "5 x 5"}
+    assert result["given"] == [
+        {"key": "input", "name": "X", "matrix": [[1, 2], [3, 4]]},
+        {"key": "kernel", "name": "K", "matrix": [[1]]},
+    ]
+    assert result["record"] == {"tried": 2, "right": 1, "last": True}
+    assert result["line"] == "right once in 2 tries"
+    assert result["solved"] == {"solved": 1, "total": 2}
+    assert result["junk"] == {}
+    # position 0 quiet in both, 1 the same (−1: active and equal), 2 and 3 differ by the max
+    assert result["diff"] == {"map": [0, -1, 1, 1], "active": 3, "changed": 2, "same": 1}
+    assert result["bad"] == "cannot compare relu1 1×2×2 with x 1×1×4"
+    assert result["where"] == "in the top, left"
+    assert result["pad"] == [0.25, 0]  # one black pixel of the first 2×2 block: a quarter ink
+    assert result["winners"] == [[0, 1], [0, 0]]
+    assert result["block"] == [[[[2]], [[0]]], [[[0]], [[2]]]]
