@@ -3,15 +3,13 @@
 #   docker build -t convlab:0.1.0 .
 #   docker run --rm -p 8000:8000 -e CONVLAB_WORKERS=2 convlab:0.1.0
 #
-# Build arguments: PYTHON_IMAGE (any Python >= 3.11 slim image), TORCH_INDEX_URL (the PyTorch
-# CPU wheel index; point it at a mirror if needed) and TORCH_VERSION (within pyproject's
-# "torch>=2.2,<2.14"). Every runtime setting is a CONVLAB_* environment variable (app/config.py).
+# Build argument: PYTHON_IMAGE (a Python 3.11 slim image: requirements.lock was made on 3.11).
+# Every dependency comes from requirements.lock (exact versions, CPU torch from the PyTorch
+# index named on its first line), so a rebuild next month gets what the tests passed with.
+# Every runtime setting is a CONVLAB_* environment variable (app/config.py).
 # No BuildKit features: the legacy builder builds it too.
 ARG PYTHON_IMAGE=python:3.11-slim
 FROM ${PYTHON_IMAGE}
-
-ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
-ARG TORCH_VERSION=2.13.0
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -19,31 +17,28 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_ROOT_USER_ACTION=ignore \
     CONVLAB_HOST=0.0.0.0 \
-    CONVLAB_PORT=8000
+    CONVLAB_PORT=8000 \
+    MALLOC_ARENA_MAX=2
 
 WORKDIR /srv/convlab
 
-# 1. torch, CPU-only (no CUDA libraries): the largest layer, so the first.
-RUN python -m pip install --index-url "${TORCH_INDEX_URL}" "torch==${TORCH_VERSION}"
+# 1. the locked dependencies (torch CPU-only first in size): editing app/ does not re-run this.
+COPY requirements.lock ./
+RUN python -m pip install -r requirements.lock
 
-# 2. the other dependencies, read from pyproject.toml: editing app/ does not re-run this layer.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
- && python -m pip install -r /tmp/requirements.txt "torch==${TORCH_VERSION}" \
- && rm /tmp/requirements.txt
-
-# 3. the source, then the package itself (editable, so templates/ and static/ are found beside
-#    app/; --no-deps: everything it needs is installed above).
-COPY README.md ./
+# 2. the package itself, a regular (non-editable) install: templates/ and static/ go inside it
+#    (setup.py), so nothing is read from /srv/convlab at runtime; --no-deps: all installed above.
+COPY pyproject.toml setup.py README.md ./
 COPY templates ./templates
 COPY static ./static
 COPY app ./app
-RUN python -m pip install --no-deps -e . \
- && python -c "import app.main" \
+RUN python -m pip install --no-deps . \
+ && rm -rf build *.egg-info app templates static \
+ && cd / && python -c "import app.main" \
  && groupadd --gid 10001 convlab \
  && useradd --uid 10001 --gid convlab --create-home --shell /usr/sbin/nologin convlab
 
-# 4. run as an unprivileged user; the code stays root-owned, so it cannot be changed at runtime.
+# 3. run as an unprivileged user; the code stays root-owned, so it cannot be changed at runtime.
 USER 10001:10001
 EXPOSE 8000
 

@@ -36,9 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", default=settings.host, help="interface to bind")
     serve.add_argument("--port", type=int, default=settings.port, help="TCP port")
-    serve.add_argument(
-        "--workers", type=int, default=settings.workers, help="worker processes"
-    )
+    serve.add_argument("--workers", type=int, default=settings.workers, help="worker processes")
     serve.add_argument("--reload", action="store_true", help="restart on code changes (dev)")
     serve.set_defaults(func=_serve)
     _add_mnist_commands(sub)

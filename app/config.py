@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 from pydantic import Field, field_validator
@@ -15,6 +16,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_ROOT = Path(__file__).resolve().parent
+
+
+def resource_dir(name: str) -> Path:
+    """``templates`` or ``static``: inside the installed package (``pip install .`` maps them
+    to app/templates and app/static, see setup.py), else beside app/ in a source checkout."""
+    installed = Path(str(resources.files("app"))) / name
+    return installed if installed.is_dir() else PROJECT_ROOT / name
 
 
 def _default_data_dir() -> Path:
@@ -52,9 +60,20 @@ class Settings(BaseSettings):
         "~100 MB) and GIL contention.",
     )
 
+    static_max_age_seconds: int = Field(
+        300,
+        ge=0,
+        le=86_400,
+        description="How long browsers may reuse a static file before revalidating it (ETag).",
+    )
+
     # -- paths ---------------------------------------------------------------------------------
-    templates_dir: Path = PROJECT_ROOT / "templates"
-    static_dir: Path = PROJECT_ROOT / "static"
+    templates_dir: Path = Field(
+        default_factory=lambda: resource_dir("templates"), description="Jinja2 page templates."
+    )
+    static_dir: Path = Field(
+        default_factory=lambda: resource_dir("static"), description="CSS, ES modules, images."
+    )
     weights_dir: Path = PACKAGE_ROOT / "mnist" / "weights"
     data_dir: Path = Field(
         default_factory=_default_data_dir, description="Where the MNIST IDX files live."
@@ -65,6 +84,19 @@ class Settings(BaseSettings):
 
     # -- limits --------------------------------------------------------------------------------
     max_body_bytes: int = Field(1_000_000, ge=1_024, description="Request body limit (413).")
+    body_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        le=600,
+        description="A request body must arrive within this many seconds (408 after it); a "
+        "body still arriving holds no compute slot.",
+    )
+    max_response_bytes: int = Field(
+        5_000_000,
+        ge=10_000,
+        description="Largest JSON answer; a request whose answer could be larger is refused "
+        "with a 422 before any work (estimated from the shapes).",
+    )
     max_side: int = Field(256, ge=4, le=4096, description="Largest input height or width.")
     max_channels: int = Field(64, ge=1, le=1024, description="Most input or output channels.")
     max_kernel_side: int = Field(64, ge=1, le=1024, description="Largest kernel height or width.")

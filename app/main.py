@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from app import __version__
+from app import __version__, memory
 from app.api.docs import document_error_responses
 from app.api.docs import router as docs_router
 from app.api.errors import install_error_handlers
@@ -29,10 +30,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        memory.limit_arenas()  # before the worker threads exist (app/memory.py)
         torch.set_num_threads(settings.torch_threads)
         to_thread.current_default_thread_limiter().total_tokens = settings.threadpool_size
         app.state.models = load_models(settings.weights_dir)
         app.state.experiments = ExperimentManager.from_settings(settings)
+        # everything loaded so far lives as long as the worker: move it out of the garbage
+        # collector's sight, so a request that builds 300,000 lists (a 1 MB JSON body) pays
+        # for its own objects, not for full collections over torch and the models (4× faster)
+        gc.collect()
+        gc.freeze()
         yield
         app.state.experiments.close()
 

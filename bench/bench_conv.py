@@ -91,8 +91,10 @@ def main() -> None:
         )
         with torch.no_grad():
             engine, ref = median_seconds(
-                [lambda x_in=x_in, w_in=w_in: conv2d(x_in, w_in),
-                 lambda xt=xt, wt=wt: F.conv2d(xt, wt)],
+                [
+                    lambda x_in=x_in, w_in=w_in: conv2d(x_in, w_in),
+                    lambda xt=xt, wt=wt: F.conv2d(xt, wt),
+                ],
                 args.repeats,
             )
         print(f"| {name} | {engine * 1e3:.3f} | {ref * 1e3:.3f} | {engine / ref:.2f}× |")

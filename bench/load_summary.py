@@ -26,7 +26,9 @@ def main() -> None:
     parser.add_argument("stats", type=Path, help="the <name>_stats.csv Locust wrote")
     parser.add_argument("--title", default="", help="heading of the table")
     parser.add_argument(
-        "--cpu", nargs=4, metavar=("TOTAL0", "IDLE0", "TOTAL1", "IDLE1"),
+        "--cpu",
+        nargs=4,
+        metavar=("TOTAL0", "IDLE0", "TOTAL1", "IDLE1"),
         help="/proc/stat totals before and after: print the machine's CPU use",
     )
     args = parser.parse_args()

@@ -104,8 +104,13 @@ class Student(FastHttpUser):
         for _ in range(self.rng.randint(3, 6)):
             i, j = self.rng.randrange(side), self.rng.randrange(side)
             image[i][j] = self.rng.randint(-3, 5)
-            body = {"input": image, "kernel": kernel, "stride": 1,
-                    "padding": self.rng.choice([0, 1]), "padding_mode": "zeros"}
+            body = {
+                "input": image,
+                "kernel": kernel,
+                "stride": 1,
+                "padding": self.rng.choice([0, 1]),
+                "padding_mode": "zeros",
+            }
             self._post("/api/conv2d", body, "output")
             if self.rng.random() < 0.5:
                 cell = [self.rng.randrange(side - k + 1), self.rng.randrange(side - k + 1)]
@@ -121,20 +126,39 @@ class Student(FastHttpUser):
                 response.failure("503 busy")
         layers = [{"type": "conv", "kernel_size": 3}]
         for _ in range(self.rng.randint(2, 4)):
-            layers.append(self.rng.choice([
-                {"type": "conv", "kernel_size": 3},
-                {"type": "conv", "kernel_size": 5, "padding": 2},
-                {"type": "pool", "kernel_size": 2, "stride": 2},
-            ]))
-            body = {"layers": layers, "input_size": 64, "unit": {"layer": len(layers) - 1,
-                                                                 "position": [0, 0]}}
+            layers.append(
+                self.rng.choice(
+                    [
+                        {"type": "conv", "kernel_size": 3},
+                        {"type": "conv", "kernel_size": 5, "padding": 2},
+                        {"type": "pool", "kernel_size": 2, "stride": 2},
+                    ]
+                )
+            )
+            body = {
+                "layers": layers,
+                "input_size": 64,
+                "unit": {"layer": len(layers) - 1, "position": [0, 0]},
+            }
             self._post("/api/receptive-field", body, "receptive_field")
             self.wait_briefly(self.rng.uniform(0.5, 2.0))
-        erf = {"kernel_size": 3, "num_layers": self.rng.choice([2, 4, 8]), "num_samples": 8,
-               "relu": self.rng.random() < 0.5, "seed": 0, "weights": "uniform"}
+        erf = {
+            "kernel_size": 3,
+            "num_layers": self.rng.choice([2, 4, 8]),
+            "num_samples": 8,
+            "relu": self.rng.random() < 0.5,
+            "seed": 0,
+            "weights": "uniform",
+        }
         self._post("/api/receptive-field/effective", erf, "radius")
-        series = {"depths": [1, 2, 4, 8, 16], "kernel_size": 3, "num_samples": 4,
-                  "relu": False, "seed": 0, "weights": "uniform"}
+        series = {
+            "depths": [1, 2, 4, 8, 16],
+            "kernel_size": 3,
+            "num_samples": 4,
+            "relu": False,
+            "seed": 0,
+            "weights": "uniform",
+        }
         self._post("/api/receptive-field/effective/series", series, "points")
 
     def wait_briefly(self, seconds: float) -> None:

@@ -78,9 +78,19 @@ def serving(workers: int, env_overrides: dict[str, str]) -> Iterator[subprocess.
     port = _free_port()
     env = {**os.environ, "CONVLAB_LOG_LEVEL": "warning", **env_overrides}
     server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "convlab"), "serve", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", str(workers)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            str(ROOT / ".venv" / "bin" / "convlab"),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     server.port = port  # type: ignore[attr-defined]
     try:
@@ -98,8 +108,9 @@ def serving(workers: int, env_overrides: dict[str, str]) -> Iterator[subprocess.
 
 async def _burst(port: int, size: int, path: str) -> list[tuple[int, float, str]]:
     if path == "/api/mnist/activations":
-        body = json.dumps({"image_png": DRAWINGS[3][-1], "model": "cnn", "shift": [0, 0],
-                           "kernel_overrides": {}}).encode()
+        body = json.dumps(
+            {"image_png": DRAWINGS[3][-1], "model": "cnn", "shift": [0, 0], "kernel_overrides": {}}
+        ).encode()
         request = (
             f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
@@ -114,11 +125,18 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=400, help="simultaneous requests (≤ 2000)")
     parser.add_argument("--rounds", type=int, default=3, help="bursts, 2 s apart (≤ 10)")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers")
-    parser.add_argument("--path", default="/api/mnist/activations",
-                        help="the activations POST, or a GET path to compare with "
-                        "(e.g. /api/health, exempt from the limit: the client's own floor)")
-    parser.add_argument("--max-concurrency", type=int, default=None,
-                        help="CONVLAB_MAX_CONCURRENCY for the server (default: settings)")
+    parser.add_argument(
+        "--path",
+        default="/api/mnist/activations",
+        help="the activations POST, or a GET path to compare with "
+        "(e.g. /api/health, exempt from the limit: the client's own floor)",
+    )
+    parser.add_argument(
+        "--max-concurrency",
+        type=int,
+        default=None,
+        help="CONVLAB_MAX_CONCURRENCY for the server (default: settings)",
+    )
     args = parser.parse_args()
     size, rounds = min(args.burst, 2000), min(args.rounds, 10)
 
@@ -129,8 +147,10 @@ def main() -> None:
         port = server.port
         limit = overrides.get("CONVLAB_MAX_CONCURRENCY", "default (settings)")
         method = "POST" if args.path == "/api/mnist/activations" else "GET"
-        print(f"{rounds} bursts of {size} simultaneous {method} {args.path}; "
-              f"{args.workers} workers, CONVLAB_MAX_CONCURRENCY={limit}\n")
+        print(
+            f"{rounds} bursts of {size} simultaneous {method} {args.path}; "
+            f"{args.workers} workers, CONVLAB_MAX_CONCURRENCY={limit}\n"
+        )
         print("| status | count | p50 ms | p95 ms | max ms | Retry-After |")
         print("|---|---:|---:|---:|---:|---|")
         results: dict[int, list[float]] = defaultdict(list)
@@ -145,9 +165,11 @@ def main() -> None:
             time.sleep(2)
         for status in sorted(results):
             times = results[status]
-            print(f"| {status or 'error'} | {len(times)} | {statistics.median(times):.0f} | "
-                  f"{_percentile(times, 0.95):.0f} | {max(times):.0f} | "
-                  f"{', '.join(sorted(r for r in retry_after[status] if r)) or '-'} |")
+            print(
+                f"| {status or 'error'} | {len(times)} | {statistics.median(times):.0f} | "
+                f"{_percentile(times, 0.95):.0f} | {max(times):.0f} | "
+                f"{', '.join(sorted(r for r in retry_after[status] if r)) or '-'} |"
+            )
         print(f"\nWhole burst answered in {statistics.median(wall):.2f} s (median of {rounds}).")
 
 

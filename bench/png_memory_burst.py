@@ -38,8 +38,12 @@ def flat_png(side: int) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
 
     header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(row * side, 9)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * side, 9))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _rss_mb(parent: int) -> float:
@@ -60,8 +64,12 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=64, help="simultaneous requests (≤ 256)")
     parser.add_argument("--side", type=int, default=2048, help="PNG width and height")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threadpool-size", type=int, default=None,
-                        help="CONVLAB_THREADPOOL_SIZE for the server (default: settings)")
+    parser.add_argument(
+        "--threadpool-size",
+        type=int,
+        default=None,
+        help="CONVLAB_THREADPOOL_SIZE for the server (default: settings)",
+    )
     args = parser.parse_args()
     size = min(args.burst, 256)
 
@@ -70,8 +78,9 @@ def main() -> None:
         overrides["CONVLAB_THREADPOOL_SIZE"] = str(args.threadpool_size)
     with serving(args.workers, overrides) as server:
         port = server.port
-        body = json.dumps({"image_png": "data:image/png;base64,"
-                           + base64.b64encode(flat_png(args.side)).decode()}).encode()
+        body = json.dumps(
+            {"image_png": "data:image/png;base64," + base64.b64encode(flat_png(args.side)).decode()}
+        ).encode()
         request = (
             "POST /api/mnist/activations HTTP/1.1\r\nHost: x\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
@@ -99,8 +108,10 @@ def main() -> None:
         done.set()
         watcher.join()
         pool = overrides.get("CONVLAB_THREADPOOL_SIZE", "default (settings)")
-        print(f"{size} × {args.side}×{args.side} PNG ({len(body) // 1024} KB requests), "
-              f"{args.workers} workers, CONVLAB_THREADPOOL_SIZE={pool}")
+        print(
+            f"{size} × {args.side}×{args.side} PNG ({len(body) // 1024} KB requests), "
+            f"{args.workers} workers, CONVLAB_THREADPOOL_SIZE={pool}"
+        )
         print(f"answers: {dict(Counter(status for status, _, _ in answers))} in {elapsed:.1f} s")
         print(f"worker RSS: {idle:.0f} MB idle, {peak:.0f} MB peak")
 

@@ -6,6 +6,7 @@ from dataclasses import asdict
 
 from fastapi import APIRouter
 
+from app.api.deps import JsonBody
 from app.api.schemas.common import formula_of
 from app.api.schemas.conv import (
     Conv2dExplainRequest,
@@ -30,17 +31,6 @@ from app.engine.matrix import conv_matrix
 router = APIRouter(tags=["conv2d"])
 
 
-def _options(request: Conv2dRequest) -> dict:
-    """The convolution hyper-parameters of a request, as engine keyword arguments."""
-    return {
-        "stride": request.stride,
-        "padding": request.padding,
-        "padding_mode": request.padding_mode,
-        "dilation": request.dilation,
-        "flip_kernel": request.flip_kernel,
-    }
-
-
 def _counts(geometry: ConvGeometry, bias: object) -> ConvCounts:
     return ConvCounts(
         inputs_per_output=geometry.inputs_per_output,
@@ -54,7 +44,7 @@ def _counts(geometry: ConvGeometry, bias: object) -> ConvCounts:
 def _conv_fields(request: Conv2dRequest) -> dict:
     """The fields every convolution response shares: output, shape, formula, counts."""
     geometry = request.geometry()
-    output = conv2d(request.input, request.kernel, request.bias, **_options(request))
+    output = conv2d(request.input, request.kernel, request.bias, **request.options().keywords())
     return {
         "output": output.tolist(),
         "output_shape": list(geometry.output_shape),
@@ -64,21 +54,25 @@ def _conv_fields(request: Conv2dRequest) -> dict:
 
 
 @router.post("/conv2d", response_model=Conv2dResponse)
-def convolve(request: Conv2dRequest) -> Conv2dResponse:
+def convolve(request: JsonBody[Conv2dRequest]) -> Conv2dResponse:
     """Convolve (cross-correlate) an input with a kernel; the output size worked out."""
     return Conv2dResponse(**_conv_fields(request))
 
 
 @router.post("/conv2d/explain", response_model=Conv2dExplainResponse)
-def explain(request: Conv2dExplainRequest) -> Conv2dExplainResponse:
+def explain(request: JsonBody[Conv2dExplainRequest]) -> Conv2dExplainResponse:
     """Explain one output cell (window, products, sum) or one input cell (outputs it feeds)."""
-    options = _options(request)
+    options = request.options().keywords()
     fields = _conv_fields(request)
     output_cell = input_cell = None
     if request.output_cell is not None:
         e = explain_output(
-            request.input, request.kernel, request.bias, cell=request.output_cell,
-            channel=request.output_channel, **options,
+            request.input,
+            request.kernel,
+            request.bias,
+            cell=request.output_cell,
+            channel=request.output_channel,
+            **options,
         )
         output_cell = OutputCellExplanation(
             cell=e.cell,
@@ -92,8 +86,11 @@ def explain(request: Conv2dExplainRequest) -> Conv2dExplainResponse:
     else:
         assert request.input_cell is not None
         i = explain_input(
-            request.input, request.kernel, cell=request.input_cell,
-            channel=request.input_channel, **options,
+            request.input,
+            request.kernel,
+            cell=request.input_cell,
+            channel=request.input_channel,
+            **options,
         )
         input_cell = InputCellInfluence(
             cell=i.cell,
@@ -112,18 +109,15 @@ def explain(request: Conv2dExplainRequest) -> Conv2dExplainResponse:
 
 
 @router.post("/conv2d/matrix", response_model=Conv2dMatrixResponse)
-def matrix_form(request: Conv2dMatrixRequest) -> Conv2dMatrixResponse:
+def matrix_form(request: JsonBody[Conv2dMatrixRequest]) -> Conv2dMatrixResponse:
     """The convolution as a matrix on vec(X): entries, weight of each entry, figures, check."""
-    m = conv_matrix(request.input, request.kernel, request.bias, **_options(request))
+    m = conv_matrix(request.input, request.kernel, request.bias, **request.options().keywords())
     geometry = m.geometry
     per_row = m.nonzeros_per_row
-    distinct = m.distinct_parameters
-    weight_index = m.weight_index.astype(object)
-    weight_index[m.weight_index < 0] = None
     h, w = geometry.input_size
     return Conv2dMatrixResponse(
         matrix=m.matrix.tolist(),
-        weight_index=weight_index.tolist(),
+        weight_index=m.weight_index_or_none(),
         weight_labels=m.weight_labels,
         merged_entries=[
             MergedEntry(row=e.row, col=e.col, weight_indices=e.weight_indices) for e in m.merged
@@ -139,12 +133,12 @@ def matrix_form(request: Conv2dMatrixRequest) -> Conv2dMatrixResponse:
             nonzeros=m.nonzeros,
             nonzeros_per_row=per_row.tolist(),
             max_nonzeros_per_row=int(per_row.max()),
-            sparsity=1.0 - m.nonzeros / (m.rows * m.cols),
-            distinct_parameters=distinct,
+            sparsity=m.sparsity,
+            distinct_parameters=m.distinct_parameters,
             dense_parameters=m.rows * m.cols,
-            sharing_factor=m.nonzeros / distinct if distinct else 0.0,
+            sharing_factor=m.sharing_factor,
         ),
-        check=MatrixCheck(max_abs_diff=m.max_abs_diff, matches=m.max_abs_diff <= 1e-9 * m.scale),
+        check=MatrixCheck(max_abs_diff=m.max_abs_diff, matches=m.matches),
         output_shape=list(geometry.output_shape),
         formula=formula_of(geometry.height, geometry.width),
     )

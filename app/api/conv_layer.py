@@ -9,6 +9,7 @@ import numpy as np
 from fastapi import APIRouter
 
 from app.api.conv import _counts
+from app.api.deps import JsonBody, SettingsDep
 from app.api.schemas.common import formula_of
 from app.api.schemas.conv import MatrixCheck, MatrixFigures, MergedEntry
 from app.api.schemas.conv_layer import (
@@ -36,8 +37,9 @@ from app.api.schemas.conv_layer import (
     TransposeFormula,
     TransposeInputCell,
     TransposeOutputCell,
+    padded_grad_limit,
 )
-from app.config import get_settings
+from app.config import Settings
 from app.engine.backward import ConvGradients, conv2d_backward
 from app.engine.conv1d import conv1d
 from app.engine.explain_layer import explain_backward, explain_transpose
@@ -51,19 +53,9 @@ TOLERANCE = 1e-9
 """Relative tolerance of the matrix checks, as /api/conv2d/matrix."""
 
 
-def _conv_options(request: Conv2dBackwardRequest) -> dict:
-    return {
-        "stride": request.stride,
-        "padding": request.padding,
-        "padding_mode": request.padding_mode,
-        "dilation": request.dilation,
-        "flip_kernel": request.flip_kernel,
-    }
-
-
-def _full_convolution(g: ConvGradients) -> FullConvolution:
+def _full_convolution(g: ConvGradients, settings: Settings) -> FullConvolution:
     geometry = g.geometry
-    values, limit = g.full_convolution_values(), get_settings().max_output_values
+    values, limit = g.full_convolution_values(), padded_grad_limit(settings)
     if geometry.padding_mode == "zeros" and values > limit:
         return FullConvolution(
             applicable=False,
@@ -110,7 +102,7 @@ def _full_convolution(g: ConvGradients) -> FullConvolution:
     )
 
 
-def _backward_fields(g: ConvGradients, bias: object) -> dict:
+def _backward_fields(g: ConvGradients, bias: object, settings: Settings) -> dict:
     geometry = g.geometry
     return {
         "output": g.output.tolist(),
@@ -121,26 +113,30 @@ def _backward_fields(g: ConvGradients, bias: object) -> dict:
         "grad_input": g.grad_input.tolist(),
         "grad_kernel": g.grad_kernel.tolist(),
         "grad_bias": None if g.grad_bias is None else g.grad_bias.tolist(),
-        "full_convolution": _full_convolution(g),
+        "full_convolution": _full_convolution(g, settings),
         "backward_multiply_adds": 2 * geometry.macs,
     }
 
 
 @router.post("/conv2d/backward", response_model=Conv2dBackwardResponse)
-def backward(request: Conv2dBackwardRequest) -> Conv2dBackwardResponse:
+def backward(
+    request: JsonBody[Conv2dBackwardRequest], settings: SettingsDep
+) -> Conv2dBackwardResponse:
     """The backward pass: ∂L/∂X, ∂L/∂K (and ∂L/∂b) for an upstream gradient G = ∂L/∂Y."""
     g = conv2d_backward(
         request.input,
         request.kernel,
         request.bias,
         request.grad_output,
-        **_conv_options(request),
+        **request.options().keywords(),
     )
-    return Conv2dBackwardResponse(**_backward_fields(g, request.bias))
+    return Conv2dBackwardResponse(**_backward_fields(g, request.bias, settings))
 
 
 @router.post("/conv2d/backward/explain", response_model=Conv2dBackwardExplainResponse)
-def backward_explain(request: Conv2dBackwardExplainRequest) -> Conv2dBackwardExplainResponse:
+def backward_explain(
+    request: JsonBody[Conv2dBackwardExplainRequest], settings: SettingsDep
+) -> Conv2dBackwardExplainResponse:
     """One cell of ∂L/∂X or ∂L/∂K term by term, or the cells one G[o, i, j] touches."""
     e = explain_backward(
         request.input,
@@ -152,10 +148,10 @@ def backward_explain(request: Conv2dBackwardExplainRequest) -> Conv2dBackwardExp
         kernel_cell=request.kernel_cell,
         output_cell=request.output_cell,
         output_channel=request.output_channel,
-        **_conv_options(request),
+        **request.options().keywords(),
     )
     return Conv2dBackwardExplainResponse(
-        **_backward_fields(e.gradients, request.bias),
+        **_backward_fields(e.gradients, request.bias, settings),
         input_cell=None if e.input_cell is None else GradInputCell(**asdict(e.input_cell)),
         kernel_cell=None if e.kernel_cell is None else GradKernelCell(**asdict(e.kernel_cell)),
         output_cell=None if e.output_cell is None else GradOutputCell(**asdict(e.output_cell)),
@@ -187,7 +183,7 @@ def _transpose_fields(geometry: TransposeGeometry, output: np.ndarray, bias: obj
 
 
 @router.post("/conv-transpose2d", response_model=ConvTranspose2dResponse)
-def conv_transpose(request: ConvTranspose2dRequest) -> ConvTranspose2dResponse:
+def conv_transpose(request: JsonBody[ConvTranspose2dRequest]) -> ConvTranspose2dResponse:
     """Transposed convolution (torch's conv_transpose2d); the output size worked out."""
     geometry = request.geometry()
     output = conv_transpose2d(request.input, request.kernel, request.bias, **request.options())
@@ -196,7 +192,7 @@ def conv_transpose(request: ConvTranspose2dRequest) -> ConvTranspose2dResponse:
 
 @router.post("/conv-transpose2d/explain", response_model=ConvTranspose2dExplainResponse)
 def conv_transpose_explain(
-    request: ConvTranspose2dExplainRequest,
+    request: JsonBody[ConvTranspose2dExplainRequest],
 ) -> ConvTranspose2dExplainResponse:
     """One output cell (the stamps that overlap there) or one input cell (where it lands)."""
     e = explain_transpose(
@@ -225,14 +221,16 @@ def conv_transpose_explain(
 
 
 @router.post("/conv2d/matrix/transpose", response_model=Conv2dMatrixTransposeResponse)
-def matrix_transpose(request: Conv2dMatrixTransposeRequest) -> Conv2dMatrixTransposeResponse:
+def matrix_transpose(
+    request: JsonBody[Conv2dMatrixTransposeRequest],
+) -> Conv2dMatrixTransposeResponse:
     """Mᵀ, checked as the backward pass (Mᵀ·vec(G) = ∂L/∂X) and as conv_transpose2d."""
     t = conv_matrix_transpose(
         request.input,
         request.kernel,
         request.bias,
         request.grad_output,
-        **_conv_options(request),
+        **request.options().keywords(),
     )
     m, geometry = t.forward, t.forward.geometry
     rows, cols = t.matrix.shape
@@ -286,7 +284,7 @@ def matrix_transpose(request: Conv2dMatrixTransposeRequest) -> Conv2dMatrixTrans
 
 
 @router.post("/conv1d", response_model=Conv1dResponse)
-def convolve_1d(request: Conv1dRequest) -> Conv1dResponse:
+def convolve_1d(request: JsonBody[Conv1dRequest]) -> Conv1dResponse:
     """Convolve (cross-correlate) a signal with a kernel; the output length worked out."""
     geometry = request.geometry()
     output = conv1d(request.input, request.kernel, request.bias, **request.options())

@@ -14,14 +14,19 @@ generated from the schema (or schemathesis) finds every status and body it can r
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from html import escape
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.openapi.utils import validation_error_definition, validation_error_response_definition
 from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
+from pydantic.json_schema import models_json_schema
 
+from app.api.deps import BODY_MODEL_ATTRIBUTE
 from app.middleware import HEALTH_PATH
 
 router = APIRouter(include_in_schema=False)
@@ -90,8 +95,13 @@ def _add_error_responses(schema: dict[str, Any]) -> dict[str, Any]:
                     "anyOf": [body, _MESSAGE_REF]
                 }
             if "requestBody" in operation:
-                responses["400"] = {
-                    "description": "The body could not be read as JSON (e.g. not UTF-8).",
+                responses["415"] = {
+                    "description": "The body was not sent as JSON (Content-Type: "
+                    "application/json).",
+                    "content": _JSON_MESSAGE,
+                }
+                responses["408"] = {
+                    "description": "The body did not arrive within CONVLAB_BODY_TIMEOUT_SECONDS.",
                     "content": _JSON_MESSAGE,
                 }
                 responses["413"] = {
@@ -108,13 +118,90 @@ def _add_error_responses(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def api_routes(app: FastAPI) -> list[tuple[str, APIRoute]]:
+    """(full path, route) of every FastAPI route of ``app``, included routers flattened."""
+    try:  # FastAPI >= 0.120 keeps included routers as lazy entries
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # older FastAPI: app.routes is already flat
+        return [(r.path_format, r) for r in app.routes if isinstance(r, APIRoute)]
+    return [
+        (context.path_format, context.route)
+        for context in iter_route_contexts(app.routes)
+        if isinstance(context.route, APIRoute)
+    ]
+
+
+def _body_model(route: APIRoute) -> type[BaseModel] | None:
+    """The model of the route's ``JsonBody[...]`` dependency, if it has one."""
+    for dependant in route.dependant.dependencies:
+        model = getattr(dependant.call, BODY_MODEL_ATTRIBUTE, None)
+        if model is not None:
+            return model
+    return None
+
+
+def _add_json_bodies(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any]:
+    """Document the bodies that ``JsonBody`` validates (FastAPI does not see them): the request
+    body of each operation, its schemas in components, and the field-error 422."""
+    bodies = {}
+    for path, route in api_routes(app):
+        model = _body_model(route)
+        if model is not None and route.include_in_schema:
+            for method in route.methods:
+                bodies[(path, method.lower())] = model
+    if not bodies:
+        return schema
+    models = sorted(set(bodies.values()), key=lambda m: m.__name__)
+    refs, definitions = models_json_schema(
+        [(model, "validation") for model in models], ref_template="#/components/schemas/{model}"
+    )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    # a name FastAPI already uses for a different (response-side) schema gets "-Input"
+    renames = {
+        name: f"{name}-Input"
+        for name, definition in definitions.get("$defs", {}).items()
+        if name in components and components[name] != definition
+    }
+    text = json.dumps(definitions.get("$defs", {}))
+    ref_text = json.dumps([refs[(model, "validation")] for model in models])
+    for old, new in renames.items():
+        text = text.replace(f'"#/components/schemas/{old}"', f'"#/components/schemas/{new}"')
+        ref_text = ref_text.replace(
+            f'"#/components/schemas/{old}"', f'"#/components/schemas/{new}"'
+        )
+    for name, definition in json.loads(text).items():
+        components[renames.get(name, name)] = definition
+    ref_of = dict(zip(models, json.loads(ref_text), strict=True))
+    components.setdefault("ValidationError", validation_error_definition)
+    components.setdefault("HTTPValidationError", validation_error_response_definition)
+    for (path, method), model in bodies.items():
+        operation = schema["paths"][path][method]
+        operation["requestBody"] = {
+            "content": {"application/json": {"schema": ref_of[model]}},
+            "required": True,
+        }
+        operation.setdefault("responses", {}).setdefault(
+            "422",
+            {
+                "description": "Validation Error",
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": "#/components/schemas/HTTPValidationError"}
+                    }
+                },
+            },
+        )
+    return schema
+
+
 def document_error_responses(app: FastAPI) -> None:
-    """Make ``app.openapi()`` describe every error response (built once, then cached)."""
+    """Make ``app.openapi()`` describe the JSON bodies and every error response (built once,
+    then cached)."""
     build: Callable[[], dict[str, Any]] = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = _add_error_responses(build())
+            app.openapi_schema = _add_error_responses(_add_json_bodies(app, build()))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import itertools
+import json
 import math
 from typing import Any
 
@@ -21,29 +23,54 @@ from app.engine.errors import InvalidInput
 
 _MAX_ECHO_CHARS = 200
 _MAX_ECHO_DEPTH = 8
+_MAX_ECHO_ITEMS = 8
 _MAX_ERRORS = 20
 
 
 def json_safe(value: Any, depth: int = 0) -> Any:
-    """``value`` with non-finite floats spelled as strings; nesting past 8 levels elided."""
+    """A small JSON-safe preview of ``value``: non-finite floats spelled as strings, at most
+    8 items of a list or object and 8 levels of nesting (the rest elided with "…"), long
+    strings cut. Its cost does not grow with the input: a 300,000-item list is 8 items."""
     if isinstance(value, float) and not math.isfinite(value):
         return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
     if isinstance(value, dict | list | tuple) and depth >= _MAX_ECHO_DEPTH:
         return "…"
     if isinstance(value, dict):
-        return {str(k): json_safe(v, depth + 1) for k, v in value.items()}
+        items = list(itertools.islice(value.items(), _MAX_ECHO_ITEMS))
+        preview = {str(k)[:_MAX_ECHO_CHARS]: json_safe(v, depth + 1) for k, v in items}
+        if len(value) > _MAX_ECHO_ITEMS:
+            preview["…"] = f"{len(value) - _MAX_ECHO_ITEMS} more"
+        return preview
     if isinstance(value, list | tuple):
-        return [json_safe(v, depth + 1) for v in value]
-    if isinstance(value, str | int | float | bool) or value is None:
+        preview = [json_safe(v, depth + 1) for v in value[:_MAX_ECHO_ITEMS]]
+        if len(value) > _MAX_ECHO_ITEMS:
+            preview.append("…")
+        return preview
+    if isinstance(value, str):
+        return value if len(value) <= _MAX_ECHO_CHARS else value[: _MAX_ECHO_CHARS - 1] + "…"
+    if isinstance(value, int | float | bool) or value is None:
         return value
-    return str(value)
+    if isinstance(value, bytes | bytearray):
+        return json_safe(bytes(value[: _MAX_ECHO_CHARS * 4]).decode("utf-8", errors="replace"))
+    return json_safe(str(value))
 
 
 def _shorten(value: Any) -> Any:
-    text = repr(value)
+    """The preview itself when its JSON is short, else that JSON cut to 200 characters."""
+    text = json.dumps(value, ensure_ascii=False)
     if len(text) <= _MAX_ECHO_CHARS:
         return value
     return text[: _MAX_ECHO_CHARS - 1] + "…"
+
+
+_LIBRARY_PREFIXES = ("Value error, ", "Assertion failed, ")
+
+
+def _plain(message: str) -> str:
+    """pydantic's message without its "Value error, " prefix: the sentence a student reads."""
+    for prefix in _LIBRARY_PREFIXES:
+        message = message.removeprefix(prefix)
+    return message
 
 
 async def _invalid_input(request: Request, exc: Exception) -> JSONResponse:
@@ -56,6 +83,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     all_errors = exc.errors()
     for error in all_errors[:_MAX_ERRORS]:
         error = dict(error)
+        error["msg"] = _plain(str(error.get("msg", "")))
         if "input" in error:
             error["input"] = _shorten(json_safe(error["input"]))
         if "ctx" in error:

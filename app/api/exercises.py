@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
 
 from app import exercises
+from app.api.deps import JsonBody
 from app.api.docs import ErrorMessage
 from app.api.schemas.exercises import (
     AnswerFormat,
@@ -72,7 +73,7 @@ def get_exercise(
 
 
 @router.post("/{exercise_id}/check", response_model=CheckResponse, responses=_NOT_FOUND)
-def check_exercise(exercise_id: KnownId, request: CheckRequest) -> CheckResponse:
+def check_exercise(exercise_id: KnownId, request: JsonBody[CheckRequest]) -> CheckResponse:
     """Judge the student's answer to the exercise of this seed."""
     verdict = exercises.check_answer(exercise_id, request.seed, request.answer)
     return CheckResponse(

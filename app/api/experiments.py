@@ -41,7 +41,7 @@ def list_experiments() -> list[ExperimentInfo]:
             title=experiment.title,
             description=experiment.description,
             config_schema=CONFIGS[experiment.id].model_json_schema(),
-            defaults=CONFIGS[experiment.id]().model_dump(),
+            defaults=CONFIGS[experiment.id].model_construct().model_dump(),
             reference=reference.get(experiment.id),
         )
         for experiment in EXPERIMENTS.values()

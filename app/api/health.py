@@ -16,8 +16,12 @@ class Health(BaseModel):
 
 
 @router.get("/health", response_model=Health)
-def health(models: ModelsDep) -> Health:
-    """Report the version and which MNIST models are loaded."""
+async def health(models: ModelsDep) -> Health:
+    """Report the version and which MNIST models are loaded.
+
+    ``async def`` on purpose: it does no work, so it answers on the event loop at once even
+    when every worker thread is busy (a plain ``def`` would queue for a thread).
+    """
     loaded = models.loaded()
     status = "ok" if loaded and all(loaded.values()) else "degraded"
     return Health(status=status, version=__version__, models=loaded)

@@ -14,7 +14,7 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from app.api.deps import ModelsDep, SettingsDep
+from app.api.deps import JsonBody, ModelsDep, SettingsDep
 from app.api.schemas.mnist import (
     ActivationsRequest,
     ActivationsResponse,
@@ -23,7 +23,6 @@ from app.api.schemas.mnist import (
     FiltersResponse,
     LayerActivation,
     LayerInfo,
-    ModelCard,
     ModelInfo,
     ModelsResponse,
     PredictRequest,
@@ -35,7 +34,6 @@ from app.api.schemas.mnist import (
     ShiftScanModel,
     ShiftScanRequest,
     ShiftScanResponse,
-    decode_png_payload,
 )
 from app.config import Settings
 from app.mnist import inference
@@ -94,7 +92,7 @@ def _digit(
     if body.image is not None:
         return inference.to_tensor(body.image), None
     assert body.image_png is not None
-    result = preprocess_png(decode_png_payload(body.image_png), max_side=settings.max_png_side)
+    result = preprocess_png(body.image_png, max_side=settings.max_png_side)
     return inference.to_tensor(result.image), _preprocessing(result) if previews else None
 
 
@@ -103,7 +101,7 @@ def _probabilities(probs: np.ndarray) -> list[float]:
 
 
 @router.post("/mnist/predict", response_model=PredictResponse)
-def predict(body: PredictRequest, models: ModelsDep, settings: SettingsDep) -> Response:
+def predict(body: JsonBody[PredictRequest], models: ModelsDep, settings: SettingsDep) -> Response:
     """Classify one digit (28×28 image or PNG drawing) with the CNN or the FC network."""
     model = _model(models, body.model)
     x, steps = _digit(body, settings)
@@ -120,7 +118,9 @@ def predict(body: PredictRequest, models: ModelsDep, settings: SettingsDep) -> R
 
 
 @router.post("/mnist/activations", response_model=ActivationsResponse)
-def activations(body: ActivationsRequest, models: ModelsDep, settings: SettingsDep) -> Response:
+def activations(
+    body: JsonBody[ActivationsRequest], models: ModelsDep, settings: SettingsDep
+) -> Response:
     """Every layer's output for one digit, 8-bit quantised; optional shift and kernel edits."""
     model = _model(models, body.model)
     x, steps = _digit(body, settings, previews=body.previews)
@@ -155,7 +155,7 @@ def activations(body: ActivationsRequest, models: ModelsDep, settings: SettingsD
 
 
 @router.post("/mnist/saliency", response_model=SaliencyResponse)
-def saliency(body: SaliencyRequest, models: ModelsDep, settings: SettingsDep) -> Response:
+def saliency(body: JsonBody[SaliencyRequest], models: ModelsDep, settings: SettingsDep) -> Response:
     """Gradient of one class's logit with respect to every input pixel."""
     model = _model(models, body.model)
     x, _ = _digit(body, settings)
@@ -175,7 +175,9 @@ def saliency(body: SaliencyRequest, models: ModelsDep, settings: SettingsDep) ->
 
 
 @router.post("/mnist/shift-scan", response_model=ShiftScanResponse)
-def shift_scan(body: ShiftScanRequest, models: ModelsDep, settings: SettingsDep) -> Response:
+def shift_scan(
+    body: JsonBody[ShiftScanRequest], models: ModelsDep, settings: SettingsDep
+) -> Response:
     """Both models' probabilities for every shift (dx, dy) of one digit in the given ranges."""
     cnn, fc = _model(models, "cnn"), _model(models, "fc")
     x, _ = _digit(body, settings)
@@ -220,7 +222,7 @@ def list_models(models: ModelsDep) -> Response:
                     for layer in model.layers
                 ],
                 total_parameters=model.total_parameters,
-                card=ModelCard.model_validate(model.card) if model.card else None,
+                card=model.card,
             )
         )
     return _json(ModelsResponse(models=infos))
@@ -232,21 +234,15 @@ def filters(
     model: Literal["cnn", "fc"] = Query("cnn", description="Model whose conv kernels to list."),
 ) -> Response:
     """The learned kernels and biases of every conv layer (BatchNorm folded in)."""
-    loaded = _model(models, model)
-    layers = []
-    for name, layer in loaded.module.named_children():
-        if isinstance(layer, torch.nn.Conv2d):
-            weight = layer.weight.detach().numpy()
-            layers.append(
-                ConvFilters(
-                    name=name,
-                    shape=list(weight.shape),
-                    weight=inference.rounded(weight, 5),
-                    bias=inference.rounded(layer.bias.detach().numpy(), 5),
-                    min=float(weight.min()),
-                    max=float(weight.max()),
-                )
-            )
-    if not layers:
-        raise HTTPException(status_code=422, detail=f"the {model} model has no conv layers")
-    return FiltersResponse(model=model, layers=layers)
+    layers = [
+        ConvFilters(
+            name=layer.name,
+            shape=list(layer.weight.shape),
+            weight=inference.rounded(layer.weight, 5),
+            bias=inference.rounded(layer.bias, 5),
+            min=float(layer.weight.min()),
+            max=float(layer.weight.max()),
+        )
+        for layer in inference.conv_filters(_model(models, model))
+    ]
+    return _json(FiltersResponse(model=model, layers=layers))

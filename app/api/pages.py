@@ -24,6 +24,7 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson("receptive-fields", "Receptive fields", "Q4", "receptive_fields.html"),
     Lesson("mnist", "MNIST CNN", "Q2, Q6c", "mnist.html"),
     Lesson("parameters", "Parameters & regularization", "Q1, Q6a–b", "parameters.html"),
+    Lesson("experiments", "Experiments: CNN vs dense", "Q1, Q6c–d", "experiments.html"),
 )
 _BY_SLUG = {lesson.slug: lesson for lesson in LESSONS}
 

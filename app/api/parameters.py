@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from app.api.deps import JsonBody
 from app.api.schemas.parameters import Breakdown, ParametersRequest, ParametersResponse
 from app.engine import parameters as engine
 from app.engine.receptive_field import as_pair
@@ -18,7 +19,7 @@ def _breakdown(count: engine.Count) -> Breakdown:
 
 
 @router.post("/parameters", response_model=ParametersResponse)
-def parameters(request: ParametersRequest) -> ParametersResponse:
+def parameters(request: JsonBody[ParametersRequest]) -> ParametersResponse:
     """Parameters of n_in → n_out against F filters of k×k over C channels."""
     fc = engine.dense_parameters(request.fc.in_features, request.fc.out_features, request.fc.bias)
     conv = engine.conv_parameters(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from app.api.deps import JsonBody
 from app.api.schemas.common import formula_of
 from app.api.schemas.pool import PoolRequest, PoolResponse
 from app.engine.pooling import global_avg_pool, pool2d
@@ -12,13 +13,16 @@ router = APIRouter(tags=["pool"])
 
 
 @router.post("/pool", response_model=PoolResponse)
-def pool(request: PoolRequest) -> PoolResponse:
+def pool(request: JsonBody[PoolRequest]) -> PoolResponse:
     """Pool an input (max / avg with arg-max positions, or global average)."""
     if request.mode == "global_avg":
         result = global_avg_pool(request.input)
         return PoolResponse(
-            mode="global_avg", output=result.output.tolist(),
-            output_shape=list(result.output.shape), formula=None, argmax=None,
+            mode="global_avg",
+            output=result.output.tolist(),
+            output_shape=list(result.output.shape),
+            formula=None,
+            argmax=None,
         )
     result = pool2d(
         request.input,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.api.deps import SettingsDep
+from app.api.deps import JsonBody, SettingsDep
 from app.api.schemas.receptive_field import (
     EffectiveRFPoint,
     EffectiveRFRequest,
@@ -43,7 +43,7 @@ def _layer_field(field: rf.LayerField) -> LayerField:
 
 
 @router.post("/receptive-field", response_model=ReceptiveFieldResponse)
-def receptive_field(request: ReceptiveFieldRequest) -> ReceptiveFieldResponse:
+def receptive_field(request: JsonBody[ReceptiveFieldRequest]) -> ReceptiveFieldResponse:
     """Receptive field, jump, start and output size per layer; the input region of a unit."""
     layers = rf.make_layers([spec.model_dump() for spec in request.layers])
     size = None if request.input_size is None else rf.as_pair(request.input_size, "input_size")
@@ -75,7 +75,7 @@ def presets() -> PresetList:
 
 
 @router.post("/receptive-field/effective", response_model=EffectiveRFResponse)
-def effective(request: EffectiveRFRequest, settings: SettingsDep) -> EffectiveRFResponse:
+def effective(request: JsonBody[EffectiveRFRequest], settings: SettingsDep) -> EffectiveRFResponse:
     """The effective receptive field (Luo et al. 2016) of L conv layers of k×k, by autograd."""
     field = effective_rf.effective_receptive_field(
         request.num_layers,
@@ -108,7 +108,7 @@ def effective(request: EffectiveRFRequest, settings: SettingsDep) -> EffectiveRF
 
 @router.post("/receptive-field/effective/series", response_model=EffectiveRFSeriesResponse)
 def effective_series(
-    request: EffectiveRFSeriesRequest, settings: SettingsDep
+    request: JsonBody[EffectiveRFSeriesRequest], settings: SettingsDep
 ) -> EffectiveRFSeriesResponse:
     """Measured and theoretical radius at several depths, with their growth exponents."""
     points = effective_rf.effective_rf_series(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from app.api.deps import JsonBody
 from app.api.schemas.common import formula_of
 from app.api.schemas.shift import (
     EquivarianceRequest,
@@ -18,14 +19,14 @@ router = APIRouter(tags=["shift and equivariance"])
 
 
 @router.post("/shift", response_model=ShiftResponse)
-def translate(request: ShiftRequest) -> ShiftResponse:
+def translate(request: JsonBody[ShiftRequest]) -> ShiftResponse:
     """Shift an image by (dx, dy) with zero fill."""
     shifted = shift(request.image, request.dx, request.dy)
     return ShiftResponse(shifted=shifted.tolist(), dx=request.dx, dy=request.dy)
 
 
 @router.post("/equivariance", response_model=EquivarianceResponse)
-def equivariance_report(request: EquivarianceRequest) -> EquivarianceResponse:
+def equivariance_report(request: JsonBody[EquivarianceRequest]) -> EquivarianceResponse:
     """conv(shift(x)) against shift(conv(x)), and pooling of both maps."""
     pool = request.pool
     report = equivariance(

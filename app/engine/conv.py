@@ -98,6 +98,39 @@ class ConvGeometry:
         return (self.height, self.width)
 
 
+@dataclass(frozen=True)
+class ConvOptions:
+    """The five hyper-parameters that travel with every convolution (torch.nn.Conv2d's, plus
+    ``flip_kernel`` for true convolution)."""
+
+    stride: IntOrPair = 1
+    padding: IntOrPair | str = 0
+    padding_mode: str = "zeros"
+    dilation: IntOrPair = 1
+    flip_kernel: bool = False
+
+    def geometry(self, input_shape: tuple[int, ...], kernel_shape: tuple[int, ...]) -> ConvGeometry:
+        """``conv_geometry`` of these options for the given shapes (no computing)."""
+        return conv_geometry(
+            input_shape,
+            kernel_shape,
+            stride=self.stride,
+            padding=self.padding,
+            dilation=self.dilation,
+            padding_mode=self.padding_mode,
+        )
+
+    def keywords(self) -> dict:
+        """As ``conv2d`` keyword arguments."""
+        return {
+            "stride": self.stride,
+            "padding": self.padding,
+            "padding_mode": self.padding_mode,
+            "dilation": self.dilation,
+            "flip_kernel": self.flip_kernel,
+        }
+
+
 def _shapes(
     input_shape: tuple[int, ...], kernel_shape: tuple[int, ...]
 ) -> tuple[int, tuple[int, int], int, tuple[int, int], bool]:

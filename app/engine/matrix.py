@@ -32,6 +32,9 @@ from app.engine.conv import (
 )
 from app.engine.padding import IntOrPair, index_map, times
 
+MATCH_TOLERANCE = 1e-9
+"""Relative tolerance of the check that the matrix reproduces the convolution."""
+
 
 @dataclass(frozen=True)
 class MergedEntry:
@@ -81,6 +84,28 @@ class ConvMatrix:
     def nonzeros(self) -> int:
         """Structural non-zeros of M."""
         return int((self.hits > 0).sum())
+
+    @property
+    def sparsity(self) -> float:
+        """Fraction of entries that are structural zeros."""
+        return 1.0 - self.nonzeros / (self.rows * self.cols)
+
+    @property
+    def sharing_factor(self) -> float:
+        """nonzeros / distinct parameters: how often each weight is reused (0 without any)."""
+        distinct = self.distinct_parameters
+        return self.nonzeros / distinct if distinct else 0.0
+
+    @property
+    def matches(self) -> bool:
+        """M · vec(X) + b reproduces conv2d(X): max |diff| ≤ 1e-9 · max(1, max |Y|)."""
+        return self.max_abs_diff <= MATCH_TOLERANCE * self.scale
+
+    def weight_index_or_none(self) -> list[list[int | None]]:
+        """``weight_index`` as nested lists with None for structural zeros."""
+        index = self.weight_index.astype(object)  # (rows, cols)
+        index[self.weight_index < 0] = None
+        return index.tolist()
 
     @property
     def distinct_parameters(self) -> int:
@@ -193,8 +218,7 @@ def conv_matrix(
         indices, rows, cols = flat.tolist(), r[starts].tolist(), q[starts].tolist()
         merged = [
             MergedEntry(row, col, indices[start:end])
-            for row, col, start, end in zip(rows, cols, starts.tolist(), ends.tolist(),
-                                            strict=True)
+            for row, col, start, end in zip(rows, cols, starts.tolist(), ends.tolist(), strict=True)
         ]
 
     bias_vector = None if b is None else np.repeat(b, n_out)  # (C_out·H_out·W_out,)

@@ -106,8 +106,12 @@ def pool_geometry(
                 f"(at most {k // 2}, as in PyTorch)"
             )
     height, width = window_axes(
-        size, kernel, stride=stride_hw, dilation=dilation_hw,
-        pads=((pad_hw[0], pad_hw[0]), (pad_hw[1], pad_hw[1])), ceil_mode=ceil_mode,
+        size,
+        kernel,
+        stride=stride_hw,
+        dilation=dilation_hw,
+        pads=((pad_hw[0], pad_hw[0]), (pad_hw[1], pad_hw[1])),
+        ceil_mode=ceil_mode,
         what="pooling window",
     )
     return PoolGeometry(channels, kernel, stride_hw, dilation_hw, pad_hw, height, width, squeeze)
@@ -147,8 +151,15 @@ def _taps(xe: np.ndarray, geometry: PoolGeometry):
     kh, kw = geometry.kernel_size
     for a in range(kh):
         for b in range(kw):
-            yield a, b, xe[:, a * dh : a * dh + sh * (ho - 1) + 1 : sh,
-                           b * dw : b * dw + sw * (wo - 1) + 1 : sw]
+            yield (
+                a,
+                b,
+                xe[
+                    :,
+                    a * dh : a * dh + sh * (ho - 1) + 1 : sh,
+                    b * dw : b * dw + sw * (wo - 1) + 1 : sw,
+                ],
+            )
 
 
 def _window_counts(geometry: PoolGeometry, include_pad: bool) -> np.ndarray:
@@ -182,7 +193,11 @@ def pool2d(
         raise InvalidInput(f"mode must be one of {', '.join(POOL_MODES)}, got {mode!r}")
     x = np.asarray(x, dtype=np.float64)
     geometry = pool_geometry(
-        x.shape, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation,
+        x.shape,
+        kernel_size=kernel_size,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
         ceil_mode=ceil_mode,
     )
     x3 = x.reshape(geometry.channels, *geometry.input_size)  # (C, H, W)

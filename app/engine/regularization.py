@@ -134,3 +134,63 @@ def loss_grid(
     ys = np.linspace(lo[1] - pad[1], hi[1] + pad[1], size)  # (size,)
     grid = np.stack(np.meshgrid(xs, ys, indexing="xy"), axis=-1)  # (size_y, size_x, 2)
     return xs, ys, data_loss(grid, hessian, theta_star)  # values[iy][ix]
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """Where one run ended, against the closed-form minimiser of L_data + λ‖θ‖²."""
+
+    trajectory: Trajectory
+    final: np.ndarray  # (2,): θ_steps
+    distance_to_minimiser: float
+    data_loss: float
+    penalty: float  # λ‖θ_steps‖²
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Gradient descent for several λ on one quadratic loss, and the loss on a grid."""
+
+    eigenvalues: np.ndarray  # (2,) ascending
+    eigenvectors: np.ndarray  # (2, 2), one per row
+    runs: list[RunSummary]
+    xs: np.ndarray  # (grid,)
+    ys: np.ndarray  # (grid,)
+    values: np.ndarray  # (grid, grid): values[iy][ix] = L_data(xs[ix], ys[iy])
+
+
+def compare_lambdas(
+    hessian: np.ndarray,
+    theta_star: np.ndarray,
+    theta0: np.ndarray,
+    lambdas: list[float],
+    *,
+    lr: float,
+    steps: int,
+    grid_size: int,
+) -> Comparison:
+    """One run per λ from θ₀ (InvalidInput if any would diverge), the loss's geometry, and
+    L_data on a grid covering every point, θ*, the origin and every minimiser."""
+    hessian = np.asarray(hessian, dtype=np.float64)  # (2, 2)
+    theta_star = np.asarray(theta_star, dtype=np.float64)  # (2,)
+    theta0 = np.asarray(theta0, dtype=np.float64)  # (2,)
+    eigenvalues, eigenvectors = quadratic_geometry(hessian)
+    for lam in lambdas:
+        check_converges(eigenvalues, lr, lam)
+    runs = []
+    for lam in lambdas:
+        run = l2_descent(hessian, theta_star, theta0, lam, lr, steps)
+        final = run.points[-1]
+        runs.append(
+            RunSummary(
+                trajectory=run,
+                final=final,
+                distance_to_minimiser=float(np.linalg.norm(final - run.minimiser)),
+                data_loss=float(data_loss(final, hessian, theta_star)),
+                penalty=float(lam * final @ final),
+            )
+        )
+    landmarks = [theta_star, np.zeros(2)] + [r.trajectory.minimiser for r in runs]
+    cover = np.vstack([r.trajectory.points for r in runs] + landmarks)  # (n, 2)
+    xs, ys, values = loss_grid(hessian, theta_star, cover, grid_size)
+    return Comparison(eigenvalues, eigenvectors, runs, xs, ys, values)

@@ -14,7 +14,6 @@ the pixels that come in are zero.
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from app.engine.errors import InvalidInput
+from app.mnist.card import ModelCard, read_card
 from app.mnist.models import DESCRIPTIONS, MODEL_NAMES, build, parameters_per_layer
 
 MNIST_SIDE = 28
@@ -86,7 +86,7 @@ class LoadedModel:
 
     name: str
     module: nn.Sequential
-    card: dict[str, Any]
+    card: ModelCard | None
     layers: list[LayerSpec]
 
     @property
@@ -145,7 +145,7 @@ def load_model(name: str, weights: Path, card: Path | None = None) -> LoadedMode
     except Exception as error:  # a corrupt file must stop the server with its name
         raise RuntimeError(f"cannot load MNIST weights {weights}: {error}") from error
     module.eval().requires_grad_(False)
-    card_data = json.loads(card.read_text()) if card is not None and card.exists() else {}
+    card_data = read_card(card) if card is not None and card.exists() else None
     return LoadedModel(name, module, card_data, layer_table(module))
 
 
@@ -192,6 +192,27 @@ def probabilities(model: LoadedModel, x: torch.Tensor) -> np.ndarray:
     """Softmax probabilities (N, 10) of a batch."""
     with torch.inference_mode():
         return torch.softmax(model.module(x), dim=1).numpy()
+
+
+@dataclass(frozen=True)
+class ConvFilter:
+    """The learned kernels of one conv layer (BatchNorm already folded in)."""
+
+    name: str
+    weight: np.ndarray  # (C_out, C_in, kh, kw)
+    bias: np.ndarray  # (C_out,)
+
+
+def conv_filters(model: LoadedModel) -> list[ConvFilter]:
+    """Every conv layer's weights and biases, in order; InvalidInput if there is none."""
+    filters = [
+        ConvFilter(name, layer.weight.detach().numpy(), layer.bias.detach().numpy())
+        for name, layer in model.module.named_children()
+        if isinstance(layer, nn.Conv2d)
+    ]
+    if not filters:
+        raise InvalidInput(f"the {model.name} model has no conv layers")
+    return filters
 
 
 def _first_conv(model: LoadedModel) -> tuple[str, nn.Conv2d]:
@@ -252,6 +273,10 @@ def activations(
                 x = layer(x)
             layers.append(Activation(name, kind_of(layer), x[0]))
         probs = torch.softmax(x, dim=1)[0].numpy()
+    if not all(bool(torch.isfinite(layer.values).all()) for layer in layers):
+        raise InvalidInput(
+            "the edited kernels make the activations overflow; use smaller kernel weights"
+        )
     return layers, probs
 
 

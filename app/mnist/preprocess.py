@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import base64
 import io
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -62,27 +61,38 @@ class Preprocessed:
     steps: list[Step] = field(default_factory=list)
 
 
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """(width, height) from the PNG header (signature, then the IHDR chunk), without decoding.
+
+    Read before Pillow opens the file, so an oversized image is refused before Pillow's own
+    decompression-bomb check could warn (a warning filter would be process-global, and not
+    thread-safe, to catch).
+    """
+    if len(data) < 24 or data[:8] != PNG_SIGNATURE or data[12:16] != b"IHDR":
+        raise InvalidInput("image_png is not a PNG image")
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
 def open_png(data: bytes, *, max_side: int) -> Image.Image:
     """Decode PNG bytes, refusing anything that is not a PNG or is larger than ``max_side``."""
+    width, height = png_size(data)
+    if width > max_side or height > max_side:
+        raise InvalidInput(
+            f"image_png is {width}×{height} pixels, over the limit of {max_side} pixels per side"
+        )
+    if width == 0 or height == 0:
+        raise InvalidInput("image_png has no pixels")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=["PNG"])
-            width, height = image.size
-            if width > max_side or height > max_side:
-                raise InvalidInput(
-                    f"image_png is {width}×{height} pixels, over the limit of {max_side} "
-                    "pixels per side"
-                )
-            image.load()
-    except InvalidInput:
-        raise
-    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-        raise InvalidInput(f"image_png has too many pixels (limit {max_side} per side)") from None
+        image = Image.open(io.BytesIO(data), formats=["PNG"])
+        image.load()
     except UnidentifiedImageError:
         raise InvalidInput("image_png is not a PNG image") from None
-    except (OSError, SyntaxError, ValueError, EOFError) as error:
-        raise InvalidInput(f"image_png is a corrupt PNG ({error})") from None
+    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError):
+        # Pillow's messages name its internals (e.g. PngImagePlugin.MAX_TEXT_CHUNK)
+        raise InvalidInput("image_png is a corrupt or unsupported PNG") from None
     return image
 
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
 import torch
@@ -10,6 +12,8 @@ import torch.nn.functional as F
 from fastapi.testclient import TestClient
 
 from app.api.schemas import conv_layer as schemas
+from app.config import Settings
+from app.main import create_app
 from tests.api.test_conv import K, X, Y, error
 
 STRIDE_2 = {"input": [[1, 2], [3, 4]], "kernel": [[1, 1, 1]] * 3, "stride": 2}
@@ -75,15 +79,16 @@ def test_full_convolution_view_with_reflect_padding_says_why_not(client: TestCli
 
 
 def test_full_convolution_view_too_large_to_draw_is_left_out(client: TestClient) -> None:
-    # span 1·(3 − 1)·1000 + 1 = 2001 with padding 1000: G is 304×304, the padded G 2256×2256
-    body = {"input": [[1] * 256] * 256, "kernel": [[1] * 3] * 3, "dilation": 1000, "padding": 1000}
+    # span 1·(3 − 1)·100 + 1 = 201 with padding 100: G is 64×64, the padded G 264×264; the
+    # limit is a quarter of the response limit (5,000,000 bytes / 4 / 25 bytes per number)
+    body = {"input": [[1] * 64] * 64, "kernel": [[1] * 3] * 3, "dilation": 100, "padding": 100}
     answer = client.post("/api/conv2d/backward", json=body).json()
     assert answer["full_convolution"]["applicable"] is False
     assert answer["full_convolution"]["note"] == (
-        "the padded G would hold 5,089,536 values, over the limit of 1,048,576 (a large "
+        "the padded G would hold 69,696 values, over the limit of 50,000 (a large "
         "dilation or padding); grad_input is computed all the same"
     )
-    assert np.array(answer["grad_input"]).shape == (256, 256)
+    assert np.array(answer["grad_input"]).shape == (64, 64)
 
 
 def test_backward_grad_output_of_the_wrong_shape_is_422(client: TestClient) -> None:
@@ -423,3 +428,59 @@ def test_every_listed_example_is_answered(
     extra = request_model.model_config["json_schema_extra"]
     for body in extra.get("examples", [extra["example"]]):
         assert client.post(path, json=body).status_code == 200, body
+
+
+# -- the limits follow the settings of the app serving the request ----------------------------
+
+SMALL = Settings(max_side=16, max_macs=1_000, max_output_values=1_000, max_response_bytes=20_000)
+
+
+@pytest.fixture(scope="module")
+def small() -> Iterator[TestClient]:
+    with TestClient(create_app(SMALL)) as test_client:
+        yield test_client
+
+
+def test_small_app_counts_three_passes_against_its_compute_limit(small: TestClient) -> None:
+    body = {"input": [[0] * 10] * 10, "kernel": [[1] * 3] * 3}  # 576 forward multiply-adds
+    assert small.post("/api/conv2d", json=body).status_code == 200
+    assert error(small.post("/api/conv2d/backward", json=body)) == (
+        "the forward and backward passes need 1,728 multiply-adds, over the limit of 1,000"
+    )
+
+
+def test_small_app_leaves_out_a_full_convolution_view_over_its_limit(
+    small: TestClient, client: TestClient
+) -> None:
+    # span 20·(2 − 1) + 1 = 21: the padded G is (16 + 20) × (16 + 20) = 1,296 values
+    body = {"input": [[1] * 16] * 16, "kernel": [[1] * 2] * 2, "dilation": 20, "padding": 3}
+    default = client.post("/api/conv2d/backward", json=body).json()["full_convolution"]
+    assert default["applicable"] is True
+    full = small.post("/api/conv2d/backward", json=body).json()["full_convolution"]
+    assert full["applicable"] is False
+    assert full["note"] == (
+        # min(max_output_values, max_response_bytes / 100) = min(1,000, 200)
+        "the padded G would hold 1,296 values, over the limit of 200 (a large dilation or "
+        "padding); grad_input is computed all the same"
+    )
+
+
+def test_small_app_refuses_a_transposed_output_over_its_value_limit(small: TestClient) -> None:
+    body = {"input": [[1] * 16] * 16, "kernel": [[1]], "stride": 3}
+    assert error(small.post("/api/conv-transpose2d", json=body)) == (
+        "the output would hold 2,116 values, over the limit of 1,000"
+    )
+
+
+def test_small_app_refuses_a_signal_over_its_side_limit(small: TestClient) -> None:
+    response = small.post("/api/conv1d", json={"input": [0] * 17, "kernel": [1]})
+    assert error(response) == "has length 17, over the limit of 16"
+
+
+def test_small_app_refuses_a_matrix_transpose_answer_over_its_byte_limit(
+    small: TestClient,
+) -> None:
+    body = {"input": [[0] * 8] * 4, "kernel": [[1]]}  # 32 × 32 entries of 33 bytes
+    response = small.post("/api/conv2d/matrix/transpose", json=body)
+    assert response.status_code == 422
+    assert error(response).startswith("the answer could take ")

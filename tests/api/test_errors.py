@@ -8,8 +8,9 @@ def _post_raw(client, path: str, body: str):
 
 
 def test_bare_nan_literal_gets_a_422_that_echoes_it_as_a_string(client):
-    response = _post_raw(client, "/api/conv2d", '{"input": [[1, 2], [3, 4]], "kernel": [[1]], '
-                         '"flip_kernel": NaN}')
+    response = _post_raw(
+        client, "/api/conv2d", '{"input": [[1, 2], [3, 4]], "kernel": [[1]], "flip_kernel": NaN}'
+    )
     assert response.status_code == 422
     (error,) = response.json()["detail"]
     assert error["loc"] == ["body", "flip_kernel"]
@@ -20,12 +21,28 @@ def test_a_body_nested_too_deeply_is_refused_with_a_422_naming_the_depth(client)
     deep = "[" * 40 + "1" + "]" * 40
     response = _post_raw(client, "/api/conv2d", f'{{"input": {deep}, "kernel": [[1]]}}')
     assert response.status_code == 422
-    assert "is nested more than 12 levels deep" in response.text
+    (error,) = response.json()["detail"]
+    assert error["msg"] == "must be a 2-D list (H×W) or a 3-D list (C×H×W), got a 6-D list"
+    assert len(response.content) < 1_000
+
+
+def test_a_body_nested_past_the_parser_limit_is_a_422_that_says_the_json_is_invalid(client):
+    deep = "[" * 20_000 + "]" * 20_000
+    response = _post_raw(client, "/api/conv2d", f'{{"input": {deep}, "kernel": [[1]]}}')
+    assert response.status_code == 422
+    assert response.json()["detail"] == [
+        {
+            "type": "json_invalid",
+            "loc": ["body"],
+            "msg": "the body is not valid JSON: recursion limit exceeded at line 1 column 211",
+            "input": None,
+        }
+    ]
 
 
 def test_a_list_with_thousands_of_bad_entries_lists_twenty_errors_and_counts_the_rest(client):
-    body = {"layers": [0] * 5_000}
-    response = client.post("/api/receptive-field", json=body)
+    body = {"input": [[1]], "kernel": [[1]], **{f"junk{i}": 0 for i in range(5_000)}}
+    response = client.post("/api/conv2d", json=body)
     assert response.status_code == 422
     detail = response.json()["detail"]
     assert len(detail) == 21

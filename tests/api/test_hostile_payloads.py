@@ -186,14 +186,13 @@ NAMED_BODIES: dict[str, Callable[[dict], bytes]] = {
     "gigantic-4d": lambda ex: _with_raw_lists(ex, _zeros(16, 16, 24, 24)),
     "long-row": lambda ex: _with_raw_lists(ex, _zeros(1, 400_000)),
     "tall-column": lambda ex: _with_raw_lists(ex, _zeros(200_000, 1)),
-    "strings-matrix": lambda ex: _with_raw_lists(ex, b"[" + b",".join(
-        [b"[" + b",".join([b'"x"'] * 300) + b"]"] * 300) + b"]"),
+    "strings-matrix": lambda ex: _with_raw_lists(
+        ex, b"[" + b",".join([b"[" + b",".join([b'"x"'] * 300) + b"]"] * 300) + b"]"
+    ),
     "many-tiny-rows": lambda ex: _with_raw_lists(ex, b"[" + b",".join([b"[]"] * 300_000) + b"]"),
     "sizes-at-1024": lambda ex: _dumps(_replace_numbers(ex, 1024)),
     "sizes-at-65536": lambda ex: _dumps(_replace_numbers(ex, 65536)),
-    "big-matrix-big-sizes": lambda ex: _with_raw_lists(
-        _replace_numbers(ex, 255), _zeros(256, 256)
-    ),
+    "big-matrix-big-sizes": lambda ex: _with_raw_lists(_replace_numbers(ex, 255), _zeros(256, 256)),
 }
 
 

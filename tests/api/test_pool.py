@@ -42,10 +42,18 @@ def test_stride_defaults_to_the_kernel_size(client: TestClient) -> None:
 
 def test_pool_with_padding_and_ceil_mode_matches_torch(client: TestClient) -> None:
     x = np.random.default_rng(12).standard_normal((2, 7, 5))
-    body = {"input": x.tolist(), "kernel_size": 3, "stride": 2, "padding": 1,
-            "ceil_mode": True, "mode": "avg", "count_include_pad": False}
-    expected = F.avg_pool2d(torch.from_numpy(x)[None], 3, 2, 1, ceil_mode=True,
-                            count_include_pad=False)[0]
+    body = {
+        "input": x.tolist(),
+        "kernel_size": 3,
+        "stride": 2,
+        "padding": 1,
+        "ceil_mode": True,
+        "mode": "avg",
+        "count_include_pad": False,
+    }
+    expected = F.avg_pool2d(
+        torch.from_numpy(x)[None], 3, 2, 1, ceil_mode=True, count_include_pad=False
+    )[0]
     answer = client.post("/api/pool", json=body).json()
     assert answer["output_shape"] == [2, 4, 3]
     np.testing.assert_allclose(answer["output"], expected.numpy(), atol=1e-9)
@@ -54,8 +62,9 @@ def test_pool_with_padding_and_ceil_mode_matches_torch(client: TestClient) -> No
 def test_dilated_max_pool_matches_torch(client: TestClient) -> None:
     x = np.random.default_rng(13).standard_normal((6, 6))
     body = {"input": x.tolist(), "kernel_size": 2, "stride": 1, "dilation": 2}
-    values, indices = F.max_pool2d(torch.from_numpy(x)[None, None], 2, 1, dilation=2,
-                                   return_indices=True)
+    values, indices = F.max_pool2d(
+        torch.from_numpy(x)[None, None], 2, 1, dilation=2, return_indices=True
+    )
     answer = client.post("/api/pool", json=body).json()
     np.testing.assert_array_equal(answer["output"], values[0, 0].numpy())
     argmax = np.array(answer["argmax"])
@@ -105,8 +114,7 @@ def test_nan_pool_input_is_422(client: TestClient) -> None:
 
 
 def test_pool_window_of_padding_only_is_422(client: TestClient) -> None:
-    body = {"input": [[1, 2], [3, 4]], "kernel_size": 2, "stride": 1, "padding": 1,
-            "dilation": 3}
+    body = {"input": [[1, 2], [3, 4]], "kernel_size": 2, "stride": 1, "padding": 1, "dilation": 3}
     assert client.post("/api/pool", json=body).json() == {
         "detail": "some pooling windows cover only padding (the dilation skips over the whole "
         "input); use less padding or dilation"

@@ -106,14 +106,21 @@ def test_the_fuzzed_document_covers_every_api_route():
 
 
 def test_the_tuple_rewrite_keeps_fixed_lengths():
-    pair = {"type": "array", "prefixItems": [{"type": "number"}, {"type": "number"}],
-            "minItems": 2, "maxItems": 2}
+    pair = {
+        "type": "array",
+        "prefixItems": [{"type": "number"}, {"type": "number"}],
+        "minItems": 2,
+        "maxItems": 2,
+    }
     assert _tuples_as_items({"properties": {"c": pair}}) == {
-        "properties": {"c": {"type": "array", "items": {"type": "number"},
-                             "minItems": 2, "maxItems": 2}}
+        "properties": {
+            "c": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
+        }
     }
     mixed = {"type": "array", "prefixItems": [{"type": "integer"}, {"type": "string"}]}
     assert _tuples_as_items(mixed) == {
-        "type": "array", "items": {"anyOf": [{"type": "integer"}, {"type": "string"}]},
-        "minItems": 2, "maxItems": 2,
+        "type": "array",
+        "items": {"anyOf": [{"type": "integer"}, {"type": "string"}]},
+        "minItems": 2,
+        "maxItems": 2,
     }

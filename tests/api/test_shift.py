@@ -17,7 +17,9 @@ def edge_image() -> list[list[int]]:
 def test_shift_right_fills_the_left_column_with_zeros(client: TestClient) -> None:
     body = {"image": [[1, 2, 3], [4, 5, 6], [7, 8, 9]], "dx": 1, "dy": 0}
     assert client.post("/api/shift", json=body).json() == {
-        "shifted": [[0.0, 1.0, 2.0], [0.0, 4.0, 5.0], [0.0, 7.0, 8.0]], "dx": 1, "dy": 0
+        "shifted": [[0.0, 1.0, 2.0], [0.0, 4.0, 5.0], [0.0, 7.0, 8.0]],
+        "dx": 1,
+        "dy": 0,
     }
 
 
@@ -132,7 +134,8 @@ def test_equivariance_pool_larger_than_the_conv_map_is_422(client: TestClient) -
 
 def test_infinite_shift_is_a_422_with_a_json_echo(client: TestClient) -> None:
     response = client.post(
-        "/api/shift", content='{"image": [[1]], "dx": Infinity}',
+        "/api/shift",
+        content='{"image": [[1]], "dx": Infinity}',
         headers={"content-type": "application/json"},
     )
     assert response.status_code == 422

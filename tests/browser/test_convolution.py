@@ -12,7 +12,6 @@ from tests.browser.grids import (
     correlate_valid,
     ignore_http_errors,
     marked_cells,
-    poll,
     read_editor,
     read_grid,
     wait_for_grid,
@@ -298,26 +297,6 @@ def test_a_late_answer_never_overwrites_a_newer_one(page):
     np.testing.assert_allclose(wait_for_grid(page, OUTPUT, expected), expected)
     page.wait_for_timeout(1200)  # the stale answer (K₁₁ = 5) has arrived by now
     np.testing.assert_allclose(read_grid(page, OUTPUT), expected)
-
-
-def test_edit_to_repaint_time_is_measured(page):
-    """Prints the figure for the README (not asserted: it depends on the machine)."""
-    open_page(page)
-    edit, request = [], []
-    for value in ["2", "3", "4", "5", "6", "7", "8", "9", "1", "2", "3"]:
-        count = page.evaluate("performance.getEntriesByName('conv-edit-to-paint').length")
-        kernel_cell(page, 1, 0).fill(value)
-        poll(page, "n => performance.getEntriesByName('conv-edit-to-paint').length > n", count)
-        edit.append(
-            page.evaluate("performance.getEntriesByName('conv-edit-to-paint').at(-1).duration")
-        )
-        request.append(
-            page.evaluate("performance.getEntriesByName('conv-request-to-paint').at(-1).duration")
-        )
-    print(
-        f"\nconvolution page, kernel edit → repainted output: median {np.median(edit):.0f} ms "
-        f"(includes the 120 ms debounce); request → repaint: median {np.median(request):.0f} ms"
-    )
 
 
 # -- the channels view: C_in planes, a filter bank, each map the sum of its parts -------------

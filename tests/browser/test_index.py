@@ -16,6 +16,7 @@ LESSONS = [
     ("/receptive-fields", "Receptive fields"),
     ("/mnist", "MNIST CNN"),
     ("/parameters", "Parameters & regularization"),
+    ("/experiments", "Experiments: CNN vs dense"),
 ]
 
 

@@ -4,11 +4,10 @@ shifts, saliency, state restored on reload, and the latency figure (edit → rep
 from __future__ import annotations
 
 import json
-import statistics
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, shot
+from tests.browser.conftest import shot
 
 # a canvas's pixels as a list of RGBA bytes, to compare pictures before and after an edit
 PIXELS = "c => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)"
@@ -215,38 +214,6 @@ def test_undo_and_clear(page):
     page.get_by_role("button", name="Clear").click()
     expect(page.locator("#prediction")).to_have_text("Draw a digit to start.")
     expect(page.locator(".fmap-layer")).to_have_count(0)
-
-
-def test_latency_from_edit_to_repainted_maps(page):
-    """The figure: stroke end or kernel edit → maps repainted, via performance marks."""
-    page.goto("/mnist")
-    _draw_a_one(page)
-    page.wait_for_load_state("networkidle")
-    for i in range(6):  # more strokes: small ticks across the top of the 1
-        x = 0.35 + 0.05 * i
-        _stroke(page, [(x, 0.9), (x + 0.03, 0.92)])
-        _wait_for_measures(page, "convlab:stroke-end→maps", i + 2)
-    page.get_by_role("button", name="Edit conv1 filter 0").click()
-    presets = ["Sobel x", "Sobel y", "Laplacian", "Identity", "Box blur", "Sharpen"]
-    for i, name in enumerate(presets):
-        page.get_by_role("button", name=name, exact=True).click()
-        _wait_for_measures(page, "convlab:kernel-edit→maps", i + 1)
-    stroke = _measures(page, "convlab:stroke-end→maps")
-    kernel = _measures(page, "convlab:kernel-edit→maps")
-    figure = {
-        "stroke_end_to_maps_ms": {
-            "median": statistics.median(stroke),
-            "max": max(stroke),
-            "n": len(stroke),
-        },
-        "kernel_edit_to_maps_ms": {
-            "median": statistics.median(kernel),
-            "max": max(kernel),
-            "n": len(kernel),
-        },
-    }
-    (ARTIFACTS / "mnist-latency.json").write_text(json.dumps(figure, indent=2))
-    print(f"\nedit → repainted maps (ms): {json.dumps(figure)}")
 
 
 def test_touch_drawing_on_a_tablet(tablet_page):

@@ -122,23 +122,55 @@ def test_image_builds_on_the_official_slim_python():
     assert SpecifierSet(minimum).contains(image.split(":")[1].removesuffix("-slim") + ".0")
 
 
-def test_torch_is_the_cpu_build_from_a_build_argument_within_pyproject_range():
-    args = dockerfile_args()
-    assert args["TORCH_INDEX_URL"] == "https://download.pytorch.org/whl/cpu"
+def _lock(name: str) -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / name).read_text().splitlines():
+        if "==" in line and not line.startswith("#"):
+            package, version = line.split("==")
+            pins[package] = version
+    return pins
+
+
+def test_the_image_installs_the_runtime_lock_with_cpu_torch_within_pyproject_range():
+    lock = (ROOT / "requirements.lock").read_text().splitlines()
+    assert "--extra-index-url https://download.pytorch.org/whl/cpu" in lock
+    torch_version = _lock("requirements.lock")["torch"]
+    assert torch_version.endswith("+cpu")
     torch_spec = next(d for d in pyproject()["project"]["dependencies"] if d.startswith("torch"))
-    assert SpecifierSet(torch_spec.removeprefix("torch")).contains(args["TORCH_VERSION"])
+    assert SpecifierSet(torch_spec.removeprefix("torch")).contains(torch_version.split("+")[0])
     runs = [rest for k, rest in dockerfile_instructions() if k == "RUN"]
-    assert any('--index-url "${TORCH_INDEX_URL}"' in r and "torch==${TORCH_VERSION}" in r
-               for r in runs)
+    assert "python -m pip install -r requirements.lock" in runs
+
+
+def test_the_locks_pin_every_direct_dependency_at_the_versions_installed_here():
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    runtime, test = _lock("requirements.lock"), _lock("requirements-test.lock")
+    project = pyproject()["project"]
+    for text in project["dependencies"]:
+        name = Requirement(text).name.lower()
+        assert runtime[name] == test[name] == metadata.version(name), name
+    for text in project["optional-dependencies"]["test"]:
+        name = Requirement(text).name.lower()
+        assert test[name] == metadata.version(name), name
 
 
 def test_dependencies_are_installed_before_the_source_is_copied():
     steps = [(k, rest) for k, rest in dockerfile_instructions()]
     index = {step: i for i, step in enumerate(steps)}
-    copy_pyproject = index[("COPY", "pyproject.toml ./")]
-    install_deps = next(i for i, (k, r) in enumerate(steps) if k == "RUN" and "-r /tmp/req" in r)
+    copy_lock = index[("COPY", "requirements.lock ./")]
+    install_deps = index[("RUN", "python -m pip install -r requirements.lock")]
     first_source = min(index[("COPY", f"{d} ./{d}")] for d in ("app", "static", "templates"))
-    assert copy_pyproject < install_deps < first_source
+    assert copy_lock < install_deps < first_source
+
+
+def test_the_package_is_a_regular_install_and_the_source_copy_is_removed():
+    runs = [rest for k, rest in dockerfile_instructions() if k == "RUN"]
+    install = next(r for r in runs if "pip install --no-deps ." in r)
+    assert " -e " not in install
+    assert "rm -rf build *.egg-info app templates static" in install
 
 
 def test_image_runs_as_a_non_root_user_that_kubernetes_also_uses():
@@ -213,8 +245,10 @@ def test_kubernetes_probes_hit_the_health_route_on_the_named_port(probe):
 def test_liveness_is_more_patient_than_readiness():
     container = k8s_container()
     ready, live = container["readinessProbe"], container["livenessProbe"]
-    assert (live["periodSeconds"] * live["failureThreshold"]
-            > ready["periodSeconds"] * ready["failureThreshold"])
+    assert (
+        live["periodSeconds"] * live["failureThreshold"]
+        > ready["periodSeconds"] * ready["failureThreshold"]
+    )
 
 
 # --- image name and environment ---------------------------------------------------------------
@@ -274,8 +308,10 @@ def test_the_autoscaler_scales_the_deployment_on_cpu():
     hpa = objects["HorizontalPodAutoscaler"]
     assert hpa["apiVersion"] == "autoscaling/v2"
     target = hpa["spec"]["scaleTargetRef"]
-    assert (target["kind"], target["name"]) == ("Deployment", objects["Deployment"]["metadata"]
-                                                ["name"])
+    assert (target["kind"], target["name"]) == (
+        "Deployment",
+        objects["Deployment"]["metadata"]["name"],
+    )
     [metric] = hpa["spec"]["metrics"]
     assert metric["resource"]["name"] == "cpu"
     assert 0 < metric["resource"]["target"]["averageUtilization"] <= 100
@@ -294,7 +330,8 @@ def test_kustomization_lists_every_manifest():
 def _dockerignore_excludes(path: str) -> bool:
     """Docker's rule: the last pattern that matches the path or one of its parents wins."""
     patterns = [
-        line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
         if line.strip() and not line.strip().startswith("#")
     ]
     parts = path.split("/")
@@ -312,9 +349,18 @@ def _dockerignore_excludes(path: str) -> bool:
 
 @pytest.mark.parametrize(
     "path",
-    [".venv/bin/python", ".git/HEAD", "tests/conftest.py", "test-artifacts/x.png",
-     "data/mnist/train-images-idx3-ubyte.gz", ".hypothesis/examples/x", "runs/a/log.txt",
-     "app/__pycache__/main.cpython-311.pyc", "convlab.egg-info/PKG-INFO", ".pytest_cache/x"],
+    [
+        ".venv/bin/python",
+        ".git/HEAD",
+        "tests/conftest.py",
+        "test-artifacts/x.png",
+        "data/mnist/train-images-idx3-ubyte.gz",
+        ".hypothesis/examples/x",
+        "runs/a/log.txt",
+        "app/__pycache__/main.cpython-311.pyc",
+        "convlab.egg-info/PKG-INFO",
+        ".pytest_cache/x",
+    ],
 )
 def test_dockerignore_keeps_out(path):
     assert _dockerignore_excludes(path)
@@ -322,8 +368,14 @@ def test_dockerignore_keeps_out(path):
 
 @pytest.mark.parametrize(
     "path",
-    ["pyproject.toml", "README.md", "app/main.py", "app/mnist/weights/cnn.pt",
-     "static/js/api.js", "templates/base.html"],
+    [
+        "pyproject.toml",
+        "README.md",
+        "app/main.py",
+        "app/mnist/weights/cnn.pt",
+        "static/js/api.js",
+        "templates/base.html",
+    ],
 )
 def test_dockerignore_lets_in(path):
     assert not _dockerignore_excludes(path)

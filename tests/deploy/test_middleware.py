@@ -24,7 +24,6 @@ from app.middleware import (
     ConcurrencyLimitMiddleware,
     SecurityHeadersMiddleware,
 )
-from tests.browser.conftest import base_url  # noqa: F401 (a real uvicorn for chunked bodies)
 from tests.deploy.app_routes import route_paths
 
 LIMIT = 1_000_000
@@ -44,9 +43,11 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, coroutine).result()
 
 
-
 async def _call(
-    app, method: str = "POST", path: str = "/x", chunks: tuple[bytes, ...] = (b"",),
+    app,
+    method: str = "POST",
+    path: str = "/x",
+    chunks: tuple[bytes, ...] = (b"",),
     headers: tuple[tuple[bytes, bytes], ...] = (),
 ) -> tuple[int, dict[bytes, bytes], bytes]:
     messages: list[Message] = [
@@ -65,8 +66,12 @@ async def _call(
         sent.append(message)
 
     scope = {
-        "type": "http", "method": method, "path": path, "headers": list(headers),
-        "query_string": b"", "root_path": "",
+        "type": "http",
+        "method": method,
+        "path": path,
+        "headers": list(headers),
+        "query_string": b"",
+        "root_path": "",
     }
     await asyncio.wait_for(app(scope, receive, send), timeout=10)
     start = next(m for m in sent if m["type"] == "http.response.start")
@@ -83,8 +88,13 @@ async def _echo_length(scope: Scope, receive: Receive, send: Send) -> None:
         if not message.get("more_body"):
             break
     body = json.dumps({"received": total}).encode()
-    await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-type", b"application/json")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -129,13 +139,16 @@ def test_csp_allows_no_inline_script_and_no_external_origin():
 
 def test_a_header_the_app_sets_itself_is_not_overwritten():
     async def app_with_own_csp(scope: Scope, receive: Receive, send: Send) -> None:
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-security-policy", b"default-src 'none'")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-security-policy", b"default-src 'none'")],
+            }
+        )
         await send({"type": "http.response.body", "body": b""})
 
-    status, headers, _ = run(
-        _call(SecurityHeadersMiddleware(app_with_own_csp), "GET")
-    )
+    status, headers, _ = run(_call(SecurityHeadersMiddleware(app_with_own_csp), "GET"))
     assert status == 200
     assert headers[b"content-security-policy"] == b"default-src 'none'"
     assert headers[b"x-content-type-options"] == b"nosniff"
@@ -177,8 +190,11 @@ def test_cors_allows_exactly_the_configured_origins():
         assert "access-control-allow-origin" not in other.headers
         preflight = cors_client.options(
             "/api/health",
-            headers={"Origin": "http://teacher.example", "Access-Control-Request-Method": "POST",
-                     "Access-Control-Request-Headers": "content-type"},
+            headers={
+                "Origin": "http://teacher.example",
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "content-type",
+            },
         )
         assert preflight.status_code == 200
         assert preflight.headers["access-control-allow-origin"] == "http://teacher.example"
@@ -353,22 +369,21 @@ def test_every_post_route_answers_413_to_a_body_over_the_limit(client, path):
     body = b'{"input": [' + b"0," * (LIMIT // 2) + b"0]}"
     response = client.post(path, content=body, headers={"content-type": "application/json"})
     assert response.status_code == 413
-    assert response.json() == {
-        "detail": f"request body is larger than the limit of {LIMIT} bytes"
-    }
+    assert response.json() == {"detail": f"request body is larger than the limit of {LIMIT} bytes"}
 
 
 @pytest.mark.parametrize("path", POST_ROUTES)
 def test_every_post_route_answers_413_to_a_chunked_body_over_the_limit(path):
     app = create_app(Settings())
     chunks = (b'{"input": [',) + (b"0," * 50_000,) * 11 + (b"0]}",)
-    status, _, body = run(_call(app, "POST", path, chunks=chunks,
-                                        headers=((b"content-type", b"application/json"),)))
+    status, _, body = run(
+        _call(app, "POST", path, chunks=chunks, headers=((b"content-type", b"application/json"),))
+    )
     assert status == 413
     assert json.loads(body) == {"detail": f"request body is larger than the limit of {LIMIT} bytes"}
 
 
-def test_real_server_answers_413_to_a_chunked_upload(base_url):  # noqa: F811
+def test_real_server_answers_413_to_a_chunked_upload(base_url):
     def chunks():
         for _ in range(12):
             yield b" " * 100_000
@@ -380,7 +395,7 @@ def test_real_server_answers_413_to_a_chunked_upload(base_url):  # noqa: F811
     assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
 
 
-def test_real_server_answers_413_to_a_declared_oversize_body(base_url):  # noqa: F811
+def test_real_server_answers_413_to_a_declared_oversize_body(base_url):
     response = httpx.post(f"{base_url}/api/health", content=b"x" * (LIMIT + 1), timeout=30)
     assert response.status_code == 413
 

@@ -64,9 +64,15 @@ def torch_conv(case: dict) -> np.ndarray:
         weight = weight.flip(-1, -2)
     padding = case["padding"]
     layer = torch.nn.Conv2d(
-        weight.shape[1], weight.shape[0], tuple(weight.shape[2:]), stride=case["stride"],
-        padding=padding if isinstance(padding, str) else padding, dilation=case["dilation"],
-        bias=bias is not None, padding_mode=case["padding_mode"], dtype=torch.float64,
+        weight.shape[1],
+        weight.shape[0],
+        tuple(weight.shape[2:]),
+        stride=case["stride"],
+        padding=padding if isinstance(padding, str) else padding,
+        dilation=case["dilation"],
+        bias=bias is not None,
+        padding_mode=case["padding_mode"],
+        dtype=torch.float64,
     )
     with torch.no_grad(), warnings.catch_warnings():
         # torch warns that "same" with an even kernel copies the input; not our concern
@@ -81,8 +87,13 @@ def torch_conv(case: dict) -> np.ndarray:
 def engine_conv(case: dict) -> np.ndarray:
     """conv2d of a case."""
     return conv2d(
-        case["x"], case["kernel"], case["bias"], stride=case["stride"], padding=case["padding"],
-        padding_mode=case["padding_mode"], dilation=case["dilation"],
+        case["x"],
+        case["kernel"],
+        case["bias"],
+        stride=case["stride"],
+        padding=case["padding"],
+        padding_mode=case["padding_mode"],
+        dilation=case["dilation"],
         flip_kernel=case["flip_kernel"],
     )
 
@@ -158,8 +169,14 @@ def test_multichannel_conv2d_with_bias_matches_torch(case: dict) -> None:
 
 
 @given(
-    st.integers(1, 7), st.integers(1, 7), st.integers(0, 7), st.integers(0, 7),
-    st.integers(0, 7), st.integers(0, 7), st.sampled_from(MODES), st.integers(0, 2**32 - 1),
+    st.integers(1, 7),
+    st.integers(1, 7),
+    st.integers(0, 7),
+    st.integers(0, 7),
+    st.integers(0, 7),
+    st.integers(0, 7),
+    st.sampled_from(MODES),
+    st.integers(0, 2**32 - 1),
 )
 def test_padding_matches_torch_pad(
     h: int, w: int, top: int, bottom: int, left: int, right: int, mode: str, seed: int
@@ -173,8 +190,13 @@ def test_padding_matches_torch_pad(
     np.testing.assert_array_equal(pad(x, ((top, bottom), (left, right)), mode), expected[0])
 
 
-@given(st.integers(1, 6), st.integers(1, 6), st.integers(0, 5), st.integers(0, 5),
-       st.sampled_from(MODES))
+@given(
+    st.integers(1, 6),
+    st.integers(1, 6),
+    st.integers(0, 5),
+    st.integers(0, 5),
+    st.sampled_from(MODES),
+)
 def test_index_map_points_at_the_cell_each_padding_cell_copies(
     h: int, w: int, ph: int, pw: int, mode: str
 ) -> None:

@@ -56,7 +56,10 @@ def test_every_tutorial_cell_explains_to_its_output_value() -> None:
 def test_zero_padding_cells_are_marked_and_have_no_source() -> None:
     terms = explain_output(TUTORIAL_X, TUTORIAL_K, cell=(0, 0), padding=1).terms
     assert [(t.row, t.col, t.padding, t.source) for t in terms] == [
-        (-1, -1, True, None), (-1, 0, True, None), (0, -1, True, None), (0, 0, False, (0, 0)),
+        (-1, -1, True, None),
+        (-1, 0, True, None),
+        (0, -1, True, None),
+        (0, 0, False, (0, 0)),
     ]
 
 
@@ -79,7 +82,12 @@ def test_bias_joins_the_expression() -> None:
 
 def test_numbers_are_written_like_the_tutorial() -> None:
     assert [format_number(v) for v in (2.0, -1.0, 0.0, -0.0, 0.25, 1e-7)] == [
-        "2", "−1", "0", "0", "0.25", "1e−07"
+        "2",
+        "−1",
+        "0",
+        "0",
+        "0.25",
+        "1e−07",
     ]
 
 
@@ -126,7 +134,10 @@ def test_tutorial_centre_cell_feeds_four_outputs() -> None:
     influence = explain_input(TUTORIAL_X, TUTORIAL_K, cell=(1, 1))
     assert [o.cell for o in influence.outputs] == [(0, 0), (0, 1), (1, 0), (1, 1)]
     assert [o.window_positions for o in influence.outputs] == [
-        [(1, 1)], [(1, 0)], [(0, 1)], [(0, 0)]
+        [(1, 1)],
+        [(1, 0)],
+        [(0, 1)],
+        [(0, 0)],
     ]
 
 
@@ -164,7 +175,15 @@ def test_missing_input_channel_is_refused() -> None:
 
 def test_torch_agrees_with_the_tutorial_map() -> None:
     """The reference itself reproduces the tutorial (so the helpers above are trustworthy)."""
-    case = {"x": TUTORIAL_X, "kernel": TUTORIAL_K, "bias": None, "stride": 1, "padding": 0,
-            "padding_mode": "zeros", "dilation": 1, "flip_kernel": False}
+    case = {
+        "x": TUTORIAL_X,
+        "kernel": TUTORIAL_K,
+        "bias": None,
+        "stride": 1,
+        "padding": 0,
+        "padding_mode": "zeros",
+        "dilation": 1,
+        "flip_kernel": False,
+    }
     np.testing.assert_array_equal(torch_conv(case), TUTORIAL_Y)
     assert conv2d(TUTORIAL_X, TUTORIAL_K).tolist() == torch.tensor(TUTORIAL_Y).tolist()

@@ -41,8 +41,9 @@ def test_zero_padding_matrix_is_doubly_block_toeplitz() -> None:
     x, k, p = rng.standard_normal((5, 6)), rng.standard_normal((3, 2)), 1
     m = conv_matrix(x, k, padding=p)
     ho, wo = m.geometry.output_size
-    i, j, r, q = np.meshgrid(np.arange(ho), np.arange(wo), np.arange(5), np.arange(6),
-                             indexing="ij")
+    i, j, r, q = np.meshgrid(
+        np.arange(ho), np.arange(wo), np.arange(5), np.arange(6), indexing="ij"
+    )
     a, b = r - i + p, q - j + p
     inside = (a >= 0) & (a < 3) & (b >= 0) & (b < 2)
     expected = np.where(inside, a * 2 + b, -1).reshape(ho * wo, 30)
@@ -81,8 +82,9 @@ def test_every_entry_holds_the_weights_its_index_names(case: dict) -> None:
 
 
 def test_replicate_padding_adds_several_weights_into_corner_entries() -> None:
-    m = conv_matrix(TUTORIAL_X, np.arange(1.0, 10.0).reshape(3, 3), padding=1,
-                    padding_mode="replicate")
+    m = conv_matrix(
+        TUTORIAL_X, np.arange(1.0, 10.0).reshape(3, 3), padding=1, padding_mode="replicate"
+    )
     corner = next(e for e in m.merged if (e.row, e.col) == (0, 0))
     assert corner.weight_indices == [0, 1, 3, 4]  # K00, K01, K10, K11 all read X[0, 0]
     assert m.matrix[0, 0] == 1 + 2 + 4 + 5
@@ -97,11 +99,13 @@ def test_multichannel_matrix_has_one_block_per_channel_pair() -> None:
     assert m.nonzeros_per_row.tolist() == [8] * 27
     assert m.distinct_parameters == 24
     expected = torch.nn.functional.conv2d(
-        torch.from_numpy(x)[None], torch.from_numpy(k), torch.tensor([1.0, 2.0, 3.0],
-                                                                     dtype=torch.float64)
+        torch.from_numpy(x)[None],
+        torch.from_numpy(k),
+        torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64),
     )
-    np.testing.assert_allclose(m.matrix @ x.reshape(-1) + m.bias_vector,
-                               expected.reshape(-1).numpy(), atol=1e-12)
+    np.testing.assert_allclose(
+        m.matrix @ x.reshape(-1) + m.bias_vector, expected.reshape(-1).numpy(), atol=1e-12
+    )
 
 
 def test_strided_matrix_keeps_every_second_output_row() -> None:

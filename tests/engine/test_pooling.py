@@ -26,11 +26,13 @@ def pool_cases(draw: st.DrawFn, *, dilation: bool = True) -> dict:
     x = rng.integers(-3, 4, size=(h, w) if shape == 2 else (2, h, w)).astype(float)
     return {
         "x": x,
-        "kernel_size": draw(st.one_of(st.integers(1, 4), st.tuples(st.integers(1, 4),
-                                                                    st.integers(1, 4)))),
+        "kernel_size": draw(
+            st.one_of(st.integers(1, 4), st.tuples(st.integers(1, 4), st.integers(1, 4)))
+        ),
         "stride": draw(st.one_of(st.none(), small_pair)),
-        "padding": draw(st.one_of(st.integers(0, 2), st.tuples(st.integers(0, 2),
-                                                               st.integers(0, 2)))),
+        "padding": draw(
+            st.one_of(st.integers(0, 2), st.tuples(st.integers(0, 2), st.integers(0, 2)))
+        ),
         "dilation": draw(small_pair) if dilation else 1,
         "ceil_mode": draw(st.booleans()),
     }

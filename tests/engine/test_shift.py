@@ -14,8 +14,13 @@ from app.engine.shift import equivariance, shift
 from tests.engine.test_conv import MODES
 
 
-@given(st.integers(1, 8), st.integers(1, 8), st.integers(-9, 9), st.integers(-9, 9),
-       st.integers(0, 2**32 - 1))
+@given(
+    st.integers(1, 8),
+    st.integers(1, 8),
+    st.integers(-9, 9),
+    st.integers(-9, 9),
+    st.integers(0, 2**32 - 1),
+)
 def test_shift_matches_torch_pad_and_crop(h: int, w: int, dx: int, dy: int, seed: int) -> None:
     x = np.random.default_rng(seed).standard_normal((2, h, w))
     if abs(dx) >= w or abs(dy) >= h:
@@ -58,17 +63,16 @@ def test_conv_commutes_with_shift_inside_the_interior(case: dict) -> None:
         return
     if report.max_abs_diff_interior is not None:
         assert report.max_abs_diff_interior <= 1e-12
-    np.testing.assert_array_equal(
-        report.difference, report.conv_of_shifted - report.shifted_conv
-    )
+    np.testing.assert_array_equal(report.difference, report.conv_of_shifted - report.shifted_conv)
     assert report.max_abs_diff_total == np.abs(report.difference).max()
 
 
 def test_interior_is_the_valid_region_minus_the_shift() -> None:
     """No padding, stride 1: the (H − k + 1 − |dy|) × (W − k + 1 − |dx|) cells far from zeros."""
     rng = np.random.default_rng(7)
-    report = equivariance(rng.standard_normal((9, 10)), rng.standard_normal((3, 3)), dx=2, dy=-1,
-                          pool_mode=None)
+    report = equivariance(
+        rng.standard_normal((9, 10)), rng.standard_normal((3, 3)), dx=2, dy=-1, pool_mode=None
+    )
     assert report.interior_mask.shape == (7, 8)
     assert report.interior_mask.sum() == (7 - 1) * (8 - 2)
     assert report.interior_mask[:6, 2:].all()
@@ -107,16 +111,21 @@ def test_vertical_edge_detector_is_equivariant_to_a_one_pixel_shift() -> None:
 def test_shift_that_is_not_a_whole_number_of_strides_is_refused() -> None:
     with pytest.raises(
         InvalidInput,
-        match="^with stride 2×2 the shift must be a whole number of strides .*"
-        "got dx = 1, dy = 0$",
+        match="^with stride 2×2 the shift must be a whole number of strides .*got dx = 1, dy = 0$",
     ):
         equivariance(np.ones((6, 6)), np.ones((2, 2)), dx=1, dy=0, stride=2)
 
 
 def test_strided_conv_shift_moves_the_output_by_shift_over_stride() -> None:
     rng = np.random.default_rng(8)
-    report = equivariance(rng.standard_normal((9, 9)), rng.standard_normal((3, 3)), dx=2, dy=4,
-                          stride=2, pool_mode=None)
+    report = equivariance(
+        rng.standard_normal((9, 9)),
+        rng.standard_normal((3, 3)),
+        dx=2,
+        dy=4,
+        stride=2,
+        pool_mode=None,
+    )
     assert report.output_shift == (1, 2)
     assert report.max_abs_diff_interior == 0.0
 

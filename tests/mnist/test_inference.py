@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from app.config import Settings
 from app.engine.errors import InvalidInput
 from app.mnist import inference
 from app.mnist.inference import LoadedModel, ModelUnavailable, layer_table, load_models
@@ -198,7 +199,7 @@ def test_load_models_reads_what_is_there_and_reports_what_is_missing(tmp_path: P
 
     assert registry.loaded() == {"cnn": False, "fc": True}
     loaded = registry.get("fc")
-    assert loaded.card == {}
+    assert loaded.card is None
     assert not any(p.requires_grad for p in loaded.module.parameters())
     torch.testing.assert_close(loaded.module.fc1.weight, fc.fc1.weight)
     with pytest.raises(ModelUnavailable, match="model 'cnn' is not loaded: no cnn.pt in"):
@@ -215,3 +216,18 @@ def test_weights_of_the_wrong_architecture_are_refused(tmp_path: Path) -> None:
     torch.save(build("fc").state_dict(), tmp_path / "cnn.pt")
     with pytest.raises(RuntimeError, match="cannot load MNIST weights"):
         load_models(tmp_path)
+
+
+def test_a_model_card_with_a_wrong_field_stops_the_load_naming_the_file(tmp_path: Path) -> None:
+    fc = build("fc")
+    torch.save(fc.state_dict(), tmp_path / "fc.pt")
+    (tmp_path / "fc.json").write_text('{"model": "fc", "test_accuracy": "high"}')
+    with pytest.raises(RuntimeError, match=r"invalid model card .*fc\.json: architecture: Field"):
+        load_models(tmp_path)
+
+
+def test_the_shipped_cards_are_validated_once_at_load() -> None:
+    registry = load_models(Settings().weights_dir)
+    card = registry.get("cnn").card
+    assert card is not None and card.model == "cnn"
+    assert card.total_parameters == registry.get("cnn").total_parameters

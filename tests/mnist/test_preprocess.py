@@ -146,7 +146,7 @@ def test_random_bytes_are_not_a_png() -> None:
 
 def test_a_truncated_png_is_corrupt() -> None:
     data = png_of(draw(1, **CANVAS))
-    with pytest.raises(InvalidInput, match="^image_png is a corrupt PNG"):
+    with pytest.raises(InvalidInput, match="^image_png is a corrupt or unsupported PNG$"):
         open_png(data[: len(data) // 2], max_side=2048)
 
 
@@ -154,7 +154,7 @@ def test_a_png_with_a_bad_crc_is_corrupt() -> None:
     data = bytearray(png_of(draw(1, **CANVAS)))
     assert data[37:41] == b"IDAT"
     data[60] ^= 0xFF  # inside the compressed pixels
-    with pytest.raises(InvalidInput, match="^image_png is a corrupt PNG"):
+    with pytest.raises(InvalidInput, match="^image_png is a corrupt or unsupported PNG$"):
         open_png(bytes(data), max_side=2048)
 
 
@@ -202,3 +202,17 @@ def test_png_data_url_previews_are_small_and_decodable() -> None:
     small = png_data_url(np.eye(28))
     pixels = np.asarray(Image.open(io.BytesIO(base64.b64decode(small.split(",", 1)[1]))))
     np.testing.assert_array_equal(pixels, np.eye(28) * 255)
+
+
+def _with_chunk(png: bytes, kind: bytes, body: bytes) -> bytes:
+    """``png`` with one more chunk inserted after IHDR."""
+    chunk = len(body).to_bytes(4, "big") + kind + body + zlib.crc32(kind + body).to_bytes(4, "big")
+    return png[:33] + chunk + png[33:]
+
+
+def test_a_text_chunk_bomb_is_refused_in_words_without_pillow_internals() -> None:
+    bomb = b"comment\x00\x00" + zlib.compress(b"a" * 20_000_000, 9)  # zTXt: 20 MB of text
+    data = _with_chunk(png_of(draw(1, **CANVAS)), b"zTXt", bomb)
+    with pytest.raises(InvalidInput) as caught:
+        open_png(data, max_side=2048)
+    assert str(caught.value) == "image_png is a corrupt or unsupported PNG"

@@ -1,66 +1,107 @@
-"""Shared field types: finite numbers, rectangular matrices, int-or-pair hyper-parameters.
+"""Shared request types: the one array validator, int-or-pair hyper-parameters, the limits.
 
-The size limits come from the settings (``CONVLAB_MAX_SIDE`` …), so a 422 names the limit.
+How a route gets its limits (follow this for every new route)
+==============================================================
+
+1. **The request model** subclasses ``RequestModel``: strict types (no ``"yes"`` -> true, no
+   ``true`` -> 1, no ``"2"`` -> 2) and ``extra="forbid"`` (an unknown field is a 422). Arrays
+   of numbers use ``numeric_array(...)`` (or the ready types ``Image``, ``Kernel`` …); its
+   checks run in this order: depth, then every size against the limits, then rectangularity,
+   then the elements — so an oversized body is refused after reading a few list lengths.
+
+2. **Limits come from the settings of the app that serves the request**, never from the global
+   ``get_settings()``. The route's body dependency (``JsonBody`` in ``app.api.deps``) validates
+   with ``context={"settings": app.state.settings}``; a validator reads them with
+   ``settings_of(info)``::
+
+       class ThingRequest(RequestModel):
+           image: Image = Field(description="H×W input.")
+           steps: int = Field(10, ge=1, le=100, description="Fixed bounds need no settings.")
+
+           @model_validator(mode="after")
+           def _bounded(self, info: ValidationInfo) -> Self:
+               settings = settings_of(info)
+               values = self.image.size * self.steps
+               check_output_values((values,), settings)           # work / values
+               check_response_bytes(values * FLOAT_BYTES, settings)  # the JSON answer
+               return self
+
+   So ``create_app(Settings(max_side=8))`` refuses a 16×16 image, and a test builds an app
+   with small limits to see them hold. A validator without the context fails loudly.
+
+3. **Bound what the route will build**, before building it: multiply-adds (``max_macs``), the
+   values it returns (``max_output_values``) and the size of the JSON answer
+   (``check_response_bytes``, ``max_response_bytes``; estimate with ``FLOAT_BYTES`` per number).
+   Geometry errors are left to the engine, whose ``InvalidInput`` becomes a 422.
+
+4. **The route** is a plain ``def`` (it runs in the thread pool), takes its body as
+   ``body: JsonBody[ThingRequest]`` (parsed and validated in a worker thread, off the event
+   loop), makes one engine call and maps the result to its response model::
+
+       @router.post("/thing", response_model=ThingResponse)
+       def thing(body: JsonBody[ThingRequest]) -> ThingResponse:
+           \"\"\"One line for /docs.\"\"\"
+           result = engine.thing(body.image, steps=body.steps)
+           return ThingResponse(output=result.output.tolist())
+
+   ``SettingsDep`` gives a route the app's settings when the engine needs a limit.
+
+Error texts are sentences for people: raise ``PydanticCustomError(kind, "text {n}", {"n": …})``
+(or ``ValueError("text")``; the "Value error, " prefix is dropped by the error handler).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import (
-    AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     PlainValidator,
     TypeAdapter,
     ValidationError,
+    ValidationInfo,
     WithJsonSchema,
-    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from app.config import get_settings
+from app.config import Settings
+from app.engine.conv import conv_geometry
 from app.engine.padding import AxisGeometry, formula_text
 
-MAX_BODY_DEPTH = 12
-"""No request needs deeper nesting than a 4-D kernel inside a body (5); deeper is refused."""
+FLOAT_BYTES = 25
+"""Worst-case JSON bytes of one float with its separator ("-1.2345678901234567e-100,")."""
 
 
-def json_safe(value: object, _depth: int = 0) -> object:
-    """``value`` with NaN / ±inf replaced by the strings "NaN" / "Infinity" / "-Infinity".
+def settings_of(info: ValidationInfo) -> Settings:
+    """The settings of the app validating this request (``context={"settings": ...}``)."""
+    context = info.context
+    if not isinstance(context, Mapping) or not isinstance(context.get("settings"), Settings):
+        raise AssertionError(
+            "request models are validated with context={'settings': app settings}; "
+            "use JsonBody[...] in the route (app.api.deps)"
+        )
+    return context["settings"]
 
-    A 422 echoes the rejected input, and a float NaN there would make the error response
-    itself invalid JSON (a 500). Used as a BeforeValidator so validators downstream see (and
-    echo) the strings. Cheap when nothing is wrong: a row whose sum is finite is kept as is.
-    Nesting deeper than MAX_BODY_DEPTH is refused (ValueError -> 422), never recursed into.
+
+class RequestModel(BaseModel):
+    """Base of every request body (and its nested objects): strict types, no unknown fields.
+
+    Strict: a JSON string is not a number or a boolean, a boolean is not a number; an int is
+    still accepted where a float is expected.
     """
-    if isinstance(value, float):
-        if value - value == 0:
-            return value
-        return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
-    if not isinstance(value, dict | list):
-        return value
-    if _depth >= MAX_BODY_DEPTH:
-        raise ValueError(f"is nested more than {MAX_BODY_DEPTH} levels deep")
-    if isinstance(value, dict):
-        return {key: json_safe(item, _depth + 1) for key, item in value.items()}
-    try:
-        total = sum(value)
-        if total - total == 0:
-            return value
-    except (TypeError, OverflowError):
-        pass
-    return [json_safe(v, _depth + 1) for v in value]
+
+    model_config = ConfigDict(strict=True, extra="forbid")
 
 
-def check_output_values(shape: tuple[int, ...]) -> None:
+def check_output_values(shape: tuple[int, ...], settings: Settings) -> None:
     """422 when an output of ``shape`` would hold more than settings.max_output_values."""
-    limit = get_settings().max_output_values
-    values = int(np.prod(shape))
+    limit = settings.max_output_values
+    values = int(np.prod(shape, dtype=np.int64))
     if values > limit:
         raise PydanticCustomError(
             "too_many_outputs",
@@ -69,73 +110,38 @@ def check_output_values(shape: tuple[int, ...]) -> None:
         )
 
 
-FiniteFloat = Annotated[float, Field(allow_inf_nan=False), BeforeValidator(json_safe)]
-"""A finite number; a NaN / inf is refused with a JSON-safe echo."""
+def check_response_bytes(estimate: int, settings: Settings) -> None:
+    """422 when the JSON answer would be larger than settings.max_response_bytes (estimated
+    before the work from the shapes, so the refusal costs nothing)."""
+    limit = settings.max_response_bytes
+    if estimate > limit:
+        raise PydanticCustomError(
+            "response_too_large",
+            "the answer could take {size} bytes, over the limit of {limit} bytes; ask for a "
+            "smaller input, kernel or padding",
+            {"size": f"{estimate:,}", "limit": f"{limit:,}"},
+        )
 
 
-class RequestModel(BaseModel):
-    """Base of request bodies: NaN / ±inf anywhere in the body become the strings "NaN",
-    "Infinity", "-Infinity" before validation, so every field refuses them with a 422 whose
-    echo of the input is valid JSON (a float NaN there would turn the 422 into a 500)."""
+# -- int-or-pair hyper-parameters ----------------------------------------------------------------
 
-    @model_validator(mode="before")
-    @classmethod
-    def _json_safe_body(cls, data: object) -> object:
-        return json_safe(data)
-
-
-def _shape_of(value: object, depth: int) -> tuple[int, ...]:
-    """Shape of a nested list of the given depth; ValueError if empty or ragged."""
-    shape: list[int] = []
-    level = value
-    for _ in range(depth):
-        assert isinstance(level, list)
-        if len(level) == 0:
-            raise ValueError("must not be empty")
-        shape.append(len(level))
-        level = level[0]
-
-    def check(node: object, d: int, path: str) -> None:
-        assert isinstance(node, list)
-        if len(node) != shape[d]:
-            raise ValueError(
-                f"is ragged: row {path or '0'} has {len(node)} entries, expected {shape[d]}"
-            )
-        if d + 1 < depth:
-            for i, child in enumerate(node):
-                check(child, d + 1, f"{path}[{i}]" if path else str(i))
-
-    check(value, 0, "")
-    return tuple(shape)
-
-
-def _limited(depth: int, spatial_axes: tuple[int, ...], channel_axes: tuple[int, ...]):
-    def validate(value: list) -> list:
-        shape = _shape_of(value, depth)
-        settings = get_settings()
-        for axis in spatial_axes:
-            if shape[axis] > settings.max_side:
-                raise ValueError(f"has side {shape[axis]}, over the limit of {settings.max_side}")
-        for axis in channel_axes:
-            if shape[axis] > settings.max_channels:
-                raise ValueError(
-                    f"has {shape[axis]} channels, over the limit of {settings.max_channels}"
-                )
-        return value
-
-    return AfterValidator(validate)
-
-
-Matrix = Annotated[list[list[FiniteFloat]], _limited(2, (0, 1), ())]
-"""A non-empty rectangular H×W matrix of finite numbers."""
-Tensor3 = Annotated[list[list[list[FiniteFloat]]], _limited(3, (1, 2), (0,))]
-"""A non-empty C×H×W tensor of finite numbers."""
-Tensor4 = Annotated[list[list[list[list[FiniteFloat]]]], _limited(4, (2, 3), (0, 1))]
-"""A non-empty C_out×C_in×kh×kw weight tensor of finite numbers."""
-
-PositiveInt = Annotated[int, Field(ge=1, le=1024)]
-NonNegativeInt = Annotated[int, Field(ge=0, le=1024)]
 _PAIR_MAX = 1024
+
+
+def _is_int(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _shown(value: object) -> str:
+    """A rejected value as the student typed it (JSON), shortened."""
+    if isinstance(value, float) and value != value:
+        return "NaN"
+    if isinstance(value, float) and value in (float("inf"), float("-inf")):
+        return "Infinity" if value > 0 else "-Infinity"
+    try:
+        return json.dumps(value)[:40]
+    except (TypeError, ValueError):
+        return type(value).__name__
 
 
 def int_or_pair(minimum: int, *, words: tuple[str, ...] = (), description: str = "") -> object:
@@ -157,20 +163,17 @@ def int_or_pair(minimum: int, *, words: tuple[str, ...] = (), description: str =
             )
         return v
 
-    def is_int(v: object) -> bool:
-        return isinstance(v, int) and not isinstance(v, bool)
-
     def validate(value: object) -> int | tuple[int, int] | str:
         if isinstance(value, str) and value in words:
             return value
-        if is_int(value):
+        if _is_int(value):
             return check(value)  # type: ignore[arg-type]
-        if isinstance(value, (list, tuple)) and len(value) == 2 and all(map(is_int, value)):
+        if isinstance(value, list | tuple) and len(value) == 2 and all(map(_is_int, value)):
             return (check(value[0]), check(value[1]))
         raise PydanticCustomError(
             "int_or_pair",
             "must be an integer or a pair [height, width] of integers{words}, got {got}",
-            {"words": shown_words, "got": json.dumps(json_safe(value))[:40]},
+            {"words": shown_words, "got": _shown(value)},
         )
 
     integer = {"type": "integer", "minimum": minimum, "maximum": _PAIR_MAX}
@@ -190,20 +193,17 @@ PositiveIntOrPair = int_or_pair(1)
 """An int ≥ 1 or a [height, width] pair of them (validated to int or tuple)."""
 NonNegativeIntOrPair = int_or_pair(0)
 """An int ≥ 0 or a [height, width] pair of them (validated to int or tuple)."""
-Cell = tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]]
+Cell = tuple[Annotated[int, Field(ge=0, le=1_000_000)], Annotated[int, Field(ge=0, le=1_000_000)]]
+"""[i, j] of a cell, 0-based."""
 
 
-def as_array(value: list) -> np.ndarray:
-    """A validated nested list as a float64 array."""
-    return np.asarray(value, dtype=np.float64)
-
-
-# -- numeric arrays of a chosen depth ---------------------------------------------------------
+# -- numeric arrays of a chosen depth: the one array validator -----------------------------------
 #
-# ``input`` of /api/conv2d may be H×W or C×H×W, ``kernel`` kh×kw or C_out×C_in×kh×kw. A plain
-# ``Matrix | Tensor3`` union reports the errors of every branch with type names in the location;
-# the types below find the depth first, then report one readable error, e.g.
-# "entry [1][0] must be a finite number, got nan". They validate into float64 numpy arrays.
+# ``input`` of /api/conv2d may be H×W or C×H×W, ``kernel`` kh×kw or C_out×C_in×kh×kw. The type
+# finds the depth first (following first elements), reads the shape from the first elements,
+# checks every size against its limit, then that the array is rectangular, and only then the
+# elements; it reports one readable error, e.g. "entry [1][0] must be a finite number, got NaN",
+# and validates into a float64 numpy array.
 
 StrictFiniteFloat = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 """A JSON number (int or float, not a bool or string) that is finite."""
@@ -228,7 +228,8 @@ _LEAF_ADAPTERS = {depth: TypeAdapter(_nested_list_type(depth)) for depth in (1, 
 
 
 def _depth_of(value: object) -> int:
-    """Nesting depth found by following first elements; error on an empty list."""
+    """Nesting depth found by following first elements (at most 5 levels are followed);
+    -1 for a JSON value that is not a number; error on an empty list."""
     depth = 0
     node = value
     while isinstance(node, list):
@@ -236,7 +237,9 @@ def _depth_of(value: object) -> int:
             raise PydanticCustomError("empty_array", "must not be empty")
         node = node[0]
         depth += 1
-    if depth == 0 and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        if depth > 5:
+            return depth
+    if depth == 0 and (isinstance(value, bool) or not isinstance(value, int | float)):
         return -1
     return depth
 
@@ -254,14 +257,20 @@ def _json_kind(value: object) -> str:
     return "a number"
 
 
-def _rectangular_shape(value: list, depth: int) -> tuple[int, ...]:
-    """Shape of a nested list; error naming the first row whose length differs."""
-    shape: list[int] = []
+def _first_shape(value: list, depth: int) -> tuple[int, ...]:
+    """The shape read from first elements only (cheap: ``depth`` list lengths)."""
+    shape = []
     node: object = value
     for _ in range(depth):
         assert isinstance(node, list)
         shape.append(len(node))
         node = node[0]
+    return tuple(shape)
+
+
+def _check_rectangular(value: list, shape: tuple[int, ...]) -> None:
+    """Error naming the first row whose length differs from ``shape``."""
+    depth = len(shape)
 
     def check(node: object, level: int, path: str) -> None:
         if not isinstance(node, list):
@@ -281,76 +290,11 @@ def _rectangular_shape(value: list, depth: int) -> tuple[int, ...]:
                 check(child, level + 1, f"{path}[{i}]")
 
     check(value, 0, "")
-    return tuple(shape)
 
 
-def numeric_array(
-    *,
-    axes: dict[int, tuple[tuple[str, str], ...]],
-    description: str,
-) -> object:
-    """An ``Annotated`` type for a nested list of finite numbers, validated to a float64 array.
-
-    ``axes`` maps each accepted depth to its axes, each a (phrase, settings limit) pair: the
-    phrase reads "height {n}" or "{n} channels" in the error message, the limit names the
-    Settings field that caps that axis (``max_side``, ``max_channels``, ``max_kernel_side``).
-    """
-
-    def reading(depth: int) -> str:
-        return "×".join(_AXIS_SYMBOLS[phrase] for phrase, _ in axes[depth])
-
-    expected = " or ".join(f"{_DEPTH_WORDS[d]} ({reading(d)})" for d in axes)
-
-    def validate(value: object) -> np.ndarray:
-        depth = _depth_of(value)
-        if depth not in axes:
-            got = _DEPTH_WORDS.get(depth, f"a {depth}-D list") if depth >= 0 else _json_kind(value)
-            raise PydanticCustomError(
-                "array_depth", "must be {expected}, got {got}", {"expected": expected, "got": got}
-            )
-        assert isinstance(value, list)
-        shape = _rectangular_shape(value, depth)
-        try:
-            _LEAF_ADAPTERS[depth].validate_python(value)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = "".join(f"[{i}]" for i in first["loc"])
-            raise PydanticCustomError(
-                "not_finite_number",
-                "entry {where} must be a finite number, got {got}",
-                {"where": where, "got": _shown(first.get("input"))},
-            ) from None
-        settings = get_settings()
-        for (phrase, limit_name), size in zip(axes[depth], shape, strict=True):
-            limit = getattr(settings, limit_name)
-            if size > limit:
-                raise PydanticCustomError(
-                    "too_large",
-                    "has {what}, over the limit of {limit}",
-                    {"what": phrase.format(n=size), "limit": limit},
-                )
-        return np.asarray(value, dtype=np.float64)
-
-    def nested_schema(depth: int) -> dict:
-        schema: dict = {"type": "number"}
-        for _ in range(depth):
-            schema = {"type": "array", "items": schema}
-        return schema
-
-    variants = [{**nested_schema(depth), "title": reading(depth)} for depth in axes]
-    json_schema = variants[0] if len(variants) == 1 else {"anyOf": variants}
-    json_schema = {**json_schema, "description": description}
-    return Annotated[
-        Any, PlainValidator(validate), BeforeValidator(json_safe), WithJsonSchema(json_schema)
-    ]
-
-
-def _shown(value: object) -> str:
-    """A rejected leaf as the student typed it (JSON), shortened."""
-    if value in ("NaN", "Infinity", "-Infinity"):
-        return str(value)
-    return json.dumps(value)[:40]
-
+Axis = tuple[str, str | int]
+"""(phrase, limit): the phrase reads e.g. "height {n}" in an error; the limit is the name of a
+Settings field capping that axis (``"max_side"``) or a fixed size the axis must have (28)."""
 
 _AXIS_SYMBOLS = {
     "height {n}": "H",
@@ -361,14 +305,105 @@ _AXIS_SYMBOLS = {
     "{n} output channels": "C_out",
     "{n} input channels": "C_in",
     "{n} values": "C_out",
+    "{n} rows": "28",
+    "{n} columns": "28",
     "length {n}": "L",
     "kernel length {n}": "k",
 }
-_H = ("height {n}", "max_side")
-_W = ("width {n}", "max_side")
-_C = ("{n} channels", "max_channels")
-_KH = ("kernel height {n}", "max_kernel_side")
-_KW = ("kernel width {n}", "max_kernel_side")
+
+
+def numeric_array(
+    *,
+    axes: dict[int, tuple[Axis, ...]],
+    description: str,
+    bounds: tuple[float, float] | None = None,
+) -> object:
+    """An ``Annotated`` type for a nested list of finite numbers, validated to a float64 array.
+
+    ``axes`` maps each accepted depth to its axes (see ``Axis``); ``bounds`` (low, high), when
+    given, is the closed range every value must lie in.
+    """
+
+    def reading(depth: int) -> str:
+        return "×".join(_AXIS_SYMBOLS.get(phrase, "n") for phrase, _ in axes[depth])
+
+    expected = " or ".join(f"{_DEPTH_WORDS[d]} ({reading(d)})" for d in axes)
+
+    def validate(value: object, info: ValidationInfo) -> np.ndarray:
+        depth = _depth_of(value)
+        if depth not in axes:
+            got = _DEPTH_WORDS.get(depth, f"a {depth}-D list") if depth >= 0 else _json_kind(value)
+            raise PydanticCustomError(
+                "array_depth", "must be {expected}, got {got}", {"expected": expected, "got": got}
+            )
+        assert isinstance(value, list)
+        shape = _first_shape(value, depth)
+        settings = settings_of(info)
+        for (phrase, limit), size in zip(axes[depth], shape, strict=True):
+            if isinstance(limit, int):
+                if size != limit:
+                    raise PydanticCustomError(
+                        "wrong_size",
+                        "must have {what}, got {size}",
+                        {"what": phrase.format(n=limit), "size": size},
+                    )
+                continue
+            maximum = getattr(settings, limit)
+            if size > maximum:
+                raise PydanticCustomError(
+                    "too_large",
+                    "has {what}, over the limit of {limit}",
+                    {"what": phrase.format(n=size), "limit": maximum},
+                )
+        _check_rectangular(value, shape)
+        try:
+            _LEAF_ADAPTERS[depth].validate_python(value)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = "".join(f"[{i}]" for i in first["loc"])
+            raise PydanticCustomError(
+                "not_finite_number",
+                "entry {where} must be a finite number, got {got}",
+                {"where": where, "got": _shown(first.get("input"))},
+            ) from None
+        array = np.asarray(value, dtype=np.float64)
+        if bounds is not None:
+            outside = np.flatnonzero((array < bounds[0]) | (array > bounds[1]))
+            if outside.size:
+                index = np.unravel_index(int(outside[0]), array.shape)
+                raise PydanticCustomError(
+                    "out_of_range",
+                    "entry {where} must be between {low} and {high}, got {got}",
+                    {
+                        "where": "".join(f"[{int(i)}]" for i in index),
+                        "low": f"{bounds[0]:g}",
+                        "high": f"{bounds[1]:g}",
+                        "got": f"{array[index]:g}",
+                    },
+                )
+        return array
+
+    def nested_schema(depth: int) -> dict:
+        schema: dict = {"type": "number"}
+        if bounds is not None:
+            schema = {**schema, "minimum": bounds[0], "maximum": bounds[1]}
+        for _phrase, limit in reversed(axes[depth]):
+            schema = {"type": "array", "items": schema, "minItems": 1}
+            if isinstance(limit, int):
+                schema = {**schema, "minItems": limit, "maxItems": limit}
+        return schema
+
+    variants = [{**nested_schema(depth), "title": reading(depth)} for depth in axes]
+    json_schema = variants[0] if len(variants) == 1 else {"anyOf": variants}
+    json_schema = {**json_schema, "description": description}
+    return Annotated[Any, PlainValidator(validate), WithJsonSchema(json_schema)]
+
+
+_H: Axis = ("height {n}", "max_side")
+_W: Axis = ("width {n}", "max_side")
+_C: Axis = ("{n} channels", "max_channels")
+_KH: Axis = ("kernel height {n}", "max_kernel_side")
+_KW: Axis = ("kernel width {n}", "max_kernel_side")
 
 Image = numeric_array(
     axes={2: (_H, _W), 3: (_C, _H, _W)},
@@ -421,8 +456,35 @@ ShiftAmount = Annotated[int, Field(ge=-4096, le=4096)]
 # -- the output-size formula, worked out ------------------------------------------------------
 
 
+def _formula_fields(height: AxisGeometry, width: AxisGeometry) -> dict:
+    """The fields of a Formula for an engine window geometry (conv or pool)."""
+    general, text, expressions = formula_text((height, width))
+    axes = [
+        {
+            "axis": axis.axis,
+            "size": axis.size,
+            "pad_before": axis.pad_before,
+            "pad_after": axis.pad_after,
+            "kernel": axis.kernel,
+            "dilation": axis.dilation,
+            "stride": axis.stride,
+            "ceil_mode": axis.ceil_mode,
+            "output": axis.output,
+            "expression": expression,
+        }
+        for axis, expression in zip((height, width), expressions, strict=True)
+    ]
+    return {"general": general, "text": text, "axes": axes}
+
+
+_EXAMPLE_FORMULA = _formula_fields(*conv_geometry((4, 4), (2, 2)).formula_axes())
+"""The tutorial's 4×4 ∗ 2×2, worked out by the engine (for /docs)."""
+
+
 class AxisFormula(BaseModel):
     """The output-size formula along one axis with every number filled in."""
+
+    model_config = ConfigDict(json_schema_extra={"example": _EXAMPLE_FORMULA["axes"][0]})
 
     axis: Literal["height", "width"] = Field(description="Which axis.")
     size: int = Field(description="Input size H (or W).")
@@ -438,83 +500,21 @@ class AxisFormula(BaseModel):
         "'⌊(5 + 2·1 − 1·(3 − 1) − 1)/2⌋ + 1'."
     )
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {
-                "axis": "height",
-                "size": 4,
-                "pad_before": 0,
-                "pad_after": 0,
-                "kernel": 2,
-                "dilation": 1,
-                "stride": 1,
-                "ceil_mode": False,
-                "output": 3,
-                "expression": "4 − 2 + 1",
-            }
-        }
-    )
-
 
 class Formula(BaseModel):
     """Output size ⌊(H + 2p − d(k−1) − 1)/s⌋ + 1 per axis, symbolic and worked out."""
+
+    model_config = ConfigDict(json_schema_extra={"example": _EXAMPLE_FORMULA})
 
     general: str = Field(description="The symbolic formula used.")
     text: str = Field(description="Both axes worked out, e.g. '(4 − 2 + 1) × (4 − 2 + 1) = 3 × 3'.")
     axes: list[AxisFormula] = Field(description="Height then width, as structured numbers.")
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {
-                "general": "H − k + 1",
-                "text": "(4 − 2 + 1) × (4 − 2 + 1) = 3 × 3",
-                "axes": [
-                    {
-                        "axis": "height",
-                        "size": 4,
-                        "pad_before": 0,
-                        "pad_after": 0,
-                        "kernel": 2,
-                        "dilation": 1,
-                        "stride": 1,
-                        "ceil_mode": False,
-                        "output": 3,
-                        "expression": "4 − 2 + 1",
-                    },
-                    {
-                        "axis": "width",
-                        "size": 4,
-                        "pad_before": 0,
-                        "pad_after": 0,
-                        "kernel": 2,
-                        "dilation": 1,
-                        "stride": 1,
-                        "ceil_mode": False,
-                        "output": 3,
-                        "expression": "4 − 2 + 1",
-                    },
-                ],
-            }
-        }
-    )
+
+FORMULA_BYTES = 1_000
+"""Upper bound of a Formula's JSON (two axes of small numbers and short expressions)."""
 
 
 def formula_of(height: AxisGeometry, width: AxisGeometry) -> Formula:
     """The response model of an engine window geometry (conv or pool)."""
-    general, text, expressions = formula_text((height, width))
-    axes = [
-        AxisFormula(
-            axis=axis.axis,
-            size=axis.size,
-            pad_before=axis.pad_before,
-            pad_after=axis.pad_after,
-            kernel=axis.kernel,
-            dilation=axis.dilation,
-            stride=axis.stride,
-            ceil_mode=axis.ceil_mode,
-            output=axis.output,
-            expression=expression,
-        )
-        for axis, expression in zip((height, width), expressions, strict=True)
-    ]
-    return Formula(general=general, text=text, axes=axes)
+    return Formula.model_validate(_formula_fields(height, width))

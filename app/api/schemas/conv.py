@@ -12,10 +12,12 @@ from __future__ import annotations
 from typing import Annotated, Self
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
 from app.api.schemas.common import (
+    FLOAT_BYTES,
+    FORMULA_BYTES,
     Bias,
     Cell,
     Formula,
@@ -26,14 +28,22 @@ from app.api.schemas.common import (
     PositiveIntOrPair,
     RequestModel,
     check_output_values,
+    check_response_bytes,
     formula_of,
+    settings_of,
 )
-from app.config import get_settings
-from app.engine.conv import ConvGeometry, conv_geometry
+from app.config import Settings
+from app.engine.conv import ConvGeometry, ConvOptions, conv_geometry
 from app.engine.errors import InvalidInput
 
 MAX_EXPLAIN_TERMS = 4096
 """Most terms (C_in·kh·kw) an explained output cell may list."""
+TERM_BYTES = 400
+"""Upper bound of one WindowTerm's JSON plus its part of the expression."""
+POSITION_BYTES = 24
+"""Upper bound of one window position and its kernel position ("[63,63]," twice)."""
+INFLUENCE_BYTES = 80
+"""Upper bound of one influenced output's JSON without its positions."""
 
 TUTORIAL_X = [[1, 2, 0, 1], [0, 1, 3, 1], [2, 2, 1, 0], [1, 0, 2, 2]]
 TUTORIAL_K = [[1, -1], [0, 1]]
@@ -131,9 +141,8 @@ EXAMPLE_MATRIX = {
 }
 
 
-def check_compute(geometry: ConvGeometry, *, factor: int = 1) -> None:
+def check_compute(geometry: ConvGeometry, settings: Settings, *, factor: int = 1) -> None:
     """422 when a convolution would exceed max_macs or max_output_values (checked on shapes)."""
-    settings = get_settings()
     macs = geometry.macs * factor
     if macs > settings.max_macs:
         raise PydanticCustomError(
@@ -141,7 +150,12 @@ def check_compute(geometry: ConvGeometry, *, factor: int = 1) -> None:
             "this convolution needs {macs} multiply-adds, over the limit of {limit}",
             {"macs": f"{macs:,}", "limit": f"{settings.max_macs:,}"},
         )
-    check_output_values(geometry.output_shape)
+    check_output_values(geometry.output_shape, settings)
+
+
+def output_bytes(shape: tuple[int, ...]) -> int:
+    """Upper bound of the JSON of a float map of ``shape``."""
+    return int(np.prod(shape, dtype=np.int64)) * FLOAT_BYTES
 
 
 class Conv2dRequest(RequestModel):
@@ -172,25 +186,37 @@ class Conv2dRequest(RequestModel):
         json_schema_extra={"example": {"input": TUTORIAL_X, "kernel": TUTORIAL_K}}
     )
 
-    def geometry(self) -> ConvGeometry:
-        """Output size and counts from the shapes (raises InvalidInput on impossible shapes)."""
-        return conv_geometry(
-            self.input.shape,
-            self.kernel.shape,
+    def options(self) -> ConvOptions:
+        """The five convolution options as one value."""
+        return ConvOptions(
             stride=self.stride,
             padding=self.padding,
-            dilation=self.dilation,
             padding_mode=self.padding_mode,
+            dilation=self.dilation,
+            flip_kernel=self.flip_kernel,
         )
 
+    def geometry(self) -> ConvGeometry:
+        """Output size and counts from the shapes (raises InvalidInput on impossible shapes)."""
+        return self.options().geometry(self.input.shape, self.kernel.shape)
+
     @model_validator(mode="after")
-    def _within_compute_limits(self) -> Self:
+    def _within_compute_limits(self, info: ValidationInfo) -> Self:
         try:
             geometry = self.geometry()
         except InvalidInput:
             return self  # the engine answers with the readable reason
-        check_compute(geometry)
+        self.check_limits(geometry, settings_of(info))
         return self
+
+    def check_limits(self, geometry: ConvGeometry, settings: Settings) -> None:
+        """422 over max_macs, max_output_values or max_response_bytes (subclasses add theirs)."""
+        check_compute(geometry, settings)
+        check_response_bytes(self.answer_bytes(geometry), settings)
+
+    def answer_bytes(self, geometry: ConvGeometry) -> int:
+        """Upper bound of the JSON answer's size (checked against max_response_bytes)."""
+        return output_bytes(geometry.output_shape) + FORMULA_BYTES
 
 
 class ConvCounts(BaseModel):
@@ -246,6 +272,15 @@ class Conv2dExplainRequest(Conv2dRequest):
             ],
         }
     )
+
+    def answer_bytes(self, geometry: ConvGeometry) -> int:
+        """The convolution plus the explanation: terms of an output cell, or every window
+        position (up to kh·kw per output cell) that holds the input cell."""
+        size = super().answer_bytes(geometry)
+        kh, kw = geometry.kernel_size
+        if self.output_cell is not None:
+            return size + geometry.inputs_per_output * TERM_BYTES
+        return size + geometry.outputs_sharing * (INFLUENCE_BYTES + kh * kw * POSITION_BYTES)
 
     @model_validator(mode="after")
     def _exactly_one_cell(self) -> Self:
@@ -357,13 +392,15 @@ class Conv2dMatrixRequest(Conv2dRequest):
         json_schema_extra={"example": {"input": EXAMPLE_MATRIX_INPUT, "kernel": TUTORIAL_K}}
     )
 
-    @model_validator(mode="after")
-    def _within_matrix_limit(self) -> Self:
-        try:
-            geometry = self.geometry()
-        except InvalidInput:
-            return self
-        settings = get_settings()
+    def answer_bytes(self, geometry: ConvGeometry) -> int:
+        """Matrix and weight index (every entry of each), plus the convolution's fields."""
+        rows = geometry.out_channels * geometry.outputs_sharing
+        cols = geometry.in_channels * geometry.input_size[0] * geometry.input_size[1]
+        # an entry of the matrix is a float, of weight_index an int or null (≤ 8 bytes)
+        return rows * cols * (FLOAT_BYTES + 8) + rows * 16 + FORMULA_BYTES
+
+    def check_limits(self, geometry: ConvGeometry, settings: Settings) -> None:
+        """The matrix's own limit first (its message names rows and columns), then the rest."""
         rows = geometry.out_channels * geometry.outputs_sharing
         cols = geometry.in_channels * geometry.input_size[0] * geometry.input_size[1]
         if geometry.macs > settings.max_matrix_entries:
@@ -384,7 +421,7 @@ class Conv2dMatrixRequest(Conv2dRequest):
                     "limit": f"{settings.max_matrix_entries:,}",
                 },
             )
-        return self
+        super().check_limits(geometry, settings)
 
 
 class MergedEntry(BaseModel):

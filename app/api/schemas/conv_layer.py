@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
 from app.api.schemas.common import (
+    FLOAT_BYTES,
+    FORMULA_BYTES,
     Bias,
     Cell,
     Formula,
@@ -27,7 +29,9 @@ from app.api.schemas.common import (
     PositiveIntOrPair,
     RequestModel,
     check_output_values,
+    check_response_bytes,
     numeric_array,
+    settings_of,
 )
 from app.api.schemas.conv import (
     EXAMPLE_CONV,
@@ -45,8 +49,10 @@ from app.api.schemas.conv import (
     MatrixFigures,
     MergedEntry,
     check_compute,
+    output_bytes,
 )
-from app.config import get_settings
+from app.config import Settings
+from app.engine.conv import ConvGeometry
 from app.engine.conv1d import Conv1dGeometry, conv1d_geometry
 from app.engine.errors import InvalidInput
 from app.engine.transpose import GENERAL_FORMULA, TransposeGeometry, transpose_geometry
@@ -71,9 +77,9 @@ GradOutput = numeric_array(
 """The upstream gradient, validated to a float64 array (its shape is checked by the engine)."""
 
 
-def check_work(macs: int, what: str) -> None:
+def check_work(macs: int, what: str, settings: Settings) -> None:
     """422 over settings.max_macs multiply-adds (on shapes); ``what`` ends with its verb."""
-    limit = get_settings().max_macs
+    limit = settings.max_macs
     if macs > limit:
         raise PydanticCustomError(
             "too_much_compute",
@@ -183,14 +189,27 @@ class Conv2dBackwardRequest(Conv2dRequest):
     )
 
     @model_validator(mode="after")
-    def _within_backward_limits(self) -> Self:
+    def _within_backward_limits(self, info: ValidationInfo) -> Self:
         try:
             geometry = self.geometry()
         except InvalidInput:
             return self
         # the forward pass, ∂L/∂X and ∂L/∂K: three convolutions' worth of multiply-adds
-        check_work(3 * geometry.macs, "the forward and backward passes need")
+        check_work(3 * geometry.macs, "the forward and backward passes need", settings_of(info))
         return self
+
+    def answer_bytes(self, geometry: ConvGeometry) -> int:
+        """The forward answer, the upstream gradient G, ∂L/∂X, ∂L/∂K and ∂L/∂b. The padded G
+        of the full-convolution view is added only when it fits ``padded_grad_limit``."""
+        grads = geometry.in_channels * geometry.input_size[0] * geometry.input_size[1]
+        grads += geometry.kernel_parameters + geometry.out_channels
+        return super().answer_bytes(geometry) * 2 + grads * FLOAT_BYTES
+
+
+def padded_grad_limit(settings: Settings) -> int:
+    """Most values of the padded G the full-convolution view shows: within max_output_values
+    and a quarter of the response limit."""
+    return min(settings.max_output_values, settings.max_response_bytes // (4 * FLOAT_BYTES))
 
 
 class FullConvolution(BaseModel):
@@ -556,19 +575,20 @@ class ConvTranspose2dRequest(RequestModel):
         }
 
     @model_validator(mode="after")
-    def _within_compute_limits(self) -> Self:
+    def _within_compute_limits(self, info: ValidationInfo) -> Self:
         try:
             geometry = self.geometry()
         except InvalidInput:
             return self
-        settings = get_settings()
+        settings = settings_of(info)
         if geometry.macs > settings.max_macs:
             raise PydanticCustomError(
                 "too_much_compute",
                 "this transposed convolution needs {macs} multiply-adds, over the limit of {limit}",
                 {"macs": f"{geometry.macs:,}", "limit": f"{settings.max_macs:,}"},
             )
-        check_output_values(geometry.output_shape)
+        check_output_values(geometry.output_shape, settings)
+        check_response_bytes(output_bytes(geometry.output_shape) + FORMULA_BYTES, settings)
         return self
 
 
@@ -782,13 +802,13 @@ class Conv2dMatrixTransposeRequest(Conv2dMatrixRequest):
     )
 
     @model_validator(mode="after")
-    def _within_backward_limits(self) -> Self:
+    def _within_backward_limits(self, info: ValidationInfo) -> Self:
         try:
             geometry = self.geometry()
         except InvalidInput:
             return self
         # the forward pass, ∂L/∂X, ∂L/∂K and the transposed convolution of the check
-        check_work(4 * geometry.macs, "Mᵀ with its checks needs")
+        check_work(4 * geometry.macs, "Mᵀ with its checks needs", settings_of(info))
         return self
 
 
@@ -929,12 +949,14 @@ class Conv1dRequest(RequestModel):
         }
 
     @model_validator(mode="after")
-    def _within_compute_limits(self) -> Self:
+    def _within_compute_limits(self, info: ValidationInfo) -> Self:
         try:
             geometry = self.geometry()
         except InvalidInput:
             return self
-        check_compute(geometry.conv)
+        settings = settings_of(info)
+        check_compute(geometry.conv, settings)
+        check_response_bytes(output_bytes(geometry.conv.output_shape) + FORMULA_BYTES, settings)
         return self
 
 

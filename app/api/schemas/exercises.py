@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationInfo, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from app.config import get_settings
+from app.api.schemas.common import RequestModel, settings_of
 from app.exercises import MAX_SEED
 
 _SEED_MESSAGE = f"seed must be a whole number from 0 to {MAX_SEED}"
@@ -41,10 +41,10 @@ def _seed_from_query(value: object) -> int:
     raise _seed_error()
 
 
-def _answer(value: object) -> str:
+def _answer(value: object, info: ValidationInfo) -> str:
     if not isinstance(value, str):
         raise PydanticCustomError("answer", "answer must be a string (the text the student typed)")
-    limit = get_settings().max_answer_chars
+    limit = settings_of(info).max_answer_chars
     if len(value) > limit:
         raise PydanticCustomError(
             "answer_too_long", "answer is longer than {limit} characters", {"limit": limit}
@@ -141,15 +141,13 @@ class ExerciseResponse(BaseModel):
     )
 
 
-class CheckRequest(BaseModel):
+class CheckRequest(RequestModel):
     """The seed of the exercise and the student's answer as typed."""
 
     seed: Seed
     answer: AnswerText
 
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"example": {"seed": 1, "answer": "9 × 9"}}
-    )
+    model_config = ConfigDict(json_schema_extra={"example": {"seed": 1, "answer": "9 × 9"}})
 
 
 class OptionFeedback(BaseModel):

@@ -13,7 +13,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
-from app.config import Settings, get_settings
+from app.api.schemas.common import settings_of
 from app.experiments.runner import (
     EXPERIMENTS,
     count_model_parameters,
@@ -50,7 +50,7 @@ class RunConfig(BaseModel):
 
     @model_validator(mode="after")
     def _within_settings(self, info: ValidationInfo) -> RunConfig:
-        settings: Settings = (info.context or {}).get("settings") or get_settings()
+        settings = settings_of(info)
         limits = (
             ("train_size", settings.experiment_max_train_size, "EXPERIMENT_MAX_TRAIN_SIZE"),
             ("test_size", settings.experiment_max_test_size, "EXPERIMENT_MAX_TEST_SIZE"),

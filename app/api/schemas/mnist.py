@@ -15,15 +15,17 @@ import binascii
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
+    PlainValidator,
+    ValidationInfo,
+    WithJsonSchema,
     model_validator,
 )
 
-from app.api.schemas.common import FiniteFloat, Matrix
-from app.config import get_settings
+from app.api.schemas.common import RequestModel, numeric_array, settings_of
+from app.mnist.card import ModelCard
 
 MNIST_SIDE = 28
 MAX_SHIFT = 14
@@ -32,30 +34,39 @@ MAX_SHIFT_GRID = 17 * 17
 """Most shifts one shift-scan may ask for (two forward passes of that many images)."""
 
 ModelName = Literal["cnn", "fc"]
-Pixel = Annotated[FiniteFloat, Field(ge=0.0, le=1.0)]
-Row = Annotated[list[Pixel], Field(min_length=MNIST_SIDE, max_length=MNIST_SIDE)]
-MnistImage = Annotated[list[Row], Field(min_length=MNIST_SIDE, max_length=MNIST_SIDE)]
-"""28 rows of 28 intensities in [0, 1]: 0 is black background, 1 is full ink."""
+MnistImage = numeric_array(
+    axes={2: (("{n} rows", MNIST_SIDE), ("{n} columns", MNIST_SIDE))},
+    bounds=(0.0, 1.0),
+    description="28 rows of 28 intensities in [0, 1]: 0 is black background, 1 is full ink.",
+)
+"""28 rows of 28 intensities in [0, 1], validated to a float64 array."""
+MAX_OVERRIDE_WEIGHT = 100.0
+"""Largest |weight| of an edited first-layer kernel: far beyond any learned or textbook kernel
+(Sobel's 2), small enough that no activation can overflow."""
+OverrideKernel = numeric_array(
+    axes={2: (("kernel height {n}", "max_kernel_side"), ("kernel width {n}", "max_kernel_side"))},
+    bounds=(-MAX_OVERRIDE_WEIGHT, MAX_OVERRIDE_WEIGHT),
+    description="A kh×kw kernel (the first conv layer's size), weights in [−100, 100].",
+)
 ShiftValue = Annotated[int, Field(ge=-MAX_SHIFT, le=MAX_SHIFT)]
 ClassIndex = Annotated[int, Field(ge=0, le=9)]
 
 PNG_PREFIX = "data:image/png;base64,"
 
 
-def decode_png_payload(value: str) -> bytes:
-    """The PNG bytes of a ``data:image/png;base64,...`` URL (or bare base64).
+def decode_png_payload(value: str, limit: int) -> bytes:
+    """The PNG bytes of a ``data:image/png;base64,...`` URL (prefix in any case) or bare base64.
 
     Raises ValueError with a message for the student when the text is not base64 or the
-    decoded payload is over ``settings.max_png_bytes``. Whether the bytes are a PNG is checked
-    when the image is opened (app.mnist.preprocess).
+    decoded payload is over ``limit`` bytes. Whether the bytes are a PNG is checked when the
+    image is opened (app.mnist.preprocess).
     """
     text = value.strip()
-    if text.startswith("data:"):
-        if not text.startswith(PNG_PREFIX):
-            media = text[5:].split(",", 1)[0]
+    if text[:5].lower() == "data:":
+        if text[: len(PNG_PREFIX)].lower() != PNG_PREFIX:
+            media = text[5:].split(",", 1)[0][:40]
             raise ValueError(f"must be a data:image/png;base64 URL, got data:{media}")
         text = text[len(PNG_PREFIX) :]
-    limit = get_settings().max_png_bytes
     # base64 carries 3 bytes in 4 characters: reject before decoding a huge string
     if len(text) * 3 // 4 > limit + 3:
         raise ValueError(f"PNG is larger than the limit of {limit} bytes")
@@ -70,12 +81,18 @@ def decode_png_payload(value: str) -> bytes:
     return data
 
 
-def _check_png_payload(value: str) -> str:
-    decode_png_payload(value)
-    return value
+def _png_bytes(value: object, info: ValidationInfo) -> bytes:
+    if not isinstance(value, str):
+        raise ValueError("must be a string: a data:image/png;base64 URL")
+    return decode_png_payload(value, settings_of(info).max_png_bytes)
 
 
-PngDataUrl = Annotated[str, AfterValidator(_check_png_payload)]
+PngDataUrl = Annotated[
+    bytes,
+    PlainValidator(_png_bytes),
+    WithJsonSchema({"type": "string", "format": "data-url"}),
+]
+"""A PNG as a data URL in the request, its decoded bytes after validation."""
 
 _EXAMPLE_IMAGE = [[0.0] * MNIST_SIDE for _ in range(MNIST_SIDE)]
 for _row in range(6, 22):
@@ -170,12 +187,10 @@ def _example(**values: Any) -> ConfigDict:
 # -- inputs -------------------------------------------------------------------------------------
 
 
-class DigitInput(BaseModel):
+class DigitInput(RequestModel):
     """One digit: exactly one of ``image`` (28×28, MNIST convention) or ``image_png``."""
 
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"image_png": _EXAMPLE_PNG}]}
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [{"image_png": _EXAMPLE_PNG}]})
 
     image: MnistImage | None = Field(
         default=None,
@@ -202,7 +217,6 @@ class PredictRequest(DigitInput):
     model: ModelName = Field("cnn", description='Which network: "cnn" or "fc".')
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {"image": _EXAMPLE_IMAGE, "model": "cnn"},
@@ -220,11 +234,14 @@ class ActivationsRequest(PredictRequest):
         description="(dx, dy) in pixels applied to the 28×28 input before the network "
         "(dx > 0 right, dy > 0 down, zero fill).",
     )
-    kernel_overrides: dict[Annotated[int, Field(ge=0)], Matrix] = Field(
-        default_factory=dict,
-        description="For this request only: {output channel of the first conv layer: kh×kw "
-        "kernel} replacing the learned kernel (the bias is kept). The loaded model is never "
-        "changed. CNN only.",
+    kernel_overrides: dict[Annotated[int, Field(ge=0, le=1023, strict=False)], OverrideKernel] = (
+        Field(
+            default_factory=dict,
+            max_length=64,
+            description="For this request only: {output channel of the first conv layer: kh×kw "
+            "kernel, weights in [−100, 100]} replacing the learned kernel (the bias is kept). The "
+            "loaded model is never changed. CNN only.",
+        )
     )
     previews: bool = Field(
         True,
@@ -233,7 +250,6 @@ class ActivationsRequest(PredictRequest):
     )
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {
@@ -266,7 +282,6 @@ class SaliencyRequest(PredictRequest):
     )
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={"examples": [{"image": _EXAMPLE_IMAGE, "model": "cnn", "target": 1}]},
     )
 
@@ -282,7 +297,6 @@ class ShiftScanRequest(DigitInput):
     )
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={"examples": [{"image": _EXAMPLE_IMAGE, "dx": [-6, 6], "dy": [0, 0]}]},
     )
 
@@ -492,27 +506,8 @@ class LayerInfo(BaseModel):
     )
 
 
-class ModelCard(BaseModel):
-    """What a training run wrote beside the weights (the JSON card)."""
-
-    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [_EXAMPLE_CARD]})
-
-    model: ModelName = Field(description="Model name.")
-    architecture: str = Field(description="The module printed by PyTorch.")
-    parameters: dict[str, int] = Field(description="Parameters per layer.")
-    total_parameters: int = Field(description="Sum of the parameters.")
-    test_accuracy: float = Field(description="Accuracy on the 10,000 MNIST test digits.")
-    per_class_accuracy: list[float] = Field(description="Test accuracy of digits 0..9.")
-    confusion_matrix: list[list[int]] = Field(description="[true digit][predicted digit] counts.")
-    curve: list[dict[str, float]] = Field(
-        description="Per epoch: epoch, train_loss, train_accuracy, test_loss, test_accuracy, "
-        "seconds."
-    )
-    seed: int = Field(description="Random seed of the run.")
-    epochs: int = Field(description="Epochs trained.")
-    data_checksums: dict[str, str] = Field(description="MD5 of each IDX file used.")
-    date: str = Field(description="ISO date-time the run finished.")
-    wall_time_seconds: float = Field(description="Training wall time.")
+ModelCard.model_config["json_schema_extra"] = {"examples": [_EXAMPLE_CARD]}
+ModelCard.model_rebuild(force=True)
 
 
 class ModelInfo(BaseModel):

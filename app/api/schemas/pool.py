@@ -4,34 +4,48 @@ from __future__ import annotations
 
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
 from app.api.schemas.common import (
+    FLOAT_BYTES,
+    FORMULA_BYTES,
     Formula,
     Image,
     NonNegativeIntOrPair,
     PositiveIntOrPair,
     RequestModel,
     check_output_values,
+    check_response_bytes,
+    settings_of,
 )
-from app.config import get_settings
+from app.config import Settings
 from app.engine.errors import InvalidInput
 from app.engine.pooling import PoolGeometry, pool_geometry
 
 POOL_EXAMPLE_INPUT = [[1, 2, 0, 1], [0, 1, 3, 1], [2, 2, 1, 0], [1, 0, 2, 2]]
 
 
-def check_pool_compute(geometry: PoolGeometry) -> None:
+ARGMAX_BYTES = 14
+"""Upper bound of one arg-max position's JSON ("[255,255],")."""
+
+
+def pooled_bytes(geometry: PoolGeometry) -> int:
+    """Upper bound of the JSON of a pooled map and its arg-max positions."""
+    values = int(np.prod(geometry.output_shape, dtype=np.int64))
+    return values * (FLOAT_BYTES + ARGMAX_BYTES) + FORMULA_BYTES
+
+
+def check_pool_compute(geometry: PoolGeometry, settings: Settings) -> None:
     """422 when pooling would exceed max_macs (window reads) or max_output_values."""
-    settings = get_settings()
     if geometry.operations > settings.max_macs:
         raise PydanticCustomError(
             "too_much_compute",
             "this pooling reads {ops} window cells, over the limit of {limit}",
             {"ops": f"{geometry.operations:,}", "limit": f"{settings.max_macs:,}"},
         )
-    check_output_values(geometry.output_shape)
+    check_output_values(geometry.output_shape, settings)
 
 
 class PoolRequest(RequestModel):
@@ -78,14 +92,16 @@ class PoolRequest(RequestModel):
         )
 
     @model_validator(mode="after")
-    def _within_compute_limits(self) -> Self:
+    def _within_compute_limits(self, info: ValidationInfo) -> Self:
         if self.mode == "global_avg":
-            return self
+            return self  # one mean per channel: bounded by the input itself
         try:
             geometry = self.geometry()
         except InvalidInput:
             return self  # the engine answers with the readable reason
-        check_pool_compute(geometry)
+        settings = settings_of(info)
+        check_pool_compute(geometry, settings)
+        check_response_bytes(pooled_bytes(geometry), settings)
         return self
 
 

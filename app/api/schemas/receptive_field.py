@@ -8,10 +8,21 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from app.api.schemas.common import NonNegativeIntOrPair, PositiveIntOrPair, RequestModel
-from app.config import get_settings
+from app.api.schemas.common import (
+    NonNegativeIntOrPair,
+    PositiveIntOrPair,
+    RequestModel,
+    settings_of,
+)
 
 Pair = tuple[int, int]
 FloatPair = tuple[float, float]
@@ -25,14 +36,10 @@ Position = tuple[
 # -- theoretical receptive field ------------------------------------------------------------
 
 
-class LayerSpec(RequestModel):
-    """One layer of the stack: its geometry only (weights do not change the receptive field).
-
-    Kernel, stride, padding and dilation are each at most CONVLAB_MAX_KERNEL_SIDE (64).
-    """
+class PresetLayer(BaseModel):
+    """One layer of the stack: its geometry only (weights do not change the receptive field)."""
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={"examples": [{"type": "conv", "kernel_size": 3, "padding": 1}]},
     )
 
@@ -49,9 +56,16 @@ class LayerSpec(RequestModel):
         None, max_length=40, description='Optional label shown in messages, e.g. "conv3_1".'
     )
 
+
+class LayerSpec(RequestModel, PresetLayer):
+    """One layer of the stack: its geometry only (weights do not change the receptive field).
+
+    Kernel, stride, padding and dilation are each at most CONVLAB_MAX_KERNEL_SIDE (64).
+    """
+
     @model_validator(mode="after")
-    def _within_kernel_limit(self) -> LayerSpec:
-        limit = get_settings().max_kernel_side
+    def _within_kernel_limit(self, info: ValidationInfo) -> LayerSpec:
+        limit = settings_of(info).max_kernel_side
         for label in ("kernel_size", "stride", "padding", "dilation"):
             value = getattr(self, label)
             if value is not None and max(value if isinstance(value, tuple) else (value,)) > limit:
@@ -62,9 +76,7 @@ class LayerSpec(RequestModel):
 class UnitSpec(RequestModel):
     """A unit (one output position) of one layer of the stack."""
 
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"layer": 2, "position": [0, 0]}]}
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [{"layer": 2, "position": [0, 0]}]})
 
     layer: int = Field(ge=0, description="Index of the layer in `layers` (0 = first layer).")
     position: Position = Field(description="[i, j]: row and column of the unit in that layer.")
@@ -74,7 +86,6 @@ class ReceptiveFieldRequest(RequestModel):
     """A stack of conv / pool layers, optionally an input size and a unit to locate."""
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {
@@ -98,11 +109,11 @@ class ReceptiveFieldRequest(RequestModel):
     )
     unit: UnitSpec | None = Field(None, description="A unit whose input region is returned.")
 
-    @field_validator("layers")
+    @field_validator("layers", mode="before")
     @classmethod
-    def _at_most_max_layers(cls, layers: list[LayerSpec]) -> list[LayerSpec]:
-        limit = get_settings().max_layers
-        if len(layers) > limit:
+    def _at_most_max_layers(cls, layers: object, info: ValidationInfo) -> object:
+        limit = settings_of(info).max_layers
+        if isinstance(layers, list) and len(layers) > limit:  # counted before any is validated
             raise ValueError(f"has {len(layers)} layers, over the limit of {limit}")
         return layers
 
@@ -210,7 +221,7 @@ class Preset(BaseModel):
         description="For the 'L layers of k×k' preset: its parameters (num_layers, "
         "kernel_size); the UI may rebuild `layers` for other values.",
     )
-    layers: list[LayerSpec] = Field(description="The layer list, input side first.")
+    layers: list[PresetLayer] = Field(description="The layer list, input side first.")
 
 
 class PresetList(BaseModel):
@@ -250,7 +261,6 @@ class EffectiveRFRequest(RequestModel):
     """L single-channel conv layers of k×k (valid padding, stride 1), Luo et al. 2016."""
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {
@@ -348,7 +358,6 @@ class EffectiveRFSeriesRequest(RequestModel):
     """Several depths at once, for the plot of radius against L."""
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {

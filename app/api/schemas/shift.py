@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from app.api.schemas.common import (
+    FORMULA_BYTES,
     Formula,
     Image,
     Image2D,
@@ -16,11 +17,13 @@ from app.api.schemas.common import (
     PositiveIntOrPair,
     RequestModel,
     ShiftAmount,
+    check_response_bytes,
     formula_of,
+    settings_of,
 )
-from app.api.schemas.conv import check_compute
-from app.api.schemas.pool import check_pool_compute
-from app.engine.conv import conv_geometry
+from app.api.schemas.conv import check_compute, output_bytes
+from app.api.schemas.pool import check_pool_compute, pooled_bytes
+from app.engine.conv import ConvOptions, conv_geometry
 from app.engine.errors import InvalidInput
 from app.engine.pooling import pool_geometry
 
@@ -80,9 +83,15 @@ class ShiftRequest(RequestModel):
     dy: ShiftAmount = Field(0, description="Rows to move down (negative: up).")
 
     model_config = ConfigDict(
-        json_schema_extra={"example": {"image": [[1, 2, 3], [4, 5, 6], [7, 8, 9]], "dx": 1,
-                                       "dy": 0}}
+        json_schema_extra={
+            "example": {"image": [[1, 2, 3], [4, 5, 6], [7, 8, 9]], "dx": 1, "dy": 0}
+        }
     )
+
+    @model_validator(mode="after")
+    def _within_response_limit(self, info: ValidationInfo) -> Self:
+        check_response_bytes(output_bytes(self.image.shape), settings_of(info))
+        return self
 
 
 class ShiftResponse(BaseModel):
@@ -96,8 +105,11 @@ class ShiftResponse(BaseModel):
 
     model_config = ConfigDict(
         json_schema_extra={
-            "example": {"shifted": [[0.0, 1.0, 2.0], [0.0, 4.0, 5.0], [0.0, 7.0, 8.0]],
-                        "dx": 1, "dy": 0}
+            "example": {
+                "shifted": [[0.0, 1.0, 2.0], [0.0, 4.0, 5.0], [0.0, 7.0, 8.0]],
+                "dx": 1,
+                "dy": 0,
+            }
         }
     )
 
@@ -143,25 +155,39 @@ class EquivarianceRequest(RequestModel):
         }
     )
 
+    def options(self) -> ConvOptions:
+        """The five convolution options as one value."""
+        return ConvOptions(
+            stride=self.stride,
+            padding=self.padding,
+            padding_mode=self.padding_mode,
+            dilation=self.dilation,
+            flip_kernel=self.flip_kernel,
+        )
+
     @model_validator(mode="after")
-    def _within_compute_limits(self) -> Self:
+    def _within_compute_limits(self, info: ValidationInfo) -> Self:
+        settings = settings_of(info)
         try:
-            geometry = conv_geometry(
-                self.image.shape, self.kernel.shape, stride=self.stride, padding=self.padding,
-                dilation=self.dilation, padding_mode=self.padding_mode,
-            )
+            geometry = self.options().geometry(self.image.shape, self.kernel.shape)
         except InvalidInput:
             return self  # the engine answers with the readable reason
-        check_compute(geometry, factor=2)
+        check_compute(geometry, settings, factor=2)
+        # the shifted image, then five maps of the conv output's size (conv, conv of shifted,
+        # shifted conv, difference, interior mask)
+        size = output_bytes(self.image.shape) + 5 * output_bytes(geometry.output_shape)
         if self.pool is not None:
             try:
                 pooled = pool_geometry(
-                    geometry.output_shape, kernel_size=self.pool.kernel_size,
+                    geometry.output_shape,
+                    kernel_size=self.pool.kernel_size,
                     stride=self.pool.stride,
                 )
             except InvalidInput:
                 return self
-            check_pool_compute(pooled)
+            check_pool_compute(pooled, settings)
+            size += 3 * pooled_bytes(pooled)  # before, after (with arg-max), unchanged
+        check_response_bytes(size + 2 * FORMULA_BYTES, settings)
         return self
 
 

@@ -1,0 +1,329 @@
+// Experiments lesson (Q1, Q6c–d): the shipped reference sweep of each experiment
+// (GET /api/experiments), then a run the student starts (POST /api/experiments/{id}/runs,
+// streamed): predict, choose the settings, watch the curves and filters, read the table and
+// the API's one-sentence summary. State in the URL: the tab, each experiment's settings, the
+// prediction, and the config of the last run, which a reload asks for again (the server's
+// cache answers at once). Every number comes from the API.
+
+import { getJSON } from "../api.js";
+import { cleanConfig, configFields } from "../config_schema.js";
+import { runExperiment } from "../experiment_runs.js";
+import { measuredAnswer, predictionQuestion, revealText, RunProgress } from "../experiment_views.js";
+import { loadState, saveState } from "../url_state.js";
+import { ConfigForm } from "../widgets/config_form.js";
+import { Prediction } from "../widgets/prediction.js";
+import { ReferenceView } from "../widgets/reference_view.js";
+import { RunView } from "../widgets/run_view.js";
+import { Tabs } from "../widgets/tabs.js";
+
+const STORAGE_KEY = "convlab.experiments";
+const IDS = ["generalization", "limits", "weight-decay"];
+// exp: the tab; cfg: each experiment's settings; guess: the prediction being made; run and
+// runGuess: the config of the last run and the prediction made before it (for the reveal)
+const DEFAULTS = { exp: "generalization", cfg: {}, guess: {}, run: {}, runGuess: {} };
+const LABELS = {
+  train_size: "N (training examples)",
+  epochs: "epochs",
+  test_size: "test digits",
+  seed: "seed",
+  batch_size: "batch size",
+  learning_rate: "learning rate ε",
+  weight_decay: "λ for FC (L2)",
+  hidden: "H (FC hidden units)",
+  models: "models",
+  tasks: "tasks",
+  lambdas: "λ values (comma separated)",
+};
+const OPTION_LABELS = { cnn: "CNN", lc: "LC", fc: "FC", corner: "dot in the corner", symmetry: "left-right symmetry" };
+const $ = (id) => document.getElementById(id);
+const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** Validate a state read from the URL or storage; null rejects it. */
+function cleanState(s) {
+  if (!IDS.includes(s.exp) || ![s.cfg, s.guess, s.run, s.runGuess].every(isObject)) return null;
+  return s;
+}
+
+/** One experiment's run on this page: what is training, and what came back. */
+class Session {
+  constructor(id) {
+    this.id = id;
+    this.controller = null;
+    this.progress = null;
+    this.result = null;
+    this.error = "";
+    this.status = "Not started.";
+    this.statusState = "idle";
+    this.countdown = null;
+  }
+
+  get running() {
+    return this.controller !== null;
+  }
+}
+
+class ExperimentsPage {
+  constructor() {
+    this.state = loadState(STORAGE_KEY, DEFAULTS, cleanState).state;
+    /** @type {Record<string, any>} id → the experiment from GET /api/experiments */
+    this.experiments = {};
+    this.sessions = Object.fromEntries(IDS.map((id) => [id, new Session(id)]));
+    this.tabs = new Tabs($("experiment-tabs"), $("experiment-panel"));
+    this.tabs.select(this.state.exp);
+    this.tabs.addEventListener("select", () => {
+      this.state.exp = this.tabs.value;
+      this.#save();
+      this.render();
+    });
+    this.prediction = new Prediction($("prediction"), $("reveal"));
+    this.prediction.addEventListener("change", () => {
+      this.state.guess[this.state.exp] = this.prediction.value;
+      $("prediction-error").textContent = "";
+      this.#save();
+    });
+    this.reference = new ReferenceView($("experiment-panel"), { taskLabels: OPTION_LABELS });
+    this.view = new RunView($("experiment-panel"));
+    this.drawPending = false;
+    $("train-button").addEventListener("click", () => this.train());
+    $("cancel-button").addEventListener("click", () => this.cancel(this.state.exp, "Cancelled."));
+    window.addEventListener("pagehide", () => {
+      for (const id of IDS) this.sessions[id].controller?.abort();
+    });
+  }
+
+  async start() {
+    let list;
+    try {
+      list = await getJSON("/api/experiments");
+    } catch (error) {
+      $("load-error").textContent = `could not load the experiments: ${error.message}`;
+      return;
+    }
+    for (const experiment of list) {
+      experiment.fields = configFields(experiment.config_schema, LABELS);
+      this.experiments[experiment.id] = experiment;
+    }
+    for (const id of IDS) {
+      const experiment = this.experiments[id];
+      if (!experiment) continue;
+      this.state.cfg[id] = cleanConfig(experiment.fields, experiment.defaults, this.state.cfg[id]);
+      if (this.state.run[id]) this.state.run[id] = cleanConfig(experiment.fields, experiment.defaults, this.state.run[id]);
+    }
+    this.#save();
+    this.render();
+    // a reload comes back with its results: ask again for the last run of every experiment
+    for (const id of IDS) {
+      if (this.state.run[id] && this.experiments[id]) this.#run(id, this.state.run[id]);
+    }
+  }
+
+  #save() {
+    saveState(STORAGE_KEY, this.state);
+  }
+
+  get experiment() {
+    return this.experiments[this.state.exp];
+  }
+
+  // -- what the page shows for the selected experiment ---------------------------------------------
+
+  render() {
+    const experiment = this.experiment;
+    if (!experiment) {
+      $("load-error").textContent = `the server has no experiment called "${this.state.exp}"`;
+      return;
+    }
+    $("load-error").textContent = "";
+    $("experiment-title").textContent = `${experiment.title} (${experiment.question})`;
+    $("experiment-description").textContent = experiment.description || "";
+    this.reference.show(experiment);
+    this.form = new ConfigForm($("config"), experiment.fields, {
+      idPrefix: "cfg",
+      optionLabels: OPTION_LABELS,
+    });
+    this.form.setValue(this.state.cfg[experiment.id]);
+    this.form.addEventListener("change", (event) => {
+      this.state.cfg[experiment.id] = event.detail.config;
+      this.#save();
+      this.#askPrediction();
+      this.#renderRunNote();
+    });
+    this.#askPrediction();
+    this.#renderSession();
+  }
+
+  #askPrediction() {
+    const id = this.state.exp;
+    const { question, options } = predictionQuestion(id, this.state.cfg[id]);
+    this.prediction.ask(question, options, this.state.guess[id] ?? null);
+    this.prediction.lock(this.sessions[id].running);
+  }
+
+  // -- a run -----------------------------------------------------------------------------------
+
+  train() {
+    const id = this.state.exp;
+    const session = this.sessions[id];
+    if (session.running) return;
+    const { config, errors } = this.form.read();
+    const bad = Object.keys(errors);
+    if (bad.length) {
+      $("run-error").textContent = `Fix the settings first: ${errors[bad[0]]}.`;
+      this.form.focus(bad[0]);
+      return;
+    }
+    if (!this.prediction.value) {
+      $("prediction-error").textContent = "Make your prediction first: pick one answer above, then press Train.";
+      this.prediction.focus();
+      return;
+    }
+    $("run-error").textContent = "";
+    this.state.run[id] = config;
+    this.state.runGuess[id] = this.prediction.value;
+    this.#save();
+    this.#run(id, config);
+  }
+
+  /**
+   * Stop a run (Cancel, or a new run replacing it).
+   * @param {string} id
+   * @param {string} message
+   */
+  cancel(id, message) {
+    const session = this.sessions[id];
+    if (!session.running) return;
+    session.controller.abort();
+    delete this.state.run[id];
+    this.#save();
+    session.status = message;
+    session.statusState = "idle";
+    this.#announce(id, message);
+  }
+
+  async #run(id, config) {
+    const session = this.sessions[id];
+    session.controller?.abort();
+    const controller = new AbortController();
+    session.controller = controller;
+    session.progress = new RunProgress(id);
+    session.result = null;
+    session.error = "";
+    session.status = "Asking the server…";
+    session.statusState = "running";
+    this.#renderSession();
+    try {
+      const result = await runExperiment(id, config, {
+        signal: controller.signal,
+        onQueued: (seconds, attempt) => {
+          if (attempt === 1) this.#announce(id, `Queued: the server is training other runs; starting in about ${seconds} s.`);
+          this.#queued(session, seconds);
+        },
+        onStart: () => {
+          this.#stopCountdown(session);
+          session.status = "Training…";
+          session.statusState = "running";
+          this.#announce(id, "Training started.");
+          this.#touch(id);
+        },
+        onEvent: (name, data) => {
+          if (name === "started") session.progress.shared = Boolean(data.shared);
+          if (name !== "progress") return;
+          session.progress.add(data);
+          session.status = session.progress.status();
+          this.#touch(id);
+        },
+      });
+      session.result = result;
+      session.status = result.cached ? "Done (this config was computed before: the result came from the server's cache)." : "Done.";
+      session.statusState = "done";
+      this.#announce(id, `Done. ${result.summary}`);
+    } catch (error) {
+      if (session.controller !== controller) return; // a newer run replaced this one
+      if (controller.signal.aborted) {
+        session.status = session.status.startsWith("Cancelled") ? session.status : "Cancelled.";
+        session.statusState = "idle";
+      } else {
+        session.error = error.message;
+        session.status = "The run did not finish.";
+        this.#announce(id, `The run did not finish: ${error.message}`);
+        session.statusState = "failed";
+        const field = Array.isArray(error.field) ? error.field.find((f) => typeof f === "string") : null;
+        if (field && id === this.state.exp) this.form.markInvalid(field, error.message);
+        delete this.state.run[id];
+        this.#save();
+      }
+    } finally {
+      if (session.controller === controller) {
+        this.#stopCountdown(session);
+        session.controller = null;
+        if (id === this.state.exp) this.#renderSession();
+      }
+    }
+  }
+
+  /** Say something to screen readers once (the status line changes too often for a live region). */
+  #announce(id, text) {
+    if (id === this.state.exp) $("run-announce").textContent = text;
+  }
+
+  #queued(session, seconds) {
+    this.#stopCountdown(session);
+    let left = seconds;
+    const tick = () => {
+      session.status = left > 0
+        ? `Queued: the server is training other runs. Starting in ${left} s…`
+        : "Queued: asking the server again…";
+      session.statusState = "queued";
+      this.#touch(session.id);
+      left -= 1;
+    };
+    tick();
+    session.countdown = setInterval(tick, 1000);
+  }
+
+  #stopCountdown(session) {
+    if (session.countdown !== null) clearInterval(session.countdown);
+    session.countdown = null;
+  }
+
+  /** Redraw the live view of `id` at the next frame (progress events come in bursts). */
+  #touch(id) {
+    if (id !== this.state.exp || this.drawPending) return;
+    this.drawPending = true;
+    requestAnimationFrame(() => {
+      this.drawPending = false;
+      this.#renderSession();
+    });
+  }
+
+  #renderSession() {
+    const id = this.state.exp;
+    const session = this.sessions[id];
+    const running = session.running;
+    // the focused button is about to be disabled: hand the focus to the other one
+    const focused = document.activeElement;
+    $("train-button").disabled = running;
+    $("cancel-button").disabled = !running;
+    if (focused === $("train-button") && running) $("cancel-button").focus();
+    if (focused === $("cancel-button") && !running) $("train-button").focus();
+    this.form?.setDisabled(running);
+    this.prediction.lock(running);
+    this.view.show(session, this.state.cfg[id].epochs);
+    if (session.result) {
+      this.prediction.reveal(revealText(this.state.runGuess[id] ?? null, measuredAnswer(session.result)));
+      this.#renderRunNote();
+    } else {
+      this.prediction.clearReveal();
+    }
+  }
+
+  /** Say so when the settings no longer match the result shown. */
+  #renderRunNote() {
+    const { result } = this.sessions[this.state.exp];
+    if (!result) return;
+    const settings = { ...result.config, ...this.state.cfg[this.state.exp] };
+    this.view.markSettingsChanged(JSON.stringify(settings) !== JSON.stringify(result.config));
+  }
+}
+
+new ExperimentsPage().start();

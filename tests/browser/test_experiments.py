@@ -1,0 +1,323 @@
+"""The experiments page (Q1, Q6c–d) in a real Chromium against the real API: the shipped
+reference, a small run trained from the page with live progress, its table and summary equal
+to the API's answer, predict-first, a reload that comes back with the same state, Cancel, and
+the page on a 390-px phone."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import _checked_page, shot
+
+# a small run: quick on this machine, still three models and two epochs of live progress
+SMALL = {"train_size": 100, "epochs": 2}
+
+
+@pytest.fixture(scope="module")
+def experiments(base_url: str) -> dict[str, dict]:
+    answer = httpx.get(f"{base_url}/api/experiments", timeout=30)
+    assert answer.status_code == 200
+    return {e["id"]: e for e in answer.json()}
+
+
+@pytest.fixture()
+def phone_page(browser, base_url: str) -> Iterator[object]:
+    """A fresh 390×844 touch page (a phone), checked like `page`."""
+    yield from _checked_page(
+        browser, viewport={"width": 390, "height": 844}, has_touch=True, base_url=base_url
+    )
+
+
+def _api_result(base_url: str, experiment: str, config: dict) -> dict:
+    """The same run through the JSON API (the cache answers once the page has trained it)."""
+    answer = httpx.post(
+        f"{base_url}/api/experiments/{experiment}/runs",
+        json=config,
+        headers={"Accept": "application/json"},
+        timeout=120,
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def _percent(fraction: float) -> str:
+    text = f"{100 * fraction:.1f}"
+    return f"{'0.0' if text == '-0.0' else text.replace('-', '−')} %"
+
+
+def _set_config(page, values: dict) -> None:
+    for name, value in values.items():
+        page.locator(f"#cfg-{name.replace('_', '-')}").fill(str(value))
+
+
+def _record_statuses(page) -> None:
+    """Keep every text the run status shows (progress comes and goes quickly)."""
+    page.evaluate(
+        """() => {
+          window.statuses = [];
+          const status = document.getElementById("run-status");
+          new MutationObserver(() => window.statuses.push(status.textContent))
+            .observe(status, { childList: true, characterData: true, subtree: true });
+        }"""
+    )
+
+
+def test_reference_plots_show_the_shipped_sweep(page, experiments):
+    reference = experiments["generalization"]["reference"]
+    page.goto("/experiments")
+    plot = page.locator("#ref-accuracy svg")
+    expect(plot.locator(".series polyline")).to_have_count(len(reference["models"]))
+    # the curves carry their names at their ends, not only a colour
+    labels = plot.locator(".direct-label").all_text_contents()  # SVG text: no innerText
+    fc = "FC + L2" if reference["configs"][0]["weight_decay"] > 0 else "FC"
+    assert sorted(labels) == sorted(
+        {"cnn": "CNN", "lc": "LC", "fc": fc}[m] for m in reference["models"]
+    )
+    dashes = [
+        plot.locator(f".model-{m} polyline").get_attribute("stroke-dasharray")
+        for m in reference["models"]
+    ]
+    assert len(set(dashes)) == len(dashes), dashes
+    # one point per N, with its error bar, on a log axis labelled with the sweep's N
+    ticks = plot.locator(".tick").all_text_contents()
+    for n in reference["train_sizes"]:
+        assert f"{n:,}" in ticks
+    expect(page.locator("#reference-summary")).to_have_text(reference["summary"])
+    expect(page.locator("#ref-shift svg .series polyline")).to_have_count(len(reference["models"]))
+    page.get_by_role("tab", name="Where convolution fails").click()
+    limits = experiments["limits"]["reference"]
+    expect(page.locator("#ref-limits-table tbody tr")).to_have_count(len(limits["tasks"]))
+    expect(page.locator("#reference-summary")).to_have_text(limits["summary"])
+    page.get_by_role("tab", name="Weight decay").press("ArrowRight")  # arrow keys move on
+    expect(page.get_by_role("tab", name="CNN, LC or dense")).to_have_attribute(
+        "aria-selected", "true"
+    )
+    page.get_by_role("tab", name="Weight decay").click()
+    decay = experiments["weight-decay"]["reference"]
+    expect(page.locator("#ref-shrink-table tbody tr")).to_have_count(len(decay["lambdas"]))
+    expect(page.locator("#reference-summary")).to_have_text(decay["summary"])
+    shot(page, "experiments-reference-weight-decay")
+
+
+def test_a_run_from_the_page_shows_progress_then_the_apis_result(page, base_url, experiments):
+    config = {**experiments["generalization"]["defaults"], **SMALL, "seed": 11}
+    page.goto("/experiments")
+    expect(page.locator("#cfg-train-size")).to_be_visible()
+    _set_config(page, {"train_size": config["train_size"], "epochs": config["epochs"], "seed": 11})
+    page.locator(".prediction-options").get_by_label("CNN", exact=True).check()
+    _record_statuses(page)
+    page.get_by_role("button", name="Train").click()
+    expect(page.get_by_role("button", name="Cancel")).to_be_enabled()
+    rows = page.locator("#result-table tbody tr")
+    expect(rows).to_have_count(len(config["models"]), timeout=120_000)
+    statuses = page.evaluate("window.statuses")
+    assert any(f"epoch 2 of {config['epochs']}" in s for s in statuses), statuses
+    # the live curves and the filters after every epoch (init + each epoch)
+    expect(page.locator("#live-accuracy svg .series polyline")).to_have_count(len(config["models"]))
+    cnn_filters = page.locator('#filters .filters-model[data-model="cnn"] .filter-grid-row')
+    expect(cnn_filters).to_have_count(config["epochs"] + 1)
+
+    result = _api_result(base_url, "generalization", config)
+    assert result["cached"] is True  # the page's run filled the cache: the same run, bit for bit
+    for row, model in zip(rows.all(), result["models"], strict=True):
+        cells = row.locator("th, td").all_inner_texts()
+        assert cells[0] == model["label"]
+        assert cells[1] == f"{model['parameters']:,}"
+        assert cells[2] == _percent(model["train_accuracy"])
+        assert cells[3] == _percent(model["test_accuracy"])
+        assert cells[4] == _percent(model["gap"])
+    expect(page.locator("#result-summary")).to_have_text(result["summary"])
+    best = max(result["models"], key=lambda m: m["test_accuracy"])
+    reveal = page.locator(".prediction-reveal")
+    expect(reveal).to_contain_text("You predicted CNN")
+    expect(reveal).to_have_attribute("data-outcome", "right" if best["name"] == "cnn" else "wrong")
+    expect(page.get_by_role("button", name="Train")).to_be_enabled()
+    shot(page, "experiments-run")
+
+    # a reload comes back with the settings, the prediction and the result (from the cache)
+    page.reload()
+    expect(page.locator("#cfg-seed")).to_have_value("11")
+    expect(page.locator("#cfg-epochs")).to_have_value(str(config["epochs"]))
+    expect(page.locator(".prediction-options").get_by_label("CNN", exact=True)).to_be_checked()
+    expect(rows).to_have_count(len(config["models"]))
+    expect(page.locator("#result-summary")).to_have_text(result["summary"])
+    expect(page.locator("#result-meta")).to_contain_text("from the server's cache")
+    expect(reveal).to_contain_text("You predicted CNN")
+    # editing a setting leaves the result in place but says it is for the old settings
+    page.locator("#cfg-seed").fill("12")
+    expect(page.locator("#result-meta .settings-changed")).to_contain_text(
+        "the settings above have changed since: press Train to run them"
+    )
+
+
+def test_train_asks_for_a_prediction_first(page):
+    page.goto("/experiments")
+    expect(page.locator("#cfg-train-size")).to_be_visible()
+    page.get_by_role("button", name="Train").click()
+    expect(page.locator("#prediction-error")).to_have_text(
+        "Make your prediction first: pick one answer above, then press Train."
+    )
+    expect(page.locator(".prediction-options input").first).to_be_focused()
+    expect(page.locator("#run-status")).to_have_text("Not started.")
+
+
+def test_a_setting_out_of_bounds_is_explained_next_to_it(page, experiments):
+    minimum = experiments["generalization"]["config_schema"]["properties"]["train_size"]["minimum"]
+    page.goto("/experiments")
+    page.locator("#cfg-train-size").fill(str(minimum - 1))
+    expect(page.locator("#cfg-train-size-error")).to_have_text(
+        f"N (training examples) must be at least {minimum}"
+    )
+    expect(page.locator("#cfg-train-size")).to_have_attribute("aria-invalid", "true")
+    page.locator(".prediction-options input").first.check()
+    page.get_by_role("button", name="Train").click()
+    expect(page.locator("#run-error")).to_have_text(
+        f"Fix the settings first: N (training examples) must be at least {minimum}."
+    )
+    expect(page.locator("#cfg-train-size")).to_be_focused()
+
+
+def test_cancel_stops_the_run_and_forgets_it(page, experiments):
+    page.goto("/experiments")
+    expect(page.locator("#cfg-train-size")).to_be_visible()
+    _set_config(page, {"seed": 12})
+    page.locator(".prediction-options input").first.check()
+    page.get_by_role("button", name="Train").click()
+    cancel = page.get_by_role("button", name="Cancel")
+    expect(cancel).to_be_enabled()
+    cancel.click()
+    expect(page.locator("#run-status")).to_have_text("Cancelled.")
+    expect(page.get_by_role("button", name="Train")).to_be_enabled()
+    expect(page.locator("#result-block")).to_be_hidden()
+    state = json.loads(page.evaluate("decodeURIComponent(location.hash.slice(1))"))
+    assert "generalization" not in state["run"]
+
+
+def test_a_busy_server_queues_the_run_and_starts_it_by_itself(page, base_url, experiments):
+    """While another config trains in the one slot, the page's run is queued, then runs."""
+    other = {**SMALL, "seed": 21}
+    busy = threading.Thread(
+        target=_api_result, args=(base_url, "generalization", other), daemon=True
+    )
+    busy.start()
+    page.goto("/experiments")
+    expect(page.locator("#cfg-train-size")).to_be_visible()
+    _set_config(page, {**SMALL, "seed": 22})
+    page.locator(".prediction-options input").first.check()
+    _record_statuses(page)
+    page.get_by_role("button", name="Train").click()
+    expect(page.locator("#result-table tbody tr")).to_have_count(3, timeout=180_000)
+    busy.join(timeout=120)
+    statuses = page.evaluate("window.statuses")
+    assert any(
+        s.startswith("Queued: the server is training other runs. Starting in") for s in statuses
+    ), statuses
+    # the 503s the page retried are expected; nothing else may fail
+    page.problems[:] = [p for p in page.problems if "status of 503" not in p]
+
+
+def test_the_page_fits_a_phone_with_a_result_shown(phone_page, base_url, experiments):
+    config = {**experiments["generalization"]["defaults"], **SMALL, "seed": 11}
+    _api_result(base_url, "generalization", config)  # trained (or cached) before the page asks
+    state = {
+        "exp": "generalization",
+        "cfg": {"generalization": config},
+        "guess": {"generalization": "lc"},
+        "run": {"generalization": config},
+        "runGuess": {"generalization": "lc"},
+    }
+    phone_page.goto(f"/experiments#{quote(json.dumps(state))}")
+    expect(phone_page.locator("#result-table tbody tr")).to_have_count(len(config["models"]))
+    expect(phone_page.locator(".prediction-reveal")).to_contain_text("You predicted LC")
+    width = phone_page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways at 390 px ({width} px wide)"
+    # wide content scrolls in its own box; the plots scale down to the column
+    table_box = phone_page.locator(".result-scroll").bounding_box()
+    assert table_box["x"] >= 0 and table_box["x"] + table_box["width"] <= 390
+    plot_box = phone_page.locator("#live-accuracy svg").bounding_box()
+    assert plot_box["width"] <= 390
+    shot(phone_page, "experiments-390")
+
+
+def test_live_curves_from_the_real_stream_end_where_the_result_says(page, base_url):
+    with httpx.stream(
+        "POST",
+        f"{base_url}/api/experiments/generalization/runs",
+        json={**SMALL, "seed": 31},
+        headers={"Accept": "text/event-stream"},
+        timeout=300,
+    ) as answer:
+        assert answer.headers["content-type"].startswith("text/event-stream")
+        stream = "".join(answer.iter_text())
+    page.goto("/")
+    out = page.evaluate(
+        """async (text) => {
+          const { SseParser } = await import("/static/js/sse.js");
+          const views = await import("/static/js/experiment_views.js");
+          const events = new SseParser().push(text);
+          const progress = new views.RunProgress("generalization");
+          const fractions = [];
+          let result = null;
+          for (const e of events) {
+            if (e.event === "progress") {
+              progress.add(JSON.parse(e.data));
+              fractions.push(progress.fraction);
+            }
+            if (e.event === "result") result = JSON.parse(e.data);
+          }
+          return {
+            names: events.map((e) => e.event),
+            fractions,
+            live: progress.series("test").map((s) => [s.label, s.points]),
+            final: views.resultSeries(result, "test").map((s) => [s.label, s.points]),
+          };
+        }""",
+        stream,
+    )
+    assert out["names"][0] == "started" and out["names"][-1] == "result"
+    assert out["names"].count("progress") >= 3 * SMALL["epochs"]  # every epoch end, per model
+    assert out["fractions"] == sorted(out["fractions"])  # the progress bar never goes back
+    assert out["fractions"][-1] == pytest.approx(1)
+    assert out["live"] == out["final"]  # the epoch-end accuracies are the result's curves
+
+
+def test_the_page_has_no_serious_accessibility_violations(page, base_url, experiments):
+    axe = pytest.importorskip(
+        "axe_playwright_python.sync_playwright", reason="axe is not installed"
+    )
+
+    config = {**experiments["generalization"]["defaults"], **SMALL, "seed": 11}
+    _api_result(base_url, "generalization", config)
+    state = {
+        "exp": "generalization",
+        "cfg": {"generalization": config},
+        "guess": {"generalization": "cnn"},
+        "run": {"generalization": config},
+        "runGuess": {"generalization": "cnn"},
+    }
+    page.goto(f"/experiments#{quote(json.dumps(state))}")
+    expect(page.locator("#result-table tbody tr")).to_have_count(len(config["models"]))
+    violations = axe.Axe().run(page).response["violations"]
+    serious = [(v["id"], v["help"]) for v in violations if v["impact"] in ("serious", "critical")]
+    assert serious == []
+
+
+def test_a_server_limit_is_shown_next_to_its_setting(page, experiments):
+    page.goto("/experiments")
+    expect(page.locator("#cfg-train-size")).to_be_visible()
+    page.locator("#cfg-train-size").fill("60000")
+    page.locator(".prediction-options input").first.check()
+    page.get_by_role("button", name="Train").click()
+    limit = "train_size 60000 is over this server's limit of"
+    expect(page.locator("#run-error")).to_contain_text(limit)
+    expect(page.locator("#cfg-train-size-error")).to_contain_text(limit)
+    expect(page.locator("#cfg-train-size")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#run-status")).to_have_text("The run did not finish.")
+    page.problems[:] = [p for p in page.problems if "status of 422" not in p]
