@@ -5,11 +5,12 @@
 #
 # Build argument: PYTHON_IMAGE (a Python 3.11 slim image: requirements.lock was made on 3.11).
 # Every dependency comes from requirements.lock (exact versions, CPU torch from the PyTorch
-# index named on its first line), so a rebuild next month gets what the tests passed with.
+# index TORCH_INDEX_URL), so a rebuild next month gets what the tests passed with.
 # Every runtime setting is a CONVLAB_* environment variable (app/config.py).
 # No BuildKit features: the legacy builder builds it too.
 ARG PYTHON_IMAGE=python:3.11-slim
 FROM ${PYTHON_IMAGE}
+ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -24,7 +25,7 @@ WORKDIR /srv/convlab
 
 # 1. the locked dependencies (torch CPU-only first in size): editing app/ does not re-run this.
 COPY requirements.lock ./
-RUN python -m pip install -r requirements.lock
+RUN python -m pip install --extra-index-url "${TORCH_INDEX_URL}" -r requirements.lock
 
 # 2. the package itself, a regular (non-editable) install: templates/ and static/ go inside it
 #    (setup.py), so nothing is read from /srv/convlab at runtime; --no-deps: all installed above.

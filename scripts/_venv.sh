@@ -24,7 +24,14 @@ ensure_venv() {  # $1: "" (run) or "[test]" (run + test tools)
   fi
   echo "convlab: installing $(basename "$lock") and convlab into .venv (torch is the CPU build)"
   "$VENV/bin/python" -m pip install --quiet --upgrade pip
-  "$VENV/bin/python" -m pip install --quiet -r "$lock"
+  # torch==…+cpu: from a local wheel where pip.conf points at one, else from the PyTorch CPU
+  # index named by CONVLAB_TORCH_INDEX_URL (https://download.pytorch.org/whl/cpu). No index is
+  # named by default: a registry-only network would stall on retries to an unreachable host.
+  local index=()
+  if [ -n "${CONVLAB_TORCH_INDEX_URL:-}" ]; then
+    index=(--extra-index-url "$CONVLAB_TORCH_INDEX_URL")
+  fi
+  "$VENV/bin/python" -m pip install --quiet "${index[@]}" -r "$lock"
   "$VENV/bin/python" -m pip install --quiet --no-deps -e "$ROOT"
   echo "$want" > "$stamp"
 }
