@@ -131,7 +131,8 @@ def test_every_lesson_page_has_an_exercise_done_with_the_keyboard(page, base_url
     wrong = options[0]["key"] if fmt["type"] == "choice" else _wrong_answer(fmt)
     _answer_with_keyboard(page, block, fmt, wrong, options)
     expect(reveal.locator(".verdict")).to_have_text(re.compile("Right|Not quite"))
-    if fmt["type"] == "choice" and reveal.locator(".verdict").inner_text() == "✓ Right.":
+    a_was_right = reveal.locator(".verdict").inner_text() == "✓ Right."
+    if fmt["type"] == "choice" and a_was_right:
         wrong = options[1]["key"]  # A happened to be right: B is then wrong
         _answer_with_keyboard(page, block, fmt, wrong, options)
         expect(reveal.locator(".verdict")).to_have_text("✗ Not quite.")
@@ -144,11 +145,12 @@ def test_every_lesson_page_has_an_exercise_done_with_the_keyboard(page, base_url
     expect(reveal.locator(".verdict")).to_have_text("✓ Right.")
     assert reveal.locator(".hint").count() == 0
     reveals = _reveals(page)
-    assert [r["correct"] for r in reveals] == [False, True]
+    # the seed is fresh each run: for a choice, option A is sometimes the right one
+    assert [r["correct"] for r in reveals] == [True, False, True] if a_was_right else [False, True]
     assert reveals[-1]["id"] == block.get_attribute("data-exercise")
     assert reveals[-1]["inputs"] == exercise["inputs"]
-    expect(block.locator(".exercise-progress")).to_have_text(
-        re.compile(r"right once in [23] tries")
+    expect(block.locator(".exercise-progress")).to_contain_text(
+        "right twice in 3 tries." if a_was_right else "right once in 2 tries."
     )
     shot(page, f"exercise-{lesson.slug}")
 

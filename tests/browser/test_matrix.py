@@ -119,7 +119,8 @@ def test_following_the_nav_link_from_the_convolution_page_keeps_x_and_k(page):
     kernel = TUTORIAL_K.copy()
     kernel[1, 1] = 4
     wait_for_grid(page, "#output-grid", correlate_valid(TUTORIAL_X, kernel))
-    page.get_by_role("link", name="Convolution as a matrix").click()
+    nav = page.get_by_role("navigation", name="Lessons")
+    nav.get_by_role("link", name="Convolution as a matrix").click()
     page.wait_for_url("**/matrix**")
     page.locator("#matrix-check").filter(has_text="Check passed").wait_for()
     expected = correlate_valid(TUTORIAL_X, kernel)
