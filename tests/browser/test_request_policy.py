@@ -137,4 +137,7 @@ def test_drawing_sends_paced_light_updates_and_one_full_update_at_stroke_end(pag
     live = starts[:-1]
     assert 2 <= len(live) <= drawing_ms / interval + 1, (len(live), drawing_ms)
     gaps = [b - a for a, b in zip(live, live[1:], strict=False)]
-    assert min(gaps) >= interval - 1, gaps
+    # the page paces the moment it decides to send; the fetch starts a few ms later (the PNG is
+    # encoded in between), so two starts may sit a little under the interval. Unpaced, they
+    # would sit one mouse move (25 ms) apart.
+    assert min(gaps) >= interval - 20, gaps
