@@ -85,10 +85,10 @@ def _preprocessing(result: Preprocessed) -> Preprocessing:
 
 
 def _digit(
-    body: DigitInput, settings: Settings, *, previews: bool = True
+    body: DigitInput, settings: Settings, *, previews: bool = False
 ) -> tuple[torch.Tensor, Preprocessing | None]:
     """The (1, 1, 28, 28) input of a request, and how it was made from a PNG (if it was and
-    ``previews`` asks for it)."""
+    ``previews`` asks for it: four small PNGs encoded, a third of a light request's cost)."""
     if body.image is not None:
         return inference.to_tensor(body.image), None
     assert body.image_png is not None
@@ -104,7 +104,7 @@ def _probabilities(probs: np.ndarray) -> list[float]:
 def predict(body: JsonBody[PredictRequest], models: ModelsDep, settings: SettingsDep) -> Response:
     """Classify one digit (28×28 image or PNG drawing) with the CNN or the FC network."""
     model = _model(models, body.model)
-    x, steps = _digit(body, settings)
+    x, steps = _digit(body, settings, previews=True)
     probs = inference.probabilities(model, x)[0]
     return _json(
         PredictResponse(
@@ -125,21 +125,19 @@ def activations(
     model = _model(models, body.model)
     x, steps = _digit(body, settings, previews=body.previews)
     x = inference.shift(x, *body.shift)
-    layers, probs = inference.activations(model, x, body.kernel_overrides)
-    encoded = []
-    for layer in layers:
-        q = inference.quantise(layer.values)
-        encoded.append(
-            LayerActivation(
-                name=layer.name,
-                kind=layer.kind,
-                shape=list(layer.values.shape),
-                min=q.min,
-                max=q.max,
-                scale=q.scale,
-                data=q.data,
-            )
+    layers, probs = inference.encoded_activations(model, x, body.kernel_overrides)
+    encoded = [
+        LayerActivation(
+            name=layer.name,
+            kind=layer.kind,
+            shape=list(layer.shape),
+            min=layer.quantised.min,
+            max=layer.quantised.max,
+            scale=layer.quantised.scale,
+            data=layer.quantised.data,
         )
+        for layer in layers
+    ]
     return _json(
         ActivationsResponse(
             model=body.model,

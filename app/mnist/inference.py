@@ -253,15 +253,14 @@ class Activation:
     values: torch.Tensor  # (C, H, W) or (N,)
 
 
-def activations(
+OVERFLOW = "the edited kernels make the activations overflow; use smaller kernel weights"
+
+
+def _forward_layers(
     model: LoadedModel,
     x: torch.Tensor,
-    overrides: Mapping[int, Sequence[Sequence[float]]] | None = None,
+    overrides: Mapping[int, Sequence[Sequence[float]]] | None,
 ) -> tuple[list[Activation], np.ndarray]:
-    """Every layer's output for the single image ``x`` (1, 1, 28, 28), and the probabilities.
-
-    ``overrides`` replaces kernels of the first conv layer for this call only.
-    """
     weight = overridden_weight(model, overrides) if overrides else None
     first_conv = _first_conv(model)[0] if weight is not None else None
     layers = [Activation("input", "input", x[0])]
@@ -273,11 +272,50 @@ def activations(
                 x = layer(x)
             layers.append(Activation(name, kind_of(layer), x[0]))
         probs = torch.softmax(x, dim=1)[0].numpy()
-    if not all(bool(torch.isfinite(layer.values).all()) for layer in layers):
-        raise InvalidInput(
-            "the edited kernels make the activations overflow; use smaller kernel weights"
-        )
     return layers, probs
+
+
+def activations(
+    model: LoadedModel,
+    x: torch.Tensor,
+    overrides: Mapping[int, Sequence[Sequence[float]]] | None = None,
+) -> tuple[list[Activation], np.ndarray]:
+    """Every layer's output for the single image ``x`` (1, 1, 28, 28), and the probabilities.
+
+    ``overrides`` replaces kernels of the first conv layer for this call only.
+    """
+    layers, probs = _forward_layers(model, x, overrides)
+    if not all(bool(torch.isfinite(layer.values).all()) for layer in layers):
+        raise InvalidInput(OVERFLOW)
+    return layers, probs
+
+
+@dataclass(frozen=True)
+class EncodedLayer:
+    """One layer's output, 8-bit quantised (what the activations route sends)."""
+
+    name: str
+    kind: str
+    shape: tuple[int, ...]
+    quantised: Quantised
+
+
+def encoded_activations(
+    model: LoadedModel,
+    x: torch.Tensor,
+    overrides: Mapping[int, Sequence[Sequence[float]]] | None = None,
+) -> tuple[list[EncodedLayer], np.ndarray]:
+    """:func:`activations`, each layer quantised; the quantisation's range (one min and one max
+    over the layer, needed anyway) is the finiteness check, so no second pass over the values."""
+    layers, probs = _forward_layers(model, x, overrides)
+    try:
+        encoded = [
+            EncodedLayer(layer.name, layer.kind, tuple(layer.values.shape), quantise(layer.values))
+            for layer in layers
+        ]
+    except ValueError:  # a NaN or ±inf in some layer
+        raise InvalidInput(OVERFLOW) from None
+    return encoded, probs
 
 
 def saliency(
@@ -307,9 +345,14 @@ class Quantised:
 
 
 def quantise(values: torch.Tensor | np.ndarray) -> Quantised:
-    """8-bit linear quantisation of a whole layer with one scale (error ≤ scale / 2)."""
+    """8-bit linear quantisation of a whole layer with one scale (error ≤ scale / 2).
+
+    Raises ValueError for a NaN or ±inf anywhere in ``values`` (the range shows it).
+    """
     array = np.asarray(values, dtype=np.float32)
     low, high = float(array.min()), float(array.max())
+    if not (np.isfinite(low) and np.isfinite(high)):
+        raise ValueError(f"cannot quantise values in [{low}, {high}]")
     scale = (high - low) / 255.0
     if scale > 0:
         codes = np.rint((array - low) / scale).astype(np.uint8)

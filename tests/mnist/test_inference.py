@@ -231,3 +231,29 @@ def test_the_shipped_cards_are_validated_once_at_load() -> None:
     card = registry.get("cnn").card
     assert card is not None and card.model == "cnn"
     assert card.total_parameters == registry.get("cnn").total_parameters
+
+
+def test_encoded_activations_are_the_activations_quantised(cnn: LoadedModel) -> None:
+    x = torch.rand(1, 1, 28, 28)
+    kernel = (np.arange(25, dtype=np.float32).reshape(5, 5) / 25 - 0.5).tolist()
+    plain, probs = inference.activations(cnn, x, {2: kernel})
+    encoded, encoded_probs = inference.encoded_activations(cnn, x, {2: kernel})
+    np.testing.assert_array_equal(encoded_probs, probs)
+    assert [(e.name, e.kind, e.shape) for e in encoded] == [
+        (a.name, a.kind, tuple(a.values.shape)) for a in plain
+    ]
+    for e, a in zip(encoded, plain, strict=True):
+        assert e.quantised == inference.quantise(a.values)
+
+
+@pytest.mark.parametrize("encoded", [False, True], ids=["activations", "encoded"])
+def test_kernels_that_overflow_the_activations_are_refused(cnn: LoadedModel, encoded) -> None:
+    forward = inference.encoded_activations if encoded else inference.activations
+    with pytest.raises(InvalidInput, match="^the edited kernels make the activations overflow"):
+        forward(cnn, torch.ones(1, 1, 28, 28), {0: [[3e38] * 5] * 5})
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_quantise_refuses_values_that_are_not_finite(bad: float) -> None:
+    with pytest.raises(ValueError, match="^cannot quantise values in"):
+        inference.quantise(np.array([0.0, bad, 1.0], dtype=np.float32))
