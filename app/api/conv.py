@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+import numpy as np
 from fastapi import APIRouter
 
 from app.api.deps import JsonBody
@@ -24,8 +25,9 @@ from app.api.schemas.conv import (
     OutputCellExplanation,
     WindowTerm,
 )
-from app.engine.conv import ConvGeometry, conv2d
-from app.engine.explain import explain_input, explain_output
+from app.engine import conv
+from app.engine.conv import ConvGeometry
+from app.engine.explain import InputInfluence, OutputExplanation, explain_conv2d
 from app.engine.matrix import conv_matrix
 
 router = APIRouter(tags=["conv2d"])
@@ -41,71 +43,69 @@ def _counts(geometry: ConvGeometry, bias: object) -> ConvCounts:
     )
 
 
-def _conv_fields(request: Conv2dRequest) -> dict:
+def _conv_fields(geometry: ConvGeometry, output: np.ndarray, bias: object) -> dict:
     """The fields every convolution response shares: output, shape, formula, counts."""
-    geometry = request.geometry()
-    output = conv2d(request.input, request.kernel, request.bias, **request.options().keywords())
     return {
         "output": output.tolist(),
         "output_shape": list(geometry.output_shape),
         "formula": formula_of(geometry.height, geometry.width),
-        "counts": _counts(geometry, request.bias),
+        "counts": _counts(geometry, bias),
     }
+
+
+def _output_cell(e: OutputExplanation) -> OutputCellExplanation:
+    return OutputCellExplanation(
+        cell=e.cell,
+        channel=e.channel,
+        window=[WindowTerm(**asdict(term)) for term in e.terms],
+        sum=e.sum,
+        bias=e.bias,
+        value=e.value,
+        expression=e.expression,
+    )
+
+
+def _input_cell(i: InputInfluence) -> InputCellInfluence:
+    return InputCellInfluence(
+        cell=i.cell,
+        channel=i.channel,
+        outputs=[
+            InfluencedOutput(
+                cell=o.cell,
+                window_positions=[list(p) for p in o.window_positions],
+                kernel_positions=[list(p) for p in o.kernel_positions],
+            )
+            for o in i.outputs
+        ],
+        count=len(i.outputs),
+    )
 
 
 @router.post("/conv2d", response_model=Conv2dResponse)
 def convolve(request: JsonBody[Conv2dRequest]) -> Conv2dResponse:
     """Convolve (cross-correlate) an input with a kernel; the output size worked out."""
-    return Conv2dResponse(**_conv_fields(request))
+    c = conv.convolve(request.input, request.kernel, request.bias, request.options())
+    return Conv2dResponse(**_conv_fields(c.geometry, c.output, request.bias))
 
 
 @router.post("/conv2d/explain", response_model=Conv2dExplainResponse)
 def explain(request: JsonBody[Conv2dExplainRequest]) -> Conv2dExplainResponse:
     """Explain one output cell (window, products, sum) or one input cell (outputs it feeds)."""
-    options = request.options().keywords()
-    fields = _conv_fields(request)
-    output_cell = input_cell = None
-    if request.output_cell is not None:
-        e = explain_output(
-            request.input,
-            request.kernel,
-            request.bias,
-            cell=request.output_cell,
-            channel=request.output_channel,
-            **options,
-        )
-        output_cell = OutputCellExplanation(
-            cell=e.cell,
-            channel=e.channel,
-            window=[WindowTerm(**asdict(term)) for term in e.terms],
-            sum=e.sum,
-            bias=e.bias,
-            value=e.value,
-            expression=e.expression,
-        )
-    else:
-        assert request.input_cell is not None
-        i = explain_input(
-            request.input,
-            request.kernel,
-            cell=request.input_cell,
-            channel=request.input_channel,
-            **options,
-        )
-        input_cell = InputCellInfluence(
-            cell=i.cell,
-            channel=i.channel,
-            outputs=[
-                InfluencedOutput(
-                    cell=o.cell,
-                    window_positions=[list(p) for p in o.window_positions],
-                    kernel_positions=[list(p) for p in o.kernel_positions],
-                )
-                for o in i.outputs
-            ],
-            count=len(i.outputs),
-        )
-    return Conv2dExplainResponse(**fields, output_cell=output_cell, input_cell=input_cell)
+    e = explain_conv2d(
+        request.input,
+        request.kernel,
+        request.bias,
+        request.options(),
+        output_cell=request.output_cell,
+        output_channel=request.output_channel,
+        input_cell=request.input_cell,
+        input_channel=request.input_channel,
+    )
+    return Conv2dExplainResponse(
+        **_conv_fields(e.geometry, e.output, request.bias),
+        output_cell=None if e.output_cell is None else _output_cell(e.output_cell),
+        input_cell=None if e.input_cell is None else _input_cell(e.input_cell),
+    )
 
 
 @router.post("/conv2d/matrix", response_model=Conv2dMatrixResponse)

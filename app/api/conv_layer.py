@@ -41,11 +41,11 @@ from app.api.schemas.conv_layer import (
 )
 from app.config import Settings
 from app.engine.backward import ConvGradients, conv2d_backward
-from app.engine.conv1d import conv1d
+from app.engine.conv1d import convolve1d
 from app.engine.explain_layer import explain_backward, explain_transpose
 from app.engine.matrix_transpose import conv_matrix_transpose
 from app.engine.padding import times
-from app.engine.transpose import TransposeGeometry, conv_transpose2d
+from app.engine.transpose import TransposeGeometry, transposed_convolution
 
 router = APIRouter(tags=["convolution as a layer"])
 
@@ -185,9 +185,8 @@ def _transpose_fields(geometry: TransposeGeometry, output: np.ndarray, bias: obj
 @router.post("/conv-transpose2d", response_model=ConvTranspose2dResponse)
 def conv_transpose(request: JsonBody[ConvTranspose2dRequest]) -> ConvTranspose2dResponse:
     """Transposed convolution (torch's conv_transpose2d); the output size worked out."""
-    geometry = request.geometry()
-    output = conv_transpose2d(request.input, request.kernel, request.bias, **request.options())
-    return ConvTranspose2dResponse(**_transpose_fields(geometry, output, request.bias))
+    t = transposed_convolution(request.input, request.kernel, request.bias, **request.options())
+    return ConvTranspose2dResponse(**_transpose_fields(t.geometry, t.output, request.bias))
 
 
 @router.post("/conv-transpose2d/explain", response_model=ConvTranspose2dExplainResponse)
@@ -286,8 +285,8 @@ def matrix_transpose(
 @router.post("/conv1d", response_model=Conv1dResponse)
 def convolve_1d(request: JsonBody[Conv1dRequest]) -> Conv1dResponse:
     """Convolve (cross-correlate) a signal with a kernel; the output length worked out."""
-    geometry = request.geometry()
-    output = conv1d(request.input, request.kernel, request.bias, **request.options())
+    c = convolve1d(request.input, request.kernel, request.bias, **request.options())
+    geometry, output = c.geometry, c.output
     general, text, expression = geometry.formula()
     axis = geometry.axis
     return Conv1dResponse(

@@ -22,6 +22,9 @@ from app.mnist.inference import ModelRegistry
 
 BODY_MODEL_ATTRIBUTE = "convlab_body_model"
 """Set on a JsonBody dependency: the model it validates (app.api.docs documents it)."""
+BODY_MODELS_ATTRIBUTE = "convlab_body_models"
+"""Set on a body dependency whose model depends on a path parameter: (parameter name,
+{value: model}); app.api.docs documents the body as one of the models."""
 
 
 async def get_settings_of_app(request: Request) -> Settings:
@@ -54,32 +57,43 @@ def _json_error(error: dict[str, Any], body: bytes) -> dict[str, Any]:
     return {"type": "json_invalid", "loc": ("body",), "msg": message, "input": None}
 
 
+async def validate_json_body(
+    request: Request, model: type[BaseModel], *, empty_means: bytes | None = None
+) -> BaseModel:
+    """The request's JSON body as ``model``, parsed and validated in a worker thread with the
+    app's settings as context; 415 when it is not JSON. ``empty_means``: the JSON an empty body
+    stands for (e.g. ``b"{}"`` where every field is optional), else an empty body is a 422."""
+    body = await request.body()
+    if empty_means is not None and not body.strip():
+        body = empty_means
+    elif not _is_json(request.headers.get("content-type")):
+        shown = request.headers.get("content-type") or "none"
+        raise HTTPException(
+            status_code=415,
+            detail=f"the body must be JSON sent with Content-Type: application/json "
+            f"(got {shown[:60]})",
+        )
+    settings = request.app.state.settings
+    try:
+        return await run_in_threadpool(
+            model.model_validate_json, body, context={"settings": settings}
+        )
+    except ValidationError as exc:
+        errors = []
+        for error in exc.errors(include_url=False):
+            if error["type"] == "json_invalid":
+                errors.append(_json_error(dict(error), body))
+            else:
+                errors.append({**error, "loc": ("body", *error["loc"])})
+        raise RequestValidationError(errors) from None
+
+
 @cache
 def json_body(model: type[BaseModel]) -> Callable[[Request], Awaitable[BaseModel]]:
     """The dependency that reads, parses and validates a ``model`` body off the event loop."""
 
     async def read_body(request: Request) -> BaseModel:
-        if not _is_json(request.headers.get("content-type")):
-            shown = request.headers.get("content-type") or "none"
-            raise HTTPException(
-                status_code=415,
-                detail=f"the body must be JSON sent with Content-Type: application/json "
-                f"(got {shown[:60]})",
-            )
-        body = await request.body()
-        settings = request.app.state.settings
-        try:
-            return await run_in_threadpool(
-                model.model_validate_json, body, context={"settings": settings}
-            )
-        except ValidationError as exc:
-            errors = []
-            for error in exc.errors(include_url=False):
-                if error["type"] == "json_invalid":
-                    errors.append(_json_error(dict(error), body))
-                else:
-                    errors.append({**error, "loc": ("body", *error["loc"])})
-            raise RequestValidationError(errors) from None
+        return await validate_json_body(request, model)
 
     read_body.__name__ = f"read_{model.__name__}"
     setattr(read_body, BODY_MODEL_ATTRIBUTE, model)

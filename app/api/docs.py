@@ -26,7 +26,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from pydantic.json_schema import models_json_schema
 
-from app.api.deps import BODY_MODEL_ATTRIBUTE
+from app.api.deps import BODY_MODEL_ATTRIBUTE, BODY_MODELS_ATTRIBUTE
 from app.middleware import HEALTH_PATH
 
 router = APIRouter(include_in_schema=False)
@@ -140,18 +140,37 @@ def _body_model(route: APIRoute) -> type[BaseModel] | None:
     return None
 
 
+def body_models_by_path(route: APIRoute) -> tuple[str, dict[str, type[BaseModel]]] | None:
+    """(path parameter, {value: model}) of a route whose body model depends on a path
+    parameter (``BODY_MODELS_ATTRIBUTE``), else None."""
+    for dependant in route.dependant.dependencies:
+        found = getattr(dependant.call, BODY_MODELS_ATTRIBUTE, None)
+        if found is not None:
+            return found
+    return None
+
+
+def _body_models(route: APIRoute) -> list[type[BaseModel]]:
+    """The models a route validates its body as: one, or one per value of a path parameter."""
+    model = _body_model(route)
+    if model is not None:
+        return [model]
+    by_path = body_models_by_path(route)
+    return [] if by_path is None else list(by_path[1].values())
+
+
 def _add_json_bodies(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any]:
     """Document the bodies that ``JsonBody`` validates (FastAPI does not see them): the request
     body of each operation, its schemas in components, and the field-error 422."""
-    bodies = {}
+    bodies: dict[tuple[str, str], list[type[BaseModel]]] = {}
     for path, route in api_routes(app):
-        model = _body_model(route)
-        if model is not None and route.include_in_schema:
+        models = _body_models(route)
+        if models and route.include_in_schema:
             for method in route.methods:
-                bodies[(path, method.lower())] = model
+                bodies[(path, method.lower())] = models
     if not bodies:
         return schema
-    models = sorted(set(bodies.values()), key=lambda m: m.__name__)
+    models = sorted({m for found in bodies.values() for m in found}, key=lambda m: m.__name__)
     refs, definitions = models_json_schema(
         [(model, "validation") for model in models], ref_template="#/components/schemas/{model}"
     )
@@ -174,11 +193,21 @@ def _add_json_bodies(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any]:
     ref_of = dict(zip(models, json.loads(ref_text), strict=True))
     components.setdefault("ValidationError", validation_error_definition)
     components.setdefault("HTTPValidationError", validation_error_response_definition)
-    for (path, method), model in bodies.items():
+    for (path, method), found in bodies.items():
         operation = schema["paths"][path][method]
+        if len(found) == 1:
+            body_schema, required = ref_of[found[0]], True
+        else:
+            parameter = body_models_by_path(dict(api_routes(app))[path])[0]  # type: ignore[index]
+            body_schema = {
+                "anyOf": [ref_of[model] for model in found],
+                "description": f"The model named by {parameter}; every field is optional (an "
+                "empty body takes the defaults).",
+            }
+            required = False
         operation["requestBody"] = {
-            "content": {"application/json": {"schema": ref_of[model]}},
-            "required": True,
+            "content": {"application/json": {"schema": body_schema}},
+            "required": required,
         }
         operation.setdefault("responses", {}).setdefault(
             "422",

@@ -13,13 +13,12 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from anyio import create_task_group
-from fastapi import APIRouter, Body, HTTPException, Path, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from pydantic import ValidationError
 from starlette.types import Receive, Scope, Send
 
-from app.api.schemas.experiments import CONFIGS, ExperimentInfo
+from app.api.deps import BODY_MODELS_ATTRIBUTE, validate_json_body
+from app.api.schemas.experiments import CONFIGS, ExperimentInfo, RunConfig
 from app.experiments.manager import Busy, ExperimentManager, RunFailed, Subscription
 from app.experiments.reference import load_reference
 from app.experiments.runner import EXPERIMENTS
@@ -48,22 +47,26 @@ def list_experiments() -> list[ExperimentInfo]:
     ]
 
 
-def _config(experiment_id: str, body: dict[str, Any] | None, request: Request) -> dict[str, Any]:
-    """The full config (defaults filled in); 404 for an unknown id, 422 for a bad config."""
-    if experiment_id not in CONFIGS:
+ExperimentId = Annotated[
+    str, Path(description="generalization, limits or weight-decay", examples=["limits"])
+]
+
+
+async def run_config(experiment_id: ExperimentId, request: Request) -> RunConfig:
+    """The run config of ``experiment_id``, defaults filled in: 404 for an unknown id, else the
+    body validated off the event loop as that experiment's config (an empty body: defaults)."""
+    model = CONFIGS.get(experiment_id)
+    if model is None:
         raise HTTPException(
             status_code=404,
             detail=f"no experiment called {experiment_id!r}; expected one of " + ", ".join(CONFIGS),
         )
-    try:
-        config = CONFIGS[experiment_id].model_validate(
-            body or {}, context={"settings": request.app.state.settings}
-        )
-    except ValidationError as error:
-        raise RequestValidationError(
-            [{**e, "loc": ("body", *e["loc"])} for e in error.errors(include_url=False)]
-        ) from None
-    return config.model_dump()
+    config = await validate_json_body(request, model, empty_means=b"{}")
+    assert isinstance(config, RunConfig)
+    return config
+
+
+setattr(run_config, BODY_MODELS_ATTRIBUTE, ("experiment_id", CONFIGS))
 
 
 def _event(name: str, data: Any) -> str:
@@ -154,19 +157,14 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 
 @router.post("/experiments/{experiment_id}/runs", responses=_RESPONSES)
 async def run_experiment(
-    experiment_id: Annotated[
-        str, Path(description="generalization, limits or weight-decay", examples=["limits"])
-    ],
+    experiment_id: ExperimentId,
+    config: Annotated[RunConfig, Depends(run_config)],
     request: Request,
-    body: Annotated[
-        dict[str, Any] | None, Body(description="The run config; every field is optional.")
-    ] = None,
 ) -> Response:
     """Train: the result as JSON, or progress then the result as Server-Sent Events."""
-    config = _config(experiment_id, body, request)
     manager: ExperimentManager = request.app.state.experiments
     try:
-        subscription = manager.subscribe(experiment_id, config)
+        subscription = manager.subscribe(experiment_id, config.model_dump())
     except Busy as busy:
         return JSONResponse(
             {"detail": str(busy)},

@@ -45,12 +45,13 @@ def _layer_field(field: rf.LayerField) -> LayerField:
 @router.post("/receptive-field", response_model=ReceptiveFieldResponse)
 def receptive_field(request: JsonBody[ReceptiveFieldRequest]) -> ReceptiveFieldResponse:
     """Receptive field, jump, start and output size per layer; the input region of a unit."""
-    layers = rf.make_layers([spec.model_dump() for spec in request.layers])
-    size = None if request.input_size is None else rf.as_pair(request.input_size, "input_size")
-    fields = rf.receptive_fields(layers, size)
+    unit = None if request.unit is None else (request.unit.layer, request.unit.position)
+    stack = rf.analyse_stack(
+        [spec.model_dump() for spec in request.layers], request.input_size, unit
+    )
+    fields, found = stack.fields, stack.region
     region = None
-    if request.unit is not None:
-        found = rf.unit_region(fields, request.unit.layer, request.unit.position, size)
+    if found is not None:
         region = UnitRegion(
             layer=found.layer,
             position=found.position,
@@ -64,7 +65,7 @@ def receptive_field(request: JsonBody[ReceptiveFieldRequest]) -> ReceptiveFieldR
         receptive_field=fields[-1].receptive_field,
         jump=fields[-1].jump,
         region=region,
-        formula=rf.stride_one_formula(layers),
+        formula=stack.formula,
     )
 
 
@@ -111,7 +112,7 @@ def effective_series(
     request: JsonBody[EffectiveRFSeriesRequest], settings: SettingsDep
 ) -> EffectiveRFSeriesResponse:
     """Measured and theoretical radius at several depths, with their growth exponents."""
-    points = effective_rf.effective_rf_series(
+    growth = effective_rf.effective_rf_growth(
         request.depths,
         request.kernel_size,
         weights=request.weights,
@@ -121,7 +122,6 @@ def effective_series(
         mass_fraction=request.mass_fraction,
         max_macs=settings.max_erf_macs,
     )
-    depths = [p.num_layers for p in points]
     return EffectiveRFSeriesResponse(
         kernel_size=request.kernel_size,
         points=[
@@ -134,8 +134,8 @@ def effective_series(
                 gaussian_std=p.gaussian_std,
                 radius_ratio=p.radius / p.theoretical_radius,
             )
-            for p in points
+            for p in growth.points
         ],
-        std_exponent=effective_rf.growth_exponent(depths, [p.std for p in points]),
-        radius_exponent=effective_rf.growth_exponent(depths, [p.radius for p in points]),
+        std_exponent=growth.std_exponent,
+        radius_exponent=growth.radius_exponent,
     )

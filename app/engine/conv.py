@@ -243,6 +243,48 @@ def check_finite(values: np.ndarray, what: str) -> np.ndarray:
     return values
 
 
+@dataclass(frozen=True)
+class Convolution:
+    """The output of a convolution with the geometry it was computed with."""
+
+    geometry: ConvGeometry
+    output: np.ndarray
+    """(H_out, W_out) for 2-D input and kernel, else (C_out, H_out, W_out)."""
+
+
+def convolve(
+    x: np.ndarray,
+    kernel: np.ndarray,
+    bias: np.ndarray | None = None,
+    options: ConvOptions | None = None,
+) -> Convolution:
+    """``conv2d`` with its geometry: what a route needs in one call."""
+    options = options or ConvOptions()
+    x = np.asarray(x, dtype=np.float64)
+    kernel = np.asarray(kernel, dtype=np.float64)
+    geometry = options.geometry(x.shape, kernel.shape)
+    return Convolution(geometry, correlate(x, kernel, bias, geometry, options.flip_kernel))
+
+
+def correlate(
+    x: np.ndarray,
+    kernel: np.ndarray,
+    bias: np.ndarray | None,
+    geometry: ConvGeometry,
+    flip_kernel: bool,
+) -> np.ndarray:
+    """The convolution of float64 ``x`` and ``kernel`` for an already checked ``geometry``."""
+    b = check_bias(bias, geometry.out_channels)
+    x3 = x.reshape(geometry.in_channels, *geometry.input_size)  # (C_in, H, W)
+    xp = pad(x3, geometry.pads, geometry.padding_mode)  # (C_in, Hp, Wp)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported just below
+        out = _correlate(xp, as_4d_kernel(kernel, flip_kernel), geometry)  # (C_out, H_out, W_out)
+        if b is not None:
+            out += b[:, None, None]
+    check_finite(out, "convolution")
+    return out.reshape(geometry.output_shape)
+
+
 def conv2d(
     x: np.ndarray,
     kernel: np.ndarray,
@@ -259,25 +301,8 @@ def conv2d(
     ``x`` is (H, W) or (C_in, H, W); ``kernel`` is (kh, kw) or (C_out, C_in, kh, kw); ``bias``
     has one value per output channel.
     """
-    x = np.asarray(x, dtype=np.float64)
-    kernel = np.asarray(kernel, dtype=np.float64)
-    geometry = conv_geometry(
-        x.shape,
-        kernel.shape,
-        stride=stride,
-        padding=padding,
-        dilation=dilation,
-        padding_mode=padding_mode,
-    )
-    b = check_bias(bias, geometry.out_channels)
-    x3 = x.reshape(geometry.in_channels, *geometry.input_size)  # (C_in, H, W)
-    xp = pad(x3, geometry.pads, padding_mode)  # (C_in, Hp, Wp)
-    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported just below
-        out = _correlate(xp, as_4d_kernel(kernel, flip_kernel), geometry)  # (C_out, H_out, W_out)
-        if b is not None:
-            out += b[:, None, None]
-    check_finite(out, "convolution")
-    return out.reshape(geometry.output_shape)
+    options = ConvOptions(stride, padding, padding_mode, dilation, flip_kernel)
+    return convolve(x, kernel, bias, options).output
 
 
 def check_bias(bias: np.ndarray | None, out_channels: int) -> np.ndarray | None:

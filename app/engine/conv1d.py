@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.engine.conv import ConvGeometry, conv2d, conv_geometry
+from app.engine.conv import ConvGeometry, conv_geometry, correlate
 from app.engine.errors import InvalidInput
 from app.engine.padding import AxisGeometry
 
@@ -130,7 +130,16 @@ def conv1d_geometry(
     return Conv1dGeometry(conv=conv, squeeze=len(input_shape) == 1 and len(kernel_shape) == 1)
 
 
-def conv1d(
+@dataclass(frozen=True)
+class Convolution1d:
+    """The output of a 1-D convolution with the geometry it was computed with."""
+
+    geometry: Conv1dGeometry
+    output: np.ndarray
+    """(L_out,) or (C_out, L_out)."""
+
+
+def convolve1d(
     x: np.ndarray,
     kernel: np.ndarray,
     bias: np.ndarray | None = None,
@@ -140,8 +149,9 @@ def conv1d(
     padding_mode: str = "zeros",
     dilation: int = 1,
     flip_kernel: bool = False,
-) -> np.ndarray:
-    """y = x ∗ k (+ b): (L,) ∗ (k,) → (L_out,); (C_in, L) ∗ (C_out, C_in, k) → (C_out, L_out)."""
+) -> Convolution1d:
+    """y = x ∗ k (+ b) with its geometry: (L,) ∗ (k,) → (L_out,); (C_in, L) ∗ (C_out, C_in, k)
+    → (C_out, L_out)."""
     x = np.asarray(x, dtype=np.float64)
     kernel = np.asarray(kernel, dtype=np.float64)
     geometry = conv1d_geometry(
@@ -154,15 +164,21 @@ def conv1d(
     )
     x3 = x.reshape(-1, 1, x.shape[-1])  # (C_in, 1, L)
     k4 = kernel.reshape(-1, x3.shape[0], 1, kernel.shape[-1])  # (C_out, C_in, 1, k)
-    pads = geometry.conv.pads
-    out = conv2d(
-        x3,
-        k4,
-        bias,
-        stride=geometry.conv.stride,
-        padding=(pads[0][0], pads[1][0]) if pads[1][0] == pads[1][1] else padding,
-        padding_mode=padding_mode,
-        dilation=geometry.conv.dilation,
-        flip_kernel=flip_kernel,
-    )  # (C_out, 1, L_out)
-    return out.reshape(geometry.output_shape)
+    out = correlate(x3, k4, bias, geometry.conv, flip_kernel)  # (C_out, 1, L_out)
+    return Convolution1d(geometry, out.reshape(geometry.output_shape))
+
+
+def conv1d(
+    x: np.ndarray,
+    kernel: np.ndarray,
+    bias: np.ndarray | None = None,
+    *,
+    stride: int = 1,
+    padding: int | str = 0,
+    padding_mode: str = "zeros",
+    dilation: int = 1,
+    flip_kernel: bool = False,
+) -> np.ndarray:
+    """The output of ``convolve1d`` alone (torch's conv1d)."""
+    options = dict(stride=stride, padding=padding, padding_mode=padding_mode, dilation=dilation)
+    return convolve1d(x, kernel, bias, flip_kernel=flip_kernel, **options).output

@@ -259,3 +259,34 @@ def effective_rf_series(
             )
         )
     return points
+
+
+@dataclass(frozen=True)
+class Growth:
+    """A series of effective fields and how their std and radius grow with depth."""
+
+    points: list[SeriesPoint]
+    std_exponent: float | None
+    radius_exponent: float | None
+
+
+def effective_rf_growth(
+    depths: list[int],
+    kernel_size: int,
+    weights: WeightsKind = "uniform",
+    relu: bool = False,
+    num_samples: int = 4,
+    seed: int = 0,
+    mass_fraction: float = 0.95,
+    max_macs: int | None = None,
+) -> Growth:
+    """``effective_rf_series`` and the ``growth_exponent`` of its std and radius."""
+    points = effective_rf_series(
+        depths, kernel_size, weights, relu, num_samples, seed, mass_fraction, max_macs
+    )
+    measured = [p.num_layers for p in points]
+    return Growth(
+        points,
+        growth_exponent(measured, [p.std for p in points]),
+        growth_exponent(measured, [p.radius for p in points]),
+    )

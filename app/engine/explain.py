@@ -22,10 +22,11 @@ import numpy as np
 
 from app.engine.conv import (
     ConvGeometry,
+    ConvOptions,
     as_4d_kernel,
     check_bias,
     check_finite,
-    conv_geometry,
+    correlate,
     tap_view,
 )
 from app.engine.errors import InvalidInput
@@ -95,10 +96,6 @@ class InputInfluence:
     outputs: list[Influence]
 
 
-def _geometry(x: np.ndarray, kernel: np.ndarray, options: dict) -> ConvGeometry:
-    return conv_geometry(x.shape, kernel.shape, **options)
-
-
 def explain_output(
     x: np.ndarray,
     kernel: np.ndarray,
@@ -115,8 +112,21 @@ def explain_output(
     """The window of output cell ``cell`` in output channel ``channel``, term by term."""
     x = np.asarray(x, dtype=np.float64)
     kernel = np.asarray(kernel, dtype=np.float64)
-    options = dict(stride=stride, padding=padding, padding_mode=padding_mode, dilation=dilation)
-    geometry = _geometry(x, kernel, options)
+    options = ConvOptions(stride, padding, padding_mode, dilation, flip_kernel)
+    geometry = options.geometry(x.shape, kernel.shape)
+    return _explain_output(x, kernel, bias, geometry, cell, channel, flip_kernel)
+
+
+def _explain_output(
+    x: np.ndarray,
+    kernel: np.ndarray,
+    bias: np.ndarray | None,
+    geometry: ConvGeometry,
+    cell: tuple[int, int],
+    channel: int,
+    flip_kernel: bool,
+) -> OutputExplanation:
+    padding_mode = geometry.padding_mode
     b = check_bias(bias, geometry.out_channels)
     ho, wo = geometry.output_size
     i, j = cell
@@ -187,8 +197,14 @@ def explain_input(
     """The output cells whose window holds input cell ``cell`` of channel ``channel``."""
     x = np.asarray(x, dtype=np.float64)
     kernel = np.asarray(kernel, dtype=np.float64)
-    options = dict(stride=stride, padding=padding, padding_mode=padding_mode, dilation=dilation)
-    geometry = _geometry(x, kernel, options)
+    options = ConvOptions(stride, padding, padding_mode, dilation, flip_kernel)
+    return _explain_input(options.geometry(x.shape, kernel.shape), cell, channel, flip_kernel)
+
+
+def _explain_input(
+    geometry: ConvGeometry, cell: tuple[int, int], channel: int, flip_kernel: bool
+) -> InputInfluence:
+    padding_mode = geometry.padding_mode
     h, w = geometry.input_size
     r, q = cell
     if not (0 <= r < h and 0 <= q < w):
@@ -216,3 +232,42 @@ def explain_input(
         else:
             outputs.append(Influence((int(oi), int(oj)), [(a, b)], [kernel_position]))
     return InputInfluence((r, q), channel, outputs)
+
+
+@dataclass(frozen=True)
+class ConvExplanation:
+    """A convolution and one of its cells explained (the other field is None)."""
+
+    geometry: ConvGeometry
+    output: np.ndarray
+    output_cell: OutputExplanation | None
+    input_cell: InputInfluence | None
+
+
+def explain_conv2d(
+    x: np.ndarray,
+    kernel: np.ndarray,
+    bias: np.ndarray | None = None,
+    options: ConvOptions | None = None,
+    *,
+    output_cell: tuple[int, int] | None = None,
+    output_channel: int = 0,
+    input_cell: tuple[int, int] | None = None,
+    input_channel: int = 0,
+) -> ConvExplanation:
+    """The convolution and the explanation of exactly one cell: an output cell term by term
+    (``explain_output``) or an input cell's influence (``explain_input``); geometry checked once."""
+    if (output_cell is None) == (input_cell is None):
+        raise InvalidInput("give exactly one of output_cell or input_cell")
+    options = options or ConvOptions()
+    x = np.asarray(x, dtype=np.float64)
+    kernel = np.asarray(kernel, dtype=np.float64)
+    geometry = options.geometry(x.shape, kernel.shape)
+    output = correlate(x, kernel, bias, geometry, options.flip_kernel)
+    flip = options.flip_kernel
+    if output_cell is not None:
+        explained = _explain_output(x, kernel, bias, geometry, output_cell, output_channel, flip)
+        return ConvExplanation(geometry, output, explained, None)
+    assert input_cell is not None
+    influence = _explain_input(geometry, input_cell, input_channel, flip)
+    return ConvExplanation(geometry, output, None, influence)

@@ -32,8 +32,7 @@ from app.engine.padding import IntOrPair, index_map, pad, times
 from app.engine.transpose import (
     TransposeGeometry,
     as_transpose_kernel,
-    conv_transpose2d,
-    transpose_geometry,
+    transposed_convolution,
 )
 
 Cell = tuple[int, int]
@@ -423,8 +422,8 @@ def explain_transpose(
     x = np.asarray(x, dtype=np.float64)
     kernel = np.asarray(kernel, dtype=np.float64)
     options = dict(stride=stride, padding=padding, output_padding=output_padding, dilation=dilation)
-    geometry = transpose_geometry(x.shape, kernel.shape, **options)
-    y = conv_transpose2d(x, kernel, bias, **options)
+    transposed = transposed_convolution(x, kernel, bias, **options)
+    geometry, y = transposed.geometry, transposed.output
     h, w = geometry.input_size
     kh, kw = geometry.kernel_size
     (sh, sw), (dh, dw), (ph, pw) = geometry.stride, geometry.dilation, geometry.padding

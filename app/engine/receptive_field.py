@@ -248,6 +248,29 @@ def stride_one_formula(layers: list[Layer]) -> str | None:
     return f"1 + {count}·({k} − 1) = {1 + count * (k - 1)}"
 
 
+@dataclass(frozen=True)
+class StackAnalysis:
+    """A layer stack's receptive fields, the region of one unit (if asked) and R_L's formula."""
+
+    fields: list[LayerField]
+    region: Region | None
+    formula: str | None
+
+
+def analyse_stack(
+    specs: list[dict],
+    input_size: int | Pair | list[int] | None = None,
+    unit: tuple[int, Pair] | None = None,
+) -> StackAnalysis:
+    """``make_layers``, ``receptive_fields``, ``unit_region`` of ``unit`` = (layer, position)
+    and ``stride_one_formula``, in one call."""
+    layers = make_layers(specs)
+    size = None if input_size is None else as_pair(input_size, "input_size")
+    fields = receptive_fields(layers, size)
+    region = None if unit is None else unit_region(fields, unit[0], unit[1], size)
+    return StackAnalysis(fields, region, stride_one_formula(layers))
+
+
 # -- presets ------------------------------------------------------------------------------
 
 

@@ -220,7 +220,16 @@ def as_transpose_kernel(kernel: np.ndarray) -> np.ndarray:
     return kernel.reshape((1, 1, *kernel.shape)) if kernel.ndim == 2 else kernel
 
 
-def conv_transpose2d(
+@dataclass(frozen=True)
+class TransposedConvolution:
+    """The output of a transposed convolution with the geometry it was computed with."""
+
+    geometry: TransposeGeometry
+    output: np.ndarray
+    """(H_out, W_out) for 2-D input and kernel, else (C_out, H_out, W_out)."""
+
+
+def transposed_convolution(
     x: np.ndarray,
     kernel: np.ndarray,
     bias: np.ndarray | None = None,
@@ -229,9 +238,9 @@ def conv_transpose2d(
     padding: IntOrPair = 0,
     output_padding: IntOrPair = 0,
     dilation: IntOrPair = 1,
-) -> np.ndarray:
-    """X ∗ᵀ K (+ b), as torch.nn.functional.conv_transpose2d: (H, W) with (kh, kw) →
-    (H_out, W_out); (C_in, H, W) with (C_in, C_out, kh, kw) → (C_out, H_out, W_out)."""
+) -> TransposedConvolution:
+    """X ∗ᵀ K (+ b), as torch.nn.functional.conv_transpose2d, with its geometry: (H, W) with
+    (kh, kw) → (H_out, W_out); (C_in, H, W) with (C_in, C_out, kh, kw) → (C_out, H_out, W_out)."""
     x = np.asarray(x, dtype=np.float64)
     kernel = np.asarray(kernel, dtype=np.float64)
     geometry = transpose_geometry(
@@ -256,4 +265,19 @@ def conv_transpose2d(
         if b is not None:
             out += b[:, None, None]
     check_finite(out, "transposed convolution")
-    return out.reshape(geometry.output_shape)
+    return TransposedConvolution(geometry, out.reshape(geometry.output_shape))
+
+
+def conv_transpose2d(
+    x: np.ndarray,
+    kernel: np.ndarray,
+    bias: np.ndarray | None = None,
+    *,
+    stride: IntOrPair = 1,
+    padding: IntOrPair = 0,
+    output_padding: IntOrPair = 0,
+    dilation: IntOrPair = 1,
+) -> np.ndarray:
+    """The output of ``transposed_convolution`` alone (torch's conv_transpose2d)."""
+    options = dict(stride=stride, padding=padding, output_padding=output_padding, dilation=dilation)
+    return transposed_convolution(x, kernel, bias, **options).output

@@ -481,3 +481,34 @@ def test_documented_examples_are_what_the_routes_answer(client: TestClient) -> N
     body = {"input": X, "kernel": K, "input_cell": [1, 1]}
     answer = client.post("/api/conv2d/explain", json=body).json()
     assert answer["input_cell"] == schemas.EXAMPLE_INFLUENCE
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"input": X, "kernel": K},
+        {"input": X, "kernel": K, "output_cell": [0, 0]},
+        {"input": X, "kernel": K, "input_cell": [1, 1]},
+    ],
+    ids=["conv2d", "explain-output", "explain-input"],
+)
+def test_a_conv_request_works_the_geometry_out_once_in_the_engine(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, body: dict
+) -> None:
+    """One engine call per request: the schema's limit check and the one engine function each
+    work the geometry out once (before: the route's own geometry, conv2d and explain again)."""
+    import app.engine.conv as conv
+
+    calls = []
+    real = conv.conv_geometry
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(conv, "conv_geometry", counting)
+    path = "/api/conv2d" if len(body) == 2 else "/api/conv2d/explain"
+    response = client.post(path, json=body)
+    assert response.status_code == 200
+    assert response.json()["output"] == Y
+    assert len(calls) == 2

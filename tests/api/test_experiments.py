@@ -413,3 +413,51 @@ def test_client_that_goes_away_mid_stream_cancels_its_run(live_server: str) -> N
         return response.status_code == 200
 
     assert _wait_until(slot_free, 60)
+
+
+def test_an_empty_body_runs_the_defaults_validated_with_the_apps_limits() -> None:
+    with TestClient(create_app(Settings(experiment_max_parameters=100_000))) as small:
+        response = small.post("/api/experiments/generalization/runs")
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["msg"] == (
+            "a network of this run would have 328,202 parameters, over this server's limit of "
+            "100,000 (CONVLAB_EXPERIMENT_MAX_PARAMETERS); lower hidden"
+        )
+
+
+def test_a_config_that_is_not_json_is_a_415(client: TestClient) -> None:
+    response = client.post(
+        "/api/experiments/limits/runs",
+        content=b"epochs=2",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 415
+    assert response.json() == {
+        "detail": "the body must be JSON sent with Content-Type: application/json "
+        "(got application/x-www-form-urlencoded)"
+    }
+
+
+def test_the_config_is_validated_in_a_worker_thread(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from app.api.schemas.experiments import LimitsConfig
+
+    on_event_loop = []
+    real = LimitsConfig.model_validate_json
+
+    def recording(*args, **kwargs):
+        try:
+            asyncio.get_running_loop()
+            on_event_loop.append(True)
+        except RuntimeError:  # no loop runs in this thread: a worker thread
+            on_event_loop.append(False)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(LimitsConfig, "model_validate_json", recording)
+    response = client.post("/api/experiments/limits/runs", json={"epochs": "2"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "epochs"]
+    assert on_event_loop == [False]

@@ -11,19 +11,20 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
-from app.api.docs import _body_model, api_routes
+from app.api.docs import _body_model, api_routes, body_models_by_path
 from app.config import Settings
 from app.main import create_app
 
 APP = create_app(Settings())
-OWN_BODY_VALIDATION = {"/api/experiments/{experiment_id}/runs"}
-"""Routes whose body model depends on a path parameter: they validate it themselves, with the
-app's settings in the validation context (app/api/experiments.py)."""
 BODY_ROUTES = sorted(
-    (path, route)
-    for path, route in api_routes(APP)
-    if "POST" in (route.methods or ()) and path not in OWN_BODY_VALIDATION
+    (path, route) for path, route in api_routes(APP) if "POST" in (route.methods or ())
 )
+TRAINING_ROUTES = {"/api/experiments/{experiment_id}/runs"}
+"""Routes whose example starts a training run (minutes of CPU): their example is checked
+against the model here, the runs themselves in tests/api/test_experiments.py with tiny configs."""
+EMPTY_BODY_IS_DEFAULTS = {"/api/experiments/{experiment_id}/runs"}
+"""Routes whose every field is optional: an empty body takes the defaults
+(docs/experiments-api.md)."""
 GET_ROUTES = sorted(
     path for path, route in api_routes(APP) if "GET" in (route.methods or ()) and "{" not in path
 )
@@ -42,6 +43,22 @@ def _url(path: str, method: str = "post") -> str:
     return path
 
 
+def _path_value(path: str, parameter: str, method: str = "post") -> str:
+    for found in OPENAPI["paths"][path][method].get("parameters", []):
+        if found["name"] == parameter:
+            return found["schema"]["examples"][0]
+    raise AssertionError(f"{path} has no path parameter {parameter}")
+
+
+def _model(path: str, route) -> type[BaseModel] | None:
+    """The body model: the JsonBody's, or the one the path parameter's example names."""
+    by_path = body_models_by_path(route)
+    if by_path is not None:
+        parameter, models = by_path
+        return models[_path_value(path, parameter)]
+    return _body_model(route)
+
+
 def _example(model: type[BaseModel]) -> dict[str, Any]:
     extra = model.model_config.get("json_schema_extra") or {}
     example = extra.get("example") or (extra.get("examples") or [None])[0]
@@ -55,20 +72,34 @@ def _post_ids() -> list[str]:
 
 @pytest.mark.parametrize(("path", "route"), BODY_ROUTES, ids=_post_ids())
 def test_every_post_route_takes_its_body_through_json_body(path, route):
-    assert _body_model(route) is not None, (
+    assert _model(path, route) is not None, (
         f"{path}: take the body as `body: JsonBody[Model]` (see app/api/schemas/common.py)"
     )
 
 
-@pytest.mark.parametrize(("path", "route"), BODY_ROUTES, ids=_post_ids())
+@pytest.mark.parametrize(
+    ("path", "route"),
+    [(path, route) for path, route in BODY_ROUTES if path not in TRAINING_ROUTES],
+    ids=[path for path in _post_ids() if path not in TRAINING_ROUTES],
+)
 def test_every_post_route_answers_its_own_example(client: TestClient, path, route):
-    response = client.post(_url(path), json=_example(_body_model(route)))
+    response = client.post(_url(path), json=_example(_model(path, route)))
     assert response.status_code == 200, response.text[:300]
+
+
+@pytest.mark.parametrize("path", sorted(TRAINING_ROUTES))
+def test_every_example_of_a_training_route_is_a_valid_config(path):
+    route = dict(api_routes(APP))[path]
+    parameter, models = body_models_by_path(route)
+    assert set(models) == {"generalization", "limits", "weight-decay"}
+    for model in models.values():
+        config = model.model_validate(_example(model), context={"settings": APP.state.settings})
+        assert config.model_dump() == _example(model)
 
 
 @pytest.mark.parametrize(("path", "route"), BODY_ROUTES, ids=_post_ids())
 def test_every_post_route_refuses_an_unknown_field(client: TestClient, path, route):
-    body = {**_example(_body_model(route)), "colour": "red"}
+    body = {**_example(_model(path, route)), "colour": "red"}
     response = client.post(_url(path), json=body)
     assert response.status_code == 422
     assert response.json()["detail"] == [
@@ -83,7 +114,7 @@ def test_every_post_route_refuses_an_unknown_field(client: TestClient, path, rou
 
 @pytest.mark.parametrize(("path", "route"), BODY_ROUTES, ids=_post_ids())
 def test_every_post_route_refuses_a_megabyte_of_unknown_junk(client: TestClient, path, route):
-    body = {**_example(_body_model(route)), "junk": "x" * 900_000}
+    body = {**_example(_model(path, route)), "junk": "x" * 900_000}
     response = client.post(_url(path), json=body)
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "junk"]
@@ -105,7 +136,7 @@ STRICT_CASES = [
     (path, route, field, wrong)
     for path, route in BODY_ROUTES
     for kind, wrong in (("boolean", "yes"), ("integer", True), ("number", "1"))
-    for field in _typed_fields(_body_model(route), kind)
+    for field in _typed_fields(_model(path, route), kind)
 ]
 
 
@@ -115,7 +146,7 @@ STRICT_CASES = [
     ids=[f"{path}-{field}={wrong!r}" for path, _, field, wrong in STRICT_CASES],
 )
 def test_no_field_is_coerced_from_another_json_type(client: TestClient, path, route, field, wrong):
-    body = {**_example(_body_model(route)), field: wrong}
+    body = {**_example(_model(path, route)), field: wrong}
     response = client.post(_url(path), json=body)
     assert response.status_code == 422, f"{field}={wrong!r} was accepted"
     (error,) = response.json()["detail"]
@@ -142,7 +173,11 @@ def test_every_post_route_refuses_a_body_that_is_not_json_with_415(client: TestC
     }
 
 
-@pytest.mark.parametrize(("path", "route"), BODY_ROUTES, ids=_post_ids())
+@pytest.mark.parametrize(
+    ("path", "route"),
+    [(path, route) for path, route in BODY_ROUTES if path not in EMPTY_BODY_IS_DEFAULTS],
+    ids=[path for path in _post_ids() if path not in EMPTY_BODY_IS_DEFAULTS],
+)
 def test_every_post_route_answers_an_empty_body_in_words(client: TestClient, path, route):
     response = client.post(_url(path), content=b"", headers={"content-type": "application/json"})
     assert response.status_code == 422
@@ -153,7 +188,15 @@ def test_every_post_route_answers_an_empty_body_in_words(client: TestClient, pat
 def test_every_post_route_documents_its_body_in_openapi(client: TestClient, path, route):
     operation = client.get("/openapi.json").json()["paths"][path]["post"]
     schema = operation["requestBody"]["content"]["application/json"]["schema"]
-    assert schema == {"$ref": f"#/components/schemas/{_body_model(route).__name__}"}
+    by_path = body_models_by_path(route)
+    if by_path is None:
+        assert schema == {"$ref": f"#/components/schemas/{_body_model(route).__name__}"}
+        assert operation["requestBody"]["required"] is True
+    else:
+        assert [ref["$ref"] for ref in schema["anyOf"]] == [
+            f"#/components/schemas/{model.__name__}" for model in by_path[1].values()
+        ]
+        assert operation["requestBody"]["required"] is False
 
 
 @pytest.mark.parametrize("path", GET_ROUTES + ["/", "/convolution", "/docs", "/openapi.json"])

@@ -8,9 +8,9 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.engine.conv import conv2d
+from app.engine.conv import ConvOptions, conv2d
 from app.engine.errors import InvalidInput
-from app.engine.explain import explain_input, explain_output, format_number
+from app.engine.explain import explain_conv2d, explain_input, explain_output, format_number
 from tests.engine.test_conv import (
     TUTORIAL_K,
     TUTORIAL_X,
@@ -187,3 +187,41 @@ def test_torch_agrees_with_the_tutorial_map() -> None:
     }
     np.testing.assert_array_equal(torch_conv(case), TUTORIAL_Y)
     assert conv2d(TUTORIAL_X, TUTORIAL_K).tolist() == torch.tensor(TUTORIAL_Y).tolist()
+
+
+@given(conv_cases(), st.data())
+def test_explain_conv2d_returns_the_torch_output_and_the_cell_explained(
+    case: dict, data: st.DataObject
+) -> None:
+    try:
+        expected = torch_conv(case)
+    except (RuntimeError, ValueError):
+        return
+    options = ConvOptions(**{name: case[name] for name in OPTIONS})
+    out_channels = 1 if expected.ndim == 2 else expected.shape[0]
+    cell = (
+        data.draw(st.integers(0, expected.shape[-2] - 1)),
+        data.draw(st.integers(0, expected.shape[-1] - 1)),
+    )
+    channel = data.draw(st.integers(0, out_channels - 1))
+    e = explain_conv2d(
+        case["x"], case["kernel"], case["bias"], options, output_cell=cell, output_channel=channel
+    )
+    np.testing.assert_allclose(e.output, expected, rtol=0, atol=1e-9)
+    assert e.input_cell is None and e.output_cell is not None
+    value = expected[cell] if expected.ndim == 2 else expected[(channel, *cell)]
+    assert e.output_cell.value == pytest.approx(value, abs=1e-9)
+    assert e.geometry.output_shape == expected.shape
+
+
+def test_explain_conv2d_of_an_input_cell_is_explain_input() -> None:
+    e = explain_conv2d(TUTORIAL_X, TUTORIAL_K, input_cell=(1, 1))
+    np.testing.assert_array_equal(e.output, TUTORIAL_Y)
+    assert e.output_cell is None
+    assert e.input_cell == explain_input(TUTORIAL_X, TUTORIAL_K, cell=(1, 1))
+    assert [o.cell for o in e.input_cell.outputs] == [(0, 0), (0, 1), (1, 0), (1, 1)]
+
+
+def test_explain_conv2d_needs_exactly_one_cell() -> None:
+    with pytest.raises(InvalidInput, match="^give exactly one of output_cell or input_cell$"):
+        explain_conv2d(TUTORIAL_X, TUTORIAL_K)
