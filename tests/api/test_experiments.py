@@ -461,3 +461,28 @@ def test_the_config_is_validated_in_a_worker_thread(
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "epochs"]
     assert on_event_loop == [False]
+
+
+def test_config_schema_shows_the_maxima_the_serving_app_enforces() -> None:
+    settings = Settings(
+        experiment_max_train_size=500, experiment_max_test_size=300, experiment_max_epochs=3
+    )
+    with TestClient(create_app(settings)) as small:
+        listed = small.get("/api/experiments").json()
+        for experiment in listed:
+            properties = experiment["config_schema"]["properties"]
+            assert properties["train_size"]["maximum"] == 500
+            assert properties["test_size"]["maximum"] == 300
+            assert properties["epochs"]["maximum"] == 3
+            assert properties["batch_size"]["maximum"] == 512  # no setting lowers it
+        over = small.post("/api/experiments/limits/runs", json={"train_size": 501})
+        assert over.json()["detail"][0]["msg"] == (
+            "train_size 501 is over this server's limit of 500 (CONVLAB_EXPERIMENT_MAX_TRAIN_SIZE)"
+        )
+
+
+def test_config_schema_of_the_default_app_shows_its_train_size_setting(client: TestClient) -> None:
+    limit = Settings().experiment_max_train_size
+    for experiment in client.get("/api/experiments").json():
+        assert experiment["config_schema"]["properties"]["train_size"]["maximum"] == limit
+        assert experiment["config_schema"]["properties"]["train_size"]["minimum"] == 10
