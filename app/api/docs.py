@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field
 from pydantic.json_schema import models_json_schema
 
 from app.api.deps import BODY_MODEL_ATTRIBUTE, BODY_MODELS_ATTRIBUTE
+from app.api.examples import add_engine_examples
 from app.middleware import HEALTH_PATH
 
 router = APIRouter(include_in_schema=False)
@@ -230,6 +231,7 @@ def document_error_responses(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
+            add_engine_examples(app, api_routes(app), _body_model)
             app.openapi_schema = _add_error_responses(_add_json_bodies(app, build()))
         return app.openapi_schema
 
