@@ -21,7 +21,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.utils import validation_error_definition, validation_error_response_definition
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from pydantic.json_schema import models_json_schema
@@ -33,6 +33,15 @@ from app.middleware import HEALTH_PATH
 router = APIRouter(include_in_schema=False)
 
 DOCS_PATH = "/docs"
+OPENAPI_PATH = "/openapi.json"
+
+
+@router.get(OPENAPI_PATH)
+def openapi_document(request: Request) -> JSONResponse:
+    """The OpenAPI document. A plain ``def``: the first build computes the /docs examples
+    (app.api.examples, well under a second of CPU) in a worker thread, never on the event loop;
+    later requests get the cached document."""
+    return JSONResponse(request.app.openapi())
 
 
 @router.get(DOCS_PATH, response_class=HTMLResponse)
@@ -41,7 +50,7 @@ def swagger_ui(request: Request) -> HTMLResponse:
     app = request.app
     vendor = "/static/vendor/swagger-ui"
     title = escape(f"{app.title} · API reference")
-    openapi_url = escape(app.openapi_url or "/openapi.json")
+    openapi_url = escape(OPENAPI_PATH)
     html = f"""<!doctype html>
 <html lang="en">
 <head>

@@ -307,3 +307,30 @@ def test_equivariance_examples_are_torchs_convolution_shifted(openapi: dict) -> 
     pooled = F.max_pool2d(torch.tensor(moved)[None], 2)[0]
     assert report["pool"]["pooled_after"] == report["pool"]["pooled_before"] == pooled.tolist()
     assert report["pool"]["unchanged_count"] == 4
+
+
+def test_the_examples_are_computed_in_a_worker_thread_not_on_the_event_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import asyncio
+
+    import app.api.docs as docs
+
+    on_event_loop = []
+    real = docs.add_engine_examples
+
+    def recording(*args, **kwargs):
+        try:
+            asyncio.get_running_loop()
+            on_event_loop.append(True)
+        except RuntimeError:  # no loop runs in this thread: a worker thread
+            on_event_loop.append(False)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(docs, "add_engine_examples", recording)
+    with TestClient(create_app()) as fresh:
+        first = fresh.get("/openapi.json")
+        again = fresh.get("/openapi.json")
+    assert first.status_code == again.status_code == 200
+    assert first.json() == again.json()
+    assert on_event_loop == [False]  # built once, in a worker thread
