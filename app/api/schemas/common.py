@@ -46,6 +46,11 @@ How a route gets its limits (follow this for every new route)
 
    ``SettingsDep`` gives a route the app's settings when the engine needs a limit.
 
+5. **Examples for /docs**: the request model carries a typed example (``json_schema_extra=
+   {"example": ...}``, more under ``"examples"``); the response example is never typed.
+   ``app.api.examples`` calls the route on the request example(s) when /openapi.json is first
+   built and shows its answer (and each nested model's part of it).
+
 Error texts are sentences for people: raise ``PydanticCustomError(kind, "text {n}", {"n": …})``
 (or ``ValueError("text")``; the "Value error, " prefix is dropped by the error handler).
 """
