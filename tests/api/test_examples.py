@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from app.api.docs import _body_model, api_routes
 from app.api.examples import request_examples
 from app.main import create_app
+from tests.api.threads import record_event_loop
 from tests.deploy.server import PROJECT_ROOT
 
 APP = create_app()
@@ -312,22 +313,9 @@ def test_equivariance_examples_are_torchs_convolution_shifted(openapi: dict) -> 
 def test_the_examples_are_computed_in_a_worker_thread_not_on_the_event_loop(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import asyncio
-
     import app.api.docs as docs
 
-    on_event_loop = []
-    real = docs.add_engine_examples
-
-    def recording(*args, **kwargs):
-        try:
-            asyncio.get_running_loop()
-            on_event_loop.append(True)
-        except RuntimeError:  # no loop runs in this thread: a worker thread
-            on_event_loop.append(False)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(docs, "add_engine_examples", recording)
+    on_event_loop = record_event_loop(monkeypatch, docs, "add_engine_examples")
     with TestClient(create_app()) as fresh:
         first = fresh.get("/openapi.json")
         again = fresh.get("/openapi.json")

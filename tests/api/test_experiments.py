@@ -23,6 +23,7 @@ from app.config import Settings
 from app.experiments.manager import ExperimentManager, Subscription
 from app.experiments.runner import EXPERIMENTS
 from app.main import create_app
+from tests.api.threads import record_event_loop
 
 TINY = {"train_size": 60, "test_size": 100, "epochs": 1, "models": ["fc", "cnn"]}
 LONG = {"train_size": 5000, "epochs": 20, "models": ["lc"]}  # minutes: only ever cancelled
@@ -441,22 +442,9 @@ def test_a_config_that_is_not_json_is_a_415(client: TestClient) -> None:
 def test_the_config_is_validated_in_a_worker_thread(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import asyncio
-
     from app.api.schemas.experiments import LimitsConfig
 
-    on_event_loop = []
-    real = LimitsConfig.model_validate_json
-
-    def recording(*args, **kwargs):
-        try:
-            asyncio.get_running_loop()
-            on_event_loop.append(True)
-        except RuntimeError:  # no loop runs in this thread: a worker thread
-            on_event_loop.append(False)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(LimitsConfig, "model_validate_json", recording)
+    on_event_loop = record_event_loop(monkeypatch, LimitsConfig, "model_validate_json")
     response = client.post("/api/experiments/limits/runs", json={"epochs": "2"})
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "epochs"]
