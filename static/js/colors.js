@@ -71,6 +71,41 @@ export function css(rgb) {
 }
 
 /**
+ * A colour moved towards another (e.g. faded towards white for a padding cell).
+ * @param {RGB} rgb
+ * @param {RGB} other
+ * @param {number} t 0 keeps rgb, 1 gives other
+ * @returns {RGB}
+ */
+export function mix(rgb, other, t) {
+  return [0, 1, 2].map((k) => Math.round(rgb[k] + (other[k] - rgb[k]) * t));
+}
+
+/**
+ * WCAG 2 contrast ratio of two colours, from 1 (same) to 21 (black on white).
+ * @param {RGB} a
+ * @param {RGB} b
+ * @returns {number}
+ */
+export function contrast(a, b) {
+  const [la, lb] = [luminance(a), luminance(b)];
+  return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
+}
+
+/**
+ * WCAG relative luminance of an sRGB colour.
+ * @param {RGB} rgb
+ * @returns {number} 0 (black) to 1 (white)
+ */
+export function luminance(rgb) {
+  const lin = rgb.map((c) => {
+    const v = c / 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2];
+}
+
+/**
  * Black or white, whichever reads better on the given background (WCAG relative luminance).
  * The switch at luminance 0.179 is where black and white contrast equally (4.58:1), so every
  * background gets at least 4.58:1; it holds for pure black only (with #111 the backgrounds
@@ -79,12 +114,7 @@ export function css(rgb) {
  * @returns {string} "#000" or "#fff"
  */
 export function textOn(rgb) {
-  const lin = rgb.map((c) => {
-    const v = c / 255;
-    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
-  });
-  const luminance = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2];
-  return luminance > 0.179 ? "#000" : "#fff";
+  return luminance(rgb) > 0.179 ? "#000" : "#fff";
 }
 
 /**

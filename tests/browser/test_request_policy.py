@@ -137,7 +137,9 @@ def test_drawing_sends_paced_light_updates_and_one_full_update_at_stroke_end(pag
     live = starts[:-1]
     assert 2 <= len(live) <= drawing_ms / interval + 1, (len(live), drawing_ms)
     gaps = [b - a for a, b in zip(live, live[1:], strict=False)]
-    # the page paces the moment it decides to send; the fetch starts a few ms later (the PNG is
-    # encoded in between), so two starts may sit a little under the interval. Unpaced, they
-    # would sit one mouse move (25 ms) apart.
-    assert min(gaps) >= interval - 20, gaps
+    # the page paces the moment it decides to send; the fetch starts a little later (the PNG is
+    # encoded in between, and a busy machine delays either), so one start may sit well under the
+    # interval after a late one. On average they keep the interval; unpaced, they would sit one
+    # mouse move (25 ms) apart.
+    assert sum(gaps) / len(gaps) >= interval - 20, gaps
+    assert min(gaps) >= interval / 2, gaps

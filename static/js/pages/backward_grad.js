@@ -6,6 +6,7 @@
 import { ApiError, LatestOnly, postJSON } from "../api.js";
 import { BACKWARD_DEFAULTS, BACKWARD_LIMITS, backwardRequest, gradientFor, gradientPositions } from "../backward_state.js";
 import { formatNumber, sub } from "../format.js";
+import { weightDomain } from "../kernel_palette.js";
 import { GridEditor, setInvalid } from "../widgets/grid_editor.js";
 import { NumberGrid } from "../widgets/number_grid.js";
 
@@ -32,7 +33,7 @@ export class GradientLab {
     const s = this.state;
     const L = BACKWARD_LIMITS;
     this.x = new GridEditor($("bw-x-editor"), { name: "X", label: "Input X", value: s.x, idPrefix: "bw-x", maxRows: L.input, maxCols: L.input, textBox: false });
-    this.k = new GridEditor($("bw-k-editor"), { name: "K", label: "Kernel K", value: s.k, idPrefix: "bw-k", maxRows: L.kernel, maxCols: L.kernel, textBox: false });
+    this.k = new GridEditor($("bw-k-editor"), { name: "K", label: "Kernel K", value: s.k, idPrefix: "bw-k", maxRows: L.kernel, maxCols: L.kernel, textBox: false, domain: weightDomain(s.k) });
     this.g = new GridEditor($("bw-g-editor"), { name: "G", label: "Upstream gradient G", value: s.g ?? [[1]], idPrefix: "bw-g", sizeControls: false, textBox: false, maxRows: 64, maxCols: 64 });
     this.y = new NumberGrid($("bw-y"), { rows: 1, cols: 1, name: "Y", label: "Output Y", maxCellPx: 34 });
     this.dx = new NumberGrid($("bw-dx"), { rows: 1, cols: 1, name: "∂L/∂X", label: "∂L/∂X: focus a cell to see its terms" });
@@ -110,6 +111,7 @@ export class GradientLab {
 
   #changed(source, reshaped) {
     this.lastChanged = source;
+    this.k.setDomain(weightDomain(this.state.k));
     if (reshaped && this.state.g) {
       // a G typed for the old output shape cannot follow: start again from all ones
       this.state.g = null;
@@ -175,7 +177,8 @@ export class GradientLab {
       return;
     }
     this.padded.setValues(full.padded_grad);
-    this.rot.setValues(full.rotated_kernel);
+    // rot K is K's weights moved: same colours as K (the weight scale of kernel_palette.js)
+    this.rot.setValues(full.rotated_kernel, { domain: weightDomain(this.state.k) });
     this.fullDx.setValues(a.grad_input);
     const shape = [full.padded_grad.length, full.padded_grad[0].length];
     this.gAt = gradientPositions(a.output_shape, full.pads, full.inserted_zeros, shape);

@@ -7,6 +7,7 @@ import { ApiError, LatestOnly, postJSON } from "../api.js";
 import { BACKWARD_LIMITS, parseSignal, signalRequest, transposeRequest } from "../backward_state.js";
 import { withSubscripts } from "../dom_text.js";
 import { formatNumber, parseNumber, sub } from "../format.js";
+import { weightDomain } from "../kernel_palette.js";
 import { GridEditor, setInvalid } from "../widgets/grid_editor.js";
 import { NumberGrid } from "../widgets/number_grid.js";
 
@@ -38,7 +39,7 @@ export class TransposedLab {
     const t = this.state.t;
     const L = BACKWARD_LIMITS;
     this.x = new GridEditor($("tc-x-editor"), { name: "X", label: "Transposed convolution input", value: t.x, idPrefix: "tc-x", maxRows: L.tInput, maxCols: L.tInput, textBox: false });
-    this.k = new GridEditor($("tc-k-editor"), { name: "K", label: "Transposed convolution kernel", value: t.k, idPrefix: "tc-k", maxRows: L.kernel, maxCols: L.kernel, textBox: false });
+    this.k = new GridEditor($("tc-k-editor"), { name: "K", label: "Transposed convolution kernel", value: t.k, idPrefix: "tc-k", maxRows: L.kernel, maxCols: L.kernel, textBox: false, domain: weightDomain(t.k) });
     this.y = new NumberGrid($("tc-y"), { rows: 1, cols: 1, name: "Y", label: "Transposed convolution output: focus a cell to see its stamps", maxCellPx: 32 });
     this.overlaps = new NumberGrid($("tc-overlaps"), { rows: 1, cols: 1, name: "n", label: "Stamps overlapping on each output cell", scale: "sequential", maxCellPx: 32 });
     this.#wire();
@@ -88,6 +89,7 @@ export class TransposedLab {
   }
 
   #changed() {
+    this.k.setDomain(weightDomain(this.state.t.k));
     this.save();
     window.clearTimeout(this.timer);
     this.timer = window.setTimeout(() => this.compute(), DEBOUNCE_MS);

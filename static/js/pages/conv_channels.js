@@ -20,6 +20,7 @@ import {
 } from "../channels.js";
 import { withSubscripts } from "../dom_text.js";
 import { formatCount, formatNumber, parseNumber, sub } from "../format.js";
+import { weightDomain } from "../kernel_palette.js";
 import { ChannelSums } from "../widgets/channel_sums.js";
 import { GridEditor, setInvalid } from "../widgets/grid_editor.js";
 import { RgbPicture } from "../widgets/rgb_picture.js";
@@ -206,6 +207,7 @@ export class ChannelsLab {
         const editor = new GridEditor(figure, {
           name: `K[${o + 1},${name}]`, label: `Filter ${o + 1}, slice for plane ${name}`, value: slice,
           idPrefix: `ch-k-${o}-${c}`, sizeControls: false, textBox: false, maxRows: CHANNEL_LIMITS.kernel, maxCols: CHANNEL_LIMITS.kernel,
+          domain: weightDomain(layer.k),
         });
         editor.addEventListener("change", (e) => {
           this.layer.k[o][c] = e.detail.matrix;
@@ -257,6 +259,9 @@ export class ChannelsLab {
 
   #changed() {
     this.save();
+    // every slice on one weight scale, the one the matrix page uses for this layer's M
+    const domain = weightDomain(this.layer.k);
+    for (const editors of this.filterEditors) for (const editor of editors) editor.setDomain(domain);
     if (this.layer.x.length === 3) this.#drawPicture();
     window.clearTimeout(this.timer);
     this.timer = window.setTimeout(() => this.compute(), DEBOUNCE_MS);

@@ -4,6 +4,7 @@
 
 import { ApiError, LatestOnly, postJSON } from "../api.js";
 import { formatCount, formatNumber, sub } from "../format.js";
+import { weightDomain } from "../kernel_palette.js";
 import { KERNEL_PRESETS } from "../presets.js";
 import { loadState, saveState } from "../url_state.js";
 import { GridEditor, setInvalid } from "../widgets/grid_editor.js";
@@ -78,6 +79,7 @@ class ConvolutionPage {
     });
     this.kernel = new GridEditor(document.getElementById("kernel-editor"), {
       name: "K", label: "Kernel K", value: state.k, maxRows: MAX_KERNEL, maxCols: MAX_KERNEL, idPrefix: "kernel",
+      domain: weightDomain(state.k),
     });
     this.outputGrid = new NumberGrid(document.getElementById("output-grid"), {
       rows: 1, cols: 1, name: "Y", label: "Output Y: focus a cell to see its sum", fitWidth: widthOf("output-grid"),
@@ -109,6 +111,7 @@ class ConvolutionPage {
     Object.assign(this.state, { x: input, k: kernel, stride, padding, mode: "zeros", dilation: 1, flip: false });
     this.input.setValue(input);
     this.kernel.setValue(kernel);
+    this.kernel.setDomain(weightDomain(kernel));
     this.#showSettings();
     this.#showShapes();
     saveState(CONV_KEY, this.state);
@@ -242,6 +245,8 @@ class ConvolutionPage {
     performance.clearMarks("conv-edit");
     performance.mark("conv-edit");
     this.lastChanged = source;
+    // K keeps the weight scale shared with the matrix and backward pages (kernel_palette.js)
+    if (source === "kernel") this.kernel.setDomain(weightDomain(this.state.k));
     saveState(CONV_KEY, this.state);
     this.#showShapes();
     window.clearTimeout(this.timer);

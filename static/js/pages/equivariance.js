@@ -291,7 +291,7 @@ class EquivariancePage {
       `Output size ${r.formula.text}. The map moved by (${sx}, ${sy}) cells. ` +
       (interior === null
         ? "The shift is so large that no cell is free of border effects."
-        : `Away from the borders (${formatCount(r.interior_cells)} cells, faded ones excluded): ` +
+        : `Away from the borders (${formatCount(r.interior_cells)} cells; the dashed border cells excluded): ` +
           `max |difference| = ${formatNumber(interior)}. Over the whole map: ${formatNumber(r.max_abs_diff_total)}` +
           (r.max_abs_diff_total > 0
             ? " — the border cells differ because the shift pushed pixels out and pulled zeros in."

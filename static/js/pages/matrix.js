@@ -8,8 +8,9 @@
 
 import { ApiError, postJSON } from "../api.js";
 import { planeName } from "../channels.js";
-import { categorical } from "../colors.js";
+import { css, gradientCss } from "../colors.js";
 import { formatCount, formatNumber, formatPercent, sub } from "../format.js";
+import { weightBound, weightColor, weightDomain } from "../kernel_palette.js";
 import { loadState, saveState } from "../url_state.js";
 import { MatrixView } from "../widgets/matrix_view.js";
 import { NumberGrid } from "../widgets/number_grid.js";
@@ -61,8 +62,11 @@ class MatrixPage {
     const [kh, kw] = [layer.k[0][0].length, layer.k[0][0][0].length];
     this.dims = { cin, cout, h, w, kh, kw };
     const taps = kh * kw;
-    // colour = position (a, b) inside a slice, so every block shows the same diagonal pattern
-    this.colorOf = (index) => categorical(index % taps, taps);
+    // colour = the weight's value on the kernel scale shared with the Convolution page, so an
+    // entry of M has the colour of the weight of K it holds
+    const bound = weightBound(layer.k);
+    this.colorOf = (value) => weightColor(value, bound);
+    this.#legend(bound);
     this.weightName = (index) => {
       const slice = Math.floor(index / taps);
       const [o, c] = [Math.floor(slice / cin), slice % cin];
@@ -78,7 +82,7 @@ class MatrixPage {
       const base = (o * cin + c) * taps;
       const grid = this.#grid("matrix-kernel", {
         rows: kh, cols: kw, name: layer.kName(o, c), label: `Kernel ${layer.kName(o, c)}: select a weight to outline its entries in M`,
-        maxCellPx: layer.channels ? 28 : 34, colorOf: (r, q) => this.colorOf(base + r * kw + q),
+        maxCellPx: layer.channels ? 28 : 34, domain: weightDomain(layer.k),
       }, layer.channels ? layer.kName(o, c) : null);
       grid.setValues(slice);
       grid.addEventListener("cellclick", (e) => this.#selectWeight(base + e.detail.row * kw + e.detail.col, grid, e.detail));
@@ -124,6 +128,20 @@ class MatrixPage {
       parent = figure;
     }
     return new NumberGrid(parent, options);
+  }
+
+  /**
+   * The colour key of M and K: the weight scale, and the two kinds of zero.
+   * @param {number} bound max |weight|
+   */
+  #legend(bound) {
+    const bar = $("matrix-legend-bar");
+    bar.style.background = gradientCss("diverging");
+    $("matrix-legend-lo").textContent = formatNumber(-bound);
+    $("matrix-legend-hi").textContent = formatNumber(bound);
+    const zero = $("matrix-legend-zero");
+    const rgb = weightColor(0, bound);
+    zero.style.background = css(rgb);
   }
 
   #selectWeight(index, grid, cell) {

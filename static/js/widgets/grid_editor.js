@@ -20,6 +20,7 @@ import { NumberGrid } from "./number_grid.js";
  * @property {boolean} [textBox] show the "edit as text" box (default true)
  * @property {string} idPrefix unique prefix for element ids
  * @property {number} [fitWidth] shrink the cells so the grid fits this many px
+ * @property {[number, number] | null} [domain] fixed colour domain (default: from the values)
  */
 
 /** An editable, resizable, paste-able matrix with its own error line. */
@@ -64,6 +65,7 @@ export class GridEditor extends EventTarget {
       label: `${label}: ${name} values (arrow keys move, paste a matrix to replace it)`,
       pad: this.options.pad,
       fitWidth: this.options.fitWidth,
+      domain: this.options.domain ?? null,
     });
     this.grid.element.id = `${idPrefix}-grid`;
     this.grid.addEventListener("cellinput", () => this.#edited("edit"));
@@ -106,6 +108,16 @@ export class GridEditor extends EventTarget {
       this.colsInput.value = String(matrix[0].length);
     }
     this.showError("");
+  }
+
+  /**
+   * Fix the colour domain of the cells (e.g. a kernel's shared weight scale) and repaint;
+   * null goes back to a domain computed from the grid's own values.
+   * @param {[number, number] | null} domain
+   */
+  setDomain(domain) {
+    this.grid.options.domain = domain;
+    this.grid.repaint();
   }
 
   /**

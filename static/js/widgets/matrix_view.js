@@ -1,5 +1,7 @@
 // The convolution written as a matrix M (one row per output, one column per input), each
-// entry coloured by the kernel weight it holds and structural zeros left blank. A table with
+// entry coloured by the value of the kernel weight it holds (the page's weight scale) and
+// printing it, so a weight that is 0 shows "0" on its tile; structural zeros are blank cells
+// marked with a dot, never a tile. A table with
 // the numbers printed when it is small enough to read; above that, one canvas pixel per entry
 // (Heatmap) with the selected row outlined. Rows are selectable by click, tap or keyboard.
 //
@@ -21,7 +23,7 @@ const TABLE_MAX_ROWS = 64;
  * @property {string[]} colNames e.g. "X₁₂"
  * @property {number[]} colValues vec(X), printed above the columns
  * @property {number[]} rowValues vec(Y), printed after the rows
- * @property {(index: number) => number[]} colorOf RGB of a weight index
+ * @property {(value: number) => number[]} colorOf RGB of an entry's value (the kernel's weight scale)
  * @property {(index: number) => string} weightName e.g. "K₁₂"
  * @property {string} [colVectorLabel] the vector above the columns (default "vec(X)")
  * @property {string} [rowVectorLabel] the vector after the rows (default "Y")
@@ -173,7 +175,7 @@ export class MatrixView extends EventTarget {
         const td = document.createElement("td");
         const w = weightIndex[i][j];
         if (w !== null && w !== undefined) {
-          const rgb = data.colorOf(w);
+          const rgb = data.colorOf(value);
           td.style.background = css(rgb);
           td.style.color = textOn(rgb);
           td.textContent = formatCell(value);
@@ -218,12 +220,13 @@ export class MatrixView extends EventTarget {
     const frame = document.createElement("div");
     frame.className = "matrix-canvas";
     this.container.appendChild(frame);
-    const flat = data.weightIndex.flat().map((w) => (w === null || w === undefined ? -1 : w));
+    // structural zeros as NaN (white), held weights by value
+    const flat = data.weightIndex.flatMap((row, i) => row.map((w, j) => (w === null || w === undefined ? NaN : data.matrix[i][j])));
     const heatmap = new Heatmap(frame, {
       rows,
       cols,
       label: `${this.label} (${rows} × ${cols}, one pixel per entry)`,
-      scale: (w) => (w < 0 ? [255, 255, 255] : data.colorOf(w)),
+      scale: (v) => (Number.isNaN(v) ? [255, 255, 255] : data.colorOf(v)),
       domain: [0, 1],
     });
     heatmap.draw(flat);

@@ -7,7 +7,7 @@
 // Events (CustomEvent, detail = {row, col, pad, buttons?}): "cellenter" (pointer or focus),
 // "cellleave", "cellclick", "cellpointerdown", "cellinput" (editable: detail adds text, value).
 
-import { css, diverging, extent, maxAbs, sequential, textOn } from "../colors.js";
+import { css, diverging, extent, maxAbs, mix, sequential, textOn } from "../colors.js";
 import { formatCell, parseNumber, sub } from "../format.js";
 
 /**
@@ -25,6 +25,9 @@ import { formatCell, parseNumber, sub } from "../format.js";
  * @property {((row: number, col: number, value: number) => number[] | null) | null} [colorOf]
  *   custom background per cell (RGB), overriding the scale; null keeps the scale's colour
  */
+
+/** How far a padding cell's colour is faded towards white (it is not part of the input). */
+const PAD_FADE = 0.5;
 
 const KEY_MOVES = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
 
@@ -355,7 +358,9 @@ export class NumberGrid extends EventTarget {
       return;
     }
     const [lo, hi] = this.domain || [0, 0];
-    const rgb = scale === "sequential" ? sequential(value, lo, hi) : diverging(value, Math.max(Math.abs(lo), Math.abs(hi)));
+    let rgb = scale === "sequential" ? sequential(value, lo, hi) : diverging(value, Math.max(Math.abs(lo), Math.abs(hi)));
+    // a padding cell is the value's colour faded towards white; its text is chosen on that
+    if (cell.classList.contains("is-pad")) rgb = mix(rgb, [255, 255, 255], PAD_FADE);
     cell.style.background = css(rgb);
     cell.style.color = textOn(rgb);
   }
