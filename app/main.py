@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,  # /docs is app.api.docs: Swagger UI from static/, no CDN, no inline JS
         redoc_url=None,  # ReDoc would load from a CDN too
+        openapi_url=None,  # /openapi.json is app.api.docs: built in a worker thread, not the loop
     )
     app.state.settings = settings
     install_middleware(app, settings)

@@ -21,17 +21,27 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.utils import validation_error_definition, validation_error_response_definition
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from pydantic.json_schema import models_json_schema
 
 from app.api.deps import BODY_MODEL_ATTRIBUTE, BODY_MODELS_ATTRIBUTE
+from app.api.examples import add_engine_examples
 from app.middleware import HEALTH_PATH
 
 router = APIRouter(include_in_schema=False)
 
 DOCS_PATH = "/docs"
+OPENAPI_PATH = "/openapi.json"
+
+
+@router.get(OPENAPI_PATH)
+def openapi_document(request: Request) -> JSONResponse:
+    """The OpenAPI document. A plain ``def``: the first build computes the /docs examples
+    (app.api.examples, well under a second of CPU) in a worker thread, never on the event loop;
+    later requests get the cached document."""
+    return JSONResponse(request.app.openapi())
 
 
 @router.get(DOCS_PATH, response_class=HTMLResponse)
@@ -40,7 +50,7 @@ def swagger_ui(request: Request) -> HTMLResponse:
     app = request.app
     vendor = "/static/vendor/swagger-ui"
     title = escape(f"{app.title} · API reference")
-    openapi_url = escape(app.openapi_url or "/openapi.json")
+    openapi_url = escape(OPENAPI_PATH)
     html = f"""<!doctype html>
 <html lang="en">
 <head>
@@ -230,6 +240,7 @@ def document_error_responses(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
+            add_engine_examples(app, api_routes(app), _body_model)
             app.openapi_schema = _add_error_responses(_add_json_bodies(app, build()))
         return app.openapi_schema
 

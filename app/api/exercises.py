@@ -57,7 +57,7 @@ def list_exercises() -> list[ExerciseSummary]:
 
 @router.get("/{exercise_id}", response_model=ExerciseResponse, responses=_NOT_FOUND)
 def get_exercise(
-    exercise_id: KnownId, seed: Annotated[SeedQuery | None, Query()] = None
+    exercise_id: KnownId, seed: Annotated[SeedQuery | None, Query(examples=[1])] = None
 ) -> ExerciseResponse:
     """The exercise drawn from ``seed`` (the server draws a seed when none is given)."""
     if seed is None:

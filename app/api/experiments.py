@@ -17,8 +17,8 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from app.api.deps import BODY_MODELS_ATTRIBUTE, validate_json_body
-from app.api.schemas.experiments import CONFIGS, ExperimentInfo, RunConfig
+from app.api.deps import BODY_MODELS_ATTRIBUTE, SettingsDep, validate_json_body
+from app.api.schemas.experiments import CONFIGS, ExperimentInfo, RunConfig, config_schema
 from app.experiments.manager import Busy, ExperimentManager, RunFailed, Subscription
 from app.experiments.reference import load_reference
 from app.experiments.runner import EXPERIMENTS
@@ -30,7 +30,7 @@ DISCONNECT_POLL_SECONDS = 0.5
 
 
 @router.get("/experiments", response_model=list[ExperimentInfo])
-def list_experiments() -> list[ExperimentInfo]:
+def list_experiments(settings: SettingsDep) -> list[ExperimentInfo]:
     """The three experiments with their config schema, defaults and shipped reference sweep."""
     reference = load_reference()
     return [
@@ -39,7 +39,7 @@ def list_experiments() -> list[ExperimentInfo]:
             question=experiment.question,
             title=experiment.title,
             description=experiment.description,
-            config_schema=CONFIGS[experiment.id].model_json_schema(),
+            config_schema=config_schema(CONFIGS[experiment.id], settings),
             defaults=CONFIGS[experiment.id].model_construct().model_dump(),
             reference=reference.get(experiment.id),
         )

@@ -27,7 +27,7 @@ for module in (
     mnist,
     experiments,
     health,
+    exercises,
+    conv_layer,  # backward, transposed, Mᵀ, 1-D (issue 12)
 ):
     api_router.include_router(module.router)
-api_router.include_router(exercises.router)
-api_router.include_router(conv_layer.router)  # backward, transposed, Mᵀ, 1-D (issue 12)

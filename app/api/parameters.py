@@ -7,7 +7,6 @@ from fastapi import APIRouter
 from app.api.deps import JsonBody
 from app.api.schemas.parameters import Breakdown, ParametersRequest, ParametersResponse
 from app.engine import parameters as engine
-from app.engine.receptive_field import as_pair
 
 router = APIRouter(tags=["parameters"])
 
@@ -21,17 +20,19 @@ def _breakdown(count: engine.Count) -> Breakdown:
 @router.post("/parameters", response_model=ParametersResponse)
 def parameters(request: JsonBody[ParametersRequest]) -> ParametersResponse:
     """Parameters of n_in → n_out against F filters of k×k over C channels."""
-    fc = engine.dense_parameters(request.fc.in_features, request.fc.out_features, request.fc.bias)
-    conv = engine.conv_parameters(
-        request.conv.in_channels,
-        request.conv.filters,
-        as_pair(request.conv.kernel_size, "kernel_size"),
-        request.conv.bias,
+    c = engine.compare_layers(
+        in_features=request.fc.in_features,
+        out_features=request.fc.out_features,
+        fc_bias=request.fc.bias,
+        in_channels=request.conv.in_channels,
+        filters=request.conv.filters,
+        kernel_size=request.conv.kernel_size,
+        conv_bias=request.conv.bias,
     )
     return ParametersResponse(
-        fc_parameters=fc.total,
-        conv_parameters=conv.total,
-        fc=_breakdown(fc),
-        conv=_breakdown(conv),
-        ratio=fc.total / conv.total,
+        fc_parameters=c.fc.total,
+        conv_parameters=c.conv.total,
+        fc=_breakdown(c.fc),
+        conv=_breakdown(c.conv),
+        ratio=c.ratio,
     )

@@ -27,6 +27,7 @@ from app.engine.padding import (
     AxisGeometry,
     IntOrPair,
     Pads,
+    PlaneGeometry,
     as_pair,
     check_padding_mode,
     formula_text,
@@ -37,7 +38,7 @@ from app.engine.padding import (
 
 
 @dataclass(frozen=True)
-class ConvGeometry:
+class ConvGeometry(PlaneGeometry):
     """Everything about a convolution that follows from shapes and hyper-parameters alone."""
 
     in_channels: int
@@ -51,23 +52,6 @@ class ConvGeometry:
     width: AxisGeometry
     squeeze: bool
     """True when input and kernel were both 2-D: the output is H_out×W_out."""
-
-    @property
-    def input_size(self) -> tuple[int, int]:
-        """(H, W)."""
-        return (self.height.size, self.width.size)
-
-    @property
-    def output_size(self) -> tuple[int, int]:
-        """(H_out, W_out)."""
-        return (self.height.output, self.width.output)
-
-    @property
-    def output_shape(self) -> tuple[int, ...]:
-        """(H_out, W_out) for 2-D input and kernel, else (C_out, H_out, W_out)."""
-        if self.squeeze:
-            return self.output_size
-        return (self.out_channels, *self.output_size)
 
     @property
     def inputs_per_output(self) -> int:
@@ -131,10 +115,14 @@ class ConvOptions:
         }
 
 
-def _shapes(
-    input_shape: tuple[int, ...], kernel_shape: tuple[int, ...]
+def channel_shapes(
+    input_shape: tuple[int, ...], kernel_shape: tuple[int, ...], *, transposed: bool = False
 ) -> tuple[int, tuple[int, int], int, tuple[int, int], bool]:
-    """(C_in, (H, W), C_out, (kh, kw), squeeze) from 2-D/3-D input and 2-D/4-D kernel shapes."""
+    """(C_in, (H, W), C_out, (kh, kw), squeeze) from 2-D/3-D input and 2-D/4-D kernel shapes.
+
+    The 4-D kernel is C_out×C_in×kh×kw, or C_in×C_out×kh×kw when ``transposed`` (torch's order
+    for a transposed convolution: the kernel of the convolution it transposes)."""
+    order = "C_in×C_out" if transposed else "C_out×C_in"
     if len(input_shape) == 2:
         c_in, size = 1, (input_shape[0], input_shape[1])
     elif len(input_shape) == 3:
@@ -144,21 +132,26 @@ def _shapes(
     if len(kernel_shape) == 2:
         c_out, kernel = 1, (kernel_shape[0], kernel_shape[1])
         if c_in != 1:
+            wanted = (
+                f"{c_in}×C_out×kh×kw (C_in first, as torch orders a transposed-convolution kernel)"
+                if transposed
+                else f"C_out×{c_in}×kh×kw"
+            )
             raise InvalidInput(
                 f"a 2-D kernel works on one channel, but the input has {c_in} channels; "
-                f"give a 4-D kernel C_out×{c_in}×kh×kw"
+                f"give a 4-D kernel {wanted}"
             )
     elif len(kernel_shape) == 4:
-        c_out, kernel = kernel_shape[0], (kernel_shape[2], kernel_shape[3])
-        if kernel_shape[1] != c_in:
+        expects, c_out = (kernel_shape[0], kernel_shape[1]) if transposed else kernel_shape[1::-1]
+        kernel = (kernel_shape[2], kernel_shape[3])
+        if expects != c_in:
             raise InvalidInput(
-                f"the kernel expects {kernel_shape[1]} input channel"
-                f"{'s' if kernel_shape[1] != 1 else ''}, but the input has {c_in}"
+                f"the kernel expects {expects} input channel{'s' if expects != 1 else ''}, but "
+                f"the input has {c_in}"
+                + (" (a transposed-convolution kernel is C_in×C_out×kh×kw)" if transposed else "")
             )
     else:
-        raise InvalidInput(
-            f"kernel must be kh×kw or C_out×C_in×kh×kw, got {len(kernel_shape)} axes"
-        )
+        raise InvalidInput(f"kernel must be kh×kw or {order}×kh×kw, got {len(kernel_shape)} axes")
     if min(size) < 1 or min(kernel) < 1 or c_in < 1 or c_out < 1:
         raise InvalidInput("input and kernel must not be empty")
     return c_in, size, c_out, kernel, len(input_shape) == 2 and len(kernel_shape) == 2
@@ -174,7 +167,7 @@ def conv_geometry(
     padding_mode: str = "zeros",
 ) -> ConvGeometry:
     """Check the shapes and hyper-parameters and work out the output size (no computing)."""
-    c_in, size, c_out, kernel, squeeze = _shapes(tuple(input_shape), tuple(kernel_shape))
+    c_in, size, c_out, kernel, squeeze = channel_shapes(tuple(input_shape), tuple(kernel_shape))
     stride_hw = as_pair(stride, "stride", minimum=1)
     dilation_hw = as_pair(dilation, "dilation", minimum=1)
     pads = resolve_padding(padding, kernel=kernel, dilation=dilation_hw, stride=stride_hw)

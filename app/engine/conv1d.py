@@ -17,6 +17,7 @@ in the words of a signal.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -169,16 +170,8 @@ def convolve1d(
 
 
 def conv1d(
-    x: np.ndarray,
-    kernel: np.ndarray,
-    bias: np.ndarray | None = None,
-    *,
-    stride: int = 1,
-    padding: int | str = 0,
-    padding_mode: str = "zeros",
-    dilation: int = 1,
-    flip_kernel: bool = False,
+    x: np.ndarray, kernel: np.ndarray, bias: np.ndarray | None = None, **options: Any
 ) -> np.ndarray:
-    """The output of ``convolve1d`` alone (torch's conv1d)."""
-    options = dict(stride=stride, padding=padding, padding_mode=padding_mode, dilation=dilation)
-    return convolve1d(x, kernel, bias, flip_kernel=flip_kernel, **options).output
+    """The output of ``convolve1d`` alone (torch's conv1d); ``options`` are its stride,
+    padding, padding_mode, dilation and flip_kernel."""
+    return convolve1d(x, kernel, bias, **options).output

@@ -126,25 +126,58 @@ def index_map(size: tuple[int, int], pads: Pads, mode: str) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class AxisGeometry:
-    """The sliding window along one axis: sizes, hyper-parameters and the output size."""
+class WindowAxis:
+    """One axis of a sliding-window operation: input size, kernel, dilation, stride and the
+    output size (shared by convolution, pooling and the transposed convolution)."""
 
     axis: str
     size: int
-    pad_before: int
-    pad_after: int
     kernel: int
     dilation: int
     stride: int
-    ceil_mode: bool
     output: int
-    dropped_last: bool = False
-    """ceil_mode only: the formula gave one more window, but it would start in the padding."""
 
     @property
     def span(self) -> int:
         """Cells one window covers, d(k − 1) + 1."""
         return self.dilation * (self.kernel - 1) + 1
+
+
+class PlaneGeometry:
+    """Sizes of a 2-D operation from its ``height`` and ``width`` axes (``WindowAxis``),
+    ``out_channels`` and ``squeeze`` (2-D in, 2-D out), which the frozen dataclasses of
+    convolution, pooling and the transposed convolution that mix it in define."""
+
+    height: WindowAxis
+    width: WindowAxis
+    squeeze: bool
+    out_channels: int
+
+    @property
+    def input_size(self) -> tuple[int, int]:
+        """(H, W)."""
+        return (self.height.size, self.width.size)
+
+    @property
+    def output_size(self) -> tuple[int, int]:
+        """(H_out, W_out)."""
+        return (self.height.output, self.width.output)
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        """(H_out, W_out) when ``squeeze``, else (C_out, H_out, W_out)."""
+        return self.output_size if self.squeeze else (self.out_channels, *self.output_size)
+
+
+@dataclass(frozen=True)
+class AxisGeometry(WindowAxis):
+    """The sliding window along one axis: sizes, hyper-parameters and the output size."""
+
+    pad_before: int = 0
+    pad_after: int = 0
+    ceil_mode: bool = False
+    dropped_last: bool = False
+    """ceil_mode only: the formula gave one more window, but it would start in the padding."""
 
     @property
     def padded(self) -> int:
@@ -240,7 +273,20 @@ def window_axes(
                 dropped = True
         else:
             out = numerator // s + 1
-        axes.append(AxisGeometry(name, n, before, after, k, d, s, ceil_mode, out, dropped))
+        axes.append(
+            AxisGeometry(
+                axis=name,
+                size=n,
+                kernel=k,
+                dilation=d,
+                stride=s,
+                output=out,
+                pad_before=before,
+                pad_after=after,
+                ceil_mode=ceil_mode,
+                dropped_last=dropped,
+            )
+        )
     if axes[0].output < 1 or axes[1].output < 1:
         padded = times(axes[0].padded, axes[1].padded)
         if dilation == (1, 1):

@@ -44,3 +44,30 @@ def conv_parameters(
     per_filter = f"{in_channels}·{kh}·{kw}"
     formula = f"{filters}·({per_filter} + 1)" if bias else f"{filters}·{per_filter}"
     return Count(weights, biases, total, f"{formula} = {total:,}")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A dense layer against a conv layer: both counts and how many times more the dense has."""
+
+    fc: Count
+    conv: Count
+    ratio: float
+
+
+def compare_layers(
+    *,
+    in_features: int,
+    out_features: int,
+    fc_bias: bool,
+    in_channels: int,
+    filters: int,
+    kernel_size: int | tuple[int, int] | list[int],
+    conv_bias: bool,
+) -> Comparison:
+    """``dense_parameters`` against ``conv_parameters`` (tutorial Q6a) in one call."""
+    kernel = (kernel_size, kernel_size) if isinstance(kernel_size, int) else tuple(kernel_size)
+    assert len(kernel) == 2, f"kernel_size is k or (kh, kw), got {kernel_size!r}"
+    fc = dense_parameters(in_features, out_features, fc_bias)
+    conv = conv_parameters(in_channels, filters, (int(kernel[0]), int(kernel[1])), conv_bias)
+    return Comparison(fc, conv, fc.total / conv.total)

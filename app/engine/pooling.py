@@ -25,13 +25,20 @@ import numpy as np
 
 from app.engine.conv import check_finite
 from app.engine.errors import InvalidInput
-from app.engine.padding import AxisGeometry, IntOrPair, as_pair, formula_text, window_axes
+from app.engine.padding import (
+    AxisGeometry,
+    IntOrPair,
+    PlaneGeometry,
+    as_pair,
+    formula_text,
+    window_axes,
+)
 
 POOL_MODES = ("max", "avg")
 
 
 @dataclass(frozen=True)
-class PoolGeometry:
+class PoolGeometry(PlaneGeometry):
     """Sizes of a pooling, from shapes and hyper-parameters alone."""
 
     channels: int
@@ -45,19 +52,9 @@ class PoolGeometry:
     """True for a 2-D input: the output is H_out×W_out."""
 
     @property
-    def input_size(self) -> tuple[int, int]:
-        """(H, W)."""
-        return (self.height.size, self.width.size)
-
-    @property
-    def output_size(self) -> tuple[int, int]:
-        """(H_out, W_out)."""
-        return (self.height.output, self.width.output)
-
-    @property
-    def output_shape(self) -> tuple[int, ...]:
-        """(H_out, W_out) for a 2-D input, else (C, H_out, W_out)."""
-        return self.output_size if self.squeeze else (self.channels, *self.output_size)
+    def out_channels(self) -> int:
+        """Pooling keeps the channels: C."""
+        return self.channels
 
     @property
     def operations(self) -> int:

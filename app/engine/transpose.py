@@ -29,25 +29,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.engine.backward import scatter_taps
-from app.engine.conv import check_bias, check_finite
+from app.engine.conv import channel_shapes, check_bias, check_finite
 from app.engine.errors import InvalidInput
-from app.engine.padding import IntOrPair, as_pair
+from app.engine.padding import IntOrPair, PlaneGeometry, WindowAxis, as_pair
 
 GENERAL_FORMULA = "(H − 1)·s − 2p + d·(k − 1) + output_padding + 1"
 
 
 @dataclass(frozen=True)
-class TransposeAxis:
+class TransposeAxis(WindowAxis):
     """The output size of a transposed convolution along one axis, with its numbers."""
 
-    axis: str
-    size: int
-    kernel: int
-    stride: int
-    padding: int
-    dilation: int
-    output_padding: int
-    output: int
+    padding: int = 0
+    output_padding: int = 0
 
     def expression(self) -> str:
         """The formula with this axis's numbers, e.g. '(2 − 1)·2 − 2·0 + 1·(3 − 1) + 0 + 1'."""
@@ -58,7 +52,7 @@ class TransposeAxis:
 
 
 @dataclass(frozen=True)
-class TransposeGeometry:
+class TransposeGeometry(PlaneGeometry):
     """Everything about a transposed convolution that follows from shapes and options alone."""
 
     in_channels: int
@@ -72,21 +66,6 @@ class TransposeGeometry:
     width: TransposeAxis
     squeeze: bool
     """True when input and kernel were both 2-D: the output is H_out×W_out."""
-
-    @property
-    def input_size(self) -> tuple[int, int]:
-        """(H, W)."""
-        return (self.height.size, self.width.size)
-
-    @property
-    def output_size(self) -> tuple[int, int]:
-        """(H_out, W_out)."""
-        return (self.height.output, self.width.output)
-
-    @property
-    def output_shape(self) -> tuple[int, ...]:
-        """(H_out, W_out) for 2-D input and kernel, else (C_out, H_out, W_out)."""
-        return self.output_size if self.squeeze else (self.out_channels, *self.output_size)
 
     @property
     def kernel_parameters(self) -> int:
@@ -122,41 +101,6 @@ class TransposeGeometry:
         return counts[0].round().astype(np.int64)
 
 
-def _shapes(
-    input_shape: tuple[int, ...], kernel_shape: tuple[int, ...]
-) -> tuple[int, tuple[int, int], int, tuple[int, int], bool]:
-    """(C_in, (H, W), C_out, (kh, kw), squeeze) for a C_in×C_out×kh×kw (or kh×kw) kernel."""
-    if len(input_shape) == 2:
-        c_in, size = 1, (input_shape[0], input_shape[1])
-    elif len(input_shape) == 3:
-        c_in, size = input_shape[0], (input_shape[1], input_shape[2])
-    else:
-        raise InvalidInput(f"input must be H×W or C×H×W, got {len(input_shape)} axes")
-    if len(kernel_shape) == 2:
-        c_out, kernel = 1, (kernel_shape[0], kernel_shape[1])
-        if c_in != 1:
-            raise InvalidInput(
-                f"a 2-D kernel works on one channel, but the input has {c_in} channels; "
-                f"give a 4-D kernel {c_in}×C_out×kh×kw (C_in first, as torch orders a "
-                "transposed-convolution kernel)"
-            )
-    elif len(kernel_shape) == 4:
-        c_out, kernel = kernel_shape[1], (kernel_shape[2], kernel_shape[3])
-        if kernel_shape[0] != c_in:
-            raise InvalidInput(
-                f"the kernel expects {kernel_shape[0]} input channel"
-                f"{'s' if kernel_shape[0] != 1 else ''}, but the input has {c_in} (a "
-                "transposed-convolution kernel is C_in×C_out×kh×kw)"
-            )
-    else:
-        raise InvalidInput(
-            f"kernel must be kh×kw or C_in×C_out×kh×kw, got {len(kernel_shape)} axes"
-        )
-    if min(size) < 1 or min(kernel) < 1 or c_in < 1 or c_out < 1:
-        raise InvalidInput("input and kernel must not be empty")
-    return c_in, size, c_out, kernel, len(input_shape) == 2 and len(kernel_shape) == 2
-
-
 def transpose_geometry(
     input_shape: tuple[int, ...],
     kernel_shape: tuple[int, ...],
@@ -167,7 +111,9 @@ def transpose_geometry(
     dilation: IntOrPair = 1,
 ) -> TransposeGeometry:
     """Check shapes and options as torch does and work out the output size (no computing)."""
-    c_in, size, c_out, kernel, squeeze = _shapes(tuple(input_shape), tuple(kernel_shape))
+    c_in, size, c_out, kernel, squeeze = channel_shapes(
+        tuple(input_shape), tuple(kernel_shape), transposed=True
+    )
     if isinstance(padding, str):
         raise InvalidInput(
             f"padding must be an integer or a pair for a transposed convolution, got {padding!r}"
@@ -194,7 +140,18 @@ def transpose_geometry(
                 f"{name}"
             )
         out = (n - 1) * s - 2 * p + d * (k - 1) + op + 1
-        axes.append(TransposeAxis(name, n, k, s, p, d, op, out))
+        axes.append(
+            TransposeAxis(
+                axis=name,
+                size=n,
+                kernel=k,
+                dilation=d,
+                stride=s,
+                output=out,
+                padding=p,
+                output_padding=op,
+            )
+        )
     for axis in axes:
         if axis.output < 1:
             raise InvalidInput(
@@ -269,15 +226,8 @@ def transposed_convolution(
 
 
 def conv_transpose2d(
-    x: np.ndarray,
-    kernel: np.ndarray,
-    bias: np.ndarray | None = None,
-    *,
-    stride: IntOrPair = 1,
-    padding: IntOrPair = 0,
-    output_padding: IntOrPair = 0,
-    dilation: IntOrPair = 1,
+    x: np.ndarray, kernel: np.ndarray, bias: np.ndarray | None = None, **options: IntOrPair
 ) -> np.ndarray:
-    """The output of ``transposed_convolution`` alone (torch's conv_transpose2d)."""
-    options = dict(stride=stride, padding=padding, output_padding=output_padding, dilation=dilation)
-    return transposed_convolution(x, kernel, bias, **options).output
+    """The output of ``transposed_convolution`` alone (torch's conv_transpose2d); ``options``
+    are its stride, padding, output_padding and dilation."""
+    return transposed_convolution(x, kernel, bias, **options).output  # type: ignore[arg-type]

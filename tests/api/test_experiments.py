@@ -23,6 +23,7 @@ from app.config import Settings
 from app.experiments.manager import ExperimentManager, Subscription
 from app.experiments.runner import EXPERIMENTS
 from app.main import create_app
+from tests.api.threads import record_event_loop
 
 TINY = {"train_size": 60, "test_size": 100, "epochs": 1, "models": ["fc", "cnn"]}
 LONG = {"train_size": 5000, "epochs": 20, "models": ["lc"]}  # minutes: only ever cancelled
@@ -441,23 +442,35 @@ def test_a_config_that_is_not_json_is_a_415(client: TestClient) -> None:
 def test_the_config_is_validated_in_a_worker_thread(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import asyncio
-
     from app.api.schemas.experiments import LimitsConfig
 
-    on_event_loop = []
-    real = LimitsConfig.model_validate_json
-
-    def recording(*args, **kwargs):
-        try:
-            asyncio.get_running_loop()
-            on_event_loop.append(True)
-        except RuntimeError:  # no loop runs in this thread: a worker thread
-            on_event_loop.append(False)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(LimitsConfig, "model_validate_json", recording)
+    on_event_loop = record_event_loop(monkeypatch, LimitsConfig, "model_validate_json")
     response = client.post("/api/experiments/limits/runs", json={"epochs": "2"})
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "epochs"]
     assert on_event_loop == [False]
+
+
+def test_config_schema_shows_the_maxima_the_serving_app_enforces() -> None:
+    settings = Settings(
+        experiment_max_train_size=500, experiment_max_test_size=300, experiment_max_epochs=3
+    )
+    with TestClient(create_app(settings)) as small:
+        listed = small.get("/api/experiments").json()
+        for experiment in listed:
+            properties = experiment["config_schema"]["properties"]
+            assert properties["train_size"]["maximum"] == 500
+            assert properties["test_size"]["maximum"] == 300
+            assert properties["epochs"]["maximum"] == 3
+            assert properties["batch_size"]["maximum"] == 512  # no setting lowers it
+        over = small.post("/api/experiments/limits/runs", json={"train_size": 501})
+        assert over.json()["detail"][0]["msg"] == (
+            "train_size 501 is over this server's limit of 500 (CONVLAB_EXPERIMENT_MAX_TRAIN_SIZE)"
+        )
+
+
+def test_config_schema_of_the_default_app_shows_its_train_size_setting(client: TestClient) -> None:
+    limit = Settings().experiment_max_train_size
+    for experiment in client.get("/api/experiments").json():
+        assert experiment["config_schema"]["properties"]["train_size"]["maximum"] == limit
+        assert experiment["config_schema"]["properties"]["train_size"]["minimum"] == 10

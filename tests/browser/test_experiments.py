@@ -309,15 +309,26 @@ def test_the_page_has_no_serious_accessibility_violations(page, base_url, experi
     assert serious == []
 
 
-def test_a_server_limit_is_shown_next_to_its_setting(page, experiments):
+def test_a_server_limit_is_shown_next_to_its_setting(page, base_url, experiments):
+    # the serving app's limit (CONVLAB_EXPERIMENT_MAX_TRAIN_SIZE), as the API states it
+    limit = experiments["generalization"]["config_schema"]["properties"]["train_size"]["maximum"]
+    answer = httpx.post(
+        f"{base_url}/api/experiments/generalization/runs",
+        json={"train_size": limit + 1},
+        timeout=30,
+    )
+    assert answer.status_code == 422
+    assert f"over this server's limit of {limit} " in answer.json()["detail"][0]["msg"]
     page.goto("/experiments")
-    expect(page.locator("#cfg-train-size")).to_be_visible()
-    page.locator("#cfg-train-size").fill("60000")
+    box = page.locator("#cfg-train-size")
+    expect(box).to_be_visible()
+    expect(box).to_have_attribute("max", str(limit))
+    expect(page.locator("#cfg-train-size-hint")).to_have_text(f"10 – {limit:,}")
+    box.fill(str(limit + 1))
     page.locator(".prediction-options input").first.check()
     page.get_by_role("button", name="Train").click()
-    limit = "train_size 60000 is over this server's limit of"
-    expect(page.locator("#run-error")).to_contain_text(limit)
-    expect(page.locator("#cfg-train-size-error")).to_contain_text(limit)
-    expect(page.locator("#cfg-train-size")).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#run-status")).to_have_text("The run did not finish.")
-    page.problems[:] = [p for p in page.problems if "status of 422" not in p]
+    expect(page.locator("#cfg-train-size-error")).to_contain_text(f"at most {limit}")
+    expect(page.locator("#run-error")).to_contain_text(f"at most {limit}")
+    expect(box).to_have_attribute("aria-invalid", "true")
+    box.fill(str(limit))
+    expect(page.locator("#cfg-train-size-error")).to_have_text("")

@@ -55,3 +55,20 @@ def test_conv_count_equals_torch_conv2d(c: int, f: int, kh: int, kw: int, bias: 
 def test_zero_sized_layer_is_refused() -> None:
     with pytest.raises(AssertionError):
         dense_parameters(0, 10)
+
+
+def test_compare_layers_gives_the_tutorials_q6a_counts_and_ratio() -> None:
+    from app.engine.parameters import compare_layers
+
+    c = compare_layers(
+        in_features=784,
+        out_features=100,
+        fc_bias=True,
+        in_channels=1,
+        filters=100,
+        kernel_size=5,
+        conv_bias=True,
+    )
+    assert (c.fc.total, c.conv.total) == (78_500, 2_600)
+    assert c.ratio == 78_500 / 2_600
+    assert c.conv.formula == "100·(1·5·5 + 1) = 2,600"

@@ -46,6 +46,11 @@ How a route gets its limits (follow this for every new route)
 
    ``SettingsDep`` gives a route the app's settings when the engine needs a limit.
 
+5. **Examples for /docs**: the request model carries a typed example (``json_schema_extra=
+   {"example": ...}``, more under ``"examples"``); the response example is never typed.
+   ``app.api.examples`` calls the route on the request example(s) when /openapi.json is first
+   built and shows its answer (and each nested model's part of it).
+
 Error texts are sentences for people: raise ``PydanticCustomError(kind, "text {n}", {"n": …})``
 (or ``ValueError("text")``; the "Value error, " prefix is dropped by the error handler).
 """
@@ -54,7 +59,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 import numpy as np
 from pydantic import (
@@ -66,11 +71,12 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     WithJsonSchema,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from app.config import Settings
-from app.engine.conv import conv_geometry
+from app.engine.errors import InvalidInput
 from app.engine.padding import AxisGeometry, formula_text
 
 FLOAT_BYTES = 25
@@ -96,6 +102,35 @@ class RequestModel(BaseModel):
     """
 
     model_config = ConfigDict(strict=True, extra="forbid")
+
+
+class ShapedRequest(RequestModel):
+    """A request whose work follows from its shapes: ``geometry()`` works the sizes out (no
+    computing; an impossible geometry raises ``InvalidInput``, left to the engine, which answers
+    with the readable reason), then ``check_limits`` refuses it with a 422 before any work."""
+
+    def geometry(self) -> Any:
+        """The engine's geometry of this request (raises InvalidInput on impossible shapes)."""
+        raise NotImplementedError
+
+    def check_limits(self, geometry: Any, settings: Settings) -> None:
+        """422 when the work or the answer of ``geometry`` is over the app's limits."""
+        raise NotImplementedError
+
+    def needs_geometry(self) -> bool:
+        """False when the request's work does not follow a window geometry (global pooling)."""
+        return True
+
+    @model_validator(mode="after")
+    def _within_compute_limits(self, info: ValidationInfo) -> Self:
+        if not self.needs_geometry():
+            return self
+        try:
+            geometry = self.geometry()
+        except InvalidInput:
+            return self  # the engine answers with the readable reason
+        self.check_limits(geometry, settings_of(info))
+        return self
 
 
 def check_output_values(shape: tuple[int, ...], settings: Settings) -> None:
@@ -477,14 +512,8 @@ def _formula_fields(height: AxisGeometry, width: AxisGeometry) -> dict:
     return {"general": general, "text": text, "axes": axes}
 
 
-_EXAMPLE_FORMULA = _formula_fields(*conv_geometry((4, 4), (2, 2)).formula_axes())
-"""The tutorial's 4×4 ∗ 2×2, worked out by the engine (for /docs)."""
-
-
 class AxisFormula(BaseModel):
     """The output-size formula along one axis with every number filled in."""
-
-    model_config = ConfigDict(json_schema_extra={"example": _EXAMPLE_FORMULA["axes"][0]})
 
     axis: Literal["height", "width"] = Field(description="Which axis.")
     size: int = Field(description="Input size H (or W).")
@@ -503,8 +532,6 @@ class AxisFormula(BaseModel):
 
 class Formula(BaseModel):
     """Output size ⌊(H + 2p − d(k−1) − 1)/s⌋ + 1 per axis, symbolic and worked out."""
-
-    model_config = ConfigDict(json_schema_extra={"example": _EXAMPLE_FORMULA})
 
     general: str = Field(description="The symbolic formula used.")
     text: str = Field(description="Both axes worked out, e.g. '(4 − 2 + 1) × (4 − 2 + 1) = 3 × 3'.")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Annotated, Self
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from app.api.schemas.common import (
@@ -26,15 +26,12 @@ from app.api.schemas.common import (
     Padding,
     PaddingMode,
     PositiveIntOrPair,
-    RequestModel,
+    ShapedRequest,
     check_output_values,
     check_response_bytes,
-    formula_of,
-    settings_of,
 )
 from app.config import Settings
-from app.engine.conv import ConvGeometry, ConvOptions, conv_geometry
-from app.engine.errors import InvalidInput
+from app.engine.conv import ConvGeometry, ConvOptions
 
 MAX_EXPLAIN_TERMS = 4096
 """Most terms (C_in·kh·kw) an explained output cell may list."""
@@ -47,98 +44,9 @@ INFLUENCE_BYTES = 80
 
 TUTORIAL_X = [[1, 2, 0, 1], [0, 1, 3, 1], [2, 2, 1, 0], [1, 0, 2, 2]]
 TUTORIAL_K = [[1, -1], [0, 1]]
-TUTORIAL_Y = [[0.0, 5.0, 0.0], [1.0, -1.0, 2.0], [0.0, 3.0, 3.0]]
-
-
-def _example_formula(input_shape: tuple[int, ...], kernel_shape: tuple[int, ...]) -> dict:
-    """The formula of a small example, worked out by the engine (for /docs)."""
-    geometry = conv_geometry(input_shape, kernel_shape)
-    return formula_of(geometry.height, geometry.width).model_dump()
-
-
-def _term(r: int, c: int, a: int, b: int, value: float, weight: float) -> dict:
-    return {
-        "channel": 0,
-        "row": r,
-        "col": c,
-        "padding": False,
-        "source": [r, c],
-        "window_position": [a, b],
-        "kernel_index": [a, b],
-        "value": value,
-        "weight": weight,
-        "product": value * weight,
-    }
-
-
-# /docs examples: the tutorial's X ∗ K (and a 2×3 input for the matrix form); the API tests
-# check that the routes answer exactly these.
-EXAMPLE_COUNTS = {
-    "inputs_per_output": 4,
-    "kernel_parameters": 4,
-    "bias_parameters": 0,
-    "outputs_sharing_parameters": 9,
-    "multiply_adds": 36,
-}
-EXAMPLE_CONV = {
-    "output": TUTORIAL_Y,
-    "output_shape": [3, 3],
-    "formula": _example_formula((4, 4), (2, 2)),
-    "counts": EXAMPLE_COUNTS,
-}
-EXAMPLE_OUTPUT_CELL = {
-    "cell": [0, 0],
-    "channel": 0,
-    "window": [
-        _term(0, 0, 0, 0, 1.0, 1.0),
-        _term(0, 1, 0, 1, 2.0, -1.0),
-        _term(1, 0, 1, 0, 0.0, 0.0),
-        _term(1, 1, 1, 1, 1.0, 1.0),
-    ],
-    "sum": 0.0,
-    "bias": 0.0,
-    "value": 0.0,
-    "expression": "1·1 + 2·(−1) + 0·0 + 1·1 = 0",
-}
-EXAMPLE_INFLUENCE = {
-    "cell": [1, 1],
-    "channel": 0,
-    "outputs": [
-        {"cell": [0, 0], "window_positions": [[1, 1]], "kernel_positions": [[1, 1]]},
-        {"cell": [0, 1], "window_positions": [[1, 0]], "kernel_positions": [[1, 0]]},
-        {"cell": [1, 0], "window_positions": [[0, 1]], "kernel_positions": [[0, 1]]},
-        {"cell": [1, 1], "window_positions": [[0, 0]], "kernel_positions": [[0, 0]]},
-    ],
-    "count": 4,
-}
 EXAMPLE_MATRIX_INPUT = [[1, 2, 0], [0, 1, 3]]
-EXAMPLE_FIGURES = {
-    "rows": 2,
-    "cols": 6,
-    "entries": 12,
-    "nonzeros": 8,
-    "nonzeros_per_row": [4, 4],
-    "max_nonzeros_per_row": 4,
-    "sparsity": 1.0 - 8 / 12,
-    "distinct_parameters": 4,
-    "dense_parameters": 12,
-    "sharing_factor": 2.0,
-}
-EXAMPLE_CHECK = {"max_abs_diff": 0.0, "matches": True}
-EXAMPLE_MATRIX = {
-    "matrix": [[1.0, -1.0, 0.0, 0.0, 1.0, 0.0], [0.0, 1.0, -1.0, 0.0, 0.0, 1.0]],
-    "weight_index": [[0, 1, None, 2, 3, None], [None, 0, 1, None, 2, 3]],
-    "weight_labels": ["K[0,0]", "K[0,1]", "K[1,0]", "K[1,1]"],
-    "merged_entries": [],
-    "bias_vector": None,
-    "row_shape": [1, 2],
-    "col_shape": [2, 3],
-    "structure": "doubly block Toeplitz",
-    "figures": EXAMPLE_FIGURES,
-    "check": EXAMPLE_CHECK,
-    "output_shape": [1, 2],
-    "formula": _example_formula((2, 3), (2, 2)),
-}
+# The response examples of /docs are computed: app.api.examples runs each route on these
+# request examples (the tutorial's X ∗ K) when /openapi.json is first built.
 
 
 def check_compute(geometry: ConvGeometry, settings: Settings, *, factor: int = 1) -> None:
@@ -158,7 +66,7 @@ def output_bytes(shape: tuple[int, ...]) -> int:
     return int(np.prod(shape, dtype=np.int64)) * FLOAT_BYTES
 
 
-class Conv2dRequest(RequestModel):
+class Conv2dRequest(ShapedRequest):
     """A 2-D convolution (cross-correlation unless ``flip_kernel``), as torch.nn.Conv2d."""
 
     input: Image = Field(description="The input X: H×W, or C_in×H×W.")
@@ -200,15 +108,6 @@ class Conv2dRequest(RequestModel):
         """Output size and counts from the shapes (raises InvalidInput on impossible shapes)."""
         return self.options().geometry(self.input.shape, self.kernel.shape)
 
-    @model_validator(mode="after")
-    def _within_compute_limits(self, info: ValidationInfo) -> Self:
-        try:
-            geometry = self.geometry()
-        except InvalidInput:
-            return self  # the engine answers with the readable reason
-        self.check_limits(geometry, settings_of(info))
-        return self
-
     def check_limits(self, geometry: ConvGeometry, settings: Settings) -> None:
         """422 over max_macs, max_output_values or max_response_bytes (subclasses add theirs)."""
         check_compute(geometry, settings)
@@ -230,8 +129,6 @@ class ConvCounts(BaseModel):
     )
     multiply_adds: int = Field(description="Multiply-adds of the whole convolution.")
 
-    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_COUNTS})
-
 
 class Conv2dResponse(BaseModel):
     """The output map, its size worked out, and the counts of tutorial Q3b."""
@@ -242,8 +139,6 @@ class Conv2dResponse(BaseModel):
     output_shape: list[int] = Field(description="[H_out, W_out] or [C_out, H_out, W_out].")
     formula: Formula = Field(description="The output size ⌊(H + 2p − d(k−1) − 1)/s⌋ + 1.")
     counts: ConvCounts = Field(description="Inputs per output, parameters, outputs sharing them.")
-
-    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_CONV})
 
 
 # -- explain --------------------------------------------------------------------------------
@@ -318,8 +213,6 @@ class WindowTerm(BaseModel):
     weight: float = Field(description="k: the kernel weight.")
     product: float = Field(description="x·k.")
 
-    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_OUTPUT_CELL["window"][1]})
-
 
 class OutputCellExplanation(BaseModel):
     """Y[i, j] worked out term by term, as the tutorial writes Y₁₁."""
@@ -331,8 +224,6 @@ class OutputCellExplanation(BaseModel):
     bias: float = Field(description="Bias of this output channel (0 without bias).")
     value: float = Field(description="sum + bias: equals output[i][j].")
     expression: str = Field(description='e.g. "1·1 + 2·(−1) + 0·0 + 1·1 = 0".')
-
-    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_OUTPUT_CELL})
 
 
 class InfluencedOutput(BaseModel):
@@ -347,8 +238,6 @@ class InfluencedOutput(BaseModel):
         description="[a, b] of the kernel weights those positions use (flipped with flip_kernel)."
     )
 
-    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_INFLUENCE["outputs"][0]})
-
 
 class InputCellInfluence(BaseModel):
     """The output cells one input cell feeds (the same cells in every output channel)."""
@@ -357,8 +246,6 @@ class InputCellInfluence(BaseModel):
     channel: int = Field(description="Input channel.")
     outputs: list[InfluencedOutput] = Field(description="Row-major order.")
     count: int = Field(description="How many output cells per output channel.")
-
-    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_INFLUENCE})
 
 
 class Conv2dExplainResponse(Conv2dResponse):
@@ -371,16 +258,6 @@ class Conv2dExplainResponse(Conv2dResponse):
     output_cell: OutputCellExplanation | None = Field(description="When output_cell was asked.")
     input_cell: InputCellInfluence | None = Field(description="When input_cell was asked.")
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {**EXAMPLE_CONV, "output_cell": EXAMPLE_OUTPUT_CELL, "input_cell": None},
-            "examples": [
-                {**EXAMPLE_CONV, "output_cell": EXAMPLE_OUTPUT_CELL, "input_cell": None},
-                {**EXAMPLE_CONV, "output_cell": None, "input_cell": EXAMPLE_INFLUENCE},
-            ],
-        }
-    )
-
 
 # -- matrix form ----------------------------------------------------------------------------
 
@@ -389,7 +266,19 @@ class Conv2dMatrixRequest(Conv2dRequest):
     """A convolution to write as a matrix acting on vec(X) (row-major flattening)."""
 
     model_config = ConfigDict(
-        json_schema_extra={"example": {"input": EXAMPLE_MATRIX_INPUT, "kernel": TUTORIAL_K}}
+        json_schema_extra={
+            "example": {"input": EXAMPLE_MATRIX_INPUT, "kernel": TUTORIAL_K},
+            "examples": [
+                {"input": EXAMPLE_MATRIX_INPUT, "kernel": TUTORIAL_K},
+                # circular padding copies input cells into the padding: merged entries
+                {
+                    "input": EXAMPLE_MATRIX_INPUT,
+                    "kernel": [[1, 0, 2], [0, 1, 0], [3, 0, 1]],
+                    "padding": 1,
+                    "padding_mode": "circular",
+                },
+            ],
+        }
     )
 
     def answer_bytes(self, geometry: ConvGeometry) -> int:
@@ -431,10 +320,6 @@ class MergedEntry(BaseModel):
     col: int = Field(description="Column of the entry (an input cell).")
     weight_indices: list[int] = Field(description="Flat kernel indices summed in this entry.")
 
-    model_config = ConfigDict(
-        json_schema_extra={"example": {"row": 0, "col": 3, "weight_indices": [0, 2, 6, 8]}}
-    )
-
 
 class MatrixFigures(BaseModel):
     """How sparse and how shared the matrix is, against a dense layer of the same shape."""
@@ -455,16 +340,12 @@ class MatrixFigures(BaseModel):
         description="nonzeros / distinct_parameters: how often each weight is reused."
     )
 
-    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_FIGURES})
-
 
 class MatrixCheck(BaseModel):
     """matrix @ vec(X) + b against the convolution itself."""
 
     max_abs_diff: float = Field(description="max |matrix @ vec(X) + b − vec(conv2d(X))|.")
     matches: bool = Field(description="max_abs_diff ≤ 1e-9 · max(1, max |Y|).")
-
-    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_CHECK})
 
 
 class Conv2dMatrixResponse(BaseModel):
@@ -497,5 +378,3 @@ class Conv2dMatrixResponse(BaseModel):
     check: MatrixCheck = Field(description="The matrix reproduces conv2d.")
     output_shape: list[int] = Field(description="Shape of the convolution output.")
     formula: Formula = Field(description="The output size worked out.")
-
-    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_MATRIX})

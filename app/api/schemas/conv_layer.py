@@ -27,16 +27,13 @@ from app.api.schemas.common import (
     Padding,
     PaddingMode,
     PositiveIntOrPair,
-    RequestModel,
+    ShapedRequest,
     check_output_values,
     check_response_bytes,
     numeric_array,
     settings_of,
 )
 from app.api.schemas.conv import (
-    EXAMPLE_CONV,
-    EXAMPLE_FIGURES,
-    EXAMPLE_MATRIX,
     EXAMPLE_MATRIX_INPUT,
     MAX_EXPLAIN_TERMS,
     TUTORIAL_K,
@@ -52,7 +49,7 @@ from app.api.schemas.conv import (
     output_bytes,
 )
 from app.config import Settings
-from app.engine.conv import ConvGeometry
+from app.engine.conv import ConvGeometry, ConvOptions
 from app.engine.conv1d import Conv1dGeometry, conv1d_geometry
 from app.engine.errors import InvalidInput
 from app.engine.transpose import GENERAL_FORMULA, TransposeGeometry, transpose_geometry
@@ -97,69 +94,8 @@ def _too_many_terms(terms: int, what: str) -> None:
         )
 
 
-# -- /docs examples: the tutorial's X and K, G all ones (L = Σ Y) -----------------------------
-
-TUTORIAL_GRAD_INPUT = [
-    [1.0, 0.0, 0.0, -1.0],
-    [1.0, 1.0, 1.0, 0.0],
-    [1.0, 1.0, 1.0, 0.0],
-    [0.0, 1.0, 1.0, 1.0],
-]
-TUTORIAL_GRAD_KERNEL = [[12.0, 11.0], [12.0, 12.0]]
-ONES_3X3 = [[1.0, 1.0, 1.0]] * 3
-EXAMPLE_FULL_CONVOLUTION = {
-    "applicable": True,
-    "note": "∂L/∂X is the cross-correlation of padded_grad with rotated_kernel (dilation 1×1, "
-    "stride 1): G padded by d(k − 1) − p = 1 above, 1 below, 1 left, 1 right (a full "
-    "convolution)",
-    "padded_grad": [
-        [0.0] * 5,
-        [0.0, 1.0, 1.0, 1.0, 0.0],
-        [0.0, 1.0, 1.0, 1.0, 0.0],
-        [0.0, 1.0, 1.0, 1.0, 0.0],
-        [0.0] * 5,
-    ],
-    "pads": [[1, 1], [1, 1]],
-    "inserted_zeros": [0, 0],
-    "rotated_kernel": [[1.0, 0.0], [-1.0, 1.0]],
-    "dilation": [1, 1],
-}
-EXAMPLE_BACKWARD = {
-    **EXAMPLE_CONV,
-    "grad_output": ONES_3X3,
-    "grad_input": TUTORIAL_GRAD_INPUT,
-    "grad_kernel": TUTORIAL_GRAD_KERNEL,
-    "grad_bias": None,
-    "full_convolution": EXAMPLE_FULL_CONVOLUTION,
-    "backward_multiply_adds": 72,
-}
-
-
-def _grad_term(cell: list[int], position: list[int], weight: float) -> dict:
-    return {
-        "output_channel": 0,
-        "output_cell": cell,
-        "window_position": position,
-        "kernel_index": position,
-        "grad": 1.0,
-        "weight": weight,
-        "product": weight,
-        "via_padding": False,
-    }
-
-
-EXAMPLE_GRAD_INPUT_CELL = {
-    "cell": [1, 1],
-    "channel": 0,
-    "terms": [
-        _grad_term([0, 0], [1, 1], 1.0),
-        _grad_term([0, 1], [1, 0], 0.0),
-        _grad_term([1, 0], [0, 1], -1.0),
-        _grad_term([1, 1], [0, 0], 1.0),
-    ],
-    "value": 1.0,
-    "expression": "1·1 + 1·0 + 1·(−1) + 1·1 = 1",
-}
+# Response examples for /docs are computed by app.api.examples (the routes' answers to the
+# request examples below); none is typed here.
 
 
 # -- /api/conv2d/backward ---------------------------------------------------------------------
@@ -236,8 +172,6 @@ class FullConvolution(BaseModel):
     )
     dilation: list[int] = Field(description="[d_h, d_w]: the rotated kernel keeps the dilation.")
 
-    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_FULL_CONVOLUTION})
-
 
 class Conv2dBackwardResponse(Conv2dResponse):
     """The forward pass (as /api/conv2d) and the backward pass: ∂L/∂X, ∂L/∂K, ∂L/∂b."""
@@ -259,8 +193,6 @@ class Conv2dBackwardResponse(Conv2dResponse):
     backward_multiply_adds: int = Field(
         description="Multiply-adds of ∂L/∂X and ∂L/∂K together (2 × the forward's)."
     )
-
-    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_BACKWARD})
 
 
 # -- /api/conv2d/backward/explain -------------------------------------------------------------
@@ -334,8 +266,6 @@ class GradInputTerm(BaseModel):
         "circular padding copy."
     )
 
-    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_GRAD_INPUT_CELL["terms"][0]})
-
 
 class GradInputCell(BaseModel):
     """∂L/∂X[c, r, q] term by term."""
@@ -347,8 +277,6 @@ class GradInputCell(BaseModel):
     )
     value: float = Field(description="Σ grad·weight: equals grad_input at the cell.")
     expression: str = Field(description='e.g. "1·1 + 1·0 + 1·(−1) + 1·1 = 1" (G·K).')
-
-    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_GRAD_INPUT_CELL})
 
 
 class GradKernelTerm(BaseModel):
@@ -364,21 +292,6 @@ class GradKernelTerm(BaseModel):
     grad: float = Field(description="G[o, i, j].")
     value: float = Field(description="The input (or padding) value.")
     product: float = Field(description="grad · value.")
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {
-                "output_cell": [0, 0],
-                "row": 0,
-                "col": 1,
-                "padding": False,
-                "source": [0, 1],
-                "grad": 1.0,
-                "value": 2.0,
-                "product": 2.0,
-            }
-        }
-    )
 
 
 class GradKernelCell(BaseModel):
@@ -423,17 +336,6 @@ class Conv2dBackwardExplainResponse(Conv2dBackwardResponse):
     kernel_cell: GradKernelCell | None = Field(description="When kernel_cell was asked.")
     output_cell: GradOutputCell | None = Field(description="When output_cell was asked.")
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {
-                **EXAMPLE_BACKWARD,
-                "input_cell": EXAMPLE_GRAD_INPUT_CELL,
-                "kernel_cell": None,
-                "output_cell": None,
-            }
-        }
-    )
-
 
 # -- /api/conv-transpose2d --------------------------------------------------------------------
 
@@ -441,89 +343,7 @@ EXAMPLE_TRANSPOSE_INPUT = [[1, 2], [3, 4]]
 EXAMPLE_TRANSPOSE_KERNEL = [[1, 1, 1], [1, 1, 1], [1, 1, 1]]
 
 
-def _transpose_axis(axis: str) -> dict:
-    return {
-        "axis": axis,
-        "size": 2,
-        "kernel": 3,
-        "stride": 2,
-        "padding": 0,
-        "dilation": 1,
-        "output_padding": 0,
-        "output": 5,
-        "expression": "(2 − 1)·2 − 2·0 + 1·(3 − 1) + 0 + 1",
-    }
-
-
-EXAMPLE_TRANSPOSE = {
-    "output": [
-        [1.0, 1.0, 3.0, 2.0, 2.0],
-        [1.0, 1.0, 3.0, 2.0, 2.0],
-        [4.0, 4.0, 10.0, 6.0, 6.0],
-        [3.0, 3.0, 7.0, 4.0, 4.0],
-        [3.0, 3.0, 7.0, 4.0, 4.0],
-    ],
-    "output_shape": [5, 5],
-    "formula": {
-        "general": GENERAL_FORMULA,
-        "text": "((2 − 1)·2 − 2·0 + 1·(3 − 1) + 0 + 1) × ((2 − 1)·2 − 2·0 + 1·(3 − 1) + 0 + 1) "
-        "= 5 × 5",
-        "axes": [_transpose_axis("height"), _transpose_axis("width")],
-    },
-    "overlaps": [
-        [1, 1, 2, 1, 1],
-        [1, 1, 2, 1, 1],
-        [2, 2, 4, 2, 2],
-        [1, 1, 2, 1, 1],
-        [1, 1, 2, 1, 1],
-    ],
-    "counts": {"kernel_parameters": 9, "bias_parameters": 0, "multiply_adds": 36},
-}
-EXAMPLE_OVERLAP_CELL = {
-    "cell": [2, 2],
-    "channel": 0,
-    "terms": [
-        {
-            "input_channel": 0,
-            "input_cell": [0, 0],
-            "kernel_index": [2, 2],
-            "value": 1.0,
-            "weight": 1.0,
-            "product": 1.0,
-        },
-        {
-            "input_channel": 0,
-            "input_cell": [0, 1],
-            "kernel_index": [2, 0],
-            "value": 2.0,
-            "weight": 1.0,
-            "product": 2.0,
-        },
-        {
-            "input_channel": 0,
-            "input_cell": [1, 0],
-            "kernel_index": [0, 2],
-            "value": 3.0,
-            "weight": 1.0,
-            "product": 3.0,
-        },
-        {
-            "input_channel": 0,
-            "input_cell": [1, 1],
-            "kernel_index": [0, 0],
-            "value": 4.0,
-            "weight": 1.0,
-            "product": 4.0,
-        },
-    ],
-    "sum": 10.0,
-    "bias": 0.0,
-    "value": 10.0,
-    "expression": "1·1 + 2·1 + 3·1 + 4·1 = 10",
-}
-
-
-class ConvTranspose2dRequest(RequestModel):
+class ConvTranspose2dRequest(ShapedRequest):
     """A transposed convolution, as torch.nn.functional.conv_transpose2d (zero padding, no
     groups): every input value stamps the kernel onto the output, ``stride`` cells apart."""
 
@@ -574,13 +394,8 @@ class ConvTranspose2dRequest(RequestModel):
             "dilation": self.dilation,
         }
 
-    @model_validator(mode="after")
-    def _within_compute_limits(self, info: ValidationInfo) -> Self:
-        try:
-            geometry = self.geometry()
-        except InvalidInput:
-            return self
-        settings = settings_of(info)
+    def check_limits(self, geometry: TransposeGeometry, settings: Settings) -> None:
+        """422 over max_macs, max_output_values or max_response_bytes."""
         if geometry.macs > settings.max_macs:
             raise PydanticCustomError(
                 "too_much_compute",
@@ -589,7 +404,6 @@ class ConvTranspose2dRequest(RequestModel):
             )
         check_output_values(geometry.output_shape, settings)
         check_response_bytes(output_bytes(geometry.output_shape) + FORMULA_BYTES, settings)
-        return self
 
 
 class TransposeAxisFormula(BaseModel):
@@ -605,8 +419,6 @@ class TransposeAxisFormula(BaseModel):
     output: int = Field(description="Output size along this axis.")
     expression: str = Field(description="e.g. '(2 − 1)·2 − 2·0 + 1·(3 − 1) + 0 + 1'.")
 
-    model_config = ConfigDict(json_schema_extra={"example": _transpose_axis("height")})
-
 
 class TransposeFormula(BaseModel):
     """The output size of a transposed convolution, symbolic and worked out."""
@@ -615,8 +427,6 @@ class TransposeFormula(BaseModel):
     text: str = Field(description="Both axes worked out, ending '= H_out × W_out'.")
     axes: list[TransposeAxisFormula] = Field(description="Height then width.")
 
-    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_TRANSPOSE["formula"]})
-
 
 class TransposeCounts(BaseModel):
     """Parameters and work of a transposed convolution."""
@@ -624,8 +434,6 @@ class TransposeCounts(BaseModel):
     kernel_parameters: int = Field(description="C_in·C_out·kh·kw.")
     bias_parameters: int = Field(description="Bias values given (0 without bias).")
     multiply_adds: int = Field(description="C_in·H·W·C_out·kh·kw (every stamp, cropped or not).")
-
-    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_TRANSPOSE["counts"]})
 
 
 class ConvTranspose2dResponse(BaseModel):
@@ -642,8 +450,6 @@ class ConvTranspose2dResponse(BaseModel):
         "the gaps when the stride is larger than the dilated kernel."
     )
     counts: TransposeCounts = Field(description="Parameters and multiply-adds.")
-
-    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_TRANSPOSE})
 
 
 class ConvTranspose2dExplainRequest(ConvTranspose2dRequest):
@@ -704,8 +510,6 @@ class OverlapTerm(BaseModel):
     weight: float = Field(description="The kernel weight.")
     product: float = Field(description="value · weight.")
 
-    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_OVERLAP_CELL["terms"][0]})
-
 
 class TransposeOutputCell(BaseModel):
     """A transposed-convolution output cell: the stamps that overlap there, term by term."""
@@ -717,8 +521,6 @@ class TransposeOutputCell(BaseModel):
     bias: float = Field(description="Bias of this output channel (0 without bias).")
     value: float = Field(description="sum + bias: equals output at the cell.")
     expression: str = Field(description='e.g. "1·1 + 2·1 + 3·1 + 4·1 = 10".')
-
-    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_OVERLAP_CELL})
 
 
 class Stamp(BaseModel):
@@ -743,50 +545,8 @@ class ConvTranspose2dExplainResponse(ConvTranspose2dResponse):
     output_cell: TransposeOutputCell | None = Field(description="When output_cell was asked.")
     input_cell: TransposeInputCell | None = Field(description="When input_cell was asked.")
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {
-                **EXAMPLE_TRANSPOSE,
-                "output_cell": EXAMPLE_OVERLAP_CELL,
-                "input_cell": None,
-            }
-        }
-    )
-
 
 # -- /api/conv2d/matrix/transpose -------------------------------------------------------------
-
-EXAMPLE_MATRIX_T = {
-    "matrix": [[1.0, 0.0], [-1.0, 1.0], [0.0, -1.0], [0.0, 0.0], [1.0, 0.0], [0.0, 1.0]],
-    "weight_index": [[0, None], [1, 0], [None, 1], [2, None], [3, 2], [None, 3]],
-    "weight_labels": EXAMPLE_MATRIX["weight_labels"],
-    "merged_entries": [],
-    "row_shape": [2, 3],
-    "col_shape": [1, 2],
-    "structure": "the transpose of M (doubly block Toeplitz): row (c, r, q) holds the weights "
-    "that carry input cell (c, r, q) to every output that reads it",
-    "figures": {
-        **EXAMPLE_FIGURES,
-        "rows": 6,
-        "cols": 2,
-        "nonzeros_per_row": [1, 2, 1, 1, 2, 1],
-        "max_nonzeros_per_row": 2,
-    },
-    "gradient_check": {"max_abs_diff": 0.0, "matches": True},
-    "transpose_check": {
-        "applicable": True,
-        "max_abs_diff": 0.0,
-        "matches": True,
-        "output_padding": [0, 0],
-        "note": "Mᵀ·vec(Y) is conv_transpose2d(Y) with stride 1×1, padding 0×0, dilation 1×1 "
-        "and output_padding 0×0 (the rows and columns of X that no window reaches), which "
-        "gives back the 2×3 of X",
-    },
-    "grad_output": [[1.0, 1.0]],
-    "grad_input": [[1.0, 0.0, -1.0], [0.0, 1.0, 1.0]],
-    "output_shape": [1, 2],
-    "formula": EXAMPLE_MATRIX["formula"],
-}
 
 
 class Conv2dMatrixTransposeRequest(Conv2dMatrixRequest):
@@ -856,8 +616,6 @@ class Conv2dMatrixTransposeResponse(BaseModel):
     output_shape: list[int] = Field(description="Shape of the convolution output.")
     formula: Formula = Field(description="The forward output size worked out (as /conv2d).")
 
-    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_MATRIX_T})
-
 
 # -- /api/conv1d ------------------------------------------------------------------------------
 
@@ -881,32 +639,9 @@ PositiveInt = Annotated[int, Field(ge=1, le=1024)]
 
 EXAMPLE_SIGNAL = [0, 1, 2, 3, 2, 1, 0, 0]
 EXAMPLE_SIGNAL_KERNEL = [1, 0, -1]
-EXAMPLE_CONV1D = {
-    "output": [-2.0, -2.0, 0.0, 2.0, 2.0, 1.0],
-    "output_shape": [6],
-    "formula": {
-        "general": "L − k + 1",
-        "text": "8 − 3 + 1 = 6",
-        "expression": "8 − 3 + 1",
-        "length": 8,
-        "pad_before": 0,
-        "pad_after": 0,
-        "kernel": 3,
-        "dilation": 1,
-        "stride": 1,
-        "output": 6,
-    },
-    "counts": {
-        "inputs_per_output": 3,
-        "kernel_parameters": 3,
-        "bias_parameters": 0,
-        "outputs_sharing_parameters": 6,
-        "multiply_adds": 18,
-    },
-}
 
 
-class Conv1dRequest(RequestModel):
+class Conv1dRequest(ShapedRequest):
     """A 1-D convolution of a signal, as torch.nn.Conv1d (cross-correlation unless
     ``flip_kernel``, which gives numpy.convolve's convolution)."""
 
@@ -939,25 +674,15 @@ class Conv1dRequest(RequestModel):
         )
 
     def options(self) -> dict:
-        """The hyper-parameters as engine keyword arguments."""
-        return {
-            "stride": self.stride,
-            "padding": self.padding,
-            "padding_mode": self.padding_mode,
-            "dilation": self.dilation,
-            "flip_kernel": self.flip_kernel,
-        }
+        """The hyper-parameters as engine keyword arguments (the five of a convolution)."""
+        return ConvOptions(
+            self.stride, self.padding, self.padding_mode, self.dilation, self.flip_kernel
+        ).keywords()
 
-    @model_validator(mode="after")
-    def _within_compute_limits(self, info: ValidationInfo) -> Self:
-        try:
-            geometry = self.geometry()
-        except InvalidInput:
-            return self
-        settings = settings_of(info)
+    def check_limits(self, geometry: Conv1dGeometry, settings: Settings) -> None:
+        """422 over max_macs, max_output_values or max_response_bytes."""
         check_compute(geometry.conv, settings)
         check_response_bytes(output_bytes(geometry.conv.output_shape) + FORMULA_BYTES, settings)
-        return self
 
 
 class Conv1dFormula(BaseModel):
@@ -974,8 +699,6 @@ class Conv1dFormula(BaseModel):
     stride: int = Field(description="Stride s.")
     output: int = Field(description="Output length L_out.")
 
-    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_CONV1D["formula"]})
-
 
 class Conv1dResponse(BaseModel):
     """The output signal, its length worked out, and the counts."""
@@ -986,5 +709,3 @@ class Conv1dResponse(BaseModel):
     output_shape: list[int] = Field(description="[L_out] or [C_out, L_out].")
     formula: Conv1dFormula = Field(description="The output length worked out.")
     counts: ConvCounts = Field(description="Inputs per output, parameters, multiply-adds.")
-
-    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_CONV1D})

@@ -81,18 +81,6 @@ class ExerciseSummary(BaseModel):
     page: str = Field(description='The lesson page\'s path, e.g. "/convolution".')
     title: str = Field(description="A short title.")
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {
-                "id": "conv-output-value",
-                "question": "Q3a",
-                "questions": ["Q3a"],
-                "page": "/convolution",
-                "title": "One output value of a convolution",
-            }
-        }
-    )
-
 
 class AnswerFormat(BaseModel):
     """How to write the answer."""
@@ -119,26 +107,6 @@ class ExerciseResponse(BaseModel):
         "here are 0-based."
     )
     answer_format: AnswerFormat
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {
-                "id": "receptive-field",
-                "seed": 1,
-                "prompt": "A stack of 4 convolutional layers of 3×3, stride 1, no padding. How "
-                "many input pixels wide is the receptive field of one unit of the last layer?",
-                "inputs": {"layers": 4, "kernel": 3},
-                "answer_format": {
-                    "type": "size",
-                    "description": "the side of a square, e.g. 7 (7x7 and 7 × 7 are accepted too)",
-                    "example": "7 × 7",
-                    "tolerance": 0,
-                    "indexing": None,
-                    "length": None,
-                },
-            }
-        }
-    )
 
 
 class CheckRequest(RequestModel):
@@ -173,20 +141,4 @@ class CheckResponse(BaseModel):
     mistake: str | None = Field(description="A tag of the recognised mistake, or null.")
     options: list[OptionFeedback] | None = Field(
         description="Multiple choice only: every option with its explanation."
-    )
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {
-                "correct": False,
-                "expected": "9",
-                "expected_value": 9,
-                "explanation": "Each layer of stride 1 widens the field by k − 1 = 2 pixels: "
-                "R_L = 1 + L(k − 1) = 1 + 4·(3 − 1) = 9, a 9×9 patch of the input.",
-                "hint": "Each layer adds k − 1 = 2 pixels, not k: the new window overlaps the "
-                "old one by all but one pixel. Start from 1 and add k − 1 per layer.",
-                "mistake": "used-k-not-k-minus-1",
-                "options": None,
-            }
-        }
     )

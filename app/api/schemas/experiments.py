@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validat
 from pydantic_core import PydanticCustomError
 
 from app.api.schemas.common import settings_of
+from app.config import Settings
 from app.experiments.runner import (
     EXPERIMENTS,
     count_model_parameters,
@@ -23,6 +24,14 @@ from app.experiments.runner import (
 _G = EXPERIMENTS["generalization"].defaults
 _L = EXPERIMENTS["limits"].defaults
 _W = EXPERIMENTS["weight-decay"].defaults
+
+
+SETTING_LIMITS = {
+    "train_size": "experiment_max_train_size",
+    "test_size": "experiment_max_test_size",
+    "epochs": "experiment_max_epochs",
+}
+"""Config fields whose maximum this server's settings lower: field -> Settings field."""
 
 
 def _unique(values: list) -> list:
@@ -51,13 +60,8 @@ class RunConfig(BaseModel):
     @model_validator(mode="after")
     def _within_settings(self, info: ValidationInfo) -> RunConfig:
         settings = settings_of(info)
-        limits = (
-            ("train_size", settings.experiment_max_train_size, "EXPERIMENT_MAX_TRAIN_SIZE"),
-            ("test_size", settings.experiment_max_test_size, "EXPERIMENT_MAX_TEST_SIZE"),
-            ("epochs", settings.experiment_max_epochs, "EXPERIMENT_MAX_EPOCHS"),
-        )
-        for name, limit, env in limits:
-            value = getattr(self, name)
+        for name, setting in SETTING_LIMITS.items():
+            value, limit, env = getattr(self, name), getattr(settings, setting), setting.upper()
             if value > limit:
                 raise PydanticCustomError(
                     "over_limit",
@@ -178,6 +182,16 @@ class WeightDecayConfig(RunConfig):
         return self
 
 
+def config_schema(model: type[RunConfig], settings: Settings) -> dict[str, Any]:
+    """The JSON schema of a run config with the maxima this server enforces: each field of
+    ``SETTING_LIMITS`` shows the lower of its static bound and the app's setting."""
+    schema = model.model_json_schema()
+    for name, setting in SETTING_LIMITS.items():
+        field = schema["properties"][name]
+        field["maximum"] = min(field["maximum"], getattr(settings, setting))
+    return schema
+
+
 CONFIGS: dict[str, type[RunConfig]] = {
     "generalization": GeneralizationConfig,
     "limits": LimitsConfig,
@@ -192,7 +206,10 @@ class ExperimentInfo(BaseModel):
     question: str = Field(description="The tutorial questions it measures.")
     title: str
     description: str
-    config_schema: dict[str, Any] = Field(description="JSON schema of the run config.")
+    config_schema: dict[str, Any] = Field(
+        description="JSON schema of the run config; its maxima are the ones this server "
+        "enforces (the settings CONVLAB_EXPERIMENT_MAX_* lower the static bounds)."
+    )
     defaults: dict[str, Any] = Field(description="Every config field with its default.")
     reference: dict[str, Any] | None = Field(
         description="Shipped sweep (mean ± std over seeds), see docs/experiments-api.md."

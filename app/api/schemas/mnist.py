@@ -105,85 +105,6 @@ _EXAMPLE_PNG = (
 )
 """A 28×28 black "1" on white, as a canvas would send it."""
 
-_EXAMPLE_PROBABILITIES = [0.0, 0.9987, 0.0002, 0.0, 0.0005, 0.0, 0.0, 0.0004, 0.0001, 0.0001]
-_EXAMPLE_STEP = {
-    "name": "center",
-    "description": "Placed in 28×28 with its centre of mass at (14.0, 13.9).",
-    "width": 28,
-    "height": 28,
-    "png": _EXAMPLE_PNG,
-}
-_EXAMPLE_PREPROCESSING = {
-    "original_size": [480, 360],
-    "polarity": "dark_on_light",
-    "bbox": [250, 40, 410, 260],
-    "scale": 0.090909,
-    "center_of_mass": [14.0, 13.9],
-    "steps": [_EXAMPLE_STEP],
-}
-_EXAMPLE_LAYER = {
-    "name": "fc2",
-    "kind": "linear",
-    "shape": [10],
-    "min": -7.1,
-    "max": 12.3,
-    "scale": 0.076078,
-    "data": "AAsUHiMoMjxG/w==",
-}
-_EXAMPLE_LAYER_INFO = {
-    "name": "conv1",
-    "kind": "conv",
-    "output_shape": [16, 28, 28],
-    "parameters": 416,
-    "config": {
-        "in_channels": 1,
-        "out_channels": 16,
-        "kernel_size": [5, 5],
-        "stride": [1, 1],
-        "padding": [2, 2],
-    },
-}
-_EXAMPLE_CARD = {
-    "model": "cnn",
-    "architecture": "Sequential(\n  (conv1): Conv2d(1, 16, kernel_size=(5, 5), ...)\n  ...\n)",
-    "parameters": {"conv1": 416, "conv2": 4640, "conv3": 9248, "fc1": 36992, "fc2": 1290},
-    "total_parameters": 52586,
-    "test_accuracy": 0.9955,
-    "per_class_accuracy": [0.998, 0.997, 0.994, 0.999, 0.996, 0.992, 0.994, 0.997, 0.997, 0.99],
-    "confusion_matrix": [[978 if i == j else 0 for j in range(10)] for i in range(10)],
-    "curve": [
-        {
-            "epoch": 1,
-            "train_loss": 0.73,
-            "train_accuracy": 0.81,
-            "test_loss": 0.062,
-            "test_accuracy": 0.98,
-            "seconds": 41.0,
-        }
-    ],
-    "seed": 1,
-    "epochs": 12,
-    "data_checksums": {"t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3"},
-    "date": "2026-11-26T18:53:02+00:00",
-    "wall_time_seconds": 672.9,
-}
-
-
-_EXAMPLE_FILTERS = {
-    "name": "conv1",
-    "shape": [1, 1, 3, 3],
-    "weight": [[[[-0.31, 0.02, 0.33], [-0.42, 0.01, 0.45], [-0.3, -0.03, 0.29]]]],
-    "bias": [0.05],
-    "min": -0.42,
-    "max": 0.45,
-}
-
-
-def _example(**values: Any) -> ConfigDict:
-    """A model config whose /docs example is ``values``."""
-    return ConfigDict(json_schema_extra={"examples": [values]})
-
-
 # -- inputs -------------------------------------------------------------------------------------
 
 
@@ -320,8 +241,6 @@ class ShiftScanRequest(DigitInput):
 class PreprocessStep(BaseModel):
     """One stage of the MNIST normalisation of a drawing, as a small grayscale PNG."""
 
-    model_config = _example(**_EXAMPLE_STEP)
-
     name: Literal["grayscale", "crop", "scale", "center"] = Field(
         description="grayscale: digit bright on black, full size; crop: its bounding box; "
         "scale: longer side 20 px; center: 28×28 with the centre of mass at (14, 14)."
@@ -337,8 +256,6 @@ class PreprocessStep(BaseModel):
 
 class Preprocessing(BaseModel):
     """How a drawing became the 28×28 image the network saw."""
-
-    model_config = _example(**_EXAMPLE_PREPROCESSING)
 
     original_size: tuple[int, int] = Field(description="(width, height) of the PNG.")
     polarity: Literal["dark_on_light", "light_on_dark", "transparent"] = Field(
@@ -367,36 +284,9 @@ class PredictResponse(BaseModel):
         None, description="The normalisation steps, when the input was image_png."
     )
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "model": "cnn",
-                    "label": 1,
-                    "probabilities": [
-                        0.0,
-                        0.9987,
-                        0.0002,
-                        0.0,
-                        0.0005,
-                        0.0,
-                        0.0,
-                        0.0004,
-                        0.0001,
-                        0.0001,
-                    ],
-                    "input": _EXAMPLE_IMAGE,
-                    "preprocessing": None,
-                }
-            ]
-        }
-    )
-
 
 class LayerActivation(BaseModel):
     """One layer's output, quantised to 8 bits: value ≈ min + q × scale, q in 0..255."""
-
-    model_config = _example(**_EXAMPLE_LAYER)
 
     name: str = Field(description='Layer name, e.g. "conv1", "relu1", "pool1", "fc2".')
     kind: Literal["input", "conv", "relu", "pool", "flatten", "linear"] = Field(
@@ -415,17 +305,6 @@ class LayerActivation(BaseModel):
 class ActivationsResponse(BaseModel):
     """Every layer of one forward pass."""
 
-    model_config = _example(
-        model="cnn",
-        label=1,
-        probabilities=_EXAMPLE_PROBABILITIES,
-        input=_EXAMPLE_IMAGE,
-        shift=[0, 0],
-        overridden_channels=[],
-        layers=[_EXAMPLE_LAYER],
-        preprocessing=None,
-    )
-
     model: ModelName = Field(description="The network that ran.")
     label: int = Field(ge=0, le=9, description="The most probable digit.")
     probabilities: list[float] = Field(description="Softmax probabilities of digits 0..9.")
@@ -443,16 +322,6 @@ class ActivationsResponse(BaseModel):
 class SaliencyResponse(BaseModel):
     """d(score of ``target``)/d(input pixel) for every pixel."""
 
-    model_config = _example(
-        model="cnn",
-        label=1,
-        target=1,
-        probabilities=_EXAMPLE_PROBABILITIES,
-        input=_EXAMPLE_IMAGE,
-        gradient=[[round(0.05 * v, 4) for v in row] for row in _EXAMPLE_IMAGE],
-        max_abs=0.05,
-    )
-
     model: ModelName = Field(description="The network differentiated.")
     label: int = Field(ge=0, le=9, description="The most probable digit.")
     target: int = Field(ge=0, le=9, description="The class whose logit was differentiated.")
@@ -465,8 +334,6 @@ class SaliencyResponse(BaseModel):
 class ShiftScanModel(BaseModel):
     """One model over the whole shift grid."""
 
-    model_config = _example(probabilities=[[_EXAMPLE_PROBABILITIES]], labels=[[1]])
-
     probabilities: list[list[list[float]]] = Field(
         description="[dy index][dx index][digit] softmax probabilities."
     )
@@ -475,16 +342,6 @@ class ShiftScanModel(BaseModel):
 
 class ShiftScanResponse(BaseModel):
     """The FC-vs-CNN translation argument on one digit."""
-
-    model_config = _example(
-        dx=[0],
-        dy=[0],
-        input=_EXAMPLE_IMAGE,
-        models={
-            "cnn": {"probabilities": [[_EXAMPLE_PROBABILITIES]], "labels": [[1]]},
-            "fc": {"probabilities": [[_EXAMPLE_PROBABILITIES]], "labels": [[1]]},
-        },
-    )
 
     dx: list[int] = Field(description="Horizontal shifts, in order (columns of the grids).")
     dy: list[int] = Field(description="Vertical shifts, in order (rows of the grids).")
@@ -495,8 +352,6 @@ class ShiftScanResponse(BaseModel):
 class LayerInfo(BaseModel):
     """One layer of a model as the API shows it."""
 
-    model_config = _example(**_EXAMPLE_LAYER_INFO)
-
     name: str = Field(description='e.g. "conv1".')
     kind: Literal["conv", "relu", "pool", "flatten", "linear"] = Field(description="Layer type.")
     output_shape: list[int] = Field(description="Output shape for one 28×28 input.")
@@ -506,21 +361,8 @@ class LayerInfo(BaseModel):
     )
 
 
-ModelCard.model_config["json_schema_extra"] = {"examples": [_EXAMPLE_CARD]}
-ModelCard.model_rebuild(force=True)
-
-
 class ModelInfo(BaseModel):
     """One loaded model."""
-
-    model_config = _example(
-        name="cnn",
-        description="3 conv layers (16, 32, 32 channels; 5×5, 3×3, 3×3) ...",
-        input_shape=[1, 28, 28],
-        layers=[_EXAMPLE_LAYER_INFO],
-        total_parameters=52586,
-        card=_EXAMPLE_CARD,
-    )
 
     name: ModelName = Field(description="Model name.")
     description: str = Field(description="One line about the architecture.")
@@ -535,26 +377,11 @@ class ModelInfo(BaseModel):
 class ModelsResponse(BaseModel):
     """Every loaded model."""
 
-    model_config = _example(
-        models=[
-            {
-                "name": "cnn",
-                "description": "3 conv layers ...",
-                "input_shape": [1, 28, 28],
-                "layers": [_EXAMPLE_LAYER_INFO],
-                "total_parameters": 52586,
-                "card": _EXAMPLE_CARD,
-            }
-        ]
-    )
-
     models: list[ModelInfo] = Field(description="cnn first, then fc.")
 
 
 class ConvFilters(BaseModel):
     """The learned kernels of one conv layer."""
-
-    model_config = _example(**_EXAMPLE_FILTERS)
 
     name: str = Field(description='Layer name, e.g. "conv1".')
     shape: list[int] = Field(description="(C_out, C_in, kh, kw).")
@@ -566,8 +393,6 @@ class ConvFilters(BaseModel):
 
 class FiltersResponse(BaseModel):
     """Every conv layer's kernels (BatchNorm already folded in)."""
-
-    model_config = _example(model="cnn", layers=[_EXAMPLE_FILTERS])
 
     model: ModelName = Field(description="The model (only the CNN has conv layers).")
     layers: list[ConvFilters] = Field(description="conv1, conv2, ... in order.")

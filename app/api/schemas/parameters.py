@@ -66,30 +66,6 @@ class Breakdown(BaseModel):
 class ParametersResponse(BaseModel):
     """Both counts, their breakdown and how many times more the dense layer has."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "fc_parameters": 78500,
-                    "conv_parameters": 2600,
-                    "fc": {
-                        "weights": 78400,
-                        "biases": 100,
-                        "total": 78500,
-                        "formula": "784·100 + 100 = 78,500",
-                    },
-                    "conv": {
-                        "weights": 2500,
-                        "biases": 100,
-                        "total": 2600,
-                        "formula": "100·(1·5·5 + 1) = 2,600",
-                    },
-                    "ratio": 30.19,
-                }
-            ]
-        }
-    )
-
     fc_parameters: int = Field(description="Parameters of the fully connected layer.")
     conv_parameters: int = Field(description="Parameters of the conv layer.")
     fc: Breakdown = Field(description="The dense layer's weights and biases.")

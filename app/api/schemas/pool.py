@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal, Self
+from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from app.api.schemas.common import (
@@ -15,13 +15,11 @@ from app.api.schemas.common import (
     Image,
     NonNegativeIntOrPair,
     PositiveIntOrPair,
-    RequestModel,
+    ShapedRequest,
     check_output_values,
     check_response_bytes,
-    settings_of,
 )
 from app.config import Settings
-from app.engine.errors import InvalidInput
 from app.engine.pooling import PoolGeometry, pool_geometry
 
 POOL_EXAMPLE_INPUT = [[1, 2, 0, 1], [0, 1, 3, 1], [2, 2, 1, 0], [1, 0, 2, 2]]
@@ -48,7 +46,7 @@ def check_pool_compute(geometry: PoolGeometry, settings: Settings) -> None:
     check_output_values(geometry.output_shape, settings)
 
 
-class PoolRequest(RequestModel):
+class PoolRequest(ShapedRequest):
     """Pooling as torch.nn.functional.max_pool2d / avg_pool2d, or global average pooling.
 
     Padding is at most half the kernel (PyTorch's rule). Max pooling pads with −∞ (padding never
@@ -91,18 +89,14 @@ class PoolRequest(RequestModel):
             ceil_mode=self.ceil_mode,
         )
 
-    @model_validator(mode="after")
-    def _within_compute_limits(self, info: ValidationInfo) -> Self:
-        if self.mode == "global_avg":
-            return self  # one mean per channel: bounded by the input itself
-        try:
-            geometry = self.geometry()
-        except InvalidInput:
-            return self  # the engine answers with the readable reason
-        settings = settings_of(info)
+    def needs_geometry(self) -> bool:
+        """Global average pooling: one mean per channel, bounded by the input itself."""
+        return self.mode != "global_avg"
+
+    def check_limits(self, geometry: PoolGeometry, settings: Settings) -> None:
+        """422 over the pooling's work or its answer's size."""
         check_pool_compute(geometry, settings)
         check_response_bytes(pooled_bytes(geometry), settings)
-        return self
 
 
 class PoolResponse(BaseModel):
@@ -119,45 +113,4 @@ class PoolResponse(BaseModel):
         description="Max pooling: for every output the [row, col] of the input cell that won "
         "(the first maximum in row-major window order, as PyTorch), shaped like output + [2]; "
         "null otherwise."
-    )
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {
-                "mode": "max",
-                "output": [[2.0, 3.0], [2.0, 2.0]],
-                "output_shape": [2, 2],
-                "formula": {
-                    "general": "⌊H/k⌋",
-                    "text": "⌊4/2⌋ × ⌊4/2⌋ = 2 × 2",
-                    "axes": [
-                        {
-                            "axis": "height",
-                            "size": 4,
-                            "pad_before": 0,
-                            "pad_after": 0,
-                            "kernel": 2,
-                            "dilation": 1,
-                            "stride": 2,
-                            "ceil_mode": False,
-                            "output": 2,
-                            "expression": "⌊4/2⌋",
-                        },
-                        {
-                            "axis": "width",
-                            "size": 4,
-                            "pad_before": 0,
-                            "pad_after": 0,
-                            "kernel": 2,
-                            "dilation": 1,
-                            "stride": 2,
-                            "ceil_mode": False,
-                            "output": 2,
-                            "expression": "⌊4/2⌋",
-                        },
-                    ],
-                },
-                "argmax": [[[0, 1], [1, 2]], [[2, 0], [3, 2]]],
-            }
-        }
     )

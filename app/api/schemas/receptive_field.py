@@ -162,42 +162,6 @@ class UnitRegion(BaseModel):
 class ReceptiveFieldResponse(BaseModel):
     """Per-layer receptive fields, the last layer's field, a unit's region, the worked formula."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "layers": [
-                        {
-                            "index": 0,
-                            "name": "conv1",
-                            "type": "conv",
-                            "kernel_size": [3, 3],
-                            "stride": [1, 1],
-                            "padding": [0, 0],
-                            "dilation": [1, 1],
-                            "effective_kernel": [3, 3],
-                            "receptive_field": [3, 3],
-                            "jump": [1, 1],
-                            "start": [1.0, 1.0],
-                            "output_size": [7, 7],
-                        }
-                    ],
-                    "receptive_field": [7, 7],
-                    "jump": [1, 1],
-                    "region": {
-                        "layer": 2,
-                        "position": [1, 1],
-                        "rows": [1, 7],
-                        "cols": [1, 7],
-                        "clipped_rows": [1, 7],
-                        "clipped_cols": [1, 7],
-                    },
-                    "formula": "1 + 3·(3 − 1) = 7",
-                }
-            ]
-        }
-    )
-
     layers: list[LayerField] = Field(description="One entry per layer, input side first.")
     receptive_field: Pair = Field(description="Receptive field of the last layer (rows, cols).")
     jump: Pair = Field(description="Jump (cumulative stride) of the last layer.")
@@ -226,28 +190,6 @@ class Preset(BaseModel):
 
 class PresetList(BaseModel):
     """Every preset, in display order."""
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "presets": [
-                        {
-                            "id": "stack",
-                            "name": "L layers of k×k, stride 1",
-                            "description": "The tutorial's Q4: R_L = 1 + L(k − 1).",
-                            "input_size": 11,
-                            "generator": {"num_layers": 2, "kernel_size": 3},
-                            "layers": [
-                                {"type": "conv", "kernel_size": 3, "name": "conv1"},
-                                {"type": "conv", "kernel_size": 3, "name": "conv2"},
-                            ],
-                        }
-                    ]
-                }
-            ]
-        }
-    )
 
     presets: list[Preset] = Field(description="Presets, in display order.")
 
@@ -304,28 +246,6 @@ class EffectiveRFRequest(RequestModel):
 
 class EffectiveRFResponse(BaseModel):
     """The effective receptive field: a heatmap and its radius beside the theoretical one."""
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "heatmap": [[0.25, 0.5, 0.25], [0.5, 1.0, 0.5], [0.25, 0.5, 0.25]],
-                    "size": [3, 3],
-                    "centre": [1.0, 1.0],
-                    "theoretical_box": [0, 2],
-                    "theoretical_size": 3,
-                    "theoretical_radius": 1.0,
-                    "radius": 1.0,
-                    "mass_fraction": 0.95,
-                    "std": 0.7071,
-                    "gaussian_std": 0.8165,
-                    "radius_ratio": 1.0,
-                    "num_layers": 1,
-                    "kernel_size": 3,
-                }
-            ]
-        }
-    )
 
     heatmap: list[list[float]] = Field(
         description="Mean |∂y_centre/∂x| over the samples, divided by its maximum (max = 1)."
@@ -402,29 +322,6 @@ class EffectiveRFPoint(BaseModel):
 
 class EffectiveRFSeriesResponse(BaseModel):
     """Measured and theoretical radius per depth, with fitted growth exponents."""
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "kernel_size": 3,
-                    "points": [
-                        {
-                            "num_layers": 4,
-                            "theoretical_size": 9,
-                            "theoretical_radius": 4.0,
-                            "radius": 2.0,
-                            "std": 1.15,
-                            "gaussian_std": 1.15,
-                            "radius_ratio": 0.5,
-                        }
-                    ],
-                    "std_exponent": 0.5,
-                    "radius_exponent": 0.52,
-                }
-            ]
-        }
-    )
 
     kernel_size: int = Field(description="k.")
     points: list[EffectiveRFPoint] = Field(description="One point per distinct depth, ascending.")

@@ -30,10 +30,10 @@ class TrajectoryRequest(RequestModel):
                     "hessian": [[3.0, 1.0], [1.0, 1.0]],
                     "theta_star": [2.0, 1.5],
                     "theta0": [-1.5, 2.5],
-                    "lambdas": [0.0, 0.25, 1.0],
+                    "lambdas": [0.0, 1.0],
                     "lr": 0.1,
-                    "steps": 60,
-                    "grid_size": 41,
+                    "steps": 10,
+                    "grid_size": 5,
                 }
             ]
         },
@@ -99,37 +99,6 @@ class Contours(BaseModel):
 
 class TrajectoryResponse(BaseModel):
     """Trajectories per λ, the loss's geometry and a grid of L_data for contours."""
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "hessian": [[3.0, 1.0], [1.0, 1.0]],
-                    "theta_star": [2.0, 1.5],
-                    "eigenvalues": [0.586, 3.414],
-                    "eigenvectors": [[0.383, -0.924], [-0.924, -0.383]],
-                    "lr": 0.1,
-                    "steps": 1,
-                    "runs": [
-                        {
-                            "lam": 0.0,
-                            "shrink_factor": 1.0,
-                            "contraction": 0.941,
-                            "points": [[-1.5, 2.5], [-0.55, 2.75]],
-                            "decay": [[0.0, 0.0]],
-                            "data_step": [[0.95, 0.25]],
-                            "final": [-0.55, 2.75],
-                            "minimiser": [2.0, 1.5],
-                            "distance_to_minimiser": 2.82,
-                            "data_loss": 3.57,
-                            "penalty": 0.0,
-                        }
-                    ],
-                    "contours": {"xs": [-3.0, 3.0], "ys": [-3.0, 3.0], "values": [[1, 2], [3, 4]]},
-                }
-            ]
-        }
-    )
 
     hessian: tuple[tuple[float, float], tuple[float, float]] = Field(description="A.")
     theta_star: tuple[float, float] = Field(description="θ*.")
