@@ -168,6 +168,18 @@ def test_train_asks_for_a_prediction_first(page):
     expect(page.locator("#run-status")).to_have_text("Not started.")
 
 
+def test_the_empty_plots_follow_the_epochs_typed_and_read_in_percent(page):
+    page.goto("/experiments")
+    expect(page.locator("#cfg-epochs")).to_be_visible()
+    page.locator("#cfg-epochs").fill("3")
+    ticks = "el => [...el.querySelectorAll('text.tick')].map((t) => t.textContent)"
+    loss_ticks = page.locator("#live-loss svg")
+    expect(loss_ticks.locator("text.tick").filter(has_text="3")).to_have_count(1)
+    assert "4" not in loss_ticks.evaluate(ticks)  # the axis ends at the 3 epochs asked for
+    accuracy_ticks = page.locator("#live-accuracy svg").evaluate(ticks)
+    assert "100" in accuracy_ticks and "0.5" not in accuracy_ticks  # a percent axis
+
+
 def test_a_setting_out_of_bounds_is_explained_next_to_it(page, experiments):
     minimum = experiments["generalization"]["config_schema"]["properties"]["train_size"]["minimum"]
     page.goto("/experiments")

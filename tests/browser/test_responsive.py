@@ -76,3 +76,26 @@ def test_page_fits_an_upright_tablet_without_sideways_scrolling(tablet_portrait_
     scroll_width, viewport = pg.evaluate(WIDTH)
     assert scroll_width <= viewport, f"{path} is {scroll_width} px wide on a {viewport} px tablet"
     assert pg.evaluate(OVERFLOWING) == []
+
+
+def test_the_equivariance_maps_keep_readable_cells_on_a_phone(phone_page):
+    # one map per line on a phone, so each gets the phone's width, not a quarter of it
+    phone_page.goto("/equivariance")
+    phone_page.locator("#conv-grid .cell[title]").first.wait_for()
+    settle(phone_page)
+    sides = phone_page.evaluate(
+        """() => ['conv-grid', 'difference-grid', 'pool-after-grid', 'q5a-x', 'q5a-conv-xt']
+          .map((id) => document.querySelector(`#${id} .cell`).getBoundingClientRect().width)"""
+    )
+    assert min(sides) >= 18, f"cells of {sides} px on a 390 px phone"
+
+
+def test_the_shipped_model_ledgers_fit_a_phone_without_a_clipped_number(phone_page):
+    phone_page.goto("/parameters")
+    phone_page.locator("table.ledger tbody tr").first.wait_for()
+    settle(phone_page)
+    widths = phone_page.eval_on_selector_all(
+        "table.ledger", "ts => ts.map((t) => [t.scrollWidth, t.clientWidth])"
+    )
+    assert len(widths) == 2
+    assert all(scroll <= client for scroll, client in widths), widths

@@ -147,6 +147,9 @@ class ExperimentsPage {
       this.#save();
       this.#askPrediction();
       this.#renderRunNote();
+      // nothing trained yet: the empty plots' epoch axis follows the epochs typed
+      const session = this.sessions[experiment.id];
+      if (!session.result && !session.progress) this.view.show(session, event.detail.config.epochs);
     });
     this.#askPrediction();
     this.#renderSession();

@@ -70,8 +70,9 @@ export class RunView {
     const accuracy = pick("test");
     this.#plot("live-loss", { label: "Training loss per epoch", xLabel: "epoch", yLabel: "loss" })
       .draw(loss, { ...axis, summary: source ? describeSeries(loss, "epoch") : "no run yet" });
+    // before any epoch the accuracy axis is the percent scale it is labelled with, not 0 … 1
     this.#plot("live-accuracy", { label: "Test accuracy after each epoch", xLabel: "epoch", yLabel: "test accuracy (%)" })
-      .draw(accuracy, { ...axis, summary: source ? describeSeries(accuracy, "epoch") : "no run yet" });
+      .draw(accuracy, { ...axis, ...(accuracy.length ? {} : { yDomain: [0, 100] }), summary: source ? describeSeries(accuracy, "epoch") : "no run yet" });
     this.#filters(run);
     this.#result(run.result);
   }
