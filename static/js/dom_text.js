@@ -1,8 +1,16 @@
-// Text with subscripts as DOM: "R_L = 1 + L(k − 1)" and "r_{l−1}" become R<sub>L</sub> and
-// r<sub>l−1</sub>, so formulas from the API and the page read like the tutorial's.
+// Text with sub- and superscripts as DOM: "R_L = 1 + L(k − 1)", "r_{l−1}", "X_(i+a−1, j+b−1)",
+// "ℝ^784" and "L^0.63" become R<sub>L</sub>, r<sub>l−1</sub>, X<sub>i+a−1, j+b−1</sub>,
+// ℝ<sup>784</sup> and L<sup>0.63</sup>, so formulas from the API and the page read like the
+// tutorial's instead of showing raw underscores and carets.
 
 /**
- * An element holding the text, with x_y and x_{...} written as subscripts.
+ * x_y, x_{...}, x_(...) (a subscript) and x^y, x^{...}, x^(...) (a superscript), where x is one
+ * symbol: names such as output_padding (a letter before the underscore's letter) stay as they are.
+ */
+const SCRIPT = /(?<![A-Za-z])([A-Za-zθ∇Σℝ)])([_^])(\{[^}]*\}|\([^)]*\)|[0-9]+\.[0-9]+|[A-Za-z0-9]+)/g;
+
+/**
+ * An element holding the text, with x_y written as a subscript and x^y as a superscript.
  * @param {string} text
  * @param {string} [tag] element to create (default "div")
  * @returns {HTMLElement}
@@ -10,11 +18,11 @@
 export function withSubscripts(text, tag = "div") {
   const node = document.createElement(tag);
   let last = 0;
-  for (const match of text.matchAll(/([A-Za-zθ∇])_(\{[^}]*\}|[A-Za-z0-9]+)/g)) {
+  for (const match of text.matchAll(SCRIPT)) {
     node.append(text.slice(last, match.index + 1));
-    const sub = document.createElement("sub");
-    sub.textContent = match[2].replace(/^\{|\}$/g, "");
-    node.append(sub);
+    const script = document.createElement(match[2] === "_" ? "sub" : "sup");
+    script.textContent = match[3].replace(/^[{(]|[})]$/g, "");
+    node.append(script);
     last = match.index + match[0].length;
   }
   node.append(text.slice(last));

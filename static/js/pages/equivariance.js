@@ -65,8 +65,11 @@ class EquivariancePage {
     this.latest = new LatestOnly();
     this.timer = null;
     this.painting = null; // value being painted during a drag
-    // four maps side by side: width minus three flex gaps and each grid's padding, over four
-    const mapWidth = Math.max(150, Math.floor((document.querySelector(".eq-maps").clientWidth - 3 * 16 - 4 * 8) / 4));
+    // up to four maps side by side (one per 230 px of panel, so a phone shows one map per line at
+    // a readable size): width minus the flex gaps and each grid's padding, over the maps per line
+    const mapsWidth = document.querySelector(".eq-maps").clientWidth;
+    const across = Math.max(1, Math.min(4, Math.floor(mapsWidth / 230)));
+    const mapWidth = Math.max(150, Math.floor((mapsWidth - (across - 1) * 16 - across * 8) / across));
     const widthOf = (id) => Math.max(150, document.getElementById(id).clientWidth - 8);
     const imageColour = (r, c, v) => (v >= 0.75 ? INK : v > 0 ? [120, 120, 130] : PAPER);
 

@@ -19,9 +19,11 @@ export class PoolVsConv {
     this.latest = new LatestOnly();
     this.key = "";
     const $ = (id) => root.querySelector(`#${id}`);
-    const width = Math.max(120, Math.floor((root.clientWidth - 5 * 16) / 6));
+    // up to six grids per line, one per 200 px of panel (a phone: one per line, readable cells)
+    const across = Math.max(1, Math.min(6, Math.floor(root.clientWidth / 200)));
+    const width = Math.max(120, Math.floor((root.clientWidth - (across - 1) * 16) / across));
     const grid = (id, name, label, colorOf = null) =>
-      new NumberGrid($(id), { rows: 1, cols: 1, name, label, maxCellPx: 18, fitWidth: width, colorOf });
+      new NumberGrid($(id), { rows: 1, cols: 1, name, label, maxCellPx: across >= 6 ? 18 : 24, fitWidth: width, colorOf });
     this.grids = {
       x: grid("q5a-x", "x", "Image x", imageColour),
       xt: grid("q5a-xt", "x̃", "Image x̃: only the winner of each window kept", imageColour),

@@ -474,9 +474,9 @@ class ReceptiveFieldsPage {
       },
     );
     const { radius_exponent: re, std_exponent: se } = this.series;
-    $("erf-exponents").textContent = re === null
+    $("erf-exponents").replaceChildren(...withSubscripts(re === null
       ? ""
-      : `Fitted growth: measured radius ∝ L^${num(re)}, std ∝ L^${num(se)}; theoretical ∝ L^1. ${growthSentence(re)}`;
+      : `Fitted growth: measured radius ∝ L^${num(re)}, std ∝ L^${num(se)}; theoretical ∝ L^1. ${growthSentence(re)}`, "span").childNodes);
   }
 
   #showError(error) {

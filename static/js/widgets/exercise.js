@@ -18,6 +18,7 @@ import {
   givenMatrices,
   seedParam,
 } from "../exercise_answers.js";
+import { withSubscripts } from "../dom_text.js";
 import { describeRecord, readProgress, recordCheck } from "../exercise_progress.js";
 import { formatNumber } from "../format.js";
 
@@ -129,7 +130,8 @@ export class ExerciseBlock {
     this.exercise = exercise;
     this.section.classList.remove("stale");
     this.section.dataset.seed = String(seed);
-    this.prompt.textContent = exercise.prompt;
+    // ℝ^784, Y_ij, X_(i+a−1, j+b−1) written as super- and subscripts, as in the tutorial
+    this.prompt.replaceChildren(...withSubscripts(exercise.prompt, "span").childNodes);
     this.#showGiven(exercise.inputs);
     try {
       this.#showFields(exercise.answer_format, exercise.inputs);

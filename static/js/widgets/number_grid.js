@@ -98,6 +98,8 @@ export class NumberGrid extends EventTarget {
     const across = cols + 2 * pad;
     if (this.options.fitWidth) px = Math.max(14, Math.min(px, Math.floor((this.options.fitWidth - 2 * across) / across)));
     this.element.style.setProperty("--cell", `${px}px`);
+    // small cells get thinner outlines and marks, so they do not cover the number
+    this.element.classList.toggle("small-cells", px < 20);
     this.element.style.fontSize = `${Math.max(px < 20 ? 8 : 10, Math.round(px * 0.36))}px`;
     this.element.style.gridTemplateColumns = `repeat(${cols + 2 * pad}, var(--cell))`;
     this.shown = Array.from({ length: rows }, () => Array(cols).fill(null));
