@@ -15,6 +15,7 @@ generated from the schema (or schemathesis) finds every status and body it can r
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from html import escape
 from typing import Any
@@ -28,6 +29,8 @@ from pydantic.json_schema import models_json_schema
 
 from app.api.deps import BODY_MODEL_ATTRIBUTE, BODY_MODELS_ATTRIBUTE
 from app.api.examples import add_engine_examples
+from app.engine.conv import conv_geometry
+from app.engine.errors import InvalidInput
 from app.middleware import HEALTH_PATH
 
 router = APIRouter(include_in_schema=False)
@@ -72,12 +75,21 @@ def swagger_ui(request: Request) -> HTMLResponse:
     return HTMLResponse(html)
 
 
+def _engine_refusal() -> str:
+    """The engine's answer to a 5×5 kernel on the tutorial's 4×4 input (the error example)."""
+    try:
+        conv_geometry((4, 4), (5, 5))
+    except InvalidInput as refusal:
+        return str(refusal)
+    raise AssertionError("the engine accepted a 5×5 kernel on a 4×4 input")
+
+
 class ErrorMessage(BaseModel):
     """A 4xx/5xx answer that is one readable sentence."""
 
     detail: str = Field(
         description="What is wrong, in words (names the sizes or limits involved).",
-        examples=["kernel 5×5 is larger than the padded input 4×4"],
+        examples=[_engine_refusal()],
     )
 
 
@@ -237,11 +249,13 @@ def document_error_responses(app: FastAPI) -> None:
     """Make ``app.openapi()`` describe the JSON bodies and every error response (built once,
     then cached)."""
     build: Callable[[], dict[str, Any]] = app.openapi
+    building = threading.Lock()  # two first requests at once: one builds, the other waits
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            add_engine_examples(app, api_routes(app), _body_model)
-            app.openapi_schema = _add_error_responses(_add_json_bodies(app, build()))
+        with building:
+            if app.openapi_schema is None:
+                add_engine_examples(app, api_routes(app), _body_model)
+                app.openapi_schema = _add_error_responses(_add_json_bodies(app, build()))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

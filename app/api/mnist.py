@@ -6,10 +6,10 @@ runs in these plain ``def`` endpoints (FastAPI's thread pool), never in ``async 
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Literal
 
 import numpy as np
-import torch
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
@@ -36,9 +36,8 @@ from app.api.schemas.mnist import (
     ShiftScanResponse,
 )
 from app.config import Settings
-from app.mnist import inference
+from app.mnist import inference, lab
 from app.mnist.inference import LoadedModel, ModelRegistry, ModelUnavailable
-from app.mnist.preprocess import Preprocessed, png_data_url, preprocess_png
 
 router = APIRouter(tags=["mnist"])
 
@@ -63,56 +62,45 @@ def _model(models: ModelRegistry, name: str) -> LoadedModel:
         raise HTTPException(status_code=503, detail=str(error)) from None
 
 
-def _preprocessing(result: Preprocessed) -> Preprocessing:
-    steps = [
-        PreprocessStep(
-            name=step.name,
-            description=step.description,
-            width=step.image.shape[1],
-            height=step.image.shape[0],
-            png=png_data_url(step.image),
-        )
-        for step in result.steps
-    ]
+def _digit(body: DigitInput, settings: Settings) -> lab.Digit:
+    return lab.Digit(image=body.image, png=body.image_png, max_png_side=settings.max_png_side)
+
+
+def _preprocessing(digit: lab.Prepared) -> Preprocessing | None:
+    """How a PNG became the 28×28, with its stages as previews (when they were made)."""
+    result = digit.preprocessed
+    if result is None or digit.previews is None:
+        return None
     return Preprocessing(
         original_size=result.original_size,
         polarity=result.polarity,
         bbox=result.bbox,
         scale=round(result.scale, 6),
         center_of_mass=(round(result.center_of_mass[0], 3), round(result.center_of_mass[1], 3)),
-        steps=steps,
+        steps=[PreprocessStep(**asdict(preview)) for preview in digit.previews],
     )
-
-
-def _digit(
-    body: DigitInput, settings: Settings, *, previews: bool = False
-) -> tuple[torch.Tensor, Preprocessing | None]:
-    """The (1, 1, 28, 28) input of a request, and how it was made from a PNG (if it was and
-    ``previews`` asks for it: four small PNGs encoded, a third of a light request's cost)."""
-    if body.image is not None:
-        return inference.to_tensor(body.image), None
-    assert body.image_png is not None
-    result = preprocess_png(body.image_png, max_side=settings.max_png_side)
-    return inference.to_tensor(result.image), _preprocessing(result) if previews else None
 
 
 def _probabilities(probs: np.ndarray) -> list[float]:
     return inference.rounded(probs, PROBABILITY_DECIMALS)
 
 
+def _input(digit: lab.Prepared) -> list:
+    return inference.rounded(digit.image, PIXEL_DECIMALS)
+
+
 @router.post("/mnist/predict", response_model=PredictResponse)
 def predict(body: JsonBody[PredictRequest], models: ModelsDep, settings: SettingsDep) -> Response:
     """Classify one digit (28×28 image or PNG drawing) with the CNN or the FC network."""
-    model = _model(models, body.model)
-    x, steps = _digit(body, settings, previews=True)
-    probs = inference.probabilities(model, x)[0]
+    result = lab.predict(_model(models, body.model), _digit(body, settings))
+    probs = result.probabilities
     return _json(
         PredictResponse(
             model=body.model,
             label=int(probs.argmax()),
             probabilities=_probabilities(probs),
-            input=inference.rounded(x[0, 0].numpy(), PIXEL_DECIMALS),
-            preprocessing=steps,
+            input=_input(result.digit),
+            preprocessing=_preprocessing(result.digit),
         )
     )
 
@@ -122,32 +110,35 @@ def activations(
     body: JsonBody[ActivationsRequest], models: ModelsDep, settings: SettingsDep
 ) -> Response:
     """Every layer's output for one digit, 8-bit quantised; optional shift and kernel edits."""
-    model = _model(models, body.model)
-    x, steps = _digit(body, settings, previews=body.previews)
-    x = inference.shift(x, *body.shift)
-    layers, probs = inference.encoded_activations(model, x, body.kernel_overrides)
-    encoded = [
-        LayerActivation(
-            name=layer.name,
-            kind=layer.kind,
-            shape=list(layer.shape),
-            min=layer.quantised.min,
-            max=layer.quantised.max,
-            scale=layer.quantised.scale,
-            data=layer.quantised.data,
-        )
-        for layer in layers
-    ]
+    result = lab.activations(
+        _model(models, body.model),
+        _digit(body, settings),
+        shift=body.shift,
+        overrides=body.kernel_overrides,
+        previews=body.previews,
+    )
+    probs = result.probabilities
     return _json(
         ActivationsResponse(
             model=body.model,
             label=int(probs.argmax()),
             probabilities=_probabilities(probs),
-            input=inference.rounded(x[0, 0].numpy(), PIXEL_DECIMALS),
+            input=_input(result.digit),
             shift=body.shift,
             overridden_channels=sorted(body.kernel_overrides),
-            layers=encoded,
-            preprocessing=steps,
+            layers=[
+                LayerActivation(
+                    name=layer.name,
+                    kind=layer.kind,
+                    shape=list(layer.shape),
+                    min=layer.quantised.min,
+                    max=layer.quantised.max,
+                    scale=layer.quantised.scale,
+                    data=layer.quantised.data,
+                )
+                for layer in result.layers
+            ],
+            preprocessing=_preprocessing(result.digit),
         )
     )
 
@@ -155,17 +146,17 @@ def activations(
 @router.post("/mnist/saliency", response_model=SaliencyResponse)
 def saliency(body: JsonBody[SaliencyRequest], models: ModelsDep, settings: SettingsDep) -> Response:
     """Gradient of one class's logit with respect to every input pixel."""
-    model = _model(models, body.model)
-    x, _ = _digit(body, settings)
-    x = inference.shift(x, *body.shift)
-    gradient, probs, target = inference.saliency(model, x, body.target)
+    result = lab.saliency(
+        _model(models, body.model), _digit(body, settings), shift=body.shift, target=body.target
+    )
+    probs, gradient = result.probabilities, result.gradient
     return _json(
         SaliencyResponse(
             model=body.model,
             label=int(probs.argmax()),
-            target=target,
+            target=result.target,
             probabilities=_probabilities(probs),
-            input=inference.rounded(x[0, 0].numpy(), PIXEL_DECIMALS),
+            input=_input(result.digit),
             gradient=np.asarray(gradient, dtype=np.float64).tolist(),
             max_abs=float(np.abs(gradient).max()),
         )
@@ -177,24 +168,24 @@ def shift_scan(
     body: JsonBody[ShiftScanRequest], models: ModelsDep, settings: SettingsDep
 ) -> Response:
     """Both models' probabilities for every shift (dx, dy) of one digit in the given ranges."""
-    cnn, fc = _model(models, "cnn"), _model(models, "fc")
-    x, _ = _digit(body, settings)
-    dxs = list(range(body.dx[0], body.dx[1] + 1))
-    dys = list(range(body.dy[0], body.dy[1] + 1))
-    batch = inference.shifted_grid(x, dxs, dys)  # (len(dys) * len(dxs), 1, 28, 28)
-    results = {}
-    for model in (cnn, fc):
-        probs = inference.probabilities(model, batch).reshape(len(dys), len(dxs), 10)
-        results[model.name] = ShiftScanModel(
-            probabilities=inference.rounded(probs, PROBABILITY_DECIMALS),
-            labels=probs.argmax(axis=2).tolist(),
-        )
+    scan = lab.shift_scan(
+        [_model(models, "cnn"), _model(models, "fc")],
+        _digit(body, settings),
+        dx=body.dx,
+        dy=body.dy,
+    )
     return _json(
         ShiftScanResponse(
-            dx=dxs,
-            dy=dys,
-            input=inference.rounded(x[0, 0].numpy(), PIXEL_DECIMALS),
-            models=results,
+            dx=scan.dxs,
+            dy=scan.dys,
+            input=_input(scan.digit),
+            models={
+                name: ShiftScanModel(
+                    probabilities=inference.rounded(probs, PROBABILITY_DECIMALS),
+                    labels=probs.argmax(axis=2).tolist(),
+                )
+                for name, probs in scan.probabilities.items()
+            },
         )
     )
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -270,20 +270,10 @@ class Growth:
     radius_exponent: float | None
 
 
-def effective_rf_growth(
-    depths: list[int],
-    kernel_size: int,
-    weights: WeightsKind = "uniform",
-    relu: bool = False,
-    num_samples: int = 4,
-    seed: int = 0,
-    mass_fraction: float = 0.95,
-    max_macs: int | None = None,
-) -> Growth:
-    """``effective_rf_series`` and the ``growth_exponent`` of its std and radius."""
-    points = effective_rf_series(
-        depths, kernel_size, weights, relu, num_samples, seed, mass_fraction, max_macs
-    )
+def effective_rf_growth(depths: list[int], kernel_size: int, **options: Any) -> Growth:
+    """``effective_rf_series`` (same ``options``: weights, relu, num_samples, seed,
+    mass_fraction, max_macs) and the ``growth_exponent`` of its std and radius."""
+    points = effective_rf_series(depths, kernel_size, **options)
     measured = [p.num_layers for p in points]
     return Growth(
         points,

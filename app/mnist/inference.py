@@ -355,7 +355,11 @@ def quantise(values: torch.Tensor | np.ndarray) -> Quantised:
         raise ValueError(f"cannot quantise values in [{low}, {high}]")
     scale = (high - low) / 255.0
     if scale > 0:
-        codes = np.rint((array - low) / scale).astype(np.uint8)
+        # round half up, in place: (v − low) / scale + 0.5 truncated (v ≥ low, so ≥ 0.5)
+        codes = array - low
+        codes *= 1.0 / scale
+        codes += 0.5
+        codes = codes.astype(np.uint8)
     else:
         codes = np.zeros(array.shape, dtype=np.uint8)
     return Quantised(low, high, scale, base64.b64encode(codes.tobytes()).decode("ascii"))

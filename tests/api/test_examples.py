@@ -322,3 +322,30 @@ def test_the_examples_are_computed_in_a_worker_thread_not_on_the_event_loop(
     assert first.status_code == again.status_code == 200
     assert first.json() == again.json()
     assert on_event_loop == [False]  # built once, in a worker thread
+
+
+def test_the_error_example_is_what_the_engine_answers(client: TestClient, openapi: dict) -> None:
+    shown = openapi["components"]["schemas"]["ErrorMessage"]["properties"]["detail"]["examples"]
+    body = {"input": _request(openapi, "Conv2dRequest")["input"], "kernel": [[1] * 5] * 5}
+    response = client.post("/api/conv2d", json=body)
+    assert response.status_code == 422
+    assert shown == [response.json()["detail"]]
+
+
+def test_two_first_requests_at_once_build_the_document_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    import app.api.docs as docs
+
+    calls = record_event_loop(monkeypatch, docs, "add_engine_examples")
+    fresh = create_app()
+    documents: list[dict] = []
+    threads = [threading.Thread(target=lambda: documents.append(fresh.openapi())) for _ in "ab"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1
+    assert documents[0] is documents[1]

@@ -151,3 +151,15 @@ def test_request_over_the_compute_limit_is_rejected() -> None:
         "32 layers of 9×9 over their 257×257 field with 2 samples need 109,283,904 multiply-adds, "
         "over the limit of 10,000,000; use fewer samples, fewer layers or a smaller kernel"
     )
+
+
+def test_growth_is_the_series_with_the_exponents_of_its_std_and_radius() -> None:
+    from app.engine.effective_rf import effective_rf_growth
+
+    growth = effective_rf_growth([4, 8, 16], 3)
+    points = effective_rf_series([4, 8, 16], 3)
+    assert growth.points == points
+    depths = [p.num_layers for p in points]
+    assert growth.std_exponent == growth_exponent(depths, [p.std for p in points])
+    assert growth.radius_exponent == growth_exponent(depths, [p.radius for p in points])
+    assert growth.std_exponent == pytest.approx(0.5, abs=1e-12)  # √L growth (Luo et al. 2016)

@@ -10,7 +10,11 @@ import struct
 from pathlib import Path
 
 import numpy as np
+import torch
 from PIL import Image
+
+from app.mnist.inference import LoadedModel, layer_table
+from app.mnist.models import build
 
 # Digits as polylines in a unit box (x right, y down), the way a student draws them.
 DIGITS: dict[int, list[list[tuple[float, float]]]] = {
@@ -108,3 +112,10 @@ def png_of(ink: np.ndarray, polarity: str = "dark_on_light") -> bytes:
 def data_url(png: bytes) -> str:
     """A data:image/png;base64 URL."""
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def random_model(name: str, seed: int = 0) -> LoadedModel:
+    """A randomly initialised model of the app's architecture ``name`` (no weights file)."""
+    torch.manual_seed(seed)
+    module = build(name).eval().requires_grad_(False)
+    return LoadedModel(name, module, {}, layer_table(module))

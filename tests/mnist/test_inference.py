@@ -16,24 +16,19 @@ from hypothesis.extra.numpy import arrays
 from app.config import Settings
 from app.engine.errors import InvalidInput
 from app.mnist import inference
-from app.mnist.inference import LoadedModel, ModelUnavailable, layer_table, load_models
+from app.mnist.inference import LoadedModel, ModelUnavailable, load_models
 from app.mnist.models import build
-
-
-def _random_model(name: str, seed: int = 0) -> LoadedModel:
-    torch.manual_seed(seed)
-    module = build(name).eval().requires_grad_(False)
-    return LoadedModel(name, module, {}, layer_table(module))
+from tests.mnist.helpers import random_model
 
 
 @pytest.fixture(scope="module")
 def cnn() -> LoadedModel:
-    return _random_model("cnn")
+    return random_model("cnn")
 
 
 @pytest.fixture(scope="module")
 def fc() -> LoadedModel:
-    return _random_model("fc", seed=1)
+    return random_model("fc", seed=1)
 
 
 def _numpy_shift(image: np.ndarray, dx: int, dy: int) -> np.ndarray:

@@ -1,0 +1,154 @@
+"""What each MNIST route computes, one call per request: the digit made ready, then the model.
+
+A request's digit is a 28×28 image or a PNG drawing (normalised as MNIST was: crop, scale to
+20 px, centre of mass at the centre). Each function here takes the digit as the request gives
+it and returns everything its route answers, so the web layer only maps a result to JSON.
+No HTTP here; ``InvalidInput`` for what the caller asked wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from app.mnist import inference
+from app.mnist.inference import EncodedLayer, LoadedModel
+from app.mnist.preprocess import Preprocessed, png_data_url, preprocess_png
+
+
+@dataclass(frozen=True, kw_only=True)
+class Digit:
+    """The digit of a request: ``image`` (28×28 in [0, 1]) or ``png`` (PNG bytes, refused
+    beyond ``max_png_side`` pixels per side), not both."""
+
+    image: Sequence[Sequence[float]] | np.ndarray | None = None
+    png: bytes | None = None
+    max_png_side: int
+
+
+@dataclass(frozen=True)
+class Preview:
+    """One preprocessing stage as a small PNG data URL (what the page shows)."""
+
+    name: str
+    description: str
+    width: int
+    height: int
+    png: str
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The (1, 1, 28, 28) input made from a digit; for a PNG, how (and, when asked, previews)."""
+
+    x: torch.Tensor
+    preprocessed: Preprocessed | None
+    previews: list[Preview] | None
+
+    @property
+    def image(self) -> np.ndarray:
+        """The 28×28 the model sees."""
+        return self.x[0, 0].numpy()
+
+
+def prepare(digit: Digit, *, previews: bool = False) -> Prepared:
+    """The model input of ``digit``; ``previews`` encodes each preprocessing stage as a PNG
+    (four small PNGs: about a third of a light activations request's CPU, so only on demand)."""
+    if digit.image is not None:
+        return Prepared(inference.to_tensor(digit.image), None, None)
+    assert digit.png is not None, "a digit is an image or a PNG"
+    result = preprocess_png(digit.png, max_side=digit.max_png_side)
+    shown = None
+    if previews:
+        shown = [
+            Preview(
+                s.name, s.description, s.image.shape[1], s.image.shape[0], png_data_url(s.image)
+            )
+            for s in result.steps
+        ]
+    return Prepared(inference.to_tensor(result.image), result, shown)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    digit: Prepared
+    probabilities: np.ndarray  # (10,)
+
+
+def predict(model: LoadedModel, digit: Digit) -> Prediction:
+    """The class probabilities of one digit, with its preprocessing previews."""
+    prepared = prepare(digit, previews=True)
+    return Prediction(prepared, inference.probabilities(model, prepared.x)[0])
+
+
+@dataclass(frozen=True)
+class Activations:
+    digit: Prepared  # x is the shifted input the network saw
+    layers: list[EncodedLayer]
+    probabilities: np.ndarray
+
+
+def activations(
+    model: LoadedModel,
+    digit: Digit,
+    *,
+    shift: tuple[int, int] = (0, 0),
+    overrides: Mapping[int, Sequence[Sequence[float]]] | None = None,
+    previews: bool = False,
+) -> Activations:
+    """Every layer's output (8-bit quantised) for one digit shifted by ``shift`` = (dx, dy),
+    with first-layer kernels replaced by ``overrides`` for this call only."""
+    prepared = prepare(digit, previews=previews)
+    x = inference.shift(prepared.x, *shift)
+    layers, probs = inference.encoded_activations(model, x, overrides)
+    return Activations(Prepared(x, prepared.preprocessed, prepared.previews), layers, probs)
+
+
+@dataclass(frozen=True)
+class Saliency:
+    digit: Prepared  # shifted
+    gradient: np.ndarray  # (28, 28)
+    probabilities: np.ndarray
+    target: int
+
+
+def saliency(
+    model: LoadedModel, digit: Digit, *, shift: tuple[int, int] = (0, 0), target: int | None
+) -> Saliency:
+    """∂ logit_target / ∂ input for one digit shifted by ``shift`` (target: the predicted class
+    when None)."""
+    prepared = prepare(digit)
+    x = inference.shift(prepared.x, *shift)
+    gradient, probs, chosen = inference.saliency(model, x, target)
+    return Saliency(Prepared(x, prepared.preprocessed, None), gradient, probs, chosen)
+
+
+@dataclass(frozen=True)
+class ShiftScan:
+    digit: Prepared
+    dxs: list[int]
+    dys: list[int]
+    probabilities: dict[str, np.ndarray]  # model name → (len(dys), len(dxs), 10)
+
+
+def shift_scan(
+    models: Sequence[LoadedModel],
+    digit: Digit,
+    *,
+    dx: tuple[int, int],
+    dy: tuple[int, int],
+) -> ShiftScan:
+    """Each model's probabilities for every shift (dx, dy) of one digit in the inclusive
+    ranges ``dx`` and ``dy``, one batch per model."""
+    prepared = prepare(digit)
+    dxs = list(range(dx[0], dx[1] + 1))
+    dys = list(range(dy[0], dy[1] + 1))
+    batch = inference.shifted_grid(prepared.x, dxs, dys)  # (len(dys) * len(dxs), 1, 28, 28)
+    probabilities = {
+        model.name: inference.probabilities(model, batch).reshape(len(dys), len(dxs), 10)
+        for model in models
+    }
+    return ShiftScan(prepared, dxs, dys, probabilities)
