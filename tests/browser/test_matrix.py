@@ -67,7 +67,7 @@ def test_matrix_page_shows_the_tutorial_matrix_and_its_check_passes(page):
     assert mask.sum(axis=1).tolist() == [4] * 9
     assert page.locator("#fig-shape").inner_text() == "9 × 16 = 144 entries"
     assert page.locator("#fig-per-row").inner_text() == "4 in every row"
-    assert page.locator("#fig-sparsity").inner_text() == "75.0 % zeros (36 non-zeros)"
+    assert page.locator("#fig-sparsity").inner_text() == "75.0 % structural zeros (36 entries hold a weight)"
     assert page.locator("#fig-distinct").inner_text() == "4"
     assert page.locator("#fig-dense").inner_text() == "144 parameters"
     shot(page, "matrix-default")
@@ -224,7 +224,7 @@ def test_channels_make_m_a_labelled_grid_of_blocks(page):
     page.get_by_role("button", name="row 10: Y[2]₁₁").click()
     row = page.locator("#row-text")
     row.filter(has_text="Y[2]₁₁").wait_for()
-    assert row.inner_text().endswith(" + (−4) (bias) = 10  —  12 of 48 entries are non-zero")
+    assert row.inner_text().endswith(" + (−4) (bias) = 10  —  12 of 48 entries hold a weight")
     for c in range(3):
         assert marked_cells(page, f"#matrix-input figure:nth-child({c + 1})", "is-window") == {
             (0, 0),

@@ -280,7 +280,7 @@ class MatrixPage {
       const terms = cols.map((j) => `${formatNumber(m.matrix[row][j], { parens: true })}·${formatNumber(g[j], { parens: true })}`);
       const value = flat(m.grad_input)[row];
       text = `row ${this.rowNames[row]}: ${terms.length ? terms.join(" + ") : "0"} = ${formatNumber(value)}  —  ` +
-        `${cols.length} output${cols.length === 1 ? " reads" : "s read"} this input (the non-zeros of column ${this.colNamesOfM(row)} of M)`;
+        `${cols.length} output${cols.length === 1 ? " reads" : "s read"} this input (the entries of column ${this.colNamesOfM(row)} of M that hold a weight)`;
     } else {
       const [o, i, j] = outCell(row);
       this.yGrids[o].mark([[i, j]], "is-current");
@@ -290,7 +290,7 @@ class MatrixPage {
       const value = this.y.flat(2)[row];
       const bias = this.layer.channels ? ` + ${formatNumber(this.state.ch.b[o], { parens: true })} (bias)` : "";
       text = `row ${this.rowNames[row]}: ${terms.length ? terms.join(" + ") : "0"}${bias} = ${formatNumber(value)}  —  ` +
-        `${cols.length} of ${m.figures.cols} entries are non-zero`;
+        `${cols.length} of ${m.figures.cols} entries hold a weight`;
     }
     $("row-text").textContent = text;
     this.state.row = row;
@@ -308,7 +308,7 @@ class MatrixPage {
     set("fig-shape", `${formatCount(f.rows)} × ${formatCount(f.cols)} = ${formatCount(f.entries)} entries`);
     set("fig-structure", m.structure);
     set("fig-per-row", perRow.size === 1 ? `${f.max_nonzeros_per_row} in every row` : `${Math.min(...perRow)} to ${f.max_nonzeros_per_row}`);
-    set("fig-sparsity", `${formatPercent(f.sparsity)} zeros (${formatCount(f.nonzeros)} non-zeros)`);
+    set("fig-sparsity", `${formatPercent(f.sparsity)} structural zeros (${formatCount(f.nonzeros)} entries hold a weight)`);
     set("fig-distinct", formatCount(f.distinct_parameters));
     set("fig-dense", `${formatCount(f.dense_parameters)} parameters`);
     set("fig-sharing", `${formatNumber(f.sharing_factor, { digits: 2 })}× on average`);
