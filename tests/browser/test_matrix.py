@@ -67,7 +67,10 @@ def test_matrix_page_shows_the_tutorial_matrix_and_its_check_passes(page):
     assert mask.sum(axis=1).tolist() == [4] * 9
     assert page.locator("#fig-shape").inner_text() == "9 × 16 = 144 entries"
     assert page.locator("#fig-per-row").inner_text() == "4 in every row"
-    assert page.locator("#fig-sparsity").inner_text() == "75.0 % structural zeros (36 entries hold a weight)"
+    assert (
+        page.locator("#fig-sparsity").inner_text()
+        == "75.0 % structural zeros (36 entries hold a weight)"
+    )
     assert page.locator("#fig-distinct").inner_text() == "4"
     assert page.locator("#fig-dense").inner_text() == "144 parameters"
     shot(page, "matrix-default")
