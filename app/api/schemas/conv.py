@@ -9,7 +9,7 @@ answers 422 with a readable sentence.
 
 from __future__ import annotations
 
-from typing import Annotated, Self
+from typing import TYPE_CHECKING, Annotated, Self
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -32,6 +32,9 @@ from app.api.schemas.common import (
 )
 from app.config import Settings
 from app.engine.conv import ConvGeometry, ConvOptions
+
+if TYPE_CHECKING:
+    from app.api.schemas.shift import EquivarianceRequest
 
 MAX_EXPLAIN_TERMS = 4096
 """Most terms (C_in·kh·kw) an explained output cell may list."""
@@ -66,6 +69,17 @@ def output_bytes(shape: tuple[int, ...]) -> int:
     return int(np.prod(shape, dtype=np.int64)) * FLOAT_BYTES
 
 
+def conv_options(request: Conv2dRequest | EquivarianceRequest) -> ConvOptions:
+    """The five convolution options of a request that carries them, as one value."""
+    return ConvOptions(
+        stride=request.stride,
+        padding=request.padding,
+        padding_mode=request.padding_mode,
+        dilation=request.dilation,
+        flip_kernel=request.flip_kernel,
+    )
+
+
 class Conv2dRequest(ShapedRequest):
     """A 2-D convolution (cross-correlation unless ``flip_kernel``), as torch.nn.Conv2d."""
 
@@ -96,13 +110,7 @@ class Conv2dRequest(ShapedRequest):
 
     def options(self) -> ConvOptions:
         """The five convolution options as one value."""
-        return ConvOptions(
-            stride=self.stride,
-            padding=self.padding,
-            padding_mode=self.padding_mode,
-            dilation=self.dilation,
-            flip_kernel=self.flip_kernel,
-        )
+        return conv_options(self)
 
     def geometry(self) -> ConvGeometry:
         """Output size and counts from the shapes (raises InvalidInput on impossible shapes)."""

@@ -20,7 +20,7 @@ from app.api.schemas.common import (
     check_response_bytes,
     settings_of,
 )
-from app.api.schemas.conv import check_compute, output_bytes
+from app.api.schemas.conv import check_compute, conv_options, output_bytes
 from app.api.schemas.pool import check_pool_compute, pooled_bytes
 from app.engine.conv import ConvOptions
 from app.engine.errors import InvalidInput
@@ -122,13 +122,7 @@ class EquivarianceRequest(RequestModel):
 
     def options(self) -> ConvOptions:
         """The five convolution options as one value."""
-        return ConvOptions(
-            stride=self.stride,
-            padding=self.padding,
-            padding_mode=self.padding_mode,
-            dilation=self.dilation,
-            flip_kernel=self.flip_kernel,
-        )
+        return conv_options(self)
 
     @model_validator(mode="after")
     def _within_compute_limits(self, info: ValidationInfo) -> Self:
