@@ -114,3 +114,46 @@ def test_the_reference_sketch_names_the_shipped_keys() -> None:
             assert f'"{key}"' in sketch, key
     for key in reference["generalization"]["models"]["fc"]:
         assert f'"{key}"' in sketch, key
+
+
+# -- the README's reference table and what it says about it ------------------------------------
+
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+ROWS = {"cnn": "| CNN (", "lc": "| LC (", "fc": "| FC + L2 ("}
+
+
+def _reference_models() -> dict:
+    from app.experiments.reference import load_reference
+
+    return load_reference()["generalization"]["models"]
+
+
+def test_the_readme_reference_table_is_the_shipped_sweep() -> None:
+    for name, model in _reference_models().items():
+        row = next(line for line in README.splitlines() if line.startswith(ROWS[name]))
+        cells = [cell.strip().strip("*") for cell in row.strip("|").split("|")]
+        accuracy = model["test_accuracy"]
+        expected = [
+            f"{100 * m:.1f} ± {100 * s:.1f}"
+            for m, s in zip(accuracy["mean"], accuracy["std"], strict=True)
+        ]
+        assert cells[1] == f"{model['parameters']:,}"
+        assert cells[2:] == expected, name
+
+
+def test_the_readme_says_where_lc_lands_between_cnn_and_fc() -> None:
+    from app.experiments.reference import TRAIN_SIZES
+
+    models = _reference_models()
+    means = {name: m["test_accuracy"]["mean"] for name, m in models.items()}
+    between = [
+        n for i, n in enumerate(TRAIN_SIZES) if means["fc"][i] < means["lc"][i] < means["cnn"][i]
+    ]
+    assert between == [300, 1000, 3000, 10000]
+    below = 100 * (means["fc"][0] - means["lc"][0])
+    spread = 100 * models["lc"]["test_accuracy"]["std"][0]
+    words = " ".join(README.split())  # the README wraps its lines
+    assert (
+        f"lands in between from N = 300 on (at N = 100 it is {below:.1f} points below FC + L2, "
+        f"well within its ±{spread:.1f} spread over seeds)"
+    ) in words
