@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import numpy as np
@@ -552,3 +553,207 @@ def test_small_app_refuses_a_matrix_transpose_answer_over_its_byte_limit(
     response = small.post("/api/conv2d/matrix/transpose", json=body)
     assert response.status_code == 422
     assert error(response).startswith("the answer could take ")
+
+
+# -- the size of an answer: every admitted answer fits max_response_bytes ---------------------
+
+WORST = -1.2345678901234567e-100
+"""A float whose JSON is as long as any (24 characters): what the estimates assume of every
+number; sums of a few of them are as long or one character shorter."""
+TIGHT_LIMIT = 60_000
+TIGHT = Settings(max_response_bytes=TIGHT_LIMIT)
+"""Only the response limit lowered, so it is the limit a growing request meets first."""
+
+
+@pytest.fixture(scope="module")
+def tight() -> Iterator[TestClient]:
+    with TestClient(create_app(TIGHT)) as test_client:
+        yield test_client
+
+
+def too_large(size: int, limit: int) -> str:
+    """The forward routes' refusal of an answer over the response limit."""
+    return (
+        f"the answer could take {size:,} bytes, over the limit of {limit:,} bytes; ask for a "
+        "smaller input, kernel or padding"
+    )
+
+
+def refused_size(response) -> int:
+    """The estimate a 'the answer could take …' refusal names (its text checked exactly)."""
+    assert response.status_code == 422, response.text[:200]
+    size = int(
+        error(response).split(" bytes,")[0].removeprefix("the answer could take ").replace(",", "")
+    )
+    assert error(response) == too_large(size, TIGHT_LIMIT)
+    return size
+
+
+def _ones(*shape: int) -> list:
+    return np.ones(shape).tolist()
+
+
+def _worst(*shape: int) -> list:
+    return np.full(shape, WORST).tolist()
+
+
+# each family grows with n until its answer no longer fits; numbers are WORST wherever they
+# reach the answer (outputs, gradients, matrix entries, listed terms)
+GROWING = {
+    "transpose": (
+        "/api/conv-transpose2d",
+        lambda n: {"input": _ones(n, n), "kernel": _worst(2, 2), "stride": 2},
+    ),
+    "transpose-tall": (
+        "/api/conv-transpose2d",
+        lambda n: {  # an H×1 map: brackets count
+            "input": _ones(n, 1),
+            "kernel": _worst(64, 1),
+            "stride": 64,
+        },
+    ),
+    "transpose-explain-output": (
+        "/api/conv-transpose2d/explain",
+        lambda n: {"input": _ones(n, 4, 4), "kernel": _worst(n, 1, 4, 4), "output_cell": [3, 3]},
+    ),
+    "transpose-explain-input": (
+        "/api/conv-transpose2d/explain",
+        lambda n: {"input": _ones(1, 1), "kernel": _worst(n, n), "input_cell": [0, 0]},
+    ),
+    "backward": (
+        "/api/conv2d/backward",
+        lambda n: {
+            "input": _worst(n, n),
+            "kernel": _ones(3, 3),
+            "padding": 2,
+            "grad_output": _worst(n + 2, n + 2),
+        },
+    ),
+    "backward-channels": (
+        "/api/conv2d/backward",
+        lambda n: {
+            "input": _worst(2, n, n),
+            "kernel": _ones(3, 2, 2, 2),
+            "bias": [WORST] * 3,
+            "stride": 2,
+            "padding": 3,
+            "dilation": 2,
+            "grad_output": _worst(3, (n + 3) // 2 + 1, (n + 3) // 2 + 1),
+        },
+    ),
+    "backward-explain-input": (
+        "/api/conv2d/backward/explain",
+        lambda n: {
+            # a replicated corner: every window position of every window reads it, n⁴ terms
+            "input": _ones(1, 1),
+            "kernel": _worst(n, n),
+            "padding": n - 1,
+            "padding_mode": "replicate",
+            "input_cell": [0, 0],
+        },
+    ),
+    "backward-explain-kernel": (
+        "/api/conv2d/backward/explain",
+        lambda n: {
+            "input": _worst(n, n),
+            "kernel": _ones(1, 1),
+            "kernel_cell": [0, 0],
+            "grad_output": _worst(n, n),
+        },
+    ),
+    "backward-explain-output": (
+        "/api/conv2d/backward/explain",
+        lambda n: {"input": _ones(n, n), "kernel": _worst(n, n), "output_cell": [0, 0]},
+    ),
+    "matrix-transpose": (
+        "/api/conv2d/matrix/transpose",
+        lambda n: {"input": _ones(n, n), "kernel": _worst(2, 2)},
+    ),
+    "matrix-transpose-replicate": (
+        "/api/conv2d/matrix/transpose",
+        lambda n: {
+            # every entry merges all 16 weights
+            "input": _ones(1, 1),
+            "kernel": _worst(4, 4),
+            "padding": n,
+            "padding_mode": "replicate",
+        },
+    ),
+    "conv1d": (
+        "/api/conv1d",
+        lambda n: {"input": [1.0] * n, "kernel": _worst(64, 1, 1), "padding": n},
+    ),
+}
+
+
+@pytest.mark.parametrize("family", sorted(GROWING))
+def test_the_largest_admitted_answer_fits_the_response_limit_and_the_next_is_refused(
+    tight: TestClient, family: str
+) -> None:
+    path, body = GROWING[family]
+    admitted = 2 if family.startswith("matrix") else 1  # a 2×2 / 4×4 kernel needs room
+    refused = 2 * admitted
+    assert tight.post(path, json=body(admitted)).status_code == 200
+    while tight.post(path, json=body(refused)).status_code == 200:  # double until refused
+        admitted, refused = refused, refused * 2
+    while refused - admitted > 1:  # then bisect the boundary
+        middle = (admitted + refused) // 2
+        if tight.post(path, json=body(middle)).status_code == 200:
+            admitted = middle
+        else:
+            refused = middle
+    largest = tight.post(path, json=body(admitted))
+    assert largest.status_code == 200
+    assert len(largest.content) <= TIGHT_LIMIT
+    assert len(largest.content) > TIGHT_LIMIT / 8, "the family never came near the limit"
+    assert refused_size(tight.post(path, json=body(refused))) > TIGHT_LIMIT
+
+
+def test_the_audited_transposed_convolution_of_5_4_mb_is_refused_before_the_work(
+    client: TestClient,
+) -> None:
+    # answered 200 with 5,373,193 bytes before the overlaps map was counted: 446×446 floats
+    # (25 bytes each, 3 a row) = 4,974,241, 446×446 overlaps of 1 ("1," counted as 3 bytes)
+    # = 598,089, and 4,000 for the formula, counts and member names
+    body = {"input": [[1] * 223] * 223, "kernel": [[WORST] * 2] * 2, "stride": 2}
+    response = client.post("/api/conv-transpose2d", json=body)
+    assert response.status_code == 422
+    assert error(response) == too_large(5_576_330, 5_000_000)
+
+
+def test_a_transposed_convolution_just_under_the_default_limit_fits_it(client: TestClient) -> None:
+    body = {"input": [[1] * 210] * 210, "kernel": [[WORST] * 2] * 2, "stride": 2}
+    response = client.post("/api/conv-transpose2d", json=body)
+    assert response.status_code == 200
+    assert 4_500_000 < len(response.content) <= 5_000_000
+
+
+def test_explaining_a_replicated_corner_in_every_window_is_refused_by_its_terms(
+    client: TestClient,
+) -> None:
+    # padding 33 of a 1×1 input: 4×4 windows of 64×64, all of them reading the corner cell at
+    # every position, (4·64)² = 65,536 terms (answered with 14 MB in 5 s of CPU before)
+    body = {
+        "input": [[1]],
+        "kernel": [[WORST] * 64] * 64,
+        "padding": 33,
+        "padding_mode": "replicate",
+        "input_cell": [0, 0],
+    }
+    started = time.process_time()
+    response = client.post("/api/conv2d/backward/explain", json=body)
+    assert error(response) == (
+        "this cell of ∂L/∂X sums 65,536 terms, too many to explain (at most 4,096)"
+    )
+    assert time.process_time() - started < 0.5
+
+
+def test_explaining_an_input_cell_of_a_64_channel_transposed_convolution_is_answered(
+    client: TestClient,
+) -> None:
+    # an input cell is stamped onto kh·kw = 81 cells; its 64 channels (64·81 = 5,184 terms an
+    # output cell would sum) were refused as "this output cell sums 5,184 terms" before
+    body = {"input": _ones(64, 2, 2), "kernel": _ones(64, 1, 9, 9), "input_cell": [1, 1]}
+    answer = client.post("/api/conv-transpose2d/explain", json=body).json()
+    assert len(answer["input_cell"]["outputs"]) == 81
+    assert answer["input_cell"]["cropped"] == 0
