@@ -475,6 +475,9 @@ ROUTES = [
 def test_documented_examples_are_what_the_routes_answer(
     client: TestClient, path: str, request_model: type, response_model: type
 ) -> None:
+    # a consistency test: /docs shows what the route computes (app/api/examples.py). The numbers
+    # themselves are checked against torch by test_every_listed_example_matches_torch below
+    # (every listed request example) and by tests/api/test_examples.py (the shown examples)
     answer = client.post(path, json=example(request_model)).json()
     assert without_nulls(answer) == shown(client, response_model)
 
@@ -490,13 +493,95 @@ def test_openapi_documents_every_field(
         assert [p for p, s in schema["properties"].items() if not s.get("description")] == []
 
 
+def _tensor(value: list) -> torch.Tensor:
+    return torch.tensor(value, dtype=torch.float64)
+
+
+def _torch_backward(body: dict, grad: torch.Tensor | None = None) -> dict[str, np.ndarray]:
+    """Y, G, ∂L/∂X and ∂L/∂K of a 2-D example by torch.autograd (G default all ones)."""
+    x = _tensor(body["input"]).requires_grad_(True)
+    k = _tensor(body["kernel"]).requires_grad_(True)
+    y = F.conv2d(x[None, None], k[None, None])[0, 0]
+    if grad is None:
+        grad = _tensor(body["grad_output"]) if "grad_output" in body else torch.ones_like(y)
+    y.backward(grad)
+    return {"y": y.detach().numpy(), "g": grad.numpy(), "gx": x.grad.numpy(), "gk": k.grad.numpy()}
+
+
+def _check_backward(body: dict, answer: dict) -> None:
+    expected = _torch_backward(body)
+    np.testing.assert_array_equal(answer["output"], expected["y"])
+    np.testing.assert_array_equal(answer["grad_output"], expected["g"])
+    np.testing.assert_array_equal(answer["grad_input"], expected["gx"])
+    np.testing.assert_array_equal(answer["grad_kernel"], expected["gk"])
+    if "input_cell" in body:
+        r, q = body["input_cell"]
+        assert answer["input_cell"]["value"] == expected["gx"][r, q]
+        assert sum(t["product"] for t in answer["input_cell"]["terms"]) == expected["gx"][r, q]
+    if "kernel_cell" in body:
+        a, b = body["kernel_cell"]
+        assert answer["kernel_cell"]["value"] == expected["gk"][a, b]
+    if "output_cell" in body:
+        # what G[i, j] alone sends back: torch's ∂/∂X for G that is G[i, j] at (i, j), else 0
+        i, j = body["output_cell"]
+        alone = torch.zeros(expected["g"].shape, dtype=torch.float64)
+        alone[i, j] = float(expected["g"][i, j])
+        touched = np.zeros(expected["gx"].shape)
+        for touch in answer["output_cell"]["touches"]:
+            touched[tuple(touch["cell"])] += touch["product"]
+        np.testing.assert_array_equal(touched, _torch_backward(body, alone)["gx"])
+
+
+def _check_transpose(body: dict, answer: dict) -> None:
+    options = {k: body[k] for k in ("stride", "padding", "output_padding", "dilation") if k in body}
+    x, k = _tensor(body["input"])[None, None], _tensor(body["kernel"])[None, None]
+    y = F.conv_transpose2d(x, k, **options)[0, 0].numpy()
+    np.testing.assert_array_equal(answer["output"], y)
+    ones = F.conv_transpose2d(torch.ones_like(x), torch.ones_like(k), **options)[0, 0]
+    assert answer["overlaps"] == ones.int().tolist()
+    if "output_cell" in body:
+        r, q = body["output_cell"]
+        assert answer["output_cell"]["value"] == y[r, q]
+    if "input_cell" in body:
+        # the stamp of input cell (i, j): where a transposed convolution of it alone lands
+        alone = torch.zeros_like(x)
+        alone[0, 0, body["input_cell"][0], body["input_cell"][1]] = 1.0
+        landed = F.conv_transpose2d(alone, torch.ones_like(k), **options)[0, 0]
+        stamped = [s["cell"] for s in answer["input_cell"]["outputs"]]
+        assert stamped == torch.nonzero(landed).tolist()
+
+
+def _check_matrix_transpose(body: dict, answer: dict) -> None:
+    expected = _torch_backward(body)
+    np.testing.assert_array_equal(answer["grad_input"], expected["gx"])
+    mt_g = np.array(answer["matrix"]) @ expected["g"].reshape(-1)
+    np.testing.assert_array_equal(mt_g, expected["gx"].reshape(-1))
+
+
+def _check_conv1d(body: dict, answer: dict) -> None:
+    y = F.conv1d(_tensor(body["input"])[None, None], _tensor(body["kernel"])[None, None])
+    np.testing.assert_array_equal(answer["output"], y[0, 0].numpy())
+
+
+TORCH_CHECKS = {
+    "/api/conv2d/backward": _check_backward,
+    "/api/conv2d/backward/explain": _check_backward,
+    "/api/conv-transpose2d": _check_transpose,
+    "/api/conv-transpose2d/explain": _check_transpose,
+    "/api/conv2d/matrix/transpose": _check_matrix_transpose,
+    "/api/conv1d": _check_conv1d,
+}
+
+
 @pytest.mark.parametrize(("path", "request_model", "response_model"), ROUTES)
-def test_every_listed_example_is_answered(
+def test_every_listed_example_matches_torch(
     client: TestClient, path: str, request_model: type, response_model: type
 ) -> None:
     extra = request_model.model_config["json_schema_extra"]
     for body in extra.get("examples", [extra["example"]]):
-        assert client.post(path, json=body).status_code == 200, body
+        response = client.post(path, json=body)
+        assert response.status_code == 200, body
+        TORCH_CHECKS[path](body, response.json())
 
 
 # -- the limits follow the settings of the app serving the request ----------------------------
