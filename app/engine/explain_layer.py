@@ -422,6 +422,20 @@ def _reaching(n: int, k: int, s: int, d: int, p: int, target: int) -> list[tuple
     return sorted((int(num[a] // s), int(a)) for a in np.flatnonzero(ok))
 
 
+def overlap_terms(geometry: TransposeGeometry, cell: Cell) -> int:
+    """How many X·K terms output cell Y[o, r, q] of a transposed convolution sums, from the
+    shapes alone: C_in times the (input index, tap) pairs that reach r along the height and q
+    along the width (what ``explain_transpose`` lists); 0 for a cell outside the output."""
+    count = geometry.in_channels
+    for axis, p, target in zip(
+        (geometry.height, geometry.width), geometry.padding, cell, strict=True
+    ):
+        if not 0 <= target < axis.output:
+            return 0
+        count *= len(_reaching(axis.size, axis.kernel, axis.stride, axis.dilation, p, target))
+    return count
+
+
 def explain_transpose(
     x: np.ndarray,
     kernel: np.ndarray,

@@ -19,6 +19,18 @@ from tests.api.test_conv import K, X, Y, error
 
 STRIDE_2 = {"input": [[1, 2], [3, 4]], "kernel": [[1, 1, 1]] * 3, "stride": 2}
 
+WORST = -1.2345678901234567e-100
+"""A float whose JSON is as long as any (24 characters): what the estimates assume of every
+number; sums of a few of them are as long or one character shorter."""
+
+
+def _ones(*shape: int) -> list:
+    return np.ones(shape).tolist()
+
+
+def _worst(*shape: int) -> list:
+    return np.full(shape, WORST).tolist()
+
 
 def example(model: type) -> dict:
     """A request model's (typed) example."""
@@ -348,6 +360,103 @@ def test_transpose_explain_needs_exactly_one_cell(client: TestClient) -> None:
     assert error(response) == "give exactly one of output_cell or input_cell"
 
 
+# -- every other refusal of the layer routes, word for word ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "message"),
+    [
+        (
+            "/api/conv2d/backward/explain",
+            {"input": X, "kernel": K, "input_cell": [4, 0]},
+            "input cell [4, 0] is outside the 4×4 input",
+        ),
+        (
+            "/api/conv2d/backward/explain",
+            {"input": X, "kernel": K, "output_cell": [0, 3]},
+            "output cell [0, 3] is outside the 3×3 output",
+        ),
+        (
+            "/api/conv2d/backward/explain",
+            {"input": X, "kernel": K, "output_cell": [0, 0], "output_channel": 1},
+            "output channel 1 does not exist; the kernel has 1 output channel",
+        ),
+        (
+            "/api/conv2d/backward/explain",
+            {"input": X, "kernel": K, "input_cell": [0, 0], "input_channel": 1},
+            "input channel 1 does not exist; the input has 1 input channel",
+        ),
+        (
+            "/api/conv2d/backward/explain",
+            {"input": _ones(64, 9, 9), "kernel": _ones(1, 64, 9, 9), "output_cell": [0, 0]},
+            "this window sums 5,184 terms, too many to explain (at most 4,096)",
+        ),
+        (
+            "/api/conv-transpose2d",
+            {"input": _ones(3, 1, 1), "kernel": _ones(2, 1, 1, 1)},
+            "the kernel expects 2 input channels, but the input has 3 (a transposed-convolution "
+            "kernel is C_in×C_out×kh×kw)",
+        ),
+        (
+            "/api/conv-transpose2d/explain",
+            # 9 inputs reach output row 8 through the 9 taps, and as many columns: 64·9·9
+            {"input": _ones(64, 9, 9), "kernel": _ones(64, 1, 9, 9), "output_cell": [8, 8]},
+            "this output cell sums 5,184 terms, too many to explain (at most 4,096)",
+        ),
+        (
+            "/api/conv-transpose2d/explain",
+            {**STRIDE_2, "output_cell": [0, 0], "output_channel": 1},
+            "output channel 1 does not exist; the kernel has 1 output channel",
+        ),
+        (
+            "/api/conv-transpose2d/explain",
+            {**STRIDE_2, "input_cell": [0, 0], "input_channel": 1},
+            "input channel 1 does not exist; the input has 1 input channel",
+        ),
+        (
+            "/api/conv-transpose2d/explain",
+            {**STRIDE_2, "input_cell": [2, 0]},
+            "input cell [2, 0] is outside the 2×2 input",
+        ),
+        (
+            "/api/conv1d",
+            {"input": _ones(64, 256), "kernel": _ones(64, 64, 16)},
+            "this convolution needs 15,794,176 multiply-adds, over the limit of 10,000,000",
+        ),
+        (
+            "/api/conv1d",
+            {"input": [1, 2, 3], "kernel": [1], "padding": "same", "stride": 2},
+            'padding "same" needs stride 1 (PyTorch refuses it for strided convolutions), got '
+            "stride 2",
+        ),
+        (
+            "/api/conv1d",
+            {"input": [1, 2, 3], "kernel": [1], "padding": 3, "padding_mode": "reflect"},
+            "reflect padding of 3 needs a signal of length at least 4, but its length is 3 "
+            "(reflect padding must be smaller than the length, as in PyTorch)",
+        ),
+    ],
+)
+def test_layer_route_refusals_are_sentences(
+    client: TestClient, path: str, body: dict, message: str
+) -> None:
+    response = client.post(path, json=body)
+    assert response.status_code == 422
+    assert error(response) == message
+
+
+def test_an_output_cell_few_stamps_reach_is_explained_whatever_the_channels(
+    client: TestClient,
+) -> None:
+    # output [0, 0] of 64 channels with 9×9 kernels: only input [0, 0] through tap [0, 0]
+    # reaches it, 64 terms (refused as "sums 5,184 terms" when C_in·kh·kw was counted)
+    body = {"input": _ones(64, 9, 9), "kernel": _ones(64, 1, 9, 9), "output_cell": [0, 0]}
+    cell = client.post("/api/conv-transpose2d/explain", json=body).json()["output_cell"]
+    assert len(cell["terms"]) == 64
+    assert {tuple(t["input_cell"]) for t in cell["terms"]} == {(0, 0)}
+    assert cell["value"] == 64.0
+
+
 # -- /api/conv2d/matrix/transpose ------------------------------------------------------------
 
 
@@ -634,17 +743,27 @@ def test_small_app_refuses_a_signal_over_its_side_limit(small: TestClient) -> No
 def test_small_app_refuses_a_matrix_transpose_answer_over_its_byte_limit(
     small: TestClient,
 ) -> None:
-    body = {"input": [[0] * 8] * 4, "kernel": [[1]]}  # 32 × 32 entries of 33 bytes
+    body = {"input": [[0] * 8] * 4, "kernel": [[1]]}
     response = small.post("/api/conv2d/matrix/transpose", json=body)
     assert response.status_code == 422
-    assert error(response).startswith("the answer could take ")
+    # Mᵀ 32×32: 32·32·25 + 3·33 = 25,699; its weight index ("null," 5 bytes) 5,219; one label
+    # '"K[0,0]",' (9 bytes, counted as 10); the non-zeros of 32 rows (≤ 32, 4 bytes) 131; G and
+    # ∂L/∂X (4×8) 815 each; the fixed part 4,000
+    assert error(response) == too_large(36_689, 20_000)
+
+
+def test_small_app_counts_four_passes_for_m_transposed(small: TestClient) -> None:
+    # 4 output cells, 4 input channels, one 4×4 window each: 256 multiply-adds, within 1,000;
+    # Mᵀ also runs ∂L/∂X, ∂L/∂K and the transposed convolution of its check
+    body = {"input": _ones(4, 4, 4), "kernel": _ones(4, 4, 4, 4)}
+    assert small.post("/api/conv2d/matrix", json=body).status_code == 200
+    assert error(small.post("/api/conv2d/matrix/transpose", json=body)) == (
+        "Mᵀ with its checks needs 1,024 multiply-adds, over the limit of 1,000"
+    )
 
 
 # -- the size of an answer: every admitted answer fits max_response_bytes ---------------------
 
-WORST = -1.2345678901234567e-100
-"""A float whose JSON is as long as any (24 characters): what the estimates assume of every
-number; sums of a few of them are as long or one character shorter."""
 TIGHT_LIMIT = 60_000
 TIGHT = Settings(max_response_bytes=TIGHT_LIMIT)
 """Only the response limit lowered, so it is the limit a growing request meets first."""
@@ -672,14 +791,6 @@ def refused_size(response) -> int:
     )
     assert error(response) == too_large(size, TIGHT_LIMIT)
     return size
-
-
-def _ones(*shape: int) -> list:
-    return np.ones(shape).tolist()
-
-
-def _worst(*shape: int) -> list:
-    return np.full(shape, WORST).tolist()
 
 
 # each family grows with n until its answer no longer fits; numbers are WORST wherever they

@@ -11,7 +11,12 @@ from hypothesis import strategies as st
 
 from app.engine.conv import ConvOptions
 from app.engine.errors import InvalidInput
-from app.engine.explain_layer import explain_backward, explain_transpose, grad_input_terms
+from app.engine.explain_layer import (
+    explain_backward,
+    explain_transpose,
+    grad_input_terms,
+    overlap_terms,
+)
 from tests.engine.test_backward import OPTIONS, output_shape, torch_backward
 from tests.engine.test_conv import TUTORIAL_K, TUTORIAL_X, conv_cases
 from tests.engine.test_transpose import torch_transpose, transpose_cases
@@ -198,11 +203,13 @@ def test_explained_transposed_cells_add_up_to_torch(case: dict) -> None:
     for o in range(expected.shape[0]):
         for r in range(expected.shape[1]):
             for q in range(expected.shape[2]):
-                e = explain_transpose(
+                explained = explain_transpose(
                     x, kernel, bias, output_cell=(r, q), output_channel=o, **options
-                ).output_cell
+                )
+                e = explained.output_cell
                 assert e is not None
                 assert e.value == pytest.approx(expected[o, r, q], abs=1e-9)
+                assert overlap_terms(explained.geometry, (r, q)) == len(e.terms)
     # every input cell's stamps, counted per output cell, are torch's transposed convolution of
     # ones with ones: how many (input cell, tap) pairs land on each output cell
     x3 = x.reshape(-1, *x.shape[-2:])

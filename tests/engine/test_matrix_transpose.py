@@ -94,7 +94,8 @@ def test_transpose_times_y_is_torchs_conv_transpose2d(case: dict) -> None:
         return
     geometry = t.forward.geometry
     y = t.forward.matrix @ case["x"].reshape(-1)  # (C_out·H_out·W_out,), no bias
-    weight = torch.from_numpy(np.ascontiguousarray(t.gradients.applied_kernel))
+    # a copy: a flipped 1×1 kernel keeps its negative strides through ascontiguousarray
+    weight = torch.from_numpy(t.gradients.applied_kernel.copy())
     expected = F.conv_transpose2d(
         torch.from_numpy(y.reshape(1, geometry.out_channels, *geometry.output_size)),
         weight,

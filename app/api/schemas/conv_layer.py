@@ -55,7 +55,7 @@ from app.engine.backward import full_convolution_shape
 from app.engine.conv import ConvGeometry, ConvOptions
 from app.engine.conv1d import Conv1dGeometry, conv1d_geometry
 from app.engine.errors import InvalidInput
-from app.engine.explain_layer import grad_input_terms
+from app.engine.explain_layer import grad_input_terms, overlap_terms
 from app.engine.transpose import GENERAL_FORMULA, TransposeGeometry, transpose_geometry
 
 Map = list[list[float]] | list[list[list[float]]]
@@ -572,16 +572,15 @@ class ConvTranspose2dExplainRequest(ConvTranspose2dRequest):
     def check_limits(self, geometry: TransposeGeometry, settings: Settings) -> None:
         """422 over MAX_EXPLAIN_TERMS terms (an output cell), then the transposed limits."""
         if self.output_cell is not None and self.input_cell is None:
-            kh, kw = geometry.kernel_size
-            _too_many_terms(geometry.in_channels * kh * kw, "this output cell")
+            _too_many_terms(overlap_terms(geometry, self.output_cell), "this output cell")
         super().check_limits(geometry, settings)
 
     def answer_bytes(self, geometry: TransposeGeometry) -> int:
-        """The transposed convolution and the cell asked for: an output cell's terms (at most
-        C_in times the most stamps that overlap), or an input cell's kh·kw stamps."""
+        """The transposed convolution and the cell asked for: an output cell's terms (the
+        stamps that overlap there, in every input channel), or an input cell's kh·kw stamps."""
         size = super().answer_bytes(geometry)
         if self.output_cell is not None:
-            return size + geometry.in_channels * self.max_overlap(geometry) * TERM_BYTES
+            return size + overlap_terms(geometry, self.output_cell) * TERM_BYTES
         kh, kw = geometry.kernel_size
         return size + kh * kw * STAMP_BYTES
 
