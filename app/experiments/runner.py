@@ -691,14 +691,12 @@ def _weight_decay_summary(config: dict[str, Any], results: list[dict]) -> dict[s
         text = f"With λ = 0 there is no decay (measured factor within {worst:.1e} of 1)"
     if not holds:
         text += ", which is NOT the (1 − 2ελ) the tutorial derives"
-    best = max(results, key=lambda r: r["test_accuracy"])
+    top = max(r["test_accuracy"] for r in results)
+    best = [f"{r['weight_decay']:g}" for r in results if r["test_accuracy"] == top]
+    at = f"at λ = {best[0]}" if len(best) == 1 else f"tied at λ = {', '.join(best)}"
     norms = ", ".join(f"{r['norm']['norm'][-1]:.1f}" for r in results)
     lams = ", ".join(f"{r['weight_decay']:g}" for r in results)
-    text += (
-        f"; final ‖W‖ {norms} for λ = {lams}; "
-        f"best test accuracy {_pct(best['test_accuracy'])} at λ = {best['weight_decay']:g} "
-        f"(ε = {lr:g})."
-    )
+    text += f"; final ‖W‖ {norms} for λ = {lams}; best test accuracy {_pct(top)} {at} (ε = {lr:g})."
     return {"summary": text, "claim_holds": holds}
 
 

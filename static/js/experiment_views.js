@@ -411,7 +411,7 @@ export function predictionQuestion(experiment, config) {
   if (experiment === "weight-decay") {
     const lambdas = config.lambdas || [];
     return {
-      question: `Which λ will give the highest test accuracy after ${config.epochs} epochs on N = ${formatCount(config.train_size)} digits?`,
+      question: `Which λ will give the highest test accuracy after ${config.epochs} ${config.epochs === 1 ? "epoch" : "epochs"} on N = ${formatCount(config.train_size)} digits?`,
       options: lambdas.map((l) => ({ value: String(l), label: `λ = ${lambdaText(l)}` })),
     };
   }

@@ -283,3 +283,12 @@ def test_weight_decay_summary_confirms_a_factor_within_one_millionth() -> None:
     summary = R._weight_decay_summary(config, results)
     assert summary["claim_holds"] is True
     assert "NOT" not in summary["summary"]
+
+
+def test_weight_decay_summary_names_every_lambda_tied_for_the_best_accuracy() -> None:
+    config = dict(R.EXPERIMENTS["weight-decay"].defaults, learning_rate=0.1)
+    results = [_decay(0.0, 1.0, test=0.18, norm=6.1), _decay(0.1, 0.98, test=0.18, norm=5.6)]
+    assert R._weight_decay_summary(config, results)["summary"].endswith(
+        "; final ‖W‖ 6.1, 5.6 for λ = 0, 0.1; best test accuracy 18.0% tied at λ = 0, 0.1 "
+        "(ε = 0.1)."
+    )

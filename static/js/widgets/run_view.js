@@ -128,7 +128,7 @@ export class RunView {
     if (!result) return;
     const cfg = result.config;
     this.#el("result-meta").textContent = [
-      `N = ${formatCount(cfg.train_size)}, ${cfg.epochs} epochs, seed ${cfg.seed}`,
+      `N = ${formatCount(cfg.train_size)}, ${cfg.epochs} ${cfg.epochs === 1 ? "epoch" : "epochs"}, seed ${cfg.seed}`,
       result.cached ? "from the server's cache (the same numbers as training it again)" : "trained just now",
       result.data?.description,
     ].filter(Boolean).join(" · ");
