@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ class ResultCache:
         self.directory = directory
         self.size = size
         self.memory: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()  # the pipe's thread writes, the loop and threads read
         if directory is not None and size > 0:
             directory.mkdir(parents=True, exist_ok=True)
 
@@ -42,17 +44,19 @@ class ResultCache:
         return self.directory / f"{key}.json"
 
     def _remember(self, key: str, result: dict[str, Any]) -> None:
-        self.memory[key] = result
-        self.memory.move_to_end(key)
-        while len(self.memory) > self.size:
-            self.memory.popitem(last=False)
+        with self._lock:
+            self.memory[key] = result
+            self.memory.move_to_end(key)
+            while len(self.memory) > self.size:
+                self.memory.popitem(last=False)
 
     def in_memory(self, key: str) -> dict[str, Any] | None:
         """The result if this process holds it (no disk access: safe on the event loop)."""
-        result = self.memory.get(key)
-        if result is not None:
-            self.memory.move_to_end(key)
-        return result
+        with self._lock:
+            result = self.memory.get(key)
+            if result is not None:
+                self.memory.move_to_end(key)
+            return result
 
     def get(self, key: str) -> dict[str, Any] | None:
         """The result of ``key`` from memory or disk, or None (reads a file: not on the loop)."""
