@@ -1031,6 +1031,9 @@ def test_every_transposed_answer_fits_its_estimate(
     response = client.post(path, json=body)
     assume(response.status_code == 200)  # torch refuses these too (tests/engine)
     assert len(response.content) <= estimate(model, body)
+    request = model.model_validate_json(json.dumps(body), context={"settings": Settings()})
+    most = max(max(row) for row in response.json()["overlaps"])
+    assert most <= request.max_overlap(request.geometry())
 
 
 @given(st.integers(1, 64), st.integers(1, 8), st.integers(0, 1024), SMALL_CASE)
