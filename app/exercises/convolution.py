@@ -132,7 +132,7 @@ def make_conv_output_value(rng: np.random.Generator) -> Problem:
 def make_output_size(rng: np.random.Generator) -> Problem:
     """The output side for a square input and kernel with stride, padding and dilation."""
     while True:
-        size = int(rng.integers(5, 33))
+        size = int(rng.integers(5, 17))  # up to 16: the Convolution page can hold X
         k = pick(rng, (1, 2, 3, 3, 4, 5, 7))
         stride = pick(rng, (1, 2, 2, 3))
         padding = pick(rng, (0, 1, 1, 2, 3))
@@ -231,8 +231,10 @@ def make_weight_sharing(rng: np.random.Generator) -> Problem:
     """Q3b: inputs per output, weights in the filter, outputs that share them."""
     ask = pick(rng, _ASKS)
     k = pick(rng, (2, 3, 3, 5))
-    size = int(rng.integers(k + 2, 13))  # the window is smaller than the image
     in_channels = pick(rng, (1, 1, 3))
+    if in_channels > 1:
+        k = min(k, 3)  # the matrix page's channels view holds kernels up to 4×4
+    size = int(rng.integers(k + 2, 9))  # the window is smaller than the image; M fits the page
     stride = pick(rng, (1, 1, 2))
     padding = pick(rng, (0, 0, 1))
     geometry = conv_geometry(

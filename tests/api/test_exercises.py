@@ -92,9 +92,9 @@ def test_get_with_a_seed_gives_the_inputs_the_contract_names(client: TestClient)
     assert data == {
         "id": "output-size",
         "seed": 0,
-        "prompt": "A 28×28 input goes through a convolution with a 4×4 kernel, stride 2, zero "
+        "prompt": "A 15×15 input goes through a convolution with a 4×4 kernel, stride 2, zero "
         "padding 1, dilation 1. What is the side of the (square) output?",
-        "inputs": {"size": 28, "kernel": 4, "stride": 2, "padding": 1, "dilation": 1},
+        "inputs": {"size": 15, "kernel": 4, "stride": 2, "padding": 1, "dilation": 1},
         "answer_format": {
             "type": "size",
             "description": "the side of a square, e.g. 7 (7x7 and 7 × 7 are accepted too)",

@@ -89,19 +89,19 @@ def test_an_unknown_id_raises_unknown_exercise_naming_it() -> None:
 # -- pinned seeds: a fixed seed gives a fixed exercise, on every machine -----------------------
 
 PINNED = {
-    ("output-size", 0): {"size": 28, "kernel": 4, "stride": 2, "padding": 1, "dilation": 1},
+    ("output-size", 0): {"size": 15, "kernel": 4, "stride": 2, "padding": 1, "dilation": 1},
     ("receptive-field", 1): {"layers": 4, "kernel": 3},
     ("parameter-count", 1): {"kind": "fc", "in_features": 196, "out_features": 128},
     ("weight-decay-step", 1): {
-        "theta": [2.0, -2.0],
-        "gradient": [-0.7, 0.7],
+        "theta": [1.5, 2.0],
+        "gradient": [-1.0, -0.7],
         "lr": 0.1,
-        "weight_decay": 0.2,
+        "weight_decay": 0.1,
     },
-    ("pooled-size", 3): {"size": [5, 8], "kernel": 3, "stride": 3},
+    ("pooled-size", 3): {"size": [14, 4], "kernel": 2, "stride": 2},
     ("grad-input-entries", 3): {"size": 8, "kernel": 2, "stride": 1, "padding": 0, "cell": [1, 5]},
     ("transposed-output-size", 3): {
-        "size": 14,
+        "size": 5,
         "kernel": 2,
         "stride": 1,
         "padding": 0,
@@ -156,3 +156,35 @@ def test_pinned_pool_shift_seed_3_changes_four_pooled_values() -> None:
 
 def test_pinned_grad_input_entries_seed_3_is_a_2x2_window() -> None:
     assert check_answer("grad-input-entries", 3, "2,6; 2,7; 3,6; 3,7").correct
+
+
+# -- the reveal shows every drawn exercise on its page's widgets, so it must fit them ----------
+# (the pages' limits: conv_state.js MAX_INPUT 16 / MAX_KERNEL 7, channels.js side 8 / kernel 4,
+# backward_state.js input 8, kernel 4, stride 3, padding 3, transposed input 5; the equivariance
+# page's image up to 16 × 16, kernel up to 5 × 5, 2 × 2 pooling; the parameters page's 2-D plot)
+FITS = {
+    "output-size": lambda i: i["size"] <= 16 and i["kernel"] <= 7,
+    "weight-sharing": lambda i: i["size"] <= 8 and (i["in_channels"] == 1 or i["kernel"] <= 4),
+    "grad-input-entries": lambda i: (
+        i["size"] <= 8 and i["kernel"] <= 4 and i["stride"] <= 3 and i["padding"] <= 3
+    ),
+    "transposed-output-size": lambda i: (
+        i["size"] <= 5
+        and i["kernel"] <= 4
+        and i["stride"] <= 3
+        and i["padding"] <= 3
+        and i["dilation"] == 1
+    ),
+    "feature-shift": lambda i: len(i["input"]) <= 16 and len(i["kernel"]) <= 5,
+    "max-pool-value": lambda i: i["kernel"] == 2 and len(i["input"]) <= 16,
+    "pooled-size": lambda i: i["kernel"] == 2 and max(i["size"]) <= 16,
+    "pool-shift": lambda i: i["kernel"] == 2 and len(i["input"]) <= 16,
+    "weight-decay-step": lambda i: len(i["theta"]) == 2,
+}
+
+
+@pytest.mark.parametrize("exercise_id", sorted(FITS))
+def test_every_drawn_exercise_fits_the_widgets_of_its_page(exercise_id: str) -> None:
+    for seed in range(300):
+        inputs = exercise(exercise_id, seed).inputs
+        assert FITS[exercise_id](inputs), (seed, inputs)
