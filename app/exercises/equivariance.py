@@ -134,7 +134,7 @@ def make_max_pool_value(rng: np.random.Generator) -> Problem:
     """One output of 2×2 max pooling with stride 2 (the tutorial's, and the page's)."""
     k = 2
     h, w = pick(rng, (4, 6)), pick(rng, (4, 6))
-    x = rng.integers(-3, 10, size=(h, w)).astype(np.float64)  # (H, W)
+    x = rng.integers(0, 10, size=(h, w)).astype(np.float64)  # (H, W) a feature map after ReLU
     pooled = pool2d(x, kernel_size=k, stride=k, mode="max").output  # (H/k, W/k)
     i, j = int(rng.integers(pooled.shape[0])), int(rng.integers(pooled.shape[1]))
     expected = float(pooled[i, j])

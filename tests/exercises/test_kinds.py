@@ -176,7 +176,9 @@ FITS = {
         and i["dilation"] == 1
     ),
     "feature-shift": lambda i: len(i["input"]) <= 16 and len(i["kernel"]) <= 5,
-    "max-pool-value": lambda i: i["kernel"] == 2 and len(i["input"]) <= 16,
+    "max-pool-value": lambda i: (
+        i["kernel"] == 2 and len(i["input"]) <= 16 and min(map(min, i["input"])) >= 0
+    ),
     "pooled-size": lambda i: i["kernel"] == 2 and max(i["size"]) <= 16,
     "pool-shift": lambda i: i["kernel"] == 2 and len(i["input"]) <= 16,
     "weight-decay-step": lambda i: len(i["theta"]) == 2,

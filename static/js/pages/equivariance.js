@@ -77,7 +77,11 @@ class EquivariancePage {
     const across = Math.max(1, Math.min(4, Math.floor(mapsWidth / 230)));
     const mapWidth = Math.max(150, Math.floor((mapsWidth - (across - 1) * 16 - across * 8) / across));
     const widthOf = (id) => Math.max(150, document.getElementById(id).clientWidth - 8);
-    const imageColour = (r, c, v) => (v >= 0.75 ? INK : v > 0 ? [120, 120, 130] : PAPER);
+    // ink on the image's own scale: a drawing is 0 … 1, an exercise's map may go up to 9
+    const imageColour = (r, c, v) => {
+      const t = v / Math.max(1, ...this.state.image.flat());
+      return t >= 0.75 ? INK : t > 0 ? [120, 120, 130] : PAPER;
+    };
 
     this.image = new NumberGrid(document.getElementById("image-grid"), {
       rows: SIZE, cols: SIZE, name: "x", label: "Image x: Space or click toggles a pixel",
@@ -240,7 +244,7 @@ class EquivariancePage {
     detail.shown = {
       "feature-shift": { target: "evidence-title", text: "X, shifted, and the strongest response of conv(x) and of conv(shift(x)) outlined" },
       "pool-shift": { target: "pool-title", text: "X pooled before and after the shift, the changed values outlined" },
-      "max-pool-value": { target: "pool-title", text: "X with its 2 × 2 windows, the asked window and its pooled value outlined" },
+      "max-pool-value": { target: "evidence-title", text: "X with its 2 × 2 windows and the asked one outlined, then its pooled value" },
       "pooled-size": { target: "pool-title", text: "a map of this size and its pooled map, with the size formula" },
     }[id];
   }

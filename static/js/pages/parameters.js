@@ -140,10 +140,11 @@ class ParametersPage {
   #showLoss() {
     const loss = this.state.loss;
     $("reg-loss-reset").hidden = !loss;
-    $("reg-loss-note").textContent = loss
-      ? `The toy loss is the exercise's: A = I and θ* = ${point(loss.theta_star)}, so ∇L_data(θ₀) = θ₀ − θ*, ` +
+    const text = loss
+      ? `The toy loss is the exercise's: A = I and θ* = ${point(loss.theta_star)}, so ∇L_{data}(θ₀) = θ₀ − θ*, ` +
         "the exercise's data gradient."
       : "";
+    $("reg-loss-note").replaceChildren(...withSubscripts(text, "span").childNodes);
   }
 
   start() {
