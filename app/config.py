@@ -7,6 +7,7 @@ in the request schemas that read it; nothing else calls ``os.getenv``.
 from __future__ import annotations
 
 import os
+import tempfile
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -148,7 +149,11 @@ class Settings(BaseSettings):
         1, ge=1, le=64, description="Training processes per worker; more runs at once get 503."
     )
     experiment_cache_size: int = Field(
-        64, ge=0, le=10_000, description="Finished results kept per worker (by config)."
+        64, ge=0, le=10_000, description="Finished results kept (by config); 0 keeps none."
+    )
+    experiment_cache_dir: Path = Field(
+        default_factory=lambda: Path(tempfile.gettempdir()) / "convlab-experiment-cache",
+        description="Where finished results are kept, shared by the server's workers.",
     )
     experiment_nice: int = Field(
         10, ge=0, le=19, description="How much lower the training processes' CPU priority is."

@@ -113,7 +113,7 @@ async def _stream(manager: ExperimentManager, subscription: Subscription) -> Asy
                 yield _event("result", {**data, "cached": subscription.cached})
                 return
             if kind == "error":
-                yield _event("error", {"detail": data["detail"]})
+                yield _event("error", {"status": data["status"], "detail": data["detail"]})
                 return
             yield _event(kind, data)
     finally:
@@ -152,6 +152,10 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     },
     404: {"description": "No experiment with that id."},
     503: {"description": "Every training slot is busy; retry after `Retry-After` seconds."},
+    504: {
+        "description": "The run was stopped at this server's time limit of one run "
+        "(CONVLAB_EXPERIMENT_MAX_SECONDS)."
+    },
 }
 
 
@@ -164,7 +168,7 @@ async def run_experiment(
     """Train: the result as JSON, or progress then the result as Server-Sent Events."""
     manager: ExperimentManager = request.app.state.experiments
     try:
-        subscription = manager.subscribe(experiment_id, config.model_dump())
+        subscription = await manager.subscribe(experiment_id, config.model_dump())
     except Busy as busy:
         return JSONResponse(
             {"detail": str(busy)},

@@ -148,6 +148,14 @@ class FullConvolution:
     dilation: tuple[int, int]
 
 
+def full_convolution_shape(geometry: ConvGeometry) -> tuple[int, ...]:
+    """Shape of the padded G of ``ConvGradients.full_convolution``, from the shapes alone:
+    (Hg, Wg), or (C_out, Hg, Wg) unless ``squeeze``, with Hg = H + d(k − 1) (the dilated G,
+    (H_out − 1)·s + 1, grown by d(k − 1) − p on each side and by the rows no window reaches)."""
+    h, w = (axis.size + axis.span - 1 for axis in geometry.formula_axes())
+    return (h, w) if geometry.squeeze else (geometry.out_channels, h, w)
+
+
 @dataclass(frozen=True)
 class ConvGradients:
     """The forward output and the three gradients of one convolution."""
@@ -168,9 +176,7 @@ class ConvGradients:
 
     def full_convolution_values(self) -> int:
         """Values the padded G of ``full_convolution`` holds: C_out·(H + d(k − 1))·(W + …)."""
-        geometry = self.geometry
-        h, w = (axis.size + axis.span - 1 for axis in geometry.formula_axes())
-        return geometry.out_channels * h * w
+        return int(np.prod(full_convolution_shape(self.geometry)))
 
     def full_convolution(self) -> FullConvolution | None:
         """∂L/∂X as a full convolution of G with the rotated kernel; None unless zero padding."""

@@ -150,6 +150,27 @@ def _kernel_index(
     return (ka, kb) if ndim == 2 else (o, c, ka, kb)
 
 
+def grad_input_terms(geometry: ConvGeometry, cell: Cell) -> int:
+    """How many G·K terms ∂L/∂X[c, r, q] sums, from the shapes alone: every output channel
+    times the (output cell, window position) pairs whose window reads the cell, its padding
+    copies included (reflect / replicate / circular); 0 for a cell outside the input.
+
+    The padding is separable, so the pairs are counted per axis: positions i·s + a·d of the
+    padded axis whose source (``padding.index_map``) is r. At most C_out·kh·kw with zero
+    padding; a replicated corner cell can fill every window (C_out·H_out·W_out·kh·kw)."""
+    count = geometry.out_channels
+    for axis, pads, index in zip(geometry.formula_axes(), geometry.pads, cell, strict=True):
+        if not 0 <= index < axis.size:
+            return 0
+        sources = index_map((axis.size, 1), (pads, (0, 0)), geometry.padding_mode)[:, 0]
+        positions = (
+            np.arange(axis.output)[:, None] * axis.stride
+            + np.arange(axis.kernel)[None, :] * axis.dilation
+        )  # (out, k): the padded cell window i reads at position a
+        count *= int(np.count_nonzero(sources[positions] == index))
+    return count
+
+
 def _explain_grad_input(
     g: ConvGradients, cell: Cell, channel: int, kernel_ndim: int, flip: bool
 ) -> GradInputExplanation:
@@ -399,6 +420,20 @@ def _reaching(n: int, k: int, s: int, d: int, p: int, target: int) -> list[tuple
     num = target + p - taps * d  # (k,)
     ok = (num >= 0) & (num % s == 0) & (num // s < n)
     return sorted((int(num[a] // s), int(a)) for a in np.flatnonzero(ok))
+
+
+def overlap_terms(geometry: TransposeGeometry, cell: Cell) -> int:
+    """How many X·K terms output cell Y[o, r, q] of a transposed convolution sums, from the
+    shapes alone: C_in times the (input index, tap) pairs that reach r along the height and q
+    along the width (what ``explain_transpose`` lists); 0 for a cell outside the output."""
+    count = geometry.in_channels
+    for axis, p, target in zip(
+        (geometry.height, geometry.width), geometry.padding, cell, strict=True
+    ):
+        if not 0 <= target < axis.output:
+            return 0
+        count *= len(_reaching(axis.size, axis.kernel, axis.stride, axis.dilation, p, target))
+    return count
 
 
 def explain_transpose(

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from app.mnist.data import FILES, MnistDataError, load_split, locate, parse_idx
+from app.mnist.data import FILES, MnistDataError, load_split, locate, parse_idx, read_idx
 
 SUBSET_DIR = Path(__file__).resolve().parent / "mnist_subset"
 TRAIN_PER_CLASS = 1000
@@ -176,6 +176,31 @@ def load_pool(data_dir: Path | None) -> Pool:
         f"shipped stratified MNIST subset ({len(subset['train_labels']):,} training, "
         f"{len(subset['test_labels']):,} test digits). {CREDIT}",
     )
+
+
+@lru_cache(maxsize=4)
+def train_capacity(data_dir: Path | None) -> tuple[int, str]:
+    """The largest N ``stratified_sample`` can draw from the training digits ``load_pool``
+    would use, and what those digits are (for a 422 that says where the limit comes from).
+
+    With counts c_d of each digit and m = min c_d, that is 10·m + r, where r counts the first
+    digits 0, 1, … whose c_d exceeds m (they take the n mod 10 extra examples).
+    """
+    if data_dir is not None and has_idx_files(data_dir):
+        labels = read_idx(locate(Path(data_dir), "train_labels"))
+        where = f"the {len(labels):,} MNIST training digits in CONVLAB_DATA_DIR"
+    else:
+        labels = load_subset()["train_labels"]
+        where = (
+            f"the shipped subset's {len(labels):,} training digits (the full MNIST training "
+            "files in CONVLAB_DATA_DIR allow more)"
+        )
+    counts = np.bincount(labels, minlength=10)
+    m = int(counts.min())
+    r = 0
+    while r < 10 and counts[r] > m:
+        r += 1
+    return 10 * m + r, where
 
 
 def stratified_sample(labels: np.ndarray, n: int, generator: np.random.Generator) -> np.ndarray:

@@ -2,13 +2,17 @@
 
 - **Slots.** ``runs_at_once`` training processes (app.experiments.worker), started lazily.
   A new config when every slot is busy raises ``Busy`` (the API answers 503 + Retry-After).
-- **Cache.** A finished result is kept by key (experiment id + full config + data source), so
-  the same config gives the same result, bit for bit, without training again.
-- **Sharing.** A config already training is joined, not started again: every subscriber gets
-  the progress so far (replayed) and then each new event; a class pressing "Train" together
-  trains once.
+- **Cache.** A finished result is kept by key (experiment id + full config + data source +
+  code digest), so the same config gives the same result, bit for bit, without training again.
+  The cache is a directory shared by the server's worker processes (app.experiments.cache).
+- **Sharing.** A config already training in this process is joined, not started again: every
+  subscriber gets the progress so far (replayed) and then each new event; a class pressing
+  "Train" together trains once per worker process (in-flight runs are not shared between
+  workers; their results are, through the cache).
 - **Cancellation.** When the last subscriber leaves before the end, the run is cancelled (the
-  worker stops within one training step) and its slot is free again.
+  worker stops within one training step) and its slot is free again. A client asking for the
+  same config while the cancel is on its way (a page reload) is not joined to the dying run:
+  when the worker confirms the cancel, the run starts again from scratch for it.
 
 Everything here runs on the server's event loop; each worker's pipe is read by a thread of its
 own that hands messages to the loop. No HTTP here.
@@ -26,13 +30,15 @@ import subprocess
 import sys
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import metadata
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 from app.config import PROJECT_ROOT, Settings
+from app.experiments.cache import ResultCache
 from app.experiments.data import has_idx_files
 
 DEFAULT_RETRY_AFTER = 5
@@ -48,17 +54,31 @@ class Busy(Exception):
 
 
 class RunFailed(Exception):
-    """The run stopped with an error (``status``: 422 bad config, 503 time limit, 500)."""
+    """The run stopped with an error (``status``: 422 bad config, 504 time limit, 500)."""
 
     def __init__(self, status: int, detail: str) -> None:
         self.status, self.detail = status, detail
         super().__init__(detail)
 
 
+CODE_FILES = ("runner.py", "models.py", "data.py")
+"""The modules whose code determines a result (with torch's version): part of every run key."""
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """SHA-256 of the training code and torch's version: a cached result of other code is
+    never served (the cache directory outlives a server, and is shared)."""
+    digest = hashlib.sha256(metadata.version("torch").encode())
+    for name in CODE_FILES:
+        digest.update((Path(__file__).resolve().parent / name).read_bytes())
+    return digest.hexdigest()
+
+
 def run_key(experiment_id: str, config: dict[str, Any], data_source: str) -> str:
     """Hex SHA-256 of what determines a result."""
     blob = json.dumps(
-        {"id": experiment_id, "config": config, "data": data_source},
+        {"id": experiment_id, "config": config, "data": data_source, "code": code_digest()},
         sort_keys=True,
         separators=(",", ":"),
     )
@@ -85,6 +105,7 @@ class Run:
     subscribers: list[Subscription] = field(default_factory=list)
     fraction: float = 0.0  # of the work done, from the last progress event
     done: bool = False
+    cancelling: bool = False  # "cancel" sent, the worker has not confirmed it yet
 
     def remaining_seconds(self) -> int:
         elapsed = time.monotonic() - self.started
@@ -148,6 +169,11 @@ class Slot:
             if message[0] == "ready":
                 self.pid = message[1]
                 continue
+            if message[0] == "result":  # on disk before anyone is told (file I/O off the loop)
+                try:
+                    self.manager.cache.put(message[1], message[2])
+                except OSError:
+                    pass  # a full or read-only disk costs the cache, not the result
             try:
                 loop.call_soon_threadsafe(self.manager._on_message, self, message)
             except RuntimeError:  # the loop is closed: the server is shutting down
@@ -199,14 +225,14 @@ class ExperimentManager:
         nice: int,
         max_seconds: float,
         data_dir: Path | None,
+        cache_dir: Path | None = None,
     ) -> None:
         self.runs_at_once = runs_at_once
-        self.cache_size = cache_size
         self.nice = nice
         self.max_seconds = max_seconds
         self.data_dir = data_dir if data_dir is not None and has_idx_files(data_dir) else None
-        self.data_source = f"idx:{self.data_dir}" if self.data_dir else "subset"
-        self.cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self.data_source = f"idx:{self.data_dir.resolve()}" if self.data_dir else "subset"
+        self.cache = ResultCache(cache_dir, cache_size)
         self.running: dict[str, Run] = {}
         self.slots = [Slot(self) for _ in range(runs_at_once)]
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -220,20 +246,30 @@ class ExperimentManager:
             nice=settings.experiment_nice,
             max_seconds=settings.experiment_max_seconds,
             data_dir=settings.data_dir,
+            cache_dir=settings.experiment_cache_dir,
         )
 
     # -- subscribing ---------------------------------------------------------------------------
 
-    def subscribe(self, experiment_id: str, config: dict[str, Any]) -> Subscription:
+    async def subscribe(self, experiment_id: str, config: dict[str, Any]) -> Subscription:
         """Join the cached result, the run in flight, or start a run; ``Busy`` if no slot."""
         self.loop = asyncio.get_running_loop()
         key = run_key(experiment_id, config, self.data_source)
-        if key in self.cache:
-            self.cache.move_to_end(key)
+        result = self.cache.in_memory(key)
+        if result is None and key not in self.running:
+            result = await asyncio.to_thread(self.cache.get, key)  # another worker's, on disk
+        if result is not None:
             subscription = Subscription(key, shared=False, cached=True)
-            subscription.queue.put_nowait(("result", self.cache[key]))
+            subscription.queue.put_nowait(("result", result))
             return subscription
         run = self.running.get(key)
+        if run is not None and run.cancelling:
+            # its last client left and the worker is stopping it (a reload re-asks at once):
+            # never join a dying run; it starts again for this client once the cancel lands
+            subscription = Subscription(key, shared=False, cached=False)
+            run.history.clear()
+            run.subscribers.append(subscription)
+            return subscription
         if run is not None:
             subscription = Subscription(key, shared=True, cached=False)
             for event in run.history:
@@ -251,8 +287,7 @@ class ExperimentManager:
         run.subscribers.append(subscription)
         slot.run = run
         self.running[key] = run
-        data_dir = str(self.data_dir) if self.data_dir else None
-        slot.send(("run", key, experiment_id, config, data_dir, self.max_seconds))
+        self._send_run(slot, run)
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
@@ -261,7 +296,9 @@ class ExperimentManager:
         if run is None or subscription not in run.subscribers:
             return
         run.subscribers.remove(subscription)
-        if not run.subscribers and not run.done:
+        if not run.subscribers and not run.done and not run.cancelling:
+            # once only: a second "cancel" could stop the restarted run of the same key
+            run.cancelling = True
             slot = next(s for s in self.slots if s.run is run)
             try:
                 slot.send(("cancel", run.key))
@@ -285,25 +322,42 @@ class ExperimentManager:
         if run is None or message[1] != run.key:
             return
         if kind == "progress":
+            if run.cancelling:
+                return  # the dying run's last steps: nobody asked for them
             event = message[2]
             run.history.append(event)
             models = max(1, event["models"])
             run.fraction = (event["model_index"] + event["step"] / event["steps"]) / models
             for subscription in run.subscribers:
                 subscription.queue.put_nowait(("progress", event))
-        elif kind == "result":
-            result = message[2]
-            if self.cache_size:
-                self.cache[run.key] = result
-                while len(self.cache) > self.cache_size:
-                    self.cache.popitem(last=False)
-            self._finish(slot, run, ("result", result))
+        elif kind == "result":  # (the pipe's thread has put it in the cache)
+            self._finish(slot, run, ("result", message[2]))
         elif kind == "error":
             self._finish(slot, run, ("error", {"status": message[2], "detail": message[3]}))
         elif kind == "cancelled":
-            self._finish(slot, run, None)
+            if run.subscribers:  # asked for again while the cancel was on its way
+                self._restart(slot, run)
+            else:
+                self._finish(slot, run, None)
+
+    def _send_run(self, slot: Slot, run: Run) -> None:
+        data_dir = str(self.data_dir) if self.data_dir else None
+        slot.send(("run", run.key, run.experiment_id, run.config, data_dir, self.max_seconds))
+
+    def _restart(self, slot: Slot, run: Run) -> None:
+        """Train ``run`` again from scratch on its slot, for the clients that joined it while
+        it was being cancelled."""
+        run.cancelling = False
+        run.started, run.fraction = time.monotonic(), 0.0
+        run.history.clear()
+        try:
+            self._send_run(slot, run)
+        except (OSError, ValueError):
+            detail = "the training process died; try again"
+            self._finish(slot, run, ("error", {"status": 500, "detail": detail}))
 
     def _finish(self, slot: Slot, run: Run, final: tuple | None) -> None:
+        assert final is not None or not run.subscribers, "a subscriber would wait forever"
         run.done = True
         slot.run = None
         self.running.pop(run.key, None)

@@ -3,9 +3,9 @@
 ``convlab experiment reference`` recomputes it (``compute_reference``) and writes
 ``app/experiments/reference.json``, which ``GET /api/experiments`` serves so a page shows the
 full picture at once. The sweep of ``generalization`` is N ∈ {100, 300, 1,000, 3,000, 10,000}
-× {fc, lc, cnn} with the epochs of ``EPOCHS`` (5 at the default N = 1,000, more below, fewer
-above); every other field is the default, except that test accuracy is measured on 1,000 test
-digits (the default run: 500).
+× {fc, lc, cnn} with the epochs of ``EPOCHS`` (5 at N = 1,000, more below, fewer above; the
+default run trains 3); every other field is the default, except that test accuracy is measured
+on 1,000 test digits (the default run: 500).
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ SHIFT_TRAIN_SIZE = 1000
 
 
 EPOCHS = {100: 20, 300: 7, 1000: 5, 3000: 3, 10000: 2}
-"""Epochs at each N: the default 5 at N = 1,000; at least 2,000 examples seen below it (so the
-small-N models fit their digits); 3 and 2 passes above it, where each pass already holds
-thousands of optimiser steps (940 and 626)."""
+"""Epochs at each N: 5 at N = 1,000 (the default run, which must fit in 10 s, trains 3); at
+least 2,000 examples seen below it (so the small-N models fit their digits); 3 and 2 passes
+above it, where each pass already holds thousands of optimiser steps (940 and 626)."""
 
 
 def epochs_for(train_size: int) -> int:
@@ -179,7 +179,7 @@ def _limits(run_all: Runner) -> dict[str, Any]:
         holds = holds and fc - cnn >= 0.15
         words.append(f"{task}: FC {100 * fc:.1f}%, invariant CNN {100 * cnn:.1f}%")
     summary = (
-        "Mean test accuracy over 3 seeds on "
+        f"Mean test accuracy over {len(SEEDS)} seeds on "
         + "; ".join(words)
         + (
             " — the invariant CNN fails where FC succeeds (Q6d)."
@@ -207,8 +207,8 @@ def _weight_decay(run_all: Runner) -> dict[str, Any]:
     test = _stats(per_lambda(lambda m: m["test_accuracy"]))
     best = int(np.argmax(test["mean"]))
     summary = (
-        f"Over 3 seeds every SGD step shrank the weights by 1 − 2ελ to within {worst:.1e} for "
-        f"every λ; mean test accuracy is best at λ = {config['lambdas'][best]:g} "
+        f"Over {len(SEEDS)} seeds every SGD step shrank the weights by 1 − 2ελ to within "
+        f"{worst:.1e} for every λ; mean test accuracy is best at λ = {config['lambdas'][best]:g} "
         f"({100 * test['mean'][best]:.1f}%)."
     )
     return {

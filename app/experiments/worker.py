@@ -20,6 +20,21 @@ import time
 from multiprocessing.connection import Connection
 from typing import Any
 
+TIME_LIMIT_STATUS = 504
+"""A run stopped at the time limit: the training process did not answer in time (Gateway
+Timeout). Not a 503: the slot is free again, and asking again at once would fail the same way
+unless the server is less loaded or the config smaller; not a 422: the config is within every
+limit the schema checks."""
+
+
+def time_limit_detail(max_seconds: float) -> str:
+    """What a client reads when a run hits ``CONVLAB_EXPERIMENT_MAX_SECONDS``."""
+    return (
+        f"the run was stopped after {max_seconds:g} s, this server's time limit for one run "
+        "(CONVLAB_EXPERIMENT_MAX_SECONDS): lower train_size, epochs or the number of models, "
+        "or try again when the server is less busy"
+    )
+
 
 def serve(conn: Connection, nice: int) -> None:
     """The child's main loop (the target of the spawned process)."""
@@ -70,16 +85,7 @@ def serve(conn: Connection, nice: int) -> None:
             )
         except RunCancelled:
             if timed_out:
-                conn.send(
-                    (
-                        "error",
-                        key,
-                        503,
-                        f"the run was stopped after {max_seconds:g} s, the time limit of one "
-                        "run (CONVLAB_EXPERIMENT_MAX_SECONDS); the server is busy or the "
-                        "config is too large",
-                    )
-                )
+                conn.send(("error", key, TIME_LIMIT_STATUS, time_limit_detail(max_seconds)))
             else:
                 conn.send(("cancelled", key))
         except InvalidInput as error:

@@ -476,6 +476,19 @@ export function revealText(prediction, measured) {
   };
 }
 
+/**
+ * The status line of a run that ended in an error, by the HTTP status the API gave it (the
+ * `status` of an `error` event, or of the response); the API's detail says the rest.
+ * @param {number} status
+ * @returns {string}
+ */
+export function failureStatus(status) {
+  if (status === 504) return "Stopped: the run reached the server's time limit for one run.";
+  if (status === 422) return "The server refused these settings.";
+  if (status >= 500) return "The run failed on the server.";
+  return "The run did not finish.";
+}
+
 // -- axes and text for the plots --------------------------------------------------------------------
 
 /**

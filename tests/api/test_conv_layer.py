@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import numpy as np
@@ -17,6 +18,18 @@ from app.main import create_app
 from tests.api.test_conv import K, X, Y, error
 
 STRIDE_2 = {"input": [[1, 2], [3, 4]], "kernel": [[1, 1, 1]] * 3, "stride": 2}
+
+WORST = -1.2345678901234567e-100
+"""A float whose JSON is as long as any (24 characters): what the estimates assume of every
+number; sums of a few of them are as long or one character shorter."""
+
+
+def _ones(*shape: int) -> list:
+    return np.ones(shape).tolist()
+
+
+def _worst(*shape: int) -> list:
+    return np.full(shape, WORST).tolist()
 
 
 def example(model: type) -> dict:
@@ -347,6 +360,103 @@ def test_transpose_explain_needs_exactly_one_cell(client: TestClient) -> None:
     assert error(response) == "give exactly one of output_cell or input_cell"
 
 
+# -- every other refusal of the layer routes, word for word ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "message"),
+    [
+        (
+            "/api/conv2d/backward/explain",
+            {"input": X, "kernel": K, "input_cell": [4, 0]},
+            "input cell [4, 0] is outside the 4×4 input",
+        ),
+        (
+            "/api/conv2d/backward/explain",
+            {"input": X, "kernel": K, "output_cell": [0, 3]},
+            "output cell [0, 3] is outside the 3×3 output",
+        ),
+        (
+            "/api/conv2d/backward/explain",
+            {"input": X, "kernel": K, "output_cell": [0, 0], "output_channel": 1},
+            "output channel 1 does not exist; the kernel has 1 output channel",
+        ),
+        (
+            "/api/conv2d/backward/explain",
+            {"input": X, "kernel": K, "input_cell": [0, 0], "input_channel": 1},
+            "input channel 1 does not exist; the input has 1 input channel",
+        ),
+        (
+            "/api/conv2d/backward/explain",
+            {"input": _ones(64, 9, 9), "kernel": _ones(1, 64, 9, 9), "output_cell": [0, 0]},
+            "this window sums 5,184 terms, too many to explain (at most 4,096)",
+        ),
+        (
+            "/api/conv-transpose2d",
+            {"input": _ones(3, 1, 1), "kernel": _ones(2, 1, 1, 1)},
+            "the kernel expects 2 input channels, but the input has 3 (a transposed-convolution "
+            "kernel is C_in×C_out×kh×kw)",
+        ),
+        (
+            "/api/conv-transpose2d/explain",
+            # 9 inputs reach output row 8 through the 9 taps, and as many columns: 64·9·9
+            {"input": _ones(64, 9, 9), "kernel": _ones(64, 1, 9, 9), "output_cell": [8, 8]},
+            "this output cell sums 5,184 terms, too many to explain (at most 4,096)",
+        ),
+        (
+            "/api/conv-transpose2d/explain",
+            {**STRIDE_2, "output_cell": [0, 0], "output_channel": 1},
+            "output channel 1 does not exist; the kernel has 1 output channel",
+        ),
+        (
+            "/api/conv-transpose2d/explain",
+            {**STRIDE_2, "input_cell": [0, 0], "input_channel": 1},
+            "input channel 1 does not exist; the input has 1 input channel",
+        ),
+        (
+            "/api/conv-transpose2d/explain",
+            {**STRIDE_2, "input_cell": [2, 0]},
+            "input cell [2, 0] is outside the 2×2 input",
+        ),
+        (
+            "/api/conv1d",
+            {"input": _ones(64, 256), "kernel": _ones(64, 64, 16)},
+            "this convolution needs 15,794,176 multiply-adds, over the limit of 10,000,000",
+        ),
+        (
+            "/api/conv1d",
+            {"input": [1, 2, 3], "kernel": [1], "padding": "same", "stride": 2},
+            'padding "same" needs stride 1 (PyTorch refuses it for strided convolutions), got '
+            "stride 2",
+        ),
+        (
+            "/api/conv1d",
+            {"input": [1, 2, 3], "kernel": [1], "padding": 3, "padding_mode": "reflect"},
+            "reflect padding of 3 needs a signal of length at least 4, but its length is 3 "
+            "(reflect padding must be smaller than the length, as in PyTorch)",
+        ),
+    ],
+)
+def test_layer_route_refusals_are_sentences(
+    client: TestClient, path: str, body: dict, message: str
+) -> None:
+    response = client.post(path, json=body)
+    assert response.status_code == 422
+    assert error(response) == message
+
+
+def test_an_output_cell_few_stamps_reach_is_explained_whatever_the_channels(
+    client: TestClient,
+) -> None:
+    # output [0, 0] of 64 channels with 9×9 kernels: only input [0, 0] through tap [0, 0]
+    # reaches it, 64 terms (refused as "sums 5,184 terms" when C_in·kh·kw was counted)
+    body = {"input": _ones(64, 9, 9), "kernel": _ones(64, 1, 9, 9), "output_cell": [0, 0]}
+    cell = client.post("/api/conv-transpose2d/explain", json=body).json()["output_cell"]
+    assert len(cell["terms"]) == 64
+    assert {tuple(t["input_cell"]) for t in cell["terms"]} == {(0, 0)}
+    assert cell["value"] == 64.0
+
+
 # -- /api/conv2d/matrix/transpose ------------------------------------------------------------
 
 
@@ -474,6 +584,9 @@ ROUTES = [
 def test_documented_examples_are_what_the_routes_answer(
     client: TestClient, path: str, request_model: type, response_model: type
 ) -> None:
+    # a consistency test: /docs shows what the route computes (app/api/examples.py). The numbers
+    # themselves are checked against torch by test_every_listed_example_matches_torch below
+    # (every listed request example) and by tests/api/test_examples.py (the shown examples)
     answer = client.post(path, json=example(request_model)).json()
     assert without_nulls(answer) == shown(client, response_model)
 
@@ -489,13 +602,95 @@ def test_openapi_documents_every_field(
         assert [p for p, s in schema["properties"].items() if not s.get("description")] == []
 
 
+def _tensor(value: list) -> torch.Tensor:
+    return torch.tensor(value, dtype=torch.float64)
+
+
+def _torch_backward(body: dict, grad: torch.Tensor | None = None) -> dict[str, np.ndarray]:
+    """Y, G, ∂L/∂X and ∂L/∂K of a 2-D example by torch.autograd (G default all ones)."""
+    x = _tensor(body["input"]).requires_grad_(True)
+    k = _tensor(body["kernel"]).requires_grad_(True)
+    y = F.conv2d(x[None, None], k[None, None])[0, 0]
+    if grad is None:
+        grad = _tensor(body["grad_output"]) if "grad_output" in body else torch.ones_like(y)
+    y.backward(grad)
+    return {"y": y.detach().numpy(), "g": grad.numpy(), "gx": x.grad.numpy(), "gk": k.grad.numpy()}
+
+
+def _check_backward(body: dict, answer: dict) -> None:
+    expected = _torch_backward(body)
+    np.testing.assert_array_equal(answer["output"], expected["y"])
+    np.testing.assert_array_equal(answer["grad_output"], expected["g"])
+    np.testing.assert_array_equal(answer["grad_input"], expected["gx"])
+    np.testing.assert_array_equal(answer["grad_kernel"], expected["gk"])
+    if "input_cell" in body:
+        r, q = body["input_cell"]
+        assert answer["input_cell"]["value"] == expected["gx"][r, q]
+        assert sum(t["product"] for t in answer["input_cell"]["terms"]) == expected["gx"][r, q]
+    if "kernel_cell" in body:
+        a, b = body["kernel_cell"]
+        assert answer["kernel_cell"]["value"] == expected["gk"][a, b]
+    if "output_cell" in body:
+        # what G[i, j] alone sends back: torch's ∂/∂X for G that is G[i, j] at (i, j), else 0
+        i, j = body["output_cell"]
+        alone = torch.zeros(expected["g"].shape, dtype=torch.float64)
+        alone[i, j] = float(expected["g"][i, j])
+        touched = np.zeros(expected["gx"].shape)
+        for touch in answer["output_cell"]["touches"]:
+            touched[tuple(touch["cell"])] += touch["product"]
+        np.testing.assert_array_equal(touched, _torch_backward(body, alone)["gx"])
+
+
+def _check_transpose(body: dict, answer: dict) -> None:
+    options = {k: body[k] for k in ("stride", "padding", "output_padding", "dilation") if k in body}
+    x, k = _tensor(body["input"])[None, None], _tensor(body["kernel"])[None, None]
+    y = F.conv_transpose2d(x, k, **options)[0, 0].numpy()
+    np.testing.assert_array_equal(answer["output"], y)
+    ones = F.conv_transpose2d(torch.ones_like(x), torch.ones_like(k), **options)[0, 0]
+    assert answer["overlaps"] == ones.int().tolist()
+    if "output_cell" in body:
+        r, q = body["output_cell"]
+        assert answer["output_cell"]["value"] == y[r, q]
+    if "input_cell" in body:
+        # the stamp of input cell (i, j): where a transposed convolution of it alone lands
+        alone = torch.zeros_like(x)
+        alone[0, 0, body["input_cell"][0], body["input_cell"][1]] = 1.0
+        landed = F.conv_transpose2d(alone, torch.ones_like(k), **options)[0, 0]
+        stamped = [s["cell"] for s in answer["input_cell"]["outputs"]]
+        assert stamped == torch.nonzero(landed).tolist()
+
+
+def _check_matrix_transpose(body: dict, answer: dict) -> None:
+    expected = _torch_backward(body)
+    np.testing.assert_array_equal(answer["grad_input"], expected["gx"])
+    mt_g = np.array(answer["matrix"]) @ expected["g"].reshape(-1)
+    np.testing.assert_array_equal(mt_g, expected["gx"].reshape(-1))
+
+
+def _check_conv1d(body: dict, answer: dict) -> None:
+    y = F.conv1d(_tensor(body["input"])[None, None], _tensor(body["kernel"])[None, None])
+    np.testing.assert_array_equal(answer["output"], y[0, 0].numpy())
+
+
+TORCH_CHECKS = {
+    "/api/conv2d/backward": _check_backward,
+    "/api/conv2d/backward/explain": _check_backward,
+    "/api/conv-transpose2d": _check_transpose,
+    "/api/conv-transpose2d/explain": _check_transpose,
+    "/api/conv2d/matrix/transpose": _check_matrix_transpose,
+    "/api/conv1d": _check_conv1d,
+}
+
+
 @pytest.mark.parametrize(("path", "request_model", "response_model"), ROUTES)
-def test_every_listed_example_is_answered(
+def test_every_listed_example_matches_torch(
     client: TestClient, path: str, request_model: type, response_model: type
 ) -> None:
     extra = request_model.model_config["json_schema_extra"]
     for body in extra.get("examples", [extra["example"]]):
-        assert client.post(path, json=body).status_code == 200, body
+        response = client.post(path, json=body)
+        assert response.status_code == 200, body
+        TORCH_CHECKS[path](body, response.json())
 
 
 # -- the limits follow the settings of the app serving the request ----------------------------
@@ -548,7 +743,213 @@ def test_small_app_refuses_a_signal_over_its_side_limit(small: TestClient) -> No
 def test_small_app_refuses_a_matrix_transpose_answer_over_its_byte_limit(
     small: TestClient,
 ) -> None:
-    body = {"input": [[0] * 8] * 4, "kernel": [[1]]}  # 32 × 32 entries of 33 bytes
+    body = {"input": [[0] * 8] * 4, "kernel": [[1]]}
     response = small.post("/api/conv2d/matrix/transpose", json=body)
     assert response.status_code == 422
-    assert error(response).startswith("the answer could take ")
+    # Mᵀ 32×32: 32·32·25 + 3·33 = 25,699; its weight index ("null," 5 bytes) 5,219; one label
+    # '"K[0,0]",' (9 bytes, counted as 10); the non-zeros of 32 rows (≤ 32, 4 bytes) 131; G and
+    # ∂L/∂X (4×8) 815 each; the fixed part 4,000
+    assert error(response) == too_large(36_689, 20_000)
+
+
+def test_small_app_counts_four_passes_for_m_transposed(small: TestClient) -> None:
+    # 4 output cells, 4 input channels, one 4×4 window each: 256 multiply-adds, within 1,000;
+    # Mᵀ also runs ∂L/∂X, ∂L/∂K and the transposed convolution of its check
+    body = {"input": _ones(4, 4, 4), "kernel": _ones(4, 4, 4, 4)}
+    assert small.post("/api/conv2d/matrix", json=body).status_code == 200
+    assert error(small.post("/api/conv2d/matrix/transpose", json=body)) == (
+        "Mᵀ with its checks needs 1,024 multiply-adds, over the limit of 1,000"
+    )
+
+
+# -- the size of an answer: every admitted answer fits max_response_bytes ---------------------
+
+TIGHT_LIMIT = 60_000
+TIGHT = Settings(max_response_bytes=TIGHT_LIMIT)
+"""Only the response limit lowered, so it is the limit a growing request meets first."""
+
+
+@pytest.fixture(scope="module")
+def tight() -> Iterator[TestClient]:
+    with TestClient(create_app(TIGHT)) as test_client:
+        yield test_client
+
+
+def too_large(size: int, limit: int) -> str:
+    """The forward routes' refusal of an answer over the response limit."""
+    return (
+        f"the answer could take {size:,} bytes, over the limit of {limit:,} bytes; ask for a "
+        "smaller input, kernel or padding"
+    )
+
+
+def refused_size(response) -> int:
+    """The estimate a 'the answer could take …' refusal names (its text checked exactly)."""
+    assert response.status_code == 422, response.text[:200]
+    size = int(
+        error(response).split(" bytes,")[0].removeprefix("the answer could take ").replace(",", "")
+    )
+    assert error(response) == too_large(size, TIGHT_LIMIT)
+    return size
+
+
+# each family grows with n until its answer no longer fits; numbers are WORST wherever they
+# reach the answer (outputs, gradients, matrix entries, listed terms)
+GROWING = {
+    "transpose": (
+        "/api/conv-transpose2d",
+        lambda n: {"input": _ones(n, n), "kernel": _worst(2, 2), "stride": 2},
+    ),
+    "transpose-tall": (
+        "/api/conv-transpose2d",
+        lambda n: {  # an H×1 map: brackets count
+            "input": _ones(n, 1),
+            "kernel": _worst(64, 1),
+            "stride": 64,
+        },
+    ),
+    "transpose-explain-output": (
+        "/api/conv-transpose2d/explain",
+        lambda n: {"input": _ones(n, 4, 4), "kernel": _worst(n, 1, 4, 4), "output_cell": [3, 3]},
+    ),
+    "transpose-explain-input": (
+        "/api/conv-transpose2d/explain",
+        lambda n: {"input": _ones(1, 1), "kernel": _worst(n, n), "input_cell": [0, 0]},
+    ),
+    "backward": (
+        "/api/conv2d/backward",
+        lambda n: {
+            "input": _worst(n, n),
+            "kernel": _ones(3, 3),
+            "padding": 2,
+            "grad_output": _worst(n + 2, n + 2),
+        },
+    ),
+    "backward-channels": (
+        "/api/conv2d/backward",
+        lambda n: {
+            "input": _worst(2, n, n),
+            "kernel": _ones(3, 2, 2, 2),
+            "bias": [WORST] * 3,
+            "stride": 2,
+            "padding": 3,
+            "dilation": 2,
+            "grad_output": _worst(3, (n + 3) // 2 + 1, (n + 3) // 2 + 1),
+        },
+    ),
+    "backward-explain-input": (
+        "/api/conv2d/backward/explain",
+        lambda n: {
+            # a replicated corner: every window position of every window reads it, n⁴ terms
+            "input": _ones(1, 1),
+            "kernel": _worst(n, n),
+            "padding": n - 1,
+            "padding_mode": "replicate",
+            "input_cell": [0, 0],
+        },
+    ),
+    "backward-explain-kernel": (
+        "/api/conv2d/backward/explain",
+        lambda n: {
+            "input": _worst(n, n),
+            "kernel": _ones(1, 1),
+            "kernel_cell": [0, 0],
+            "grad_output": _worst(n, n),
+        },
+    ),
+    "backward-explain-output": (
+        "/api/conv2d/backward/explain",
+        lambda n: {"input": _ones(n, n), "kernel": _worst(n, n), "output_cell": [0, 0]},
+    ),
+    "matrix-transpose": (
+        "/api/conv2d/matrix/transpose",
+        lambda n: {"input": _ones(n, n), "kernel": _worst(2, 2)},
+    ),
+    "matrix-transpose-replicate": (
+        "/api/conv2d/matrix/transpose",
+        lambda n: {
+            # every entry merges all 16 weights
+            "input": _ones(1, 1),
+            "kernel": _worst(4, 4),
+            "padding": n,
+            "padding_mode": "replicate",
+        },
+    ),
+    "conv1d": (
+        "/api/conv1d",
+        lambda n: {"input": [1.0] * n, "kernel": _worst(64, 1, 1), "padding": n},
+    ),
+}
+
+
+@pytest.mark.parametrize("family", sorted(GROWING))
+def test_the_largest_admitted_answer_fits_the_response_limit_and_the_next_is_refused(
+    tight: TestClient, family: str
+) -> None:
+    path, body = GROWING[family]
+    admitted = 2 if family.startswith("matrix") else 1  # a 2×2 / 4×4 kernel needs room
+    refused = 2 * admitted
+    assert tight.post(path, json=body(admitted)).status_code == 200
+    while tight.post(path, json=body(refused)).status_code == 200:  # double until refused
+        admitted, refused = refused, refused * 2
+    while refused - admitted > 1:  # then bisect the boundary
+        middle = (admitted + refused) // 2
+        if tight.post(path, json=body(middle)).status_code == 200:
+            admitted = middle
+        else:
+            refused = middle
+    largest = tight.post(path, json=body(admitted))
+    assert largest.status_code == 200
+    assert len(largest.content) <= TIGHT_LIMIT
+    assert len(largest.content) > TIGHT_LIMIT / 8, "the family never came near the limit"
+    assert refused_size(tight.post(path, json=body(refused))) > TIGHT_LIMIT
+
+
+def test_the_audited_transposed_convolution_of_5_4_mb_is_refused_before_the_work(
+    client: TestClient,
+) -> None:
+    # answered 200 with 5,373,193 bytes before the overlaps map was counted: 446×446 floats
+    # (25 bytes each, 3 a row) = 4,974,241, 446×446 overlaps of 1 ("1," counted as 3 bytes)
+    # = 598,089, and 4,000 for the formula, counts and member names
+    body = {"input": [[1] * 223] * 223, "kernel": [[WORST] * 2] * 2, "stride": 2}
+    response = client.post("/api/conv-transpose2d", json=body)
+    assert response.status_code == 422
+    assert error(response) == too_large(5_576_330, 5_000_000)
+
+
+def test_a_transposed_convolution_just_under_the_default_limit_fits_it(client: TestClient) -> None:
+    body = {"input": [[1] * 210] * 210, "kernel": [[WORST] * 2] * 2, "stride": 2}
+    response = client.post("/api/conv-transpose2d", json=body)
+    assert response.status_code == 200
+    assert 4_500_000 < len(response.content) <= 5_000_000
+
+
+def test_explaining_a_replicated_corner_in_every_window_is_refused_by_its_terms(
+    client: TestClient,
+) -> None:
+    # padding 33 of a 1×1 input: 4×4 windows of 64×64, all of them reading the corner cell at
+    # every position, (4·64)² = 65,536 terms (answered with 14 MB in 5 s of CPU before)
+    body = {
+        "input": [[1]],
+        "kernel": [[WORST] * 64] * 64,
+        "padding": 33,
+        "padding_mode": "replicate",
+        "input_cell": [0, 0],
+    }
+    started = time.process_time()
+    response = client.post("/api/conv2d/backward/explain", json=body)
+    assert error(response) == (
+        "this cell of ∂L/∂X sums 65,536 terms, too many to explain (at most 4,096)"
+    )
+    assert time.process_time() - started < 0.5
+
+
+def test_explaining_an_input_cell_of_a_64_channel_transposed_convolution_is_answered(
+    client: TestClient,
+) -> None:
+    # an input cell is stamped onto kh·kw = 81 cells; its 64 channels (64·81 = 5,184 terms an
+    # output cell would sum) were refused as "this output cell sums 5,184 terms" before
+    body = {"input": _ones(64, 2, 2), "kernel": _ones(64, 1, 9, 9), "input_cell": [1, 1]}
+    answer = client.post("/api/conv-transpose2d/explain", json=body).json()
+    assert len(answer["input_cell"]["outputs"]) == 81
+    assert answer["input_cell"]["cropped"] == 0

@@ -5,8 +5,11 @@ Runs train in a real worker process; the configs here are tiny (60 digits, 1–2
 
 from __future__ import annotations
 
+import asyncio
 import json
+import math
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -19,6 +22,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from app.api.experiments import _stream
 from app.config import Settings
 from app.experiments.manager import ExperimentManager, Subscription
 from app.experiments.runner import EXPERIMENTS
@@ -31,14 +35,28 @@ ROOT = Path(__file__).resolve().parents[2]
 NICE = 2
 
 
+def lab_settings(tmp: Path, **changes: Any) -> Settings:
+    """Settings of a test app that the environment cannot change: the shipped subset (an empty
+    data directory, whatever CONVLAB_DATA_DIR says) and a result cache of its own."""
+    (tmp / "no-mnist").mkdir(exist_ok=True)
+    return Settings(
+        **{
+            "experiment_runs_at_once": 1,
+            "experiment_nice": NICE,
+            "data_dir": tmp / "no-mnist",
+            "experiment_cache_dir": tmp / "cache",
+            **changes,
+        }
+    )
+
+
 @pytest.fixture(scope="module")
-def lab() -> Iterator[TestClient]:
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     """An app of its own (one training slot), so its worker and cache are this module's.
 
     Its training process is niced by 2 only: on a busy shared machine a nice of 10 starves it.
     """
-    settings = Settings(experiment_runs_at_once=1, experiment_nice=NICE)
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(lab_settings(tmp_path_factory.mktemp("lab")))) as client:
         yield client
 
 
@@ -245,7 +263,7 @@ def _subscribe(lab: TestClient, config: dict) -> Subscription:
     manager: ExperimentManager = lab.app.state.experiments
 
     async def subscribe() -> Subscription:
-        return manager.subscribe("generalization", config)
+        return await manager.subscribe("generalization", config)
 
     return lab.portal.call(subscribe)
 
@@ -331,38 +349,56 @@ def test_training_runs_in_another_process_at_the_configured_lower_priority(lab: 
     )
 
 
+def _lesson_latencies(lab: TestClient, count: int) -> list[float]:
+    """Seconds of each of ``count`` lesson requests (health, then a conv2d)."""
+    seconds = []
+    for _ in range(count):
+        start = time.perf_counter()
+        assert lab.get("/api/health").status_code == 200
+        conv = lab.post("/api/conv2d", json={"input": [[1, 2], [3, 4]], "kernel": [[1]]})
+        assert conv.json()["output"] == [[1.0, 2.0], [3.0, 4.0]]
+        seconds.append(time.perf_counter() - start)
+    return seconds
+
+
+def _p95(seconds: list[float]) -> float:
+    ordered = sorted(seconds)
+    return ordered[math.ceil(0.95 * len(ordered)) - 1]
+
+
 def test_health_and_conv2d_stay_fast_while_a_run_trains(lab: TestClient) -> None:
     manager: ExperimentManager = lab.app.state.experiments
+    _lesson_latencies(lab, 5)  # warm
+    idle = _p95(_lesson_latencies(lab, 40))
     subscription = _subscribe(lab, _full(LONG))
     try:
         assert _wait_until(
             lambda: manager.slots[0].run is not None and manager.slots[0].run.history, 120
         )
-        slowest = 0.0
-        for _ in range(10):
-            start = time.perf_counter()
-            assert lab.get("/api/health").status_code == 200
-            conv = lab.post("/api/conv2d", json={"input": [[1, 2], [3, 4]], "kernel": [[1]]})
-            assert conv.status_code == 200
-            slowest = max(slowest, time.perf_counter() - start)
+        training = _p95(_lesson_latencies(lab, 40))
         assert manager.running, "the run was still training while the lessons were served"
-        # a blocked event loop would hold these for the whole run (minutes)
-        assert slowest < 2.0
     finally:
         _unsubscribe(lab, subscription)
+    # the training process takes a core of its own; a run that blocked the event loop (even
+    # for a fraction of a second per progress event) would push the p95 far past this bound,
+    # which leaves room for a busy 2-core machine (5× the idle p95, and never under 200 ms)
+    assert training < max(5 * idle, 0.2), f"p95 {training:.3f} s training, {idle:.3f} s idle"
     assert _wait_until(lambda: manager.slots[0].run is None, 30)
 
 
 @pytest.fixture(scope="module")
-def live_server() -> Iterator[str]:
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """uvicorn in a process of its own (TestClient does not stream, so it cannot hang up)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    tmp = tmp_path_factory.mktemp("live")
     env = {
         **os.environ,
         "CONVLAB_EXPERIMENT_RUNS_AT_ONCE": "1",
         "CONVLAB_EXPERIMENT_NICE": str(NICE),
+        "CONVLAB_EXPERIMENT_CACHE_DIR": str(tmp / "cache"),
+        "CONVLAB_DATA_DIR": str(tmp),
         "PYTHONPATH": str(ROOT),
     }
     server = subprocess.Popen(
@@ -474,3 +510,176 @@ def test_config_schema_of_the_default_app_shows_its_train_size_setting(client: T
     for experiment in client.get("/api/experiments").json():
         assert experiment["config_schema"]["properties"]["train_size"]["maximum"] == limit
         assert experiment["config_schema"]["properties"]["train_size"]["minimum"] == 10
+
+
+# -- a reload while the run is being cancelled, the time limit, the process dying ---------------
+
+SSE = {"Accept": "text/event-stream"}
+
+
+def _events_until_the_end(lab: TestClient, subscription: Subscription, seconds: float) -> list:
+    """The subscription's events up to its result or error, then ("timeout", None) if none
+    came within ``seconds``."""
+
+    async def collect() -> list:
+        events: list = []
+        try:
+            async with asyncio.timeout(seconds):
+                while not events or events[-1][0] not in ("result", "error"):
+                    events.append(await subscription.queue.get())
+        except TimeoutError:
+            events.append(("timeout", None))
+        return events
+
+    return lab.portal.call(collect)
+
+
+def test_the_same_config_asked_while_its_run_is_being_cancelled_trains_again(
+    lab: TestClient,
+) -> None:
+    # a page reload: the old request goes (its run is cancelled), the reloaded page asks for the
+    # same config before the training process has confirmed the cancel
+    manager: ExperimentManager = lab.app.state.experiments
+    config = _full({**TINY, "train_size": 600, "epochs": 3, "seed": 31, "models": ["cnn"]})
+    first = _subscribe(lab, config)
+    assert _wait_until(lambda: bool(manager.running[first.key].history), 120)
+
+    async def reload() -> tuple[bool, Subscription]:
+        manager.unsubscribe(first)
+        cancelling = manager.running[first.key].cancelling
+        return cancelling, await manager.subscribe("generalization", config)
+
+    cancelling, second = lab.portal.call(reload)
+    assert cancelling is True
+    assert (second.shared, second.cached) == (False, False)  # not joined to the dying run
+    events = _events_until_the_end(lab, second, 120)
+    assert events[-1][0] == "result", events[-1]
+    progress = [data for kind, data in events if kind == "progress"]
+    steps = [p["step"] for p in progress]
+    assert progress[0]["epoch"] == 1 and steps == sorted(steps)  # from scratch, in order
+    assert events[-1][1]["config"] == config
+    assert manager.running == {}
+
+
+def test_a_run_over_the_time_limit_is_a_504_naming_the_limit(tmp_path: Path) -> None:
+    with TestClient(create_app(lab_settings(tmp_path, experiment_max_seconds=1.0))) as timed:
+        response = timed.post("/api/experiments/generalization/runs", json=LONG)
+        assert response.status_code == 504
+        assert response.json() == {"detail": TIME_LIMIT}
+        assert "retry-after" not in response.headers  # not "busy": asking again fails the same
+
+        streamed = timed.post(
+            "/api/experiments/generalization/runs", json={**LONG, "seed": 1}, headers=SSE
+        )
+        events = parse_events(streamed.text)
+        assert events[0][0] == "started"
+        assert events[-1] == ("error", {"status": 504, "detail": TIME_LIMIT})
+
+
+TIME_LIMIT = (
+    "the run was stopped after 1 s, this server's time limit for one run "
+    "(CONVLAB_EXPERIMENT_MAX_SECONDS): lower train_size, epochs or the number of models, or "
+    "try again when the server is less busy"
+)
+
+
+def test_a_training_process_that_dies_ends_the_stream_with_a_500_error_event(
+    lab: TestClient,
+) -> None:
+    manager: ExperimentManager = lab.app.state.experiments
+    subscription = _subscribe(lab, _full({**LONG, "seed": 51}))
+    assert _wait_until(lambda: bool(manager.worker_pids()) and manager.slots[0].run.history, 120)
+    os.kill(manager.worker_pids()[0], signal.SIGKILL)
+
+    async def read_stream() -> str:
+        async with asyncio.timeout(60):
+            return "".join([chunk async for chunk in _stream(manager, subscription)])
+
+    events = parse_events(lab.portal.call(read_stream))
+    assert events[0] == ("started", {"key": subscription.key, "shared": False})
+    assert {name for name, _ in events[1:-1]} == {"progress"}
+    assert events[-1] == (
+        "error",
+        {"status": 500, "detail": "the training process died; try again"},
+    )
+    assert manager.running == {}
+    # the slot starts a new training process for the next run
+    response = lab.post("/api/experiments/generalization/runs", json={**TINY, "seed": 52})
+    assert response.status_code == 200
+    assert response.json()["config"]["seed"] == 52
+
+
+@pytest.mark.slow
+def test_json_client_that_goes_away_cancels_its_run(live_server: str) -> None:
+    with pytest.raises(httpx.ReadTimeout):  # the client gives up and closes the connection
+        httpx.post(
+            f"{live_server}/api/experiments/generalization/runs",
+            json={**LONG, "seed": 61},
+            timeout=httpx.Timeout(120, read=3),
+        )
+    # LONG trains for minutes; once cancelled, the one slot takes another config again
+
+    def slot_free() -> bool:
+        response = httpx.post(
+            f"{live_server}/api/experiments/generalization/runs",
+            json={**TINY, "seed": 62},
+            timeout=120,
+        )
+        return response.status_code == 200
+
+    assert _wait_until(slot_free, 60)
+
+
+# -- the data: the shipped subset or the real IDX files ------------------------------------------
+
+
+@pytest.mark.mnist_data
+def test_with_the_real_idx_files_a_run_draws_from_all_60000_training_digits(
+    mnist_dir: Path, tmp_path: Path
+) -> None:
+    with TestClient(create_app(lab_settings(tmp_path, data_dir=mnist_dir))) as idx_lab:
+        result = idx_lab.post("/api/experiments/generalization/runs", json=TINY).json()
+        schema = idx_lab.get("/api/experiments").json()[0]["config_schema"]
+    assert result["data"]["source"] == "idx"
+    assert result["data"]["train_pool"] == 60_000
+    assert result["data"]["test_size"] == TINY["test_size"]
+    assert schema["properties"]["train_size"]["maximum"] == 10_000  # the setting's limit
+
+
+def test_more_digits_than_the_shipped_subset_holds_is_a_422(tmp_path: Path) -> None:
+    settings = lab_settings(tmp_path, experiment_max_train_size=60_000)
+    with TestClient(create_app(settings)) as big:
+        response = big.post(
+            "/api/experiments/weight-decay/runs", json={"train_size": 20_000, "lambdas": [0.0]}
+        )
+        schemas = {e["id"]: e["config_schema"] for e in big.get("/api/experiments").json()}
+    assert response.status_code == 422
+    assert [(e["loc"], e["msg"]) for e in response.json()["detail"]] == [
+        (
+            ["body"],
+            "train_size 20000 is more than the 10,000 digits (N/10 of each) this server can "
+            "draw from the shipped subset's 10,000 training digits (the full MNIST training "
+            "files in CONVLAB_DATA_DIR allow more)",
+        )
+    ]
+    maxima = {i: s["properties"]["train_size"]["maximum"] for i, s in schemas.items()}
+    assert maxima == {"generalization": 10_000, "limits": 60_000, "weight-decay": 10_000}
+
+
+# -- the result cache, shared by the workers of one server --------------------------------------
+
+
+def test_a_result_is_served_from_the_cache_by_another_worker_sharing_its_directory(
+    tmp_path: Path,
+) -> None:
+    settings = lab_settings(tmp_path)  # two apps: the two uvicorn workers of one server
+    with TestClient(create_app(settings)) as first, TestClient(create_app(settings)) as second:
+        body = {**TINY, "seed": 41}
+        trained = first.post("/api/experiments/generalization/runs", json=body).json()
+        assert trained["cached"] is False
+        again = second.post("/api/experiments/generalization/runs", json=body).json()
+        assert again == {**trained, "cached": True}
+        assert second.app.state.experiments.worker_pids() == []  # it never trained
+        streamed = second.post("/api/experiments/generalization/runs", json=body, headers=SSE)
+        assert parse_events(streamed.text) == [("result", {**trained, "cached": True})]
+    assert len(list((tmp_path / "cache").glob("*.json"))) == 1

@@ -24,10 +24,12 @@ playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright i
 
 
 @pytest.fixture(scope="session")
-def base_url() -> Iterator[str]:
-    """Serve the app with uvicorn on a free loopback port for the whole session."""
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Serve the app with uvicorn on a free loopback port for the whole session (experiment
+    results cached in a directory of its own, so a run trains in every session)."""
     ARTIFACTS.mkdir(exist_ok=True)
-    with serving(log=ARTIFACTS / "server.log") as url:
+    cache = {"CONVLAB_EXPERIMENT_CACHE_DIR": str(tmp_path_factory.mktemp("experiment-cache"))}
+    with serving(cache, log=ARTIFACTS / "server.log") as url:
         yield url
 
 

@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import _checked_page, shot
+from tests.deploy.server import serving
 
 # a small run: quick on this machine, still three models and two epochs of live progress
 SMALL = {"train_size": 100, "epochs": 2}
@@ -344,3 +345,109 @@ def test_a_server_limit_is_shown_next_to_its_setting(page, base_url, experiments
     expect(box).to_have_attribute("aria-invalid", "true")
     box.fill(str(limit))
     expect(page.locator("#cfg-train-size-error")).to_have_text("")
+
+
+# small limits and weight-decay runs: one epoch on 100 examples, 100 test examples
+SMALL_OTHERS = {"train_size": 100, "test_size": 100, "epochs": 1}
+
+
+def _close_to(cell: str, value: float, digits: int) -> bool:
+    """A table cell written with at most ``digits`` decimals shows ``value``."""
+    return abs(float(cell.replace("−", "-")) - value) <= 0.5 * 10**-digits + 1e-12
+
+
+def _exponential(value: float) -> str:
+    """``value`` as JavaScript's toExponential(1) writes it, with a typographic minus."""
+    mantissa, exponent = f"{value:.1e}".split("e")
+    e = int(exponent)
+    return f"{mantissa}e{'+' if e >= 0 else '−'}{abs(e)}".replace("-", "−")
+
+
+def _train_from_the_page(page, tab: str, values: dict, rows: int) -> None:
+    page.goto("/experiments")
+    page.get_by_role("tab", name=tab).click()
+    expect(page.locator("#cfg-train-size")).to_be_visible()
+    _set_config(page, values)
+    page.locator(".prediction-options input").first.check()
+    page.get_by_role("button", name="Train").click()
+    expect(page.locator("#result-table tbody tr")).to_have_count(rows, timeout=180_000)
+    expect(page.get_by_role("button", name="Train")).to_be_enabled()
+
+
+def test_limits_trained_from_the_page_shows_the_apis_result(page, base_url, experiments):
+    config = {**experiments["limits"]["defaults"], **SMALL_OTHERS, "seed": 41}
+    _train_from_the_page(page, "Where convolution fails", {**SMALL_OTHERS, "seed": 41}, 4)
+    result = _api_result(base_url, "limits", config)
+    assert result["cached"] is True  # the page trained exactly this config
+    chance = {task["id"]: task["chance"] for task in result["tasks"]}
+    rows = page.locator("#result-table tbody tr").all()
+    for row, model in zip(rows, result["models"], strict=True):
+        assert row.locator("th, td").all_inner_texts() == [
+            model["task"],
+            model["label"],
+            f"{model['parameters']:,}",
+            _percent(model["train_accuracy"]),
+            _percent(model["test_accuracy"]),
+            _percent(chance[model["task"]]),
+            _percent(model["gap"]),
+        ]
+    expect(page.locator("#result-summary")).to_have_text(result["summary"])
+    expect(page.locator("#result-summary")).to_have_attribute(
+        "data-claim", json.dumps(result["claim_holds"])
+    )
+    shot(page, "experiments-limits-run")
+
+
+def test_weight_decay_trained_from_the_page_shows_the_apis_result(page, base_url, experiments):
+    values = {**SMALL_OTHERS, "seed": 42, "lambdas": "0, 0.1"}
+    config = {**experiments["weight-decay"]["defaults"], **values, "lambdas": [0.0, 0.1]}
+    _train_from_the_page(page, "Weight decay", values, 2)
+    result = _api_result(base_url, "weight-decay", config)
+    assert result["cached"] is True
+    rows = page.locator("#result-table tbody tr").all()
+    for row, model in zip(rows, result["models"], strict=True):
+        cells = row.locator("th, td").all_inner_texts()
+        shrink = model["shrink"]
+        assert cells[0] == f"{model['weight_decay']:g}"
+        assert cells[1] == f"{model['parameters']:,}"
+        assert _close_to(cells[2], shrink["expected"], 6)
+        assert _close_to(cells[3], shrink["measured_mean"], 6)
+        assert cells[4] == _exponential(shrink["max_abs_error"])
+        assert _close_to(cells[5], model["norm"]["norm"][-1], 3)
+        assert cells[6:] == [
+            _percent(model["train_accuracy"]),
+            _percent(model["test_accuracy"]),
+            _percent(model["gap"]),
+        ]
+    expect(page.locator("#result-summary")).to_have_text(result["summary"])
+    shot(page, "experiments-weight-decay-run")
+
+
+@pytest.fixture(scope="module")
+def timed_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server whose time limit for one run is 1 s (CONVLAB_EXPERIMENT_MAX_SECONDS)."""
+    tmp = tmp_path_factory.mktemp("timed")
+    env = {
+        "CONVLAB_EXPERIMENT_MAX_SECONDS": "1",
+        "CONVLAB_EXPERIMENT_CACHE_DIR": str(tmp / "cache"),
+    }
+    with serving(env, log=tmp / "server.log") as url:
+        yield url
+
+
+def test_a_run_stopped_at_the_time_limit_says_so(browser, timed_url):
+    for pg in _checked_page(browser, base_url=timed_url):
+        pg.goto("/experiments")
+        expect(pg.locator("#cfg-train-size")).to_be_visible()
+        _set_config(pg, {"train_size": 3000, "epochs": 10, "seed": 43})
+        pg.locator(".prediction-options input").first.check()
+        pg.get_by_role("button", name="Train").click()
+        expect(pg.locator("#run-status")).to_have_text(
+            "Stopped: the run reached the server's time limit for one run.", timeout=120_000
+        )
+        expect(pg.locator("#run-error")).to_have_text(
+            "the run was stopped after 1 s, this server's time limit for one run "
+            "(CONVLAB_EXPERIMENT_MAX_SECONDS): lower train_size, epochs or the number of "
+            "models, or try again when the server is less busy"
+        )
+        expect(pg.get_by_role("button", name="Train")).to_be_enabled()

@@ -270,3 +270,26 @@ def test_the_channel_blocks_and_m_transposed_have_no_serious_accessibility_viola
     open_page(page, {**CH_STATE, "mt": True})
     page.locator("#matrix-check").filter(has_text="Mᵀ · vec(G)").wait_for()
     assert axe(page) == []
+
+
+def test_with_channels_m_transposed_is_the_block_matrix_transposed_and_gives_torchs_gradient(
+    page,
+):
+    open_page(page, {**CH_STATE, "mt": True})
+    check = page.locator("#matrix-check")
+    check.filter(has_text="Mᵀ · vec(G)").wait_for()
+    assert check.get_attribute("class") == "check-pass"
+    values, mask = read_matrix(page)
+    reference = layer_matrix(CH_K, 4, 4).T  # np.block of per-channel Toeplitz blocks, transposed
+    assert values.shape == (48, 18)
+    np.testing.assert_allclose(values, reference)
+    assert mask.sum() == 2 * 3 * 9 * 4
+    torch = pytest.importorskip("torch")
+    xt = torch.tensor(CH_X[None], dtype=torch.float64, requires_grad=True)
+    torch.nn.functional.conv2d(xt, torch.tensor(CH_K)).sum().backward()  # G = ∂L/∂Y = ones
+    expected = xt.grad[0].numpy().ravel()  # (3·4·4,)
+    np.testing.assert_allclose(values @ np.ones(18), expected)
+    shown = page.eval_on_selector_all(
+        "#matrix-view td.y-value", "tds => tds.map(td => Number(td.title.split(' = ')[1]))"
+    )
+    np.testing.assert_allclose(shown, expected)

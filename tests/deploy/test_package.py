@@ -58,6 +58,16 @@ def test_the_wheel_holds_every_template_static_file_and_the_weights(wheel: Path)
     assert {"app/mnist/weights/cnn.pt", "app/mnist/weights/fc.pt"} <= names
 
 
+def test_the_wheel_holds_the_experiments_mnist_subset_and_reference_sweep(wheel: Path):
+    from app.experiments.data import SUBSET_FILES
+
+    names = set(zipfile.ZipFile(wheel).namelist())
+    subset = {f"app/experiments/mnist_subset/{name}" for name in SUBSET_FILES.values()}
+    assert subset <= names
+    assert all(name.endswith(".gz") for name in subset)
+    assert "app/experiments/reference.json" in names
+
+
 @pytest.fixture(scope="module")
 def served(installed: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     elsewhere = tmp_path_factory.mktemp("elsewhere")  # not the project: nothing found by cwd

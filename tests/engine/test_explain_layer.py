@@ -9,11 +9,17 @@ import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app.engine.conv import ConvOptions
 from app.engine.errors import InvalidInput
-from app.engine.explain_layer import explain_backward, explain_transpose
+from app.engine.explain_layer import (
+    explain_backward,
+    explain_transpose,
+    grad_input_terms,
+    overlap_terms,
+)
 from tests.engine.test_backward import OPTIONS, output_shape, torch_backward
 from tests.engine.test_conv import TUTORIAL_K, TUTORIAL_X, conv_cases
-from tests.engine.test_transpose import transpose_cases
+from tests.engine.test_transpose import torch_transpose, transpose_cases
 
 # -- the tutorial ----------------------------------------------------------------------------
 
@@ -188,31 +194,69 @@ def test_explained_transposed_cells_add_up_to_torch(case: dict) -> None:
     x, kernel, bias = case["x"], case["kernel"], case["bias"]
     options = {k: case[k] for k in ("stride", "padding", "output_padding", "dilation")}
     try:
-        expected = F.conv_transpose2d(
-            torch.from_numpy(x.reshape(1, -1, *x.shape[-2:])),
-            torch.from_numpy(
-                kernel.reshape(-1, kernel.shape[-3] if kernel.ndim == 4 else 1, *kernel.shape[-2:])
-            ),
-            None if bias is None else torch.from_numpy(bias),
-            **options,
-        )[0].numpy()
-    except RuntimeError:
+        expected = torch_transpose(case)
+    except RuntimeError:  # torch refuses (the padding crops everything): so does the engine
+        with pytest.raises(InvalidInput):
+            explain_transpose(x, kernel, bias, output_cell=(0, 0), **options)
         return
+    expected = expected.reshape(-1, *expected.shape[-2:])  # (C_out, H_out, W_out)
     for o in range(expected.shape[0]):
         for r in range(expected.shape[1]):
             for q in range(expected.shape[2]):
-                e = explain_transpose(
+                explained = explain_transpose(
                     x, kernel, bias, output_cell=(r, q), output_channel=o, **options
-                ).output_cell
+                )
+                e = explained.output_cell
                 assert e is not None
                 assert e.value == pytest.approx(expected[o, r, q], abs=1e-9)
-    stamps = np.zeros(expected.shape[1:], dtype=int)
+                assert overlap_terms(explained.geometry, (r, q)) == len(e.terms)
+    # every input cell's stamps, counted per output cell, are torch's transposed convolution of
+    # ones with ones: how many (input cell, tap) pairs land on each output cell
     x3 = x.reshape(-1, *x.shape[-2:])
+    ones = F.conv_transpose2d(
+        torch.ones(1, 1, *x3.shape[1:], dtype=torch.float64),
+        torch.ones(1, 1, *kernel.shape[-2:], dtype=torch.float64),
+        **options,
+    )[0, 0].numpy()
+    stamps = np.zeros(expected.shape[1:], dtype=int)
     for i in range(x3.shape[1]):
         for j in range(x3.shape[2]):
             s = explain_transpose(x, kernel, bias, input_cell=(i, j), **options).input_cell
             assert s is not None
+            assert len(s.outputs) + s.cropped == kernel.shape[-2] * kernel.shape[-1]
             for stamp in s.outputs:
                 stamps[stamp.cell] += 1
-    overlaps = explain_transpose(x, kernel, bias, input_cell=(0, 0), **options).geometry
-    np.testing.assert_array_equal(stamps, overlaps.overlaps())
+    np.testing.assert_array_equal(stamps, ones)
+    geometry = explain_transpose(x, kernel, bias, input_cell=(0, 0), **options).geometry
+    np.testing.assert_array_equal(geometry.overlaps(), ones)
+
+
+@given(conv_cases())
+def test_the_counted_terms_of_a_gradient_cell_are_the_terms_listed(case: dict) -> None:
+    """``grad_input_terms`` (shapes only, what the API checks before the work) counts exactly
+    the terms ``explain_backward`` lists, for every cell, padding mode and channel count."""
+    options = {k: case[k] for k in OPTIONS}
+    x, kernel = case["x"], case["kernel"]
+    try:
+        geometry = ConvOptions(
+            case["stride"], case["padding"], case["padding_mode"], case["dilation"]
+        ).geometry(x.shape, kernel.shape)
+    except InvalidInput:
+        return
+    h, w = geometry.input_size
+    for r in range(h):
+        for q in range(w):
+            e = explain_backward(x, kernel, case["bias"], input_cell=(r, q), **options)
+            assert e.input_cell is not None
+            assert grad_input_terms(geometry, (r, q)) == len(e.input_cell.terms)
+    assert grad_input_terms(geometry, (h, 0)) == grad_input_terms(geometry, (0, w)) == 0
+
+
+def test_a_replicated_corner_is_read_at_every_window_position() -> None:
+    geometry = ConvOptions(padding=3, padding_mode="replicate").geometry((1, 1), (4, 4))
+    # 4×4 windows (1 + 6 − 4 + 1 per axis), each reading the corner at all 16 positions
+    assert grad_input_terms(geometry, (0, 0)) == 4 * 4 * 16
+    e = explain_backward(
+        np.ones((1, 1)), np.ones((4, 4)), padding=3, padding_mode="replicate", input_cell=(0, 0)
+    )
+    assert e.input_cell is not None and len(e.input_cell.terms) == 256

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,40 @@ def test_subset_command_rebuilds_the_shipped_files(
     printed = capsys.readouterr().out
     assert printed.count(" ok\n") == 4
     assert "CC BY-SA 3.0" in printed
+
+
+def test_reference_command_writes_the_sweeps_it_was_asked_for(
+    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a tiny sweep: two seeds, small configs (the shipped one takes an hour on two cores)
+    from app.experiments import reference
+    from app.experiments.runner import EXPERIMENTS
+
+    monkeypatch.setattr(reference, "SEEDS", (0, 1))
+    small = {"train_size": 60, "test_size": 100, "epochs": 1}
+    limits = EXPERIMENTS["limits"]
+    decay = EXPERIMENTS["weight-decay"]
+    monkeypatch.setitem(
+        EXPERIMENTS, "limits", replace(limits, defaults={**limits.defaults, **small})
+    )
+    monkeypatch.setitem(
+        EXPERIMENTS,
+        "weight-decay",
+        replace(decay, defaults={**decay.defaults, **small, "lambdas": [0.0, 0.1]}),
+    )
+    out = tmp_path / "reference.json"
+    argv = ["experiment", "reference", "--only", "weight-decay", "--only", "limits"]
+    assert main([*argv, "--out", str(out)]) == 0
+    written = json.loads(out.read_text())
+    assert set(written) == {"weight-decay", "limits"}
+    sweep = written["weight-decay"]
+    assert sweep["seeds"] == [0, 1] and sweep["lambdas"] == [0.0, 0.1]
+    assert sweep["shrink"]["expected"] == [1.0, 1 - 2 * decay.defaults["learning_rate"] * 0.1]
+    assert sweep["shrink"]["measured_mean"] == pytest.approx(sweep["shrink"]["expected"])
+    assert sweep["claim_holds"] is True
+    assert set(written["limits"]["tasks"]) == {"corner", "symmetry"}
+    printed = capsys.readouterr().out
+    assert f"weight-decay: {sweep['summary']}\n" in printed
+    assert sweep["summary"].startswith("Over 2 seeds every SGD step shrank the weights")
+    assert written["limits"]["summary"].startswith("Mean test accuracy over 2 seeds on corner: ")
+    assert f"written to {out}\n" in printed

@@ -125,3 +125,45 @@ def test_tasks_follow_the_seed() -> None:
     assert x1.shape == (50, 1, 28, 28)
     assert bool((x1 == x2).all()) and bool((y1 == y2).all())
     assert not bool((x1 == x3).all())
+
+
+def test_train_capacity_of_the_subset_is_its_10000_digits(tmp_path: Path) -> None:
+    capacity, where = D.train_capacity(tmp_path)  # no IDX files there: the shipped subset
+    assert capacity == 10_000
+    assert where == (
+        "the shipped subset's 10,000 training digits (the full MNIST training files in "
+        "CONVLAB_DATA_DIR allow more)"
+    )
+
+
+def _largest_drawable(labels: np.ndarray) -> int:
+    """The largest n stratified_sample accepts, found by trying (the independent check)."""
+    n = 10
+    while True:
+        try:
+            D.stratified_sample(labels, n + 1, np.random.default_rng(0))
+        except ValueError:
+            return n
+        n += 1
+
+
+@pytest.mark.mnist_data
+def test_train_capacity_of_the_full_training_files_is_what_a_stratified_sample_can_draw(
+    mnist_dir: Path,
+) -> None:
+    capacity, where = D.train_capacity(mnist_dir)
+    labels = D.load_pool(mnist_dir).train_labels
+    counts = np.bincount(labels)
+    assert capacity == 10 * counts.min() + 5 == 54_215  # digit 5 is the rarest: 5,421
+    assert where == "the 60,000 MNIST training digits in CONVLAB_DATA_DIR"
+    D.stratified_sample(labels, capacity, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="the pool has 5421 digits 5, 5422 requested"):
+        D.stratified_sample(labels, capacity + 1, np.random.default_rng(0))
+
+
+def test_train_capacity_matches_trying_every_n_on_uneven_counts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    labels = np.repeat(np.arange(10), [9, 8, 7, 9, 7, 9, 9, 9, 9, 9]).astype(np.uint8)
+    monkeypatch.setattr(D, "load_subset", lambda: {"train_labels": labels})
+    assert D.train_capacity.__wrapped__(None)[0] == _largest_drawable(labels) == 72

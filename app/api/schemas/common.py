@@ -58,7 +58,8 @@ Error texts are sentences for people: raise ``PydanticCustomError(kind, "text {n
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal, Self
 
 import numpy as np
@@ -81,6 +82,22 @@ from app.engine.padding import AxisGeometry, formula_text
 
 FLOAT_BYTES = 25
 """Worst-case JSON bytes of one float with its separator ("-1.2345678901234567e-100,")."""
+
+
+def json_array_bytes(shape: Sequence[int], item_bytes: int = FLOAT_BYTES) -> int:
+    """Upper bound of the compact JSON of a nested list of ``shape`` (floats by default):
+    ``item_bytes`` per item with its comma, and 3 bytes ("[", "]", ",") per list, the outer
+    one and every inner one (an H×1 map costs 27 bytes a value, not 25)."""
+    lists, count = 1, 1
+    for n in shape[:-1]:
+        count *= n
+        lists += count
+    return math.prod(shape) * item_bytes + 3 * lists
+
+
+def int_bytes(largest: int) -> int:
+    """Upper bound of the JSON of an int of magnitude at most ``largest``, sign and comma."""
+    return len(str(abs(largest))) + 2
 
 
 def settings_of(info: ValidationInfo) -> Settings:

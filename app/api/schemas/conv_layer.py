@@ -10,6 +10,7 @@ geometry errors are left to the engine, which answers 422 with a sentence.
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
@@ -17,7 +18,6 @@ from pydantic_core import PydanticCustomError
 
 from app.api.schemas.common import (
     FLOAT_BYTES,
-    FORMULA_BYTES,
     Bias,
     Cell,
     Formula,
@@ -30,12 +30,15 @@ from app.api.schemas.common import (
     ShapedRequest,
     check_output_values,
     check_response_bytes,
+    int_bytes,
+    json_array_bytes,
     numeric_array,
     settings_of,
 )
 from app.api.schemas.conv import (
     EXAMPLE_MATRIX_INPUT,
     MAX_EXPLAIN_TERMS,
+    TERM_BYTES,
     TUTORIAL_K,
     TUTORIAL_X,
     Conv2dMatrixRequest,
@@ -46,12 +49,13 @@ from app.api.schemas.conv import (
     MatrixFigures,
     MergedEntry,
     check_compute,
-    output_bytes,
 )
 from app.config import Settings
+from app.engine.backward import full_convolution_shape
 from app.engine.conv import ConvGeometry, ConvOptions
 from app.engine.conv1d import Conv1dGeometry, conv1d_geometry
 from app.engine.errors import InvalidInput
+from app.engine.explain_layer import grad_input_terms, overlap_terms
 from app.engine.transpose import GENERAL_FORMULA, TransposeGeometry, transpose_geometry
 
 Map = list[list[float]] | list[list[list[float]]]
@@ -86,6 +90,7 @@ def check_work(macs: int, what: str, settings: Settings) -> None:
 
 
 def _too_many_terms(terms: int, what: str) -> None:
+    """422 when the cell ``what`` sums more than MAX_EXPLAIN_TERMS terms."""
     if terms > MAX_EXPLAIN_TERMS:
         raise PydanticCustomError(
             "too_many_terms",
@@ -96,6 +101,35 @@ def _too_many_terms(terms: int, what: str) -> None:
 
 # Response examples for /docs are computed by app.api.examples (the routes' answers to the
 # request examples below); none is typed here.
+
+# -- the size of an answer -------------------------------------------------------------------
+#
+# Every route here refuses, before any work, a request whose JSON answer could be larger than
+# max_response_bytes (the 422 of ``check_response_bytes``, as the forward routes). The estimate
+# is an upper bound: every array at ``json_array_bytes`` (worst-case floats such as
+# -1.2345678901234567e-100 and every bracket), every listed term at ``TERM_BYTES``, and the
+# rest (member names, shapes, the formula worked out, counts, notes) within ``FIXED_BYTES``.
+# tests/api/test_conv_layer.py serialises real answers against these bounds.
+
+FIXED_BYTES = 4_000
+"""Upper bound of an answer's fixed part: member names, shapes, the formula worked out
+(≤ 800 bytes at the largest sizes), counts, notes and an explained cell's own fields."""
+STAMP_BYTES = 64
+"""Upper bound of one Stamp's JSON ('{"cell":[325632,325632],"kernel_position":[63,63]},')."""
+MERGED_ENTRY_BYTES = 64
+"""Upper bound of one MergedEntry's JSON without its weight indices."""
+
+
+def _overlap_bound(size: int, kernel: int, stride: int, dilation: int) -> int:
+    """Most (input index, tap) pairs that land on one output index along an axis of a
+    transposed convolution: taps a with a·d ≡ r + p (mod s) repeat every s / gcd(s, d)."""
+    period = stride // math.gcd(stride, dilation)
+    return min(size, kernel, -(-kernel // period))
+
+
+def _label_bytes(kernel_shape: tuple[int, ...]) -> int:
+    """Upper bound of one weight label's JSON, '"K[63,63,63,63]",'."""
+    return 6 + len(kernel_shape) + sum(len(str(n - 1)) for n in kernel_shape)
 
 
 # -- /api/conv2d/backward ---------------------------------------------------------------------
@@ -134,12 +168,26 @@ class Conv2dBackwardRequest(Conv2dRequest):
         check_work(3 * geometry.macs, "the forward and backward passes need", settings_of(info))
         return self
 
-    def answer_bytes(self, geometry: ConvGeometry) -> int:
-        """The forward answer, the upstream gradient G, ∂L/∂X, ∂L/∂K and ∂L/∂b. The padded G
-        of the full-convolution view is added only when it fits ``padded_grad_limit``."""
-        grads = geometry.in_channels * geometry.input_size[0] * geometry.input_size[1]
-        grads += geometry.kernel_parameters + geometry.out_channels
-        return super().answer_bytes(geometry) * 2 + grads * FLOAT_BYTES
+    def check_limits(self, geometry: ConvGeometry, settings: Settings) -> None:
+        """422 over max_macs, max_output_values or max_response_bytes (``answer_bytes``)."""
+        check_compute(geometry, settings)
+        check_response_bytes(self.answer_bytes(geometry, settings), settings)
+
+    def answer_bytes(self, geometry: ConvGeometry, settings: Settings) -> int:  # type: ignore[override]
+        """Upper bound of the JSON answer: Y and G (output-shaped), ∂L/∂X (input-shaped),
+        ∂L/∂K and the rotated kernel (kernel-shaped), ∂L/∂b, and the padded G of the
+        full-convolution view whenever the route shows it (zero padding, within
+        ``padded_grad_limit``: up to a quarter of the response limit)."""
+        kernel = self.kernel.shape
+        rotated = kernel if len(kernel) == 2 else (kernel[1], kernel[0], *kernel[2:])
+        size = 2 * json_array_bytes(geometry.output_shape)
+        size += json_array_bytes(self.input.shape)
+        size += json_array_bytes(kernel) + json_array_bytes(rotated)
+        size += json_array_bytes((geometry.out_channels,))
+        padded = full_convolution_shape(geometry)
+        if geometry.padding_mode == "zeros" and math.prod(padded) <= padded_grad_limit(settings):
+            size += json_array_bytes(padded)
+        return size + FIXED_BYTES
 
 
 def padded_grad_limit(settings: Settings) -> int:
@@ -233,19 +281,29 @@ class Conv2dBackwardExplainRequest(Conv2dBackwardRequest):
             raise PydanticCustomError(
                 "one_cell", "give exactly one of input_cell, kernel_cell or output_cell"
             )
-        try:
-            geometry = self.geometry()
-        except InvalidInput:
-            return self
-        kh, kw = geometry.kernel_size
-        if self.input_cell is not None:
-            # every output channel, every window position (a padding copy can add a few more)
-            _too_many_terms(geometry.out_channels * kh * kw, "this cell of ∂L/∂X")
-        elif self.kernel_cell is not None:
-            _too_many_terms(geometry.outputs_sharing, "this weight of ∂L/∂K")
-        else:
-            _too_many_terms(geometry.inputs_per_output, "this window")
         return self
+
+    def explained_terms(self, geometry: ConvGeometry) -> tuple[int, str]:
+        """(terms, what) of the cell asked for; (0, "") unless exactly one cell is given."""
+        if self.input_cell is not None and self.kernel_cell is None and self.output_cell is None:
+            # every output channel, every window that reads the cell or a padding copy of it
+            return grad_input_terms(geometry, self.input_cell), "this cell of ∂L/∂X"
+        if self.kernel_cell is not None and self.input_cell is None and self.output_cell is None:
+            return geometry.outputs_sharing, "this weight of ∂L/∂K"
+        if self.output_cell is not None and self.input_cell is None and self.kernel_cell is None:
+            return geometry.inputs_per_output, "this window"
+        return 0, ""
+
+    def check_limits(self, geometry: ConvGeometry, settings: Settings) -> None:
+        """422 over MAX_EXPLAIN_TERMS terms, then the backward pass's limits."""
+        _too_many_terms(*self.explained_terms(geometry))
+        super().check_limits(geometry, settings)
+
+    def answer_bytes(self, geometry: ConvGeometry, settings: Settings) -> int:  # type: ignore[override]
+        """The backward answer and the terms of the cell asked for (each within TERM_BYTES,
+        its part of the expression included)."""
+        terms, _ = self.explained_terms(geometry)
+        return super().answer_bytes(geometry, settings) + terms * TERM_BYTES
 
 
 class GradInputTerm(BaseModel):
@@ -403,7 +461,25 @@ class ConvTranspose2dRequest(ShapedRequest):
                 {"macs": f"{geometry.macs:,}", "limit": f"{settings.max_macs:,}"},
             )
         check_output_values(geometry.output_shape, settings)
-        check_response_bytes(output_bytes(geometry.output_shape) + FORMULA_BYTES, settings)
+        check_response_bytes(self.answer_bytes(geometry), settings)
+
+    @staticmethod
+    def max_overlap(geometry: TransposeGeometry) -> int:
+        """Most (input cell, kernel tap) pairs landing on one output cell (an overlaps entry)."""
+        return math.prod(
+            _overlap_bound(axis.size, axis.kernel, axis.stride, axis.dilation)
+            for axis in (geometry.height, geometry.width)
+        )
+
+    def answer_bytes(self, geometry: TransposeGeometry) -> int:
+        """Upper bound of the JSON answer: the output map, the overlaps map (ints up to
+        ``max_overlap``) and the fixed part (formula, counts)."""
+        overlap = int_bytes(self.max_overlap(geometry))
+        return (
+            json_array_bytes(geometry.output_shape)
+            + json_array_bytes(geometry.output_size, overlap)
+            + FIXED_BYTES
+        )
 
 
 class TransposeAxisFormula(BaseModel):
@@ -491,13 +567,22 @@ class ConvTranspose2dExplainRequest(ConvTranspose2dRequest):
     def _exactly_one_cell(self) -> Self:
         if (self.output_cell is None) == (self.input_cell is None):
             raise PydanticCustomError("one_cell", "give exactly one of output_cell or input_cell")
-        try:
-            geometry = self.geometry()
-        except InvalidInput:
-            return self
-        kh, kw = geometry.kernel_size
-        _too_many_terms(geometry.in_channels * kh * kw, "this output cell")
         return self
+
+    def check_limits(self, geometry: TransposeGeometry, settings: Settings) -> None:
+        """422 over MAX_EXPLAIN_TERMS terms (an output cell), then the transposed limits."""
+        if self.output_cell is not None and self.input_cell is None:
+            _too_many_terms(overlap_terms(geometry, self.output_cell), "this output cell")
+        super().check_limits(geometry, settings)
+
+    def answer_bytes(self, geometry: TransposeGeometry) -> int:
+        """The transposed convolution and the cell asked for: an output cell's terms (the
+        stamps that overlap there, in every input channel), or an input cell's kh·kw stamps."""
+        size = super().answer_bytes(geometry)
+        if self.output_cell is not None:
+            return size + overlap_terms(geometry, self.output_cell) * TERM_BYTES
+        kh, kw = geometry.kernel_size
+        return size + kh * kw * STAMP_BYTES
 
 
 class OverlapTerm(BaseModel):
@@ -570,6 +655,23 @@ class Conv2dMatrixTransposeRequest(Conv2dMatrixRequest):
         # the forward pass, ∂L/∂X, ∂L/∂K and the transposed convolution of the check
         check_work(4 * geometry.macs, "Mᵀ with its checks needs", settings_of(info))
         return self
+
+    def answer_bytes(self, geometry: ConvGeometry) -> int:
+        """Upper bound of the JSON answer: Mᵀ and its weight index (rows × cols each), one
+        label per kernel weight, the non-zeros of every row, G and ∂L/∂X, and with reflect /
+        replicate / circular padding the merged entries (at most one per entry, each holding
+        ≥ 2 of the ``macs`` weights the matrix places)."""
+        h, w = geometry.input_size
+        rows, cols = geometry.in_channels * h * w, geometry.out_channels * geometry.outputs_sharing
+        index = max(len("null,"), int_bytes(geometry.kernel_parameters))
+        size = json_array_bytes((rows, cols)) + json_array_bytes((rows, cols), index)
+        size += geometry.kernel_parameters * _label_bytes(self.kernel.shape)
+        size += json_array_bytes((rows,), int_bytes(cols))
+        size += json_array_bytes(geometry.output_shape) + json_array_bytes(self.input.shape)
+        if geometry.padding_mode != "zeros":
+            merged = min(rows * cols, geometry.macs // 2)
+            size += merged * MERGED_ENTRY_BYTES + geometry.macs * index
+        return size + FIXED_BYTES
 
 
 class TransposeCheck(BaseModel):
@@ -682,7 +784,7 @@ class Conv1dRequest(ShapedRequest):
     def check_limits(self, geometry: Conv1dGeometry, settings: Settings) -> None:
         """422 over max_macs, max_output_values or max_response_bytes."""
         check_compute(geometry.conv, settings)
-        check_response_bytes(output_bytes(geometry.conv.output_shape) + FORMULA_BYTES, settings)
+        check_response_bytes(json_array_bytes(geometry.output_shape) + FIXED_BYTES, settings)
 
 
 class Conv1dFormula(BaseModel):

@@ -15,6 +15,7 @@ from pydantic_core import PydanticCustomError
 
 from app.api.schemas.common import settings_of
 from app.config import Settings
+from app.experiments.data import train_capacity
 from app.experiments.runner import (
     EXPERIMENTS,
     count_model_parameters,
@@ -32,6 +33,8 @@ SETTING_LIMITS = {
     "epochs": "experiment_max_epochs",
 }
 """Config fields whose maximum this server's settings lower: field -> Settings field."""
+MNIST_EXPERIMENTS = ("generalization", "weight-decay")
+"""The experiments that train on MNIST digits (limits generates its images)."""
 
 
 def _unique(values: list) -> list:
@@ -67,6 +70,15 @@ class RunConfig(BaseModel):
                     "over_limit",
                     "{name} {value} is over this server's limit of {limit} (CONVLAB_{env})",
                     {"name": name, "value": value, "limit": limit, "env": env},
+                )
+        if self.experiment_id in MNIST_EXPERIMENTS:
+            capacity, where = train_capacity(settings.data_dir)
+            if self.train_size > capacity:
+                raise PydanticCustomError(
+                    "over_pool",
+                    "train_size {value} is more than the {capacity} digits (N/10 of each) this "
+                    "server can draw from {where}",
+                    {"value": self.train_size, "capacity": f"{capacity:,}", "where": where},
                 )
         config = self.model_dump()
         parameters = count_model_parameters(self.experiment_id, config)
@@ -104,6 +116,9 @@ class GeneralizationConfig(RunConfig):
     model_config = ConfigDict(json_schema_extra={"examples": [_G]})
 
     experiment_id: ClassVar[str] = "generalization"
+    epochs: int = Field(
+        _G["epochs"], ge=1, le=1_000, description="Passes over the training examples."
+    )
     learning_rate: float = Field(
         _G["learning_rate"], gt=0, le=1.0, allow_inf_nan=False, description="Adam step size."
     )
@@ -189,6 +204,9 @@ def config_schema(model: type[RunConfig], settings: Settings) -> dict[str, Any]:
     for name, setting in SETTING_LIMITS.items():
         field = schema["properties"][name]
         field["maximum"] = min(field["maximum"], getattr(settings, setting))
+    if model.experiment_id in MNIST_EXPERIMENTS:
+        field = schema["properties"]["train_size"]
+        field["maximum"] = min(field["maximum"], train_capacity(settings.data_dir)[0])
     return schema
 
 

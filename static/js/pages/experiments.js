@@ -8,7 +8,7 @@
 import { getJSON } from "../api.js";
 import { cleanConfig, configFields } from "../config_schema.js";
 import { runExperiment } from "../experiment_runs.js";
-import { measuredAnswer, predictionQuestion, revealText, RunProgress } from "../experiment_views.js";
+import { failureStatus, measuredAnswer, predictionQuestion, revealText, RunProgress } from "../experiment_views.js";
 import { loadState, saveState } from "../url_state.js";
 import { ConfigForm } from "../widgets/config_form.js";
 import { Prediction } from "../widgets/prediction.js";
@@ -247,8 +247,8 @@ class ExperimentsPage {
         session.statusState = "idle";
       } else {
         session.error = error.message;
-        session.status = "The run did not finish.";
-        this.#announce(id, `The run did not finish: ${error.message}`);
+        session.status = failureStatus(error.status);
+        this.#announce(id, `${session.status} ${error.message}`);
         session.statusState = "failed";
         const field = Array.isArray(error.field) ? error.field.find((f) => typeof f === "string") : null;
         if (field && id === this.state.exp) this.form.markInvalid(field, error.message);
