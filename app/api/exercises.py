@@ -2,7 +2,8 @@
 
 The exercises are generated and checked by ``app.exercises`` (pure Python/NumPy); these routes
 only validate, call it once and map the result. Unknown id → 404; a bad seed or an unreadable
-answer → 422.
+answer → 422 in FastAPI's list form, as every other error about one field of a request: an
+answer the kind cannot read is an error of the body's ``answer`` field, like a blank one.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from fastapi.exceptions import RequestValidationError
 
 from app import exercises
 from app.api.deps import JsonBody
@@ -75,7 +77,19 @@ def get_exercise(
 @router.post("/{exercise_id}/check", response_model=CheckResponse, responses=_NOT_FOUND)
 def check_exercise(exercise_id: KnownId, request: JsonBody[CheckRequest]) -> CheckResponse:
     """Judge the student's answer to the exercise of this seed."""
-    verdict = exercises.check_answer(exercise_id, request.seed, request.answer)
+    try:
+        verdict = exercises.check_answer(exercise_id, request.seed, request.answer)
+    except exercises.MalformedAnswer as unreadable:  # the kind names the form it expected
+        raise RequestValidationError(
+            [
+                {
+                    "type": "answer_unreadable",
+                    "loc": ("body", "answer"),
+                    "msg": str(unreadable),
+                    "input": request.answer,
+                }
+            ]
+        ) from None
     return CheckResponse(
         correct=verdict.correct,
         expected=verdict.expected,

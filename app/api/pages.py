@@ -44,7 +44,7 @@ TUTORIAL: tuple[TutorialQuestion, ...] = (
         1,
         "Regularization and gradients",
         "The gradient of an L2-regularized loss and one weight-decay step θ ← (1 − 2ελ)θ − ε∇L.",
-        ("parameters",),
+        ("parameters", "experiments"),
     ),
     TutorialQuestion(
         2,
@@ -55,8 +55,9 @@ TUTORIAL: tuple[TutorialQuestion, ...] = (
     TutorialQuestion(
         3,
         "Convolution as a structured linear operator",
-        "X ∗ K by hand, the output size, sparse interactions, parameter sharing, equivariance.",
-        ("convolution", "matrix", "equivariance"),
+        "X ∗ K by hand, the output size, sparse interactions, parameter sharing, equivariance; "
+        "the backward pass and the transposed convolution.",
+        ("convolution", "matrix", "backward", "equivariance"),
     ),
     TutorialQuestion(
         4,
@@ -73,8 +74,9 @@ TUTORIAL: tuple[TutorialQuestion, ...] = (
     TutorialQuestion(
         6,
         "CNNs as structural regularization",
-        "Dense against convolutional parameter counts, and L2 against convolution as regularizers.",
-        ("parameters", "mnist"),
+        "Dense against convolutional parameter counts, L2 against convolution as regularizers, "
+        "which network generalizes better, and where convolution is the wrong bias.",
+        ("mnist", "parameters", "experiments"),
     ),
 )
 

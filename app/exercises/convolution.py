@@ -11,6 +11,7 @@ import numpy as np
 
 from app.engine.conv import conv2d, conv_geometry
 from app.engine.explain import format_number
+from app.engine.matrix import conv_matrix
 from app.engine.padding import formula_text
 from app.exercises.answers import Integer, Size
 from app.exercises.base import Mistake, Problem, pick
@@ -131,7 +132,7 @@ def make_conv_output_value(rng: np.random.Generator) -> Problem:
 def make_output_size(rng: np.random.Generator) -> Problem:
     """The output side for a square input and kernel with stride, padding and dilation."""
     while True:
-        size = int(rng.integers(5, 33))
+        size = int(rng.integers(5, 17))  # up to 16: the Convolution page can hold X
         k = pick(rng, (1, 2, 3, 3, 4, 5, 7))
         stride = pick(rng, (1, 2, 2, 3))
         padding = pick(rng, (0, 1, 1, 2, 3))
@@ -230,8 +231,10 @@ def make_weight_sharing(rng: np.random.Generator) -> Problem:
     """Q3b: inputs per output, weights in the filter, outputs that share them."""
     ask = pick(rng, _ASKS)
     k = pick(rng, (2, 3, 3, 5))
-    size = int(rng.integers(k + 2, 13))  # the window is smaller than the image
     in_channels = pick(rng, (1, 1, 3))
+    if in_channels > 1:
+        k = min(k, 3)  # the matrix page's channels view holds kernels up to 4×4
+    size = int(rng.integers(k + 2, 9))  # the window is smaller than the image; M fits the page
     stride = pick(rng, (1, 1, 2))
     padding = pick(rng, (0, 0, 1))
     geometry = conv_geometry(
@@ -245,14 +248,38 @@ def make_weight_sharing(rng: np.random.Generator) -> Problem:
     )
     channels = f"{in_channels}·" if in_channels > 1 else ""
     if ask == "inputs_per_output":
-        expected = geometry.inputs_per_output
-        question = "How many input values does one output value depend on?"
+        i, j = int(rng.integers(ho)), int(rng.integers(wo))
+        rows, cols = (
+            _read_span(i, stride, padding, k, size),
+            _read_span(j, stride, padding, k, size),
+        )
+        expected = _inputs_read(in_channels, size, k, stride, padding, i * wo + j)
+        assert expected == in_channels * len(rows) * len(cols), "the window inside X"
+        question = (
+            f"How many input values (entries of X; the zeros of the padding are not input "
+            f"values) does the output at row {i + 1}, column {j + 1} (counted from 1) depend on?"
+        )
+        inside = f"{_span('row', rows)}, {_span('column', cols)} of X"
+        clipped = len(rows) * len(cols) < k * k
         explanation = (
-            f"One output reads one {k}×{k} window in each of the {in_channels} channel"
-            f"{'s' if in_channels > 1 else ''}: {channels}{k}·{k} = {expected} input values, "
-            f"not all {in_channels * size * size} (sparse interactions)."
+            f"The output at row {i + 1}, column {j + 1} reads one {k}×{k} window"
+            + (f" in each of the {in_channels} channels" if in_channels > 1 else "")
+            + (
+                f"; it sits at the border, so part of it lies in the padding, and only {inside} "
+                f"are input values: {channels}{len(rows)}·{len(cols)} = {expected}"
+                if clipped
+                else f", {inside}: {channels}{k}·{k} = {expected} input values"
+            )
+            + f", not all {in_channels * size * size} (sparse interactions)."
         )
         mistakes = [
+            Mistake(
+                "counted-padding",
+                f"You counted the zeros of the padding: this output sits at the border, so its "
+                f"{k}×{k} window hangs over the padding, and those zeros are not input values. "
+                f"Count only the window's cells inside X ({inside}).",
+                value=in_channels * k * k,
+            ),
             Mistake("one-side-only", "You counted one side of the window; it is k×k.", value=k),
             Mistake(
                 "whole-image",
@@ -264,10 +291,12 @@ def make_weight_sharing(rng: np.random.Generator) -> Problem:
                 "forgot-channels",
                 f"You counted one channel: the window reaches through all {in_channels} "
                 "input channels.",
-                value=k * k,
+                value=len(rows) * len(cols),
             ),
         ]
+        cell = {"cell": [i, j]}
     elif ask == "filter_weights":
+        cell = {}
         expected = geometry.kernel_parameters
         question = "How many weights does the filter hold (not counting a bias)?"
         explanation = (
@@ -294,6 +323,7 @@ def make_weight_sharing(rng: np.random.Generator) -> Problem:
             ),
         ]
     else:
+        cell = {}
         expected = ho * wo
         question = "How many output values are computed with these same weights?"
         explanation = (
@@ -304,7 +334,8 @@ def make_weight_sharing(rng: np.random.Generator) -> Problem:
             Mistake(
                 "counted-input-positions",
                 "You counted input positions: the filter is used once per output, and the "
-                f"output is {ho}×{wo} (⌊(H + 2p − k)/s⌋ + 1 per side), smaller than the input.",
+                f"output is {ho}×{wo} (⌊(H + 2p − k)/s⌋ + 1 per side), not the input's "
+                f"{size}×{size}.",
                 value=size * size,
             ),
             Mistake("one-side-only", "You counted one side of the output map.", value=ho),
@@ -318,11 +349,35 @@ def make_weight_sharing(rng: np.random.Generator) -> Problem:
             "stride": stride,
             "padding": padding,
             "ask": ask,
+            **cell,
         },
         answer=Integer(),
         expected=float(expected),
         explanation=explanation,
-        general_hint="Each output reads one k×k window per input channel; the filter holds "
-        "one weight per tap and channel; it is reused at every output position.",
+        general_hint="Each output reads one k×k window per input channel (only its cells "
+        "inside X: the padding holds no input values); the filter holds one weight per tap and "
+        "channel; it is reused at every output position.",
         mistakes=tuple(mistakes),
     )
+
+
+def _read_span(i: int, stride: int, padding: int, k: int, size: int) -> list[int]:
+    """The rows (0-based, inside X) that output row i's window covers."""
+    return [r for r in range(i * stride - padding, i * stride - padding + k) if 0 <= r < size]
+
+
+def _inputs_read(channels: int, size: int, k: int, stride: int, padding: int, row: int) -> int:
+    """Entries of X that output ``row`` (flat index into Y) reads: the nonzeros of M's row."""
+    m = conv_matrix(
+        np.zeros((channels, size, size)),  # (C, H, W) values do not matter for the structure
+        np.ones((1, channels, k, k)),  # (1, C, k, k)
+        stride=stride,
+        padding=padding,
+    )
+    return int(np.count_nonzero(m.hits[row]))
+
+
+def _span(name: str, indices: list[int]) -> str:
+    """'rows 2–4' (1-based) or 'row 1'."""
+    first, last = indices[0] + 1, indices[-1] + 1
+    return f"{name} {first}" if first == last else f"{name}s {first}–{last}"

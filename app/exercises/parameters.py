@@ -28,8 +28,8 @@ def _vec(values: np.ndarray) -> str:
 
 
 def make_weight_decay_step(rng: np.random.Generator) -> Problem:
-    """θ′ after one step from θ, ε, λ and ∇L_data (2 or 3 parameters)."""
-    n = pick(rng, (2, 3))
+    """θ′ after one step from θ, ε, λ and ∇L_data (2 parameters: the page's plot is θ₁, θ₂)."""
+    n = 2
     while True:
         lr, lam = pick(rng, _LRS), pick(rng, _LAMBDAS)
         if 2 * lr * lam <= 0.5:

@@ -68,7 +68,8 @@ export function toApiError(status, body) {
     const msg = String(first.msg || "invalid value").replace(/^Value error, /, "");
     const plain = plainWords(msg);
     const where = fieldName(loc);
-    if (!where) return new ApiError(status, plain ?? msg, loc);
+    // a message that already names its field ("answer is empty") is not prefixed again
+    if (!where || msg.startsWith(`${where} `) || msg.startsWith(`${where}:`)) return new ApiError(status, plain ?? msg, loc);
     return new ApiError(status, plain ? `${where} ${plain}` : `${where}: ${msg}`, loc);
   }
   if (status === 413) return new ApiError(status, "the request is too large");

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import inspect
+import json
 import time
 from collections.abc import Iterator
 
@@ -11,11 +13,15 @@ import pytest
 import torch
 import torch.nn.functional as F
 from fastapi.testclient import TestClient
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from app.api.schemas import conv_layer as schemas
 from app.config import Settings
 from app.main import create_app
 from tests.api.test_conv import K, X, Y, error
+from tests.engine.test_conv import conv_cases
+from tests.engine.test_transpose import transpose_cases
 
 STRIDE_2 = {"input": [[1, 2], [3, 4]], "kernel": [[1, 1, 1]] * 3, "stride": 2}
 
@@ -953,3 +959,93 @@ def test_explaining_an_input_cell_of_a_64_channel_transposed_convolution_is_answ
     answer = client.post("/api/conv-transpose2d/explain", json=body).json()
     assert len(answer["input_cell"]["outputs"]) == 81
     assert answer["input_cell"]["cropped"] == 0
+
+
+# -- the estimate is an upper bound of every answer, over random requests ---------------------
+
+SMALL_CASE = st.integers(0, 2**32 - 1)
+
+
+def estimate(model: type, body: dict) -> int:
+    """The answer size the request model bounds (what it compares with max_response_bytes)."""
+    settings = Settings()
+    request = model.model_validate_json(json.dumps(body), context={"settings": settings})
+    geometry = request.geometry()
+    if "settings" in inspect.signature(request.answer_bytes).parameters:
+        return request.answer_bytes(geometry, settings)
+    return request.answer_bytes(geometry)
+
+
+def _near_worst(rng: np.random.Generator, shape: tuple[int, ...]) -> list:
+    """Numbers of 22–24 JSON characters, as long as WORST or nearly (products stay finite)."""
+    return (rng.standard_normal(shape) * 1e-100).tolist()
+
+
+@given(
+    conv_cases(), st.sampled_from(["backward", "input", "kernel", "output", "matrix"]), SMALL_CASE
+)
+def test_every_backward_and_m_transposed_answer_fits_its_estimate(
+    client: TestClient, case: dict, route: str, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    x, kernel = case["x"], case["kernel"]
+    body = {
+        "input": _near_worst(rng, x.shape),
+        "kernel": _near_worst(rng, kernel.shape),
+        **{k: case[k] for k in ("stride", "padding", "padding_mode", "dilation", "flip_kernel")},
+    }
+    if case["bias"] is not None:
+        body["bias"] = _near_worst(rng, case["bias"].shape)
+    path, model = {
+        "backward": ("/api/conv2d/backward", schemas.Conv2dBackwardRequest),
+        "input": ("/api/conv2d/backward/explain", schemas.Conv2dBackwardExplainRequest),
+        "kernel": ("/api/conv2d/backward/explain", schemas.Conv2dBackwardExplainRequest),
+        "output": ("/api/conv2d/backward/explain", schemas.Conv2dBackwardExplainRequest),
+        "matrix": ("/api/conv2d/matrix/transpose", schemas.Conv2dMatrixTransposeRequest),
+    }[route]
+    if route in ("input", "kernel", "output"):
+        body[f"{route}_cell"] = [0, 0]
+    response = client.post(path, json=body)
+    assume(response.status_code == 200)  # the engine refused the geometry, as torch would
+    assert len(response.content) <= estimate(model, body)
+
+
+@given(
+    transpose_cases(valid_output_padding=True), st.sampled_from(["", "output", "input"]), SMALL_CASE
+)
+def test_every_transposed_answer_fits_its_estimate(
+    client: TestClient, case: dict, route: str, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    body = {
+        "input": _near_worst(rng, case["x"].shape),
+        "kernel": _near_worst(rng, case["kernel"].shape),
+        **{k: case[k] for k in ("stride", "padding", "output_padding", "dilation")},
+    }
+    if case["bias"] is not None:
+        body["bias"] = _near_worst(rng, case["bias"].shape)
+    path, model = "/api/conv-transpose2d", schemas.ConvTranspose2dRequest
+    if route:
+        path, model = path + "/explain", schemas.ConvTranspose2dExplainRequest
+        body[f"{route}_cell"] = [0, 0]
+    response = client.post(path, json=body)
+    assume(response.status_code == 200)  # torch refuses these too (tests/engine)
+    assert len(response.content) <= estimate(model, body)
+    request = model.model_validate_json(json.dumps(body), context={"settings": Settings()})
+    most = max(max(row) for row in response.json()["overlaps"])
+    assert most <= request.max_overlap(request.geometry())
+
+
+@given(st.integers(1, 64), st.integers(1, 8), st.integers(0, 1024), SMALL_CASE)
+def test_every_1d_answer_fits_its_estimate(
+    client: TestClient, length: int, kernel: int, padding: int, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    body = {
+        "input": _near_worst(rng, (2, length)),
+        "kernel": _near_worst(rng, (3, 2, kernel)),
+        "padding": padding,
+    }
+    response = client.post("/api/conv1d", json=body)
+    assume(response.status_code == 200)
+    assert len(response.content) <= estimate(schemas.Conv1dRequest, body)

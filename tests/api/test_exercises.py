@@ -92,9 +92,9 @@ def test_get_with_a_seed_gives_the_inputs_the_contract_names(client: TestClient)
     assert data == {
         "id": "output-size",
         "seed": 0,
-        "prompt": "A 28×28 input goes through a convolution with a 4×4 kernel, stride 2, zero "
+        "prompt": "A 15×15 input goes through a convolution with a 4×4 kernel, stride 2, zero "
         "padding 1, dilation 1. What is the side of the (square) output?",
-        "inputs": {"size": 28, "kernel": 4, "stride": 2, "padding": 1, "dilation": 1},
+        "inputs": {"size": 15, "kernel": 4, "stride": 2, "padding": 1, "dilation": 1},
         "answer_format": {
             "type": "size",
             "description": "the side of a square, e.g. 7 (7x7 and 7 × 7 are accepted too)",
@@ -264,8 +264,36 @@ def test_unreadable_answer_is_a_422_saying_what_was_expected(client: TestClient)
     )
     assert response.status_code == 422
     assert response.json() == {
-        "detail": "answer: expected a size such as 7, 7x7 or 7 × 7, got 'about ten'"
+        "detail": [
+            {
+                "type": "answer_unreadable",
+                "loc": ["body", "answer"],
+                "msg": "answer: expected a size such as 7, 7x7 or 7 × 7, got 'about ten'",
+                "input": "about ten",
+            }
+        ]
     }
+
+
+def test_unreadable_answer_has_the_same_form_as_the_other_answer_errors(
+    client: TestClient,
+) -> None:
+    unreadable = client.post("/api/exercises/pool-shift/check", json={"seed": 3, "answer": "1,x"})
+    blank = client.post("/api/exercises/pool-shift/check", json={"seed": 3, "answer": " "})
+    assert unreadable.status_code == blank.status_code == 422
+    for body in (unreadable.json(), blank.json()):
+        assert [e["loc"] for e in body["detail"]] == [["body", "answer"]]
+    assert unreadable.json()["detail"][0]["msg"].startswith("answer: expected ")
+
+
+def test_a_long_unreadable_answer_is_echoed_shortened(client: TestClient) -> None:
+    response = client.post(
+        "/api/exercises/receptive-field/check", json={"seed": 1, "answer": "x" * 200}
+    )
+    assert response.status_code == 422
+    error = response.json()["detail"][0]
+    assert error["loc"] == ["body", "answer"]
+    assert len(error["input"]) == 200 and error["input"].endswith("x…")  # the app's echo limit
 
 
 def test_answer_over_the_default_limit_is_a_422(client: TestClient) -> None:

@@ -10,11 +10,15 @@ import re
 import httpx
 import numpy as np
 import pytest
+import torch
+import torch.nn.functional as F
 from playwright.sync_api import expect
 
 from app.api.pages import LESSONS
+from app.exercises import KINDS, exercise
 from tests.browser.conftest import shot
-from tests.browser.grids import correlate_valid, read_grid
+from tests.browser.grids import correlate_valid, marked_cells, read_editor, read_grid, wait_for_grid
+from tests.exercises.oracles import ORACLES
 
 pytestmark = pytest.mark.browser
 
@@ -113,12 +117,15 @@ def _listen(page) -> None:
     )
 
 
-@pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.slug for lesson in LESSONS])
-def test_every_lesson_page_has_an_exercise_done_with_the_keyboard(page, base_url, lesson):
-    kinds = httpx.get(f"{base_url}/api/exercises").json()
-    if not any(k["page"] == f"/{lesson.slug}" for k in kinds):
-        pytest.skip(f"the API places no exercise on /{lesson.slug} yet")
-    block = _open(page, f"/{lesson.slug}")
+def test_every_lesson_page_places_at_least_one_exercise():
+    pages = {k.page for k in KINDS}
+    assert {f"/{lesson.slug}" for lesson in LESSONS} <= pages
+
+
+# every kind on its page (not only the first block that loads: the equivariance page has five)
+@pytest.mark.parametrize("kind", KINDS, ids=[k.id for k in KINDS])
+def test_every_exercise_is_done_with_the_keyboard_on_its_page(page, kind):
+    block = _open(page, kind.page, kind.id)
     _listen(page)
     exercise = _exercise(page, block)
     fmt = exercise["answer_format"]
@@ -153,14 +160,10 @@ def test_every_lesson_page_has_an_exercise_done_with_the_keyboard(page, base_url
     expect(block.locator(".exercise-progress")).to_contain_text(
         "right twice in 3 tries." if a_was_right else "right once in 2 tries."
     )
-    shot(page, f"exercise-{lesson.slug}")
+    shot(page, f"exercise-{kind.id}")
 
 
-# the lesson pages of issue 9; the pages other work adds place their own blocks
-OWN_PAGES = ["convolution", "matrix", "equivariance", "receptive-fields", "mnist", "parameters"]
-
-
-@pytest.mark.parametrize("slug", OWN_PAGES)
+@pytest.mark.parametrize("slug", [lesson.slug for lesson in LESSONS])
 def test_each_exercise_the_api_places_on_a_page_has_its_block_there(page, base_url, slug):
     kinds = httpx.get(f"{base_url}/api/exercises").json()
     listed = {k["id"] for k in kinds if k["page"] == f"/{slug}"}
@@ -471,3 +474,239 @@ def test_exercise_data_modules_behave_as_documented(page):
     assert result["pad"] == [0.25, 0]  # one black pixel of the first 2×2 block: a quarter ink
     assert result["winners"] == [[0, 1], [0, 0]]
     assert result["block"] == [[[[2]], [[0]]], [[[0]], [[2]]]]
+
+
+# -- every numeric kind's reveal drives its page's own widgets ---------------------------------
+# Each test opens the kind's block at a chosen seed (?ex-<id>=<seed>), answers it with the value
+# torch or the formula gives (tests/exercises/oracles.py), and reads the page's widgets.
+
+
+def _answer_text(value, answer_type: str) -> str:
+    """The oracle's answer written as a student would type it."""
+    if answer_type == "cells":
+        return "; ".join(f"{r},{c}" for r, c in value) or "none"
+    if answer_type in ("vector", "cell"):
+        return ", ".join(str(v) for v in value)
+    if answer_type == "size" and isinstance(value, list):
+        return f"{value[0]} x {value[1]}"
+    return str(value)
+
+
+def _reveal(page, exercise_id: str, seed: int) -> dict:
+    """Answer the exercise of this seed right on its page; return its inputs."""
+    kind = next(k for k in KINDS if k.id == exercise_id)
+    drawn = exercise(exercise_id, seed)
+    page.goto(f"{kind.page}?ex-{exercise_id}={seed}")
+    block = page.locator(f'{BLOCK}[data-exercise="{exercise_id}"]')
+    expect(block).to_have_attribute("data-seed", str(seed))
+    text = _answer_text(ORACLES[exercise_id](drawn.inputs), drawn.answer_format["type"])
+    block.locator(".answer-fields input").fill(text)
+    block.locator("button.check-button").click()
+    expect(block.locator(".reveal .verdict")).to_have_text("✓ Right.")
+    link = block.locator(".reveal .shown-in a")
+    expect(link).to_have_count(1)
+    assert page.locator(link.get_attribute("href")).count() == 1  # it points at the widget
+    return drawn.inputs
+
+
+def _seed(exercise_id: str, test) -> int:
+    return next(s for s in range(5000) if test(exercise(exercise_id, s).inputs))
+
+
+def _torch(matrix) -> torch.Tensor:
+    return torch.tensor(matrix, dtype=torch.float64)[None, None]
+
+
+def _maxpool(x) -> np.ndarray:
+    return F.max_pool2d(_torch(x), 2, stride=2)[0, 0].numpy()
+
+
+def test_output_size_reveal_sets_the_convolution_pages_geometry(page):
+    seed = _seed("output-size", lambda i: i["padding"] > 0 and i["stride"] > 1)
+    i = _reveal(page, "output-size", seed)
+    y = F.conv2d(
+        torch.zeros(1, 1, i["size"], i["size"]),
+        torch.zeros(1, 1, i["kernel"], i["kernel"]),
+        stride=i["stride"],
+        padding=i["padding"],
+        dilation=i["dilation"],
+    )
+    side = y.shape[-1]
+    expect(page.locator("#output-shape")).to_have_text(f"{side} × {side}")
+    assert read_grid(page, "#output-grid").shape == (side, side)
+    assert read_editor(page, "#input-editor").shape == (i["size"], i["size"])
+    assert read_editor(page, "#kernel-editor").shape == (i["kernel"], i["kernel"])
+    for name in ("stride", "padding", "dilation"):
+        assert page.locator(f"#{name}").input_value() == str(i[name])
+    formula = page.locator("#size-formula").inner_text()
+    assert f"= {side} × {side}" in formula.replace("x", "×"), formula
+    shot(page, "exercise-reveal-output-size")
+
+
+def test_weight_sharing_reveal_selects_the_asked_outputs_row_of_m(page):
+    # a border output with padding: its window reads fewer inputs than k·k
+    seed = _seed(
+        "weight-sharing",
+        lambda i: (
+            i["ask"] == "inputs_per_output"
+            and i["in_channels"] == 1
+            and i["padding"] == 1
+            and i["cell"] == [0, 0]
+        ),
+    )
+    i = _reveal(page, "weight-sharing", seed)
+    count = ORACLES["weight-sharing"](i)
+    assert count < i["kernel"] ** 2
+    expect(page.locator("#matrix-input-shape")).to_have_text(f"{i['size']} × {i['size']}")
+    expect(page.locator("#row-text")).to_contain_text(f"{count} of {i['size'] ** 2} entries")
+    assert marked_cells(page, "#matrix-output", "is-current") == {tuple(i["cell"])}
+    assert len(marked_cells(page, "#matrix-input", "is-window")) == count
+    shot(page, "exercise-reveal-weight-sharing")
+
+
+def test_weight_sharing_reveal_outlines_one_weights_uses_and_every_output(page):
+    seed = _seed("weight-sharing", lambda i: i["ask"] == "outputs_sharing")
+    i = _reveal(page, "weight-sharing", seed)
+    side = (i["size"] + 2 * i["padding"] - i["kernel"]) // i["stride"] + 1
+    channels = i["in_channels"]
+    shape = (
+        f"{channels} × {i['size']} × {i['size']}" if channels > 1 else f"{i['size']} × {i['size']}"
+    )
+    expect(page.locator("#matrix-input-shape")).to_have_text(shape)
+    # the marks come once M and Y are loaded
+    expect(page.locator("#matrix-output .cell.is-influenced")).to_have_count(side * side)
+    assert marked_cells(page, "#matrix-kernel", "is-current") == {(0, 0)}
+
+
+def test_grad_input_entries_reveal_sends_a_one_hot_g_back_on_the_backward_page(page):
+    seed = _seed("grad-input-entries", lambda i: i["stride"] > 1 or i["padding"] > 0)
+    i = _reveal(page, "grad-input-entries", seed)
+    reached = {(r - 1, c - 1) for r, c in ORACLES["grad-input-entries"](i)}
+    side = (i["size"] + 2 * i["padding"] - i["kernel"]) // i["stride"] + 1
+    g = np.zeros((side, side))
+    g[tuple(i["cell"])] = 1
+    np.testing.assert_array_equal(read_editor(page, "#bw-g-editor"), g)
+    # the explanation of G's cell comes after the backward pass with this G
+    expect(page.locator("#bw-explain")).to_contain_text(f"touches {len(reached)} entr")
+    expect(page.locator("#bw-dx-shape")).to_have_text(f"{i['size']} × {i['size']}, like X")
+    dx = read_grid(page, "#bw-dx")
+    assert {(int(r), int(c)) for r, c in np.argwhere(dx != 0)} == reached
+    assert marked_cells(page, "#bw-dx", "is-influenced") == reached
+    shot(page, "exercise-reveal-grad-input-entries")
+
+
+def test_transposed_output_size_reveal_sets_the_transposed_lab(page):
+    seed = _seed("transposed-output-size", lambda i: i["stride"] > 1 and i["padding"] > 0)
+    i = _reveal(page, "transposed-output-size", seed)
+    side = ORACLES["transposed-output-size"](i)
+    expect(page.locator("#tc-shape")).to_have_text(f"{i['size']} × {i['size']} → {side} × {side}")
+    for name, key in (("stride", "stride"), ("padding", "padding"), ("outpad", "output_padding")):
+        assert page.locator(f"#tc-{name}").input_value() == str(i[key])
+    assert read_grid(page, "#tc-y").shape == (side, side)
+    formula = page.locator("#tc-formula").inner_text()
+    expression = (
+        f"({i['size']} − 1)·{i['stride']} − 2·{i['padding']} + 1·({i['kernel']} − 1) + "
+        f"{i['output_padding']} + 1"
+    )
+    assert expression in formula, formula
+    shot(page, "exercise-reveal-transposed")
+
+
+def test_max_pool_value_reveal_pools_x_and_outlines_the_asked_window(page):
+    seed = _seed("max-pool-value", lambda i: i["cell"] != [0, 0])
+    i = _reveal(page, "max-pool-value", seed)
+    x = np.array(i["input"], dtype=float)
+    wait_for_grid(page, "#pool-before-grid", _maxpool(x))
+    np.testing.assert_array_equal(read_grid(page, "#pool-before-grid"), _maxpool(x))
+    np.testing.assert_array_equal(read_grid(page, "#conv-grid"), x)  # K = [1]: conv(x) = x
+    r, c = i["cell"]
+    assert marked_cells(page, "#pool-before-grid", "is-current") == {(r, c)}
+    window = {(2 * r + a, 2 * c + b) for a in range(2) for b in range(2)}
+    assert marked_cells(page, "#conv-grid", "is-window") == window
+    expect(page.locator("#eq-exercise-note")).to_contain_text("Showing the exercise")
+    shot(page, "exercise-reveal-max-pool-value")
+
+
+def test_pooled_size_reveal_pools_a_map_of_the_exercises_size(page):
+    seed = _seed("pooled-size", lambda i: i["size"][0] % 2 == 1 and i["size"][0] != i["size"][1])
+    i = _reveal(page, "pooled-size", seed)
+    h, w = i["size"]
+    rows, cols = F.max_pool2d(torch.zeros(1, 1, h, w), 2, stride=2).shape[-2:]
+    expect(page.locator("#pool-formula")).to_contain_text(f"⌊{h}/2⌋ × ⌊{w}/2⌋")
+    assert read_grid(page, "#image-grid").shape == (h, w)
+    assert read_grid(page, "#pool-before-grid").shape == (rows, cols)
+    expect(page.locator("#pool-formula")).to_contain_text(f"= {rows} × {cols}")
+
+
+def test_pool_shift_reveal_shows_x_and_outlines_the_changed_pooled_values(page):
+    seed = _seed("pool-shift", lambda i: True)
+    i = _reveal(page, "pool-shift", seed)
+    x = np.array(i["input"], dtype=float)
+    wait_for_grid(page, "#pool-before-grid", _maxpool(x))
+    np.testing.assert_array_equal(read_grid(page, "#image-grid"), x)
+    changed = {(r - 1, c - 1) for r, c in ORACLES["pool-shift"](i)}
+    assert marked_cells(page, "#pool-after-grid", "is-changed") == changed
+    expect(page.locator("#shift-readout")).to_contain_text(f"dx = {i['dx']}, dy = {i['dy']}")
+    shot(page, "exercise-reveal-pool-shift")
+
+
+def test_feature_shift_reveal_shows_x_and_both_strongest_responses(page):
+    seed = _seed("feature-shift", lambda i: i["stride"] == 2)
+    i = _reveal(page, "feature-shift", seed)
+    x, k = _torch(i["input"]), _torch(i["kernel"])
+    before = F.conv2d(x, k, stride=2)[0, 0].numpy()
+    wait_for_grid(page, "#conv-grid", before)
+    np.testing.assert_array_equal(read_grid(page, "#image-grid"), np.array(i["input"]))
+    row, col = ORACLES["feature-shift"](i)
+    assert marked_cells(page, "#conv-grid", "is-current") == {tuple(i["cell"])}
+    assert marked_cells(page, "#conv-shifted-grid", "is-current") == {(row - 1, col - 1)}
+    expect(page.locator("#shift-readout")).to_contain_text("stride 2")
+
+
+def test_weight_decay_step_reveal_runs_the_exercises_step_on_the_parameters_page(page):
+    seed = _seed("weight-decay-step", lambda i: True)
+    i = _reveal(page, "weight-decay-step", seed)
+    theta = ORACLES["weight-decay-step"](i)  # torch autograd on L_data + λ‖θ‖²
+    assert page.locator("#reg-lr").input_value() == str(i["lr"])
+    expect(page.locator("#reg-loss-note")).to_contain_text("the exercise's data gradient")
+    lines = page.locator("#reg-decomposition > div")
+    lr, lam = (f"{v:g}" for v in (i["lr"], i["weight_decay"]))
+    expect(lines.nth(0)).to_contain_text(f"run λ = {lam}, ε = {lr}:")  # the exercise's run
+    last = lines.nth(4).inner_text().replace("−", "-")
+    shown = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", last.split("=")[-1])]
+    np.testing.assert_allclose(shown, theta, atol=6e-4)
+    page.locator("#reg-loss-reset").click()
+    expect(page.locator("#reg-loss-note")).to_have_text("")
+    shot(page, "exercise-reveal-weight-decay")
+
+
+def test_exercise_views_module_turns_inputs_into_page_state(page):
+    page.goto("/")
+    result = page.evaluate(
+        """async () => {
+            const v = await import("/static/js/exercise_views.js");
+            return {
+                resized: v.resized([[1, 2], [3, 4]], 3, 1),
+                hot: v.oneHot(2, 3, [1, 2]),
+                side: v.convSide(7, 3, 2, 1, 1),
+                window: v.poolWindow([1, 0], 2),
+                argmax: v.argmax([[0, 5], [5, 1]]),
+                eq: v.equivarianceExercise("pool-shift", {input: [[1]], dx: 1, dy: 0}, {}),
+                none: v.equivarianceExercise("output-size", {}, {}),
+            };
+        }"""
+    )
+    assert result["resized"] == [[1], [3], [0]]
+    assert result["hot"] == [[0, 0, 0], [0, 0, 1]]
+    assert result["side"] == 4  # ⌊(7 + 2 − 2 − 1)/2⌋ + 1
+    assert result["window"] == [[2, 0], [2, 1], [3, 0], [3, 1]]
+    assert result["argmax"] == [0, 1]
+    assert result["eq"] == {
+        "image": [[1]],
+        "kernel": [[1]],
+        "stride": 1,
+        "dx": 1,
+        "dy": 0,
+        "pool": "max",
+    }
+    assert result["none"] is None

@@ -138,21 +138,93 @@ def test_output_size_rounded_up_gets_the_floor_hint(seed: int) -> None:
         assert verdict.hint.startswith("You rounded up")
 
 
-def _independent_counts(i: dict) -> dict:
+def _torch_inputs_read(i: dict) -> int:
+    """Entries of X with ∂Y_ij/∂X ≠ 0 (torch autograd; weights and X all ones, so no term
+    cancels): the input values the asked output depends on."""
+    c, n, k = i["in_channels"], i["size"], i["kernel"]
+    x = torch.ones(1, c, n, n, dtype=torch.float64, requires_grad=True)
+    w = torch.ones(1, c, k, k, dtype=torch.float64)
+    y = F.conv2d(x, w, stride=i["stride"], padding=i["padding"])
+    y[0, 0, i["cell"][0], i["cell"][1]].backward()
+    return int(torch.count_nonzero(x.grad))
+
+
+def _independent_count(i: dict) -> int:
+    if i["ask"] == "inputs_per_output":
+        return _torch_inputs_read(i)
+    if i["ask"] == "filter_weights":
+        return i["in_channels"] * i["kernel"] ** 2
     out = (i["size"] + 2 * i["padding"] - i["kernel"]) // i["stride"] + 1
-    return {
-        "inputs_per_output": i["in_channels"] * i["kernel"] ** 2,
-        "filter_weights": i["in_channels"] * i["kernel"] ** 2,
-        "outputs_sharing": out * out,
-    }
+    return out * out
 
 
 @given(seed=seeds)
-def test_weight_sharing_count_is_the_formula(seed: int) -> None:
+def test_weight_sharing_count_is_the_formula_or_torchs_gradient(seed: int) -> None:
     inputs = exercise("weight-sharing", seed).inputs
-    expected = _independent_counts(inputs)[inputs["ask"]]
+    expected = _independent_count(inputs)
     assert answer("weight-sharing", seed, str(expected)).correct
     assert not answer("weight-sharing", seed, str(expected + 1)).correct
+
+
+def test_inputs_per_output_is_torchs_count_over_many_seeds() -> None:
+    asked = [
+        s for s in range(600) if exercise("weight-sharing", s).inputs["ask"] == "inputs_per_output"
+    ]
+    at_border = 0
+    for seed in asked:
+        inputs = exercise("weight-sharing", seed).inputs
+        count = _torch_inputs_read(inputs)
+        verdict = answer("weight-sharing", seed, str(count))
+        assert verdict.correct, (seed, inputs, count, verdict.expected)
+        at_border += count < inputs["in_channels"] * inputs["kernel"] ** 2
+    assert len(asked) > 150 and at_border > 10  # the border case is drawn, and checked
+
+
+def test_inputs_per_output_at_the_border_seed_14_is_16_not_25() -> None:
+    # 5×5 kernel, padding 1, on 10×10: the window of output (1, 1) covers rows and columns
+    # 0…4 of the padded input, of which 1…4 are X: 4·4 = 16 real pixels
+    inputs = {"size": 10, "kernel": 5, "in_channels": 1, "stride": 1, "padding": 1}
+    assert _torch_inputs_read({**inputs, "cell": [0, 0]}) == 16
+    seed = next(
+        s
+        for s in range(2000)
+        if (i := exercise("weight-sharing", s).inputs)["ask"] == "inputs_per_output"
+        and i["padding"] == 1
+        and i["cell"] == [0, 0]
+    )
+    i = exercise("weight-sharing", seed).inputs
+    real = _torch_inputs_read(i)
+    assert real < i["in_channels"] * i["kernel"] ** 2
+    assert answer("weight-sharing", seed, str(real)).correct
+
+
+def test_weight_sharing_counting_the_padding_gets_the_padding_hint() -> None:
+    tried = 0
+    for seed in range(400):
+        inputs = exercise("weight-sharing", seed).inputs
+        if inputs["ask"] != "inputs_per_output":
+            continue
+        window = inputs["in_channels"] * inputs["kernel"] ** 2
+        if _torch_inputs_read(inputs) == window:
+            continue
+        verdict = answer("weight-sharing", seed, str(window))
+        assert not verdict.correct
+        assert verdict.mistake == "counted-padding"
+        assert verdict.hint.startswith("You counted the zeros of the padding: this output sits")
+        tried += 1
+    assert tried > 5
+
+
+def test_the_prompt_names_the_output_and_excludes_the_padding() -> None:
+    seed = next(
+        s for s in range(100) if exercise("weight-sharing", s).inputs["ask"] == "inputs_per_output"
+    )
+    drawn = exercise("weight-sharing", seed)
+    i, j = drawn.inputs["cell"]
+    assert drawn.prompt.endswith(
+        "How many input values (entries of X; the zeros of the padding are not input values) "
+        f"does the output at row {i + 1}, column {j + 1} (counted from 1) depend on?"
+    )
 
 
 @given(seed=seeds)

@@ -784,7 +784,11 @@ class Conv1dRequest(ShapedRequest):
     def check_limits(self, geometry: Conv1dGeometry, settings: Settings) -> None:
         """422 over max_macs, max_output_values or max_response_bytes."""
         check_compute(geometry.conv, settings)
-        check_response_bytes(json_array_bytes(geometry.output_shape) + FIXED_BYTES, settings)
+        check_response_bytes(self.answer_bytes(geometry), settings)
+
+    def answer_bytes(self, geometry: Conv1dGeometry) -> int:
+        """Upper bound of the JSON answer: the output signal(s) and the fixed part."""
+        return json_array_bytes(geometry.output_shape) + FIXED_BYTES
 
 
 class Conv1dFormula(BaseModel):

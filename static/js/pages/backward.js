@@ -12,3 +12,16 @@ const save = () => saveState(BACKWARD_KEY, state);
 const parts = [new GradientLab({ state, save }), new TransposedLab({ state, save }), new SignalLab({ state, save })];
 save();
 for (const part of parts) part.compute();
+
+// a revealed exercise is shown on the lab it is about (the exercise's sizes, G or settings)
+const [gradient, transposed] = parts;
+document.addEventListener("exercise:reveal", (e) => {
+  const detail = e.detail;
+  if (detail.id === "grad-input-entries") {
+    gradient.showExercise(detail.inputs);
+    detail.shown = { target: "bw-g-title", text: "X, K = ones and a one-hot G at that cell, the entries of ∂L/∂X it reaches outlined" };
+  } else if (detail.id === "transposed-output-size") {
+    transposed.showExercise(detail.inputs);
+    detail.shown = { target: "tc-title", text: "the transposed convolution with these sizes, its output and the formula" };
+  }
+});

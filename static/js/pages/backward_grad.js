@@ -5,6 +5,7 @@
 
 import { ApiError, LatestOnly, postJSON } from "../api.js";
 import { BACKWARD_DEFAULTS, BACKWARD_LIMITS, backwardRequest, gradientFor, gradientPositions } from "../backward_state.js";
+import { convSide, oneHot, resized } from "../exercise_views.js";
 import { formatNumber, sub } from "../format.js";
 import { weightDomain } from "../kernel_palette.js";
 import { GridEditor, setInvalid } from "../widgets/grid_editor.js";
@@ -98,6 +99,32 @@ export class GradientLab {
     this.fullDx.addEventListener("cellenter", (e) => this.show("dx", [e.detail.row, e.detail.col]));
     this.dk.addEventListener("cellenter", (e) => this.show("dk", [e.detail.row, e.detail.col]));
     this.g.grid.addEventListener("cellenter", (e) => this.show("g", [e.detail.row, e.detail.col]));
+  }
+
+  /**
+   * After a Your-turn check of grad-input-entries: X resized to the exercise's size, K all ones
+   * (so ∂L/∂X is 1 exactly where the gradient arrives), its stride and padding, and G one-hot at
+   * the asked cell; once computed, the entries of ∂L/∂X that G reaches are outlined.
+   * @param {{size: number, kernel: number, stride: number, padding: number, cell: [number, number]}} inputs
+   */
+  showExercise({ size, kernel, stride, padding, cell }) {
+    const s = this.state;
+    const side = convSide(size, kernel, stride, padding);
+    Object.assign(s, {
+      x: resized(s.x, size, size),
+      k: Array.from({ length: kernel }, () => Array(kernel).fill(1)),
+      stride,
+      padding,
+      g: oneHot(side, side, cell),
+    });
+    this.x.setValue(s.x);
+    this.k.setValue(s.k);
+    this.g.setValue(s.g);
+    $("bw-stride").value = String(stride);
+    $("bw-padding").value = String(padding);
+    for (const id of ["bw-stride", "bw-padding"]) setInvalid($(id), false);
+    this.focus = { kind: "g", cell };
+    this.#changed("g", false);
   }
 
   #presetG(kind) {

@@ -81,6 +81,21 @@ export class TransposedLab {
     this.x.grid.addEventListener("cellenter", (e) => this.show("input_cell", [e.detail.row, e.detail.col]));
   }
 
+  /**
+   * After a Your-turn check of transposed-output-size: an input of ones of the exercise's size,
+   * a kernel of ones, its stride, padding and output_padding; the answer shows the output's size
+   * and the formula with these numbers (and, as counts, how the stamps overlap).
+   * @param {{size: number, kernel: number, stride: number, padding: number, output_padding: number}} inputs
+   */
+  showExercise({ size, kernel, stride, padding, output_padding: outpad }) {
+    this.state.t = { x: ONES(size, size), k: ONES(kernel, kernel), stride, padding, outpad };
+    this.x.setValue(this.state.t.x);
+    this.k.setValue(this.state.t.k);
+    this.#showSettings();
+    this.focus = null;
+    this.#changed();
+  }
+
   #showSettings() {
     $("tc-stride").value = String(this.state.t.stride);
     $("tc-padding").value = String(this.state.t.padding);

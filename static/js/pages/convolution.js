@@ -3,6 +3,7 @@
 // windows. Every number shown comes from the API; this module only wires widgets to it.
 
 import { ApiError, LatestOnly, postJSON } from "../api.js";
+import { convExercise } from "../exercise_views.js";
 import { formatCount, formatNumber, sub } from "../format.js";
 import { weightDomain } from "../kernel_palette.js";
 import { KERNEL_PRESETS } from "../presets.js";
@@ -96,26 +97,39 @@ class ConvolutionPage {
   }
 
   /**
-   * After a Your-turn check: load the exercise's X, K, stride and padding into the one-channel
-   * view and show the asked output's window and term-by-term sum (conv-output-value only).
-   * @param {{id: string, inputs: any}} detail the "exercise:reveal" detail
+   * After a Your-turn check: conv-output-value loads the exercise's X, K, stride and padding
+   * into the one-channel view and shows the asked output's window and term-by-term sum;
+   * output-size sets the geometry (X and K resized to H and k, the student's numbers kept where
+   * they fit; stride, padding, dilation), so Y and the size formula show the exercise's output.
+   * @param {{id: string, inputs: any, shown?: object}} detail the "exercise:reveal" detail
    */
-  showExercise({ id, inputs }) {
-    if (id !== "conv-output-value") return;
+  showExercise(detail) {
+    const { id, inputs } = detail;
+    let loaded;
+    if (id === "conv-output-value") {
+      const { input, kernel, stride, padding } = inputs;
+      loaded = { ...this.state, x: input, k: kernel, stride, padding, mode: "zeros", dilation: 1, flip: false };
+      this.focus = { kind: "output", row: inputs.cell[0], col: inputs.cell[1] };
+      detail.shown = { target: "output-title", text: "X and K loaded, the asked output's window and its sum term by term" };
+    } else if (id === "output-size") {
+      loaded = convExercise(id, inputs, this.state);
+      this.focus = null;
+      detail.shown = { target: "formula-title", text: "X and K of these sizes with these settings: Y and the size formula" };
+    } else {
+      return;
+    }
     if (this.state.view !== "single") {
       const single = document.getElementById("view-single");
       single.checked = true;
       single.dispatchEvent(new Event("change"));
     }
-    const { input, kernel, stride, padding, cell } = inputs;
-    Object.assign(this.state, { x: input, k: kernel, stride, padding, mode: "zeros", dilation: 1, flip: false });
-    this.input.setValue(input);
-    this.kernel.setValue(kernel);
-    this.kernel.setDomain(weightDomain(kernel));
+    Object.assign(this.state, loaded, { view: "single" });
+    this.input.setValue(this.state.x);
+    this.kernel.setValue(this.state.k);
+    this.kernel.setDomain(weightDomain(this.state.k));
     this.#showSettings();
     this.#showShapes();
     saveState(CONV_KEY, this.state);
-    this.focus = { kind: "output", row: cell[0], col: cell[1] };
     this.compute();
   }
 

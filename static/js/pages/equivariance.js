@@ -4,6 +4,7 @@
 // with arg-max and the pooled cells that kept their value. The browser only draws.
 
 import { ApiError, LatestOnly, postJSON } from "../api.js";
+import { argmax, equivarianceExercise, poolWindow } from "../exercise_views.js";
 import { formatCount, formatNumber } from "../format.js";
 import { EDGE_PRESETS, IMAGE_PRESETS, imageOf } from "../presets.js";
 import { loadState, saveState } from "../url_state.js";
@@ -19,6 +20,7 @@ function touchesBorder(image) {
 
 const STATE_KEY = "convlab.equivariance";
 const SIZE = 12;
+const MAX_SIDE = 16; // an exercise's map may be another size (up to 16 × 16)
 const MAX_SHIFT = SIZE - 1;
 const DEBOUNCE_MS = 80;
 const INK = [17, 24, 39];
@@ -31,6 +33,7 @@ const PAPER = [255, 255, 255];
  * @property {number} dx columns shifted right
  * @property {number} dy rows shifted down
  * @property {"max" | "avg"} pool
+ * @property {number} stride convolution stride (1; an exercise may set 2, the shift steps by it)
  */
 
 /** @type {EqState} */
@@ -40,6 +43,7 @@ const DEFAULTS = {
   dx: 0,
   dy: 0,
   pool: "max",
+  stride: 1,
 };
 
 /**
@@ -48,14 +52,16 @@ const DEFAULTS = {
  * @returns {EqState | null}
  */
 function cleanState(s) {
-  const okImage = Array.isArray(s.image) && s.image.length === SIZE &&
-    s.image.every((r) => Array.isArray(r) && r.length === SIZE && r.every((v) => v === 0 || v === 0.5 || v === 1));
+  const side = (n) => Number.isInteger(n) && n >= 2 && n <= MAX_SIDE;
+  const okImage = Array.isArray(s.image) && side(s.image.length) && Array.isArray(s.image[0]) && side(s.image[0].length) &&
+    s.image.every((r) => Array.isArray(r) && r.length === s.image[0].length && r.every((v) => typeof v === "number" && Number.isFinite(v)));
   const okKernel = Array.isArray(s.kernel) && s.kernel.length >= 1 && s.kernel.length <= 5 &&
     s.kernel.every((r) => Array.isArray(r) && r.length === s.kernel[0].length && r.length <= 5 &&
       r.every((v) => typeof v === "number" && Number.isFinite(v)));
   const okShift = [s.dx, s.dy].every((v) => Number.isInteger(v) && Math.abs(v) <= MAX_SHIFT);
+  const stride = [1, 2, 3].includes(s.stride) ? s.stride : 1;
   if (!okImage || !okKernel || !okShift || !["max", "avg"].includes(s.pool)) return null;
-  return { image: s.image, kernel: s.kernel, dx: s.dx, dy: s.dy, pool: s.pool };
+  return { image: s.image, kernel: s.kernel, dx: s.dx, dy: s.dy, pool: s.pool, stride };
 }
 
 /** Wires the page: one instance per page load. */
@@ -71,7 +77,11 @@ class EquivariancePage {
     const across = Math.max(1, Math.min(4, Math.floor(mapsWidth / 230)));
     const mapWidth = Math.max(150, Math.floor((mapsWidth - (across - 1) * 16 - across * 8) / across));
     const widthOf = (id) => Math.max(150, document.getElementById(id).clientWidth - 8);
-    const imageColour = (r, c, v) => (v >= 0.75 ? INK : v > 0 ? [120, 120, 130] : PAPER);
+    // ink on the image's own scale: a drawing is 0 … 1, an exercise's map may go up to 9
+    const imageColour = (r, c, v) => {
+      const t = v / Math.max(1, ...this.state.image.flat());
+      return t >= 0.75 ? INK : t > 0 ? [120, 120, 130] : PAPER;
+    };
 
     this.image = new NumberGrid(document.getElementById("image-grid"), {
       rows: SIZE, cols: SIZE, name: "x", label: "Image x: Space or click toggles a pixel",
@@ -141,12 +151,14 @@ class EquivariancePage {
     for (const preset of IMAGE_PRESETS) {
       images.appendChild(this.#button(preset.name, preset.id, () => {
         this.state.image = imageOf(preset);
+        this.state.stride = 1; // a preset leaves the exercise's stride
         this.image.setValues(this.state.image);
         this.#changed();
       }));
     }
     images.appendChild(this.#button("Clear", "clear", () => {
       this.state.image = Array.from({ length: SIZE }, () => Array(SIZE).fill(0));
+      this.state.stride = 1; // a preset leaves the exercise's stride
       this.image.setValues(this.state.image);
       this.#changed();
     }));
@@ -154,6 +166,7 @@ class EquivariancePage {
     for (const preset of EDGE_PRESETS) {
       const button = this.#button(preset.name, preset.id, () => {
         this.state.kernel = preset.kernel.map((r) => r.slice());
+        this.state.stride = 1; // a preset leaves the exercise's stride
         this.kernel.setValue(this.state.kernel);
         this.#changed();
       });
@@ -198,6 +211,7 @@ class EquivariancePage {
    * @param {number} ddy
    */
   shiftBy(ddx, ddy) {
+    [ddx, ddy] = [ddx * this.state.stride, ddy * this.state.stride]; // the shift must be a multiple of it
     this.state.dx = Math.max(-MAX_SHIFT, Math.min(MAX_SHIFT, this.state.dx + ddx));
     this.state.dy = Math.max(-MAX_SHIFT, Math.min(MAX_SHIFT, this.state.dy + ddy));
     this.#showShift();
@@ -205,16 +219,47 @@ class EquivariancePage {
   }
 
   /**
-   * After a Your-turn check of a shift exercise: shift this page's image by the exercise's
-   * (dx, dy), so the maps below show the same shift on the page's own image.
-   * @param {{id: string, inputs: any}} detail the "exercise:reveal" detail
+   * After a Your-turn check of a shift or pooling exercise: load the exercise's X (and its
+   * kernel, stride and shift) into this page's image, so the maps below show it; pooling
+   * exercises use the kernel [1], so conv(x) = x and the pooled maps pool X itself. The asked
+   * window, pooled cell or strongest responses are outlined once the maps are drawn.
+   * @param {{id: string, inputs: any, shown?: object}} detail the "exercise:reveal" detail
    */
-  showExercise({ id, inputs }) {
-    if (!["feature-shift", "pool-shift"].includes(id)) return;
-    this.state.dx = inputs.dx;
-    this.state.dy = inputs.dy;
+  showExercise(detail) {
+    const { id, inputs } = detail;
+    const loaded = equivarianceExercise(id, inputs, this.state);
+    if (!loaded) return;
+    Object.assign(this.state, loaded);
+    this.image.setValues(this.state.image);
+    this.kernel.setValue(this.state.kernel);
     this.#showShift();
+    this.#showPoolMode();
     this.#changed();
+    this.exercise = { id, inputs }; // after #changed, which forgets the last one
+    const kernelWords = loaded.kernel === inputs.kernel ? "K = the exercise's feature" : "K = [1], so conv(x) = x";
+    document.getElementById("eq-exercise-note").textContent =
+      `Showing the exercise: x is its ${loaded.image.length} × ${loaded.image[0].length} map, ${kernelWords}` +
+      `${loaded.stride > 1 ? `, stride ${loaded.stride}` : ""}, shift dx = ${loaded.dx}, dy = ${loaded.dy}. ` +
+      "Draw, pick a preset or shift to go on exploring.";
+    detail.shown = {
+      "feature-shift": { target: "evidence-title", text: "X, shifted, and the strongest response of conv(x) and of conv(shift(x)) outlined" },
+      "pool-shift": { target: "pool-title", text: "X pooled before and after the shift, the changed values outlined" },
+      "max-pool-value": { target: "evidence-title", text: "X with its 2 × 2 windows and the asked one outlined, then its pooled value" },
+      "pooled-size": { target: "pool-title", text: "a map of this size and its pooled map, with the size formula" },
+    }[id];
+  }
+
+  /** Outline what the revealed exercise asked about, on the maps just drawn. */
+  #markExercise(r) {
+    if (!this.exercise) return;
+    const { id, inputs } = this.exercise;
+    if (id === "feature-shift") {
+      this.conv.mark([argmax(r.conv_output)], "is-current");
+      this.convShifted.mark([argmax(r.conv_of_shifted)], "is-current");
+    } else if (id === "max-pool-value") {
+      this.poolBefore.mark([inputs.cell], "is-current");
+      this.conv.mark(poolWindow(inputs.cell, inputs.kernel), "is-window");
+    }
   }
 
   #showShift() {
@@ -222,7 +267,8 @@ class EquivariancePage {
     const horizontal = dx === 0 ? "" : `${Math.abs(dx)} ${dx > 0 ? "right" : "left"}`;
     const vertical = dy === 0 ? "" : `${Math.abs(dy)} ${dy > 0 ? "down" : "up"}`;
     const words = [horizontal, vertical].filter(Boolean).join(", ") || "not shifted";
-    document.getElementById("shift-readout").textContent = `dx = ${dx}, dy = ${dy} (${words})`;
+    const stride = this.state.stride > 1 ? `; stride ${this.state.stride}: the arrows move ${this.state.stride} pixels` : "";
+    document.getElementById("shift-readout").textContent = `dx = ${dx}, dy = ${dy} (${words})${stride}`;
     document.getElementById("shifted-sub").textContent = `dx = ${dx}, dy = ${dy}`;
   }
 
@@ -250,6 +296,8 @@ class EquivariancePage {
   }
 
   #changed() {
+    this.exercise = null;
+    document.getElementById("eq-exercise-note").textContent = "";
     saveState(STATE_KEY, this.state);
     window.clearTimeout(this.timer);
     this.timer = window.setTimeout(() => this.compute(), DEBOUNCE_MS);
@@ -257,8 +305,8 @@ class EquivariancePage {
 
   /** Ask the API for the equivariance report (stale answers dropped) and draw it. */
   async compute() {
-    const { image, kernel, dx, dy, pool } = this.state;
-    const body = { image, kernel, dx, dy, pool: { mode: pool, kernel_size: 2 } };
+    const { image, kernel, dx, dy, pool, stride } = this.state;
+    const body = { image, kernel, stride, dx, dy, pool: { mode: pool, kernel_size: 2 } };
     let answer;
     try {
       answer = await this.latest.run((signal) => postJSON("/api/equivariance", body, { signal }));
@@ -322,6 +370,7 @@ class EquivariancePage {
     document.getElementById("pool-figures").textContent =
       `${p.unchanged_count} of ${total} pooled values kept their value after the shift by (${this.state.dx}, ${this.state.dy}); ` +
       `${p.changed_count} changed.`;
+    this.#markExercise(r);
   }
 
   #markWindows(grid, values) {

@@ -9,6 +9,7 @@
 import { ApiError, postJSON } from "../api.js";
 import { planeName } from "../channels.js";
 import { css, gradientCss } from "../colors.js";
+import { convExercise, convSide } from "../exercise_views.js";
 import { formatCount, formatNumber, formatPercent, sub } from "../format.js";
 import { weightBound, weightColor, weightDomain } from "../kernel_palette.js";
 import { loadState, saveState } from "../url_state.js";
@@ -54,6 +55,28 @@ class MatrixPage {
   constructor() {
     const { state } = loadState(CONV_KEY, { ...CONV_DEFAULTS, row: 0, mt: false }, cleanMatrixState);
     this.state = state;
+    this.view = new MatrixView($("matrix-view"), { label: "The matrix M: one row per output, one column per input" });
+    this.view.addEventListener("rowselect", (e) => this.showRow(e.detail.row));
+    for (const button of document.querySelectorAll("[data-matrix-view]")) {
+      button.addEventListener("click", () => {
+        const mt = button.dataset.matrixView === "mt";
+        if (mt === this.state.mt) return;
+        this.state.mt = mt;
+        this.state.row = 0;
+        saveState(CONV_KEY, this.state);
+        this.load();
+      });
+    }
+    document.addEventListener("exercise:reveal", (e) => this.showExercise(e.detail));
+    this.#build();
+    saveState(CONV_KEY, state);
+    this.load();
+  }
+
+  /** The grids of X, K and Y for the convolution in the state (again after an exercise). */
+  #build() {
+    const state = this.state;
+    for (const id of ["matrix-input", "matrix-kernel", "matrix-output"]) $(id).replaceChildren();
     const layer = shownLayer(state);
     this.layer = layer;
     const cin = layer.x.length;
@@ -91,9 +114,8 @@ class MatrixPage {
     this.yGrids = Array.from({ length: cout }, (_, o) => this.#grid("matrix-output", {
       rows: 1, cols: 1, name: layer.yName(o), label: `Output ${layer.yName(o)}`, maxCellPx: 30, fitWidth: 300,
     }, layer.channels ? layer.yName(o) : null));
-    this.view = new MatrixView($("matrix-view"), { label: "The matrix M: one row per output, one column per input" });
-    this.view.addEventListener("rowselect", (e) => this.showRow(e.detail.row));
     this.selectedWeight = null;
+    this.view.highlightWeight(null);
 
     this.xGrids.forEach((g, c) => g.setValues(layer.x[c]));
     $("matrix-input-shape").textContent = layer.channels ? `${cin} × ${h} × ${w}` : `${h} × ${w}`;
@@ -101,18 +123,36 @@ class MatrixPage {
     $("matrix-settings").textContent = layer.channels
       ? `channels layer: stride ${state.ch.stride}, zero padding ${state.ch.padding}, bias ${state.ch.b.map((b) => formatNumber(b)).join(", ")}`
       : `stride ${state.stride}, padding ${state.padding} (${state.mode}), dilation ${state.dilation}${state.flip ? ", K flipped (true convolution)" : ""}`;
-    for (const button of document.querySelectorAll("[data-matrix-view]")) {
-      button.addEventListener("click", () => {
-        const mt = button.dataset.matrixView === "mt";
-        if (mt === this.state.mt) return;
-        this.state.mt = mt;
-        this.state.row = 0;
-        saveState(CONV_KEY, this.state);
-        this.load();
-      });
+  }
+
+  /**
+   * After a Your-turn check of weight-sharing: the exercise's sizes, channels, stride and padding
+   * (X and K resized, the student's numbers kept where they fit), shown as M; then the asked
+   * output's row (its window in X: the inputs it depends on), or the first weight of K with
+   * every entry of M that reuses it and every output it makes.
+   * @param {{id: string, inputs: any, shown?: object}} detail the "exercise:reveal" detail
+   */
+  async showExercise(detail) {
+    const { id, inputs } = detail;
+    const loaded = convExercise(id, inputs, this.state);
+    if (!loaded) return;
+    const side = convSide(inputs.size, inputs.kernel, inputs.stride, inputs.padding);
+    const row = inputs.ask === "inputs_per_output" ? inputs.cell[0] * side + inputs.cell[1] : 0;
+    Object.assign(this.state, loaded, { mt: false, row });
+    detail.shown = inputs.ask === "inputs_per_output"
+      ? { target: "mx-title", text: "M for these sizes, the asked output's row selected: its window in X is what it depends on" }
+      : { target: "mx-title", text: "M for these sizes, the first weight of K outlined wherever M reuses it, and the outputs it makes" };
+    this.#build();
+    saveState(CONV_KEY, this.state);
+    await this.load();
+    if (inputs.ask === "inputs_per_output") return; // load() selected the row and showed it
+    const grid = this.kGrids[0];
+    this.#selectWeight(0, grid, { row: 0, col: 0 });
+    if (inputs.ask === "filter_weights") {
+      this.kGrids.forEach((g) => g.mark(allCells(this.dims.kh, this.dims.kw), "is-window"));
+    } else {
+      this.yGrids.forEach((g) => g.mark(allCells(side, side), "is-influenced"));
     }
-    saveState(CONV_KEY, state);
-    this.load();
   }
 
   #grid(containerId, options, caption) {
@@ -344,6 +384,11 @@ class MatrixPage {
     }
     $("matrix-note").textContent = notes.join(" ");
   }
+}
+
+/** Every cell of a rows×cols grid. */
+function allCells(rows, cols) {
+  return Array.from({ length: rows * cols }, (_, n) => [Math.floor(n / cols), n % cols]);
 }
 
 function flat(a) {

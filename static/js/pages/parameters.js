@@ -33,6 +33,7 @@ const DEFAULTS = {
   theta0: [-1.5, 2.5],
   run: 1,
   t: 0,
+  loss: null, // null: the lesson's toy loss; {hessian, theta_star}: one an exercise set
 };
 const $ = (id) => document.getElementById(id);
 const n3 = (v) => formatNumber(v, { digits: 3 });
@@ -43,7 +44,9 @@ function cleanState(s) {
   const ints = (a, n) => Array.isArray(a) && a.length === n && a.every((v) => Number.isInteger(v) && v >= 1);
   const finite = (a) => Array.isArray(a) && a.length === 2 && a.every(Number.isFinite);
   if (!ints(s.fc, 2) || !ints(s.conv, 3) || typeof s.lambdas !== "string" || !finite(s.theta0)) return null;
-  return s;
+  const okLoss = s.loss && Array.isArray(s.loss.hessian) && s.loss.hessian.length === 2 &&
+    s.loss.hessian.every(finite) && finite(s.loss.theta_star);
+  return { ...s, loss: okLoss ? { hessian: s.loss.hessian, theta_star: s.loss.theta_star } : null };
 }
 
 /**
@@ -89,6 +92,10 @@ class ParametersPage {
     for (const id of ["reg-lambdas", "reg-lr", "reg-steps", "reg-x0", "reg-y0"]) {
       $(id).addEventListener("input", () => this.descend());
     }
+    $("reg-loss-reset").addEventListener("click", () => {
+      this.state.loss = null;
+      this.descend();
+    });
     $("reg-run").addEventListener("change", () => {
       this.state.run = Number($("reg-run").value);
       this.#save();
@@ -102,15 +109,42 @@ class ParametersPage {
   }
 
   /**
-   * After a Your-turn check of parameter-count: put its sizes into the counter, which then shows
-   * the count and its formula (the other side keeps its numbers).
-   * @param {{id: string, inputs: any}} detail the "exercise:reveal" detail
+   * After a Your-turn check: parameter-count puts its sizes into the counter, which then shows
+   * the count and its formula (the other side keeps its numbers); weight-decay-step starts the
+   * descent at the exercise's θ with its ε, runs λ = 0 and its λ, and makes the toy loss one whose
+   * data gradient at θ is the exercise's (A = I, θ* = θ − ∇L_data), so step 0 of the λ run is
+   * the exercise's step, split into its shrink and data parts.
+   * @param {{id: string, inputs: any, shown?: object}} detail the "exercise:reveal" detail
    */
-  showExercise({ id, inputs }) {
-    if (id !== "parameter-count") return;
-    if (inputs.kind === "fc") [$("fc-in").value, $("fc-out").value] = [inputs.in_features, inputs.out_features].map(String);
-    else [$("conv-in").value, $("conv-filters").value, $("conv-k").value] = [inputs.in_channels, inputs.filters, inputs.kernel].map(String);
-    this.count();
+  showExercise(detail) {
+    const { id, inputs } = detail;
+    if (id === "parameter-count") {
+      if (inputs.kind === "fc") [$("fc-in").value, $("fc-out").value] = [inputs.in_features, inputs.out_features].map(String);
+      else [$("conv-in").value, $("conv-filters").value, $("conv-k").value] = [inputs.in_channels, inputs.filters, inputs.kernel].map(String);
+      this.count();
+      detail.shown = { target: "count-title", text: "these sizes in the counter, with the count and its formula" };
+    } else if (id === "weight-decay-step") {
+      const { theta, gradient, lr, weight_decay: lam } = inputs;
+      this.state.loss = { hessian: [[1, 0], [0, 1]], theta_star: theta.map((v, i) => v - gradient[i]) };
+      $("reg-lambdas").value = `0, ${lam}`;
+      $("reg-lr").value = String(lr);
+      [$("reg-x0").value, $("reg-y0").value] = theta.map(String);
+      this.state.run = 1;
+      this.state.t = 0;
+      this.descend();
+      detail.shown = { target: "reg-title", text: "the descent from this θ with this ε and λ; step 0 is the exercise's step, shrink and data part" };
+    }
+  }
+
+  /** Say which toy loss the descent uses; an exercise's can be put back to the lesson's. */
+  #showLoss() {
+    const loss = this.state.loss;
+    $("reg-loss-reset").hidden = !loss;
+    const text = loss
+      ? `The toy loss is the exercise's: A = I and θ* = ${point(loss.theta_star)}, so ∇L_{data}(θ₀) = θ₀ − θ*, ` +
+        "the exercise's data gradient."
+      : "";
+    $("reg-loss-note").replaceChildren(...withSubscripts(text, "span").childNodes);
   }
 
   start() {
@@ -233,7 +267,9 @@ class ParametersPage {
       lr: this.state.lr,
       steps: this.state.steps,
       theta0: this.state.theta0,
+      ...(this.state.loss ?? {}),
     };
+    this.#showLoss();
     try {
       const result = await this.regLatest.run((signal) => postJSON("/api/regularization/trajectory", body, { signal }));
       if (result.stale) return;

@@ -274,9 +274,10 @@ class ReceptiveFieldsPage {
   /**
    * After a Your-turn check: build the exercise's stack (L × k×k, or its conv/pool list) on an
    * input a little larger than the field, and show the centre unit's region.
-   * @param {{id: string, inputs: any, expected_value: any}} detail the "exercise:reveal" detail
+   * @param {{id: string, inputs: any, expected_value: any, shown?: object}} detail the "exercise:reveal" detail
    */
-  showExercise({ id, inputs, expected_value: field }) {
+  showExercise(detail) {
+    const { id, inputs, expected_value: field } = detail;
     let layers;
     if (id === "receptive-field") {
       layers = Array.from({ length: inputs.layers }, () => ({ type: "conv", kernel_size: inputs.kernel, stride: 1, padding: 0, dilation: 1 }));
@@ -293,6 +294,7 @@ class ReceptiveFieldsPage {
     this.state.layers = layers.map(fromLayer);
     this.#showPresetNote();
     this.compute();
+    detail.shown = { target: "units-title", text: "this stack, and the region the centre unit sees" };
   }
 
   #showPresetNote() {

@@ -6,7 +6,9 @@
 //
 // Events (CustomEvent on the section, bubbling):
 //  - "exercise:load"   detail {id, seed, inputs}: a (new) exercise is shown, nothing revealed
-//  - "exercise:reveal" detail {id, seed, inputs, answer, correct, expected, expected_value, mistake}
+//  - "exercise:reveal" detail {id, seed, inputs, answer, correct, expected, expected_value, mistake}:
+//    a page that shows the exercise on its own widgets sets detail.shown = {target, text} (the
+//    widget's element id and a few words), and the reveal links there
 
 import { getJSON, postJSON } from "../api.js";
 import {
@@ -170,13 +172,23 @@ export class ExerciseBlock {
     this.#showReveal(collected.answer, result);
     recordCheck(window.localStorage, this.id, result.correct);
     this.#showProgress();
-    this.section.dispatchEvent(new CustomEvent("exercise:reveal", {
-      bubbles: true,
-      detail: {
-        id: this.id, seed, inputs: this.exercise.inputs, answer: collected.answer, correct: result.correct,
-        expected: result.expected, expected_value: result.expected_value, mistake: result.mistake,
-      },
-    }));
+    const detail = {
+      id: this.id, seed, inputs: this.exercise.inputs, answer: collected.answer, correct: result.correct,
+      expected: result.expected, expected_value: result.expected_value, mistake: result.mistake,
+    };
+    this.section.dispatchEvent(new CustomEvent("exercise:reveal", { bubbles: true, detail }));
+    this.#showWhere(detail.shown);
+  }
+
+  /**
+   * A link from the reveal to the widget where the page now shows the exercise (the page's
+   * listener sets detail.shown = {target: element id, text}).
+   * @param {{target: string, text: string} | undefined} shown
+   */
+  #showWhere(shown) {
+    if (!shown || !document.getElementById(shown.target)) return;
+    const link = el("a", { href: `#${shown.target}`, textContent: shown.text });
+    this.reveal.append(el("p", { className: "shown-in" }, "On this page: ", link, "."));
   }
 
   #showTitle(entry) {
