@@ -19,23 +19,19 @@ from hypothesis import strategies as st
 from app.api.schemas import conv_layer as schemas
 from app.config import Settings
 from app.main import create_app
+from tests.api.response_limit import (
+    TIGHT,
+    WORST,
+    check_largest_admitted_fits,
+    too_large,
+)
+from tests.api.response_limit import ones as _ones
+from tests.api.response_limit import worst as _worst
 from tests.api.test_conv import K, X, Y, error
 from tests.engine.test_conv import conv_cases
 from tests.engine.test_transpose import transpose_cases
 
 STRIDE_2 = {"input": [[1, 2], [3, 4]], "kernel": [[1, 1, 1]] * 3, "stride": 2}
-
-WORST = -1.2345678901234567e-100
-"""A float whose JSON is as long as any (24 characters): what the estimates assume of every
-number; sums of a few of them are as long or one character shorter."""
-
-
-def _ones(*shape: int) -> list:
-    return np.ones(shape).tolist()
-
-
-def _worst(*shape: int) -> list:
-    return np.full(shape, WORST).tolist()
 
 
 def example(model: type) -> dict:
@@ -770,33 +766,11 @@ def test_small_app_counts_four_passes_for_m_transposed(small: TestClient) -> Non
 
 # -- the size of an answer: every admitted answer fits max_response_bytes ---------------------
 
-TIGHT_LIMIT = 60_000
-TIGHT = Settings(max_response_bytes=TIGHT_LIMIT)
-"""Only the response limit lowered, so it is the limit a growing request meets first."""
-
 
 @pytest.fixture(scope="module")
 def tight() -> Iterator[TestClient]:
     with TestClient(create_app(TIGHT)) as test_client:
         yield test_client
-
-
-def too_large(size: int, limit: int) -> str:
-    """The forward routes' refusal of an answer over the response limit."""
-    return (
-        f"the answer could take {size:,} bytes, over the limit of {limit:,} bytes; ask for a "
-        "smaller input, kernel or padding"
-    )
-
-
-def refused_size(response) -> int:
-    """The estimate a 'the answer could take …' refusal names (its text checked exactly)."""
-    assert response.status_code == 422, response.text[:200]
-    size = int(
-        error(response).split(" bytes,")[0].removeprefix("the answer could take ").replace(",", "")
-    )
-    assert error(response) == too_large(size, TIGHT_LIMIT)
-    return size
 
 
 # each family grows with n until its answer no longer fits; numbers are WORST wherever they
@@ -893,22 +867,8 @@ def test_the_largest_admitted_answer_fits_the_response_limit_and_the_next_is_ref
     tight: TestClient, family: str
 ) -> None:
     path, body = GROWING[family]
-    admitted = 2 if family.startswith("matrix") else 1  # a 2×2 / 4×4 kernel needs room
-    refused = 2 * admitted
-    assert tight.post(path, json=body(admitted)).status_code == 200
-    while tight.post(path, json=body(refused)).status_code == 200:  # double until refused
-        admitted, refused = refused, refused * 2
-    while refused - admitted > 1:  # then bisect the boundary
-        middle = (admitted + refused) // 2
-        if tight.post(path, json=body(middle)).status_code == 200:
-            admitted = middle
-        else:
-            refused = middle
-    largest = tight.post(path, json=body(admitted))
-    assert largest.status_code == 200
-    assert len(largest.content) <= TIGHT_LIMIT
-    assert len(largest.content) > TIGHT_LIMIT / 8, "the family never came near the limit"
-    assert refused_size(tight.post(path, json=body(refused))) > TIGHT_LIMIT
+    # a 2×2 / 4×4 kernel needs room
+    check_largest_admitted_fits(tight, path, body, 2 if family.startswith("matrix") else 1)
 
 
 def test_the_audited_transposed_convolution_of_5_4_mb_is_refused_before_the_work(

@@ -78,8 +78,10 @@ def test_an_app_with_a_small_response_limit_refuses_a_large_answer(small, client
     assert client.post("/api/equivariance", json=body).status_code == 200
     response = small.post("/api/equivariance", json=body)
     assert response.status_code == 422
+    # the 1×1 image (25 bytes + 2 lists of 3) and five 15×15 maps (225·25 + 16 lists of 3
+    # each), plus two formulas of 1,000: 31 + 5·5,673 + 2,000
     assert _messages(response) == [
-        "the answer could take 30,150 bytes, over the limit of 10,000 bytes; ask for a smaller "
+        "the answer could take 30,396 bytes, over the limit of 10,000 bytes; ask for a smaller "
         "input, kernel or padding"
     ]
 

@@ -16,7 +16,6 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from app.api.schemas.common import (
-    FLOAT_BYTES,
     FORMULA_BYTES,
     Bias,
     Cell,
@@ -29,6 +28,8 @@ from app.api.schemas.common import (
     ShapedRequest,
     check_output_values,
     check_response_bytes,
+    int_bytes,
+    json_array_bytes,
 )
 from app.config import Settings
 from app.engine.conv import ConvGeometry, ConvOptions
@@ -65,8 +66,17 @@ def check_compute(geometry: ConvGeometry, settings: Settings, *, factor: int = 1
 
 
 def output_bytes(shape: tuple[int, ...]) -> int:
-    """Upper bound of the JSON of a float map of ``shape``."""
-    return int(np.prod(shape, dtype=np.int64)) * FLOAT_BYTES
+    """Upper bound of the JSON of a float map of ``shape`` (its brackets included)."""
+    return json_array_bytes(shape)
+
+
+MERGED_ENTRY_BYTES = 64
+"""Upper bound of one MergedEntry's JSON without its weight indices."""
+
+
+def label_bytes(kernel_shape: tuple[int, ...]) -> int:
+    """Upper bound of one weight label's JSON, '"K[63,63,63,63]",'."""
+    return 6 + len(kernel_shape) + sum(len(str(n - 1)) for n in kernel_shape)
 
 
 def conv_options(request: Conv2dRequest | EquivarianceRequest) -> ConvOptions:
@@ -290,11 +300,20 @@ class Conv2dMatrixRequest(Conv2dRequest):
     )
 
     def answer_bytes(self, geometry: ConvGeometry) -> int:
-        """Matrix and weight index (every entry of each), plus the convolution's fields."""
+        """Upper bound of the JSON answer: M and its weight index (rows × cols each), one label
+        per kernel weight, the bias vector and the non-zeros of every row, and with reflect /
+        replicate / circular padding the merged entries (at most one per entry, each holding
+        ≥ 2 of the ``macs`` weights the matrix places), plus the formula and the figures."""
         rows = geometry.out_channels * geometry.outputs_sharing
         cols = geometry.in_channels * geometry.input_size[0] * geometry.input_size[1]
-        # an entry of the matrix is a float, of weight_index an int or null (≤ 8 bytes)
-        return rows * cols * (FLOAT_BYTES + 8) + rows * 16 + FORMULA_BYTES
+        index = max(len("null,"), int_bytes(geometry.kernel_parameters))
+        size = json_array_bytes((rows, cols)) + json_array_bytes((rows, cols), index)
+        size += geometry.kernel_parameters * label_bytes(self.kernel.shape)
+        size += json_array_bytes((rows,)) + json_array_bytes((rows,), int_bytes(cols))
+        if geometry.padding_mode != "zeros":
+            merged = min(rows * cols, geometry.macs // 2)
+            size += merged * MERGED_ENTRY_BYTES + geometry.macs * index
+        return size + FORMULA_BYTES
 
     def check_limits(self, geometry: ConvGeometry, settings: Settings) -> None:
         """The matrix's own limit first (its message names rows and columns), then the rest."""

@@ -38,6 +38,7 @@ from app.api.schemas.common import (
 from app.api.schemas.conv import (
     EXAMPLE_MATRIX_INPUT,
     MAX_EXPLAIN_TERMS,
+    MERGED_ENTRY_BYTES,
     TERM_BYTES,
     TUTORIAL_K,
     TUTORIAL_X,
@@ -49,6 +50,7 @@ from app.api.schemas.conv import (
     MatrixFigures,
     MergedEntry,
     check_compute,
+    label_bytes,
 )
 from app.config import Settings
 from app.engine.backward import full_convolution_shape
@@ -116,8 +118,6 @@ FIXED_BYTES = 4_000
 (≤ 800 bytes at the largest sizes), counts, notes and an explained cell's own fields."""
 STAMP_BYTES = 64
 """Upper bound of one Stamp's JSON ('{"cell":[325632,325632],"kernel_position":[63,63]},')."""
-MERGED_ENTRY_BYTES = 64
-"""Upper bound of one MergedEntry's JSON without its weight indices."""
 
 
 def _overlap_bound(size: int, kernel: int, stride: int, dilation: int) -> int:
@@ -125,11 +125,6 @@ def _overlap_bound(size: int, kernel: int, stride: int, dilation: int) -> int:
     transposed convolution: taps a with a·d ≡ r + p (mod s) repeat every s / gcd(s, d)."""
     period = stride // math.gcd(stride, dilation)
     return min(size, kernel, -(-kernel // period))
-
-
-def _label_bytes(kernel_shape: tuple[int, ...]) -> int:
-    """Upper bound of one weight label's JSON, '"K[63,63,63,63]",'."""
-    return 6 + len(kernel_shape) + sum(len(str(n - 1)) for n in kernel_shape)
 
 
 # -- /api/conv2d/backward ---------------------------------------------------------------------
@@ -665,7 +660,7 @@ class Conv2dMatrixTransposeRequest(Conv2dMatrixRequest):
         rows, cols = geometry.in_channels * h * w, geometry.out_channels * geometry.outputs_sharing
         index = max(len("null,"), int_bytes(geometry.kernel_parameters))
         size = json_array_bytes((rows, cols)) + json_array_bytes((rows, cols), index)
-        size += geometry.kernel_parameters * _label_bytes(self.kernel.shape)
+        size += geometry.kernel_parameters * label_bytes(self.kernel.shape)
         size += json_array_bytes((rows,), int_bytes(cols))
         size += json_array_bytes(geometry.output_shape) + json_array_bytes(self.input.shape)
         if geometry.padding_mode != "zeros":

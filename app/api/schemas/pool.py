@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from app.api.schemas.common import (
-    FLOAT_BYTES,
     FORMULA_BYTES,
     Formula,
     Image,
@@ -18,6 +16,7 @@ from app.api.schemas.common import (
     ShapedRequest,
     check_output_values,
     check_response_bytes,
+    json_array_bytes,
 )
 from app.config import Settings
 from app.engine.pooling import PoolGeometry, pool_geometry
@@ -31,8 +30,8 @@ ARGMAX_BYTES = 14
 
 def pooled_bytes(geometry: PoolGeometry) -> int:
     """Upper bound of the JSON of a pooled map and its arg-max positions."""
-    values = int(np.prod(geometry.output_shape, dtype=np.int64))
-    return values * (FLOAT_BYTES + ARGMAX_BYTES) + FORMULA_BYTES
+    shape = geometry.output_shape
+    return json_array_bytes(shape) + json_array_bytes(shape, ARGMAX_BYTES) + FORMULA_BYTES
 
 
 def check_pool_compute(geometry: PoolGeometry, settings: Settings) -> None:
