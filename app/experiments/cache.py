@@ -36,7 +36,14 @@ class ResultCache:
         self.memory: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._lock = threading.Lock()  # the pipe's thread writes, the loop and threads read
         if directory is not None and size > 0:
-            directory.mkdir(parents=True, exist_ok=True)
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+            except OSError as error:  # fail at startup, naming the setting
+                raise RuntimeError(
+                    f"the experiment result cache directory {directory} cannot be created "
+                    f"({error.strerror}): set CONVLAB_EXPERIMENT_CACHE_DIR to a writable "
+                    "directory, or CONVLAB_EXPERIMENT_CACHE_SIZE=0"
+                ) from error
 
     def _path(self, key: str) -> Path:
         assert self.directory is not None

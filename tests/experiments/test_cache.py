@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from app.experiments import manager as M
 from app.experiments.cache import ResultCache
 
@@ -56,3 +58,15 @@ def test_the_run_key_changes_with_the_training_code(monkeypatch) -> None:
     assert before != M.run_key("limits", config, "idx:/data")
     monkeypatch.setattr(M, "code_digest", lambda: "other code")
     assert M.run_key("limits", config, "subset") != before
+
+
+def test_a_directory_that_cannot_be_created_is_refused_naming_the_setting(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(RuntimeError) as refused:
+        ResultCache(blocker / "cache", 8)
+    assert str(refused.value) == (
+        f"the experiment result cache directory {blocker / 'cache'} cannot be created (Not a "
+        "directory): set CONVLAB_EXPERIMENT_CACHE_DIR to a writable directory, or "
+        "CONVLAB_EXPERIMENT_CACHE_SIZE=0"
+    )
