@@ -13,7 +13,7 @@ class ModelCard(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    model: Literal["cnn", "fc"] = Field(description="Model name.")
+    model: Literal["cnn", "fc", "cnn-aa"] = Field(description="Model name.")
     architecture: str = Field(description="The module printed by PyTorch.")
     parameters: dict[str, int] = Field(description="Parameters per layer.")
     total_parameters: int = Field(description="Sum of the parameters.")

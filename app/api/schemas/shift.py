@@ -24,7 +24,7 @@ from app.api.schemas.conv import check_compute, conv_options, output_bytes
 from app.api.schemas.pool import check_pool_compute, pooled_bytes
 from app.engine.conv import ConvOptions
 from app.engine.errors import InvalidInput
-from app.engine.pooling import pool_geometry
+from app.engine.pooling import blurmax_geometry, pool_geometry
 
 EDGE_IMAGE = [
     [0, 0, 0, 0, 0, 0, 0, 0],
@@ -84,9 +84,27 @@ class PoolSettings(RequestModel):
 
     model_config = ConfigDict(json_schema_extra={"example": {"mode": "max", "kernel_size": 2}})
 
-    mode: Literal["max", "avg"] = Field("max", description="Max or average pooling.")
-    kernel_size: PositiveIntOrPair = Field(2, description="Window size.")
-    stride: PositiveIntOrPair | None = Field(None, description="null: equal to kernel_size.")
+    mode: Literal["max", "avg", "blurmax"] = Field(
+        "max",
+        description='Max or average pooling, or "blurmax": anti-aliased max pooling (2×2 max at '
+        "stride 1, then a 3×3 binomial blur at stride 2; fixed window).",
+    )
+    kernel_size: PositiveIntOrPair = Field(2, description="Window size (blurmax: 2).")
+    stride: PositiveIntOrPair | None = Field(
+        None, description="null: equal to kernel_size (blurmax: null or 2)."
+    )
+
+    @model_validator(mode="after")
+    def _blurmax_window_is_fixed(self) -> Self:
+        if self.mode == "blurmax":
+            allowed = {"kernel_size": (2, (2, 2)), "stride": (None, 2, (2, 2))}
+            changed = [name for name, ok in allowed.items() if getattr(self, name) not in ok]
+            if changed:
+                raise ValueError(
+                    "blurmax has a fixed window (2×2 max at stride 1, 3×3 blur at stride 2); "
+                    f"leave out {', '.join(changed)}"
+                )
+        return self
 
 
 class EquivarianceRequest(RequestModel):
@@ -137,10 +155,14 @@ class EquivarianceRequest(RequestModel):
         size = output_bytes(self.image.shape) + 5 * output_bytes(geometry.output_shape)
         if self.pool is not None:
             try:
-                pooled = pool_geometry(
-                    geometry.output_shape,
-                    kernel_size=self.pool.kernel_size,
-                    stride=self.pool.stride,
+                pooled = (
+                    blurmax_geometry(geometry.output_shape)
+                    if self.pool.mode == "blurmax"
+                    else pool_geometry(
+                        geometry.output_shape,
+                        kernel_size=self.pool.kernel_size,
+                        stride=self.pool.stride,
+                    )
                 )
             except InvalidInput:
                 return self
@@ -153,7 +175,7 @@ class EquivarianceRequest(RequestModel):
 class PoolEquivariance(BaseModel):
     """Pooling the two maps: which pooled outputs keep their value after the shift."""
 
-    mode: Literal["max", "avg"] = Field(description="The pooling used.")
+    mode: Literal["max", "avg", "blurmax"] = Field(description="The pooling used.")
     pooled_before: list[list[float]] = Field(description="pool(conv(x)).")
     pooled_after: list[list[float]] = Field(description="pool(conv(shift(x))).")
     unchanged: list[list[bool]] = Field(
