@@ -551,6 +551,77 @@ LIMITS = (
     ),
 )
 
+ALIASING = (
+    Question(
+        "A CNN with 2×2 max pooling (stride 2) reads a digit correctly; shifted one pixel to the "
+        "right it reads another digit. What is the best explanation?",
+        (
+            _right(
+                "aliasing",
+                "Pooling with stride 2 subsamples: a one-pixel shift is half a cell of the pooled "
+                "grid, so the pooled maps change instead of shifting, and the head sees new "
+                "numbers.",
+                "Right: subsampling without a low-pass filter aliases (Azulay & Weiss 2019; "
+                "Zhang 2019); the convolutions stay equivariant, the subsampling breaks it.",
+            ),
+            Answer(
+                "conv-not-equivariant",
+                "Convolution is not equivariant to one-pixel shifts; only to shifts by the "
+                "kernel size.",
+                "At stride 1 convolution is equivariant to every shift (away from the borders); "
+                "it is the stride-2 subsampling that only commutes with even shifts.",
+            ),
+            Answer(
+                "pooling-invariant",
+                "It cannot happen: max pooling makes a CNN invariant to shifts of one pixel.",
+                "Pooling is only approximately invariant: a maximum that crosses a window "
+                "border changes the pooled value, and several layers compound it.",
+            ),
+            Answer(
+                "overfitting",
+                "The network overfitted the training digits' positions; more epochs would fix it.",
+                "Training on shifted digits helps, but the architecture itself is not shift-"
+                "invariant: stride-2 pooling aliases whatever the weights are.",
+            ),
+        ),
+        "Subsampling aliases: a CNN with strided pooling is only invariant to shifts by its "
+        "total stride, and approximately to others.",
+    ),
+    Question(
+        "Max-blur-pool replaces 2×2 max pooling by a 2×2 max at stride 1, then a 3×3 binomial "
+        "blur at stride 2. What does the blur buy?",
+        (
+            _right(
+                "low-pass",
+                "It removes most of the high frequencies before keeping every second value, so "
+                "a one-pixel shift moves the pooled values gradually instead of making them "
+                "jump.",
+                "Right: a low-pass filter before subsampling is the signal-processing remedy "
+                "for aliasing (Zhang 2019); the max is kept, evaluated densely.",
+            ),
+            Answer(
+                "exact-invariance",
+                "It makes the network exactly invariant to one-pixel shifts.",
+                "The pooled maps still change under a one-pixel shift, just less abruptly; "
+                "exact invariance holds only for shifts by the total stride.",
+            ),
+            Answer(
+                "more-parameters",
+                "It adds learned weights that the network can use to undo the shift.",
+                "The blur is fixed ([1, 2, 1] ⊗ [1, 2, 1] / 16): the anti-aliased CNN has "
+                "exactly the parameters of the plain one.",
+            ),
+            Answer(
+                "larger-maps",
+                "It keeps larger feature maps, so less information is thrown away.",
+                "The output size is ⌊H/2⌋ × ⌊W/2⌋, the same as 2×2 max pooling; what changes is "
+                "which values are kept, not how many.",
+            ),
+        ),
+        "Blur, then subsample: same size, same parameters, smoother response to small shifts.",
+    ),
+)
+
 BANKS = {
     "concept-local-patterns": LOCAL_PATTERNS,
     "concept-fully-connected": FULLY_CONNECTED,
@@ -559,4 +630,5 @@ BANKS = {
     "concept-regularization": REGULARIZATION,
     "concept-generalization": GENERALIZATION,
     "concept-limits": LIMITS,
+    "concept-aliasing": ALIASING,
 }
