@@ -154,7 +154,7 @@ class AliasingPage {
 
   async update() {
     const [dx, dy] = this.state.shift;
-    $("alias-shift").textContent = `dx ${dx}, dy ${dy}: the maps compare x with x shifted by this step`;
+    $("alias-shift").textContent = `dx ${dx}, dy ${dy}`;
     const digit = this.#digit();
     if (!digit) {
       $("alias-error").textContent = this.state.source === "draw" ? "draw a digit first" : "";
@@ -277,6 +277,7 @@ class AliasingPage {
       return;
     }
     $("alias-measured-how").textContent = c.definition;
+    $("alias-measured-count").textContent = `${c.test_digits.toLocaleString("en-US")} digits, offline`;
   }
 
   reveal() {
