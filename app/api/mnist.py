@@ -90,6 +90,19 @@ def _probabilities(probs: np.ndarray) -> list[float]:
     return inference.rounded(probs, PROBABILITY_DECIMALS)
 
 
+def _layer(layer: inference.EncodedLayer) -> LayerActivation:
+    q = layer.quantised
+    return LayerActivation(
+        name=layer.name,
+        kind=layer.kind,
+        shape=list(layer.shape),
+        min=q.min,
+        max=q.max,
+        scale=q.scale,
+        data=q.data,
+    )
+
+
 def _input(digit: lab.Prepared) -> list:
     return inference.rounded(digit.image, PIXEL_DECIMALS)
 
@@ -131,18 +144,7 @@ def activations(
             input=_input(result.digit),
             shift=body.shift,
             overridden_channels=sorted(body.kernel_overrides),
-            layers=[
-                LayerActivation(
-                    name=layer.name,
-                    kind=layer.kind,
-                    shape=list(layer.shape),
-                    min=layer.quantised.min,
-                    max=layer.quantised.max,
-                    scale=layer.quantised.scale,
-                    data=layer.quantised.data,
-                )
-                for layer in result.layers
-            ],
+            layers=[_layer(layer) for layer in result.layers],
             preprocessing=_preprocessing(result.digit),
         )
     )
