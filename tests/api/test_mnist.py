@@ -592,7 +592,7 @@ def test_without_weights_the_routes_answer_503_and_health_is_degraded(tmp_path: 
         assert bare.post("/api/mnist/shift-scan", json={"image": _digit(1)}).status_code == 503
         assert bare.get("/api/mnist/models").json() == {"models": []}
         health = bare.get("/api/health").json()
-        assert health["status"] == "degraded" and health["models"] == {"cnn": False, "fc": False}
+        assert health["status"] == "degraded" and health["models"] == {"cnn": False, "fc": False, "cnn-aa": False}
 
 
 def test_every_mnist_schema_has_an_example_that_validates(client: TestClient) -> None:
@@ -628,6 +628,7 @@ def test_openapi_documents_the_mnist_routes_with_their_response_models(
         ("/api/mnist/predict", "post", "PredictResponse"),
         ("/api/mnist/activations", "post", "ActivationsResponse"),
         ("/api/mnist/saliency", "post", "SaliencyResponse"),
+        ("/api/mnist/gradcam", "post", "GradCamResponse"),
         ("/api/mnist/shift-scan", "post", "ShiftScanResponse"),
         ("/api/mnist/models", "get", "ModelsResponse"),
         ("/api/mnist/filters", "get", "FiltersResponse"),
