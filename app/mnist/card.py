@@ -86,6 +86,7 @@ class ShiftConsistency(BaseModel):
         "differently at two neighbouring horizontal shifts within ±2 pixels."
     )
     date: str = Field(description="ISO date-time of the measurement.")
+    torch: str = Field(description="PyTorch version that ran the models.")
 
 
 CONSISTENCY_FILE = "shift_consistency.json"
