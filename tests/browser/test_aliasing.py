@@ -51,7 +51,7 @@ def test_desktop_shows_pooled_maps_for_x_and_its_one_pixel_shift(desktop) -> Non
     expect(desktop.locator("#alias-maps-note")).to_contain_text(
         "Relative change of the pooled maps"
     )
-    expect(desktop.locator("#alias-plot svg .series")).to_have_count(3)
+    expect(desktop.locator("#alias-plot svg .series polyline")).to_have_count(3)
     expect(desktop.locator("#alias-plot-note")).to_contain_text("is the test label")
     shot(desktop, "aliasing-desktop")
 
