@@ -111,7 +111,7 @@ def explain(request: JsonBody[Conv2dExplainRequest]) -> Conv2dExplainResponse:
 @router.post("/conv2d/matrix", response_model=Conv2dMatrixResponse)
 def matrix_form(request: JsonBody[Conv2dMatrixRequest]) -> Conv2dMatrixResponse:
     """The convolution as a matrix on vec(X): entries, weight of each entry, figures, check."""
-    m = conv_matrix(request.input, request.kernel, request.bias, **request.options().keywords())
+    m = conv_matrix(request.input, request.kernel, request.bias, request.options())
     geometry = m.geometry
     per_row = m.nonzeros_per_row
     h, w = geometry.input_size

@@ -128,7 +128,7 @@ def backward(
         request.kernel,
         request.bias,
         request.grad_output,
-        **request.options().keywords(),
+        request.options(),
     )
     return Conv2dBackwardResponse(**_backward_fields(g, request.bias, settings))
 
@@ -143,12 +143,12 @@ def backward_explain(
         request.kernel,
         request.bias,
         request.grad_output,
+        request.options(),
         input_cell=request.input_cell,
         input_channel=request.input_channel,
         kernel_cell=request.kernel_cell,
         output_cell=request.output_cell,
         output_channel=request.output_channel,
-        **request.options().keywords(),
     )
     return Conv2dBackwardExplainResponse(
         **_backward_fields(e.gradients, request.bias, settings),
@@ -185,7 +185,7 @@ def _transpose_fields(geometry: TransposeGeometry, output: np.ndarray, bias: obj
 @router.post("/conv-transpose2d", response_model=ConvTranspose2dResponse)
 def conv_transpose(request: JsonBody[ConvTranspose2dRequest]) -> ConvTranspose2dResponse:
     """Transposed convolution (torch's conv_transpose2d); the output size worked out."""
-    t = transposed_convolution(request.input, request.kernel, request.bias, **request.options())
+    t = transposed_convolution(request.input, request.kernel, request.bias, request.options())
     return ConvTranspose2dResponse(**_transpose_fields(t.geometry, t.output, request.bias))
 
 
@@ -198,11 +198,11 @@ def conv_transpose_explain(
         request.input,
         request.kernel,
         request.bias,
+        request.options(),
         output_cell=request.output_cell,
         output_channel=request.output_channel,
         input_cell=request.input_cell,
         input_channel=request.input_channel,
-        **request.options(),
     )
     input_cell = None
     if e.input_cell is not None:
@@ -229,7 +229,7 @@ def matrix_transpose(
         request.kernel,
         request.bias,
         request.grad_output,
-        **request.options().keywords(),
+        request.options(),
     )
     m, geometry = t.forward, t.forward.geometry
     rows, cols = t.matrix.shape
@@ -285,7 +285,7 @@ def matrix_transpose(
 @router.post("/conv1d", response_model=Conv1dResponse)
 def convolve_1d(request: JsonBody[Conv1dRequest]) -> Conv1dResponse:
     """Convolve (cross-correlate) a signal with a kernel; the output length worked out."""
-    c = convolve1d(request.input, request.kernel, request.bias, **request.options())
+    c = convolve1d(request.input, request.kernel, request.bias, request.options())
     geometry, output = c.geometry, c.output
     general, text, expression = geometry.formula()
     axis = geometry.axis

@@ -25,12 +25,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.engine.backward import ConvGradients, conv2d_backward
-from app.engine.conv import ConvGeometry, tap_view
+from app.engine.conv import DEFAULT_OPTIONS, ConvGeometry, ConvOptions, tap_view
 from app.engine.errors import InvalidInput
 from app.engine.explain import _factor, format_number
-from app.engine.padding import IntOrPair, index_map, pad, times
+from app.engine.padding import index_map, pad, times
 from app.engine.transpose import (
+    DEFAULT_TRANSPOSE,
     TransposeGeometry,
+    TransposeOptions,
     as_transpose_kernel,
     transposed_convolution,
 )
@@ -313,17 +315,13 @@ def explain_backward(
     kernel: np.ndarray,
     bias: np.ndarray | None = None,
     grad_output: np.ndarray | None = None,
+    options: ConvOptions = DEFAULT_OPTIONS,
     *,
     input_cell: Cell | None = None,
     input_channel: int = 0,
     kernel_cell: Cell | None = None,
     output_cell: Cell | None = None,
     output_channel: int = 0,
-    stride: IntOrPair = 1,
-    padding: IntOrPair | str = 0,
-    padding_mode: str = "zeros",
-    dilation: IntOrPair = 1,
-    flip_kernel: bool = False,
 ) -> BackwardExplanation:
     """The backward pass and one cell of it: ∂L/∂X[input_channel, input_cell], or
     ∂L/∂K[output_channel, input_channel, kernel_cell], or what G[output_channel, output_cell]
@@ -333,17 +331,8 @@ def explain_backward(
         raise InvalidInput("give exactly one of input_cell, kernel_cell or output_cell")
     x = np.asarray(x, dtype=np.float64)
     kernel = np.asarray(kernel, dtype=np.float64)
-    g = conv2d_backward(
-        x,
-        kernel,
-        bias,
-        grad_output,
-        stride=stride,
-        padding=padding,
-        padding_mode=padding_mode,
-        dilation=dilation,
-        flip_kernel=flip_kernel,
-    )
+    g = conv2d_backward(x, kernel, bias, grad_output, options)
+    flip_kernel = options.flip_kernel
     if input_cell is not None:
         explained = _explain_grad_input(g, input_cell, input_channel, kernel.ndim, flip_kernel)
         return BackwardExplanation(g, input_cell=explained)
@@ -440,15 +429,12 @@ def explain_transpose(
     x: np.ndarray,
     kernel: np.ndarray,
     bias: np.ndarray | None = None,
+    options: TransposeOptions = DEFAULT_TRANSPOSE,
     *,
     output_cell: Cell | None = None,
     output_channel: int = 0,
     input_cell: Cell | None = None,
     input_channel: int = 0,
-    stride: IntOrPair = 1,
-    padding: IntOrPair = 0,
-    output_padding: IntOrPair = 0,
-    dilation: IntOrPair = 1,
 ) -> TransposeExplanation:
     """The transposed convolution and one cell: the stamps that overlap in output cell
     Y[output_channel, output_cell], or where input cell X[input_channel, input_cell] lands."""
@@ -456,8 +442,7 @@ def explain_transpose(
         raise InvalidInput("give exactly one of output_cell or input_cell")
     x = np.asarray(x, dtype=np.float64)
     kernel = np.asarray(kernel, dtype=np.float64)
-    options = dict(stride=stride, padding=padding, output_padding=output_padding, dilation=dilation)
-    transposed = transposed_convolution(x, kernel, bias, **options)
+    transposed = transposed_convolution(x, kernel, bias, options)
     geometry, y = transposed.geometry, transposed.output
     h, w = geometry.input_size
     kh, kw = geometry.kernel_size

@@ -22,15 +22,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.engine.conv import (
+    DEFAULT_OPTIONS,
     ConvGeometry,
+    ConvOptions,
     as_4d_kernel,
     check_bias,
     check_finite,
-    conv2d,
-    conv_geometry,
+    correlate,
     tap_view,
 )
-from app.engine.padding import IntOrPair, index_map, times
+from app.engine.padding import index_map, times
 
 MATCH_TOLERANCE = 1e-9
 """Relative tolerance of the check that the matrix reproduces the convolution."""
@@ -152,18 +153,13 @@ def conv_matrix(
     x: np.ndarray,
     kernel: np.ndarray,
     bias: np.ndarray | None = None,
-    *,
-    stride: IntOrPair = 1,
-    padding: IntOrPair | str = 0,
-    padding_mode: str = "zeros",
-    dilation: IntOrPair = 1,
-    flip_kernel: bool = False,
+    options: ConvOptions = DEFAULT_OPTIONS,
 ) -> ConvMatrix:
     """The matrix M with vec(conv2d(X)) = M · vec(X) + b, and the check of that equality."""
     x = np.asarray(x, dtype=np.float64)
     kernel = np.asarray(kernel, dtype=np.float64)
-    options = dict(stride=stride, padding=padding, padding_mode=padding_mode, dilation=dilation)
-    geometry = conv_geometry(x.shape, kernel.shape, **options)
+    geometry = options.geometry(x.shape, kernel.shape)
+    flip_kernel, padding_mode = options.flip_kernel, options.padding_mode
     b = check_bias(bias, geometry.out_channels)
     rows, cols = matrix_shape(geometry)
     c_out, c_in = geometry.out_channels, geometry.in_channels
@@ -223,7 +219,7 @@ def conv_matrix(
 
     bias_vector = None if b is None else np.repeat(b, n_out)  # (C_out·H_out·W_out,)
     check_finite(matrix, "matrix")
-    y = conv2d(x, kernel, b, flip_kernel=flip_kernel, **options).reshape(-1)
+    y = correlate(x, kernel, b, geometry, flip_kernel).reshape(-1)
     with np.errstate(over="ignore", invalid="ignore"):
         via_matrix = matrix @ x.reshape(-1) + (0.0 if bias_vector is None else bias_vector)
     diff = float(np.abs(check_finite(via_matrix, "matrix product") - y).max())

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.engine.conv import conv2d, conv_geometry
+from app.engine.conv import ConvOptions, conv2d, conv_geometry
 from app.engine.errors import InvalidInput
 from app.engine.padding import index_map, pad
 
@@ -90,11 +90,13 @@ def engine_conv(case: dict) -> np.ndarray:
         case["x"],
         case["kernel"],
         case["bias"],
-        stride=case["stride"],
-        padding=case["padding"],
-        padding_mode=case["padding_mode"],
-        dilation=case["dilation"],
-        flip_kernel=case["flip_kernel"],
+        options=ConvOptions(
+            stride=case["stride"],
+            padding=case["padding"],
+            padding_mode=case["padding_mode"],
+            dilation=case["dilation"],
+            flip_kernel=case["flip_kernel"],
+        ),
     )
 
 
@@ -121,26 +123,30 @@ def test_tutorial_counts_four_inputs_four_parameters_nine_outputs() -> None:
 
 
 def test_general_formula_fills_in_padding_dilation_and_stride() -> None:
-    _, text, _ = conv_geometry((5, 7), (3, 3), stride=2, padding=1, dilation=2).formula()
+    _, text, _ = conv_geometry(
+        (5, 7), (3, 3), options=ConvOptions(stride=2, padding=1, dilation=2)
+    ).formula()
     assert text == (
         "(⌊(5 + 2·1 − 2·(3 − 1) − 1)/2⌋ + 1) × (⌊(7 + 2·1 − 2·(3 − 1) − 1)/2⌋ + 1) = 2 × 3"
     )
 
 
 def test_padded_formula_for_stride_one() -> None:
-    _, text, _ = conv_geometry((4, 4), (3, 3), padding=1).formula()
+    _, text, _ = conv_geometry((4, 4), (3, 3), options=ConvOptions(padding=1)).formula()
     assert text == "(4 + 2·1 − 3 + 1) × (4 + 2·1 − 3 + 1) = 4 × 4"
 
 
 def test_same_padding_with_even_kernel_puts_the_extra_cell_after() -> None:
-    geometry = conv_geometry((5, 5), (2, 4), padding="same")
+    geometry = conv_geometry((5, 5), (2, 4), options=ConvOptions(padding="same"))
     assert geometry.pads == ((0, 1), (1, 2))
     assert geometry.output_size == (5, 5)
 
 
 def test_true_convolution_flips_the_kernel() -> None:
     flipped = conv2d(TUTORIAL_X, TUTORIAL_K[::-1, ::-1])
-    np.testing.assert_array_equal(conv2d(TUTORIAL_X, TUTORIAL_K, flip_kernel=True), flipped)
+    np.testing.assert_array_equal(
+        conv2d(TUTORIAL_X, TUTORIAL_K, options=ConvOptions(flip_kernel=True)), flipped
+    )
 
 
 # -- against torch -----------------------------------------------------------------------------
@@ -222,7 +228,7 @@ def test_dilated_kernel_too_large_names_its_span() -> None:
         InvalidInput,
         match="^kernel 3×3 with dilation 2×2 spans 5×5, larger than the padded input 4×4$",
     ):
-        conv2d(TUTORIAL_X, np.ones((3, 3)), dilation=2)
+        conv2d(TUTORIAL_X, np.ones((3, 3)), options=ConvOptions(dilation=2))
 
 
 def test_channel_mismatch_names_both_counts() -> None:
@@ -239,7 +245,7 @@ def test_2d_kernel_on_several_channels_asks_for_a_4d_kernel() -> None:
 
 def test_same_padding_with_stride_two_is_refused_like_torch() -> None:
     with pytest.raises(InvalidInput, match='^padding "same" needs stride 1'):
-        conv2d(TUTORIAL_X, TUTORIAL_K, padding="same", stride=2)
+        conv2d(TUTORIAL_X, TUTORIAL_K, options=ConvOptions(padding="same", stride=2))
 
 
 def test_reflect_padding_as_large_as_the_input_is_refused() -> None:
@@ -248,12 +254,12 @@ def test_reflect_padding_as_large_as_the_input_is_refused() -> None:
         match="^reflect padding of 4 needs an input height of at least 5, but the input height "
         "is 4",
     ):
-        conv2d(TUTORIAL_X, TUTORIAL_K, padding=4, padding_mode="reflect")
+        conv2d(TUTORIAL_X, TUTORIAL_K, options=ConvOptions(padding=4, padding_mode="reflect"))
 
 
 def test_circular_padding_larger_than_the_input_is_refused() -> None:
     with pytest.raises(InvalidInput, match="^circular padding of 5 is more than the input height"):
-        conv2d(TUTORIAL_X, TUTORIAL_K, padding=5, padding_mode="circular")
+        conv2d(TUTORIAL_X, TUTORIAL_K, options=ConvOptions(padding=5, padding_mode="circular"))
 
 
 @pytest.mark.parametrize(
@@ -268,7 +274,7 @@ def test_circular_padding_larger_than_the_input_is_refused() -> None:
 )
 def test_bad_hyper_parameters_are_refused(kwargs: dict, message: str) -> None:
     with pytest.raises(InvalidInput, match=message):
-        conv2d(TUTORIAL_X, TUTORIAL_K, **kwargs)
+        conv2d(TUTORIAL_X, TUTORIAL_K, options=ConvOptions(**kwargs))
 
 
 def test_bias_of_the_wrong_length_names_both_counts() -> None:

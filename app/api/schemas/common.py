@@ -77,6 +77,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from app.config import Settings
+from app.engine.conv import ConvOptions
 from app.engine.errors import InvalidInput
 from app.engine.padding import AxisGeometry, formula_text
 
@@ -148,6 +149,18 @@ class ShapedRequest(RequestModel):
             return self  # the engine answers with the readable reason
         self.check_limits(geometry, settings_of(info))
         return self
+
+
+class ConvolutionRequest(ShapedRequest):
+    """A request that carries a convolution's five options. Each subclass declares the fields
+    ``stride``, ``padding``, ``padding_mode``, ``dilation`` and ``flip_kernel`` in its own words
+    (a signal's stride is one integer, an image's may be a pair); ``options()`` gathers them into
+    the one value the engine takes."""
+
+    def options(self) -> ConvOptions:
+        """The five convolution options as one value."""
+        fields = ("stride", "padding", "padding_mode", "dilation", "flip_kernel")
+        return ConvOptions(**{name: getattr(self, name) for name in fields})
 
 
 def check_output_values(shape: tuple[int, ...], settings: Settings) -> None:

@@ -9,7 +9,7 @@ answers 422 with a readable sentence.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Self
+from typing import Annotated, Self
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -19,23 +19,20 @@ from app.api.schemas.common import (
     FORMULA_BYTES,
     Bias,
     Cell,
+    ConvolutionRequest,
     Formula,
     Image,
     Kernel,
     Padding,
     PaddingMode,
     PositiveIntOrPair,
-    ShapedRequest,
     check_output_values,
     check_response_bytes,
     int_bytes,
     json_array_bytes,
 )
 from app.config import Settings
-from app.engine.conv import ConvGeometry, ConvOptions
-
-if TYPE_CHECKING:
-    from app.api.schemas.shift import EquivarianceRequest
+from app.engine.conv import ConvGeometry
 
 MAX_EXPLAIN_TERMS = 4096
 """Most terms (C_in·kh·kw) an explained output cell may list."""
@@ -79,18 +76,7 @@ def label_bytes(kernel_shape: tuple[int, ...]) -> int:
     return 6 + len(kernel_shape) + sum(len(str(n - 1)) for n in kernel_shape)
 
 
-def conv_options(request: Conv2dRequest | EquivarianceRequest) -> ConvOptions:
-    """The five convolution options of a request that carries them, as one value."""
-    return ConvOptions(
-        stride=request.stride,
-        padding=request.padding,
-        padding_mode=request.padding_mode,
-        dilation=request.dilation,
-        flip_kernel=request.flip_kernel,
-    )
-
-
-class Conv2dRequest(ShapedRequest):
+class Conv2dRequest(ConvolutionRequest):
     """A 2-D convolution (cross-correlation unless ``flip_kernel``), as torch.nn.Conv2d."""
 
     input: Image = Field(description="The input X: H×W, or C_in×H×W.")
@@ -117,10 +103,6 @@ class Conv2dRequest(ShapedRequest):
     model_config = ConfigDict(
         json_schema_extra={"example": {"input": TUTORIAL_X, "kernel": TUTORIAL_K}}
     )
-
-    def options(self) -> ConvOptions:
-        """The five convolution options as one value."""
-        return conv_options(self)
 
     def geometry(self) -> ConvGeometry:
         """Output size and counts from the shapes (raises InvalidInput on impossible shapes)."""

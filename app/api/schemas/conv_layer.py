@@ -20,6 +20,7 @@ from app.api.schemas.common import (
     FLOAT_BYTES,
     Bias,
     Cell,
+    ConvolutionRequest,
     Formula,
     Image,
     Kernel,
@@ -54,11 +55,16 @@ from app.api.schemas.conv import (
 )
 from app.config import Settings
 from app.engine.backward import full_convolution_shape
-from app.engine.conv import ConvGeometry, ConvOptions
+from app.engine.conv import ConvGeometry
 from app.engine.conv1d import Conv1dGeometry, conv1d_geometry
 from app.engine.errors import InvalidInput
 from app.engine.explain_layer import grad_input_terms, overlap_terms
-from app.engine.transpose import GENERAL_FORMULA, TransposeGeometry, transpose_geometry
+from app.engine.transpose import (
+    GENERAL_FORMULA,
+    TransposeGeometry,
+    TransposeOptions,
+    transpose_geometry,
+)
 
 Map = list[list[float]] | list[list[list[float]]]
 """An H×W map or a C×H×W stack of them."""
@@ -429,23 +435,11 @@ class ConvTranspose2dRequest(ShapedRequest):
 
     def geometry(self) -> TransposeGeometry:
         """Output size from the shapes (raises InvalidInput as torch refuses)."""
-        return transpose_geometry(
-            self.input.shape,
-            self.kernel.shape,
-            stride=self.stride,
-            padding=self.padding,
-            output_padding=self.output_padding,
-            dilation=self.dilation,
-        )
+        return transpose_geometry(self.input.shape, self.kernel.shape, self.options())
 
-    def options(self) -> dict:
-        """The hyper-parameters as engine keyword arguments."""
-        return {
-            "stride": self.stride,
-            "padding": self.padding,
-            "output_padding": self.output_padding,
-            "dilation": self.dilation,
-        }
+    def options(self) -> TransposeOptions:
+        """The four hyper-parameters as one value."""
+        return TransposeOptions(self.stride, self.padding, self.output_padding, self.dilation)
 
     def check_limits(self, geometry: TransposeGeometry, settings: Settings) -> None:
         """422 over max_macs, max_output_values or max_response_bytes."""
@@ -738,7 +732,7 @@ EXAMPLE_SIGNAL = [0, 1, 2, 3, 2, 1, 0, 0]
 EXAMPLE_SIGNAL_KERNEL = [1, 0, -1]
 
 
-class Conv1dRequest(ShapedRequest):
+class Conv1dRequest(ConvolutionRequest):
     """A 1-D convolution of a signal, as torch.nn.Conv1d (cross-correlation unless
     ``flip_kernel``, which gives numpy.convolve's convolution)."""
 
@@ -761,20 +755,7 @@ class Conv1dRequest(ShapedRequest):
 
     def geometry(self) -> Conv1dGeometry:
         """Output length from the shapes (raises InvalidInput on impossible shapes)."""
-        return conv1d_geometry(
-            self.input.shape,
-            self.kernel.shape,
-            stride=self.stride,
-            padding=self.padding,
-            dilation=self.dilation,
-            padding_mode=self.padding_mode,
-        )
-
-    def options(self) -> dict:
-        """The hyper-parameters as engine keyword arguments (the five of a convolution)."""
-        return ConvOptions(
-            self.stride, self.padding, self.padding_mode, self.dilation, self.flip_kernel
-        ).keywords()
+        return conv1d_geometry(self.input.shape, self.kernel.shape, self.options())
 
     def check_limits(self, geometry: Conv1dGeometry, settings: Settings) -> None:
         """422 over max_macs, max_output_values or max_response_bytes."""

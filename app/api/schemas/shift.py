@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validat
 
 from app.api.schemas.common import (
     FORMULA_BYTES,
+    ConvolutionRequest,
     Formula,
     Image,
     Image2D,
@@ -20,9 +21,10 @@ from app.api.schemas.common import (
     check_response_bytes,
     settings_of,
 )
-from app.api.schemas.conv import check_compute, conv_options, output_bytes
+from app.api.schemas.conv import check_compute, output_bytes
 from app.api.schemas.pool import check_pool_compute, pooled_bytes
-from app.engine.conv import ConvOptions
+from app.config import Settings
+from app.engine.conv import ConvGeometry
 from app.engine.errors import InvalidInput
 from app.engine.pooling import pool_geometry
 
@@ -89,7 +91,7 @@ class PoolSettings(RequestModel):
     stride: PositiveIntOrPair | None = Field(None, description="null: equal to kernel_size.")
 
 
-class EquivarianceRequest(RequestModel):
+class EquivarianceRequest(ConvolutionRequest):
     """Compare conv(shift(x)) with shift(conv(x)), then pool both (tutorial Q3c and Q5b)."""
 
     image: Image2D = Field(description="The H×W image x.")
@@ -120,17 +122,12 @@ class EquivarianceRequest(RequestModel):
         }
     )
 
-    def options(self) -> ConvOptions:
-        """The five convolution options as one value."""
-        return conv_options(self)
+    def geometry(self) -> ConvGeometry:
+        """The convolution's sizes (raises InvalidInput on impossible shapes)."""
+        return self.options().geometry(self.image.shape, self.kernel.shape)
 
-    @model_validator(mode="after")
-    def _within_compute_limits(self, info: ValidationInfo) -> Self:
-        settings = settings_of(info)
-        try:
-            geometry = self.options().geometry(self.image.shape, self.kernel.shape)
-        except InvalidInput:
-            return self  # the engine answers with the readable reason
+    def check_limits(self, geometry: ConvGeometry, settings: Settings) -> None:
+        """422 over the work of two convolutions and two poolings, or the answer's size."""
         check_compute(geometry, settings, factor=2)
         # the shifted image, then five maps of the conv output's size (conv, conv of shifted,
         # shifted conv, difference, interior mask)
@@ -143,11 +140,10 @@ class EquivarianceRequest(RequestModel):
                     stride=self.pool.stride,
                 )
             except InvalidInput:
-                return self
+                return  # the engine answers with the readable reason
             check_pool_compute(pooled, settings)
             size += 3 * pooled_bytes(pooled)  # before, after (with arg-max), unchanged
         check_response_bytes(size + 2 * FORMULA_BYTES, settings)
-        return self
 
 
 class PoolEquivariance(BaseModel):
