@@ -78,6 +78,11 @@ class OutputExplanation:
     value: float
     expression: str
 
+    @property
+    def window(self) -> list[Term]:
+        """The terms in window order: channel, then a, then b."""
+        return self.terms
+
 
 @dataclass(frozen=True)
 class Influence:
@@ -95,6 +100,11 @@ class InputInfluence:
     cell: tuple[int, int]
     channel: int
     outputs: list[Influence]
+
+    @property
+    def count(self) -> int:
+        """How many output cells per output channel read the input cell."""
+        return len(self.outputs)
 
 
 def explain_output(

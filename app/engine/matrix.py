@@ -47,6 +47,49 @@ class MergedEntry:
 
 
 @dataclass(frozen=True)
+class MatrixFigures:
+    """How sparse and how shared a matrix of kernel weights is, against a dense layer."""
+
+    rows: int
+    cols: int
+    entries: int
+    nonzeros: int
+    """Entries that hold a kernel weight (structural: counted even when the weight is 0)."""
+    nonzeros_per_row: list[int]
+    max_nonzeros_per_row: int
+    sparsity: float
+    distinct_parameters: int
+    dense_parameters: int
+    sharing_factor: float
+
+
+def matrix_figures(hits: np.ndarray, distinct_parameters: int) -> MatrixFigures:
+    """The figures of a matrix whose entry [r, c] holds ``hits[r, c]`` kernel weights."""
+    rows, cols = hits.shape
+    per_row = (hits > 0).sum(axis=1)  # (rows,)
+    nonzeros = int(per_row.sum())
+    return MatrixFigures(
+        rows=rows,
+        cols=cols,
+        entries=rows * cols,
+        nonzeros=nonzeros,
+        nonzeros_per_row=per_row.tolist(),
+        max_nonzeros_per_row=int(per_row.max()),
+        sparsity=1.0 - nonzeros / (rows * cols),
+        distinct_parameters=distinct_parameters,
+        dense_parameters=rows * cols,
+        sharing_factor=nonzeros / distinct_parameters if distinct_parameters else 0.0,
+    )
+
+
+def index_or_none(weight_index: np.ndarray) -> list[list[int | None]]:
+    """A weight-index matrix as nested lists with None for structural zeros (−1)."""
+    index = weight_index.astype(object)  # (rows, cols)
+    index[weight_index < 0] = None
+    return index.tolist()
+
+
+@dataclass(frozen=True)
 class ConvMatrix:
     """M, which weight each entry holds, and the figures of sparsity and sharing."""
 
@@ -104,9 +147,23 @@ class ConvMatrix:
 
     def weight_index_or_none(self) -> list[list[int | None]]:
         """``weight_index`` as nested lists with None for structural zeros."""
-        index = self.weight_index.astype(object)  # (rows, cols)
-        index[self.weight_index < 0] = None
-        return index.tolist()
+        return index_or_none(self.weight_index)
+
+    @property
+    def figures(self) -> MatrixFigures:
+        """Sparsity and sharing in numbers."""
+        return matrix_figures(self.hits, self.distinct_parameters)
+
+    @property
+    def row_shape(self) -> tuple[int, ...]:
+        """Rows read as (H_out, W_out) or (C_out, H_out, W_out)."""
+        return self.geometry.output_shape
+
+    @property
+    def col_shape(self) -> tuple[int, ...]:
+        """Columns read as (H, W) or (C_in, H, W)."""
+        h, w = self.geometry.input_size
+        return (h, w) if self.geometry.squeeze else (self.geometry.in_channels, h, w)
 
     @property
     def distinct_parameters(self) -> int:

@@ -22,7 +22,15 @@ import numpy as np
 
 from app.engine.backward import ConvGradients, conv2d_backward
 from app.engine.conv import DEFAULT_OPTIONS, ConvOptions, check_finite
-from app.engine.matrix import ConvMatrix, MergedEntry, conv_matrix
+from app.engine.matrix import (
+    MATCH_TOLERANCE,
+    ConvMatrix,
+    MatrixFigures,
+    MergedEntry,
+    conv_matrix,
+    index_or_none,
+    matrix_figures,
+)
 from app.engine.padding import times
 from app.engine.transpose import TransposeOptions, conv_transpose2d
 
@@ -37,6 +45,13 @@ class TransposeCheck:
     max_abs_diff: float | None
     scale: float
     """max(1, max |conv_transpose2d(Y)|), for a relative tolerance."""
+
+    @property
+    def matches(self) -> bool | None:
+        """max_abs_diff ≤ 1e-9 · scale; None when the check does not apply."""
+        return (
+            None if self.max_abs_diff is None else self.max_abs_diff <= MATCH_TOLERANCE * self.scale
+        )
 
 
 @dataclass(frozen=True)
@@ -54,6 +69,28 @@ class TransposedConvMatrix:
     """max |Mᵀ · vec(G) − vec(∂L/∂X)|."""
     gradient_scale: float
     transpose: TransposeCheck
+
+    @property
+    def gradient_matches(self) -> bool:
+        """Mᵀ · vec(G) reproduces ∂L/∂X: max |diff| ≤ 1e-9 · max(1, max |∂L/∂X|)."""
+        return self.gradient_diff <= MATCH_TOLERANCE * self.gradient_scale
+
+    @property
+    def figures(self) -> MatrixFigures:
+        """Sparsity and sharing in numbers (Mᵀ holds the weights of M)."""
+        return matrix_figures(self.hits, self.forward.distinct_parameters)
+
+    def weight_index_or_none(self) -> list[list[int | None]]:
+        """``weight_index`` as nested lists with None for structural zeros."""
+        return index_or_none(self.weight_index)
+
+    @property
+    def structure(self) -> str:
+        """What structure Mᵀ has, in words."""
+        return (
+            f"the transpose of M ({self.forward.structure}): row (c, r, q) holds the weights "
+            "that carry input cell (c, r, q) to every output that reads it"
+        )
 
 
 def _transpose_check(m: ConvMatrix, x: np.ndarray, applied: np.ndarray) -> TransposeCheck:

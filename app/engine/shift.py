@@ -51,10 +51,21 @@ def shift(x: np.ndarray, dx: int, dy: int) -> np.ndarray:
 class PoolReport:
     """Pooling conv(x) and conv(shift(x)): what stayed the same (invariance)."""
 
+    mode: str
     before: PoolResult
     after: PoolResult
     unchanged: np.ndarray
     """(H_pool, W_pool) bool: the pooled output kept its value."""
+
+    @property
+    def unchanged_count(self) -> int:
+        """Pooled outputs that kept their value."""
+        return int(self.unchanged.sum())
+
+    @property
+    def changed_count(self) -> int:
+        """Pooled outputs whose value changed."""
+        return int(self.unchanged.size) - self.unchanged_count
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,11 @@ class EquivarianceReport:
     output_shift: tuple[int, int]
     """(dx_out, dy_out) = (dx / s_w, dy / s_h)."""
     pool: PoolReport | None
+
+    @property
+    def interior_cells(self) -> int:
+        """How many output cells the interior mask holds."""
+        return int(self.interior_mask.sum())
 
 
 def interior_mask(geometry: ConvGeometry, dx: int, dy: int) -> np.ndarray:
@@ -128,7 +144,7 @@ def equivariance(
         after = pool2d(y_of_shifted, **settings)
         tolerance = 1e-9 * max(1.0, float(np.abs(before.output).max()))
         unchanged = np.abs(after.output - before.output) <= tolerance
-        report = PoolReport(before, after, unchanged)
+        report = PoolReport(pool_mode, before, after, unchanged)
 
     return EquivarianceReport(
         geometry=geometry,

@@ -122,6 +122,14 @@ class RequestModel(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
 
+class ResultModel(BaseModel):
+    """Base of a response (or a part of one) read from an engine result: each field is the
+    result's attribute of the same name (``from_attributes``; tuples become lists), so a route
+    passes the engine's dataclass instead of copying it field by field."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
 class ShapedRequest(RequestModel):
     """A request whose work follows from its shapes: ``geometry()`` works the sizes out (no
     computing; an impossible geometry raises ``InvalidInput``, left to the engine, which answers

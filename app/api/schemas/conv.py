@@ -26,8 +26,10 @@ from app.api.schemas.common import (
     Padding,
     PaddingMode,
     PositiveIntOrPair,
+    ResultModel,
     check_output_values,
     check_response_bytes,
+    formula_of,
     int_bytes,
     json_array_bytes,
 )
@@ -130,6 +132,22 @@ class ConvCounts(BaseModel):
     multiply_adds: int = Field(description="Multiply-adds of the whole convolution.")
 
 
+def conv_fields(geometry: ConvGeometry, output: np.ndarray, bias: np.ndarray | None) -> dict:
+    """The fields every convolution response shares: output, shape, formula, counts."""
+    return {
+        "output": output.tolist(),
+        "output_shape": geometry.output_shape,
+        "formula": formula_of(geometry.height, geometry.width),
+        "counts": ConvCounts(
+            inputs_per_output=geometry.inputs_per_output,
+            kernel_parameters=geometry.kernel_parameters,
+            bias_parameters=0 if bias is None else geometry.out_channels,
+            outputs_sharing_parameters=geometry.outputs_sharing,
+            multiply_adds=geometry.macs,
+        ),
+    }
+
+
 class Conv2dResponse(BaseModel):
     """The output map, its size worked out, and the counts of tutorial Q3b."""
 
@@ -192,7 +210,7 @@ class Conv2dExplainRequest(Conv2dRequest):
         return self
 
 
-class WindowTerm(BaseModel):
+class WindowTerm(ResultModel):
     """One product x·k of the sum that makes an output cell."""
 
     channel: int = Field(description="Input channel c of this term.")
@@ -214,7 +232,7 @@ class WindowTerm(BaseModel):
     product: float = Field(description="x·k.")
 
 
-class OutputCellExplanation(BaseModel):
+class OutputCellExplanation(ResultModel):
     """Y[i, j] worked out term by term, as the tutorial writes Y₁₁."""
 
     cell: Cell = Field(description="[i, j] of the output cell (0-based).")
@@ -226,7 +244,7 @@ class OutputCellExplanation(BaseModel):
     expression: str = Field(description='e.g. "1·1 + 2·(−1) + 0·0 + 1·1 = 0".')
 
 
-class InfluencedOutput(BaseModel):
+class InfluencedOutput(ResultModel):
     """An output cell that reads the chosen input cell, and through which weights."""
 
     cell: Cell = Field(description="[i, j] of the output cell.")
@@ -239,7 +257,7 @@ class InfluencedOutput(BaseModel):
     )
 
 
-class InputCellInfluence(BaseModel):
+class InputCellInfluence(ResultModel):
     """The output cells one input cell feeds (the same cells in every output channel)."""
 
     cell: Cell = Field(description="[i, j] of the input cell.")
@@ -322,7 +340,7 @@ class Conv2dMatrixRequest(Conv2dRequest):
         super().check_limits(geometry, settings)
 
 
-class MergedEntry(BaseModel):
+class MergedEntry(ResultModel):
     """A matrix entry that several weights add into (padding that copies input cells)."""
 
     row: int = Field(description="Row of the entry (an output cell).")
@@ -330,7 +348,7 @@ class MergedEntry(BaseModel):
     weight_indices: list[int] = Field(description="Flat kernel indices summed in this entry.")
 
 
-class MatrixFigures(BaseModel):
+class MatrixFigures(ResultModel):
     """How sparse and how shared the matrix is, against a dense layer of the same shape."""
 
     rows: int = Field(description="C_out·H_out·W_out: one row per output value.")

@@ -11,8 +11,10 @@ geometry errors are left to the engine, which answers 422 with a sentence.
 from __future__ import annotations
 
 import math
+from dataclasses import asdict
 from typing import Annotated, Self
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
@@ -28,6 +30,7 @@ from app.api.schemas.common import (
     Padding,
     PaddingMode,
     PositiveIntOrPair,
+    ResultModel,
     ShapedRequest,
     check_output_values,
     check_response_bytes,
@@ -51,6 +54,7 @@ from app.api.schemas.conv import (
     MatrixFigures,
     MergedEntry,
     check_compute,
+    conv_fields,
     label_bytes,
 )
 from app.config import Settings
@@ -197,7 +201,7 @@ def padded_grad_limit(settings: Settings) -> int:
     return min(settings.max_output_values, settings.max_response_bytes // (4 * FLOAT_BYTES))
 
 
-class FullConvolution(BaseModel):
+class FullConvolution(ResultModel):
     """∂L/∂X as a "full" convolution: G with s − 1 zeros inserted between its entries (stride
     s), padded by d(k − 1) − p, cross-correlated with K rotated by 180° (dilation d, stride 1),
     summed over output channels. Zero padding only."""
@@ -307,7 +311,7 @@ class Conv2dBackwardExplainRequest(Conv2dBackwardRequest):
         return super().answer_bytes(geometry, settings) + terms * TERM_BYTES
 
 
-class GradInputTerm(BaseModel):
+class GradInputTerm(ResultModel):
     """One product G[o, i, j]·K[o, c, a, b] of a ∂L/∂X cell."""
 
     output_channel: int = Field(description="o.")
@@ -326,7 +330,7 @@ class GradInputTerm(BaseModel):
     )
 
 
-class GradInputCell(BaseModel):
+class GradInputCell(ResultModel):
     """∂L/∂X[c, r, q] term by term."""
 
     cell: Cell = Field(description="[r, q].")
@@ -338,7 +342,7 @@ class GradInputCell(BaseModel):
     expression: str = Field(description='e.g. "1·1 + 1·0 + 1·(−1) + 1·1 = 1" (G·K).')
 
 
-class GradKernelTerm(BaseModel):
+class GradKernelTerm(ResultModel):
     """One product G[o, i, j]·X_pad[c, i·s + a·d, j·s + b·d] of a ∂L/∂K weight."""
 
     output_cell: Cell = Field(description="[i, j].")
@@ -353,7 +357,7 @@ class GradKernelTerm(BaseModel):
     product: float = Field(description="grad · value.")
 
 
-class GradKernelCell(BaseModel):
+class GradKernelCell(ResultModel):
     """∂L/∂K[o, c, a, b] term by term: one term per output cell."""
 
     kernel_index: list[int] = Field(description="[a, b], or [o, c, a, b] for a 4-D kernel.")
@@ -364,7 +368,7 @@ class GradKernelCell(BaseModel):
     expression: str = Field(description='e.g. "1·2 + 1·0 + … = 11" (G·X).')
 
 
-class GradOutputTouch(BaseModel):
+class GradOutputTouch(ResultModel):
     """G[o, i, j]·K[o, c, a, b] landing on one input cell of ∂L/∂X."""
 
     input_channel: int = Field(description="c.")
@@ -378,7 +382,7 @@ class GradOutputTouch(BaseModel):
     )
 
 
-class GradOutputCell(BaseModel):
+class GradOutputCell(ResultModel):
     """The ∂L/∂X cells one upstream gradient G[o, i, j] touches: the window of Y[o, i, j]
     (zero-padding positions touch nothing and are left out)."""
 
@@ -471,7 +475,7 @@ class ConvTranspose2dRequest(ShapedRequest):
         )
 
 
-class TransposeAxisFormula(BaseModel):
+class TransposeAxisFormula(ResultModel):
     """(H − 1)·s − 2p + d·(k − 1) + output_padding + 1 along one axis, numbers filled in."""
 
     axis: str = Field(description='"height" or "width".')
@@ -493,12 +497,35 @@ class TransposeFormula(BaseModel):
     axes: list[TransposeAxisFormula] = Field(description="Height then width.")
 
 
-class TransposeCounts(BaseModel):
+class TransposeCounts(ResultModel):
     """Parameters and work of a transposed convolution."""
 
     kernel_parameters: int = Field(description="C_in·C_out·kh·kw.")
     bias_parameters: int = Field(description="Bias values given (0 without bias).")
     multiply_adds: int = Field(description="C_in·H·W·C_out·kh·kw (every stamp, cropped or not).")
+
+
+def transpose_fields(
+    geometry: TransposeGeometry, output: np.ndarray, bias: np.ndarray | None
+) -> dict:
+    """The fields every transposed-convolution response shares."""
+    general, text, expressions = geometry.formula()
+    axes = zip((geometry.height, geometry.width), expressions, strict=True)
+    return {
+        "output": output.tolist(),
+        "output_shape": geometry.output_shape,
+        "formula": TransposeFormula(
+            general=general,
+            text=text,
+            axes=[TransposeAxisFormula(**asdict(a), expression=e) for a, e in axes],
+        ),
+        "overlaps": geometry.overlaps().tolist(),
+        "counts": TransposeCounts(
+            kernel_parameters=geometry.kernel_parameters,
+            bias_parameters=0 if bias is None else geometry.out_channels,
+            multiply_adds=geometry.macs,
+        ),
+    }
 
 
 class ConvTranspose2dResponse(BaseModel):
@@ -574,7 +601,7 @@ class ConvTranspose2dExplainRequest(ConvTranspose2dRequest):
         return size + kh * kw * STAMP_BYTES
 
 
-class OverlapTerm(BaseModel):
+class OverlapTerm(ResultModel):
     """One X[c, i, j]·K[c, o, a, b] landing on the output cell: i·s + a·d = r + p."""
 
     input_channel: int = Field(description="c.")
@@ -585,7 +612,7 @@ class OverlapTerm(BaseModel):
     product: float = Field(description="value · weight.")
 
 
-class TransposeOutputCell(BaseModel):
+class TransposeOutputCell(ResultModel):
     """A transposed-convolution output cell: the stamps that overlap there, term by term."""
 
     cell: Cell = Field(description="[r, q].")
@@ -597,14 +624,14 @@ class TransposeOutputCell(BaseModel):
     expression: str = Field(description='e.g. "1·1 + 2·1 + 3·1 + 4·1 = 10".')
 
 
-class Stamp(BaseModel):
+class Stamp(ResultModel):
     """An output cell an input cell is stamped onto."""
 
     cell: Cell = Field(description="[r, q] of the output cell.")
     kernel_position: list[int] = Field(description="[a, b]: the kernel tap that lands there.")
 
 
-class TransposeInputCell(BaseModel):
+class TransposeInputCell(ResultModel):
     """Where one input cell's stamp lands (the same cells in every output channel)."""
 
     cell: Cell = Field(description="[i, j].")
@@ -663,7 +690,7 @@ class Conv2dMatrixTransposeRequest(Conv2dMatrixRequest):
         return size + FIXED_BYTES
 
 
-class TransposeCheck(BaseModel):
+class TransposeCheck(ResultModel):
     """Mᵀ·vec(Y) against conv_transpose2d(Y), Y = M·vec(X) the output without bias."""
 
     applicable: bool = Field(
@@ -780,6 +807,29 @@ class Conv1dFormula(BaseModel):
     dilation: int = Field(description="Dilation d.")
     stride: int = Field(description="Stride s.")
     output: int = Field(description="Output length L_out.")
+
+
+def conv1d_fields(geometry: Conv1dGeometry, output: np.ndarray, bias: np.ndarray | None) -> dict:
+    """The fields of a 1-D convolution's response."""
+    general, text, expression = geometry.formula()
+    axis = geometry.axis
+    return {
+        "output": output.tolist(),
+        "output_shape": geometry.output_shape,
+        "formula": Conv1dFormula(
+            general=general,
+            text=text,
+            expression=expression,
+            length=axis.size,
+            pad_before=axis.pad_before,
+            pad_after=axis.pad_after,
+            kernel=axis.kernel,
+            dilation=axis.dilation,
+            stride=axis.stride,
+            output=axis.output,
+        ),
+        "counts": conv_fields(geometry.conv, output, bias)["counts"],
+    }
 
 
 class Conv1dResponse(BaseModel):

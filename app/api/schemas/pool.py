@@ -16,10 +16,11 @@ from app.api.schemas.common import (
     ShapedRequest,
     check_output_values,
     check_response_bytes,
+    formula_of,
     json_array_bytes,
 )
 from app.config import Settings
-from app.engine.pooling import PoolGeometry, pool_geometry
+from app.engine.pooling import PoolGeometry, PoolResult, pool_geometry
 
 POOL_EXAMPLE_INPUT = [[1, 2, 0, 1], [0, 1, 3, 1], [2, 2, 1, 0], [1, 0, 2, 2]]
 
@@ -96,6 +97,18 @@ class PoolRequest(ShapedRequest):
         """422 over the pooling's work or its answer's size."""
         check_pool_compute(geometry, settings)
         check_response_bytes(pooled_bytes(geometry), settings)
+
+
+def pool_fields(mode: str, result: PoolResult) -> dict:
+    """The response fields of a pooling result (global average pooling has no formula)."""
+    geometry = result.geometry
+    return {
+        "mode": mode,
+        "output": result.output.tolist(),
+        "output_shape": result.output.shape,
+        "formula": None if geometry is None else formula_of(geometry.height, geometry.width),
+        "argmax": None if result.argmax is None else result.argmax.tolist(),
+    }
 
 
 class PoolResponse(BaseModel):

@@ -19,6 +19,7 @@ from app.api.schemas.common import (
     RequestModel,
     ShiftAmount,
     check_response_bytes,
+    formula_of,
     settings_of,
 )
 from app.api.schemas.conv import check_compute, output_bytes
@@ -27,6 +28,7 @@ from app.config import Settings
 from app.engine.conv import ConvGeometry
 from app.engine.errors import InvalidInput
 from app.engine.pooling import pool_geometry
+from app.engine.shift import EquivarianceReport, PoolReport
 
 EDGE_IMAGE = [
     [0, 0, 0, 0, 0, 0, 0, 0],
@@ -165,6 +167,37 @@ class PoolEquivariance(BaseModel):
         description="Max pooling: [row, col] in the conv map of each maximum after the shift."
     )
     formula: Formula = Field(description="The pooled size worked out.")
+
+
+def _pool_fields(pool: PoolReport) -> dict:
+    before, after = pool.before, pool.after
+    assert before.geometry is not None
+    return {
+        "mode": pool.mode,
+        "pooled_before": before.output.tolist(),
+        "pooled_after": after.output.tolist(),
+        "unchanged": pool.unchanged.tolist(),
+        "unchanged_count": pool.unchanged_count,
+        "changed_count": pool.changed_count,
+        "argmax_before": None if before.argmax is None else before.argmax.tolist(),
+        "argmax_after": None if after.argmax is None else after.argmax.tolist(),
+        "formula": formula_of(before.geometry.height, before.geometry.width),
+    }
+
+
+def equivariance_fields(report: EquivarianceReport) -> dict:
+    """The response fields of the engine's equivariance report."""
+    maps = ("shifted_image", "conv_output", "conv_of_shifted", "shifted_conv", "difference")
+    return {
+        **{name: getattr(report, name).tolist() for name in maps},
+        "interior_mask": report.interior_mask.tolist(),
+        "interior_cells": report.interior_cells,
+        "max_abs_diff_interior": report.max_abs_diff_interior,
+        "max_abs_diff_total": report.max_abs_diff_total,
+        "output_shift": report.output_shift,
+        "formula": formula_of(report.geometry.height, report.geometry.width),
+        "pool": None if report.pool is None else _pool_fields(report.pool),
+    }
 
 
 class EquivarianceResponse(BaseModel):
