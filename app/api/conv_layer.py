@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from app.api.answer_size import padded_grad_limit
 from app.api.deps import JsonBody, SettingsDep
 from app.api.schemas.common import formula_of
 from app.api.schemas.conv import MatrixCheck, conv_fields
@@ -22,7 +23,6 @@ from app.api.schemas.conv_layer import (
     ConvTranspose2dRequest,
     ConvTranspose2dResponse,
     conv1d_fields,
-    padded_grad_limit,
     transpose_fields,
 )
 from app.engine.conv1d import convolve1d

@@ -15,8 +15,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from app.api import answer_size
 from app.api.schemas.common import (
-    FORMULA_BYTES,
     Bias,
     Cell,
     ConvolutionRequest,
@@ -28,22 +28,13 @@ from app.api.schemas.common import (
     PositiveIntOrPair,
     ResultModel,
     check_output_values,
-    check_response_bytes,
     formula_of,
-    int_bytes,
-    json_array_bytes,
 )
 from app.config import Settings
 from app.engine.conv import ConvGeometry
 
 MAX_EXPLAIN_TERMS = 4096
 """Most terms (C_in·kh·kw) an explained output cell may list."""
-TERM_BYTES = 400
-"""Upper bound of one WindowTerm's JSON plus its part of the expression."""
-POSITION_BYTES = 24
-"""Upper bound of one window position and its kernel position ("[63,63]," twice)."""
-INFLUENCE_BYTES = 80
-"""Upper bound of one influenced output's JSON without its positions."""
 
 TUTORIAL_X = [[1, 2, 0, 1], [0, 1, 3, 1], [2, 2, 1, 0], [1, 0, 2, 2]]
 TUTORIAL_K = [[1, -1], [0, 1]]
@@ -62,20 +53,6 @@ def check_compute(geometry: ConvGeometry, settings: Settings, *, factor: int = 1
             {"macs": f"{macs:,}", "limit": f"{settings.max_macs:,}"},
         )
     check_output_values(geometry.output_shape, settings)
-
-
-def output_bytes(shape: tuple[int, ...]) -> int:
-    """Upper bound of the JSON of a float map of ``shape`` (its brackets included)."""
-    return json_array_bytes(shape)
-
-
-MERGED_ENTRY_BYTES = 64
-"""Upper bound of one MergedEntry's JSON without its weight indices."""
-
-
-def label_bytes(kernel_shape: tuple[int, ...]) -> int:
-    """Upper bound of one weight label's JSON, '"K[63,63,63,63]",'."""
-    return 6 + len(kernel_shape) + sum(len(str(n - 1)) for n in kernel_shape)
 
 
 class Conv2dRequest(ConvolutionRequest):
@@ -110,14 +87,11 @@ class Conv2dRequest(ConvolutionRequest):
         """Output size and counts from the shapes (raises InvalidInput on impossible shapes)."""
         return self.options().geometry(self.input.shape, self.kernel.shape)
 
-    def check_limits(self, geometry: ConvGeometry, settings: Settings) -> None:
-        """422 over max_macs, max_output_values or max_response_bytes (subclasses add theirs)."""
-        check_compute(geometry, settings)
-        check_response_bytes(self.answer_bytes(geometry), settings)
+    answer = answer_size.conv2d
 
-    def answer_bytes(self, geometry: ConvGeometry) -> int:
-        """Upper bound of the JSON answer's size (checked against max_response_bytes)."""
-        return output_bytes(geometry.output_shape) + FORMULA_BYTES
+    def check_limits(self, geometry: ConvGeometry, settings: Settings) -> None:
+        """422 over max_macs or max_output_values (subclasses add theirs)."""
+        check_compute(geometry, settings)
 
 
 class ConvCounts(BaseModel):
@@ -186,14 +160,7 @@ class Conv2dExplainRequest(Conv2dRequest):
         }
     )
 
-    def answer_bytes(self, geometry: ConvGeometry) -> int:
-        """The convolution plus the explanation: terms of an output cell, or every window
-        position (up to kh·kw per output cell) that holds the input cell."""
-        size = super().answer_bytes(geometry)
-        kh, kw = geometry.kernel_size
-        if self.output_cell is not None:
-            return size + geometry.inputs_per_output * TERM_BYTES
-        return size + geometry.outputs_sharing * (INFLUENCE_BYTES + kh * kw * POSITION_BYTES)
+    answer = answer_size.conv2d_explain
 
     @model_validator(mode="after")
     def _exactly_one_cell(self) -> Self:
@@ -299,21 +266,7 @@ class Conv2dMatrixRequest(Conv2dRequest):
         }
     )
 
-    def answer_bytes(self, geometry: ConvGeometry) -> int:
-        """Upper bound of the JSON answer: M and its weight index (rows × cols each), one label
-        per kernel weight, the bias vector and the non-zeros of every row, and with reflect /
-        replicate / circular padding the merged entries (at most one per entry, each holding
-        ≥ 2 of the ``macs`` weights the matrix places), plus the formula and the figures."""
-        rows = geometry.out_channels * geometry.outputs_sharing
-        cols = geometry.in_channels * geometry.input_size[0] * geometry.input_size[1]
-        index = max(len("null,"), int_bytes(geometry.kernel_parameters))
-        size = json_array_bytes((rows, cols)) + json_array_bytes((rows, cols), index)
-        size += geometry.kernel_parameters * label_bytes(self.kernel.shape)
-        size += json_array_bytes((rows,)) + json_array_bytes((rows,), int_bytes(cols))
-        if geometry.padding_mode != "zeros":
-            merged = min(rows * cols, geometry.macs // 2)
-            size += merged * MERGED_ENTRY_BYTES + geometry.macs * index
-        return size + FORMULA_BYTES
+    answer = answer_size.conv2d_matrix
 
     def check_limits(self, geometry: ConvGeometry, settings: Settings) -> None:
         """The matrix's own limit first (its message names rows and columns), then the rest."""

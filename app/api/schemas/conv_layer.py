@@ -10,7 +10,6 @@ geometry errors are left to the engine, which answers 422 with a sentence.
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict
 from typing import Annotated, Self
 
@@ -18,8 +17,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
+from app.api import answer_size
 from app.api.schemas.common import (
-    FLOAT_BYTES,
     Bias,
     Cell,
     ConvolutionRequest,
@@ -33,17 +32,12 @@ from app.api.schemas.common import (
     ResultModel,
     ShapedRequest,
     check_output_values,
-    check_response_bytes,
-    int_bytes,
-    json_array_bytes,
     numeric_array,
     settings_of,
 )
 from app.api.schemas.conv import (
     EXAMPLE_MATRIX_INPUT,
     MAX_EXPLAIN_TERMS,
-    MERGED_ENTRY_BYTES,
-    TERM_BYTES,
     TUTORIAL_K,
     TUTORIAL_X,
     Conv2dMatrixRequest,
@@ -55,10 +49,8 @@ from app.api.schemas.conv import (
     MergedEntry,
     check_compute,
     conv_fields,
-    label_bytes,
 )
 from app.config import Settings
-from app.engine.backward import full_convolution_shape
 from app.engine.conv import ConvGeometry
 from app.engine.conv1d import Conv1dGeometry, conv1d_geometry
 from app.engine.errors import InvalidInput
@@ -111,32 +103,6 @@ def _too_many_terms(terms: int, what: str) -> None:
         )
 
 
-# Response examples for /docs are computed by app.api.examples (the routes' answers to the
-# request examples below); none is typed here.
-
-# -- the size of an answer -------------------------------------------------------------------
-#
-# Every route here refuses, before any work, a request whose JSON answer could be larger than
-# max_response_bytes (the 422 of ``check_response_bytes``, as the forward routes). The estimate
-# is an upper bound: every array at ``json_array_bytes`` (worst-case floats such as
-# -1.2345678901234567e-100 and every bracket), every listed term at ``TERM_BYTES``, and the
-# rest (member names, shapes, the formula worked out, counts, notes) within ``FIXED_BYTES``.
-# tests/api/test_conv_layer.py serialises real answers against these bounds.
-
-FIXED_BYTES = 4_000
-"""Upper bound of an answer's fixed part: member names, shapes, the formula worked out
-(≤ 800 bytes at the largest sizes), counts, notes and an explained cell's own fields."""
-STAMP_BYTES = 64
-"""Upper bound of one Stamp's JSON ('{"cell":[325632,325632],"kernel_position":[63,63]},')."""
-
-
-def _overlap_bound(size: int, kernel: int, stride: int, dilation: int) -> int:
-    """Most (input index, tap) pairs that land on one output index along an axis of a
-    transposed convolution: taps a with a·d ≡ r + p (mod s) repeat every s / gcd(s, d)."""
-    period = stride // math.gcd(stride, dilation)
-    return min(size, kernel, -(-kernel // period))
-
-
 # -- /api/conv2d/backward ---------------------------------------------------------------------
 
 
@@ -173,32 +139,7 @@ class Conv2dBackwardRequest(Conv2dRequest):
         check_work(3 * geometry.macs, "the forward and backward passes need", settings_of(info))
         return self
 
-    def check_limits(self, geometry: ConvGeometry, settings: Settings) -> None:
-        """422 over max_macs, max_output_values or max_response_bytes (``answer_bytes``)."""
-        check_compute(geometry, settings)
-        check_response_bytes(self.answer_bytes(geometry, settings), settings)
-
-    def answer_bytes(self, geometry: ConvGeometry, settings: Settings) -> int:  # type: ignore[override]
-        """Upper bound of the JSON answer: Y and G (output-shaped), ∂L/∂X (input-shaped),
-        ∂L/∂K and the rotated kernel (kernel-shaped), ∂L/∂b, and the padded G of the
-        full-convolution view whenever the route shows it (zero padding, within
-        ``padded_grad_limit``: up to a quarter of the response limit)."""
-        kernel = self.kernel.shape
-        rotated = kernel if len(kernel) == 2 else (kernel[1], kernel[0], *kernel[2:])
-        size = 2 * json_array_bytes(geometry.output_shape)
-        size += json_array_bytes(self.input.shape)
-        size += json_array_bytes(kernel) + json_array_bytes(rotated)
-        size += json_array_bytes((geometry.out_channels,))
-        padded = full_convolution_shape(geometry)
-        if geometry.padding_mode == "zeros" and math.prod(padded) <= padded_grad_limit(settings):
-            size += json_array_bytes(padded)
-        return size + FIXED_BYTES
-
-
-def padded_grad_limit(settings: Settings) -> int:
-    """Most values of the padded G the full-convolution view shows: within max_output_values
-    and a quarter of the response limit."""
-    return min(settings.max_output_values, settings.max_response_bytes // (4 * FLOAT_BYTES))
+    answer = answer_size.conv2d_backward
 
 
 class FullConvolution(ResultModel):
@@ -299,16 +240,12 @@ class Conv2dBackwardExplainRequest(Conv2dBackwardRequest):
             return geometry.inputs_per_output, "this window"
         return 0, ""
 
+    answer = answer_size.conv2d_backward_explain
+
     def check_limits(self, geometry: ConvGeometry, settings: Settings) -> None:
         """422 over MAX_EXPLAIN_TERMS terms, then the backward pass's limits."""
         _too_many_terms(*self.explained_terms(geometry))
         super().check_limits(geometry, settings)
-
-    def answer_bytes(self, geometry: ConvGeometry, settings: Settings) -> int:  # type: ignore[override]
-        """The backward answer and the terms of the cell asked for (each within TERM_BYTES,
-        its part of the expression included)."""
-        terms, _ = self.explained_terms(geometry)
-        return super().answer_bytes(geometry, settings) + terms * TERM_BYTES
 
 
 class GradInputTerm(ResultModel):
@@ -445,8 +382,10 @@ class ConvTranspose2dRequest(ShapedRequest):
         """The four hyper-parameters as one value."""
         return TransposeOptions(self.stride, self.padding, self.output_padding, self.dilation)
 
+    answer = answer_size.conv_transpose2d
+
     def check_limits(self, geometry: TransposeGeometry, settings: Settings) -> None:
-        """422 over max_macs, max_output_values or max_response_bytes."""
+        """422 over max_macs or max_output_values."""
         if geometry.macs > settings.max_macs:
             raise PydanticCustomError(
                 "too_much_compute",
@@ -454,25 +393,6 @@ class ConvTranspose2dRequest(ShapedRequest):
                 {"macs": f"{geometry.macs:,}", "limit": f"{settings.max_macs:,}"},
             )
         check_output_values(geometry.output_shape, settings)
-        check_response_bytes(self.answer_bytes(geometry), settings)
-
-    @staticmethod
-    def max_overlap(geometry: TransposeGeometry) -> int:
-        """Most (input cell, kernel tap) pairs landing on one output cell (an overlaps entry)."""
-        return math.prod(
-            _overlap_bound(axis.size, axis.kernel, axis.stride, axis.dilation)
-            for axis in (geometry.height, geometry.width)
-        )
-
-    def answer_bytes(self, geometry: TransposeGeometry) -> int:
-        """Upper bound of the JSON answer: the output map, the overlaps map (ints up to
-        ``max_overlap``) and the fixed part (formula, counts)."""
-        overlap = int_bytes(self.max_overlap(geometry))
-        return (
-            json_array_bytes(geometry.output_shape)
-            + json_array_bytes(geometry.output_size, overlap)
-            + FIXED_BYTES
-        )
 
 
 class TransposeAxisFormula(ResultModel):
@@ -585,20 +505,13 @@ class ConvTranspose2dExplainRequest(ConvTranspose2dRequest):
             raise PydanticCustomError("one_cell", "give exactly one of output_cell or input_cell")
         return self
 
+    answer = answer_size.conv_transpose2d_explain
+
     def check_limits(self, geometry: TransposeGeometry, settings: Settings) -> None:
         """422 over MAX_EXPLAIN_TERMS terms (an output cell), then the transposed limits."""
         if self.output_cell is not None and self.input_cell is None:
             _too_many_terms(overlap_terms(geometry, self.output_cell), "this output cell")
         super().check_limits(geometry, settings)
-
-    def answer_bytes(self, geometry: TransposeGeometry) -> int:
-        """The transposed convolution and the cell asked for: an output cell's terms (the
-        stamps that overlap there, in every input channel), or an input cell's kh·kw stamps."""
-        size = super().answer_bytes(geometry)
-        if self.output_cell is not None:
-            return size + overlap_terms(geometry, self.output_cell) * TERM_BYTES
-        kh, kw = geometry.kernel_size
-        return size + kh * kw * STAMP_BYTES
 
 
 class OverlapTerm(ResultModel):
@@ -672,22 +585,7 @@ class Conv2dMatrixTransposeRequest(Conv2dMatrixRequest):
         check_work(4 * geometry.macs, "Mᵀ with its checks needs", settings_of(info))
         return self
 
-    def answer_bytes(self, geometry: ConvGeometry) -> int:
-        """Upper bound of the JSON answer: Mᵀ and its weight index (rows × cols each), one
-        label per kernel weight, the non-zeros of every row, G and ∂L/∂X, and with reflect /
-        replicate / circular padding the merged entries (at most one per entry, each holding
-        ≥ 2 of the ``macs`` weights the matrix places)."""
-        h, w = geometry.input_size
-        rows, cols = geometry.in_channels * h * w, geometry.out_channels * geometry.outputs_sharing
-        index = max(len("null,"), int_bytes(geometry.kernel_parameters))
-        size = json_array_bytes((rows, cols)) + json_array_bytes((rows, cols), index)
-        size += geometry.kernel_parameters * label_bytes(self.kernel.shape)
-        size += json_array_bytes((rows,), int_bytes(cols))
-        size += json_array_bytes(geometry.output_shape) + json_array_bytes(self.input.shape)
-        if geometry.padding_mode != "zeros":
-            merged = min(rows * cols, geometry.macs // 2)
-            size += merged * MERGED_ENTRY_BYTES + geometry.macs * index
-        return size + FIXED_BYTES
+    answer = answer_size.conv2d_matrix_transpose
 
 
 class TransposeCheck(ResultModel):
@@ -784,14 +682,11 @@ class Conv1dRequest(ConvolutionRequest):
         """Output length from the shapes (raises InvalidInput on impossible shapes)."""
         return conv1d_geometry(self.input.shape, self.kernel.shape, self.options())
 
-    def check_limits(self, geometry: Conv1dGeometry, settings: Settings) -> None:
-        """422 over max_macs, max_output_values or max_response_bytes."""
-        check_compute(geometry.conv, settings)
-        check_response_bytes(self.answer_bytes(geometry), settings)
+    answer = answer_size.conv1d
 
-    def answer_bytes(self, geometry: Conv1dGeometry) -> int:
-        """Upper bound of the JSON answer: the output signal(s) and the fixed part."""
-        return json_array_bytes(geometry.output_shape) + FIXED_BYTES
+    def check_limits(self, geometry: Conv1dGeometry, settings: Settings) -> None:
+        """422 over max_macs or max_output_values."""
+        check_compute(geometry.conv, settings)
 
 
 class Conv1dFormula(BaseModel):

@@ -6,8 +6,8 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
+from app.api import answer_size
 from app.api.schemas.common import (
-    FORMULA_BYTES,
     ConvolutionRequest,
     Formula,
     Image,
@@ -22,12 +22,10 @@ from app.api.schemas.common import (
     formula_of,
     settings_of,
 )
-from app.api.schemas.conv import check_compute, output_bytes
-from app.api.schemas.pool import check_pool_compute, pooled_bytes
+from app.api.schemas.conv import check_compute
+from app.api.schemas.pool import check_pool_compute
 from app.config import Settings
 from app.engine.conv import ConvGeometry
-from app.engine.errors import InvalidInput
-from app.engine.pooling import pool_geometry
 from app.engine.shift import EquivarianceReport, PoolReport
 
 EDGE_IMAGE = [
@@ -69,7 +67,7 @@ class ShiftRequest(RequestModel):
 
     @model_validator(mode="after")
     def _within_response_limit(self, info: ValidationInfo) -> Self:
-        check_response_bytes(output_bytes(self.image.shape), settings_of(info))
+        check_response_bytes(answer_size.shift(self.image.shape).bytes, settings_of(info))
         return self
 
 
@@ -128,24 +126,13 @@ class EquivarianceRequest(ConvolutionRequest):
         """The convolution's sizes (raises InvalidInput on impossible shapes)."""
         return self.options().geometry(self.image.shape, self.kernel.shape)
 
+    answer = answer_size.equivariance
+
     def check_limits(self, geometry: ConvGeometry, settings: Settings) -> None:
-        """422 over the work of two convolutions and two poolings, or the answer's size."""
+        """422 over the work of two convolutions and two poolings."""
         check_compute(geometry, settings, factor=2)
-        # the shifted image, then five maps of the conv output's size (conv, conv of shifted,
-        # shifted conv, difference, interior mask)
-        size = output_bytes(self.image.shape) + 5 * output_bytes(geometry.output_shape)
-        if self.pool is not None:
-            try:
-                pooled = pool_geometry(
-                    geometry.output_shape,
-                    kernel_size=self.pool.kernel_size,
-                    stride=self.pool.stride,
-                )
-            except InvalidInput:
-                return  # the engine answers with the readable reason
-            check_pool_compute(pooled, settings)
-            size += 3 * pooled_bytes(pooled)  # before, after (with arg-max), unchanged
-        check_response_bytes(size + 2 * FORMULA_BYTES, settings)
+        if self.pool is not None:  # InvalidInput: the engine answers with the readable reason
+            check_pool_compute(answer_size.equivariance_pooling(self, geometry), settings)
 
 
 class PoolEquivariance(BaseModel):
