@@ -28,6 +28,6 @@ for module in (
     experiments,
     health,
     exercises,
-    conv_layer,  # backward, transposed, Mᵀ, 1-D (issue 12)
+    conv_layer,  # backward, transposed, Mᵀ, 1-D
 ):
     api_router.include_router(module.router)

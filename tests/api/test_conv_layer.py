@@ -19,17 +19,17 @@ from app.api import answer_size
 from app.api.schemas import conv_layer as schemas
 from app.config import Settings
 from app.main import create_app
-from tests.api.response_limit import (
+from tests.helpers.api import K, X, Y, error
+from tests.helpers.conv import conv_cases
+from tests.helpers.response_limit import (
     TIGHT,
     WORST,
     check_largest_admitted_fits,
     too_large,
 )
-from tests.api.response_limit import ones as _ones
-from tests.api.response_limit import worst as _worst
-from tests.api.test_conv import K, X, Y, error
-from tests.engine.test_conv import conv_cases
-from tests.engine.test_transpose import transpose_cases
+from tests.helpers.response_limit import ones as _ones
+from tests.helpers.response_limit import worst as _worst
+from tests.helpers.transpose import transpose_cases
 
 STRIDE_2 = {"input": [[1, 2], [3, 4]], "kernel": [[1, 1, 1]] * 3, "stride": 2}
 

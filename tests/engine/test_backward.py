@@ -2,71 +2,23 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
-import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
 from app.engine.backward import conv2d_backward
 from app.engine.conv import ConvOptions, conv2d
 from app.engine.errors import InvalidInput
-from tests.engine.test_conv import TUTORIAL_K, TUTORIAL_X, TUTORIAL_Y, conv_cases
-
-OPTIONS = ("stride", "padding", "padding_mode", "dilation", "flip_kernel")
-
-
-def torch_backward(case: dict, grad: np.ndarray) -> tuple[np.ndarray, ...]:
-    """(Y, ∂L/∂X, ∂L/∂K, ∂L/∂b or None) by torch.nn.Conv2d and autograd, for ∂L/∂Y = grad."""
-    x, kernel, bias = case["x"], case["kernel"], case["bias"]
-    w4 = kernel if kernel.ndim == 4 else kernel[None, None]
-    layer = torch.nn.Conv2d(
-        w4.shape[1],
-        w4.shape[0],
-        tuple(w4.shape[2:]),
-        stride=case["stride"],
-        padding=case["padding"],
-        dilation=case["dilation"],
-        bias=bias is not None,
-        padding_mode=case["padding_mode"],
-        dtype=torch.float64,
-    )
-    weight = torch.from_numpy(np.ascontiguousarray(w4))
-    with torch.no_grad():
-        layer.weight.copy_(weight.flip(-1, -2) if case["flip_kernel"] else weight)
-        if bias is not None:
-            layer.bias.copy_(torch.from_numpy(bias))
-    x4 = torch.from_numpy(x if x.ndim == 3 else x[None])[None].requires_grad_(True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # "same" with an even kernel copies
-        y = layer(x4)
-    y.backward(torch.from_numpy(grad.reshape(y.shape)))
-    grad_w = layer.weight.grad.numpy()
-    if case["flip_kernel"]:
-        grad_w = grad_w[..., ::-1, ::-1]  # torch saw the flipped kernel
-    grad_b = None if bias is None else layer.bias.grad.numpy()
-    return (
-        y.detach().numpy().reshape(-1),
-        x4.grad.numpy().reshape(x.shape),
-        grad_w.reshape(kernel.shape),
-        grad_b,
-    )
-
-
-def output_shape(case: dict) -> tuple[int, ...] | None:
-    """The forward output's shape, or None when the convolution is refused."""
-    try:
-        return conv2d(
-            case["x"],
-            case["kernel"],
-            case["bias"],
-            options=ConvOptions(**{k: case[k] for k in OPTIONS}),
-        ).shape
-    except InvalidInput:
-        return None
-
+from tests.helpers.conv import (
+    OPTIONS,
+    TUTORIAL_K,
+    TUTORIAL_X,
+    TUTORIAL_Y,
+    conv_cases,
+    output_shape,
+    torch_backward,
+)
 
 # -- the tutorial ----------------------------------------------------------------------------
 

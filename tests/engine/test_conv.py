@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
 import torch
@@ -14,90 +12,17 @@ from hypothesis import strategies as st
 from app.engine.conv import ConvOptions, conv2d, conv_geometry
 from app.engine.errors import InvalidInput
 from app.engine.padding import index_map, pad
+from tests.helpers.conv import (
+    MODES,
+    TUTORIAL_K,
+    TUTORIAL_X,
+    TUTORIAL_Y,
+    conv_cases,
+    engine_conv,
+    torch_conv,
+)
 
-TUTORIAL_X = np.array([[1, 2, 0, 1], [0, 1, 3, 1], [2, 2, 1, 0], [1, 0, 2, 2]], dtype=float)
-TUTORIAL_K = np.array([[1, -1], [0, 1]], dtype=float)
-TUTORIAL_Y = np.array([[0, 5, 0], [1, -1, 2], [0, 3, 3]], dtype=float)
-MODES = ("zeros", "reflect", "replicate", "circular")
 TORCH_PAD = {"reflect": "reflect", "replicate": "replicate", "circular": "circular"}
-
-int_or_pair = st.one_of(st.integers(1, 3), st.tuples(st.integers(1, 3), st.integers(1, 3)))
-
-
-@st.composite
-def conv_cases(draw: st.DrawFn, *, multi: bool | None = None) -> dict:
-    """A random convolution: shapes, hyper-parameters and data (2-D or multi-channel)."""
-    multi = draw(st.booleans()) if multi is None else multi
-    c_in = draw(st.integers(1, 3)) if multi else 1
-    c_out = draw(st.integers(1, 3)) if multi else 1
-    h, w = draw(st.integers(1, 8)), draw(st.integers(1, 8))
-    kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    x = rng.standard_normal((c_in, h, w) if multi else (h, w))
-    kernel = rng.standard_normal((c_out, c_in, kh, kw) if multi else (kh, kw))
-    bias = rng.standard_normal(c_out) if multi and draw(st.booleans()) else None
-    return {
-        "x": x,
-        "kernel": kernel,
-        "bias": bias,
-        "stride": draw(int_or_pair),
-        "dilation": draw(int_or_pair),
-        "padding": draw(
-            st.one_of(
-                st.integers(0, 3),
-                st.tuples(st.integers(0, 3), st.integers(0, 3)),
-                st.sampled_from(["valid", "same"]),
-            )
-        ),
-        "padding_mode": draw(st.sampled_from(MODES)),
-        "flip_kernel": draw(st.booleans()),
-    }
-
-
-def torch_conv(case: dict) -> np.ndarray:
-    """The same convolution by torch.nn.Conv2d (float64); raises what torch raises."""
-    x, kernel, bias = case["x"], case["kernel"], case["bias"]
-    w4 = kernel if kernel.ndim == 4 else kernel[None, None]
-    x4 = torch.from_numpy(x if x.ndim == 3 else x[None])[None]  # (1, C_in, H, W)
-    weight = torch.from_numpy(np.ascontiguousarray(w4))
-    if case["flip_kernel"]:
-        weight = weight.flip(-1, -2)
-    padding = case["padding"]
-    layer = torch.nn.Conv2d(
-        weight.shape[1],
-        weight.shape[0],
-        tuple(weight.shape[2:]),
-        stride=case["stride"],
-        padding=padding if isinstance(padding, str) else padding,
-        dilation=case["dilation"],
-        bias=bias is not None,
-        padding_mode=case["padding_mode"],
-        dtype=torch.float64,
-    )
-    with torch.no_grad(), warnings.catch_warnings():
-        # torch warns that "same" with an even kernel copies the input; not our concern
-        warnings.simplefilter("ignore", UserWarning)
-        layer.weight.copy_(weight)
-        if bias is not None:
-            layer.bias.copy_(torch.from_numpy(bias))
-        out = layer(x4)[0].numpy()  # (C_out, H_out, W_out)
-    return out[0] if x.ndim == 2 and kernel.ndim == 2 else out
-
-
-def engine_conv(case: dict) -> np.ndarray:
-    """conv2d of a case."""
-    return conv2d(
-        case["x"],
-        case["kernel"],
-        case["bias"],
-        options=ConvOptions(
-            stride=case["stride"],
-            padding=case["padding"],
-            padding_mode=case["padding_mode"],
-            dilation=case["dilation"],
-            flip_kernel=case["flip_kernel"],
-        ),
-    )
 
 
 # -- the tutorial ----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from app.engine.conv import ConvOptions, conv2d
 from app.engine.errors import InvalidInput
 from app.engine.explain import explain_conv2d, explain_input, explain_output, format_number
-from tests.engine.test_conv import (
+from tests.helpers.conv import (
     TUTORIAL_K,
     TUTORIAL_X,
     TUTORIAL_Y,

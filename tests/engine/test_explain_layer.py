@@ -18,9 +18,15 @@ from app.engine.explain_layer import (
     overlap_terms,
 )
 from app.engine.transpose import TransposeOptions
-from tests.engine.test_backward import OPTIONS, output_shape, torch_backward
-from tests.engine.test_conv import TUTORIAL_K, TUTORIAL_X, conv_cases
-from tests.engine.test_transpose import torch_transpose, transpose_cases
+from tests.helpers.conv import (
+    OPTIONS,
+    TUTORIAL_K,
+    TUTORIAL_X,
+    conv_cases,
+    output_shape,
+    torch_backward,
+)
+from tests.helpers.transpose import torch_transpose, transpose_cases
 
 # -- the tutorial ----------------------------------------------------------------------------
 

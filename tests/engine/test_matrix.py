@@ -10,7 +10,7 @@ from hypothesis import given
 from app.engine.conv import ConvOptions
 from app.engine.errors import InvalidInput
 from app.engine.matrix import conv_matrix
-from tests.engine.test_conv import TUTORIAL_K, TUTORIAL_X, TUTORIAL_Y, conv_cases, torch_conv
+from tests.helpers.conv import TUTORIAL_K, TUTORIAL_X, TUTORIAL_Y, conv_cases, torch_conv
 
 OPTIONS = ("stride", "padding", "padding_mode", "dilation", "flip_kernel")
 

@@ -11,8 +11,15 @@ from hypothesis import strategies as st
 
 from app.engine.conv import ConvOptions
 from app.engine.matrix_transpose import conv_matrix_transpose
-from tests.engine.test_backward import OPTIONS, output_shape, torch_backward
-from tests.engine.test_conv import TUTORIAL_K, TUTORIAL_X, conv_cases, torch_conv
+from tests.helpers.conv import (
+    OPTIONS,
+    TUTORIAL_K,
+    TUTORIAL_X,
+    conv_cases,
+    output_shape,
+    torch_backward,
+    torch_conv,
+)
 
 
 def test_tutorial_transpose_is_sixteen_by_nine_and_reproduces_the_gradient() -> None:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from app.engine.conv import ConvOptions
 from app.engine.errors import InvalidInput
 from app.engine.shift import equivariance, shift
-from tests.engine.test_conv import MODES
+from tests.helpers.conv import MODES
 
 
 @given(
