@@ -10,7 +10,6 @@ from app.api.schemas.receptive_field import (
     EffectiveRFResponse,
     EffectiveRFSeriesRequest,
     EffectiveRFSeriesResponse,
-    LayerField,
     Preset,
     PresetList,
     ReceptiveFieldRequest,
@@ -22,24 +21,6 @@ from app.engine import receptive_field as rf
 router = APIRouter(tags=["receptive-field"])
 
 
-def _layer_field(field: rf.LayerField) -> LayerField:
-    layer = field.layer
-    return LayerField(
-        index=field.index,
-        name=layer.name,
-        type=layer.type,
-        kernel_size=layer.kernel,
-        stride=layer.stride,
-        padding=layer.padding,
-        dilation=layer.dilation,
-        effective_kernel=layer.effective_kernel,
-        receptive_field=field.receptive_field,
-        jump=field.jump,
-        start=field.start,
-        output_size=field.output_size,
-    )
-
-
 @router.post("/receptive-field", response_model=ReceptiveFieldResponse)
 def receptive_field(request: JsonBody[ReceptiveFieldRequest]) -> ReceptiveFieldResponse:
     """Receptive field, jump, start and output size per layer; the input region of a unit."""
@@ -49,7 +30,7 @@ def receptive_field(request: JsonBody[ReceptiveFieldRequest]) -> ReceptiveFieldR
     )
     fields = stack.fields
     return ReceptiveFieldResponse(
-        layers=[_layer_field(field) for field in fields],
+        layers=fields,
         receptive_field=fields[-1].receptive_field,
         jump=fields[-1].jump,
         region=stack.region,

@@ -119,7 +119,7 @@ class ReceptiveFieldRequest(RequestModel):
         return layers
 
 
-class LayerField(BaseModel):
+class LayerField(ResultModel):
     """The receptive-field arithmetic after one layer (per axis: [rows, columns])."""
 
     index: int = Field(description="Index of the layer in the request.")
