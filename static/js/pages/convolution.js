@@ -67,6 +67,8 @@ class ConvolutionPage {
     this.explainCache = new Map();
     this.version = 0;
     this.focus = null; // {kind: "output" | "input", row, col}
+    // the term-by-term box's prompt, shown again whenever no cell is followed
+    this.explainPrompt = document.getElementById("explain-text").textContent;
     this.output = null; // last Conv2dResponse
     this.timer = null;
     this.playTimer = null;
@@ -318,8 +320,10 @@ class ConvolutionPage {
     } else if (f && f.kind === "input" && f.row < this.state.x.length && f.col < this.state.x[0].length) {
       this.showInput(f.row, f.col);
     } else {
+      // the followed cell is gone (new sizes): its old sum must not stay beside the new Y
       this.#clearHighlights();
       this.focus = null;
+      document.getElementById("explain-text").textContent = this.explainPrompt;
     }
   }
 
@@ -474,7 +478,7 @@ class ConvolutionPage {
   /** Fade Y and every number computed from it while the input is invalid, and say so. */
   #markStale(stale) {
     this.outputGrid.wrap.classList.toggle("stale", stale);
-    for (const id of ["size-formula", "counts", "sharing-note", "output-shape"]) {
+    for (const id of ["size-formula", "counts", "sharing-note", "output-shape", "explain-text"]) {
       document.getElementById(id)?.classList.toggle("stale", stale);
     }
     if (stale) document.getElementById("output-status").textContent = STALE_NOTE;
