@@ -127,7 +127,7 @@ def _labels(kernel_shape: tuple[int, ...]) -> list[str]:
 
 
 def _every(n: int) -> str:
-    """"every", "every 2nd", "every 3rd", "every 4th" … (a stride read as words)."""
+    """A stride read as words: "every", "every 2nd", "every 3rd", "every 4th" …"""
     if n == 1:
         return "every"
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")

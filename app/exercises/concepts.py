@@ -261,8 +261,8 @@ HYPOTHESIS_SPACE = (
             ),
             Answer(
                 "training-set",
-                "The set of training images the layer has seen, together with the feature maps it computed "
-                "for each of them.",
+                "The set of training images the layer has seen, together with the feature maps "
+                "it computed for each of them.",
                 "That is the data; the hypothesis space is the set of functions the model can "
                 "express, whatever the data.",
             ),

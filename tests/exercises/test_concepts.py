@@ -79,5 +79,7 @@ def test_the_options_of_a_question_are_alike_in_length(question) -> None:
 
 @pytest.mark.parametrize("exercise_id", CONCEPTS)
 def test_the_order_of_the_options_changes_with_the_seed(exercise_id: str) -> None:
-    orders = {tuple(o["text"] for o in exercise(exercise_id, s).inputs["options"]) for s in range(40)}
+    orders = {
+        tuple(o["text"] for o in exercise(exercise_id, s).inputs["options"]) for s in range(40)
+    }
     assert len(orders) >= 8
