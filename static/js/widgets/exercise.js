@@ -31,6 +31,10 @@ import { formatNumber } from "../format.js";
 
 let listPromise = null;
 
+// The fragment the page was opened with (#yt-ID from /tutorial), read before a page module
+// puts its own state into the fragment.
+const landingHash = window.location.hash;
+
 /** A number written for reading: the typographic minus (U+2212), not a hyphen. */
 const withMinus = (text) => String(text).replace(/-(?=[\d.])/g, "\u2212");
 
@@ -118,7 +122,7 @@ export class ExerciseBlock {
       stored = null;
     }
     await this.load(chooseSeed(params.get(seedParam(this.id)), stored).seed);
-    if (window.location.hash === `#${this.section.id}`) this.#land();
+    if (landingHash === `#${this.section.id}`) this.#land();
   }
 
   /**
