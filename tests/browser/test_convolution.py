@@ -446,3 +446,34 @@ def test_the_channels_view_has_no_serious_accessibility_violations(page, axe):
     page.locator('[data-output="0"] .cell').first.hover()
     page.locator("#ch-explain-total").wait_for()
     assert axe(page) == []
+
+
+def test_on_a_phone_tapping_y_keeps_x_and_the_window_on_screen(phone_page):
+    page = phone_page
+    page.goto("/convolution")
+    cell = page.locator("#output-grid .cell").nth(4)
+    expect(cell).to_be_visible()
+    # Y at the top of the screen, X scrolled away above it
+    cell.evaluate("c => c.scrollIntoView({block: 'start'})")
+    assert page.locator("#input-editor .cell").first.evaluate(
+        "c => c.getBoundingClientRect().bottom < 0"
+    )
+    cell.tap()
+    expect(page.locator("#input-editor .cell.is-window").first).to_be_visible()
+    for locator in (page.locator("#input-editor .cell.is-window"), cell):
+        for n in range(locator.count()):
+            expect(locator.nth(n)).to_be_in_viewport()
+    shot(page, "convolution-phone-tap-y")
+
+
+def test_the_term_by_term_box_drops_a_cell_that_no_longer_exists(page):
+    page.goto("/convolution")
+    page.locator("#output-grid .cell").nth(8).hover()  # Y₃₃ of the tutorial's 3 × 3 Y
+    expect(page.locator("#explain-text")).to_contain_text("Y₃₃ =")
+    page.locator("#input-rows").fill("3")
+    page.locator("#input-cols").fill("3")
+    expect(page.locator("#output-shape")).to_have_text("2 × 2")
+    expect(page.locator("#explain-text")).to_have_text(
+        "Hover or focus a cell of Y to see its window in X and its sum; hover a cell of X to "
+        "see every output it influences."
+    )

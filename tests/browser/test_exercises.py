@@ -183,7 +183,9 @@ def _assert_answer_hidden(page, block, exercise_id: str, seed: int, wrong: str) 
     assert verdict.explanation not in html
     text = block.locator(".reveal").inner_text()
     tokens = re.findall(r"[\w.−-]+", text.replace("−", "-"))
-    if verdict.expected not in (verdict.hint or ""):  # a hint may name a number by chance
+    # a choice's key ("A") is also a word; its options' verdicts are checked above
+    choice = verdict.options is not None
+    if not choice and verdict.expected not in (verdict.hint or ""):  # a number named by chance
         assert verdict.expected not in tokens, (verdict.expected, text)
     assert "The answer" not in text
 
@@ -415,9 +417,8 @@ def test_morph_compares_a_kept_3_with_a_5_layer_by_layer(page):
     counts = {}
     for name in ["input", "relu1", "relu2", "relu3", "pool3"]:
         text = page.locator(f'#morph-findings li[data-layer="{name}"]').inner_text()
-        active, same, changed = map(
-            int, re.search(r"of the (\d+) \w+ .* active, (\d+) .* and (\d+) ", text).groups()
-        )
+        found = re.search(r"of the (\d+) \w+ on a stroke of A or B, (\d+) .* and (\d+) ", text)
+        active, same, changed = map(int, found.groups())
         assert same + changed == active
         counts[name] = (active, same, changed)
     assert counts["input"][2] > 0 and counts["input"][1] > 0  # some strokes shared, some not
@@ -460,6 +461,11 @@ def test_exercise_data_modules_behave_as_documented(page):
             const values = (arr) => Float32Array.from(arr);
             const layer = (v) => ({ name: "relu1", shape: [1, 2, 2], values: values(v) });
             const diff = m.diffLayer(layer([0, 1, 1, 0]), layer([0, 1, 0, 1]));
+            const onStroke = m.diffLayer(
+                layer([0, 1, 1, 0]), layer([0, 1, 0, 1]), 0.1, Uint8Array.from([0, 1, 1, 0]));
+            const input = (v) => ({ name: "input", shape: [1, 2, 2], values: values(v) });
+            const ink = m.inkMask(input([-0.4, 2, -0.4, -0.4]), input([-0.4, -0.4, -0.4, 2]));
+            const coarse = m.strokeMask(ink, 1, 1);
             let bad = "";
             const flat = { name: "x", shape: [1, 1, 4], values: values([0, 0, 0, 0]) };
             try { m.diffLayer(layer([0, 0, 0, 0]), flat); } catch (e) { bad = e.message; }
@@ -481,6 +487,9 @@ def test_exercise_data_modules_behave_as_documented(page):
                 junk: p.readProgress({ getItem: () => "[1, 2]" }),
                 diff: { map: [...diff.map], active: diff.active, changed: diff.changed,
                         same: diff.same },
+                onStroke: { map: [...onStroke.map], active: onStroke.active,
+                            changed: onStroke.changed, same: onStroke.same },
+                ink: [...ink.mask], coarse: [...coarse],
                 bad,
                 where: m.whereChanged({ rows: 3, cols: 3, map: corner }),
                 pad: m.padImage(white, 56, 56, 28)[0].slice(0, 2),
@@ -523,6 +532,10 @@ def test_exercise_data_modules_behave_as_documented(page):
     assert result["junk"] == {}
     # position 0 quiet in both, 1 the same (−1: active and equal), 2 and 3 differ by the max
     assert result["diff"] == {"map": [0, -1, 1, 1], "active": 3, "changed": 2, "same": 1}
+    # with a stroke mask, position 3 (off the strokes) is neither counted nor drawn
+    assert result["onStroke"] == {"map": [0, -1, 1, 0], "active": 2, "changed": 1, "same": 1}
+    assert result["ink"] == [0, 1, 0, 1]  # ink of A or B above its background
+    assert result["coarse"] == [1]
     assert result["bad"] == "cannot compare relu1 1×2×2 with x 1×1×4"
     assert result["where"] == "in the top, left"
     assert result["pad"] == [0.25, 0]  # one black pixel of the first 2×2 block: a quarter ink

@@ -176,7 +176,9 @@ class ConvolutionPage {
       if (!e.detail.pad && !this.#playing()) this.showInput(e.detail.row, e.detail.col);
     });
     this.outputGrid.addEventListener("cellenter", (e) => {
-      if (!this.#playing()) this.showOutput(e.detail.row, e.detail.col);
+      if (this.#playing()) return;
+      this.showOutput(e.detail.row, e.detail.col);
+      this.#keepInputInView();
     });
   }
 
@@ -325,6 +327,21 @@ class ConvolutionPage {
       this.focus = null;
       document.getElementById("explain-text").textContent = this.explainPrompt;
     }
+  }
+
+  /**
+   * On a one-column (phone) layout, a chosen output's window is drawn in X above it: when X is
+   * off screen and X and Y fit on the screen together, scroll so both show (cause beside effect).
+   */
+  #keepInputInView() {
+    if (!window.matchMedia("(max-width: 760px)").matches) return;
+    const x = this.input.grid.wrap.getBoundingClientRect();
+    const y = this.outputGrid.wrap.getBoundingClientRect();
+    if (x.top >= 0 && x.bottom <= window.innerHeight) return;
+    const top = Math.min(x.top, y.top);
+    const bottom = Math.max(x.bottom, y.bottom);
+    if (bottom - top > window.innerHeight) return;
+    window.scrollBy({ top: top - 8, behavior: "instant" });
   }
 
   /**

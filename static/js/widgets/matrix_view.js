@@ -8,7 +8,7 @@
 // Events: "rowselect" (detail = {row}).
 
 import { css, textOn } from "../colors.js";
-import { formatCell, formatNumber } from "../format.js";
+import { formatCell } from "../format.js";
 import { Heatmap } from "./heatmap.js";
 
 /** Largest matrix drawn as a table with numbers; bigger ones become a canvas. */
@@ -211,7 +211,7 @@ export class MatrixView extends EventTarget {
           td.style.color = textOn(rgb);
           td.textContent = formatCell(value);
           td.dataset.w = String(w);
-          td.title = `M[${rowNames[i]}, ${colNames[j]}] = ${data.weightName(w)} = ${formatNumber(value)}`;
+          td.title = `M[${rowNames[i]}, ${colNames[j]}] = ${data.weightName(w)} = ${value}`;
         } else {
           td.className = "zero";
           td.title = `M[${rowNames[i]}, ${colNames[j]}] = 0 (structural zero)`;

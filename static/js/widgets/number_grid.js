@@ -8,7 +8,7 @@
 // "cellleave", "cellclick", "cellpointerdown", "cellinput" (editable: detail adds text, value).
 
 import { css, diverging, extent, maxAbs, mix, sequential, textOn } from "../colors.js";
-import { formatCell, formatNumber, parseNumber, sub } from "../format.js";
+import { formatCell, parseNumber, sub } from "../format.js";
 
 /**
  * @typedef {object} NumberGridOptions
@@ -151,7 +151,7 @@ export class NumberGrid extends EventTarget {
         } else {
           cell.textContent = formatCell(value);
           fitText(cell);
-          cell.title = `${this.#cellName(r, c)} = ${formatNumber(value)}`;
+          cell.title = `${this.#cellName(r, c)} = ${value}`;
           cell.setAttribute("aria-label", `${this.#cellName(r, c)} = ${formatCell(value)}`);
         }
         this.#paint(cell, value, r, c);
