@@ -346,6 +346,7 @@ def test_exercise_blocks_fit_a_390_px_phone(browser, base_url, path):
 
 def test_q5a_max_pooling_cannot_tell_the_two_images_apart_but_conv_can(page):
     page.goto("/equivariance")
+    page.locator("#q5a .spoiler-gate button").click()  # predict first, or ask to see it
     findings = page.locator("#q5a-findings li")
     expect(findings).to_have_count(3)
     x = read_grid(page, "#q5a-x")
@@ -385,6 +386,7 @@ def test_q5a_max_pooling_cannot_tell_the_two_images_apart_but_conv_can(page):
 
 def test_q5a_follows_a_new_image(page):
     page.goto("/equivariance")
+    page.locator("#q5a .spoiler-gate button").click()
     findings = page.locator("#q5a-findings li").first
     expect(findings).to_contain_text("Information kept")
     before = findings.inner_text()
@@ -852,3 +854,40 @@ def test_a_new_exercise_starts_a_fresh_first_try(page):
     _check(block, check_answer("output-size", seed, "1").expected)
     expect(block.locator(".reveal .verdict")).to_have_text("✓ Right.")
     assert _outcomes(page) == [{"exercise": "output-size", "seed": seed, "outcome": "first-try"}]
+
+
+# -- no spoilers: a part of a page that answers its question waits for a prediction ----------
+
+
+@pytest.mark.parametrize(
+    ("path", "target", "exercise_id"),
+    [
+        ("/equivariance", "#q5a-findings", "concept-pooling"),
+        ("/parameters", '[data-answers="concept-regularization"]', "concept-regularization"),
+    ],
+)
+def test_a_part_that_answers_a_question_opens_after_a_check(page, path, target, exercise_id):
+    block = _open(page, path, exercise_id)
+    gate = page.locator(f'.spoiler-gate:has(a[href="#yt-{exercise_id}"])')
+    expect(gate).to_be_visible()
+    expect(page.locator(target)).to_be_hidden()
+    block.locator(".answer-fields input").first.check()  # any option: a prediction
+    block.locator("button.check-button").click()
+    expect(block.locator(".reveal .verdict")).to_be_visible()
+    expect(page.locator(target)).to_be_visible()
+    expect(gate).to_have_count(0)
+    page.reload()  # the prediction was made: it stays open
+    expect(page.locator(f"{BLOCK}[data-exercise='{exercise_id}']")).to_have_attribute(
+        "data-seed", re.compile(r"\d")
+    )
+    expect(page.locator(target)).to_be_visible()
+    assert page.locator(".spoiler-gate").count() == 0
+
+
+def test_show_it_now_opens_the_part_without_a_prediction(page):
+    page.goto("/parameters")
+    target = page.locator('[data-answers="concept-regularization"]')
+    expect(target).to_be_hidden()
+    page.locator(".spoiler-gate button").click()
+    expect(target).to_be_visible()
+    expect(target.locator("td").first).to_contain_text("yes: penalizes")

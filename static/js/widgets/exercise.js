@@ -8,6 +8,8 @@
 //
 // Events:
 //  - "exercise:load"   (section, bubbling) detail {id, seed, inputs}: a (new) exercise is shown
+//  - "exercise:checked" (section, bubbling) detail {id, seed, correct}: after every check (the
+//    student has committed to a prediction; spoiler_gate.js opens what answers it)
 //  - "exercise:reveal" (section, bubbling) detail {id, seed, inputs, answer, correct, expected,
 //    expected_value, mistake}: the answer may now be shown; a page that shows the exercise on its
 //    own widgets sets detail.shown = {target, text} (the widget's element id and a few words),
@@ -209,6 +211,9 @@ export class ExerciseBlock {
     this.error.textContent = "";
     this.#firstField()?.removeAttribute("aria-invalid");
     this.lastCheck = { answer: collected.answer, result };
+    this.section.dispatchEvent(new CustomEvent("exercise:checked", {
+      bubbles: true, detail: { id: this.id, seed, correct: result.correct },
+    }));
     const { outcome, wrong, settled } = this.#record(seed, result.correct);
     this.wrong = wrong;
     if (!result.correct && !settled) {
