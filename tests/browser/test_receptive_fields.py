@@ -137,7 +137,7 @@ def test_page_works_on_a_touch_tablet(tablet_page):
     pg.select_option("#rf-preset", "vgg16")
     expect(pg.locator("#rf-table tbody tr.last td.rf-size")).to_have_text("212")
     pg.locator("#rf-units-grid canvas").tap(position={"x": 5, "y": 5})
-    expect(pg.locator("#rf-region")).to_contain_text("Unit (0, 0) of pool5")
+    expect(pg.locator("#rf-region")).to_contain_text("Unit (1, 1) of pool5")
     width = pg.evaluate("document.documentElement.scrollWidth")
     assert width <= 1024, f"the page scrolls sideways at 1024 px ({width} px wide)"
     shot(pg, "receptive-fields-1024-touch")
