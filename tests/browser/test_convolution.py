@@ -470,7 +470,9 @@ def test_the_term_by_term_box_drops_a_cell_that_no_longer_exists(page):
     page.goto("/convolution")
     page.locator("#output-grid .cell").nth(8).hover()  # Y₃₃ of the tutorial's 3 × 3 Y
     expect(page.locator("#explain-text")).to_contain_text("Y₃₃ =")
+    page.mouse.move(0, 0)  # the pointer leaves Y; the box keeps following Y₃₃
     page.locator("#input-rows").fill("3")  # X 3 × 4: Y 2 × 3, row 3 of Y is gone
+    page.locator("#input-rows").dispatch_event("change")
     expect(page.locator("#output-shape")).to_have_text("2 × 3")
     expect(page.locator("#explain-text")).to_have_text(
         "Hover or focus a cell of Y to see its window in X and its sum; hover a cell of X to "
