@@ -413,6 +413,7 @@ def test_morph_compares_a_kept_3_with_a_5_layer_by_layer(page):
             "and 0 (0 %) differ"
         )
     # turn the 3 into a 5-like digit as the page asks: a local edit, a stroke added at the top left
+    page.locator("#pad").scroll_into_view_if_needed()
     box = page.locator("#pad").bounding_box()
     page.mouse.move(box["x"] + 0.3 * box["width"], box["y"] + 0.15 * box["height"])
     page.mouse.down()

@@ -139,7 +139,7 @@ export class MnistMorph {
       li.textContent = d.active === 0
         ? `${d.name}: no ${unit} on a stroke of A or B.`
         : `${d.name}: of the ${d.active} ${unit} on a stroke of A or B, ${d.same} (${percent(d.same, d.active)}) ` +
-          `respond the same in both and ${d.changed} (${percent(d.changed, d.active)}) differ${where ? `, ${where}` : ""}.`;
+          `${d.name === "input" ? "are the same" : "respond the same"} in both and ${d.changed} (${percent(d.changed, d.active)}) differ${where ? `, ${where}` : ""}.`;
       return li;
     });
     const first = diffs.find((d) => d.name === "relu1");
