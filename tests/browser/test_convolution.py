@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
+from app.exercises import check_answer
 from tests.browser.conftest import shot
 from tests.browser.grids import (
     TUTORIAL_K,
@@ -474,6 +475,22 @@ def test_the_term_by_term_box_drops_a_cell_that_no_longer_exists(page):
     page.locator("#input-rows").fill("3")  # X 3 × 4: Y 2 × 3, row 3 of Y is gone
     page.locator("#input-rows").dispatch_event("change")
     expect(page.locator("#output-shape")).to_have_text("2 × 3")
+    expect(page.locator("#explain-text")).to_have_text(
+        "Hover or focus a cell of Y to see its window in X and its sum; hover a cell of X to "
+        "see every output it influences."
+    )
+
+
+def test_after_an_output_size_reveal_the_term_by_term_box_drops_the_old_cell(page):
+    page.goto("/convolution?ex-output-size=7")
+    page.locator("#output-grid .cell").nth(8).hover()
+    expect(page.locator("#explain-text")).to_contain_text("Y₃₃ =")
+    page.mouse.move(0, 0)
+    block = page.locator('section.your-turn[data-exercise="output-size"]')
+    expect(block).to_have_attribute("data-seed", "7")
+    block.locator(".answer-fields input").fill(check_answer("output-size", 7, "1").expected)
+    block.locator("button.check-button").click()
+    expect(block.locator(".reveal .verdict")).to_have_text("✓ Right.")
     expect(page.locator("#explain-text")).to_have_text(
         "Hover or focus a cell of Y to see its window in X and its sum; hover a cell of X to "
         "see every output it influences."
