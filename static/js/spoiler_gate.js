@@ -4,6 +4,7 @@
 // "Show it now". Loaded with the exercise blocks on every page (exercises_mount.js).
 
 import { readProgress } from "./exercise_progress.js";
+import { exerciseList } from "./widgets/exercise.js";
 
 /** Whether the student has already checked an answer of this kind (in an earlier visit too). */
 function predicted(id) {
@@ -29,6 +30,11 @@ export function mountGates(root = document) {
     const link = document.createElement("a");
     link.href = `#yt-${id}`;
     link.textContent = "its Your-turn question";
+    // name the question once the list is in ("its Your-turn question Q5a, Pooling …")
+    exerciseList().then((list) => {
+      const entry = list.find((e) => e.id === id);
+      if (entry) link.textContent = `its Your-turn question ${(entry.questions?.length ? entry.questions : [entry.question]).join(", ")}, “${entry.title}”`;
+    }).catch(() => {});
     const show = document.createElement("button");
     show.type = "button";
     show.textContent = "Show it now";
