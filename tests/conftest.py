@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,10 @@ from app.main import create_app
 from tests.postgres import PostgresServer, find_bin_dir
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# every app a test builds keeps its sessions database in a throw-away directory, not in the
+# user's data directory (a test that needs its own database passes database_url)
+os.environ.setdefault("CONVLAB_SESSION_DATA_DIR", tempfile.mkdtemp(prefix="convlab-test-sessions-"))
 
 settings.register_profile(
     "default", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
