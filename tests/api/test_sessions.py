@@ -410,6 +410,34 @@ def test_a_participant_token_on_a_teacher_route_answers_403(
     )
 
 
+def test_a_browser_holding_both_cookies_acts_in_the_role_each_route_needs(
+    client: TestClient,
+) -> None:
+    created = client.post("/api/sessions").json()  # the teacher cookie stays in the jar
+    code = created["code"]
+    client.post(f"/api/sessions/{code}/join", json={"nickname": "Me"})  # and the student's
+    teacher = bearer(created["teacher_token"])
+    q = client.post(
+        f"/api/sessions/{code}/questions", json={"exercise": SIZE, "seed": 1}, headers=teacher
+    ).json()["id"]
+    answered = client.post(f"/api/sessions/{code}/questions/{q}/answers", json={"answer": "5"})
+    assert (answered.status_code, answered.json()) == (200, {"round": 1})
+    results = client.get(f"/api/sessions/{code}/questions/{q}/results")
+    assert results.status_code == 200 and results.json()["rounds"][0]["answered"] == 1
+    assert client.get(f"/api/sessions/{code}").json()["role"] == "teacher"
+
+
+def test_a_participant_cannot_read_an_earlier_question_403(client: TestClient) -> None:
+    room = Room(client, students=1)
+    first = room.ask()["id"]
+    room.ask("receptive-field", 2)
+    response = client.get(room.url(f"/questions/{first}"), headers=room.students[0])
+    assert (response.status_code, response.json()) == (
+        403,
+        {"detail": "a participant sees only the current question"},
+    )
+
+
 def test_another_sessions_teacher_token_answers_401(client: TestClient) -> None:
     room, other = Room(client), Room(client)
     response = client.get(room.url("/progress"), headers=other.teacher)
