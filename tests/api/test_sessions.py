@@ -690,6 +690,15 @@ def test_on_postgresql_a_notify_delivers_without_waiting_for_the_poll(
     assert elapsed < 2.0, f"the question took {elapsed:.2f} s with a 5 s poll"
 
 
+def test_open_event_streams_take_no_compute_slot(make_client: Callable[..., TestClient]) -> None:
+    client = make_client(max_concurrency=1)
+    room = Room(client, students=2)
+    with stream(client, room.url("/events"), room.students[0]):
+        with stream(client, room.url("/events"), room.students[1]):
+            q = room.ask()["id"]
+            assert room.answer(q, 0, "5").status_code == 200
+
+
 def test_an_answer_on_one_process_is_in_the_results_of_another_at_once(
     make_client: Callable[..., TestClient],
 ) -> None:
