@@ -87,8 +87,12 @@ async def get_caller(request: Request) -> Caller:
 
 StoreDep = Annotated[SessionStore, Depends(get_store)]
 CallerDep = Annotated[Caller, Depends(get_caller)]
-Code = Annotated[str, Path(max_length=32, description="The session's join code.")]
-QuestionId = Annotated[int, Path(ge=1, le=2**62, description="A question id of this session.")]
+Code = Annotated[
+    str, Path(max_length=32, description="The session's join code.", examples=["K7QX2M"])
+]
+QuestionId = Annotated[
+    int, Path(ge=1, le=2**62, description="A question id of this session.", examples=[1])
+]
 
 
 async def _join_body(request: Request) -> JoinRequest:
