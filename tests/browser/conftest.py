@@ -98,7 +98,8 @@ def tablet_portrait_page(browser, base_url: str) -> Iterator[object]:
 
 def site_pages() -> list[str]:
     """Every page of the site: the front page, each lesson of app/api/pages.py LESSONS, and
-    /tutorial and /docs when the app serves them, so pages added later are covered too."""
+    /tutorial, the class-session pages and /docs when the app serves them, so pages added later
+    are covered too."""
     from fastapi.testclient import TestClient
 
     from app.api.pages import LESSONS
@@ -108,7 +109,7 @@ def site_pages() -> list[str]:
     client = TestClient(app)  # no lifespan: pages render without the models
     extra = [
         path
-        for path in ("/tutorial", "/docs")
+        for path in ("/tutorial", "/teach", "/join", "/docs")
         if path not in lessons and client.get(path).status_code == 200
     ]
     return ["/", *lessons, *extra]
