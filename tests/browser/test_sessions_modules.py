@@ -144,7 +144,8 @@ def test_stored_session_round_trips_and_junk_reads_as_none(lab):
     result = run(
         lab,
         """const store = new Map();
-           const storage = { getItem: (k) => store.get(k) ?? null, setItem: (k, v) => store.set(k, v),
+           const storage = { getItem: (k) => store.get(k) ?? null,
+                             setItem: (k, v) => store.set(k, v),
                              removeItem: (k) => store.delete(k) };
            s.writeStored(storage, s.TEACHER_KEY, { code: "K7QX2M", token: "t" });
            const back = s.readStored(storage, s.TEACHER_KEY);
