@@ -24,7 +24,8 @@ EXERCISE, SEED = "parameter-count", 7  # 64 filters of 7×7 over 16 channels: 50
 LIVE = 5000  # ms: a question or a state change reaches a phone well within this
 OPEN_1 = "Round 1 · open: students are answering"
 OPEN_2 = "Round 2 · open: students are answering"
-CELLS = "rows => rows.map((r) => [...r.children].map((c) => c.innerText.split(/\\s+/).join(' ')))"
+CELLS = """rows => rows.map((r) => [...r.children].map(
+  (c) => c.innerText.trim().split(/\\s+/).join(' ')))"""
 
 
 class Browsers:
