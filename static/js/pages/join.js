@@ -53,6 +53,7 @@ class JoinPage {
   }
 
   #showForm(code) {
+    document.body.classList.remove("in-session");
     $("student").hidden = true;
     $("join-form").hidden = false;
     $("join-code-input").value = code;
@@ -89,6 +90,7 @@ class JoinPage {
     this.client = client;
     $("join-form").hidden = true;
     $("student").hidden = false;
+    document.body.classList.add("in-session");
     $("student-code").textContent = client.code;
     const url = new URL(window.location.href);
     if (url.pathname !== `/join/${client.code}`) history.replaceState(null, "", `/join/${client.code}`);
@@ -159,7 +161,7 @@ class JoinPage {
   #open() {
     this.answer.setOpen(true);
     this.#status(this.shown?.round > 1
-      ? "Discuss with your neighbour, then answer again (you may keep your answer)."
+      ? `Round ${this.shown.round}: discuss with your neighbour, then answer again.`
       : "Answer the question; you can change your answer until the round closes.");
   }
 

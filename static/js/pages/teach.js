@@ -207,12 +207,20 @@ class TeachPage {
     if (newRound) this.answered = 0;
     $("question-panel").hidden = false;
     $("question-heading").textContent = question.title ?? question.exercise;
-    const states = { open: "open: students are answering", closed: "closed", revealed: "revealed" };
+    const states = {
+      open: "open: students are answering",
+      closed: "closed: discuss, re-vote or reveal",
+      revealed: "revealed",
+    };
     $("question-round").textContent = `Round ${question.round} · ${states[question.state] ?? question.state}`;
     if (fresh) this.view.show(question);
     $("step-close").disabled = question.state !== "open";
     $("step-revote").disabled = question.state !== "closed";
     $("step-reveal").disabled = question.state === "revealed";
+    // the step a teacher usually takes next stands out
+    $("step-close").classList.toggle("primary", question.state === "open");
+    $("step-revote").classList.toggle("primary", question.state === "closed" && question.round === 1);
+    $("step-reveal").classList.toggle("primary", question.state === "closed" && question.round > 1);
     $("step-error").textContent = "";
     this.#showCounts();
     if (question.state === "revealed" && question.reveal) this.reveal.show(question.reveal, question);

@@ -11,9 +11,9 @@ const el = (tag, props = {}, ...children) => {
 };
 
 const PARTS = [
-  ["firstTry", "Right first try", "part-first"],
-  ["afterHint", "Right after a hint", "part-hint"],
-  ["shown", "Shown the answer", "part-shown"],
+  ["firstTry", "First try", "part-first"],
+  ["afterHint", "After a hint", "part-hint"],
+  ["shown", "Shown", "part-shown"],
   ["notYet", "Not yet", "part-not-yet"],
 ];
 

@@ -21,6 +21,7 @@ export class SessionAnswer {
     this.root = root;
     this.send = send;
     this.question = null;
+    this.mine = null; // the answer sent in this round
     this.view = new QuestionView(el("div", { className: "question-view" }), { promptId: "question-prompt", showOptions: false });
     this.fields = el("div", { className: "answer-fields" });
     this.submitButton = el("button", { type: "submit", className: "primary", textContent: "Send my answer" });
@@ -46,7 +47,7 @@ export class SessionAnswer {
     this.view.show(question);
     this.#showFields(question.answer_format, questionOptions(question));
     this.error.textContent = "";
-    this.sent.textContent = mine ? `Sent: ${mine}. You can change it until the round closes.` : "";
+    this.mine = mine;
     if (mine) this.#fill(mine);
     this.setOpen(true);
   }
@@ -55,6 +56,15 @@ export class SessionAnswer {
   setOpen(open) {
     for (const input of this.form.querySelectorAll("input, button")) input.disabled = !open;
     this.form.classList.toggle("is-closed", !open);
+    if (this.mine) {
+      this.sent.textContent = open
+        ? `Sent: ${this.mine}. You can change it until the round closes.`
+        : `Your answer: ${this.mine}.`;
+    } else if (!open) {
+      this.sent.textContent = "You did not answer in this round.";
+    } else {
+      this.sent.textContent = "";
+    }
   }
 
   async #submit() {
@@ -68,6 +78,7 @@ export class SessionAnswer {
     try {
       await this.send(collected.answer);
       this.error.textContent = "";
+      this.mine = collected.answer;
       this.sent.textContent = `Sent: ${collected.answer}. You can change it until the round closes.`;
       this.submitButton.textContent = "Change my answer";
     } catch (error) {
