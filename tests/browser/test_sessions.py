@@ -178,8 +178,30 @@ def test_a_class_runs_two_rounds_and_a_reveal(browsers, expected):
         expect(shown).to_have_text(expected, timeout=LIVE)
         expect(student.locator("#student-reveal .explanation")).to_have_text(explanation)
         link = student.locator("#student-reveal a.lesson-link")
-        assert link.get_attribute("href") == f"/parameters?ex-{EXERCISE}={SEED}"
+        assert link.get_attribute("href") == f"/parameters?ex-{EXERCISE}={SEED}#yt-{EXERCISE}"
     shot(ada, "session-phone-reveal")
+    shot(teacher, "session-projector-reveal")
+
+
+def test_an_experiment_prediction_is_asked_as_a_choice_without_a_seed(browsers):
+    teacher, code = start_session(browsers)
+    student = join(browsers, code, "")
+    teacher.locator("#ask-exercise").select_option("experiment-generalization")
+    expect(teacher.locator("#ask-seed")).to_be_disabled()
+    teacher.locator("#ask-button").click()
+    expect(teacher.locator("#question-round")).to_have_text(OPEN_1)
+    keys = teacher.locator("#question-view .choice-list li").evaluate_all(
+        "items => items.map((li) => li.dataset.key)"
+    )
+    assert keys == ["A", "B", "C", "D"]
+    radios = student.locator("#student-question input[type=radio]")
+    expect(radios).to_have_count(4, timeout=LIVE)
+    student.locator("#session-opt-B").check()
+    student.locator("#student-question button[type=submit]").click()
+    expect(student.locator("#sent-answer")).to_have_text(
+        "Sent: B. You can change it until the round closes."
+    )
+    expect(teacher.locator("#answered")).to_have_text("Round 1: 1 of 1 answered")
 
 
 def test_the_qr_code_holds_the_join_url(browsers):

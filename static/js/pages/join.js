@@ -16,7 +16,7 @@ class JoinPage {
   constructor() {
     this.client = null;
     this.stream = null;
-    this.shown = null; // {id, round} of the question on screen
+    this.shown = null; // {id, round, exercise, title} of the question on screen
     this.answer = new SessionAnswer($("student-question"), (text) => this.#send(text));
     this.reveal = new RevealView($("student-reveal"));
     $("join-form").addEventListener("submit", (event) => {
@@ -148,7 +148,7 @@ class JoinPage {
   }
 
   #showQuestion(question, mine) {
-    this.shown = { id: question.id, round: question.round };
+    this.shown = { id: question.id, round: question.round, exercise: question.exercise, title: question.title };
     $("student-question").hidden = false;
     this.reveal.clear();
     $("student-round").textContent = question.round > 1 ? `· round ${question.round}` : "";
@@ -173,7 +173,7 @@ class JoinPage {
   #revealed(reveal) {
     this.answer.setOpen(false);
     this.#status("The answer is revealed.");
-    if (reveal) this.reveal.show(reveal);
+    if (reveal) this.reveal.show(reveal, this.shown ?? {});
   }
 
   async #send(text) {

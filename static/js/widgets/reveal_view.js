@@ -8,6 +8,18 @@ const el = (tag, props = {}, ...children) => {
   return node;
 };
 
+/**
+ * The lesson link, scrolled to the exercise's Your-turn block when the URL loads one
+ * ("/parameters?ex-parameter-count=7" → "…#yt-parameter-count").
+ * @param {string} url
+ * @param {string | undefined} exercise
+ * @returns {string}
+ */
+export function lessonHref(url, exercise) {
+  if (!exercise || url.includes("#") || !url.includes(`ex-${exercise}=`)) return url;
+  return `${url}#yt-${exercise}`;
+}
+
 export class RevealView {
   /** @param {HTMLElement} root */
   constructor(root) {
@@ -16,7 +28,7 @@ export class RevealView {
 
   /**
    * @param {{expected: string, explanation: string, options?: Array<{key: string, text: string, correct: boolean, explanation: string}> | null, lesson_url?: string | null}} reveal
-   * @param {{title?: string}} [question]
+   * @param {{title?: string, exercise?: string}} [question]
    */
   show(reveal, question = {}) {
     const parts = [
@@ -30,7 +42,7 @@ export class RevealView {
         el("strong", { textContent: `${o.key}) ${o.correct ? "right" : "wrong"}: ` }), o.explanation))));
     }
     if (reveal.lesson_url) {
-      const link = el("a", { className: "lesson-link", href: reveal.lesson_url, target: "_blank", rel: "noopener" },
+      const link = el("a", { className: "lesson-link", href: lessonHref(reveal.lesson_url, question.exercise), target: "_blank", rel: "noopener" },
         `See it in the lesson${question.title ? `: ${question.title}` : ""}, with these numbers`);
       parts.push(el("p", {}, link, el("span", { className: "visually-hidden", textContent: " (opens in a new tab)" })));
     }
