@@ -204,6 +204,27 @@ def test_an_experiment_prediction_is_asked_as_a_choice_without_a_seed(browsers):
     expect(teacher.locator("#answered")).to_have_text("Round 1: 1 of 1 answered")
 
 
+def test_the_export_link_saves_the_sessions_results_as_csv(browsers, expected):
+    teacher, code = start_session(browsers)
+    student = join(browsers, code, "Ada")
+    ask(teacher)
+    answer(student, expected)
+    teacher.locator("#step-close").click()
+    expect(teacher.locator("#results tbody tr")).to_have_count(1)
+    with teacher.expect_download() as download:
+        teacher.locator("#export-csv").click()
+    assert download.value.suggested_filename == f"convlab-session-{code}.csv"
+    lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+    assert lines[0] == (
+        "question,exercise,seed,title,round,answered,correct,fraction_right,answer,count,"
+        "answer_correct"
+    )
+    row = lines[1].split(",")  # the title has no comma
+    assert row[1:3] == [EXERCISE, str(SEED)]
+    assert row[4:] == ["1", "1", "1", "1.000", expected, "1", "true"]
+    assert "Ada" not in "\n".join(lines)
+
+
 def test_the_qr_code_holds_the_join_url(browsers):
     teacher, code = start_session(browsers)
     url = teacher.locator("#join-url").get_attribute("href")
