@@ -225,6 +225,29 @@ def test_the_export_link_saves_the_sessions_results_as_csv(browsers, expected):
     assert "Ada" not in "\n".join(lines)
 
 
+def test_a_phone_whose_event_stream_ends_reconnects_and_gets_the_question(browsers):
+    teacher, code = start_session(browsers)
+    student = browsers.open(f"/join/{code}", phone=True)
+    streams: list[str] = []
+
+    def first_stream_ends_at_once(route):
+        streams.append(route.request.url)
+        if len(streams) == 1:  # a proxy that cut the connection: the body ends at once
+            route.fulfill(status=200, content_type="text/event-stream", body=": bye\n\n")
+        else:
+            route.continue_()
+
+    student.route("**/events", first_stream_ends_at_once)
+    student.locator("#join-button").click()
+    expect(student.locator("#student-status")).to_have_text(
+        "Waiting for your teacher's question…", timeout=LIVE
+    )
+    ask(teacher)
+    prompt = teacher.locator("#teach-prompt").inner_text()
+    expect(student.locator("#question-prompt")).to_have_text(prompt, timeout=LIVE)
+    assert len(streams) == 2
+
+
 def test_the_qr_code_holds_the_join_url(browsers):
     teacher, code = start_session(browsers)
     url = teacher.locator("#join-url").get_attribute("href")

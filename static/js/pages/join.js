@@ -16,6 +16,8 @@ class JoinPage {
   constructor() {
     this.client = null;
     this.stream = null;
+    this.reconnecting = false;
+    this.statusWhenLive = null;
     this.shown = null; // {id, round, exercise, title} of the question on screen
     this.answer = new SessionAnswer($("student-question"), (text) => this.#send(text));
     this.reveal = new RevealView($("student-reveal"));
@@ -112,8 +114,8 @@ class JoinPage {
     this.client.follow((event) => this.#onEvent(event), {
       signal: this.stream.signal,
       onStatus: (status) => {
-        if (status === "reconnecting") this.#status("Connection lost: reconnecting…");
-        else if (this.statusWhenLive) this.#status(this.statusWhenLive);
+        this.reconnecting = status === "reconnecting";
+        $("student-status").textContent = this.reconnecting ? "Connection lost: reconnecting…" : this.statusWhenLive ?? "";
       },
       onGone: () => this.#ended(),
     });
@@ -134,9 +136,10 @@ class JoinPage {
     }
   }
 
+  /** The state in words; while the stream reconnects, that is shown instead, then this. */
   #status(text) {
     this.statusWhenLive = text;
-    $("student-status").textContent = text;
+    if (!this.reconnecting) $("student-status").textContent = text;
   }
 
   #waiting() {
@@ -191,6 +194,7 @@ class JoinPage {
 
   #ended() {
     this.stream?.abort();
+    this.reconnecting = false;
     writeStored(window.localStorage, PARTICIPANT_KEY, null);
     this.answer.setOpen(false);
     $("student-question").hidden = true;
