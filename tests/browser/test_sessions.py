@@ -248,6 +248,19 @@ def test_a_phone_whose_event_stream_ends_reconnects_and_gets_the_question(browse
     assert len(streams) == 2
 
 
+@pytest.mark.parametrize("width", [1024, 390])
+def test_the_projector_with_a_question_and_its_bars_never_scrolls_sideways(browsers, width):
+    teacher, code = start_session(browsers)
+    teacher.set_viewport_size({"width": width, "height": 800})
+    student = join(browsers, code, "A nickname of forty characters, exactly")
+    ask(teacher, "conv-output-value", 3)  # a prompt with two matrices
+    answer(student, "12345678901234567890")
+    teacher.locator("#step-close").click()
+    expect(teacher.locator("#results tbody tr")).to_have_count(1)
+    scroll_width = teacher.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= width
+
+
 def test_the_qr_code_holds_the_join_url(browsers):
     teacher, code = start_session(browsers)
     url = teacher.locator("#join-url").get_attribute("href")
