@@ -348,12 +348,13 @@ def test_ending_the_session_reaches_every_phone_and_forgets_it(browsers):
     expect(teacher.locator("#teach-board")).to_be_hidden()
 
 
-def test_a_lesson_page_in_a_session_reports_an_outcome_to_the_progress_board(browsers):
+def test_a_lesson_page_in_a_session_reports_an_outcome_to_the_progress_board(browsers, axe):
     teacher, code = start_session(browsers)
     student = join(browsers, code, "Ada")
     student.goto("/parameters")
     banner = student.locator(".session-banner")
     expect(banner).to_have_text(f"In class session {code} · leave")
+    assert axe(student) == []
     student.evaluate(
         """() => document.dispatchEvent(new CustomEvent("convlab:exercise-outcome", {
              detail: { exercise: "parameter-count", seed: 7, outcome: "after-hint" } }))"""
