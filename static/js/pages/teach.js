@@ -333,6 +333,8 @@ class TeachPage {
     $("step-error").textContent = "";
     try {
       this.#showQuestion(await this.client.step(this.question.id, step));
+      // the button pressed is now disabled: keep the keyboard on the next step (or the next question)
+      (document.querySelector(".teacher-steps .primary:not(:disabled)") ?? $("ask-exercise")).focus();
     } catch (error) {
       $("step-error").textContent = error.message;
     }
