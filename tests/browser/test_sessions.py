@@ -261,6 +261,23 @@ def test_the_projector_with_a_question_and_its_bars_never_scrolls_sideways(brows
     assert scroll_width <= width
 
 
+def test_the_teacher_steps_through_a_question_from_the_keyboard(browsers):
+    teacher, code = start_session(browsers)
+    join(browsers, code, "")
+    ask(teacher)
+    focused = "() => document.activeElement.id"
+    teacher.locator("#step-close").focus()
+    teacher.keyboard.press("Enter")
+    expect(teacher.locator("#step-revote")).to_be_focused()
+    teacher.keyboard.press("Enter")
+    expect(teacher.locator("#step-close")).to_be_focused()
+    teacher.keyboard.press("Enter")
+    expect(teacher.locator("#step-reveal")).to_be_focused()
+    teacher.keyboard.press("Enter")
+    expect(teacher.locator("#reveal .reveal-answer")).to_be_visible()
+    assert teacher.evaluate(focused) == "ask-exercise"
+
+
 def test_the_qr_code_holds_the_join_url(browsers):
     teacher, code = start_session(browsers)
     url = teacher.locator("#join-url").get_attribute("href")
