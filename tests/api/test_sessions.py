@@ -645,6 +645,23 @@ def test_a_question_reaches_a_student_on_another_process_within_a_second(
     assert elapsed < 1.0, f"the question took {elapsed:.2f} s"
 
 
+def test_on_postgresql_a_notify_delivers_without_waiting_for_the_poll(
+    make_client: Callable[..., TestClient], database_url: str
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's; SQLite streams rely on the poll")
+    teacher_side = make_client(session_poll_seconds=5)
+    student_side = make_client(session_poll_seconds=5)
+    room = Room(teacher_side, students=1)
+    with stream(student_side, room.url("/events"), room.students[0]) as lines:
+        time.sleep(0.5)  # the hub's first poll has run; the next one is 5 s away
+        started = time.monotonic()
+        room.ask()
+        read_events(lines, until="question")
+        elapsed = time.monotonic() - started
+    assert elapsed < 2.0, f"the question took {elapsed:.2f} s with a 5 s poll"
+
+
 def test_an_answer_on_one_process_is_in_the_results_of_another_at_once(
     make_client: Callable[..., TestClient],
 ) -> None:
