@@ -17,7 +17,7 @@ from app.engine.pooling import (
     pool2d,
     pool_geometry,
 )
-from tests.engine.test_conv import TUTORIAL_X
+from tests.helpers.conv import TUTORIAL_X
 
 small_pair = st.one_of(st.integers(1, 3), st.tuples(st.integers(1, 3), st.integers(1, 3)))
 
