@@ -597,28 +597,29 @@ ALIASING = (
         (
             _right(
                 "aliasing",
-                "Pooling with stride 2 subsamples: a one-pixel shift is half a cell of the pooled "
-                "grid, so the pooled maps change instead of shifting, and the head sees new "
-                "numbers.",
+                "Stride-2 pooling subsamples: a pixel is half a pooled cell, so the maps change "
+                "instead of shifting.",
                 "Right: subsampling without a low-pass filter aliases (Azulay & Weiss 2019; "
                 "Zhang 2019); the convolutions stay equivariant, the subsampling breaks it.",
             ),
             Answer(
                 "conv-not-equivariant",
-                "Convolution is not equivariant to one-pixel shifts; only to shifts by the "
-                "kernel size.",
+                "Convolution is not equivariant to one-pixel shifts at all, only to shifts by a "
+                "whole kernel size of the filter.",
                 "At stride 1 convolution is equivariant to every shift (away from the borders); "
                 "it is the stride-2 subsampling that only commutes with even shifts.",
             ),
             Answer(
                 "pooling-invariant",
-                "It cannot happen: max pooling makes a CNN invariant to shifts of one pixel.",
+                "It cannot happen: max pooling makes every CNN exactly invariant to any shift of "
+                "one single pixel of the input.",
                 "Pooling is only approximately invariant: a maximum that crosses a window "
                 "border changes the pooled value, and several layers compound it.",
             ),
             Answer(
                 "overfitting",
-                "The network overfitted the training digits' positions; more epochs would fix it.",
+                "The network overfitted the training digits' exact positions; training it for "
+                "longer on more digits would fix it.",
                 "Training on shifted digits helps, but the architecture itself is not shift-"
                 "invariant: stride-2 pooling aliases whatever the weights are.",
             ),
@@ -632,27 +633,29 @@ ALIASING = (
         (
             _right(
                 "low-pass",
-                "It removes most of the high frequencies before keeping every second value, so "
-                "a one-pixel shift moves the pooled values gradually instead of making them "
-                "jump.",
+                "It removes high frequencies before subsampling, so small shifts move pooled "
+                "values gradually.",
                 "Right: a low-pass filter before subsampling is the signal-processing remedy "
                 "for aliasing (Zhang 2019); the max is kept, evaluated densely.",
             ),
             Answer(
                 "exact-invariance",
-                "It makes the network exactly invariant to one-pixel shifts.",
+                "It makes the whole network exactly invariant to every one-pixel shift of the "
+                "input image it is given.",
                 "The pooled maps still change under a one-pixel shift, just less abruptly; "
                 "exact invariance holds only for shifts by the total stride.",
             ),
             Answer(
                 "more-parameters",
-                "It adds learned weights that the network can use to undo the shift.",
+                "It adds learned weights that the network can then use to undo any shift of the "
+                "input digit that it sees.",
                 "The blur is fixed ([1, 2, 1] ⊗ [1, 2, 1] / 16): the anti-aliased CNN has "
                 "exactly the parameters of the plain one.",
             ),
             Answer(
                 "larger-maps",
-                "It keeps larger feature maps, so less information is thrown away.",
+                "It keeps larger feature maps than max pooling does, so less of the image is "
+                "thrown away in every layer.",
                 "The output size is ⌊H/2⌋ × ⌊W/2⌋, the same as 2×2 max pooling; what changes is "
                 "which values are kept, not how many.",
             ),
