@@ -40,7 +40,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,9 +65,25 @@ def side(text: str) -> int:
 # --- servers ----------------------------------------------------------------------------------
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children (the uvicorn workers), so far."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
+    return total
+
+
 @contextmanager
-def server(port: int, env: dict[str, str], workers: int, log: Path) -> Iterator[str]:
-    """``convlab serve --workers N --port P``; yield its URL once /api/health answers."""
+def server(port: int, env: dict[str, str], workers: int, log: Path) -> Iterator[tuple[str, int]]:
+    """``convlab serve --workers N --port P``; yield (its URL, its pid) once /api/health answers."""
     command = [
         str(Path(sys.executable).with_name("convlab")), "serve",
         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
@@ -78,7 +94,7 @@ def server(port: int, env: dict[str, str], workers: int, log: Path) -> Iterator[
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 120
+            deadline = time.monotonic() + 180
             while True:
                 try:
                     if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
@@ -86,9 +102,9 @@ def server(port: int, env: dict[str, str], workers: int, log: Path) -> Iterator[
                 except httpx.HTTPError:
                     pass
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"server on {port} did not start; see {log}")
+                    raise SystemExit(f"server on {port} did not start:\n{log.read_text()}")
                 time.sleep(0.3)
-            yield url
+            yield url, proc.pid
         finally:
             proc.terminate()
             try:
@@ -108,6 +124,7 @@ class Stream:
     seen: dict[str, list[tuple[float, dict]]] = field(default_factory=dict)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     connected: asyncio.Event = field(default_factory=asyncio.Event)
+    reconnects: int = 0
 
     def first(self, name: str, match) -> float | None:
         for at, data in self.seen.get(name, []):
@@ -160,7 +177,9 @@ async def read_events(client: httpx.AsyncClient, url: str, token: str, stream: S
                     elif line.startswith("id:"):
                         last_id = line[3:].strip()
         except httpx.HTTPError:
-            await asyncio.sleep(1)
+            pass
+        stream.reconnects += 1
+        await asyncio.sleep(1)
 
 
 # --- the lecture ------------------------------------------------------------------------------
@@ -202,6 +221,12 @@ class Lecture:
     answer_latency: list[float] = field(default_factory=list)
     answer_status: Counter = field(default_factory=Counter)
     acknowledged: dict[int, dict[int, str]] = field(default_factory=dict)  # round -> who -> text
+    server_cpu: Callable[[], float] = lambda: 0.0
+    cpu: dict[str, float] = field(default_factory=dict)  # moment -> the servers' CPU seconds
+    reconnects: int = 0
+
+    def mark(self, moment: str) -> None:
+        self.cpu[moment] = self.server_cpu()
 
     def __post_init__(self) -> None:
         self.go = {name: asyncio.Event() for name in ("ask1", "close1", "ask2", "close2", "reveal")}
@@ -221,6 +246,19 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+async def post(
+    client: httpx.AsyncClient, url: str, body: dict, token: str | None
+) -> httpx.Response | None:
+    """POST as a browser does: a connection that breaks before any answer (a kept-alive socket
+    the server had just closed) is tried again on a new one, twice at most."""
+    for _ in range(3):
+        try:
+            return await client.post(url, json=body, headers=bearer(token) if token else {})
+        except httpx.TransportError:
+            continue
+    return None
+
+
 async def student(
     index: int, client: httpx.AsyncClient, base: str, lecture: Lecture, rng: random.Random,
     args: argparse.Namespace,
@@ -228,9 +266,9 @@ async def student(
     """The join page: join, follow the events, read the state, answer each round."""
     session = f"{base}/api/sessions/{lecture.code}"
     await asyncio.sleep(rng.uniform(0, args.join_seconds))
-    join = await client.post(f"{session}/join", json={"nickname": f"student {index}"})
-    lecture.joins[join.status_code] += 1
-    if join.status_code != 201:
+    join = await post(client, f"{session}/join", {"nickname": f"student {index}"}, None)
+    lecture.joins[join.status_code if join is not None else "no answer"] += 1
+    if join is None or join.status_code != 201:
         lecture.joined.lower(lecture.joined.target - 1)
         for countdown in lecture.answered.values():
             countdown.lower(countdown.target - 1)
@@ -259,14 +297,12 @@ async def student(
                 if n:
                     await asyncio.sleep(rng.uniform(1, 3))  # changes their mind
                 started = time.monotonic()
-                response = await client.post(
-                    f"{session}/questions/{lecture.qid}/answers",
-                    json={"answer": text},
-                    headers=bearer(token),
+                response = await post(
+                    client, f"{session}/questions/{lecture.qid}/answers", {"answer": text}, token
                 )
                 lecture.answer_latency.append(time.monotonic() - started)
-                lecture.answer_status[response.status_code] += 1
-                if response.status_code == 200:
+                lecture.answer_status[response.status_code if response else "no answer"] += 1
+                if response is not None and response.status_code == 200:
                     lecture.acknowledged.setdefault(round_, {})[index] = text
             lecture.answered[round_].arrive()
             await lecture.go[f"close{round_}"].wait()
@@ -279,6 +315,7 @@ async def student(
         lecture.record("reveal", stream, "reveal", is_reveal, "reveal")
     finally:
         reader.cancel()
+        lecture.reconnects += stream.reconnects
 
 
 async def teacher(
@@ -297,6 +334,9 @@ async def teacher(
         counts["participants"] = stream.first(
             "participants", lambda d: d.get("count") == lecture.joins[201]
         )
+        lecture.mark("joined")
+        await asyncio.sleep(args.idle_seconds)  # the class waits: the streams are open and idle
+        lecture.mark("idle")
 
         async def step(moment: str, method: str, path: str, body: dict | None = None) -> dict:
             lecture.sent[moment] = time.monotonic()
@@ -320,27 +360,44 @@ async def teacher(
                 10,
             )
             counts[f"answers event showed {expected} in round {round_}"] = seen
+            lecture.mark(f"answered{round_}")
             await step(f"close{round_}", "POST", f"{question}/close")
             lecture.go[f"close{round_}"].set()
             if round_ == 1:
+                lecture.mark("closed1")
                 await step("ask2", "POST", f"{question}/revote")
                 lecture.go["ask2"].set()
         await step("reveal", "POST", f"{question}/reveal")
         lecture.go["reveal"].set()
         results = await client.get(f"{session}{question}/results", headers=bearer(token))
         results.raise_for_status()
+        lecture.mark("end")
         return {"results": results.json(), "counts": counts}
     finally:
         reader.cancel()
 
 
-async def run_lecture(students_base: str, teacher_base: str, args: argparse.Namespace) -> dict:
+async def loop_lag(lags: list[float], period: float = 0.05) -> None:
+    """How late this process's event loop runs a timer: the load generator's own delay."""
+    while True:
+        due = time.monotonic() + period
+        await asyncio.sleep(period)
+        lags.append(time.monotonic() - due)
+
+
+async def run_lecture(
+    students_base: str, teacher_base: str, server_cpu: Callable[[], float], args
+) -> dict:
     rng = random.Random(args.seed)
+    lags: list[float] = []
+    monitor = asyncio.create_task(loop_lag(lags))
     limits = httpx.Limits(max_connections=3 * args.students + 10, max_keepalive_connections=None)
     async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+        started_cpu = server_cpu()
         created = await client.post(f"{teacher_base}/api/sessions", json={})
         created.raise_for_status()
-        lecture = Lecture(created.json()["code"], args.students)
+        lecture = Lecture(created.json()["code"], args.students, server_cpu=server_cpu)
+        lecture.cpu["start"] = started_cpu
         token = created.json()["teacher_token"]
         students = [
             asyncio.create_task(student(i, client, students_base, lecture, rng, args))
@@ -352,7 +409,8 @@ async def run_lecture(students_base: str, teacher_base: str, args: argparse.Name
             f"{teacher_base}/api/sessions/{lecture.code}", headers=bearer(token)
         )
         outcome["ended"] = ended.status_code
-    outcome["lecture"] = lecture
+    monitor.cancel()
+    outcome["lecture"], outcome["lags"] = lecture, lags
     return outcome
 
 
@@ -391,6 +449,27 @@ def check_results(lecture: Lecture, results: dict) -> tuple[bool, list[str]]:
     return ok, lines
 
 
+def cpu_report(lecture: Lecture, args: argparse.Namespace) -> list[str]:
+    """The servers' CPU seconds per phase, from /proc: unlike the wall-clock figures, these do
+    not grow when other processes share the CPUs."""
+    cpu, joins = lecture.cpu, lecture.joins[201]
+    answered = {r: len(lecture.acknowledged.get(r, {})) for r in (1, 2)}
+    posts = sum(lecture.answer_status.values())
+    joining = cpu["joined"] - cpu["start"]
+    idle = (cpu["idle"] - cpu["joined"]) / args.idle_seconds
+    round_1 = cpu["answered1"] - cpu["idle"]
+    round_2 = cpu["answered2"] - cpu["closed1"]
+    return [
+        f"whole lecture {cpu['end'] - cpu['start']:.1f} s",
+        f"{joins} joins, streams, state reads {joining:.1f} s "
+        f"({joining / max(joins, 1) * 1000:.1f} ms per student)",
+        f"{joins} idle streams: {idle * 1000:.0f} ms per second",
+        f"ask + round 1 ({answered[1]} students answered) {round_1:.1f} s; re-vote + round 2 "
+        f"({answered[2]}) {round_2:.1f} s; {(round_1 + round_2) / max(posts, 1) * 1000:.1f} ms "
+        f"per answer POST ({posts}), the events' fan-out and the idle streams included",
+    ]
+
+
 def loadavg() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -413,6 +492,7 @@ def main() -> int:
     parser.add_argument("--answer-seconds", type=float, default=25, help="round-1 answers within")
     parser.add_argument("--revote-seconds", type=float, default=12, help="round-2 answers within")
     parser.add_argument("--change-fraction", type=float, default=0.3, help="who post twice")
+    parser.add_argument("--idle-seconds", type=float, default=5, help="all in, before the ask")
     parser.add_argument("--seed", type=int, default=0, help="of the students' choices")
     args = parser.parse_args()
 
@@ -424,14 +504,17 @@ def main() -> int:
         else:
             database_url = f"sqlite:///{work / 'sessions.db'}"
         env = {"CONVLAB_DATABASE_URL": database_url, "CONVLAB_LOG_LEVEL": "warning"}
-        first = stack.enter_context(server(args.port, env, args.workers, work / "server1.log"))
-        second = first
+        servers = [stack.enter_context(server(args.port, env, args.workers, work / "1.log"))]
         if args.two_servers:
-            second = stack.enter_context(
-                server(args.port + 1, env, args.workers, work / "server2.log")
+            servers.append(
+                stack.enter_context(server(args.port + 1, env, args.workers, work / "2.log"))
             )
+
+        def server_cpu() -> float:
+            return sum(tree_cpu_seconds(pid) for _, pid in servers)
+
         started = time.monotonic()
-        outcome = asyncio.run(run_lecture(first, second, args))
+        outcome = asyncio.run(run_lecture(servers[0][0], servers[-1][0], server_cpu, args))
         elapsed = time.monotonic() - started
         after = loadavg()
     cpu = resource.getrusage(resource.RUSAGE_SELF)
@@ -445,7 +528,10 @@ def main() -> int:
     print(f"class session: {args.students} students, {args.database}, {where}")
     print(f"  {args.workers} uvicorn workers per server, {os.cpu_count()} CPUs, {elapsed:.0f} s")
     print(f"  load average (1, 5, 15 min) before: {before}; after: {after}")
-    print(f"  load generator CPU time: {cpu_seconds:.1f} s")
+    print(
+        f"  load generator: CPU time {cpu_seconds:.1f} s; its event loop's lag "
+        f"{quantiles(outcome['lags'])}"
+    )
     print(f"  joins by status: {dict(lecture.joins)}")
     for name, values in lecture.event_delay.items():
         print(f"  event {name}: reached {quantiles(values)}")
@@ -453,6 +539,9 @@ def main() -> int:
         print(f"  event {name}: NEVER reached {count} students")
     print(f"  answer POST: {quantiles(lecture.answer_latency)}")
     print(f"  answer POST by status: {dict(lecture.answer_status)}")
+    print(f"  event streams reconnected: {lecture.reconnects}")
+    for line in cpu_report(lecture, args):
+        print(f"  server CPU: {line}")
     for name, at in outcome["counts"].items():
         print(f"  teacher's stream: {name}: {'yes' if at is not None else 'NO'}")
     ok, lines = check_results(lecture, outcome["results"])
