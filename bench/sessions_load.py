@@ -490,7 +490,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers per server")
     parser.add_argument("--join-seconds", type=float, default=20, help="joins spread over")
     parser.add_argument("--answer-seconds", type=float, default=25, help="round-1 answers within")
-    parser.add_argument("--revote-seconds", type=float, default=12, help="round-2 answers within")
+    parser.add_argument("--revote-seconds", type=float, default=20, help="round-2 answers within")
     parser.add_argument("--change-fraction", type=float, default=0.3, help="who post twice")
     parser.add_argument("--idle-seconds", type=float, default=5, help="all in, before the ask")
     parser.add_argument("--seed", type=int, default=0, help="of the students' choices")
