@@ -61,10 +61,11 @@ class Server:
                 command, cwd=PROJECT_ROOT, env=env, stdout=output, stderr=output,
                 start_new_session=True,
             )  # fmt: skip
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 240  # torch loads in every worker: slow on a busy machine
         while len(self.worker_pids()) < self.workers or not self.healthy():
-            assert self.proc.poll() is None, f"server exited; log:\n{self.log.read_text()}"
-            assert time.monotonic() < deadline, f"server did not start:\n{self.log.read_text()}"
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise AssertionError(f"server did not start; log:\n{self.log.read_text()}")
             time.sleep(0.2)
 
     def healthy(self) -> bool:
@@ -74,8 +75,11 @@ class Server:
             return False
 
     def worker_pids(self) -> list[int]:
-        """The uvicorn worker processes: the children of the supervisor running the app."""
+        """The uvicorn worker processes: the children of the supervisor running the app (one
+        worker: uvicorn serves in the process itself)."""
         assert self.proc is not None
+        if self.workers == 1:
+            return [self.proc.pid] if self.proc.poll() is None else []
         children = []
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
@@ -99,12 +103,16 @@ class Server:
         self.proc.wait(timeout=15)
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
             try:
                 self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.kill_all()
+        else:
+            self.proc.wait()
 
 
 @contextmanager
@@ -126,19 +134,27 @@ def postgres_url() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request, tmp_path) -> str:
-    """A fresh database for one test: an SQLite file, or a new database on the test server."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'sessions.db'}"
-    base = request.getfixturevalue("postgres_url")
-    name = f"t{os.getpid()}_{time.monotonic_ns()}"
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def database_kind(request) -> str:
+    return request.param
+
+
+def fresh_database(kind: str, request, directory: Path) -> str:
+    """A new, empty database: an SQLite file, or a new database on the test PostgreSQL."""
+    if kind == "sqlite":
+        return f"sqlite:///{directory / 'sessions.db'}"
     import psycopg
 
-    server_url = base.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(server_url, autocommit=True) as connection:
+    base = request.getfixturevalue("postgres_url")
+    name = f"t{os.getpid()}_{time.monotonic_ns()}"
+    with psycopg.connect(base.replace("+psycopg", ""), autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
-    return base.rsplit("/", 1)[0] + f"/{name}"
+    return f"{base.rsplit('/', 1)[0]}/{name}"
+
+
+@pytest.fixture
+def database_url(database_kind, request, tmp_path) -> str:
+    return fresh_database(database_kind, request, tmp_path)
 
 
 # --- the session routes, as the pages call them -----------------------------------------------
@@ -231,7 +247,7 @@ async def students_answer(
         await posting
 
 
-def test_answers_acknowledged_before_kill_9_of_a_worker_and_then_the_server_are_all_counted(
+def test_every_answer_acknowledged_before_kill_9_of_a_worker_then_the_server_is_counted(
     database_url, tmp_path
 ):
     students = 40
@@ -251,6 +267,10 @@ def test_answers_acknowledged_before_kill_9_of_a_worker_and_then_the_server_are_
             )
         )  # fmt: skip
         assert killed and killed[0] not in server.worker_pids()
+        deadline = time.monotonic() + 120
+        while len(server.worker_pids()) < 2:  # uvicorn replaced the killed worker
+            assert time.monotonic() < deadline, "no new worker after kill -9"
+            time.sleep(0.2)
         server.kill_all()  # right after the last 200: no shutdown, no flush
         server.start()  # same port, same database
         round_1 = results(server.url, code, teacher, question)["rounds"][0]
@@ -262,31 +282,17 @@ def test_answers_acknowledged_before_kill_9_of_a_worker_and_then_the_server_are_
     assert counted(round_1) == last
 
 
-def test_a_worker_killed_mid_round_is_replaced_and_the_round_goes_on(database_url, tmp_path):
-    with running(database_url, tmp_path / "server.log") as server:
-        code, teacher, tokens = open_session(server.url, 2)
-        question = ask(server.url, code, teacher)
-        before = server.worker_pids()
-        server.kill_worker()
-        deadline = time.monotonic() + 60
-        while len(server.worker_pids()) < 2 or server.worker_pids() == before:
-            assert time.monotonic() < deadline, "uvicorn did not start a new worker"
-            time.sleep(0.2)
-        asyncio.run(
-            students_answer(server.url, code, question, tokens, [["5"], ["6x6"]], lambda: None)
-        )
-        round_1 = results(server.url, code, teacher, question)["rounds"][0]
-    assert counted(round_1) == Counter({5: 1, 6: 1})
-
-
 # --- two processes, one database --------------------------------------------------------------
 
 
-@pytest.fixture
-def two_servers(database_url, tmp_path) -> Iterator[tuple[Server, Server]]:
+@pytest.fixture(scope="module")
+def two_servers(database_kind, request, tmp_path_factory) -> Iterator[tuple[Server, Server]]:
+    """Two servers (separate processes, one worker each) on one database, for the module."""
+    directory = tmp_path_factory.mktemp(f"two-servers-{database_kind}")
+    url = fresh_database(database_kind, request, directory)
     with (
-        running(database_url, tmp_path / "a.log", workers=1) as a,
-        running(database_url, tmp_path / "b.log", workers=1) as b,
+        running(url, directory / "a.log", workers=1) as a,
+        running(url, directory / "b.log", workers=1) as b,
     ):
         yield a, b
 
