@@ -2,13 +2,15 @@
 
 Starts real servers (``convlab serve --workers 2``), then replays what /join and /teach do:
 
-- each student (the join page): ``POST /join`` -> participant token, opens
-  ``GET /events`` (Server-Sent Events, ``Authorization: Bearer``), ``GET`` the session state,
-  waits for the ``question`` event, thinks, ``POST`` an answer; some change their mind and post
-  a second one; waits for ``closed``, answers round 2 after the re-vote, waits for ``reveal``;
-- the teacher (the teach page): creates the session, waits until everyone is in, asks a
-  question, polls the state for the live count as the page does, closes the round once every
-  student has answered, re-votes, closes, reveals, reads the results.
+- each student (the join page, static/js/pages/join.js): ``POST /join`` -> participant token,
+  ``GET`` the session state, opens ``GET /events`` (Server-Sent Events, ``Authorization:
+  Bearer``), waits for the ``question`` event, thinks, ``POST`` an answer; some change their
+  mind and post a second one; waits for ``closed``, answers round 2 after the re-vote, waits
+  for ``reveal``;
+- the teacher (the teach page, static/js/pages/teach.js): creates the session, follows its own
+  event stream (live counts), reads the state whenever the head count changes and the progress
+  board every 5 s, asks a question once everyone is in, closes the round once every student
+  has answered, reads the results, re-votes, closes, reveals, reads the results after each step.
 
 Measured: the time from the teacher's ``POST …/questions`` (and ``…/revote``, ``…/reveal``)
 to the event's arrival on every student's stream (p50 / p95 / max), the answer ``POST``
@@ -17,8 +19,10 @@ last 200 of each student per round). ``--two-servers``: students on one server, 
 a second one (separate processes, other port), both on one PostgreSQL: events and answers cross
 processes through the database.
 
-The load generator is a single asyncio process; it reports its own CPU time, and the
-machine's load average (``/proc/loadavg``) before and after, since the figures depend on it.
+On a shared machine the wall-clock figures grow with the others' load, so the bench also
+reports the servers' own CPU time per phase (from /proc: per join, per second of idle
+streams, per answer POST), the load average (``/proc/loadavg``) before and after, and the
+load generator's CPU time and event-loop lag (one asyncio process holds all 300 streams).
 
     python bench/sessions_load.py                       # SQLite (the default database)
     python bench/sessions_load.py --database postgres   # a throw-away PostgreSQL server
@@ -274,11 +278,11 @@ async def student(
             countdown.lower(countdown.target - 1)
         return
     token = join.json()["participant_token"]
+    (await client.get(session, headers=bearer(token))).raise_for_status()
     stream = Stream()
     reader = asyncio.create_task(read_events(client, f"{session}/events", token, stream))
     try:
         await asyncio.wait_for(stream.connected.wait(), 60)
-        (await client.get(session, headers=bearer(token))).raise_for_status()
         lecture.joined.arrive()
         for round_, think in ((1, args.answer_seconds), (2, args.revote_seconds)):
             await lecture.go[f"ask{round_}"].wait()
@@ -321,14 +325,18 @@ async def student(
 async def teacher(
     client: httpx.AsyncClient, base: str, token: str, lecture: Lecture, args: argparse.Namespace
 ) -> dict:
-    """The teach page: follow the events (live counts), ask, close, re-vote, close, reveal."""
+    """The teach page: follow the events (live counts), ask, close, re-vote, close, reveal.
+    As static/js/pages/teach.js does, it reads the state again when the participant count
+    changes (one read at a time), the progress board every 5 s, and the results after each
+    step."""
     session = f"{base}/api/sessions/{lecture.code}"
+    (await client.get(session, headers=bearer(token))).raise_for_status()
     stream = Stream()
     reader = asyncio.create_task(read_events(client, f"{session}/events", token, stream))
+    projector = asyncio.create_task(project(client, session, token, stream))
     counts: dict[str, float] = {}
     try:
         await asyncio.wait_for(stream.connected.wait(), 60)
-        (await client.get(session, headers=bearer(token))).raise_for_status()
         await asyncio.wait_for(lecture.joined.done.wait(), args.join_seconds + 120)
         await stream.wait_for("participants", lambda d: d.get("count") == lecture.joins[201], 10)
         counts["participants"] = stream.first(
@@ -345,8 +353,11 @@ async def teacher(
                 headers=bearer(token),
             )  # fmt: skip
             response.raise_for_status()
+            if moment != "ask1":  # a closed round's bars (the page draws them)
+                (await client.get(f"{session}{question}/results", headers=bearer(token))).json()
             return response.json()
 
+        question = ""
         asked = await step("ask1", "POST", "/questions", {"exercise": EXERCISE, "seed": 7})
         lecture.qid = asked["id"]
         lecture.go["ask1"].set()
@@ -375,6 +386,21 @@ async def teacher(
         return {"results": results.json(), "counts": counts}
     finally:
         reader.cancel()
+        projector.cancel()
+
+
+async def project(client: httpx.AsyncClient, session: str, token: str, stream: Stream) -> None:
+    """The projector's background reads: the state when the head count changes, the progress
+    board every 5 s."""
+    counted, next_progress = 0, time.monotonic()
+    while True:
+        if len(stream.seen.get("participants", [])) != counted:
+            counted = len(stream.seen["participants"])
+            await client.get(session, headers=bearer(token))
+        if time.monotonic() >= next_progress:
+            next_progress = time.monotonic() + 5
+            await client.get(f"{session}/progress", headers=bearer(token))
+        await asyncio.sleep(0.05)
 
 
 async def loop_lag(lags: list[float], period: float = 0.05) -> None:
