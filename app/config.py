@@ -229,13 +229,14 @@ class Settings(BaseSettings):
     def _supported_database(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
             return None
-        if not value.startswith(("sqlite", "postgresql")):
+        value = value.strip()
+        if value.startswith(("postgresql://", "postgres://")):
+            value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        if not value.startswith(("sqlite:", "postgresql+psycopg:")):
             raise ValueError(
                 "database_url must be an sqlite:/// or postgresql+psycopg:// URL, got "
                 f"{value.split(':', 1)[0]!r}"
             )
-        if value.startswith(("postgresql://", "postgres://")):
-            value = "postgresql+psycopg://" + value.split("://", 1)[1]
         return value
 
 

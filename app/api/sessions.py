@@ -12,10 +12,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
-from fastapi.responses import PlainTextResponse, StreamingResponse
+from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import JsonBody, validate_json_body
+from app.api.deps import BODY_MODEL_ATTRIBUTE, JsonBody, validate_json_body
+from app.api.docs import ErrorMessage
 from app.api.schemas.sessions import (
     Answered,
     AnswerRequest,
@@ -34,23 +35,41 @@ from app.sessions import questions
 from app.sessions.events import EventHub
 from app.sessions.service import Caller, SessionStore, join_url, normal_code
 
-router = APIRouter(prefix="/sessions", tags=["sessions"])
+
+def _error(description: str) -> dict:
+    return {"model": ErrorMessage, "description": description}
+
+
+router = APIRouter(
+    prefix="/sessions",
+    tags=["sessions"],
+    responses={
+        401: _error("Missing or wrong token (Authorization: Bearer, or the session's cookie)."),
+        403: _error("A participant token on a teacher route, or the teacher on a student's."),
+        404: _error("No session has this code (ended or expired), or no such question in it."),
+        409: _error("The round is closed, or the question cannot go to that state."),
+        429: _error(
+            "A limit (sessions, participants, questions) or a rate limit per client; "
+            "a rate limit sends Retry-After."
+        ),
+    },
+)
 
 TEACHER_COOKIE = "convlab_teacher_{code}"
 PARTICIPANT_COOKIE = "convlab_participant_{code}"
 
 
-def get_store(request: Request) -> SessionStore:
+async def get_store(request: Request) -> SessionStore:
     """The sessions store built by this app's lifespan."""
     return request.app.state.sessions
 
 
-def get_hub(request: Request) -> EventHub:
+async def get_hub(request: Request) -> EventHub:
     """This process's event hub (lifespan)."""
     return request.app.state.session_events
 
 
-def get_caller(request: Request) -> Caller:
+async def get_caller(request: Request) -> Caller:
     """The client's address and the credentials it sent for the path's session."""
     header = request.headers.get("authorization")
     bearer = None
@@ -68,12 +87,20 @@ def get_caller(request: Request) -> Caller:
 
 StoreDep = Annotated[SessionStore, Depends(get_store)]
 CallerDep = Annotated[Caller, Depends(get_caller)]
-Code = Annotated[str, Path(max_length=32, description="The session's join code.")]
-QuestionId = Annotated[int, Path(ge=1, le=2**62, description="A question id of this session.")]
+Code = Annotated[
+    str, Path(max_length=32, description="The session's join code.", examples=["K7QX2M"])
+]
+QuestionId = Annotated[
+    int, Path(ge=1, le=2**62, description="A question id of this session.", examples=[1])
+]
 
 
 async def _join_body(request: Request) -> JoinRequest:
+    """The join body; an empty body is ``{}`` (no nickname)."""
     return await validate_json_body(request, JoinRequest, empty_means=b"{}")  # type: ignore[return-value]
+
+
+setattr(_join_body, BODY_MODEL_ATTRIBUTE, JoinRequest)
 
 
 def _set_cookie(request: Request, response: Response, name: str, token: str, code: str) -> None:
@@ -216,8 +243,7 @@ def progress(code: Code, store: StoreDep, caller: CallerDep) -> dict:
 
 @router.get(
     "/{code}/export.csv",
-    response_class=PlainTextResponse,
-    responses={200: {"content": {"text/csv": {}}}},
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
 def export_csv(code: Code, store: StoreDep, caller: CallerDep) -> Response:
     """Every question and round as CSV (teacher)."""

@@ -30,7 +30,7 @@ from app.engine.conv import (
     conv_geometry,
     tap_view,
 )
-from app.engine.padding import IntOrPair, index_map, times
+from app.engine.padding import IntOrPair, index_map
 
 MATCH_TOLERANCE = 1e-9
 """Relative tolerance of the check that the matrix reproduces the convolution."""
@@ -126,6 +126,14 @@ def _labels(kernel_shape: tuple[int, ...]) -> list[str]:
     return [f"K[{','.join(map(str, idx))}]" for idx in np.ndindex(*kernel_shape)]
 
 
+def _every(n: int) -> str:
+    """A stride read as words: "every", "every 2nd", "every 3rd", "every 4th" …"""
+    if n == 1:
+        return "every"
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"every {n}{suffix}"
+
+
 def _structure(geometry: ConvGeometry, merged: int) -> str:
     multi = geometry.in_channels > 1 or geometry.out_channels > 1
     blocks = (
@@ -137,9 +145,10 @@ def _structure(geometry: ConvGeometry, merged: int) -> str:
     if geometry.padding_mode == "zeros":
         if geometry.stride == (1, 1):
             return f"{blocks}doubly block Toeplitz"
+        rows, cols = (_every(n) for n in geometry.stride)
         return (
-            f"{blocks}every {times(*geometry.stride)}-th output row of a doubly block Toeplitz "
-            "matrix (the stride skips output positions)"
+            f"{blocks}doubly block Toeplitz, keeping only the rows of {rows} output row and "
+            f"{cols} output column (the stride skips the other output positions)"
         )
     return (
         f"{blocks}doubly block Toeplitz away from the borders; {geometry.padding_mode} padding "

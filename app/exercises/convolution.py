@@ -153,7 +153,8 @@ def make_output_size(rng: np.random.Generator) -> Problem:
     mistakes = [
         Mistake(
             "forgot-padding",
-            f"You left out the padding: it adds {padding} rows on each side, so the window "
+            f"You left out the padding: it adds {padding} {'row' if padding == 1 else 'rows'} "
+            "on each side, so the window "
             f"slides over H + 2p = {size + 2 * padding} pixels, not {size}.",
             value=_square((size - span) // stride + 1) if size >= span else None,
         ),

@@ -3,9 +3,11 @@
 The event log is a table (``session_events``), so every worker and replica on the database sees
 every event: one ``EventHub`` per process polls it every ``session_poll_seconds`` for all the
 sessions it streams (one read transaction per poll, however many students are connected) and
-hands each new event to the streams of that session. A teacher's stream also gets the live
-counts (``participants``, ``answers``) when they change. A session that is gone gives its
-streams ``ended``. The poll also sweeps expired sessions every ``session_sweep_seconds``.
+hands each new event to the streams of that session. On PostgreSQL a listener thread also
+waits for the ``NOTIFY`` each event sends at commit and wakes the poll at once, so a question
+reaches every process's students without waiting for the next poll. A teacher's stream also
+gets the live counts (``participants``, ``answers``) when they change. A session that is gone
+gives its streams ``ended``. The poll also sweeps expired sessions every ``session_sweep_seconds``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -20,7 +23,7 @@ from typing import Any
 
 from anyio import to_thread
 
-from app.sessions.service import SessionStore, Snapshot
+from app.sessions.service import NOTIFY_CHANNEL, SessionStore, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +59,38 @@ class EventHub:
         """session id → the newest seq handed out."""
         self.counts: dict[int, dict[str, Any]] = {}
         self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        self._stopping = threading.Event()
         self.polls = 0
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run())
+        loop = asyncio.get_running_loop()
+        if self.store.db.dialect == "postgresql":
+            url = self.store.db.engine.url.set(drivername="postgresql")
+            dsn = url.render_as_string(hide_password=False)
+            threading.Thread(
+                target=self._listen, args=(dsn, loop), name="session-notify", daemon=True
+            ).start()
+        self._task = loop.create_task(self._run())
+
+    def _listen(self, dsn: str, loop: asyncio.AbstractEventLoop) -> None:
+        """PostgreSQL LISTEN in a thread: each NOTIFY wakes the poll (reconnects on error)."""
+        import psycopg
+
+        while not self._stopping.is_set():
+            try:
+                with psycopg.connect(dsn, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    while not self._stopping.is_set():
+                        for _ in conn.notifies(timeout=1.0, stop_after=1):
+                            if not loop.is_closed():
+                                loop.call_soon_threadsafe(self._wake.set)
+            except Exception:
+                log.exception("session LISTEN connection failed; polling until it is back")
+                self._stopping.wait(2.0)
 
     async def stop(self) -> None:
+        self._stopping.set()
         if self._task is not None:
             self._task.cancel()
             try:
@@ -104,7 +133,11 @@ class EventHub:
                 raise
             except Exception:  # a database hiccup must not end every stream
                 log.exception("session event poll failed; retrying")
-            await asyncio.sleep(self.poll_seconds)
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+            except TimeoutError:
+                pass
+            self._wake.clear()
 
     async def poll_once(self) -> None:
         """Read the log once and hand out what is new."""

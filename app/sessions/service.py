@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -40,6 +40,8 @@ from app.sessions.models import (
 )
 from app.sessions.ratelimit import RateLimiter
 
+NOTIFY_CHANNEL = "convlab_session_events"
+"""PostgreSQL: every event is also announced here (at commit), so hubs wake at once."""
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 """No 0/O, 1/I/L: a code read off a projector is typed right."""
 CODE_LENGTH = 6
@@ -212,6 +214,8 @@ class SessionStore:
         with self.db.write() as s:
             actor = self._authorize(s, code, caller, "teacher")
             _delete_sessions(s, [actor.session_id])
+            if self.db.dialect == "postgresql":
+                s.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))  # its streams hear "ended" at once
 
     def sweep(self) -> int:
         """Delete every expired session; the number deleted."""
@@ -683,6 +687,8 @@ class SessionStore:
                 created_at=self.clock(),
             )
         )
+        if self.db.dialect == "postgresql":
+            s.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))  # delivered when the event commits
         return seq
 
 

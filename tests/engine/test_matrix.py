@@ -112,4 +112,12 @@ def test_strided_matrix_keeps_every_second_output_row() -> None:
     m = conv_matrix(TUTORIAL_X, TUTORIAL_K, stride=2)
     full = conv_matrix(TUTORIAL_X, TUTORIAL_K)
     np.testing.assert_array_equal(m.matrix, full.matrix[[0, 2, 6, 8]])
-    assert m.structure.startswith("every 2×2-th output row of a doubly block Toeplitz")
+    assert m.structure == (
+        "doubly block Toeplitz, keeping only the rows of every 2nd output row and every 2nd "
+        "output column (the stride skips the other output positions)"
+    )
+
+
+def test_structure_names_a_stride_of_one_along_rows_as_every_output_row() -> None:
+    m = conv_matrix(TUTORIAL_X, TUTORIAL_K, stride=(1, 3))
+    assert "the rows of every output row and every 3rd output column" in m.structure
