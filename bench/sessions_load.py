@@ -54,7 +54,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.helpers.postgres import postgres_server  # noqa: E402
+from tests.postgres import PostgresServer, find_bin_dir  # noqa: E402
 
 EXERCISE = "output-size"  # the side of a square output: "5", "5x5" and "5 × 5" are one bar
 SIDES = [3, 4, 5, 6, 7, 8]
@@ -526,7 +526,12 @@ def main() -> int:
     with ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="convlab-bench-")))
         if args.database == "postgres":
-            database_url = stack.enter_context(postgres_server(args.pg_port))
+            bin_dir = find_bin_dir()
+            if bin_dir is None:
+                raise SystemExit("no PostgreSQL binaries: apt-get install postgresql")
+            postgres = PostgresServer(bin_dir, port=args.pg_port, fsync=True).start()
+            stack.callback(postgres.stop)
+            database_url = postgres.new_database()
         else:
             database_url = f"sqlite:///{work / 'sessions.db'}"
         env = {"CONVLAB_DATABASE_URL": database_url, "CONVLAB_LOG_LEVEL": "warning"}

@@ -1,7 +1,7 @@
 """Class sessions survive crashes and stay consistent across processes, on real servers.
 
 ``convlab serve --workers 2`` in subprocesses, on an SQLite file (the default database) and on a
-throw-away PostgreSQL server (tests/helpers/postgres.py):
+throw-away PostgreSQL server (tests/postgres.py):
 
 - an answer acknowledged with 200 is durable: kill -9 a worker while answers are arriving, then
   kill -9 the whole server, restart it on the same database, and every student's last
@@ -29,7 +29,6 @@ import httpx
 import pytest
 
 from tests.deploy.server import PROJECT_ROOT, free_port
-from tests.helpers import postgres
 
 pytestmark = pytest.mark.slow
 
@@ -125,36 +124,17 @@ def running(database_url: str, log: Path, *, workers: int = 2) -> Iterator[Serve
         server.stop()
 
 
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    reason = postgres.missing_reason()
-    if reason is not None:
-        pytest.skip(reason)
-    with postgres.postgres_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def database_kind(request) -> str:
     return request.param
 
 
 def fresh_database(kind: str, request, directory: Path) -> str:
-    """A new, empty database: an SQLite file, or a new database on the test PostgreSQL."""
+    """A new, empty database: an SQLite file, or a new database on the test PostgreSQL server
+    (the ``postgres_server`` fixture of tests/conftest.py, which skips where there is none)."""
     if kind == "sqlite":
         return f"sqlite:///{directory / 'sessions.db'}"
-    import psycopg
-
-    base = request.getfixturevalue("postgres_url")
-    name = f"t{os.getpid()}_{time.monotonic_ns()}"
-    with psycopg.connect(base.replace("+psycopg", ""), autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return f"{base.rsplit('/', 1)[0]}/{name}"
-
-
-@pytest.fixture
-def database_url(database_kind, request, tmp_path) -> str:
-    return fresh_database(database_kind, request, tmp_path)
+    return request.getfixturevalue("postgres_server").new_database()
 
 
 # --- the session routes, as the pages call them -----------------------------------------------
@@ -249,7 +229,7 @@ async def students_answer(
 
 def test_every_answer_acknowledged_before_kill_9_of_a_worker_then_the_server_is_counted(
     database_url, tmp_path
-):
+):  # database_url: tests/conftest.py, an SQLite file then a PostgreSQL database
     students = 40
     answers = [[f"{3 + (i + k) % 5}" if k % 2 else f"{3 + (i * k) % 6}x{3 + (i * k) % 6}"
                 for k in range(4)] for i in range(students)]  # fmt: skip
