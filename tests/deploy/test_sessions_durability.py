@@ -194,7 +194,7 @@ def counted(round_: dict) -> Counter:
 async def answer_until_acknowledged(
     client: httpx.AsyncClient, path: str, token: str, text: str, deadline: float
 ) -> None:
-    """Post one answer again and again (as the page's retry would) until a 200 comes back."""
+    """Post one answer again and again (a student sending again) until a 200 comes back."""
     while True:
         try:
             response = await client.post(path, json={"answer": text}, headers=bearer(token))
@@ -209,22 +209,29 @@ async def answer_until_acknowledged(
 
 async def students_answer(
     url: str, code: str, question: int, tokens: list[str], answers: list[list[str]], kill
-) -> None:
-    """Every student posts their answers in turn; ``kill()`` runs while they are arriving."""
+) -> Counter:
+    """Every student posts their answers in turn; ``kill()`` runs while they are arriving.
+    Counts the answers acknowledged before and after the kill."""
     path = f"{url}/api/sessions/{code}/questions/{question}/answers"
     deadline = time.monotonic() + 120
     limits = httpx.Limits(max_connections=len(tokens), max_keepalive_connections=0)
+    acknowledged: Counter = Counter()
+    killed = False
     async with httpx.AsyncClient(timeout=30, limits=limits) as client:
 
         async def one(token: str, texts: list[str]) -> None:
             for text in texts:
                 await answer_until_acknowledged(client, path, token, text, deadline)
-                await asyncio.sleep(0.02)
+                acknowledged["after kill" if killed else "before kill"] += 1
+                await asyncio.sleep(0.05)
 
         posting = asyncio.gather(*(one(t, a) for t, a in zip(tokens, answers, strict=True)))
-        await asyncio.sleep(0.3)
+        while acknowledged["before kill"] < len(tokens):  # about a quarter of the answers
+            await asyncio.sleep(0.01)
         await asyncio.to_thread(kill)
+        killed = True
         await posting
+    return acknowledged
 
 
 def test_every_answer_acknowledged_before_kill_9_of_a_worker_then_the_server_is_counted(
@@ -240,12 +247,14 @@ def test_every_answer_acknowledged_before_kill_9_of_a_worker_then_the_server_is_
         code, teacher, tokens = open_session(server.url, students)
         question = ask(server.url, code, teacher)
         killed: list[int] = []
-        asyncio.run(
+        acknowledged = asyncio.run(
             students_answer(
                 server.url, code, question, tokens, answers,
                 lambda: killed.append(server.kill_worker()),
             )
         )  # fmt: skip
+        assert acknowledged["before kill"] >= students and acknowledged["after kill"] >= students
+        assert sum(acknowledged.values()) == 4 * students
         assert killed and killed[0] not in server.worker_pids()
         deadline = time.monotonic() + 120
         while len(server.worker_pids()) < 2:  # uvicorn replaced the killed worker
