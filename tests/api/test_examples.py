@@ -16,10 +16,10 @@ import torch.nn.functional as F
 from fastapi.testclient import TestClient
 
 from app.api.docs import _body_model, api_routes
-from app.api.examples import request_examples
+from app.api.examples import compute_examples, load_examples, request_examples
 from app.main import create_app
-from tests.api.threads import record_event_loop
 from tests.deploy.server import PROJECT_ROOT
+from tests.helpers.threads import record_event_loop
 
 APP = create_app()
 ROUTES = sorted(
@@ -110,6 +110,12 @@ def test_every_route_answers_its_request_examples_with_the_examples_openapi_show
         assert shown == [answers[0][0]]  # a list: its first item is the items' example
     else:
         assert shown == answers
+
+
+def test_the_examples_file_holds_what_the_routes_answer_today() -> None:
+    """app/api/examples.json is current: run `python -m app.api.examples` after changing a
+    route or a request example."""
+    assert compute_examples(create_app()) == load_examples()
 
 
 def test_every_response_model_in_the_routes_has_an_example(openapi: dict) -> None:

@@ -27,7 +27,7 @@ from app.config import Settings
 from app.experiments.manager import ExperimentManager, Subscription
 from app.experiments.runner import EXPERIMENTS
 from app.main import create_app
-from tests.api.threads import record_event_loop
+from tests.helpers.threads import record_event_loop
 
 TINY = {"train_size": 60, "test_size": 100, "epochs": 1, "models": ["fc", "cnn"]}
 LONG = {"train_size": 5000, "epochs": 20, "models": ["lc"]}  # minutes: only ever cancelled

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from app.config import Settings
 from app.main import create_app
-from tests.deploy.app_routes import route_paths
+from tests.helpers.app_routes import route_paths
 
 SLOW_SECONDS = 20.0
 """No single request may take longer than this (a hang or a compute bomb would)."""

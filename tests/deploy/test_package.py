@@ -58,6 +58,10 @@ def test_the_wheel_holds_every_template_static_file_and_the_weights(wheel: Path)
     assert {"app/mnist/weights/cnn.pt", "app/mnist/weights/fc.pt"} <= names
 
 
+def test_the_wheel_holds_the_docs_response_examples(wheel: Path):
+    assert "app/api/examples.json" in zipfile.ZipFile(wheel).namelist()
+
+
 def test_the_wheel_holds_the_experiments_mnist_subset_and_reference_sweep(wheel: Path):
     from app.experiments.data import SUBSET_FILES
 
