@@ -2,13 +2,15 @@
 // token as `Authorization: Bearer`, and following the session's Server-Sent Events with
 // reconnection. No DOM: the pages decide what to show.
 
-import { ApiError, toApiError } from "./api.js";
+import { ApiError, fetchRetrying, toApiError } from "./api.js";
 import { readEventStream } from "./sse.js";
 
 const BASE = "/api/sessions";
 
 /**
- * One request to the sessions API; the parsed JSON answer (null for 204), or an ApiError.
+ * One request to the sessions API; the parsed JSON answer (null for 204), or an ApiError. A 503
+ * with Retry-After (the worker's concurrency limit refused it before any work) is retried as
+ * every other request of the pages is: an answer sent again replaces itself.
  * @param {string} method
  * @param {string} path
  * @param {{token?: string | null, body?: any, signal?: AbortSignal}} [options]
@@ -18,7 +20,7 @@ export async function sessionRequest(method, path, options = {}) {
   const headers = {};
   if (options.token) headers.Authorization = `Bearer ${options.token}`;
   if (options.body !== undefined) headers["Content-Type"] = "application/json";
-  const response = await fetch(path, {
+  const response = await fetchRetrying(path, {
     method,
     headers,
     body: options.body === undefined ? undefined : JSON.stringify(options.body),

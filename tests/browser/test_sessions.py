@@ -349,6 +349,33 @@ def test_a_reloaded_phone_shows_the_answer_it_sent(browsers):
     )
 
 
+def test_an_answer_refused_as_busy_is_sent_again_after_retry_after(browsers):
+    teacher, code = start_session(browsers)
+    student = join(browsers, code, "")
+    log: list[str] = []
+
+    def busy_once(route) -> None:  # the worker's concurrency limit, as app/middleware.py answers
+        if not log:
+            log.append("503")
+            route.fulfill(
+                status=503,
+                headers={"Retry-After": "1", "Content-Type": "application/json"},
+                body='{"detail": "server busy: 32 requests already in progress"}',
+            )
+        else:
+            log.append("pass")
+            route.continue_()
+
+    student.route(re.compile(r"/questions/\d+/answers$"), busy_once)
+    ask(teacher)
+    answer(student, "123")
+    assert log == ["503", "pass"]
+    teacher.locator("#step-close").click()
+    expect(teacher.locator("#results")).to_contain_text("123")
+    # the browser logs the 503 resource as a console error: that one is the test's own doing
+    browsers.problems[:] = [p for p in browsers.problems if "503" not in p]
+
+
 def test_ending_the_session_reaches_every_phone_and_forgets_it(browsers):
     teacher, code = start_session(browsers)
     student = join(browsers, code, "Ada")
