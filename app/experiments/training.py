@@ -51,7 +51,9 @@ def wilson_interval(correct: int, n: int, z: float = WILSON_Z) -> list[float]:
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return [max(0.0, centre - half), min(1.0, centre + half)]
+    low = 0.0 if correct == 0 else centre - half  # exactly 0 and 1 at the ends, not 1e-18
+    high = 1.0 if correct == n else centre + half
+    return [low, high]
 
 
 def is_tie(a: dict[str, Any], b: dict[str, Any]) -> bool:
