@@ -83,11 +83,15 @@ def test_prediction_questions_name_the_option_the_shipped_reference_supports(
     questions = {q["experiment"]: q for q in prediction_questions()}
     assert list(questions) == ["generalization", "limits", "weight-decay"]
     at = TRAIN_SIZES.index(1000)
-    means = {n: m["test_accuracy"]["mean"][at] for n, m in reference["generalization"]["models"].items()}
+    means = {
+        n: m["test_accuracy"]["mean"][at] for n, m in reference["generalization"]["models"].items()
+    }
     assert questions["generalization"]["correct"] == max(means, key=means.get)
     assert questions["limits"]["correct"] == "fc"
     sweep = reference["weight-decay"]
-    best = sweep["lambdas"][sweep["test_accuracy"]["mean"].index(max(sweep["test_accuracy"]["mean"]))]
+    best = sweep["lambdas"][
+        sweep["test_accuracy"]["mean"].index(max(sweep["test_accuracy"]["mean"]))
+    ]
     assert questions["weight-decay"]["correct"] == str(best)
     for question in questions.values():
         assert question["correct"] in [option["value"] for option in question["options"]]

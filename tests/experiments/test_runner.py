@@ -6,12 +6,14 @@ from typing import Any
 
 import pytest
 
+from app.config import Settings
 from app.engine.errors import InvalidInput
 from app.experiments import cost as C
 from app.experiments import generalization as G
 from app.experiments import limits as L
 from app.experiments import runner as R
 from app.experiments import weight_decay as W
+from app.experiments.registry import EXPERIMENTS
 from app.experiments.training import is_tie, wilson_interval
 
 TINY: dict[str, dict[str, Any]] = {
@@ -165,6 +167,14 @@ def test_a_small_batch_costs_more_predicted_time_than_its_multiply_adds_alone() 
     (b,), (s,) = ([w for w in c.work() if w.kind == "lc"] for c in (big, small))
     assert s.macs == b.macs and (s.steps, b.steps) == (2500, 160)  # 5 · ⌈1000 / 2⌉, 5 · ⌈1000 / 32⌉
     assert s.seconds - b.seconds == pytest.approx(2340 * C.STEP_SECONDS["lc"])
+
+
+def test_every_default_run_is_within_the_default_limits_and_predicted_time() -> None:
+    settings = Settings()
+    for experiment in EXPERIMENTS.values():
+        config = experiment.config.model_validate({}, context={"settings": settings})
+        seconds = C.predicted_seconds(config.work())
+        assert seconds <= settings.experiment_max_run_seconds / 4, (experiment.id, seconds)
 
 
 # -- intervals and ties ---------------------------------------------------------------------------
