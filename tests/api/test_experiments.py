@@ -144,7 +144,7 @@ def test_unknown_experiment_is_a_404_naming_the_ids(client: TestClient) -> None:
         (
             {"train_size": 10000, "epochs": 30},
             ["body"],
-            "this run would take about 6.7e+11 multiply-adds, over the budget of 1.5e+11 per "
+            "this run would take about 6.8e+11 multiply-adds, over the budget of 1.5e+11 per "
             "run (CONVLAB_EXPERIMENT_MAX_MACS); lower train_size, epochs or the number of models",
         ),
     ],
