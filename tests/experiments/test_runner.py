@@ -220,9 +220,9 @@ def test_generalization_summary_says_so_when_fc_beats_the_cnn() -> None:
     results = [_model("fc", 0.90), _model("cnn", 0.80)]
     assert G.summary(GENERALIZATION, results) == {
         "summary": "On 1,000 training digits, test accuracy: FC + L2 (λ = 0.001) 90.0%, CNN 80.0%; "
-        "here FC + L2 (λ = 0.001) beats CNN by 10.0 points, beyond their 95 % intervals on 1,000 "
-        "test digits, which contradicts Q6c's claim for this config (too few digits or epochs "
-        "for the CNN?).",
+        "here FC + L2 (λ = 0.001) beats the CNN by 10.0 points, beyond their 95 % intervals on "
+        "1,000 test digits, which contradicts Q6c's claim for this config (too few digits or "
+        "epochs for the CNN?).",
         "claim_holds": False,
     }
 
@@ -244,17 +244,18 @@ def test_generalization_margin_beyond_the_intervals_confirms_the_claim() -> None
     summary = G.summary(GENERALIZATION, results)
     assert summary["claim_holds"] is True
     assert summary["summary"].endswith(
-        "; CNN beats FC + L2 (λ = 0.001) by 7.0 points with 5,994 parameters against "
-        "79,510 (gap 6.0% vs 12.0%), as Q6c claims. The CNN beats LC: CNN beats LC by 4.0 "
-        "points; sharing the weights helps."
+        "; the CNN beats FC + L2 (λ = 0.001) by 7.0 points with 5,994 parameters against "
+        "79,510 (gap 6.0% vs 12.0%), as Q6c claims. The CNN beats LC by 4.0 points: sharing "
+        "the weights helps."
     )
 
 
 def test_generalization_summary_says_so_when_lc_beats_the_cnn() -> None:
     results = [_model("fc", 0.80), _model("lc", 0.95), _model("cnn", 0.90)]
     summary = G.summary(GENERALIZATION, results)
-    assert summary["summary"].endswith(" LC beats the CNN here: LC beats CNN by 5.0 points.")
-    assert "sharing the weights helps" not in summary["summary"]
+    assert summary["summary"].endswith(
+        " LC beats the CNN by 5.0 points here, so in this run sharing the weights did not help."
+    )
 
 
 def test_two_results_tie_when_either_accuracy_lies_inside_the_others_interval() -> None:
