@@ -230,7 +230,7 @@ SEEDS = (0, 1, 2)
 REFERENCE_TEST_SIZE = 1000
 SHIFT_TRAIN_SIZE = 1000
 """The N whose accuracy against shift the reference keeps (the default run's N)."""
-EPOCHS = {100: 20, 300: 10, 1000: DEFAULTS["epochs"], 3000: 3, 10000: 2}
+EPOCHS = {100: 20, 300: 7, 1000: DEFAULTS["epochs"], 3000: 3, 10000: 2}
 """Epochs at each N: the default run's at N = 1,000; at least 2,000 examples seen below it (so
 the small-N models fit their digits); 3 and 2 passes above it, where each pass already holds
 thousands of optimiser steps (94 and 313 per pass)."""
