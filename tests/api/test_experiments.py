@@ -317,6 +317,19 @@ def _queued(subscription: Subscription) -> list[dict]:
     return messages
 
 
+def _messages_until(lab: TestClient, subscription: Subscription, last: str, seconds: float):
+    """Every (kind, data) the subscription gets up to and including the first ``last``."""
+
+    async def read() -> list[tuple[str, Any]]:
+        seen: list[tuple[str, Any]] = []
+        async with asyncio.timeout(seconds):
+            while not seen or seen[-1][0] != last:
+                seen.append(await subscription.queue.get())
+        return seen
+
+    return lab.portal.call(read)
+
+
 def test_a_run_with_every_slot_busy_waits_in_the_queue_told_its_place(lab: TestClient) -> None:
     manager: ExperimentManager = lab.app.state.experiments
     first = _subscribe(lab, _full(LONG))
@@ -330,9 +343,13 @@ def test_a_run_with_every_slot_busy_waits_in_the_queue_told_its_place(lab: TestC
         assert _queued(third)[-1]["position"] == 2
         _unsubscribe(lab, first)
         # the long run is cancelled (once its process has started: slow on a loaded machine);
-        # the first in the queue starts in its slot and the next one moves up
-        assert _wait_until(lambda: getattr(manager.slots[0].run, "key", None) == second.key, 120)
-        assert _wait_until(lambda: any(m["position"] == 1 for m in _queued(third)), 10)
+        # the first in the queue trains in its slot, then the next one, each told its place
+        kinds = [kind for kind, _ in _messages_until(lab, second, "result", 180)]
+        assert "progress" in kinds and kinds[-1] == "result"
+        seen = _messages_until(lab, third, "result", 180)
+        kinds = [kind for kind, _ in seen]
+        assert [data["position"] for kind, data in seen if kind == "queued"] == [1]
+        assert kinds.index("queued") < kinds.index("progress")
     finally:
         for subscription in (first, second, third):
             _unsubscribe(lab, subscription)
