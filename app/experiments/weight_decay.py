@@ -251,9 +251,12 @@ def sweep(run_all: Runs) -> dict[str, Any]:
     text = (
         f"Over {len(SEEDS)} seeds every SGD step shrank the weights by 1 − 2ελ to within "
         f"{worst:.1e} for every λ; mean test accuracy is best at λ = {config['lambdas'][best]:g} "
-        f"({100 * test['mean'][best]:.1f}%, against {100 * test['mean'][0]:.1f}% at "
-        f"λ = {config['lambdas'][0]:g})."
+        f"({100 * test['mean'][best]:.1f}%"
     )
+    if config["lambdas"][best] == 0:
+        text += "): this run is too short to overfit, so L2 only slows learning."
+    else:
+        text += f", against {100 * test['mean'][0]:.1f}% without L2)."
     return {
         "seeds": list(SEEDS),
         "config": config,
