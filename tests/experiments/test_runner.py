@@ -174,7 +174,7 @@ def test_every_default_run_is_within_the_default_limits_and_predicted_time() -> 
     for experiment in EXPERIMENTS.values():
         config = experiment.config.model_validate({}, context={"settings": settings})
         seconds = C.predicted_seconds(config.work())
-        assert seconds <= settings.experiment_max_run_seconds / 4, (experiment.id, seconds)
+        assert seconds <= settings.experiment_max_run_seconds / 2, (experiment.id, seconds)
 
 
 # -- intervals and ties ---------------------------------------------------------------------------
