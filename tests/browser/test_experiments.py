@@ -261,11 +261,8 @@ def test_a_busy_server_queues_the_run_and_starts_it_by_itself(page, base_url, ex
     expect(page.locator("#result-table tbody tr")).to_have_count(3, timeout=180_000)
     busy.join(timeout=120)
     statuses = page.evaluate("window.statuses")
-    assert any(
-        s.startswith("Queued: the server is training other runs. Starting in") for s in statuses
-    ), statuses
-    # the 503s the page retried are expected; nothing else may fail
-    page.problems[:] = [p for p in page.problems if "status of 503" not in p]
+    queued = [s for s in statuses if s.startswith("Queued: number 1 in the line (you are next;")]
+    assert queued and queued[0].endswith(" s."), statuses
 
 
 def test_the_page_fits_a_phone_with_a_result_shown(phone_page, base_url, experiments):
