@@ -43,7 +43,7 @@ DEFAULTS: dict[str, Any] = {
 Model = Literal["fc", "lc", "cnn"]
 
 
-class Config(RunConfig):
+class GeneralizationConfig(RunConfig):
     """fc (+L2), lc and cnn on the same N digits with the same optimiser budget."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [DEFAULTS]})
@@ -72,7 +72,7 @@ class Config(RunConfig):
     )
 
     @model_validator(mode="after")
-    def _no_repeats(self) -> Config:
+    def _no_repeats(self) -> GeneralizationConfig:
         unique(self.models)
         return self
 
@@ -331,7 +331,7 @@ EXPERIMENT = Experiment(
     "exactly the CNN's connectivity but no weight sharing) and cnn (two shared 5×5 "
     "convolutions) on the same N MNIST digits with the same optimiser budget, then "
     "compare test accuracy, the generalization gap and accuracy on shifted digits.",
-    config=Config,
+    config=GeneralizationConfig,
     body=body,
     sweep=sweep,
     prediction=PREDICTION,

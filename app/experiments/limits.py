@@ -36,7 +36,7 @@ SEPARATION = 0.15
 """How far (in accuracy) the invariant CNN must fall below FC on a task to show the claim."""
 
 
-class Config(RunConfig):
+class LimitsConfig(RunConfig):
     """A translation-invariant CNN against fc on generated tasks."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [DEFAULTS]})
@@ -57,7 +57,7 @@ class Config(RunConfig):
     )
 
     @model_validator(mode="after")
-    def _no_repeats(self) -> Config:
+    def _no_repeats(self) -> LimitsConfig:
         unique(self.tasks)
         unique(self.models)
         return self
@@ -248,7 +248,7 @@ EXPERIMENT = Experiment(
     description="A translation-invariant CNN (convolutions with circular padding, then global "
     "average pooling) answers the same wherever a pattern is, so it cannot learn a task whose "
     "answer depends on where something is; a fully connected network can.",
-    config=Config,
+    config=LimitsConfig,
     body=body,
     sweep=sweep,
     prediction=PREDICTION,

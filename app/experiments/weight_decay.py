@@ -46,7 +46,7 @@ NORM_POINTS = 400
 Lambda = Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False)]
 
 
-class Config(RunConfig):
+class WeightDecayConfig(RunConfig):
     """Plain SGD on fc for several λ."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [DEFAULTS]})
@@ -72,7 +72,7 @@ class Config(RunConfig):
     )
 
     @model_validator(mode="after")
-    def _shrinks(self) -> Config:
+    def _shrinks(self) -> WeightDecayConfig:
         unique(self.lambdas)
         for lam in self.lambdas:
             if 2 * self.learning_rate * lam >= 1:
@@ -302,7 +302,7 @@ EXPERIMENT = Experiment(
     "Why L2 can cost accuracy here: in a short run (a few epochs) the network has not begun to "
     "overfit (train and test accuracy are still close), so there is nothing for L2 to prevent, "
     "and its pull of every weight towards 0 only slows learning.",
-    config=Config,
+    config=WeightDecayConfig,
     body=body,
     sweep=sweep,
     prediction=PREDICTION,

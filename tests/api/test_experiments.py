@@ -540,7 +540,7 @@ def test_a_config_that_is_not_json_is_a_415(client: TestClient) -> None:
 def test_the_config_is_validated_in_a_worker_thread(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from app.experiments.limits import Config as LimitsConfig
+    from app.experiments.limits import LimitsConfig
 
     on_event_loop = record_event_loop(monkeypatch, LimitsConfig, "model_validate_json")
     response = client.post("/api/experiments/limits/runs", json={"epochs": "2"})

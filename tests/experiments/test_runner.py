@@ -152,7 +152,8 @@ def test_train_size_over_the_pool_is_refused() -> None:
 
 
 def test_cost_counts_three_forward_passes_per_training_example_and_every_evaluation() -> None:
-    config = G.Config.model_construct(**dict(TINY["generalization"], models=["fc"], hidden=100))
+    tiny = dict(TINY["generalization"], models=["fc"], hidden=100)
+    config = G.GeneralizationConfig.model_construct(**tiny)
     (work,) = config.work()
     n, epochs, test = 60, 2, 100
     assert work.steps == epochs * 2  # ⌈60 / 32⌉ steps per epoch
@@ -162,8 +163,8 @@ def test_cost_counts_three_forward_passes_per_training_example_and_every_evaluat
 
 
 def test_a_small_batch_costs_more_predicted_time_than_its_multiply_adds_alone() -> None:
-    big = G.Config.model_construct(**G.DEFAULTS)
-    small = G.Config.model_construct(**dict(G.DEFAULTS, batch_size=2))
+    big = G.GeneralizationConfig.model_construct(**G.DEFAULTS)
+    small = G.GeneralizationConfig.model_construct(**dict(G.DEFAULTS, batch_size=2))
     (b,), (s,) = ([w for w in c.work() if w.kind == "lc"] for c in (big, small))
     assert s.macs == b.macs and (s.steps, b.steps) == (2500, 160)  # 5 · ⌈1000 / 2⌉, 5 · ⌈1000 / 32⌉
     assert s.seconds - b.seconds == pytest.approx(2340 * C.STEP_SECONDS["lc"])
