@@ -1,4 +1,4 @@
-"""The outside audit's attack requests (issue 10) against one real worker: status, wall time,
+"""The outside audit's attack requests against one real worker: status, wall time,
 the worker's CPU time, response size, and the worker's RSS after each; then slow clients and
 the health probe under load.
 
@@ -16,15 +16,12 @@ import argparse
 import json
 import os
 import socket
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from serving import serving  # bench/serving.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -65,43 +62,6 @@ ATTACKS: list[tuple[str, str, bytes]] = [
         json.dumps({"input": [[1]], "kernel": [[1]], "junk": "x" * 900_000}).encode(),
     ),
 ]  # fmt: skip
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def serving(root: Path, env: dict[str, str]) -> Iterator[tuple[str, int]]:
-    port = _free_port()
-    environment = {**os.environ, "PYTHONPATH": str(root), **env}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port),
-         "--log-level", "warning"],
-        cwd=root, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("the server did not start")
-            time.sleep(0.3)
-        yield url, proc.pid
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:  # still busy with an attack: stop it for good
-            proc.kill()
-            proc.wait()
 
 
 def cpu_seconds(pid: int) -> float:

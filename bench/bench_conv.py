@@ -28,8 +28,8 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 from app.engine.backward import conv2d_backward  # noqa: E402
-from app.engine.conv import conv2d  # noqa: E402
-from app.engine.transpose import conv_transpose2d  # noqa: E402
+from app.engine.conv import ConvOptions, conv2d  # noqa: E402
+from app.engine.transpose import TransposeOptions, conv_transpose2d  # noqa: E402
 
 CASES = [
     ("1×256×256, 3×3", (1, 256, 256), (1, 1, 3, 3)),
@@ -114,7 +114,7 @@ def backward_table(rng: np.random.Generator, repeats: int) -> None:
         gt = torch.from_numpy(g)[None]
 
         def engine(x=x, w=w, g=g, stride=stride):
-            return conv2d_backward(x, w, grad_output=g, stride=stride)
+            return conv2d_backward(x, w, grad_output=g, options=ConvOptions(stride=stride))
 
         def ref(xt=xt, wt=wt, gt=gt, stride=stride):
             return torch.autograd.grad(F.conv2d(xt, wt, stride=stride), (xt, wt), gt)
@@ -135,7 +135,7 @@ def transpose_table(rng: np.random.Generator, repeats: int) -> None:
         xt, wt = torch.from_numpy(x)[None], torch.from_numpy(w)
 
         def engine(x=x, w=w, stride=stride):
-            return conv_transpose2d(x, w, stride=stride)
+            return conv_transpose2d(x, w, options=TransposeOptions(stride=stride))
 
         def ref(xt=xt, wt=wt, stride=stride):
             with torch.no_grad():

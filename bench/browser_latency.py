@@ -21,8 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
-
-from tests.deploy.server import serving  # noqa: E402
+from serving import serving  # noqa: E402  (bench/serving.py, beside this script)
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -93,7 +92,7 @@ def mnist(page, url: str) -> dict:
 
 
 def main() -> None:
-    with serving() as url, sync_playwright() as pw:
+    with serving(ROOT, {}) as (url, _pid), sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         print("convolution page:", json.dumps(convolution(page, url)))

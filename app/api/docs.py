@@ -254,7 +254,7 @@ def document_error_responses(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         with building:
             if app.openapi_schema is None:
-                add_engine_examples(app, api_routes(app), _body_model)
+                add_engine_examples(app, api_routes(app))
                 app.openapi_schema = _add_error_responses(_add_json_bodies(app, build()))
         return app.openapi_schema
 

@@ -1,17 +1,18 @@
 """/docs response examples computed by the engine, never typed by hand.
 
 The request examples are written in the schemas (the tutorial's X and K, …). The response
-examples are what the routes answer to them: ``add_engine_examples(app)`` calls every route's
-endpoint on its request example(s) — the route's one engine call and its mapping, as a request
-would — and writes the answer into the response model's JSON schema (``example``, plus
-``examples`` when the request has several), and each nested model's part of an answer into that
-model's schema (the first answer that holds one). So /docs can never show a number the engine
-would not compute. A route whose answer cannot be computed here keeps no response example: an
-``async`` endpoint (a training run streams for minutes), a dependency that is not available
-(the MNIST models before the lifespan loaded them), or an example the app's limits refuse.
-
-It runs once per app, when /openapi.json is first built (``app.api.docs``); the examples are
-small, the whole pass costs well under a second of CPU.
+examples are what the routes answer to them, computed once through the app's public HTTP
+interface and kept in ``examples.json`` beside this module: ``python -m app.api.examples``
+runs the app (its lifespan loads the shipped models), posts every route's request example(s)
+as /openapi.json lists them and writes the answers; tests/api/test_examples.py checks that the
+file is what the routes answer today (run the command again after changing a route or a
+request example). When /openapi.json is first built (``app.api.docs``), ``add_engine_examples``
+writes each route's answers into its response model's JSON schema (``example``, plus
+``examples`` when the request has several), and each nested model's part of an answer into
+that model's schema (the first answer that holds one). So /docs never shows a number the engine
+would not compute. A route without an answer in the file keeps no response example: an
+``async`` endpoint (the health probe, a training run), a body that depends on the path, or an
+example the app refuses.
 """
 
 from __future__ import annotations
@@ -19,29 +20,15 @@ from __future__ import annotations
 import inspect
 import json
 import types
-from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from fastapi import FastAPI, HTTPException
-from fastapi.dependencies.models import Dependant
-from fastapi.encoders import jsonable_encoder
+from fastapi import FastAPI
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ValidationError
-from starlette.responses import Response
+from pydantic import BaseModel
 
-from app.api.deps import (
-    BODY_MODEL_ATTRIBUTE,
-    BODY_MODELS_ATTRIBUTE,
-    get_models,
-    get_settings_of_app,
-)
-from app.engine.errors import InvalidInput
-
-_NOT_AVAILABLE = object()
-
-
-class _Unavailable(Exception):
-    """A value the endpoint needs cannot be had outside a request (or is refused)."""
+EXAMPLES_FILE = Path(__file__).with_name("examples.json")
+"""{"METHOD /path": [answer, …]}: the routes' answers to their request examples."""
 
 
 def request_examples(model: type[BaseModel]) -> list[Any]:
@@ -53,65 +40,76 @@ def request_examples(model: type[BaseModel]) -> list[Any]:
     return found + [e for e in extra.get("examples", []) if e not in found]
 
 
-def _path_example(dependant: Dependant, name: str) -> Any:
-    for param in dependant.path_params:
-        if param.name == name:
-            examples = param.field_info.examples or []
-            if examples:
-                return examples[0]
-    raise _Unavailable(f"path parameter {name} has no example")
+def _component(openapi: dict, schema: dict) -> dict | None:
+    ref = schema.get("$ref")
+    return None if ref is None else openapi["components"]["schemas"][ref.rsplit("/", 1)[1]]
 
 
-def _resolve(app: FastAPI, dependant: Dependant, body: Any) -> dict[str, Any]:
-    """The keyword arguments of ``dependant.call``: the example body validated as the route
-    validates it, the app's settings / models, path parameters from their examples, query
-    parameters from their example (else their default), and plain (non-async)
-    sub-dependencies called."""
-    settings = app.state.settings
-    kwargs: dict[str, Any] = {}
-    for param in dependant.path_params:
-        kwargs[param.name] = _path_example(dependant, param.name)
-    for param in dependant.query_params:
-        if param.field_info.examples:  # e.g. ?seed=1: an example answer is reproducible
-            kwargs[param.name] = param.field_info.examples[0]
-        elif param.field_info.is_required():
-            raise _Unavailable(f"query parameter {param.name} is required")
-        else:
-            kwargs[param.name] = param.field_info.get_default(call_default_factory=True)
-    for sub in dependant.dependencies:
-        call = sub.call
-        model = getattr(call, BODY_MODEL_ATTRIBUTE, None)
-        if getattr(call, BODY_MODELS_ATTRIBUTE, None) is not None:
-            raise _Unavailable("the body model depends on the path")
-        if model is not None:
-            value: Any = model.model_validate_json(json.dumps(body), context={"settings": settings})
-        elif call is get_settings_of_app:
-            value = settings
-        elif call is get_models:
-            value = getattr(app.state, "models", _NOT_AVAILABLE)
-            if value is _NOT_AVAILABLE:
-                raise _Unavailable("the models are loaded by the lifespan")
-        elif call is not None and not inspect.iscoroutinefunction(call):
-            value = call(**_resolve(app, sub, body))
-        else:
-            raise _Unavailable(f"dependency {call!r} runs only in a request")
-        assert sub.name is not None, f"{call!r} is not a parameter of {dependant.call!r}"
-        kwargs[sub.name] = value
-    return kwargs
+def _url(path: str, operation: dict) -> str | None:
+    """``path`` with its parameters filled from their examples (None when one has none)."""
+    query = []
+    for parameter in operation.get("parameters", []):
+        examples = parameter["schema"].get("examples") or parameter.get("examples") or []
+        if parameter["in"] == "path":
+            if not examples:
+                return None
+            path = path.replace("{" + parameter["name"] + "}", str(examples[0]))
+        elif parameter["in"] == "query" and examples:
+            query.append(f"{parameter['name']}={examples[0]}")
+        elif parameter["in"] == "query" and parameter.get("required"):
+            return None
+    return path + ("?" + "&".join(query) if query else "")
 
 
-def route_answer(app: FastAPI, route: APIRoute, body: Any = None) -> Any:
-    """What ``route`` answers to the JSON ``body`` (None for a route without one), as parsed
-    JSON; raises ``_Unavailable`` when it cannot be computed outside a request."""
-    if inspect.iscoroutinefunction(route.endpoint):
-        raise _Unavailable("async endpoint")
-    try:
-        result = route.endpoint(**_resolve(app, route.dependant, body))
-    except (InvalidInput, HTTPException, ValidationError) as exc:
-        raise _Unavailable(f"the example is refused: {exc}") from None
-    if isinstance(result, Response):
-        return json.loads(bytes(result.body))
-    return json.loads(json.dumps(jsonable_encoder(result)))
+def _bodies(openapi: dict, operation: dict) -> list[Any] | None:
+    """The request examples of an operation's JSON body ([None] without a body; None when the
+    body model depends on the path)."""
+    body = operation.get("requestBody")
+    if body is None:
+        return [None]
+    component = _component(openapi, body["content"]["application/json"]["schema"])
+    if component is None:
+        return None
+    found = [component["example"]] if "example" in component else []
+    return found + [e for e in component.get("examples", []) if e not in found]
+
+
+def compute_examples(app: FastAPI) -> dict[str, list[Any]]:
+    """Every synchronous route's answers to its request examples, through HTTP (the lifespan
+    runs). Needs httpx (a test dependency): it is run by hand and by the tests, not by the
+    server."""
+    from fastapi.testclient import TestClient
+
+    from app.api.docs import api_routes
+
+    answers: dict[str, list[Any]] = {}
+    with TestClient(app) as client:
+        openapi = client.get("/openapi.json").json()
+        for path, route in api_routes(app):
+            if route.response_model is None:
+                continue
+            if not route.include_in_schema or inspect.iscoroutinefunction(route.endpoint):
+                continue
+            for method in sorted(route.methods & {"GET", "POST"}):
+                operation = openapi["paths"][path][method.lower()]
+                url, bodies = _url(path, operation), _bodies(openapi, operation)
+                if url is None or not bodies:
+                    continue
+                found = []
+                for body in bodies:
+                    response = client.request(method, url, json=body)
+                    if response.status_code == 200:
+                        found.append(response.json())
+                if found:
+                    answers[f"{method} {path}"] = found
+    return answers
+
+
+def load_examples() -> dict[str, list[Any]]:
+    """The answers kept in ``examples.json`` (none when the file is absent)."""
+    if not EXAMPLES_FILE.exists():
+        return {}
+    return json.loads(EXAMPLES_FILE.read_text(encoding="utf-8"))
 
 
 def _model_fits(model: type[BaseModel], value: dict) -> bool:
@@ -172,26 +170,19 @@ def _response_models(annotation: Any) -> list[type[BaseModel]]:
     return [m for arg in get_args(annotation) for m in _response_models(arg)]
 
 
-def add_engine_examples(
-    app: FastAPI, routes: list[tuple[str, APIRoute]], body_model: Callable[[APIRoute], Any]
-) -> dict[str, str]:
-    """Compute every route's answer to its request examples and put them into the response
-    models' schemas (see the module doc). Returns {path: why it has no example} for the routes
-    that could not be computed."""
+def add_engine_examples(app: FastAPI, routes: list[tuple[str, APIRoute]]) -> None:
+    """Put every route's answers from ``examples.json`` into the response models' schemas (see
+    the module doc)."""
+    stored = load_examples()
     top: dict[type[BaseModel], list[Any]] = {}
     nested: dict[type[BaseModel], Any] = {}
-    skipped: dict[str, str] = {}
     for path, route in routes:
         if route.response_model is None or not route.include_in_schema:
             continue
-        model = body_model(route)
-        bodies = request_examples(model) if model is not None else [None]
-        answers = []
-        for body in bodies:
-            try:
-                answers.append(route_answer(app, route, body))
-            except _Unavailable as why:
-                skipped[path] = str(why)
+        answers = next(
+            (stored[f"{m} {path}"] for m in sorted(route.methods or ()) if f"{m} {path}" in stored),
+            None,
+        )
         if not answers:
             continue
         for response_model in _response_models(route.response_model):
@@ -204,4 +195,20 @@ def add_engine_examples(
             _set_examples(model, [value])
     for model, answers in top.items():
         _set_examples(model, answers)
-    return skipped
+
+
+def main() -> None:
+    """Write ``examples.json`` from the routes' answers of a fresh app."""
+    from app.main import create_app
+
+    answers = compute_examples(create_app())
+    lines = [
+        f"{json.dumps(key)}: {json.dumps(answers[key], separators=(',', ':'), ensure_ascii=False)}"
+        for key in sorted(answers)
+    ]  # one route a line: a change shows as the lines of the routes it changed
+    EXAMPLES_FILE.write_text("{\n" + ",\n".join(lines) + "\n}\n", encoding="utf-8")
+    print(f"wrote {len(answers)} routes' examples to {EXAMPLES_FILE}")
+
+
+if __name__ == "__main__":
+    main()

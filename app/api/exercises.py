@@ -1,4 +1,4 @@
-"""Routes for exercises (issue 9): list the kinds, draw one from a seed, check an answer.
+"""Routes for exercises: list the kinds, draw one from a seed, check an answer.
 
 The exercises are generated and checked by ``app.exercises`` (pure Python/NumPy); these routes
 only validate, call it once and map the result. Unknown id → 404; a bad seed or an unreadable
@@ -18,12 +18,10 @@ from app import exercises
 from app.api.deps import JsonBody
 from app.api.docs import ErrorMessage
 from app.api.schemas.exercises import (
-    AnswerFormat,
     CheckRequest,
     CheckResponse,
     ExerciseResponse,
     ExerciseSummary,
-    OptionFeedback,
     SeedQuery,
 )
 
@@ -49,12 +47,7 @@ KnownId = Annotated[str, Depends(_known)]
 @router.get("", response_model=list[ExerciseSummary])
 def list_exercises() -> list[ExerciseSummary]:
     """Every exercise kind, in the tutorial's order, with its question and lesson page."""
-    return [
-        ExerciseSummary(
-            id=k.id, question=k.question, questions=list(k.questions), page=k.page, title=k.title
-        )
-        for k in exercises.KINDS
-    ]
+    return [ExerciseSummary.model_validate(k) for k in exercises.KINDS]
 
 
 @router.get("/{exercise_id}", response_model=ExerciseResponse, responses=_NOT_FOUND)
@@ -64,14 +57,7 @@ def get_exercise(
     """The exercise drawn from ``seed`` (the server draws a seed when none is given)."""
     if seed is None:
         seed = secrets.randbelow(exercises.MAX_SEED + 1)
-    drawn = exercises.exercise(exercise_id, seed)
-    return ExerciseResponse(
-        id=drawn.id,
-        seed=drawn.seed,
-        prompt=drawn.prompt,
-        inputs=drawn.inputs,
-        answer_format=AnswerFormat(**drawn.answer_format),
-    )
+    return ExerciseResponse.model_validate(exercises.exercise(exercise_id, seed))
 
 
 @router.post("/{exercise_id}/check", response_model=CheckResponse, responses=_NOT_FOUND)
@@ -90,17 +76,4 @@ def check_exercise(exercise_id: KnownId, request: JsonBody[CheckRequest]) -> Che
                 }
             ]
         ) from None
-    return CheckResponse(
-        correct=verdict.correct,
-        expected=verdict.expected,
-        expected_value=verdict.expected_value,
-        explanation=verdict.explanation,
-        hint=verdict.hint,
-        mistake=verdict.mistake,
-        options=None
-        if verdict.options is None
-        else [
-            OptionFeedback(key=o.key, text=o.text, correct=o.correct, explanation=o.explanation)
-            for o in verdict.options
-        ],
-    )
+    return CheckResponse.model_validate(verdict)

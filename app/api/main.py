@@ -13,6 +13,7 @@ from app.api import (
     pool,
     receptive_field,
     regularization,
+    sessions,
     shift,
 )
 
@@ -28,6 +29,7 @@ for module in (
     experiments,
     health,
     exercises,
-    conv_layer,  # backward, transposed, Mᵀ, 1-D (issue 12)
+    conv_layer,  # backward, transposed, Mᵀ, 1-D
+    sessions,
 ):
     api_router.include_router(module.router)

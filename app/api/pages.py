@@ -111,6 +111,24 @@ def tutorial(request: Request) -> HTMLResponse:
     )
 
 
+@router.get("/teach", response_class=HTMLResponse)
+def teach(request: Request) -> HTMLResponse:
+    """The projector page of a class session: join code, questions, answers, progress."""
+    return _render(request, "teach.html", None, page="teach")
+
+
+@router.get("/join", response_class=HTMLResponse)
+def join(request: Request) -> HTMLResponse:
+    """A student's page of a class session (the code typed, or from ?code=)."""
+    return _render(request, "join.html", None, page="join")
+
+
+@router.get("/join/{code}", response_class=HTMLResponse)
+def join_code(request: Request, code: str) -> HTMLResponse:
+    """The same page with the code in the path (what the QR code opens)."""
+    return _render(request, "join.html", None, page="join")
+
+
 @router.get("/{slug}", response_class=HTMLResponse)
 def lesson_page(request: Request, slug: str) -> HTMLResponse:
     """One lesson page."""

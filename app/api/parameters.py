@@ -5,16 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.api.deps import JsonBody
-from app.api.schemas.parameters import Breakdown, ParametersRequest, ParametersResponse
+from app.api.schemas.parameters import ParametersRequest, ParametersResponse
 from app.engine import parameters as engine
 
 router = APIRouter(tags=["parameters"])
-
-
-def _breakdown(count: engine.Count) -> Breakdown:
-    return Breakdown(
-        weights=count.weights, biases=count.biases, total=count.total, formula=count.formula
-    )
 
 
 @router.post("/parameters", response_model=ParametersResponse)
@@ -32,7 +26,7 @@ def parameters(request: JsonBody[ParametersRequest]) -> ParametersResponse:
     return ParametersResponse(
         fc_parameters=c.fc.total,
         conv_parameters=c.conv.total,
-        fc=_breakdown(c.fc),
-        conv=_breakdown(c.conv),
+        fc=c.fc,
+        conv=c.conv,
         ratio=c.ratio,
     )

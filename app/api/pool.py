@@ -5,8 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.api.deps import JsonBody
-from app.api.schemas.common import formula_of
-from app.api.schemas.pool import PoolRequest, PoolResponse
+from app.api.schemas.pool import PoolRequest, PoolResponse, pool_fields
 from app.engine.pooling import global_avg_pool, pool2d
 
 router = APIRouter(tags=["pool"])
@@ -16,14 +15,7 @@ router = APIRouter(tags=["pool"])
 def pool(request: JsonBody[PoolRequest]) -> PoolResponse:
     """Pool an input (max / avg with arg-max positions, or global average)."""
     if request.mode == "global_avg":
-        result = global_avg_pool(request.input)
-        return PoolResponse(
-            mode="global_avg",
-            output=result.output.tolist(),
-            output_shape=list(result.output.shape),
-            formula=None,
-            argmax=None,
-        )
+        return PoolResponse(**pool_fields("global_avg", global_avg_pool(request.input)))
     result = pool2d(
         request.input,
         kernel_size=request.kernel_size,
@@ -34,12 +26,4 @@ def pool(request: JsonBody[PoolRequest]) -> PoolResponse:
         ceil_mode=request.ceil_mode,
         count_include_pad=request.count_include_pad,
     )
-    geometry = result.geometry
-    assert geometry is not None
-    return PoolResponse(
-        mode=request.mode,
-        output=result.output.tolist(),
-        output_shape=list(geometry.output_shape),
-        formula=formula_of(geometry.height, geometry.width),
-        argmax=None if result.argmax is None else result.argmax.tolist(),
-    )
+    return PoolResponse(**pool_fields(request.mode, result))

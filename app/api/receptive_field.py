@@ -6,40 +6,19 @@ from fastapi import APIRouter
 
 from app.api.deps import JsonBody, SettingsDep
 from app.api.schemas.receptive_field import (
-    EffectiveRFPoint,
     EffectiveRFRequest,
     EffectiveRFResponse,
     EffectiveRFSeriesRequest,
     EffectiveRFSeriesResponse,
-    LayerField,
     Preset,
     PresetList,
     ReceptiveFieldRequest,
     ReceptiveFieldResponse,
-    UnitRegion,
 )
 from app.engine import effective_rf
 from app.engine import receptive_field as rf
 
 router = APIRouter(tags=["receptive-field"])
-
-
-def _layer_field(field: rf.LayerField) -> LayerField:
-    layer = field.layer
-    return LayerField(
-        index=field.index,
-        name=layer.name,
-        type=layer.type,
-        kernel_size=layer.kernel,
-        stride=layer.stride,
-        padding=layer.padding,
-        dilation=layer.dilation,
-        effective_kernel=layer.effective_kernel,
-        receptive_field=field.receptive_field,
-        jump=field.jump,
-        start=field.start,
-        output_size=field.output_size,
-    )
 
 
 @router.post("/receptive-field", response_model=ReceptiveFieldResponse)
@@ -49,22 +28,12 @@ def receptive_field(request: JsonBody[ReceptiveFieldRequest]) -> ReceptiveFieldR
     stack = rf.analyse_stack(
         [spec.model_dump() for spec in request.layers], request.input_size, unit
     )
-    fields, found = stack.fields, stack.region
-    region = None
-    if found is not None:
-        region = UnitRegion(
-            layer=found.layer,
-            position=found.position,
-            rows=found.rows,
-            cols=found.cols,
-            clipped_rows=found.clipped_rows,
-            clipped_cols=found.clipped_cols,
-        )
+    fields = stack.fields
     return ReceptiveFieldResponse(
-        layers=[_layer_field(field) for field in fields],
+        layers=fields,
         receptive_field=fields[-1].receptive_field,
         jump=fields[-1].jump,
-        region=region,
+        region=stack.region,
         formula=stack.formula,
     )
 
@@ -89,10 +58,9 @@ def effective(request: JsonBody[EffectiveRFRequest], settings: SettingsDep) -> E
         mass_fraction=request.mass_fraction,
         max_macs=settings.max_erf_macs,
     )
-    side = field.heatmap.shape[0]
     return EffectiveRFResponse(
         heatmap=field.heatmap.tolist(),
-        size=(side, side),
+        size=field.size,
         centre=(field.centre, field.centre),
         theoretical_box=field.box,
         theoretical_size=field.theoretical_size,
@@ -101,7 +69,7 @@ def effective(request: JsonBody[EffectiveRFRequest], settings: SettingsDep) -> E
         mass_fraction=field.mass_fraction,
         std=field.std,
         gaussian_std=field.gaussian_std,
-        radius_ratio=field.radius / field.theoretical_radius,
+        radius_ratio=field.radius_ratio,
         num_layers=field.num_layers,
         kernel_size=field.kernel_size,
     )
@@ -124,18 +92,7 @@ def effective_series(
     )
     return EffectiveRFSeriesResponse(
         kernel_size=request.kernel_size,
-        points=[
-            EffectiveRFPoint(
-                num_layers=p.num_layers,
-                theoretical_size=p.theoretical_size,
-                theoretical_radius=p.theoretical_radius,
-                radius=p.radius,
-                std=p.std,
-                gaussian_std=p.gaussian_std,
-                radius_ratio=p.radius / p.theoretical_radius,
-            )
-            for p in growth.points
-        ],
+        points=growth.points,
         std_exponent=growth.std_exponent,
         radius_exponent=growth.radius_exponent,
     )

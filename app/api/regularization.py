@@ -11,6 +11,23 @@ from app.engine import regularization as engine
 router = APIRouter(tags=["regularization"])
 
 
+def _run(r: engine.RunSummary) -> Run:
+    t = r.trajectory
+    return Run(
+        lam=t.lam,
+        shrink_factor=t.shrink_factor,
+        contraction=t.contraction,
+        points=t.points.tolist(),
+        decay=t.decay.tolist(),
+        data_step=t.data_step.tolist(),
+        final=tuple(r.final.tolist()),
+        minimiser=tuple(t.minimiser.tolist()),
+        distance_to_minimiser=r.distance_to_minimiser,
+        data_loss=r.data_loss,
+        penalty=r.penalty,
+    )
+
+
 @router.post("/regularization/trajectory", response_model=TrajectoryResponse)
 def trajectory(request: JsonBody[TrajectoryRequest]) -> TrajectoryResponse:
     """θ ← (1 − 2ελ)θ − ε∇L_data(θ) for each λ; diverging (ε, λ) are refused with a 422."""
@@ -30,22 +47,7 @@ def trajectory(request: JsonBody[TrajectoryRequest]) -> TrajectoryResponse:
         eigenvectors=tuple(tuple(row) for row in result.eigenvectors.tolist()),
         lr=request.lr,
         steps=request.steps,
-        runs=[
-            Run(
-                lam=r.trajectory.lam,
-                shrink_factor=r.trajectory.shrink_factor,
-                contraction=r.trajectory.contraction,
-                points=r.trajectory.points.tolist(),
-                decay=r.trajectory.decay.tolist(),
-                data_step=r.trajectory.data_step.tolist(),
-                final=tuple(r.final.tolist()),
-                minimiser=tuple(r.trajectory.minimiser.tolist()),
-                distance_to_minimiser=r.distance_to_minimiser,
-                data_loss=r.data_loss,
-                penalty=r.penalty,
-            )
-            for r in result.runs
-        ],
+        runs=[_run(r) for r in result.runs],
         contours=Contours(
             xs=result.xs.tolist(), ys=result.ys.tolist(), values=result.values.tolist()
         ),

@@ -27,16 +27,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.engine.conv import (
+    DEFAULT_OPTIONS,
     ConvGeometry,
+    ConvOptions,
     _correlate,
     as_4d_kernel,
     check_bias,
     check_finite,
-    conv_geometry,
     tap_view,
 )
 from app.engine.errors import InvalidInput
-from app.engine.padding import IntOrPair, index_map, pad
+from app.engine.padding import index_map, pad
 
 
 def shape_text(shape: tuple[int, ...]) -> str:
@@ -229,12 +230,7 @@ def conv2d_backward(
     kernel: np.ndarray,
     bias: np.ndarray | None = None,
     grad_output: np.ndarray | None = None,
-    *,
-    stride: IntOrPair = 1,
-    padding: IntOrPair | str = 0,
-    padding_mode: str = "zeros",
-    dilation: IntOrPair = 1,
-    flip_kernel: bool = False,
+    options: ConvOptions = DEFAULT_OPTIONS,
 ) -> ConvGradients:
     """Y = conv2d(X, K) + b and, for G = ∂L/∂Y (default all ones: L = Σ Y), ∂L/∂X, ∂L/∂K, ∂L/∂b.
 
@@ -243,14 +239,8 @@ def conv2d_backward(
     """
     x = np.asarray(x, dtype=np.float64)
     kernel = np.asarray(kernel, dtype=np.float64)
-    geometry = conv_geometry(
-        x.shape,
-        kernel.shape,
-        stride=stride,
-        padding=padding,
-        dilation=dilation,
-        padding_mode=padding_mode,
-    )
+    geometry = options.geometry(x.shape, kernel.shape)
+    flip_kernel, padding_mode = options.flip_kernel, options.padding_mode
     b = check_bias(bias, geometry.out_channels)
     g = check_grad_output(grad_output, geometry)  # (C_out, H_out, W_out)
     w = as_4d_kernel(kernel, flip_kernel)  # (C_out, C_in, kh, kw) as applied

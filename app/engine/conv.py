@@ -95,24 +95,11 @@ class ConvOptions:
 
     def geometry(self, input_shape: tuple[int, ...], kernel_shape: tuple[int, ...]) -> ConvGeometry:
         """``conv_geometry`` of these options for the given shapes (no computing)."""
-        return conv_geometry(
-            input_shape,
-            kernel_shape,
-            stride=self.stride,
-            padding=self.padding,
-            dilation=self.dilation,
-            padding_mode=self.padding_mode,
-        )
+        return conv_geometry(input_shape, kernel_shape, self)
 
-    def keywords(self) -> dict:
-        """As ``conv2d`` keyword arguments."""
-        return {
-            "stride": self.stride,
-            "padding": self.padding,
-            "padding_mode": self.padding_mode,
-            "dilation": self.dilation,
-            "flip_kernel": self.flip_kernel,
-        }
+
+DEFAULT_OPTIONS = ConvOptions()
+"""Stride 1, no padding, no dilation, cross-correlation: ``Y = X ⋆ K``."""
 
 
 def channel_shapes(
@@ -160,17 +147,14 @@ def channel_shapes(
 def conv_geometry(
     input_shape: tuple[int, ...],
     kernel_shape: tuple[int, ...],
-    *,
-    stride: IntOrPair = 1,
-    padding: IntOrPair | str = 0,
-    dilation: IntOrPair = 1,
-    padding_mode: str = "zeros",
+    options: ConvOptions = DEFAULT_OPTIONS,
 ) -> ConvGeometry:
     """Check the shapes and hyper-parameters and work out the output size (no computing)."""
     c_in, size, c_out, kernel, squeeze = channel_shapes(tuple(input_shape), tuple(kernel_shape))
-    stride_hw = as_pair(stride, "stride", minimum=1)
-    dilation_hw = as_pair(dilation, "dilation", minimum=1)
-    pads = resolve_padding(padding, kernel=kernel, dilation=dilation_hw, stride=stride_hw)
+    stride_hw = as_pair(options.stride, "stride", minimum=1)
+    dilation_hw = as_pair(options.dilation, "dilation", minimum=1)
+    pads = resolve_padding(options.padding, kernel=kernel, dilation=dilation_hw, stride=stride_hw)
+    padding_mode = options.padding_mode
     check_padding_mode(padding_mode, pads, size)
     height, width = window_axes(size, kernel, stride=stride_hw, dilation=dilation_hw, pads=pads)
     return ConvGeometry(
@@ -249,10 +233,9 @@ def convolve(
     x: np.ndarray,
     kernel: np.ndarray,
     bias: np.ndarray | None = None,
-    options: ConvOptions | None = None,
+    options: ConvOptions = DEFAULT_OPTIONS,
 ) -> Convolution:
     """``conv2d`` with its geometry: what a route needs in one call."""
-    options = options or ConvOptions()
     x = np.asarray(x, dtype=np.float64)
     kernel = np.asarray(kernel, dtype=np.float64)
     geometry = options.geometry(x.shape, kernel.shape)
@@ -282,19 +265,13 @@ def conv2d(
     x: np.ndarray,
     kernel: np.ndarray,
     bias: np.ndarray | None = None,
-    *,
-    stride: IntOrPair = 1,
-    padding: IntOrPair | str = 0,
-    padding_mode: str = "zeros",
-    dilation: IntOrPair = 1,
-    flip_kernel: bool = False,
+    options: ConvOptions = DEFAULT_OPTIONS,
 ) -> np.ndarray:
     """Y = X ∗ K (+ b): (H, W) ∗ (kh, kw) → (H_out, W_out); otherwise (C_out, H_out, W_out).
 
     ``x`` is (H, W) or (C_in, H, W); ``kernel`` is (kh, kw) or (C_out, C_in, kh, kw); ``bias``
     has one value per output channel.
     """
-    options = ConvOptions(stride, padding, padding_mode, dilation, flip_kernel)
     return convolve(x, kernel, bias, options).output
 
 

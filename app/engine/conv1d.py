@@ -17,11 +17,10 @@ in the words of a signal.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from app.engine.conv import ConvGeometry, conv_geometry, correlate
+from app.engine.conv import DEFAULT_OPTIONS, ConvGeometry, ConvOptions, conv_geometry, correlate
 from app.engine.errors import InvalidInput
 from app.engine.padding import AxisGeometry
 
@@ -68,13 +67,10 @@ def _as_int(value: int | tuple | list, name: str) -> int:
 def conv1d_geometry(
     input_shape: tuple[int, ...],
     kernel_shape: tuple[int, ...],
-    *,
-    stride: int = 1,
-    padding: int | str = 0,
-    dilation: int = 1,
-    padding_mode: str = "zeros",
+    options: ConvOptions = DEFAULT_OPTIONS,
 ) -> Conv1dGeometry:
-    """Check shapes and options (in a signal's words) and work out the output length."""
+    """Check shapes and options (in a signal's words) and work out the output length; the
+    options' stride, padding and dilation are single integers here."""
     if len(input_shape) not in (1, 2):
         raise InvalidInput(f"input must be L or C×L, got {len(input_shape)} axes")
     if len(kernel_shape) not in (1, 3):
@@ -87,7 +83,8 @@ def conv1d_geometry(
         )
     if min(input_shape) < 1 or min(kernel_shape) < 1:
         raise InvalidInput("input and kernel must not be empty")
-    s, d = _as_int(stride, "stride"), _as_int(dilation, "dilation")
+    padding, padding_mode = options.padding, options.padding_mode
+    s, d = _as_int(options.stride, "stride"), _as_int(options.dilation, "dilation")
     length, k = input_shape[-1], kernel_shape[-1]
     if padding == "same" and s != 1:
         raise InvalidInput(
@@ -123,10 +120,7 @@ def conv1d_geometry(
     conv = conv_geometry(
         (c_in, 1, length),
         (kernel_shape[0], kernel_shape[1], 1, k) if len(kernel_shape) == 3 else (1, k),
-        stride=(1, s),
-        padding=padding,
-        dilation=(1, d),
-        padding_mode=padding_mode,
+        ConvOptions((1, s), padding, padding_mode, (1, d)),
     )
     return Conv1dGeometry(conv=conv, squeeze=len(input_shape) == 1 and len(kernel_shape) == 1)
 
@@ -144,34 +138,24 @@ def convolve1d(
     x: np.ndarray,
     kernel: np.ndarray,
     bias: np.ndarray | None = None,
-    *,
-    stride: int = 1,
-    padding: int | str = 0,
-    padding_mode: str = "zeros",
-    dilation: int = 1,
-    flip_kernel: bool = False,
+    options: ConvOptions = DEFAULT_OPTIONS,
 ) -> Convolution1d:
     """y = x ∗ k (+ b) with its geometry: (L,) ∗ (k,) → (L_out,); (C_in, L) ∗ (C_out, C_in, k)
     → (C_out, L_out)."""
     x = np.asarray(x, dtype=np.float64)
     kernel = np.asarray(kernel, dtype=np.float64)
-    geometry = conv1d_geometry(
-        x.shape,
-        kernel.shape,
-        stride=stride,
-        padding=padding,
-        dilation=dilation,
-        padding_mode=padding_mode,
-    )
+    geometry = conv1d_geometry(x.shape, kernel.shape, options)
     x3 = x.reshape(-1, 1, x.shape[-1])  # (C_in, 1, L)
     k4 = kernel.reshape(-1, x3.shape[0], 1, kernel.shape[-1])  # (C_out, C_in, 1, k)
-    out = correlate(x3, k4, bias, geometry.conv, flip_kernel)  # (C_out, 1, L_out)
+    out = correlate(x3, k4, bias, geometry.conv, options.flip_kernel)  # (C_out, 1, L_out)
     return Convolution1d(geometry, out.reshape(geometry.output_shape))
 
 
 def conv1d(
-    x: np.ndarray, kernel: np.ndarray, bias: np.ndarray | None = None, **options: Any
+    x: np.ndarray,
+    kernel: np.ndarray,
+    bias: np.ndarray | None = None,
+    options: ConvOptions = DEFAULT_OPTIONS,
 ) -> np.ndarray:
-    """The output of ``convolve1d`` alone (torch's conv1d); ``options`` are its stride,
-    padding, padding_mode, dilation and flip_kernel."""
-    return convolve1d(x, kernel, bias, **options).output
+    """The output of ``convolve1d`` alone (torch's conv1d)."""
+    return convolve1d(x, kernel, bias, options).output

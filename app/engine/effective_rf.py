@@ -62,6 +62,16 @@ class EffectiveField:
     num_layers: int
     kernel_size: int
 
+    @property
+    def size(self) -> tuple[int, int]:
+        """(rows, cols) of the heat map."""
+        return (self.heatmap.shape[0], self.heatmap.shape[1])
+
+    @property
+    def radius_ratio(self) -> float:
+        """Measured radius over the theoretical one."""
+        return self.radius / self.theoretical_radius
+
 
 def _samples(count: int) -> str:
     return "1 sample" if count == 1 else f"{count} samples"
@@ -211,6 +221,11 @@ class SeriesPoint:
     radius: float
     std: float
     gaussian_std: float
+
+    @property
+    def radius_ratio(self) -> float:
+        """Measured radius over the theoretical one."""
+        return self.radius / self.theoretical_radius
 
 
 def growth_exponent(depths: list[int], values: list[float]) -> float | None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.engine.conv import (
+    DEFAULT_OPTIONS,
     ConvGeometry,
     ConvOptions,
     as_4d_kernel,
@@ -30,7 +31,7 @@ from app.engine.conv import (
     tap_view,
 )
 from app.engine.errors import InvalidInput
-from app.engine.padding import IntOrPair, index_map, times
+from app.engine.padding import index_map, times
 
 
 def format_number(value: float) -> str:
@@ -77,6 +78,11 @@ class OutputExplanation:
     value: float
     expression: str
 
+    @property
+    def window(self) -> list[Term]:
+        """The terms in window order: channel, then a, then b."""
+        return self.terms
+
 
 @dataclass(frozen=True)
 class Influence:
@@ -95,26 +101,26 @@ class InputInfluence:
     channel: int
     outputs: list[Influence]
 
+    @property
+    def count(self) -> int:
+        """How many output cells per output channel read the input cell."""
+        return len(self.outputs)
+
 
 def explain_output(
     x: np.ndarray,
     kernel: np.ndarray,
     bias: np.ndarray | None = None,
+    options: ConvOptions = DEFAULT_OPTIONS,
     *,
     cell: tuple[int, int],
     channel: int = 0,
-    stride: IntOrPair = 1,
-    padding: IntOrPair | str = 0,
-    padding_mode: str = "zeros",
-    dilation: IntOrPair = 1,
-    flip_kernel: bool = False,
 ) -> OutputExplanation:
     """The window of output cell ``cell`` in output channel ``channel``, term by term."""
     x = np.asarray(x, dtype=np.float64)
     kernel = np.asarray(kernel, dtype=np.float64)
-    options = ConvOptions(stride, padding, padding_mode, dilation, flip_kernel)
     geometry = options.geometry(x.shape, kernel.shape)
-    return _explain_output(x, kernel, bias, geometry, cell, channel, flip_kernel)
+    return _explain_output(x, kernel, bias, geometry, cell, channel, options.flip_kernel)
 
 
 def _explain_output(
@@ -185,20 +191,16 @@ def _explain_output(
 def explain_input(
     x: np.ndarray,
     kernel: np.ndarray,
+    options: ConvOptions = DEFAULT_OPTIONS,
     *,
     cell: tuple[int, int],
     channel: int = 0,
-    stride: IntOrPair = 1,
-    padding: IntOrPair | str = 0,
-    padding_mode: str = "zeros",
-    dilation: IntOrPair = 1,
-    flip_kernel: bool = False,
 ) -> InputInfluence:
     """The output cells whose window holds input cell ``cell`` of channel ``channel``."""
     x = np.asarray(x, dtype=np.float64)
     kernel = np.asarray(kernel, dtype=np.float64)
-    options = ConvOptions(stride, padding, padding_mode, dilation, flip_kernel)
-    return _explain_input(options.geometry(x.shape, kernel.shape), cell, channel, flip_kernel)
+    geometry = options.geometry(x.shape, kernel.shape)
+    return _explain_input(geometry, cell, channel, options.flip_kernel)
 
 
 def _explain_input(
@@ -248,7 +250,7 @@ def explain_conv2d(
     x: np.ndarray,
     kernel: np.ndarray,
     bias: np.ndarray | None = None,
-    options: ConvOptions | None = None,
+    options: ConvOptions = DEFAULT_OPTIONS,
     *,
     output_cell: tuple[int, int] | None = None,
     output_channel: int = 0,
@@ -259,7 +261,6 @@ def explain_conv2d(
     (``explain_output``) or an input cell's influence (``explain_input``); geometry checked once."""
     if (output_cell is None) == (input_cell is None):
         raise InvalidInput("give exactly one of output_cell or input_cell")
-    options = options or ConvOptions()
     x = np.asarray(x, dtype=np.float64)
     kernel = np.asarray(kernel, dtype=np.float64)
     geometry = options.geometry(x.shape, kernel.shape)

@@ -25,12 +25,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.engine.backward import ConvGradients, conv2d_backward
-from app.engine.conv import ConvGeometry, tap_view
+from app.engine.conv import DEFAULT_OPTIONS, ConvGeometry, ConvOptions, tap_view
 from app.engine.errors import InvalidInput
 from app.engine.explain import _factor, format_number
-from app.engine.padding import IntOrPair, index_map, pad, times
+from app.engine.padding import index_map, pad, times
 from app.engine.transpose import (
+    DEFAULT_TRANSPOSE,
     TransposeGeometry,
+    TransposeOptions,
     as_transpose_kernel,
     transposed_convolution,
 )
@@ -117,13 +119,88 @@ class GradOutputExplanation:
 
 
 @dataclass(frozen=True)
+class FullConvolutionView:
+    """∂L/∂X as a full convolution, for the page: the padded G and the rotated kernel with
+    a sentence saying what they are, or why the view does not apply (the arrays then None)."""
+
+    applicable: bool
+    note: str
+    dilation: tuple[int, int]
+    padded_grad: np.ndarray | None = None
+    """(Hg, Wg) for 2-D input and kernel, else (C_out, Hg, Wg)."""
+    pads: tuple[tuple[int, int], tuple[int, int]] | None = None
+    inserted_zeros: tuple[int, int] | None = None
+    rotated_kernel: np.ndarray | None = None
+    """(kh, kw) for 2-D input and kernel, else (C_in, C_out, kh, kw)."""
+
+
+def full_convolution_view(g: ConvGradients, max_values: int | None = None) -> FullConvolutionView:
+    """The full-convolution view of ``g``, unless its padded G would hold more than
+    ``max_values`` values (a large dilation or padding) or the padding copies input cells."""
+    geometry = g.geometry
+    values = g.full_convolution_values()
+    if geometry.padding_mode == "zeros" and max_values is not None and values > max_values:
+        return FullConvolutionView(
+            applicable=False,
+            note=f"the padded G would hold {values:,} values, over the limit of {max_values:,} "
+            "(a large dilation or padding); grad_input is computed all the same",
+            dilation=geometry.dilation,
+        )
+    view = g.full_convolution()
+    if view is None:
+        return FullConvolutionView(
+            applicable=False,
+            note=f"{geometry.padding_mode} padding copies input cells into the padding: the "
+            "full convolution gives the gradient of the padded input, and the gradient of each "
+            "copy then adds onto the cell it copies (grad_input has both)",
+            dilation=geometry.dilation,
+        )
+    (top, bottom), (left, right) = view.pads
+    stride_words = (
+        ""
+        if view.inserted_zeros == (0, 0)
+        else f" after inserting {view.inserted_zeros[0]} zero row(s) and "
+        f"{view.inserted_zeros[1]} zero column(s) between its entries (stride "
+        f"{times(*geometry.stride)} makes G dilated)"
+    )
+    squeeze = geometry.squeeze
+    return FullConvolutionView(
+        applicable=True,
+        note=f"∂L/∂X is the cross-correlation of padded_grad with rotated_kernel (dilation "
+        f"{times(*geometry.dilation)}, stride 1): G{stride_words} padded by d(k − 1) − p = "
+        f"{top} above, {bottom} below, {left} left, {right} right (a full convolution)",
+        dilation=geometry.dilation,
+        padded_grad=view.padded_grad[0] if squeeze else view.padded_grad,
+        pads=view.pads,
+        inserted_zeros=view.inserted_zeros,
+        rotated_kernel=view.rotated_kernel[0, 0] if squeeze else view.rotated_kernel,
+    )
+
+
+@dataclass(frozen=True)
 class BackwardExplanation:
-    """The backward pass and the one cell asked for (the others None)."""
+    """The backward pass, its full-convolution view and the one cell asked for (the other
+    cells None; no cell at all from ``backward_pass``)."""
 
     gradients: ConvGradients
+    full_convolution: FullConvolutionView
     input_cell: GradInputExplanation | None = None
     kernel_cell: GradKernelExplanation | None = None
     output_cell: GradOutputExplanation | None = None
+
+
+def backward_pass(
+    x: np.ndarray,
+    kernel: np.ndarray,
+    bias: np.ndarray | None = None,
+    grad_output: np.ndarray | None = None,
+    options: ConvOptions = DEFAULT_OPTIONS,
+    *,
+    max_view_values: int | None = None,
+) -> BackwardExplanation:
+    """``conv2d_backward`` with its full-convolution view (``full_convolution_view``)."""
+    g = conv2d_backward(x, kernel, bias, grad_output, options)
+    return BackwardExplanation(g, full_convolution_view(g, max_view_values))
 
 
 def _sum_expression(pairs: list[tuple[float, float]], value: float, empty: str) -> str:
@@ -313,17 +390,14 @@ def explain_backward(
     kernel: np.ndarray,
     bias: np.ndarray | None = None,
     grad_output: np.ndarray | None = None,
+    options: ConvOptions = DEFAULT_OPTIONS,
     *,
     input_cell: Cell | None = None,
     input_channel: int = 0,
     kernel_cell: Cell | None = None,
     output_cell: Cell | None = None,
     output_channel: int = 0,
-    stride: IntOrPair = 1,
-    padding: IntOrPair | str = 0,
-    padding_mode: str = "zeros",
-    dilation: IntOrPair = 1,
-    flip_kernel: bool = False,
+    max_view_values: int | None = None,
 ) -> BackwardExplanation:
     """The backward pass and one cell of it: ∂L/∂X[input_channel, input_cell], or
     ∂L/∂K[output_channel, input_channel, kernel_cell], or what G[output_channel, output_cell]
@@ -333,28 +407,20 @@ def explain_backward(
         raise InvalidInput("give exactly one of input_cell, kernel_cell or output_cell")
     x = np.asarray(x, dtype=np.float64)
     kernel = np.asarray(kernel, dtype=np.float64)
-    g = conv2d_backward(
-        x,
-        kernel,
-        bias,
-        grad_output,
-        stride=stride,
-        padding=padding,
-        padding_mode=padding_mode,
-        dilation=dilation,
-        flip_kernel=flip_kernel,
-    )
+    g = conv2d_backward(x, kernel, bias, grad_output, options)
+    view = full_convolution_view(g, max_view_values)
+    flip_kernel = options.flip_kernel
     if input_cell is not None:
         explained = _explain_grad_input(g, input_cell, input_channel, kernel.ndim, flip_kernel)
-        return BackwardExplanation(g, input_cell=explained)
+        return BackwardExplanation(g, view, input_cell=explained)
     if kernel_cell is not None:
         explained_k = _explain_grad_kernel(
             g, x, kernel_cell, output_channel, input_channel, kernel.ndim, flip_kernel
         )
-        return BackwardExplanation(g, kernel_cell=explained_k)
+        return BackwardExplanation(g, view, kernel_cell=explained_k)
     assert output_cell is not None
     explained_o = _explain_grad_output(g, output_cell, output_channel, kernel.ndim, flip_kernel)
-    return BackwardExplanation(g, output_cell=explained_o)
+    return BackwardExplanation(g, view, output_cell=explained_o)
 
 
 # -- transposed convolution ------------------------------------------------------------------
@@ -440,15 +506,12 @@ def explain_transpose(
     x: np.ndarray,
     kernel: np.ndarray,
     bias: np.ndarray | None = None,
+    options: TransposeOptions = DEFAULT_TRANSPOSE,
     *,
     output_cell: Cell | None = None,
     output_channel: int = 0,
     input_cell: Cell | None = None,
     input_channel: int = 0,
-    stride: IntOrPair = 1,
-    padding: IntOrPair = 0,
-    output_padding: IntOrPair = 0,
-    dilation: IntOrPair = 1,
 ) -> TransposeExplanation:
     """The transposed convolution and one cell: the stamps that overlap in output cell
     Y[output_channel, output_cell], or where input cell X[input_channel, input_cell] lands."""
@@ -456,8 +519,7 @@ def explain_transpose(
         raise InvalidInput("give exactly one of output_cell or input_cell")
     x = np.asarray(x, dtype=np.float64)
     kernel = np.asarray(kernel, dtype=np.float64)
-    options = dict(stride=stride, padding=padding, output_padding=output_padding, dilation=dilation)
-    transposed = transposed_convolution(x, kernel, bias, **options)
+    transposed = transposed_convolution(x, kernel, bias, options)
     geometry, y = transposed.geometry, transposed.output
     h, w = geometry.input_size
     kh, kw = geometry.kernel_size

@@ -22,15 +22,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.engine.conv import (
+    DEFAULT_OPTIONS,
     ConvGeometry,
+    ConvOptions,
     as_4d_kernel,
     check_bias,
     check_finite,
-    conv2d,
-    conv_geometry,
+    correlate,
     tap_view,
 )
-from app.engine.padding import IntOrPair, index_map, times
+from app.engine.padding import index_map
 
 MATCH_TOLERANCE = 1e-9
 """Relative tolerance of the check that the matrix reproduces the convolution."""
@@ -43,6 +44,49 @@ class MergedEntry:
     row: int
     col: int
     weight_indices: list[int]
+
+
+@dataclass(frozen=True)
+class MatrixFigures:
+    """How sparse and how shared a matrix of kernel weights is, against a dense layer."""
+
+    rows: int
+    cols: int
+    entries: int
+    nonzeros: int
+    """Entries that hold a kernel weight (structural: counted even when the weight is 0)."""
+    nonzeros_per_row: list[int]
+    max_nonzeros_per_row: int
+    sparsity: float
+    distinct_parameters: int
+    dense_parameters: int
+    sharing_factor: float
+
+
+def matrix_figures(hits: np.ndarray, distinct_parameters: int) -> MatrixFigures:
+    """The figures of a matrix whose entry [r, c] holds ``hits[r, c]`` kernel weights."""
+    rows, cols = hits.shape
+    per_row = (hits > 0).sum(axis=1)  # (rows,)
+    nonzeros = int(per_row.sum())
+    return MatrixFigures(
+        rows=rows,
+        cols=cols,
+        entries=rows * cols,
+        nonzeros=nonzeros,
+        nonzeros_per_row=per_row.tolist(),
+        max_nonzeros_per_row=int(per_row.max()),
+        sparsity=1.0 - nonzeros / (rows * cols),
+        distinct_parameters=distinct_parameters,
+        dense_parameters=rows * cols,
+        sharing_factor=nonzeros / distinct_parameters if distinct_parameters else 0.0,
+    )
+
+
+def index_or_none(weight_index: np.ndarray) -> list[list[int | None]]:
+    """A weight-index matrix as nested lists with None for structural zeros (−1)."""
+    index = weight_index.astype(object)  # (rows, cols)
+    index[weight_index < 0] = None
+    return index.tolist()
 
 
 @dataclass(frozen=True)
@@ -103,9 +147,23 @@ class ConvMatrix:
 
     def weight_index_or_none(self) -> list[list[int | None]]:
         """``weight_index`` as nested lists with None for structural zeros."""
-        index = self.weight_index.astype(object)  # (rows, cols)
-        index[self.weight_index < 0] = None
-        return index.tolist()
+        return index_or_none(self.weight_index)
+
+    @property
+    def figures(self) -> MatrixFigures:
+        """Sparsity and sharing in numbers."""
+        return matrix_figures(self.hits, self.distinct_parameters)
+
+    @property
+    def row_shape(self) -> tuple[int, ...]:
+        """Rows read as (H_out, W_out) or (C_out, H_out, W_out)."""
+        return self.geometry.output_shape
+
+    @property
+    def col_shape(self) -> tuple[int, ...]:
+        """Columns read as (H, W) or (C_in, H, W)."""
+        h, w = self.geometry.input_size
+        return (h, w) if self.geometry.squeeze else (self.geometry.in_channels, h, w)
 
     @property
     def distinct_parameters(self) -> int:
@@ -126,6 +184,14 @@ def _labels(kernel_shape: tuple[int, ...]) -> list[str]:
     return [f"K[{','.join(map(str, idx))}]" for idx in np.ndindex(*kernel_shape)]
 
 
+def _every(n: int) -> str:
+    """A stride read as words: "every", "every 2nd", "every 3rd", "every 4th" …"""
+    if n == 1:
+        return "every"
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"every {n}{suffix}"
+
+
 def _structure(geometry: ConvGeometry, merged: int) -> str:
     multi = geometry.in_channels > 1 or geometry.out_channels > 1
     blocks = (
@@ -137,9 +203,10 @@ def _structure(geometry: ConvGeometry, merged: int) -> str:
     if geometry.padding_mode == "zeros":
         if geometry.stride == (1, 1):
             return f"{blocks}doubly block Toeplitz"
+        rows, cols = (_every(n) for n in geometry.stride)
         return (
-            f"{blocks}every {times(*geometry.stride)}-th output row of a doubly block Toeplitz "
-            "matrix (the stride skips output positions)"
+            f"{blocks}doubly block Toeplitz, keeping only the rows of {rows} output row and "
+            f"{cols} output column (the stride skips the other output positions)"
         )
     return (
         f"{blocks}doubly block Toeplitz away from the borders; {geometry.padding_mode} padding "
@@ -152,18 +219,13 @@ def conv_matrix(
     x: np.ndarray,
     kernel: np.ndarray,
     bias: np.ndarray | None = None,
-    *,
-    stride: IntOrPair = 1,
-    padding: IntOrPair | str = 0,
-    padding_mode: str = "zeros",
-    dilation: IntOrPair = 1,
-    flip_kernel: bool = False,
+    options: ConvOptions = DEFAULT_OPTIONS,
 ) -> ConvMatrix:
     """The matrix M with vec(conv2d(X)) = M · vec(X) + b, and the check of that equality."""
     x = np.asarray(x, dtype=np.float64)
     kernel = np.asarray(kernel, dtype=np.float64)
-    options = dict(stride=stride, padding=padding, padding_mode=padding_mode, dilation=dilation)
-    geometry = conv_geometry(x.shape, kernel.shape, **options)
+    geometry = options.geometry(x.shape, kernel.shape)
+    flip_kernel, padding_mode = options.flip_kernel, options.padding_mode
     b = check_bias(bias, geometry.out_channels)
     rows, cols = matrix_shape(geometry)
     c_out, c_in = geometry.out_channels, geometry.in_channels
@@ -223,7 +285,7 @@ def conv_matrix(
 
     bias_vector = None if b is None else np.repeat(b, n_out)  # (C_out·H_out·W_out,)
     check_finite(matrix, "matrix")
-    y = conv2d(x, kernel, b, flip_kernel=flip_kernel, **options).reshape(-1)
+    y = correlate(x, kernel, b, geometry, flip_kernel).reshape(-1)
     with np.errstate(over="ignore", invalid="ignore"):
         via_matrix = matrix @ x.reshape(-1) + (0.0 if bias_vector is None else bias_vector)
     diff = float(np.abs(check_finite(via_matrix, "matrix product") - y).max())

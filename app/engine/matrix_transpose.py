@@ -21,10 +21,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.engine.backward import ConvGradients, conv2d_backward
-from app.engine.conv import check_finite
-from app.engine.matrix import ConvMatrix, MergedEntry, conv_matrix
-from app.engine.padding import IntOrPair, times
-from app.engine.transpose import conv_transpose2d
+from app.engine.conv import DEFAULT_OPTIONS, ConvOptions, check_finite
+from app.engine.matrix import (
+    MATCH_TOLERANCE,
+    ConvMatrix,
+    MatrixFigures,
+    MergedEntry,
+    conv_matrix,
+    index_or_none,
+    matrix_figures,
+)
+from app.engine.padding import times
+from app.engine.transpose import TransposeOptions, conv_transpose2d
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,13 @@ class TransposeCheck:
     max_abs_diff: float | None
     scale: float
     """max(1, max |conv_transpose2d(Y)|), for a relative tolerance."""
+
+    @property
+    def matches(self) -> bool | None:
+        """max_abs_diff ≤ 1e-9 · scale; None when the check does not apply."""
+        return (
+            None if self.max_abs_diff is None else self.max_abs_diff <= MATCH_TOLERANCE * self.scale
+        )
 
 
 @dataclass(frozen=True)
@@ -54,6 +69,28 @@ class TransposedConvMatrix:
     """max |Mᵀ · vec(G) − vec(∂L/∂X)|."""
     gradient_scale: float
     transpose: TransposeCheck
+
+    @property
+    def gradient_matches(self) -> bool:
+        """Mᵀ · vec(G) reproduces ∂L/∂X: max |diff| ≤ 1e-9 · max(1, max |∂L/∂X|)."""
+        return self.gradient_diff <= MATCH_TOLERANCE * self.gradient_scale
+
+    @property
+    def figures(self) -> MatrixFigures:
+        """Sparsity and sharing in numbers (Mᵀ holds the weights of M)."""
+        return matrix_figures(self.hits, self.forward.distinct_parameters)
+
+    def weight_index_or_none(self) -> list[list[int | None]]:
+        """``weight_index`` as nested lists with None for structural zeros."""
+        return index_or_none(self.weight_index)
+
+    @property
+    def structure(self) -> str:
+        """What structure Mᵀ has, in words."""
+        return (
+            f"the transpose of M ({self.forward.structure}): row (c, r, q) holds the weights "
+            "that carry input cell (c, r, q) to every output that reads it"
+        )
 
 
 def _transpose_check(m: ConvMatrix, x: np.ndarray, applied: np.ndarray) -> TransposeCheck:
@@ -90,14 +127,8 @@ def _transpose_check(m: ConvMatrix, x: np.ndarray, applied: np.ndarray) -> Trans
         via_matrix = m.matrix.T @ y  # (C_in·H·W,)
     check_finite(y, "matrix product")
     kernel = applied[0, 0] if geometry.squeeze else applied  # (C_out, C_in, kh, kw) = C_in′×C_out′
-    layer = conv_transpose2d(
-        y.reshape(geometry.output_shape),
-        kernel,
-        stride=geometry.stride,
-        padding=(top, left),
-        output_padding=extra,
-        dilation=geometry.dilation,
-    )  # shaped like X
+    options = TransposeOptions(geometry.stride, (top, left), extra, geometry.dilation)
+    layer = conv_transpose2d(y.reshape(geometry.output_shape), kernel, None, options)  # like X
     diff = float(np.abs(check_finite(via_matrix, "matrix product") - layer.reshape(-1)).max())
     return TransposeCheck(
         applicable=True,
@@ -116,25 +147,13 @@ def conv_matrix_transpose(
     kernel: np.ndarray,
     bias: np.ndarray | None = None,
     grad_output: np.ndarray | None = None,
-    *,
-    stride: IntOrPair = 1,
-    padding: IntOrPair | str = 0,
-    padding_mode: str = "zeros",
-    dilation: IntOrPair = 1,
-    flip_kernel: bool = False,
+    options: ConvOptions = DEFAULT_OPTIONS,
 ) -> TransposedConvMatrix:
     """Mᵀ for the convolution of ``x`` by ``kernel``, checked against the gradient ∂L/∂X for
     G = ``grad_output`` (default all ones) and against conv_transpose2d of the output."""
-    options = dict(
-        stride=stride,
-        padding=padding,
-        padding_mode=padding_mode,
-        dilation=dilation,
-        flip_kernel=flip_kernel,
-    )
     x = np.asarray(x, dtype=np.float64)
-    m = conv_matrix(x, kernel, bias, **options)
-    gradients = conv2d_backward(x, kernel, bias, grad_output, **options)
+    m = conv_matrix(x, kernel, bias, options)
+    gradients = conv2d_backward(x, kernel, bias, grad_output, options)
     with np.errstate(over="ignore", invalid="ignore"):  # checked below
         via_matrix = m.matrix.T @ gradients.grad_output.reshape(-1)  # (C_in·H·W,)
     expected = gradients.grad_input.reshape(-1)

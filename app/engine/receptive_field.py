@@ -106,6 +106,15 @@ class LayerField:
     first: Pair  # input coordinate of the first pixel of unit (0, 0)'s field
     output_size: Pair | None
 
+    # the layer's own numbers, read through the field (what a response lists per layer)
+    name = property(lambda self: self.layer.name)
+    type = property(lambda self: self.layer.type)
+    kernel_size = property(lambda self: self.layer.kernel)
+    stride = property(lambda self: self.layer.stride)
+    padding = property(lambda self: self.layer.padding)
+    dilation = property(lambda self: self.layer.dilation)
+    effective_kernel = property(lambda self: self.layer.effective_kernel)
+
 
 def _output_side(n: int, layer: Layer, axis: int) -> int:
     """⌊(n + 2p − k')/s⌋ + 1 for one axis; the caller has checked n + 2p ≥ k'."""

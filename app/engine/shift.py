@@ -18,7 +18,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.engine.conv import ConvGeometry, check_finite, conv2d, conv_geometry, tap_view
+from app.engine.conv import (
+    DEFAULT_OPTIONS,
+    ConvGeometry,
+    ConvOptions,
+    check_finite,
+    correlate,
+    tap_view,
+)
 from app.engine.errors import InvalidInput
 from app.engine.padding import IntOrPair, pad, times
 from app.engine.pooling import PoolResult, pool2d
@@ -44,10 +51,21 @@ def shift(x: np.ndarray, dx: int, dy: int) -> np.ndarray:
 class PoolReport:
     """Pooling conv(x) and conv(shift(x)): what stayed the same (invariance)."""
 
+    mode: str
     before: PoolResult
     after: PoolResult
     unchanged: np.ndarray
     """(H_pool, W_pool) bool: the pooled output kept its value."""
+
+    @property
+    def unchanged_count(self) -> int:
+        """Pooled outputs that kept their value."""
+        return int(self.unchanged.sum())
+
+    @property
+    def changed_count(self) -> int:
+        """Pooled outputs whose value changed."""
+        return int(self.unchanged.size) - self.unchanged_count
 
 
 @dataclass(frozen=True)
@@ -67,6 +85,11 @@ class EquivarianceReport:
     """(dx_out, dy_out) = (dx / s_w, dy / s_h)."""
     pool: PoolReport | None
 
+    @property
+    def interior_cells(self) -> int:
+        """How many output cells the interior mask holds."""
+        return int(self.interior_mask.sum())
+
 
 def interior_mask(geometry: ConvGeometry, dx: int, dy: int) -> np.ndarray:
     """(H_out, W_out) bool: outputs of conv(shift(x)) whose whole window reads shifted image
@@ -84,14 +107,10 @@ def interior_mask(geometry: ConvGeometry, dx: int, dy: int) -> np.ndarray:
 def equivariance(
     image: np.ndarray,
     kernel: np.ndarray,
+    options: ConvOptions = DEFAULT_OPTIONS,
     *,
     dx: int,
     dy: int,
-    stride: IntOrPair = 1,
-    padding: IntOrPair | str = 0,
-    padding_mode: str = "zeros",
-    dilation: IntOrPair = 1,
-    flip_kernel: bool = False,
     pool_mode: str | None = "max",
     pool_kernel: IntOrPair = 2,
     pool_stride: IntOrPair | None = None,
@@ -101,8 +120,7 @@ def equivariance(
     kernel = np.asarray(kernel, dtype=np.float64)
     if image.ndim != 2 or kernel.ndim != 2:
         raise InvalidInput("the equivariance report takes a 2-D image and a 2-D kernel")
-    options = dict(stride=stride, padding=padding, dilation=dilation, padding_mode=padding_mode)
-    geometry = conv_geometry(image.shape, kernel.shape, **options)
+    geometry = options.geometry(image.shape, kernel.shape)
     sh, sw = geometry.stride
     if dx % sw or dy % sh:
         raise InvalidInput(
@@ -111,8 +129,8 @@ def equivariance(
         )
     out_dx, out_dy = dx // sw, dy // sh
     shifted_image = shift(image, dx, dy)
-    y = conv2d(image, kernel, flip_kernel=flip_kernel, **options)  # (H_out, W_out)
-    y_of_shifted = conv2d(shifted_image, kernel, flip_kernel=flip_kernel, **options)
+    y = correlate(image, kernel, None, geometry, options.flip_kernel)  # (H_out, W_out)
+    y_of_shifted = correlate(shifted_image, kernel, None, geometry, options.flip_kernel)
     shifted_y = shift(y, out_dx, out_dy)
     with np.errstate(over="ignore", invalid="ignore"):
         difference = check_finite(y_of_shifted - shifted_y, "difference")
@@ -126,7 +144,7 @@ def equivariance(
         after = pool2d(y_of_shifted, **settings)
         tolerance = 1e-9 * max(1.0, float(np.abs(before.output).max()))
         unchanged = np.abs(after.output - before.output) <= tolerance
-        report = PoolReport(before, after, unchanged)
+        report = PoolReport(pool_mode, before, after, unchanged)
 
     return EquivarianceReport(
         geometry=geometry,

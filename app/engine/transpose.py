@@ -101,27 +101,38 @@ class TransposeGeometry(PlaneGeometry):
         return counts[0].round().astype(np.int64)
 
 
+@dataclass(frozen=True)
+class TransposeOptions:
+    """The four hyper-parameters of a transposed convolution (torch.nn.ConvTranspose2d's)."""
+
+    stride: IntOrPair = 1
+    padding: IntOrPair = 0
+    output_padding: IntOrPair = 0
+    dilation: IntOrPair = 1
+
+
+DEFAULT_TRANSPOSE = TransposeOptions()
+"""Stride 1, no padding, no output padding, no dilation."""
+
+
 def transpose_geometry(
     input_shape: tuple[int, ...],
     kernel_shape: tuple[int, ...],
-    *,
-    stride: IntOrPair = 1,
-    padding: IntOrPair = 0,
-    output_padding: IntOrPair = 0,
-    dilation: IntOrPair = 1,
+    options: TransposeOptions = DEFAULT_TRANSPOSE,
 ) -> TransposeGeometry:
     """Check shapes and options as torch does and work out the output size (no computing)."""
     c_in, size, c_out, kernel, squeeze = channel_shapes(
         tuple(input_shape), tuple(kernel_shape), transposed=True
     )
+    padding = options.padding
     if isinstance(padding, str):
         raise InvalidInput(
             f"padding must be an integer or a pair for a transposed convolution, got {padding!r}"
         )
-    stride_hw = as_pair(stride, "stride", minimum=1)
-    dilation_hw = as_pair(dilation, "dilation", minimum=1)
+    stride_hw = as_pair(options.stride, "stride", minimum=1)
+    dilation_hw = as_pair(options.dilation, "dilation", minimum=1)
     padding_hw = as_pair(padding, "padding", minimum=0)
-    extra_hw = as_pair(output_padding, "output_padding", minimum=0)
+    extra_hw = as_pair(options.output_padding, "output_padding", minimum=0)
     axes = []
     for name, n, k, s, p, d, op in zip(
         ("height", "width"),
@@ -190,24 +201,13 @@ def transposed_convolution(
     x: np.ndarray,
     kernel: np.ndarray,
     bias: np.ndarray | None = None,
-    *,
-    stride: IntOrPair = 1,
-    padding: IntOrPair = 0,
-    output_padding: IntOrPair = 0,
-    dilation: IntOrPair = 1,
+    options: TransposeOptions = DEFAULT_TRANSPOSE,
 ) -> TransposedConvolution:
     """X ∗ᵀ K (+ b), as torch.nn.functional.conv_transpose2d, with its geometry: (H, W) with
     (kh, kw) → (H_out, W_out); (C_in, H, W) with (C_in, C_out, kh, kw) → (C_out, H_out, W_out)."""
     x = np.asarray(x, dtype=np.float64)
     kernel = np.asarray(kernel, dtype=np.float64)
-    geometry = transpose_geometry(
-        x.shape,
-        kernel.shape,
-        stride=stride,
-        padding=padding,
-        output_padding=output_padding,
-        dilation=dilation,
-    )
+    geometry = transpose_geometry(x.shape, kernel.shape, options)
     b = check_bias(bias, geometry.out_channels)
     x3 = x.reshape(geometry.in_channels, *geometry.input_size)  # (C_in, H, W)
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported just below
@@ -226,8 +226,10 @@ def transposed_convolution(
 
 
 def conv_transpose2d(
-    x: np.ndarray, kernel: np.ndarray, bias: np.ndarray | None = None, **options: IntOrPair
+    x: np.ndarray,
+    kernel: np.ndarray,
+    bias: np.ndarray | None = None,
+    options: TransposeOptions = DEFAULT_TRANSPOSE,
 ) -> np.ndarray:
-    """The output of ``transposed_convolution`` alone (torch's conv_transpose2d); ``options``
-    are its stride, padding, output_padding and dilation."""
-    return transposed_convolution(x, kernel, bias, **options).output  # type: ignore[arg-type]
+    """The output of ``transposed_convolution`` alone (torch's conv_transpose2d)."""
+    return transposed_convolution(x, kernel, bias, options).output

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from app.engine.conv import ConvOptions
 from app.engine.errors import InvalidInput
 from app.engine.matrix import conv_matrix
-from app.engine.transpose import GENERAL_FORMULA, transpose_geometry
+from app.engine.transpose import GENERAL_FORMULA, TransposeOptions, transpose_geometry
 from app.exercises.answers import Cells, Size
 from app.exercises.base import Mistake, Problem, pick
 
@@ -35,7 +36,7 @@ def make_grad_input_entries(rng: np.random.Generator) -> Problem:
     stride = pick(rng, (1, 2, 2))
     padding = pick(rng, (0, 0, 1))
     x = np.zeros((size, size))  # (H, W) values do not matter for the structure
-    m = conv_matrix(x, np.ones((k, k)), stride=stride, padding=padding)
+    m = conv_matrix(x, np.ones((k, k)), None, ConvOptions(stride, padding))
     ho, wo = m.geometry.output_size
     i, j = int(rng.integers(ho)), int(rng.integers(wo))
     touched = np.flatnonzero(m.hits[i * wo + j] > 0)  # columns of M's row (i, j): flat X cells
@@ -113,14 +114,8 @@ def make_transposed_output_size(rng: np.random.Generator) -> Problem:
         dilation = 1
         output_padding = int(rng.integers(0, stride))  # < s: a convolution maps it back
         try:
-            geometry = transpose_geometry(
-                (size, size),
-                (k, k),
-                stride=stride,
-                padding=padding,
-                output_padding=output_padding,
-                dilation=dilation,
-            )
+            options = TransposeOptions(stride, padding, output_padding, dilation)
+            geometry = transpose_geometry((size, size), (k, k), options)
             break
         except InvalidInput:  # the output would be empty: draw again
             continue

@@ -81,28 +81,29 @@ LOCAL_PATTERNS = (
         (
             _right(
                 "patterns-move",
-                "The same small patterns recur, but not at fixed positions: a curve can sit "
-                "higher, lower or further left in another image.",
+                "The same small patterns recur, but not at fixed positions: a curve can sit higher "
+                "or lower in another image.",
                 "Right: the pattern is the same, its location changes, so a model should "
                 "detect it anywhere instead of learning it once per position.",
             ),
             Answer(
                 "fixed-positions",
-                "Each pattern always appears at the same pixels, so one weight per pixel is "
-                "enough to find it.",
+                "Each pattern appears at about the same pixels in every image, so one weight per "
+                "pixel is enough to find it.",
                 "Handwriting moves: the same stroke appears shifted, thicker or thinner, so a "
                 "detector tied to fixed pixels misses it elsewhere.",
             ),
             Answer(
                 "global-only",
-                "A digit can only be recognised from all 784 pixels at once; small patches "
-                "carry no useful information.",
+                "A digit is recognised from all 784 pixels together; a small patch on its own "
+                "carries little useful information.",
                 "A small patch often holds meaningful structure (an edge, an end of a stroke) "
                 "independent of the rest of the image; that is what local filters exploit.",
             ),
             Answer(
                 "unique-patterns",
-                "Each digit has its own patterns that never occur in other digits.",
+                "Each digit is built from its own set of patterns: the strokes and curves of a 3 "
+                "do not occur in a 5 or a 9.",
                 "Digits share components: 3, 5 and 9 share curves and horizontal strokes; "
                 "they differ by local modifications.",
             ),
@@ -116,25 +117,28 @@ LOCAL_PATTERNS = (
         (
             _right(
                 "local-edits",
-                "a few local modifications, while many components (the lower curve, stroke "
-                "fragments) stay unchanged.",
+                "a few local edits, while most components (the lower curve, stroke fragments) stay "
+                "as they are.",
                 "Right: digits differ by local changes, not a complete reorganisation of all "
                 "pixels, so detectors of shared parts can be reused.",
             ),
             Answer(
                 "all-pixels",
-                "changing almost every pixel of the image.",
+                "a change to almost every pixel, because the two digits differ in how their whole "
+                "outline is drawn.",
                 "Most of the ink stays where it is; only a few regions change.",
             ),
             Answer(
                 "global-transform",
-                "one global transformation of the whole image, like a rotation.",
+                "one global transformation of the whole image, such as a rotation or a reflection "
+                "about its middle.",
                 "The changes are local edits (add a stroke, reshape a curve), not one global "
                 "transform.",
             ),
             Answer(
                 "nothing-shared",
-                "nothing: 3 and 5 have no visual components in common.",
+                "a new drawing from scratch, since a 3 and a 5 share no strokes or curves with "
+                "each other at all.",
                 "They share the lower curve and stroke fragments; that is why part detectors "
                 "transfer between digits.",
             ),
@@ -148,24 +152,27 @@ LOCAL_PATTERNS = (
             _right(
                 "neighbours-lost",
                 "It forgets which pixels are neighbours, so the same pattern at two positions "
-                "needs two separate sets of weights.",
+                "needs two sets of weights.",
                 "Right: flattening drops the 2-D neighbourhood, and nearby pixels are highly "
                 "correlated; the network has to relearn each motif at every position.",
             ),
             Answer(
                 "loses-pixels",
-                "Flattening throws some pixel values away.",
+                "Flattening drops some pixel values at the borders, so part of each digit is no "
+                "longer seen by the model.",
                 "No value is lost: all 784 numbers are kept, only their 2-D arrangement is "
                 "no longer used by the model.",
             ),
             Answer(
                 "too-few-parameters",
-                "It gives the network too few parameters to fit the data.",
+                "It gives the network too few parameters, so it cannot fit the variety of "
+                "handwriting in the data.",
                 "The opposite: a dense layer on 784 pixels has many redundant parameters.",
             ),
             Answer(
                 "pixels-independent",
-                "Nothing is ignored: pixels of an image are independent of each other.",
+                "It ignores nothing: the pixel values of an image are independent, so their "
+                "arrangement carries no information.",
                 "Nearby pixels are strongly correlated (strokes are continuous), which is "
                 "exactly the structure flattening ignores.",
             ),
@@ -188,17 +195,20 @@ FULLY_CONNECTED = (
             ),
             Answer(
                 "sparse",
-                "Its interactions are sparse: each hidden unit sees a few pixels.",
+                "Its interactions are sparse: each hidden unit is connected to a small window of "
+                "nearby pixels only.",
                 "Each hidden unit connects to all 784 pixels: dense interactions.",
             ),
             Answer(
                 "sharing",
-                "It shares parameters between positions, like a convolution.",
+                "It shares its parameters between positions, so the same weights are applied at "
+                "every pixel, like a convolution.",
                 "Every connection has its own weight; nothing is reused across positions.",
             ),
             Answer(
                 "equivariant",
-                "Shifting the digit shifts the hidden activations by the same amount.",
+                "It is equivariant to translation: shifting the digit shifts the hidden "
+                "activations by the same amount.",
                 "There is no spatial layout in the hidden vector to shift; the response can "
                 "change completely unless the invariance is learned from data.",
             ),
@@ -210,24 +220,27 @@ FULLY_CONNECTED = (
         (
             _right(
                 "pixels-and-units",
-                "784 = 28 × 28 input pixels of the flattened image; H = the number of hidden "
-                "units, one activation each.",
+                "784 is the number of input pixels of one flattened 28 × 28 image; H is the number "
+                "of hidden units.",
                 "Right: flattening gives one entry per pixel, and the layer outputs an "
                 "H-dimensional feature vector.",
             ),
             Answer(
                 "images",
-                "784 is the number of training images; H the number of classes.",
+                "784 is the number of training images in one batch of data; H is the number of "
+                "classes, one per digit.",
                 "784 counts pixels of one image (28 × 28), and H hidden units, not classes.",
             ),
             Answer(
                 "weights",
-                "784 is the number of weights of the layer; H the number of biases.",
+                "784 is the number of weights of the layer in total; H is the number of its "
+                "biases, one per hidden unit.",
                 "The layer has 784·H weights and H biases; 784 is the input dimension.",
             ),
             Answer(
                 "filters",
-                "784 is the number of filters; H their size.",
+                "784 is the number of filters the layer learns from the images; H is the side of "
+                "each of these filters.",
                 "A fully connected layer has no filters; 784 is the input dimension.",
             ),
         ),
@@ -241,26 +254,29 @@ HYPOTHESIS_SPACE = (
         (
             _right(
                 "set-of-functions",
-                "The set of all input-to-output functions it can represent: the linear maps "
-                "made of one small kernel applied at every position with shared weights.",
+                "The set of functions it can represent: the linear maps that apply one small "
+                "kernel at every position.",
                 "Right: the architecture fixes which functions are reachable; training picks "
                 "one of them.",
             ),
             Answer(
                 "training-set",
-                "The set of training images the layer has seen.",
+                "The set of training images the layer has seen, together with the feature maps "
+                "it computed for each of them.",
                 "That is the data; the hypothesis space is the set of functions the model can "
                 "express, whatever the data.",
             ),
             Answer(
                 "weights-found",
-                "The particular weights that training found.",
+                "The particular weights that training found, i.e. the one kernel the layer ends up "
+                "using on images.",
                 "Those weights pick one function; the hypothesis space is all the functions "
                 "any choice of weights could give.",
             ),
             Answer(
                 "all-linear",
-                "Every linear map from images to feature maps.",
+                "The set of all linear maps from an image to a feature map of the same size, with "
+                "any weights at all.",
                 "Most linear maps cannot be written as one small shared kernel; convolution "
                 "is a restricted subset of them.",
             ),
@@ -272,25 +288,28 @@ HYPOTHESIS_SPACE = (
         (
             _right(
                 "removes-wrong-functions",
-                "It removes many functions that fit the training set but do not match how "
-                "images are structured, so fewer examples pin down a good one.",
+                "It removes functions that fit the training set but ignore image structure, so "
+                "fewer examples pin down a good one.",
                 "Right: with fewer degrees of freedom the model needs less data and is less "
                 "likely to fit noise.",
             ),
             Answer(
                 "more-parameters",
-                "It gives the network more parameters to fit the data.",
+                "It gives the network more parameters, so it can fit the training images and the "
+                "test images more closely.",
                 "It gives fewer: a shared k×k kernel instead of one weight per connection.",
             ),
             Answer(
                 "faster-training",
-                "Only because training is faster.",
+                "It makes every training step faster, and the extra steps that fit in the same "
+                "time are what raise the test accuracy.",
                 "Speed is a side effect; generalization improves because the remaining "
                 "functions match image structure.",
             ),
             Answer(
                 "never-helps",
-                "It cannot: a smaller hypothesis space always generalizes worse.",
+                "It does not: a smaller hypothesis space can only fit fewer functions, so it tends "
+                "to generalize worse.",
                 "A smaller space whose functions suit the data (locality, translation) "
                 "generalizes better; that is an inductive bias at work.",
             ),
@@ -305,24 +324,27 @@ POOLING = (
         (
             _right(
                 "fixed-nonlinear-lossy",
-                "Pooling has no learned parameters, is nonlinear (max) and throws information "
-                "away; a convolution learns its weights and is linear in its input.",
+                "Pooling has no learned weights, is nonlinear and loses information; a convolution "
+                "learns weights and is linear.",
                 "Right: learned vs fixed, linear vs nonlinear, and pooling keeps one value of "
                 "four (exact positions and the other values are lost).",
             ),
             Answer(
                 "pool-learned",
-                "Pooling learns which pixel of each window to keep.",
+                "Pooling learns which pixel of each 2×2 window to keep, much as a convolution "
+                "learns the weights of its own kernel.",
                 "Max pooling has no parameters: it always keeps the largest value.",
             ),
             Answer(
                 "pool-linear",
-                "Max pooling is linear, like a convolution.",
+                "Max pooling is linear in its input, like a convolution; the two differ only in "
+                "having no learned weights.",
                 "max(a + b) ≠ max(a) + max(b) in general: the max is nonlinear.",
             ),
             Answer(
                 "pool-keeps-all",
-                "Max pooling keeps all the information; it only reorders it.",
+                "Max pooling keeps all the information of its input; it only reorders it into a "
+                "smaller but deeper map.",
                 "It keeps one value per window: the other three and the exact position are "
                 "lost (two different inputs can pool to the same output).",
             ),
@@ -335,25 +357,28 @@ POOLING = (
         (
             _right(
                 "equi-vs-inv",
-                "The convolution is equivariant (its activations shift by one pixel too); max "
-                "pooling makes the output nearly invariant (many pooled values stay the same).",
+                "The conv activations shift by one pixel too (equivariance); after max pooling "
+                "many values stay the same (near invariance).",
                 "Right: equivariance means a shift in gives a shift out; invariance means the "
                 "output does not change, here only while the edge stays in its pooling window.",
             ),
             Answer(
                 "conv-invariant",
-                "The convolution's activations do not change at all when the input shifts.",
+                "The convolution's activations stay exactly the same when the input shifts "
+                "(invariance); pooling then shifts them (equivariance).",
                 "They move with the input: that is equivariance, not invariance.",
             ),
             Answer(
                 "pool-exact",
-                "Max pooling makes the output exactly invariant to any shift.",
+                "The convolution shifts its activations (equivariance), and max pooling makes the "
+                "output exactly the same for any shift.",
                 "Only small shifts within a window are absorbed; once the edge crosses into "
                 "another window, the pooled value changes.",
             ),
             Answer(
                 "same-thing",
-                "Equivariance and invariance are the same property.",
+                "There is no difference here: equivariance and invariance are two names for the "
+                "same property of the layer.",
                 "Equivariant: the output transforms predictably (shifts). Invariant: the output "
                 "stays the same.",
             ),
@@ -368,27 +393,28 @@ REGULARIZATION = (
         (
             _right(
                 "magnitude-vs-structure",
-                "L2 restricts the magnitude of the weights and changes the optimization "
-                "trajectory; convolution restricts connectivity and functional form, i.e. the "
-                "hypothesis space.",
+                "L2 limits the size of the weights (the training path); convolution limits "
+                "connectivity and form (the hypothesis space).",
                 "Right: L2 adds 2λθ to the gradient and shrinks weights; convolution removes "
                 "connections and ties weights by design.",
             ),
             Answer(
                 "l2-architecture",
-                "L2 changes the architecture: it removes connections whose weights are small.",
+                "L2 changes the architecture by removing the connections whose weights are small; "
+                "convolution limits the weights' sizes instead.",
                 "L2 shrinks weights but keeps every connection; the architecture is unchanged.",
             ),
             Answer(
                 "conv-magnitude",
-                "Convolution restricts the size of the weights, like L2.",
+                "Both limit the size of the weights: convolution keeps its kernels small, L2 keeps "
+                "the dense weights small.",
                 "Convolution says nothing about magnitude; it restricts which inputs connect "
                 "and ties weights across positions.",
             ),
             Answer(
                 "both-same",
-                "Both only change the optimization trajectory; neither changes what the model "
-                "can represent.",
+                "Both change only the training path; neither changes the set of functions the "
+                "model is able to represent.",
                 "Convolution explicitly restricts the hypothesis space: many linear maps are "
                 "not representable by a conv layer.",
             ),
@@ -401,23 +427,26 @@ REGULARIZATION = (
         (
             _right(
                 "trajectory-only",
-                "No: layers, units, activations and connectivity stay the same; it changes "
-                "the optimization trajectory by adding 2λθ to the gradient.",
+                "No: the layers and connections stay the same; it changes the training steps by "
+                "adding 2λθ to the gradient.",
                 "Right: every step first shrinks θ by (1 − 2ελ), then takes the data step.",
             ),
             Answer(
                 "removes-units",
-                "Yes: it removes the units with small weights.",
+                "Yes: during training it removes the hidden units whose incoming weights have all "
+                "become close to zero.",
                 "Nothing is removed; weights are pulled toward zero but stay parameters.",
             ),
             Answer(
                 "adds-layer",
-                "Yes: it adds a regularization layer to the network.",
+                "Yes: it adds a regularization layer after every weight layer of the network, "
+                "which scales that layer's output down.",
                 "The penalty is a term in the loss, not a layer.",
             ),
             Answer(
                 "nothing-changes",
-                "No, and it does not change the training either.",
+                "No, and it leaves training unchanged as well: the gradient steps are the same as "
+                "without the penalty.",
                 "It does change training: the gradient gains 2λθ, so the weights decay at "
                 "every step.",
             ),
@@ -433,26 +462,29 @@ GENERALIZATION = (
         (
             _right(
                 "cnn-aligned",
-                "The CNN: locality and weight sharing match how images are built (local motifs "
-                "that recur and shift), so its smaller hypothesis space fits the data.",
+                "The CNN: locality and weight sharing match how images are built, from local "
+                "motifs that recur and shift.",
                 "Right: L2 only shrinks weights; it does not tell the model that the same "
                 "pattern elsewhere should be treated alike.",
             ),
             Answer(
                 "fc-l2",
-                "The fully connected network: strong L2 removes overfitting completely.",
+                "The fully connected network: strong L2 keeps its weights small enough that it "
+                "cannot overfit the images.",
                 "L2 shrinks the weights but keeps every function the dense layer can express, "
                 "including ones that ignore image structure.",
             ),
             Answer(
                 "same",
-                "Both the same: regularization is regularization.",
+                "About the same: both are regularized, and how a model is regularized matters less "
+                "than how strongly.",
                 "They restrict different things: L2 magnitude, convolution connectivity and "
                 "form; the latter is aligned with images.",
             ),
             Answer(
                 "more-params-better",
-                "The fully connected network, because more parameters always generalize better.",
+                "The fully connected network: it has more parameters, so it can represent every "
+                "pattern the CNN can and more.",
                 "More free parameters mean more ways to fit noise; the dense layer wastes them "
                 "relearning the same motif at many positions.",
             ),
@@ -465,24 +497,27 @@ GENERALIZATION = (
         (
             _right(
                 "cannot-express",
-                "The conv layer cannot express most input-to-output maps at all; L2 only makes "
-                "large weights costly but every map stays reachable.",
+                "The conv layer cannot express most input-to-output maps; L2 makes large weights "
+                "costly but keeps every map.",
                 "Right: structural restriction removes functions; the penalty only reweights them.",
             ),
             Answer(
                 "smaller-weights",
-                "Because the conv layer's weights are numerically smaller.",
+                "The conv layer's weights end up numerically smaller than the dense layer's, even "
+                "when the dense layer's L2 is strong.",
                 "Weight size is what L2 controls; the conv layer's restriction is structural.",
             ),
             Answer(
                 "fewer-outputs",
-                "Because it has fewer outputs.",
+                "The conv layer has fewer outputs than the dense layer, so fewer numbers have to "
+                "be fitted to the data.",
                 "A conv layer often has more outputs (a whole map per filter); it has fewer "
                 "free parameters because they are shared.",
             ),
             Answer(
                 "l2-removes",
-                "It does not: strong L2 removes the same functions as convolution.",
+                "It does not: strong L2 removes the same functions as convolution, so both have "
+                "the same degrees of freedom.",
                 "L2 never removes a function from the hypothesis space; it only biases "
                 "training toward small-norm ones.",
             ),
@@ -497,24 +532,28 @@ LIMITS = (
         (
             _right(
                 "absolute-position",
-                "Detecting whether there is a small dot exactly in the top-left corner.",
+                "Detecting whether there is a small dot exactly in the top-left corner of the "
+                "image.",
                 "Right: the answer depends on the absolute position, but a conv layer responds "
                 "the same way wherever the dot is (translation equivariance).",
             ),
             Answer(
                 "digits",
-                "Recognising handwritten digits.",
+                "Recognising handwritten digits that are drawn at slightly different places and "
+                "sizes.",
                 "Digits are made of local strokes that recur and shift: exactly what "
                 "convolution is built for.",
             ),
             Answer(
                 "edges",
-                "Finding edges anywhere in a photograph.",
+                "Finding edges anywhere in a photograph, at whatever position they happen to "
+                "appear.",
                 "An edge detector applied everywhere is the textbook case for a convolution.",
             ),
             Answer(
                 "textures",
-                "Classifying textures (grass, gravel, fabric).",
+                "Classifying textures such as grass, gravel or fabric from patches of a "
+                "photograph.",
                 "Textures are local patterns repeated across the image: a good fit for shared "
                 "local filters.",
             ),
@@ -527,23 +566,23 @@ LIMITS = (
         (
             _right(
                 "symmetry",
-                "Deciding whether an image is left-right symmetric.",
+                "Deciding whether an image is left-right symmetric as a whole.",
                 "Right: it compares pixels far apart (mirror positions), beyond what local "
                 "receptive fields relate, and the answer is not built from local motifs.",
             ),
             Answer(
                 "blobs",
-                "Finding bright blobs anywhere in the image.",
+                "Finding bright blobs anywhere in the image, whatever their size.",
                 "A local detector applied everywhere finds blobs wherever they are.",
             ),
             Answer(
                 "strokes",
-                "Detecting horizontal strokes in digits.",
+                "Detecting horizontal strokes in handwritten digits, wherever they are.",
                 "Horizontal strokes are local patterns: one small filter finds them anywhere.",
             ),
             Answer(
                 "corners",
-                "Detecting corners in drawings.",
+                "Detecting the corners where two lines meet in a drawing.",
                 "Corners are local junctions of edges; convolution suits them.",
             ),
         ),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.engine.conv import conv2d, conv_geometry
+from app.engine.conv import ConvOptions, conv2d, conv_geometry
 from app.engine.explain import format_number
 from app.engine.matrix import conv_matrix
 from app.engine.padding import formula_text
@@ -39,7 +39,7 @@ def make_conv_output_value(rng: np.random.Generator) -> Problem:
     padding = pick(rng, (0, 0, 1))
     x = rng.integers(0, 4, size=(h, w)).astype(np.float64)  # (H, W) values 0…3 as the tutorial
     kernel = rng.integers(-1, 3, size=(k, k)).astype(np.float64)  # (k, k) values −1…2
-    y = conv2d(x, kernel, stride=stride, padding=padding)  # (H_out, W_out)
+    y = conv2d(x, kernel, None, ConvOptions(stride, padding))  # (H_out, W_out)
     i, j = int(rng.integers(y.shape[0])), int(rng.integers(y.shape[1]))
     expected = float(y[i, j])
 
@@ -61,11 +61,15 @@ def make_conv_output_value(rng: np.random.Generator) -> Problem:
             "You flipped the kernel: that is the textbook convolution. Here, as in the tutorial "
             "and in deep-learning libraries, K is laid on the window as it is: K₁₁ multiplies "
             "the window's top-left pixel.",
-            value=float(conv2d(x, kernel, stride=stride, padding=padding, flip_kernel=True)[i, j]),
+            value=float(
+                conv2d(x, kernel, None, ConvOptions(stride, padding, flip_kernel=True))[i, j]
+            ),
         )
     ]
     if padding:
-        unpadded = conv2d(x, kernel, stride=stride) if min(h, w) >= k else np.zeros((0, 0))
+        unpadded = (
+            conv2d(x, kernel, None, ConvOptions(stride)) if min(h, w) >= k else np.zeros((0, 0))
+        )
         if i < unpadded.shape[0] and j < unpadded.shape[1]:
             mistakes.append(
                 Mistake(
@@ -84,7 +88,7 @@ def make_conv_output_value(rng: np.random.Generator) -> Problem:
                 f"You moved the window by one pixel per output. With stride {stride} it moves "
                 f"{stride} pixels: the window of output row i, column j starts at row "
                 f"(i − 1)·{stride} + 1, column (j − 1)·{stride} + 1.",
-                value=float(conv2d(x, kernel, stride=1, padding=padding)[i, j]),
+                value=float(conv2d(x, kernel, None, ConvOptions(1, padding))[i, j]),
             )
         )
     neighbours = {
@@ -139,9 +143,7 @@ def make_output_size(rng: np.random.Generator) -> Problem:
         dilation = pick(rng, (1, 1, 1, 2))
         if size + 2 * padding >= dilation * (k - 1) + 1:
             break
-    geometry = conv_geometry(
-        (size, size), (k, k), stride=stride, padding=padding, dilation=dilation
-    )
+    geometry = conv_geometry((size, size), (k, k), ConvOptions(stride, padding, dilation=dilation))
     expected = geometry.output_size
     general, _, expressions = formula_text(geometry.formula_axes())
     span = dilation * (k - 1) + 1  # the window's extent d(k − 1) + 1
@@ -153,7 +155,8 @@ def make_output_size(rng: np.random.Generator) -> Problem:
     mistakes = [
         Mistake(
             "forgot-padding",
-            f"You left out the padding: it adds {padding} rows on each side, so the window "
+            f"You left out the padding: it adds {padding} {'row' if padding == 1 else 'rows'} "
+            "on each side, so the window "
             f"slides over H + 2p = {size + 2 * padding} pixels, not {size}.",
             value=_square((size - span) // stride + 1) if size >= span else None,
         ),
@@ -238,7 +241,7 @@ def make_weight_sharing(rng: np.random.Generator) -> Problem:
     stride = pick(rng, (1, 1, 2))
     padding = pick(rng, (0, 0, 1))
     geometry = conv_geometry(
-        (in_channels, size, size), (1, in_channels, k, k), stride=stride, padding=padding
+        (in_channels, size, size), (1, in_channels, k, k), ConvOptions(stride, padding)
     )
     ho, wo = geometry.output_size
     layer = (
@@ -371,8 +374,8 @@ def _inputs_read(channels: int, size: int, k: int, stride: int, padding: int, ro
     m = conv_matrix(
         np.zeros((channels, size, size)),  # (C, H, W) values do not matter for the structure
         np.ones((1, channels, k, k)),  # (1, C, k, k)
-        stride=stride,
-        padding=padding,
+        None,
+        ConvOptions(stride, padding),
     )
     return int(np.count_nonzero(m.hits[row]))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.engine.conv import conv2d
+from app.engine.conv import ConvOptions, conv2d
 from app.engine.pooling import pool2d, pool_geometry
 from app.engine.shift import shift
 from app.exercises.answers import Cell, Cells, Integer, Size, show_number
@@ -53,8 +53,8 @@ def make_feature_shift(rng: np.random.Generator) -> Problem:
         pattern = rng.integers(1, 4, size=(k, k)).astype(np.float64)  # (k, k) the feature
         x = np.zeros((size, size))  # (H, W)
         x[r : r + k, c : c + k] = pattern
-        before = _unique_argmax(conv2d(x, pattern, stride=stride))
-        after = _unique_argmax(conv2d(shift(x, dx, dy), pattern, stride=stride))
+        before = _unique_argmax(conv2d(x, pattern, None, ConvOptions(stride)))
+        after = _unique_argmax(conv2d(shift(x, dx, dy), pattern, None, ConvOptions(stride)))
         if before is not None and after is not None:
             break
     (i, j), (i2, j2) = before, after

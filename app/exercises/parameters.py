@@ -24,7 +24,8 @@ def l2_step(theta: np.ndarray, gradient: np.ndarray, lr: float, weight_decay: fl
 
 
 def _vec(values: np.ndarray) -> str:
-    return "[" + ", ".join(show_number(float(v)) for v in values) + "]"
+    """A vector as the page shows it: "[0.5, −1]" (a typographic minus, as in the tutorial)."""
+    return "[" + ", ".join(show_number(float(v)).replace("-", "−") for v in values) + "]"
 
 
 def make_weight_decay_step(rng: np.random.Generator) -> Problem:

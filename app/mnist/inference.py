@@ -115,7 +115,8 @@ class ModelRegistry:
             return self.models[name]
         except KeyError:
             raise ModelUnavailable(
-                f"model {name!r} is not loaded: no {name}.pt in {self.weights_dir}; train it "
+                # a page shows this text to students: no server path in it (CONVLAB_WEIGHTS_DIR)
+                f"model {name!r} is not loaded: the server has no {name}.pt weights; train it "
                 f"with `convlab train --model {name}`"
             ) from None
 

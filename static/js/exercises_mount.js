@@ -1,7 +1,9 @@
 // Loaded by base.html on every page: each <section class="your-turn" data-exercise="ID"> becomes
 // a Your-turn exercise block (widgets/exercise.js). A page module listens for "exercise:reveal"
-// on document to show the answer with its own widgets.
+// on document to show the answer with its own widgets. Parts of a page that state the answer to
+// one of its questions (data-answers="ID") wait for a prediction (spoiler_gate.js).
 
+import { mountGates } from "./spoiler_gate.js";
 import { ExerciseBlock } from "./widgets/exercise.js";
 
 /**
@@ -19,3 +21,4 @@ export function mountExercises(root = document) {
 }
 
 mountExercises();
+mountGates();

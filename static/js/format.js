@@ -15,7 +15,8 @@ export function formatCell(value, digits = 2) {
   if (!Number.isFinite(value)) return value > 0 ? "∞" : `${MINUS}∞`;
   const abs = Math.abs(value);
   let text;
-  if (abs >= 1e6) text = `${trim((abs / 1e6).toFixed(1))}M`;
+  if (abs >= 1e9) text = scientific(abs, 1, "e");
+  else if (abs >= 1e6) text = `${trim((abs / 1e6).toFixed(1))}M`;
   else if (abs >= 1e4) text = `${trim((abs / 1e3).toFixed(1))}k`;
   else text = trim(abs.toFixed(abs >= 100 ? Math.min(digits, 1) : digits));
   if (text === "0") return "0";
@@ -31,10 +32,32 @@ export function formatCell(value, digits = 2) {
  */
 export function formatNumber(value, options = {}) {
   const { parens = false, digits = 4 } = options;
-  if (!Number.isFinite(value)) return String(value);
-  const text = Number.isInteger(value) ? String(Math.abs(value)) : trim(Math.abs(value).toFixed(digits));
+  if (!Number.isFinite(value)) return Number.isNaN(value) ? "NaN" : value > 0 ? "∞" : `${MINUS}∞`;
+  const abs = Math.abs(value);
+  let text;
+  if (abs >= 1e15) text = scientific(abs, 3, "×10");
+  else text = Number.isInteger(value) ? String(abs) : trim(abs.toFixed(digits));
   if (value < 0 && text !== "0") return parens ? `(${MINUS}${text})` : `${MINUS}${text}`;
   return text;
+}
+
+const SUPERSCRIPTS = { "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵", "6": "⁶", "7": "⁷", "8": "⁸", "9": "⁹", "-": "⁻" };
+
+/**
+ * A magnitude too large for fixed notation: "1.5e308" (cells, `times` "e") or
+ * "1.5×10³⁰⁸" (`times` "×10"), the mantissa to `precision` decimals, trimmed.
+ * @param {number} abs a positive finite number
+ * @param {number} precision
+ * @param {"e" | "×10"} times
+ * @returns {string}
+ */
+function scientific(abs, precision, times) {
+  const [mantissa, exponent] = abs.toExponential(precision).split("e");
+  const exp = String(Number(exponent));
+  const written = times === "e"
+    ? exp.replace("-", MINUS)
+    : [...exp].map((c) => SUPERSCRIPTS[c]).join("");
+  return `${trim(mantissa)}${times}${written}`;
 }
 
 /**

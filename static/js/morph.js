@@ -1,6 +1,7 @@
 // Q2a, the morph, as data (no DOM): two drawings' activations (decoded layers of POST
 // /api/mnist/activations), compared position by position in every layer: where the feature
-// maps differ and where they stay the same.
+// maps differ and where they stay the same, counted only on the strokes of A or B (the
+// background, quiet or not, says nothing about shared strokes).
 
 /** A position counts as active / changed above this fraction of the layer's largest |value|. */
 export const THRESHOLD = 0.1;
@@ -13,9 +14,10 @@ export const THRESHOLD = 0.1;
  * @property {Float32Array} map per position: d ∈ (0, 1] where the maps differ (d = max over
  *   channels of |a − b| / M), −s ∈ [−1, 0) where they are active and the same (s = activity / M),
  *   0 where both are quiet; M = the largest |value| of the layer in either drawing
- * @property {number} active positions where either drawing is active
- * @property {number} changed positions where the two differ
- * @property {number} same active positions that stay the same
+ * @property {number} active positions counted: where either drawing is active (and, given a
+ *   stroke mask, on a stroke of A or B)
+ * @property {number} changed counted positions where the two differ
+ * @property {number} same counted positions that stay the same
  */
 
 /**
@@ -23,9 +25,11 @@ export const THRESHOLD = 0.1;
  * @param {{name: string, shape: number[], values: Float32Array}} a (C, H, W)
  * @param {{name: string, shape: number[], values: Float32Array}} b the same shape
  * @param {number} [threshold]
+ * @param {Uint8Array | null} [onStroke] rows×cols, 1 where a stroke of A or B lies (strokeMask):
+ *   positions off the strokes (background) are left out of the counts and the map
  * @returns {LayerDiff}
  */
-export function diffLayer(a, b, threshold = THRESHOLD) {
+export function diffLayer(a, b, threshold = THRESHOLD, onStroke = null) {
   if (a.shape.length !== 3 || a.shape.join("x") !== b.shape.join("x")) {
     throw new Error(`cannot compare ${a.name} ${a.shape.join("×")} with ${b.name} ${b.shape.join("×")}`);
   }
@@ -38,6 +42,7 @@ export function diffLayer(a, b, threshold = THRESHOLD) {
   let changed = 0;
   if (scale > 0) {
     for (let p = 0; p < plane; p++) {
+      if (onStroke && !onStroke[p]) continue;
       let diff = 0;
       let strength = 0;
       for (let c = 0; c < channels; c++) {
@@ -67,12 +72,57 @@ export function diffLayer(a, b, threshold = THRESHOLD) {
  * @returns {LayerDiff[]}
  */
 export function diffLayers(layersA, layersB, names) {
+  const find = (layers, name) => {
+    const layer = layers.find((l) => l.name === name);
+    if (!layer) throw new Error(`layer ${name} is missing from an answer`);
+    return layer;
+  };
+  const ink = inkMask(find(layersA, "input"), find(layersB, "input"));
   return names.map((name) => {
-    const a = layersA.find((l) => l.name === name);
-    const b = layersB.find((l) => l.name === name);
-    if (!a || !b) throw new Error(`layer ${name} is missing from an answer`);
-    return diffLayer(a, b);
+    const a = find(layersA, name);
+    const b = find(layersB, name);
+    return diffLayer(a, b, THRESHOLD, strokeMask(ink, a.shape[1], a.shape[2]));
   });
+}
+
+/**
+ * Where either input holds ink: 1 where a pixel of A or B is above THRESHOLD of the way from
+ * its background (its smallest value) to its darkest ink.
+ * @param {{shape: number[], values: Float32Array}} a the input layer (1, H, W)
+ * @param {{shape: number[], values: Float32Array}} b
+ * @returns {{rows: number, cols: number, mask: Uint8Array}}
+ */
+export function inkMask(a, b) {
+  const [, rows, cols] = a.shape;
+  const mask = new Uint8Array(rows * cols);
+  for (const layer of [a, b]) {
+    let [lo, hi] = [Infinity, -Infinity];
+    for (const v of layer.values) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+    if (!(hi > lo)) continue;
+    for (let p = 0; p < rows * cols; p++) if ((layer.values[p] - lo) / (hi - lo) > THRESHOLD) mask[p] = 1;
+  }
+  return { rows, cols, mask };
+}
+
+/**
+ * The ink mask at a layer's resolution: a position is on a stroke when any input pixel of the
+ * block it covers (rows/H of the input per position) holds ink of A or B.
+ * @param {{rows: number, cols: number, mask: Uint8Array}} ink
+ * @param {number} rows
+ * @param {number} cols
+ * @returns {Uint8Array}
+ */
+export function strokeMask(ink, rows, cols) {
+  const out = new Uint8Array(rows * cols);
+  for (let y = 0; y < ink.rows; y++) {
+    for (let x = 0; x < ink.cols; x++) {
+      if (!ink.mask[y * ink.cols + x]) continue;
+      const r = Math.min(rows - 1, Math.floor((y * rows) / ink.rows));
+      const c = Math.min(cols - 1, Math.floor((x * cols) / ink.cols));
+      out[r * cols + c] = 1;
+    }
+  }
+  return out;
 }
 
 /**

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
-from tests.api.response_limit import TIGHT, check_largest_admitted_fits, ones, worst
+from tests.helpers.response_limit import TIGHT, check_largest_admitted_fits, ones, worst
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""The outside audit's hostile requests (issue 10), each answered within a CPU-time and a size
+"""The outside audit's hostile requests, each answered within a CPU-time and a size
 bound: refused with a 422 before the work, or answered small.
 
 CPU time is ``time.process_time()`` of this process (the TestClient runs the app in a thread

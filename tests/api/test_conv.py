@@ -8,21 +8,7 @@ import torch
 import torch.nn.functional as F
 from fastapi.testclient import TestClient
 
-X = [[1, 2, 0, 1], [0, 1, 3, 1], [2, 2, 1, 0], [1, 0, 2, 2]]
-K = [[1, -1], [0, 1]]
-Y = [[0.0, 5.0, 0.0], [1.0, -1.0, 2.0], [0.0, 3.0, 3.0]]
-
-
-def error(response) -> str:
-    """The readable message of a 422: the engine's string, or the first validation message."""
-    detail = response.json()["detail"]
-    return detail if isinstance(detail, str) else detail[0]["msg"]
-
-
-def post_raw(client: TestClient, path: str, body: str):
-    """POST a JSON text as is (for NaN / Infinity, which json= cannot send)."""
-    return client.post(path, content=body, headers={"content-type": "application/json"})
-
+from tests.helpers.api import K, X, Y, error, post_raw
 
 # -- /api/conv2d: values ---------------------------------------------------------------------
 

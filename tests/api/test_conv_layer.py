@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 import time
 from collections.abc import Iterator
@@ -16,20 +15,21 @@ from fastapi.testclient import TestClient
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from app.api import answer_size
 from app.api.schemas import conv_layer as schemas
 from app.config import Settings
 from app.main import create_app
-from tests.api.response_limit import (
+from tests.helpers.api import K, X, Y, error
+from tests.helpers.conv import conv_cases
+from tests.helpers.response_limit import (
     TIGHT,
     WORST,
     check_largest_admitted_fits,
     too_large,
 )
-from tests.api.response_limit import ones as _ones
-from tests.api.response_limit import worst as _worst
-from tests.api.test_conv import K, X, Y, error
-from tests.engine.test_conv import conv_cases
-from tests.engine.test_transpose import transpose_cases
+from tests.helpers.response_limit import ones as _ones
+from tests.helpers.response_limit import worst as _worst
+from tests.helpers.transpose import transpose_cases
 
 STRIDE_2 = {"input": [[1, 2], [3, 4]], "kernel": [[1, 1, 1]] * 3, "stride": 2}
 
@@ -930,10 +930,7 @@ def estimate(model: type, body: dict) -> int:
     """The answer size the request model bounds (what it compares with max_response_bytes)."""
     settings = Settings()
     request = model.model_validate_json(json.dumps(body), context={"settings": settings})
-    geometry = request.geometry()
-    if "settings" in inspect.signature(request.answer_bytes).parameters:
-        return request.answer_bytes(geometry, settings)
-    return request.answer_bytes(geometry)
+    return type(request).answer(request, request.geometry(), settings).bytes
 
 
 def _near_worst(rng: np.random.Generator, shape: tuple[int, ...]) -> list:
@@ -993,7 +990,7 @@ def test_every_transposed_answer_fits_its_estimate(
     assert len(response.content) <= estimate(model, body)
     request = model.model_validate_json(json.dumps(body), context={"settings": Settings()})
     most = max(max(row) for row in response.json()["overlaps"])
-    assert most <= request.max_overlap(request.geometry())
+    assert most <= answer_size.max_overlap(request.geometry())
 
 
 @given(st.integers(1, 64), st.integers(1, 8), st.integers(0, 1024), SMALL_CASE)

@@ -16,10 +16,10 @@ import torch.nn.functional as F
 from fastapi.testclient import TestClient
 
 from app.api.docs import _body_model, api_routes
-from app.api.examples import request_examples
+from app.api.examples import compute_examples, load_examples, request_examples
 from app.main import create_app
-from tests.api.threads import record_event_loop
 from tests.deploy.server import PROJECT_ROOT
+from tests.helpers.threads import record_event_loop
 
 APP = create_app()
 ROUTES = sorted(
@@ -31,6 +31,9 @@ ROUTES = sorted(
     and method in ("GET", "POST")
     and path != "/api/health"  # async: no example is computed (and none typed)
     and not path.endswith("/runs")  # a training run: async, minutes of CPU
+    # a class session's routes answer only inside a session (its code and tokens are state in
+    # the database), so no example can be computed; docs/sessions-api.md shows their JSON
+    and not (path == "/api/sessions" or path.startswith("/api/sessions/{code}"))
 )
 
 
@@ -109,6 +112,12 @@ def test_every_route_answers_its_request_examples_with_the_examples_openapi_show
         assert shown == answers
 
 
+def test_the_examples_file_holds_what_the_routes_answer_today() -> None:
+    """app/api/examples.json is current: run `python -m app.api.examples` after changing a
+    route or a request example."""
+    assert compute_examples(create_app()) == load_examples()
+
+
 def test_every_response_model_in_the_routes_has_an_example(openapi: dict) -> None:
     components = openapi["components"]["schemas"]
     missing = [
@@ -121,13 +130,28 @@ def test_every_response_model_in_the_routes_has_an_example(openapi: dict) -> Non
     ]
     # no route answers these with an example: errors, the async health check, and the options
     # of a multiple-choice answer (the check route's example exercise is not multiple choice)
-    assert sorted(missing) == [
-        "ErrorMessage",
-        "HTTPValidationError",
-        "Health",
-        "OptionFeedback",
-        "ValidationError",
+    # and the answers of the class session routes, which exist only inside a session
+    sessions = [
+        "Answered",
+        "Bar",
+        "CreatedSession",
+        "Joined",
+        "KindProgress",
+        "MyAnswer",
+        "OptionReveal",
+        "OptionView",
+        "ProgressBoard",
+        "QuestionSummary",
+        "QuestionView",
+        "Results",
+        "Reveal",
+        "RoundResult",
+        "SessionState",
     ]
+    assert sorted(missing) == sorted(
+        ["ErrorMessage", "HTTPValidationError", "Health", "OptionFeedback", "ValidationError"]
+        + sessions
+    )
 
 
 def test_no_response_model_carries_a_hand_typed_example() -> None:

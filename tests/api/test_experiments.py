@@ -27,7 +27,7 @@ from app.experiments.manager import ExperimentManager, Subscription
 from app.experiments.registry import EXPERIMENTS
 from app.experiments.service import event_stream as _stream
 from app.main import create_app
-from tests.api.threads import record_event_loop
+from tests.helpers.threads import record_event_loop
 
 TINY = {"train_size": 60, "test_size": 100, "epochs": 1, "models": ["fc", "cnn"]}
 # tens of seconds, under the predicted-time limit: only ever cancelled

@@ -502,7 +502,9 @@ def test_without_weights_the_routes_answer_503_and_health_is_degraded(tmp_path: 
     with TestClient(create_app(Settings(weights_dir=tmp_path))) as bare:
         response = bare.post("/api/mnist/predict", json={"image": _digit(1)})
         assert response.status_code == 503
-        assert response.json()["detail"].startswith("model 'cnn' is not loaded: no cnn.pt in")
+        assert response.json()["detail"].startswith(
+            "model 'cnn' is not loaded: the server has no cnn.pt weights; train it"
+        )
         assert bare.post("/api/mnist/shift-scan", json={"image": _digit(1)}).status_code == 503
         assert bare.get("/api/mnist/models").json() == {"models": []}
         health = bare.get("/api/health").json()

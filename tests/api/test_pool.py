@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from fastapi.testclient import TestClient
 
-from tests.api.test_conv import X, error, post_raw
+from tests.helpers.api import X, error, post_raw
 
 
 def test_max_pool_two_by_two_of_the_tutorial_image(client: TestClient) -> None:

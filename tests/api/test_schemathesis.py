@@ -30,7 +30,7 @@ from schemathesis.checks import (
 
 from app.config import Settings
 from app.main import create_app
-from tests.deploy.app_routes import route_paths
+from tests.helpers.app_routes import route_paths
 
 MAX_EXAMPLES = 60 if os.environ.get("HYPOTHESIS_PROFILE") == "thorough" else 12
 CHECKS = [

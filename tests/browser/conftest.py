@@ -26,10 +26,15 @@ playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright i
 @pytest.fixture(scope="session")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Serve the app with uvicorn on a free loopback port for the whole session (experiment
-    results cached in a directory of its own, so a run trains in every session)."""
+    results cached in a directory of its own, so a run trains in every session; class sessions
+    in a database of its own)."""
     ARTIFACTS.mkdir(exist_ok=True)
-    cache = {"CONVLAB_EXPERIMENT_CACHE_DIR": str(tmp_path_factory.mktemp("experiment-cache"))}
-    with serving(cache, log=ARTIFACTS / "server.log") as url:
+    env = {
+        "CONVLAB_EXPERIMENT_CACHE_DIR": str(tmp_path_factory.mktemp("experiment-cache")),
+        # class sessions in a database of the run's own, not the user's data directory
+        "CONVLAB_SESSION_DATA_DIR": str(tmp_path_factory.mktemp("session-data")),
+    }
+    with serving(env, log=ARTIFACTS / "server.log") as url:
         yield url
 
 
@@ -98,7 +103,8 @@ def tablet_portrait_page(browser, base_url: str) -> Iterator[object]:
 
 def site_pages() -> list[str]:
     """Every page of the site: the front page, each lesson of app/api/pages.py LESSONS, and
-    /tutorial and /docs when the app serves them, so pages added later are covered too."""
+    /tutorial, the class-session pages and /docs when the app serves them, so pages added later
+    are covered too."""
     from fastapi.testclient import TestClient
 
     from app.api.pages import LESSONS
@@ -108,7 +114,7 @@ def site_pages() -> list[str]:
     client = TestClient(app)  # no lifespan: pages render without the models
     extra = [
         path
-        for path in ("/tutorial", "/docs")
+        for path in ("/tutorial", "/teach", "/join", "/docs")
         if path not in lessons and client.get(path).status_code == 200
     ]
     return ["/", *lessons, *extra]

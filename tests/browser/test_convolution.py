@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
+from app.exercises import check_answer
 from tests.browser.conftest import shot
 from tests.browser.grids import (
     TUTORIAL_K,
@@ -446,3 +447,51 @@ def test_the_channels_view_has_no_serious_accessibility_violations(page, axe):
     page.locator('[data-output="0"] .cell').first.hover()
     page.locator("#ch-explain-total").wait_for()
     assert axe(page) == []
+
+
+def test_on_a_phone_tapping_y_keeps_x_and_the_window_on_screen(phone_page):
+    page = phone_page
+    page.goto("/convolution")
+    cell = page.locator("#output-grid .cell").nth(4)
+    expect(cell).to_be_visible()
+    # Y at the top of the screen, X scrolled away above it
+    cell.evaluate("c => c.scrollIntoView({block: 'start'})")
+    assert page.locator("#input-editor .cell").first.evaluate(
+        "c => c.getBoundingClientRect().bottom < 0"
+    )
+    cell.tap()
+    expect(page.locator("#input-editor .cell.is-window").first).to_be_visible()
+    for locator in (page.locator("#input-editor .cell.is-window"), cell):
+        for n in range(locator.count()):
+            expect(locator.nth(n)).to_be_in_viewport()
+    shot(page, "convolution-phone-tap-y")
+
+
+def test_the_term_by_term_box_drops_a_cell_that_no_longer_exists(page):
+    page.goto("/convolution")
+    page.locator("#output-grid .cell").nth(8).hover()  # Y₃₃ of the tutorial's 3 × 3 Y
+    expect(page.locator("#explain-text")).to_contain_text("Y₃₃ =")
+    page.mouse.move(0, 0)  # the pointer leaves Y; the box keeps following Y₃₃
+    page.locator("#input-rows").fill("3")  # X 3 × 4: Y 2 × 3, row 3 of Y is gone
+    page.locator("#input-rows").dispatch_event("change")
+    expect(page.locator("#output-shape")).to_have_text("2 × 3")
+    expect(page.locator("#explain-text")).to_have_text(
+        "Hover or focus a cell of Y to see its window in X and its sum; hover a cell of X to "
+        "see every output it influences."
+    )
+
+
+def test_after_an_output_size_reveal_the_term_by_term_box_drops_the_old_cell(page):
+    page.goto("/convolution?ex-output-size=7")
+    page.locator("#output-grid .cell").nth(8).hover()
+    expect(page.locator("#explain-text")).to_contain_text("Y₃₃ =")
+    page.mouse.move(0, 0)
+    block = page.locator('section.your-turn[data-exercise="output-size"]')
+    expect(block).to_have_attribute("data-seed", "7")
+    block.locator(".answer-fields input").fill(check_answer("output-size", 7, "1").expected)
+    block.locator("button.check-button").click()
+    expect(block.locator(".reveal .verdict")).to_have_text("✓ Right.")
+    expect(page.locator("#explain-text")).to_have_text(
+        "Hover or focus a cell of Y to see its window in X and its sum; hover a cell of X to "
+        "see every output it influences."
+    )

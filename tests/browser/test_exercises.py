@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from playwright.sync_api import expect
 
 from app.api.pages import LESSONS
-from app.exercises import KINDS, exercise
+from app.exercises import KINDS, check_answer, exercise
 from tests.browser.conftest import shot
 from tests.browser.grids import correlate_valid, marked_cells, read_editor, read_grid, wait_for_grid
 from tests.exercises.oracles import ORACLES
@@ -112,8 +112,10 @@ def _reveals(page) -> list[dict]:
 
 def _listen(page) -> None:
     page.evaluate(
-        """() => { window.__reveals = [];
-        document.addEventListener('exercise:reveal', (e) => window.__reveals.push(e.detail)); }"""
+        """() => { window.__reveals = []; window.__outcomes = [];
+        document.addEventListener('exercise:reveal', (e) => window.__reveals.push(e.detail));
+        document.addEventListener('convlab:exercise-outcome',
+            (e) => window.__outcomes.push(e.detail)); }"""
     )
 
 
@@ -130,37 +132,66 @@ def test_every_exercise_is_done_with_the_keyboard_on_its_page(page, kind):
     exercise = _exercise(page, block)
     fmt = exercise["answer_format"]
     options = exercise["inputs"].get("options", [])
+    seed = int(block.get_attribute("data-seed"))
+    right = check_answer(kind.id, seed, fmt["example"]).expected
     # nothing is revealed before the student answers
     reveal = block.locator(".reveal")
     assert reveal.inner_text() == ""
     assert reveal.get_attribute("aria-live") == "polite"
 
-    wrong = options[0]["key"] if fmt["type"] == "choice" else _wrong_answer(fmt)
+    wrong = (
+        next(o["key"] for o in options if o["key"] != right)
+        if fmt["type"] == "choice"
+        else _wrong_answer(fmt)
+    )
     _answer_with_keyboard(page, block, fmt, wrong, options)
-    expect(reveal.locator(".verdict")).to_have_text(re.compile("Right|Not quite"))
-    a_was_right = reveal.locator(".verdict").inner_text() == "✓ Right."
-    if fmt["type"] == "choice" and a_was_right:
-        wrong = options[1]["key"]  # A happened to be right: B is then wrong
-        _answer_with_keyboard(page, block, fmt, wrong, options)
-        expect(reveal.locator(".verdict")).to_have_text("✗ Not quite.")
-    expect(reveal.locator(".verdict")).to_have_text("✗ Not quite.")
+    # a first wrong check: wrong, the hint, another try; the answer is nowhere on the page
+    expect(reveal.locator(".verdict")).to_have_text("✗ Not quite. Try again.")
     assert len(reveal.locator(".hint").inner_text()) > 20
-    expected = reveal.locator("strong.expected").inner_text()
-    assert len(reveal.locator(".explanation").inner_text()) > 20
+    _assert_answer_hidden(page, block, kind.id, seed, wrong)
+    assert _reveals(page) == []
 
-    _answer_with_keyboard(page, block, fmt, expected, options, press="Space")
+    _answer_with_keyboard(page, block, fmt, wrong, options)
+    # a second wrong check shows the worked answer
+    expect(reveal.locator(".verdict")).to_have_text("✗ Not quite.")
+    shown = reveal.locator("strong.expected").inner_text()
+    assert shown == right.replace("-", "−")
+    assert len(reveal.locator(".explanation").inner_text()) > 20
+    assert _outcomes(page) == [{"exercise": kind.id, "seed": seed, "outcome": "shown"}]
+
+    _answer_with_keyboard(page, block, fmt, shown, options, press="Space")
     expect(reveal.locator(".verdict")).to_have_text("✓ Right.")
     assert reveal.locator(".hint").count() == 0
     reveals = _reveals(page)
-    # the seed is fresh each run: for a choice, option A is sometimes the right one
-    tries = [r["correct"] for r in reveals]
-    assert tries == ([True, False, True] if a_was_right else [False, True]), tries
+    assert [r["correct"] for r in reveals] == [False, True]
     assert reveals[-1]["id"] == block.get_attribute("data-exercise")
     assert reveals[-1]["inputs"] == exercise["inputs"]
-    expect(block.locator(".exercise-progress")).to_contain_text(
-        "right twice in 3 tries." if a_was_right else "right once in 2 tries."
+    # the copied answer is right but does not count as solved
+    assert len(_outcomes(page)) == 1
+    expect(block.locator(".exercise-progress")).to_have_text(
+        "Your progress on this kind: 1 answer shown."
     )
     shot(page, f"exercise-{kind.id}")
+
+
+def _assert_answer_hidden(page, block, exercise_id: str, seed: int, wrong: str) -> None:
+    """After a wrong check, neither the expected value nor the worked answer is in the DOM."""
+    verdict = check_answer(exercise_id, seed, wrong)
+    assert not verdict.correct
+    assert block.locator(".expected, .explanation, .options, .answer-line").count() == 0
+    html = page.content()
+    assert verdict.explanation not in html
+    text = block.locator(".reveal").inner_text()
+    tokens = re.findall(r"[\w.−-]+", text.replace("−", "-"))
+    # a choice's key ("A") is also a word; its options' verdicts are checked above
+    choice = verdict.options is not None
+    if not choice and verdict.expected not in (verdict.hint or ""):  # a number named by chance
+        assert verdict.expected not in tokens, (verdict.expected, text)
+    assert "The answer" not in text
+
+
+def _outcomes(page) -> list[dict]:
+    return page.evaluate("window.__outcomes")
 
 
 @pytest.mark.parametrize("slug", [lesson.slug for lesson in LESSONS])
@@ -315,6 +346,7 @@ def test_exercise_blocks_fit_a_390_px_phone(browser, base_url, path):
 
 def test_q5a_max_pooling_cannot_tell_the_two_images_apart_but_conv_can(page):
     page.goto("/equivariance")
+    page.locator("#q5a .spoiler-gate button").click()  # predict first, or ask to see it
     findings = page.locator("#q5a-findings li")
     expect(findings).to_have_count(3)
     x = read_grid(page, "#q5a-x")
@@ -354,6 +386,7 @@ def test_q5a_max_pooling_cannot_tell_the_two_images_apart_but_conv_can(page):
 
 def test_q5a_follows_a_new_image(page):
     page.goto("/equivariance")
+    page.locator("#q5a .spoiler-gate button").click()
     findings = page.locator("#q5a-findings li").first
     expect(findings).to_contain_text("Information kept")
     before = findings.inner_text()
@@ -379,16 +412,21 @@ def test_morph_compares_a_kept_3_with_a_5_layer_by_layer(page):
         expect(page.locator(f'#morph-findings li[data-layer="{name}"]')).to_contain_text(
             "and 0 (0 %) differ"
         )
-    _sample(page, 5)
+    # turn the 3 into a 5-like digit as the page asks: a local edit, a stroke added at the top left
+    page.locator("#pad").scroll_into_view_if_needed()
+    box = page.locator("#pad").bounding_box()
+    page.mouse.move(box["x"] + 0.3 * box["width"], box["y"] + 0.15 * box["height"])
+    page.mouse.down()
+    page.mouse.move(box["x"] + 0.3 * box["width"], box["y"] + 0.5 * box["height"], steps=12)
+    page.mouse.up()
     expect(page.locator('#morph-findings li[data-layer="input"]')).not_to_contain_text(
         "and 0 (0 %)"
     )
     counts = {}
     for name in ["input", "relu1", "relu2", "relu3", "pool3"]:
         text = page.locator(f'#morph-findings li[data-layer="{name}"]').inner_text()
-        active, same, changed = map(
-            int, re.search(r"of the (\d+) \w+ .* active, (\d+) .* and (\d+) ", text).groups()
-        )
+        found = re.search(r"of the (\d+) \w+ on a stroke of A or B, (\d+) .* and (\d+) ", text)
+        active, same, changed = map(int, found.groups())
         assert same + changed == active
         counts[name] = (active, same, changed)
     assert counts["input"][2] > 0 and counts["input"][1] > 0  # some strokes shared, some not
@@ -421,11 +459,21 @@ def test_exercise_data_modules_behave_as_documented(page):
             const storage = {
                 getItem: (k) => store.get(k) ?? null, setItem: (k, v) => store.set(k, v),
             };
-            p.recordCheck(storage, "output-size", false);
-            const record = p.recordCheck(storage, "output-size", true);
+            const first = p.recordCheck(storage, "output-size", 7, false);
+            const second = p.recordCheck(storage, "output-size", 7, true);
+            const again = p.recordCheck(storage, "output-size", 7, true);
+            p.recordCheck(storage, "output-size", 8, false);
+            const shown = p.recordCheck(storage, "output-size", 8, false);
+            p.recordCheck(storage, "x", 1, true);
+            const record = p.readProgress(storage)["output-size"];
             const values = (arr) => Float32Array.from(arr);
             const layer = (v) => ({ name: "relu1", shape: [1, 2, 2], values: values(v) });
             const diff = m.diffLayer(layer([0, 1, 1, 0]), layer([0, 1, 0, 1]));
+            const onStroke = m.diffLayer(
+                layer([0, 1, 1, 0]), layer([0, 1, 0, 1]), 0.1, Uint8Array.from([0, 1, 1, 0]));
+            const input = (v) => ({ name: "input", shape: [1, 2, 2], values: values(v) });
+            const ink = m.inkMask(input([-0.4, 2, -0.4, -0.4]), input([-0.4, -0.4, -0.4, 2]));
+            const coarse = m.strokeMask(ink, 1, 1);
             let bad = "";
             const flat = { name: "x", shape: [1, 1, 4], values: values([0, 0, 0, 0]) };
             try { m.diffLayer(layer([0, 0, 0, 0]), flat); } catch (e) { bad = e.message; }
@@ -439,11 +487,17 @@ def test_exercise_data_modules_behave_as_documented(page):
                 choice: a.collectAnswer({ type: "choice" }, null),
                 kept: a.collectAnswer({ type: "size" }, " 5 x 5 "),
                 given: a.givenMatrices({ input: [[1, 2], [3, 4]], kernel: [[1]], cell: [0, 1] }),
+                outcomes: [first.outcome, second.outcome, again.outcome, shown.outcome],
                 record, line: p.describeRecord(record),
+                stateOf8: p.seedState(storage, "output-size", 8),
+                stateOf9: p.seedState(storage, "output-size", 9),
                 solved: p.countSolved(p.readProgress(storage), ["output-size", "x"]),
                 junk: p.readProgress({ getItem: () => "[1, 2]" }),
                 diff: { map: [...diff.map], active: diff.active, changed: diff.changed,
                         same: diff.same },
+                onStroke: { map: [...onStroke.map], active: onStroke.active,
+                            changed: onStroke.changed, same: onStroke.same },
+                ink: [...ink.mask], coarse: [...coarse],
                 bad,
                 where: m.whereChanged({ rows: 3, cols: 3, map: corner }),
                 pad: m.padImage(white, 56, 56, 28)[0].slice(0, 2),
@@ -463,12 +517,33 @@ def test_exercise_data_modules_behave_as_documented(page):
         {"key": "input", "name": "X", "matrix": [[1, 2], [3, 4]]},
         {"key": "kernel", "name": "K", "matrix": [[1]]},
     ]
-    assert result["record"] == {"tried": 2, "right": 1, "last": True}
-    assert result["line"] == "right once in 2 tries"
-    assert result["solved"] == {"solved": 1, "total": 2}
+    assert result["outcomes"] == [None, "after-hint", None, "shown"]
+    assert result["record"] == {
+        "tried": 5,
+        "right": 2,
+        "last": False,
+        "outcomes": {"first-try": 0, "after-hint": 1, "shown": 1},
+        "seed": 8,
+        "wrong": 2,
+        "settled": True,
+    }
+    assert result["line"] == "1 exercise right after a hint, 1 answer shown"
+    assert result["stateOf8"] == {"wrong": 2, "settled": True}
+    assert result["stateOf9"] == {"wrong": 0, "settled": False}
+    assert result["solved"] == {
+        "first-try": 1,
+        "after-hint": 1,
+        "shown": 0,
+        "open": 0,
+        "total": 2,
+    }
     assert result["junk"] == {}
     # position 0 quiet in both, 1 the same (−1: active and equal), 2 and 3 differ by the max
     assert result["diff"] == {"map": [0, -1, 1, 1], "active": 3, "changed": 2, "same": 1}
+    # with a stroke mask, position 3 (off the strokes) is neither counted nor drawn
+    assert result["onStroke"] == {"map": [0, -1, 1, 0], "active": 2, "changed": 1, "same": 1}
+    assert result["ink"] == [0, 1, 0, 1]  # ink of A or B above its background
+    assert result["coarse"] == [1]
     assert result["bad"] == "cannot compare relu1 1×2×2 with x 1×1×4"
     assert result["where"] == "in the top, left"
     assert result["pad"] == [0.25, 0]  # one black pixel of the first 2×2 block: a quarter ink
@@ -710,3 +785,115 @@ def test_exercise_views_module_turns_inputs_into_page_state(page):
         "pool": "max",
     }
     assert result["none"] is None
+
+
+# -- predict first: how an exercise settles ----------------------------------------------------
+
+
+def _output_size_block(page, seed: int = 7):
+    page.goto(f"/convolution?ex-output-size={seed}")
+    block = page.locator(f'{BLOCK}[data-exercise="output-size"]')
+    expect(block).to_have_attribute("data-seed", str(seed))
+    _listen(page)
+    return block, check_answer("output-size", seed, "1").expected
+
+
+def _check(block, text: str) -> None:
+    block.locator(".answer-fields input").fill(text)
+    block.locator("button.check-button").click()
+
+
+def test_a_right_first_check_settles_first_try(page):
+    block, right = _output_size_block(page)
+    _check(block, right)
+    expect(block.locator(".reveal .verdict")).to_have_text("✓ Right.")
+    assert _outcomes(page) == [{"exercise": "output-size", "seed": 7, "outcome": "first-try"}]
+    expect(block.locator(".exercise-progress")).to_have_text(
+        "Your progress on this kind: 1 exercise right at the first try."
+    )
+
+
+def test_a_right_check_after_the_hint_settles_after_hint(page):
+    block, right = _output_size_block(page)
+    _check(block, "999")
+    expect(block.locator(".reveal .verdict")).to_have_text("✗ Not quite. Try again.")
+    assert _outcomes(page) == []
+    _check(block, right)
+    expect(block.locator(".reveal .verdict")).to_have_text("✓ Right.")
+    assert _outcomes(page) == [{"exercise": "output-size", "seed": 7, "outcome": "after-hint"}]
+
+
+def test_show_the_answer_after_a_wrong_check_shows_it_and_settles_shown(page):
+    block, right = _output_size_block(page)
+    _check(block, "999")
+    expect(block.locator(".reveal .hint")).to_be_visible()
+    assert block.locator(".expected").count() == 0
+    block.locator("button.show-answer").click()
+    expect(block.locator(".reveal strong.expected")).to_have_text(right)
+    expect(block.locator(".reveal .verdict")).to_have_text("The answer, as you asked.")
+    assert _outcomes(page) == [{"exercise": "output-size", "seed": 7, "outcome": "shown"}]
+    _check(block, right)  # copying the shown answer is right, and changes nothing
+    expect(block.locator(".reveal .verdict")).to_have_text("✓ Right.")
+    assert len(_outcomes(page)) == 1
+
+
+def test_a_reload_after_a_wrong_check_does_not_turn_the_next_right_one_into_a_first_try(page):
+    block, right = _output_size_block(page)
+    _check(block, "999")
+    expect(block.locator(".reveal .verdict")).to_have_text("✗ Not quite. Try again.")
+    page.reload()
+    block = page.locator(f'{BLOCK}[data-exercise="output-size"]')
+    expect(block).to_have_attribute("data-seed", "7")
+    _listen(page)
+    _check(block, right)
+    expect(block.locator(".reveal .verdict")).to_have_text("✓ Right.")
+    assert _outcomes(page) == [{"exercise": "output-size", "seed": 7, "outcome": "after-hint"}]
+
+
+def test_a_new_exercise_starts_a_fresh_first_try(page):
+    block, _ = _output_size_block(page)
+    _check(block, "999")
+    expect(block.locator(".reveal .verdict")).to_have_text("✗ Not quite. Try again.")
+    block.locator("button.new-button").click()
+    expect(block).not_to_have_attribute("data-seed", "7")
+    seed = int(block.get_attribute("data-seed"))
+    _check(block, check_answer("output-size", seed, "1").expected)
+    expect(block.locator(".reveal .verdict")).to_have_text("✓ Right.")
+    assert _outcomes(page) == [{"exercise": "output-size", "seed": seed, "outcome": "first-try"}]
+
+
+# -- no spoilers: a part of a page that answers its question waits for a prediction ----------
+
+
+@pytest.mark.parametrize(
+    ("path", "target", "exercise_id"),
+    [
+        ("/equivariance", "#q5a-findings", "concept-pooling"),
+        ("/parameters", '[data-answers="concept-regularization"]', "concept-regularization"),
+    ],
+)
+def test_a_part_that_answers_a_question_opens_after_a_check(page, path, target, exercise_id):
+    block = _open(page, path, exercise_id)
+    gate = page.locator(f'.spoiler-gate:has(a[href="#yt-{exercise_id}"])')
+    expect(gate).to_be_visible()
+    expect(page.locator(target)).to_be_hidden()
+    block.locator(".answer-fields input").first.check()  # any option: a prediction
+    block.locator("button.check-button").click()
+    expect(block.locator(".reveal .verdict")).to_be_visible()
+    expect(page.locator(target)).to_be_visible()
+    expect(gate).to_have_count(0)
+    page.reload()  # the prediction was made: it stays open
+    expect(page.locator(f"{BLOCK}[data-exercise='{exercise_id}']")).to_have_attribute(
+        "data-seed", re.compile(r"\d")
+    )
+    expect(page.locator(target)).to_be_visible()
+    assert page.locator(".spoiler-gate").count() == 0
+
+
+def test_show_it_now_opens_the_part_without_a_prediction(page):
+    page.goto("/parameters")
+    target = page.locator('[data-answers="concept-regularization"]')
+    expect(target).to_be_hidden()
+    page.locator(".spoiler-gate button").click()
+    expect(target).to_be_visible()
+    expect(target.locator("td").first).to_contain_text("yes: penalizes")

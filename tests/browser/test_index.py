@@ -112,3 +112,16 @@ def test_shared_widgets_behave_as_documented(page):
     assert result["pasted"] == {"matrix": [[1, 2], [3, -4]]}
     assert result["ragged"] == {"error": "row 2 has 1 value, row 1 has 2"}
     assert result["cell"] == "\u22120.33"
+
+
+def test_huge_numbers_are_written_in_scientific_form_with_a_minus(page):
+    page.goto("/")
+    result = page.evaluate(
+        """async () => {
+            const f = await import("/static/js/format.js");
+            return [f.formatCell(1e308), f.formatCell(-2.5e12), f.formatCell(1.5e6),
+                    f.formatNumber(1e308), f.formatNumber(-1.234567e20), f.formatNumber(-3),
+                    f.formatNumber(Infinity), f.formatNumber(NaN)];
+        }"""
+    )
+    assert result == ["1e308", "−2.5e12", "1.5M", "1×10³⁰⁸", "−1.235×10²⁰", "−3", "∞", "NaN"]

@@ -281,3 +281,53 @@ def test_activation_codes_decode_to_min_plus_q_times_scale(page):
     assert values["all"] == [-1, -0.5, 126.5, 63]
     assert values["second"] == [126.5, 63]
     assert values["error"] == "layer conv1: 2 bytes for shape 3×1×2 (6 expected)"
+
+
+def test_a_shared_link_opens_with_the_drawing(browser, base_url, page):
+    page.goto("/mnist")
+    _draw_a_one(page)
+    link = page.url
+    assert "strokes" in link.split("#", 1)[1].replace("%22", '"')
+    prediction = page.locator("#prediction").inner_text()
+    # another browser: no localStorage, only the link
+    other = browser.new_context(viewport={"width": 1400, "height": 1000}, base_url=base_url)
+    try:
+        pg = other.new_page()
+        pg.goto(link)
+        expect(pg.locator("#prediction")).to_have_attribute("data-label", "1")
+        expect(pg.locator("#prediction")).to_have_text(prediction)
+    finally:
+        other.close()
+
+
+def test_the_shift_reset_reads_as_a_reset_and_the_readout_as_the_shift(page):
+    page.goto("/mnist")
+    reset = page.locator("#shift-pad .reset")
+    expect(reset).to_have_text("⟲")
+    expect(reset).to_have_attribute("title", "Reset: back to no shift (dx 0, dy 0)")
+    page.get_by_role("button", name="Shift left").click()
+    expect(page.locator("#shift-value")).to_have_text("dx −1, dy 0")  # a minus, not a hyphen
+    page.get_by_role("button", name="Reset: back to no shift").click()
+    expect(page.locator("#shift-value")).to_have_text("dx 0, dy 0")
+
+
+def test_on_a_phone_the_reading_sits_right_under_the_pad(phone_page):
+    page = phone_page
+    page.goto("/mnist")
+    page.locator("#sample-draw").click()
+    expect(page.locator("#prediction")).to_have_attribute("data-label", "3")
+    readout = page.locator("#pad-readout")
+    expect(readout).to_have_text(page.locator("#prediction").inner_text())
+    page.locator("#pad").evaluate("c => c.scrollIntoView({block: 'start'})")
+    expect(readout).to_be_in_viewport()
+    pad = page.locator("#pad").bounding_box()
+    box = readout.bounding_box()
+    assert 0 <= box["y"] - (pad["y"] + pad["height"]) < 40, (pad, box)
+    shot(page, "mnist-phone-reading")
+
+
+def test_on_a_desktop_the_reading_is_only_in_its_panel(page):
+    page.goto("/mnist")
+    page.locator("#sample-draw").click()
+    expect(page.locator("#prediction")).to_have_attribute("data-label", "3")
+    expect(page.locator("#pad-readout")).to_be_hidden()

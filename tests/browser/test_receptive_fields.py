@@ -22,9 +22,9 @@ def test_default_stack_shows_the_tutorial_formula_worked_out(page):
     expect(page.locator("#rf-formula")).to_contain_text("1 + 3·(3 − 1) = 7")
     last = page.locator("#rf-table tbody tr.last")
     expect(last.locator("td.rf-size")).to_have_text("7")
-    # the centre unit of the last layer (5×5 on an 11×11 input) sees rows 2…8
+    # the centre unit of the last layer (5×5 on an 11×11 input) sees rows 3…9, counted from 1
     expect(page.locator("#rf-region")).to_have_text(
-        "Unit (2, 2) of conv3 sees input rows 2…8, columns 2…8."
+        "Unit (3, 3) of conv3 sees input rows 3…9, columns 3…9."
     )
     shot(page, "receptive-fields-default")
 
@@ -48,18 +48,18 @@ def test_clicking_a_unit_shows_its_region_on_the_input(page):
     _open(page)
     page.select_option("#rf-preset", "vgg16")
     expect(page.locator("#rf-table tbody tr.last td.rf-size")).to_have_text("212")
-    # pool5 is 7×7 on 224×224: unit (0, 0) sees rows −90…121, of which 0…121 are pixels
+    # pool5 is 7×7 on 224×224: unit (1, 1) sees rows −89…122, of which 1…122 are pixels
     grid = page.locator("#rf-units-grid canvas")
     box = grid.bounding_box()
     grid.click(position={"x": box["width"] / 14, "y": box["height"] / 14})
     expect(page.locator("#rf-region")).to_have_text(
-        "Unit (0, 0) of pool5 sees input rows −90…121, columns −90…121; "
-        "inside the image: rows 0…121, columns 0…121 (the rest is padding)."
+        "Unit (1, 1) of pool5 sees input rows −89…122, columns −89…122; "
+        "inside the image: rows 1…122, columns 1…122 (the rest is padding)."
     )
     # arrow keys move the unit by one jump (32 pixels)
     grid.press("ArrowRight")
-    expect(page.locator("#rf-region")).to_contain_text("Unit (0, 1) of pool5")
-    expect(page.locator("#rf-region")).to_contain_text("columns −58…153")
+    expect(page.locator("#rf-region")).to_contain_text("Unit (1, 2) of pool5")
+    expect(page.locator("#rf-region")).to_contain_text("columns −57…154")
     shot(page, "receptive-fields-unit")
 
 
@@ -68,7 +68,7 @@ def test_choosing_a_layer_picks_its_units(page):
     page.get_by_role("button", name="Pick units of conv1").click()
     expect(page.locator("#rf-layer-caption")).to_contain_text("Units of conv1 (9×9)")
     expect(page.locator("#rf-region")).to_have_text(
-        "Unit (4, 4) of conv1 sees input rows 4…6, columns 4…6."
+        "Unit (5, 5) of conv1 sees input rows 5…7, columns 5…7."
     )
 
 
@@ -119,13 +119,13 @@ def test_reload_restores_the_stack_and_the_unit(page):
     page.select_option("#rf-preset", "alexnet_v2")
     expect(page.locator("#rf-table tbody tr.last td.rf-size")).to_have_text("195")
     page.locator("#rf-units-grid canvas").press("ArrowDown")
-    expect(page.locator("#rf-region")).to_contain_text("Unit (3, 2) of pool5")
+    expect(page.locator("#rf-region")).to_contain_text("Unit (4, 3) of pool5")
     page.locator("#erf-depth").fill("4")
     expect(page.locator("#erf-figures")).to_contain_text("4, 3")  # settled: no request in flight
     page.reload()
     expect(page.locator("#rf-preset")).to_have_value("alexnet_v2")
     expect(page.locator("#rf-table tbody tr.last td.rf-size")).to_have_text("195")
-    expect(page.locator("#rf-region")).to_contain_text("Unit (3, 2) of pool5")
+    expect(page.locator("#rf-region")).to_contain_text("Unit (4, 3) of pool5")
     expect(page.locator("#erf-depth")).to_have_value("4")
     expect(page.locator("#erf-figures")).to_contain_text("4, 3")
     expect(page.locator("#erf-plot svg .series-measured circle")).to_have_count(10)
@@ -137,7 +137,18 @@ def test_page_works_on_a_touch_tablet(tablet_page):
     pg.select_option("#rf-preset", "vgg16")
     expect(pg.locator("#rf-table tbody tr.last td.rf-size")).to_have_text("212")
     pg.locator("#rf-units-grid canvas").tap(position={"x": 5, "y": 5})
-    expect(pg.locator("#rf-region")).to_contain_text("Unit (0, 0) of pool5")
+    expect(pg.locator("#rf-region")).to_contain_text("Unit (1, 1) of pool5")
     width = pg.evaluate("document.documentElement.scrollWidth")
     assert width <= 1024, f"the page scrolls sideways at 1024 px ({width} px wide)"
     shot(pg, "receptive-fields-1024-touch")
+
+
+def test_the_start_column_counts_from_1_and_is_explained(page):
+    _open(page)
+    # three 3×3 convs without padding: unit (1, 1) of conv3 is centred on input pixel 4
+    last = page.locator("#rf-table tbody tr.last td")
+    expect(last.nth(7)).to_have_text("4")
+    expect(page.locator("#rf-counting")).to_contain_text("counted from 1, as in the exercises")
+    expect(page.locator("#rf-counting")).to_contain_text(
+        "unit (i, j) is centred on start + (i − 1)·jump"
+    )

@@ -18,7 +18,7 @@ from packaging.specifiers import SpecifierSet
 
 from app.config import Settings
 from app.main import create_app
-from tests.deploy.app_routes import route_paths
+from tests.helpers.app_routes import route_paths
 
 ROOT = Path(__file__).resolve().parents[2]
 HEALTH = "/api/health"

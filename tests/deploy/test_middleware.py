@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Coroutine
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import httpx
 import pytest
@@ -24,7 +22,8 @@ from app.middleware import (
     ConcurrencyLimitMiddleware,
     SecurityHeadersMiddleware,
 )
-from tests.deploy.app_routes import route_paths
+from tests.helpers.app_routes import route_paths
+from tests.helpers.asgi import _blocking_app, _echo_length, run
 
 LIMIT = 1_000_000
 T = TypeVar("T")
@@ -34,13 +33,6 @@ POST_ROUTES = route_paths(create_app(Settings()), "POST")
 
 
 # --- a tiny ASGI harness: drive an app with any sequence of body chunks -----------------------
-
-
-def run(coroutine: Coroutine[Any, Any, T]) -> T:
-    """``asyncio.run`` in a thread of its own: Playwright's sync API (the browser tests of the
-    same session) keeps an event loop running in the main thread."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
 
 
 async def _call(
@@ -77,25 +69,6 @@ async def _call(
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return start["status"], dict(start["headers"]), body
-
-
-async def _echo_length(scope: Scope, receive: Receive, send: Send) -> None:
-    """Reads the whole body like a route would and answers with its length."""
-    total = 0
-    while True:
-        message = await receive()
-        total += len(message.get("body", b""))
-        if not message.get("more_body"):
-            break
-    body = json.dumps({"received": total}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [(b"content-type", b"application/json")],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
 
 
 # --- security headers -------------------------------------------------------------------------
@@ -207,16 +180,6 @@ def test_cors_origins_are_read_from_the_environment(monkeypatch):
 
 
 # --- concurrency limit ------------------------------------------------------------------------
-
-
-def _blocking_app(release: asyncio.Event, entered: list[str]):
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        entered.append(scope["path"])
-        await release.wait()
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        await send({"type": "http.response.body", "body": b"done"})
-
-    return app
 
 
 def test_requests_over_the_limit_get_503_with_retry_after_at_once():

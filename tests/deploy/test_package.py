@@ -58,6 +58,10 @@ def test_the_wheel_holds_every_template_static_file_and_the_weights(wheel: Path)
     assert {"app/mnist/weights/cnn.pt", "app/mnist/weights/fc.pt"} <= names
 
 
+def test_the_wheel_holds_the_docs_response_examples(wheel: Path):
+    assert "app/api/examples.json" in zipfile.ZipFile(wheel).namelist()
+
+
 def test_the_wheel_holds_the_experiments_mnist_subset_and_reference_sweep(wheel: Path):
     from app.experiments.data import SUBSET_FILES
 
@@ -66,6 +70,14 @@ def test_the_wheel_holds_the_experiments_mnist_subset_and_reference_sweep(wheel:
     assert subset <= names
     assert all(name.endswith(".gz") for name in subset)
     assert "app/experiments/reference.json" in names
+
+
+def test_the_wheel_holds_the_sessions_database_migrations(wheel: Path):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    versions = PROJECT_ROOT / "app" / "sessions" / "migrations" / "versions"
+    migrations = {f"app/sessions/migrations/versions/{p.name}" for p in versions.glob("*.py")}
+    assert {"app/sessions/migrations/env.py", "app/sessions/migrations/script.py.mako"} <= names
+    assert migrations and migrations <= names
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """Slow clients cannot take the compute slots (408 after the body time limit), the health probe
 answers while every thread is busy, pages and static files are never refused by the compute
-limit, and pages and static files carry cache validators (issues 10 and 11)."""
+limit, and pages and static files carry cache validators."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from app.config import Settings
 from app.main import create_app
 from app.middleware import BodyLimitMiddleware, ConcurrencyLimitMiddleware
 from tests.deploy.server import serving
-from tests.deploy.test_middleware import _blocking_app, _echo_length, run
+from tests.helpers.asgi import _blocking_app, _echo_length, run
 
 # --- the body time limit ------------------------------------------------------------------
 

@@ -2,68 +2,23 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
-import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
 from app.engine.backward import conv2d_backward
-from app.engine.conv import conv2d
+from app.engine.conv import ConvOptions, conv2d
 from app.engine.errors import InvalidInput
-from tests.engine.test_conv import TUTORIAL_K, TUTORIAL_X, TUTORIAL_Y, conv_cases
-
-OPTIONS = ("stride", "padding", "padding_mode", "dilation", "flip_kernel")
-
-
-def torch_backward(case: dict, grad: np.ndarray) -> tuple[np.ndarray, ...]:
-    """(Y, ∂L/∂X, ∂L/∂K, ∂L/∂b or None) by torch.nn.Conv2d and autograd, for ∂L/∂Y = grad."""
-    x, kernel, bias = case["x"], case["kernel"], case["bias"]
-    w4 = kernel if kernel.ndim == 4 else kernel[None, None]
-    layer = torch.nn.Conv2d(
-        w4.shape[1],
-        w4.shape[0],
-        tuple(w4.shape[2:]),
-        stride=case["stride"],
-        padding=case["padding"],
-        dilation=case["dilation"],
-        bias=bias is not None,
-        padding_mode=case["padding_mode"],
-        dtype=torch.float64,
-    )
-    weight = torch.from_numpy(np.ascontiguousarray(w4))
-    with torch.no_grad():
-        layer.weight.copy_(weight.flip(-1, -2) if case["flip_kernel"] else weight)
-        if bias is not None:
-            layer.bias.copy_(torch.from_numpy(bias))
-    x4 = torch.from_numpy(x if x.ndim == 3 else x[None])[None].requires_grad_(True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # "same" with an even kernel copies
-        y = layer(x4)
-    y.backward(torch.from_numpy(grad.reshape(y.shape)))
-    grad_w = layer.weight.grad.numpy()
-    if case["flip_kernel"]:
-        grad_w = grad_w[..., ::-1, ::-1]  # torch saw the flipped kernel
-    grad_b = None if bias is None else layer.bias.grad.numpy()
-    return (
-        y.detach().numpy().reshape(-1),
-        x4.grad.numpy().reshape(x.shape),
-        grad_w.reshape(kernel.shape),
-        grad_b,
-    )
-
-
-def output_shape(case: dict) -> tuple[int, ...] | None:
-    """The forward output's shape, or None when the convolution is refused."""
-    try:
-        return conv2d(
-            case["x"], case["kernel"], case["bias"], **{k: case[k] for k in OPTIONS}
-        ).shape
-    except InvalidInput:
-        return None
-
+from tests.helpers.conv import (
+    OPTIONS,
+    TUTORIAL_K,
+    TUTORIAL_X,
+    TUTORIAL_Y,
+    conv_cases,
+    output_shape,
+    torch_backward,
+)
 
 # -- the tutorial ----------------------------------------------------------------------------
 
@@ -107,7 +62,11 @@ def test_gradients_match_torch_autograd(case: dict, seed: int) -> None:
     grad = np.random.default_rng(seed).standard_normal(shape)
     y, grad_x, grad_w, grad_b = torch_backward(case, grad)
     g = conv2d_backward(
-        case["x"], case["kernel"], case["bias"], grad, **{k: case[k] for k in OPTIONS}
+        case["x"],
+        case["kernel"],
+        case["bias"],
+        grad,
+        options=ConvOptions(**{k: case[k] for k in OPTIONS}),
     )
     np.testing.assert_allclose(g.output.reshape(-1), y, rtol=0, atol=1e-9)
     np.testing.assert_allclose(g.grad_input, grad_x, rtol=0, atol=1e-9)
@@ -126,7 +85,11 @@ def test_multichannel_gradients_match_torch_autograd(case: dict, seed: int) -> N
     grad = np.random.default_rng(seed).standard_normal(shape)
     _, grad_x, grad_w, _ = torch_backward(case, grad)
     g = conv2d_backward(
-        case["x"], case["kernel"], case["bias"], grad, **{k: case[k] for k in OPTIONS}
+        case["x"],
+        case["kernel"],
+        case["bias"],
+        grad,
+        options=ConvOptions(**{k: case[k] for k in OPTIONS}),
     )
     assert g.grad_input.shape == case["x"].shape
     assert g.grad_kernel.shape == case["kernel"].shape
@@ -151,7 +114,9 @@ def test_tutorial_full_convolution_pads_g_by_one_and_rotates_k() -> None:
 def test_stride_two_inserts_one_zero_between_gradient_entries() -> None:
     x = np.arange(25.0).reshape(5, 5)
     grad = np.array([[1.0, 2.0], [3.0, 4.0]])
-    view = conv2d_backward(x, np.ones((3, 3)), grad_output=grad, stride=2).full_convolution()
+    view = conv2d_backward(
+        x, np.ones((3, 3)), grad_output=grad, options=ConvOptions(stride=2)
+    ).full_convolution()
     assert view is not None
     assert view.inserted_zeros == (1, 1)
     assert view.pads == ((2, 2), (2, 2))
@@ -162,7 +127,7 @@ def test_rows_no_window_reaches_are_padded_after_and_get_zero_gradient() -> None
     # 6 rows, k = 2, s = 2: windows start at rows 0, 2, 4 and the last row 5 is still read;
     # with 7 rows row 6 is never read: r = (7 − 2) mod 2 = 1 extra row of padding below
     x = np.ones((7, 7))
-    g = conv2d_backward(x, np.ones((2, 2)), stride=2)
+    g = conv2d_backward(x, np.ones((2, 2)), options=ConvOptions(stride=2))
     view = g.full_convolution()
     assert view is not None
     assert view.pads == ((1, 2), (1, 2))
@@ -170,7 +135,9 @@ def test_rows_no_window_reaches_are_padded_after_and_get_zero_gradient() -> None
 
 
 def test_padding_larger_than_the_kernel_span_crops_g() -> None:
-    view = conv2d_backward(TUTORIAL_X, TUTORIAL_K, padding=2).full_convolution()
+    view = conv2d_backward(
+        TUTORIAL_X, TUTORIAL_K, options=ConvOptions(padding=2)
+    ).full_convolution()
     assert view is not None
     assert view.pads == ((-1, -1), (-1, -1))
     assert view.padded_grad.shape == (1, 5, 5)  # the 7×7 G without its border
@@ -183,7 +150,11 @@ def test_full_convolution_of_rotated_kernel_is_the_input_gradient(case: dict, se
         return
     grad = np.random.default_rng(seed).standard_normal(shape)
     g = conv2d_backward(
-        case["x"], case["kernel"], case["bias"], grad, **{k: case[k] for k in OPTIONS}
+        case["x"],
+        case["kernel"],
+        case["bias"],
+        grad,
+        options=ConvOptions(**{k: case[k] for k in OPTIONS}),
     )
     view = g.full_convolution()
     if case["padding_mode"] != "zeros":
@@ -191,7 +162,9 @@ def test_full_convolution_of_rotated_kernel_is_the_input_gradient(case: dict, se
         return
     assert view is not None
     assert view.padded_grad.size == g.full_convolution_values()
-    via_view = conv2d(view.padded_grad, view.rotated_kernel, dilation=view.dilation)
+    via_view = conv2d(
+        view.padded_grad, view.rotated_kernel, options=ConvOptions(dilation=view.dilation)
+    )
     np.testing.assert_allclose(via_view.reshape(case["x"].shape), g.grad_input, atol=1e-9)
 
 

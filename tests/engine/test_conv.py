@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
 import torch
@@ -11,91 +9,20 @@ import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.engine.conv import conv2d, conv_geometry
+from app.engine.conv import ConvOptions, conv2d, conv_geometry
 from app.engine.errors import InvalidInput
 from app.engine.padding import index_map, pad
+from tests.helpers.conv import (
+    MODES,
+    TUTORIAL_K,
+    TUTORIAL_X,
+    TUTORIAL_Y,
+    conv_cases,
+    engine_conv,
+    torch_conv,
+)
 
-TUTORIAL_X = np.array([[1, 2, 0, 1], [0, 1, 3, 1], [2, 2, 1, 0], [1, 0, 2, 2]], dtype=float)
-TUTORIAL_K = np.array([[1, -1], [0, 1]], dtype=float)
-TUTORIAL_Y = np.array([[0, 5, 0], [1, -1, 2], [0, 3, 3]], dtype=float)
-MODES = ("zeros", "reflect", "replicate", "circular")
 TORCH_PAD = {"reflect": "reflect", "replicate": "replicate", "circular": "circular"}
-
-int_or_pair = st.one_of(st.integers(1, 3), st.tuples(st.integers(1, 3), st.integers(1, 3)))
-
-
-@st.composite
-def conv_cases(draw: st.DrawFn, *, multi: bool | None = None) -> dict:
-    """A random convolution: shapes, hyper-parameters and data (2-D or multi-channel)."""
-    multi = draw(st.booleans()) if multi is None else multi
-    c_in = draw(st.integers(1, 3)) if multi else 1
-    c_out = draw(st.integers(1, 3)) if multi else 1
-    h, w = draw(st.integers(1, 8)), draw(st.integers(1, 8))
-    kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    x = rng.standard_normal((c_in, h, w) if multi else (h, w))
-    kernel = rng.standard_normal((c_out, c_in, kh, kw) if multi else (kh, kw))
-    bias = rng.standard_normal(c_out) if multi and draw(st.booleans()) else None
-    return {
-        "x": x,
-        "kernel": kernel,
-        "bias": bias,
-        "stride": draw(int_or_pair),
-        "dilation": draw(int_or_pair),
-        "padding": draw(
-            st.one_of(
-                st.integers(0, 3),
-                st.tuples(st.integers(0, 3), st.integers(0, 3)),
-                st.sampled_from(["valid", "same"]),
-            )
-        ),
-        "padding_mode": draw(st.sampled_from(MODES)),
-        "flip_kernel": draw(st.booleans()),
-    }
-
-
-def torch_conv(case: dict) -> np.ndarray:
-    """The same convolution by torch.nn.Conv2d (float64); raises what torch raises."""
-    x, kernel, bias = case["x"], case["kernel"], case["bias"]
-    w4 = kernel if kernel.ndim == 4 else kernel[None, None]
-    x4 = torch.from_numpy(x if x.ndim == 3 else x[None])[None]  # (1, C_in, H, W)
-    weight = torch.from_numpy(np.ascontiguousarray(w4))
-    if case["flip_kernel"]:
-        weight = weight.flip(-1, -2)
-    padding = case["padding"]
-    layer = torch.nn.Conv2d(
-        weight.shape[1],
-        weight.shape[0],
-        tuple(weight.shape[2:]),
-        stride=case["stride"],
-        padding=padding if isinstance(padding, str) else padding,
-        dilation=case["dilation"],
-        bias=bias is not None,
-        padding_mode=case["padding_mode"],
-        dtype=torch.float64,
-    )
-    with torch.no_grad(), warnings.catch_warnings():
-        # torch warns that "same" with an even kernel copies the input; not our concern
-        warnings.simplefilter("ignore", UserWarning)
-        layer.weight.copy_(weight)
-        if bias is not None:
-            layer.bias.copy_(torch.from_numpy(bias))
-        out = layer(x4)[0].numpy()  # (C_out, H_out, W_out)
-    return out[0] if x.ndim == 2 and kernel.ndim == 2 else out
-
-
-def engine_conv(case: dict) -> np.ndarray:
-    """conv2d of a case."""
-    return conv2d(
-        case["x"],
-        case["kernel"],
-        case["bias"],
-        stride=case["stride"],
-        padding=case["padding"],
-        padding_mode=case["padding_mode"],
-        dilation=case["dilation"],
-        flip_kernel=case["flip_kernel"],
-    )
 
 
 # -- the tutorial ----------------------------------------------------------------------------
@@ -121,26 +48,30 @@ def test_tutorial_counts_four_inputs_four_parameters_nine_outputs() -> None:
 
 
 def test_general_formula_fills_in_padding_dilation_and_stride() -> None:
-    _, text, _ = conv_geometry((5, 7), (3, 3), stride=2, padding=1, dilation=2).formula()
+    _, text, _ = conv_geometry(
+        (5, 7), (3, 3), options=ConvOptions(stride=2, padding=1, dilation=2)
+    ).formula()
     assert text == (
         "(⌊(5 + 2·1 − 2·(3 − 1) − 1)/2⌋ + 1) × (⌊(7 + 2·1 − 2·(3 − 1) − 1)/2⌋ + 1) = 2 × 3"
     )
 
 
 def test_padded_formula_for_stride_one() -> None:
-    _, text, _ = conv_geometry((4, 4), (3, 3), padding=1).formula()
+    _, text, _ = conv_geometry((4, 4), (3, 3), options=ConvOptions(padding=1)).formula()
     assert text == "(4 + 2·1 − 3 + 1) × (4 + 2·1 − 3 + 1) = 4 × 4"
 
 
 def test_same_padding_with_even_kernel_puts_the_extra_cell_after() -> None:
-    geometry = conv_geometry((5, 5), (2, 4), padding="same")
+    geometry = conv_geometry((5, 5), (2, 4), options=ConvOptions(padding="same"))
     assert geometry.pads == ((0, 1), (1, 2))
     assert geometry.output_size == (5, 5)
 
 
 def test_true_convolution_flips_the_kernel() -> None:
     flipped = conv2d(TUTORIAL_X, TUTORIAL_K[::-1, ::-1])
-    np.testing.assert_array_equal(conv2d(TUTORIAL_X, TUTORIAL_K, flip_kernel=True), flipped)
+    np.testing.assert_array_equal(
+        conv2d(TUTORIAL_X, TUTORIAL_K, options=ConvOptions(flip_kernel=True)), flipped
+    )
 
 
 # -- against torch -----------------------------------------------------------------------------
@@ -222,7 +153,7 @@ def test_dilated_kernel_too_large_names_its_span() -> None:
         InvalidInput,
         match="^kernel 3×3 with dilation 2×2 spans 5×5, larger than the padded input 4×4$",
     ):
-        conv2d(TUTORIAL_X, np.ones((3, 3)), dilation=2)
+        conv2d(TUTORIAL_X, np.ones((3, 3)), options=ConvOptions(dilation=2))
 
 
 def test_channel_mismatch_names_both_counts() -> None:
@@ -239,7 +170,7 @@ def test_2d_kernel_on_several_channels_asks_for_a_4d_kernel() -> None:
 
 def test_same_padding_with_stride_two_is_refused_like_torch() -> None:
     with pytest.raises(InvalidInput, match='^padding "same" needs stride 1'):
-        conv2d(TUTORIAL_X, TUTORIAL_K, padding="same", stride=2)
+        conv2d(TUTORIAL_X, TUTORIAL_K, options=ConvOptions(padding="same", stride=2))
 
 
 def test_reflect_padding_as_large_as_the_input_is_refused() -> None:
@@ -248,12 +179,12 @@ def test_reflect_padding_as_large_as_the_input_is_refused() -> None:
         match="^reflect padding of 4 needs an input height of at least 5, but the input height "
         "is 4",
     ):
-        conv2d(TUTORIAL_X, TUTORIAL_K, padding=4, padding_mode="reflect")
+        conv2d(TUTORIAL_X, TUTORIAL_K, options=ConvOptions(padding=4, padding_mode="reflect"))
 
 
 def test_circular_padding_larger_than_the_input_is_refused() -> None:
     with pytest.raises(InvalidInput, match="^circular padding of 5 is more than the input height"):
-        conv2d(TUTORIAL_X, TUTORIAL_K, padding=5, padding_mode="circular")
+        conv2d(TUTORIAL_X, TUTORIAL_K, options=ConvOptions(padding=5, padding_mode="circular"))
 
 
 @pytest.mark.parametrize(
@@ -268,7 +199,7 @@ def test_circular_padding_larger_than_the_input_is_refused() -> None:
 )
 def test_bad_hyper_parameters_are_refused(kwargs: dict, message: str) -> None:
     with pytest.raises(InvalidInput, match=message):
-        conv2d(TUTORIAL_X, TUTORIAL_K, **kwargs)
+        conv2d(TUTORIAL_X, TUTORIAL_K, options=ConvOptions(**kwargs))
 
 
 def test_bias_of_the_wrong_length_names_both_counts() -> None:

@@ -10,6 +10,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app.engine.conv import ConvOptions
 from app.engine.conv1d import conv1d, conv1d_geometry
 from app.engine.errors import InvalidInput
 
@@ -61,7 +62,9 @@ def torch_conv1d(case: dict) -> np.ndarray:
 
 def engine_conv1d(case: dict) -> np.ndarray:
     keys = ("stride", "padding", "padding_mode", "dilation", "flip_kernel")
-    return conv1d(case["x"], case["kernel"], case["bias"], **{k: case[k] for k in keys})
+    return conv1d(
+        case["x"], case["kernel"], case["bias"], options=ConvOptions(**{k: case[k] for k in keys})
+    )
 
 
 def test_difference_kernel_gives_the_discrete_derivative() -> None:
@@ -77,13 +80,15 @@ def test_true_convolution_is_numpy_convolve(signal: list[int], kernel: list[int]
     x, k = np.array(signal, dtype=float), np.array(kernel, dtype=float)
     if k.size > x.size:
         return
-    np.testing.assert_array_equal(conv1d(x, k, flip_kernel=True), np.convolve(x, k, "valid"))
+    np.testing.assert_array_equal(
+        conv1d(x, k, options=ConvOptions(flip_kernel=True)), np.convolve(x, k, "valid")
+    )
 
 
 def test_full_padding_gives_numpy_full_convolution() -> None:
     x, k = np.array([1.0, 2.0, 3.0]), np.array([1.0, 1.0])
     np.testing.assert_array_equal(
-        conv1d(x, k, padding=1, flip_kernel=True), np.convolve(x, k, "full")
+        conv1d(x, k, options=ConvOptions(padding=1, flip_kernel=True)), np.convolve(x, k, "full")
     )
 
 
@@ -102,7 +107,9 @@ def test_conv1d_matches_torch_or_both_refuse(case: dict) -> None:
 
 def test_formula_reads_in_signal_lengths() -> None:
     assert conv1d_geometry((8,), (3,)).formula() == ("L − k + 1", "8 − 3 + 1 = 6", "8 − 3 + 1")
-    general, text, _ = conv1d_geometry((8,), (3,), stride=2, padding=1).formula()
+    general, text, _ = conv1d_geometry(
+        (8,), (3,), options=ConvOptions(stride=2, padding=1)
+    ).formula()
     assert general == "⌊(L + 2p − d(k−1) − 1)/s⌋ + 1"
     assert text == "⌊(8 + 2·1 − 1·(3 − 1) − 1)/2⌋ + 1 = 4"
 
@@ -152,7 +159,7 @@ def test_formula_reads_in_signal_lengths() -> None:
 )
 def test_refusals_speak_of_signals(shapes: tuple, kwargs: dict, message: str) -> None:
     with pytest.raises(InvalidInput) as info:
-        conv1d_geometry(*shapes, **kwargs)
+        conv1d_geometry(*shapes, options=ConvOptions(**kwargs))
     assert str(info.value) == message
 
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from app.engine.conv import ConvOptions, conv2d
 from app.engine.errors import InvalidInput
 from app.engine.explain import explain_conv2d, explain_input, explain_output, format_number
-from tests.engine.test_conv import (
+from tests.helpers.conv import (
     TUTORIAL_K,
     TUTORIAL_X,
     TUTORIAL_Y,
@@ -54,7 +54,9 @@ def test_every_tutorial_cell_explains_to_its_output_value() -> None:
 
 
 def test_zero_padding_cells_are_marked_and_have_no_source() -> None:
-    terms = explain_output(TUTORIAL_X, TUTORIAL_K, cell=(0, 0), padding=1).terms
+    terms = explain_output(
+        TUTORIAL_X, TUTORIAL_K, cell=(0, 0), options=ConvOptions(padding=1)
+    ).terms
     assert [(t.row, t.col, t.padding, t.source) for t in terms] == [
         (-1, -1, True, None),
         (-1, 0, True, None),
@@ -64,13 +66,17 @@ def test_zero_padding_cells_are_marked_and_have_no_source() -> None:
 
 
 def test_reflect_padding_cells_name_the_cell_they_mirror() -> None:
-    terms = explain_output(TUTORIAL_X, TUTORIAL_K, cell=(0, 0), padding=1, padding_mode="reflect")
+    terms = explain_output(
+        TUTORIAL_X, TUTORIAL_K, cell=(0, 0), options=ConvOptions(padding=1, padding_mode="reflect")
+    )
     assert [t.source for t in terms.terms] == [(1, 1), (1, 0), (0, 1), (0, 0)]
     assert [t.value for t in terms.terms] == [1.0, 0.0, 2.0, 1.0]
 
 
 def test_flipped_kernel_uses_the_mirrored_weight_index() -> None:
-    terms = explain_output(TUTORIAL_X, TUTORIAL_K, cell=(0, 0), flip_kernel=True).terms
+    terms = explain_output(
+        TUTORIAL_X, TUTORIAL_K, cell=(0, 0), options=ConvOptions(flip_kernel=True)
+    ).terms
     assert [t.kernel_index for t in terms] == [(1, 1), (1, 0), (0, 1), (0, 0)]
     assert [t.weight for t in terms] == [1.0, 0.0, -1.0, 1.0]
 
@@ -102,7 +108,12 @@ def test_explained_value_equals_the_conv_output(case: dict, data: st.DataObject)
     i = data.draw(st.integers(0, out3.shape[1] - 1))
     j = data.draw(st.integers(0, out3.shape[2] - 1))
     explanation = explain_output(
-        case["x"], case["kernel"], case["bias"], cell=(i, j), channel=o, **options(case)
+        case["x"],
+        case["kernel"],
+        case["bias"],
+        cell=(i, j),
+        channel=o,
+        options=ConvOptions(**options(case)),
     )
     assert explanation.value == pytest.approx(out3[o, i, j], abs=1e-9)
     assert sum(t.product for t in explanation.terms) == pytest.approx(explanation.sum, abs=1e-9)
@@ -123,7 +134,9 @@ def test_input_influence_matches_torch_on_a_one_hot_input(case: dict, data: st.D
         counts = torch_conv({**case, "x": one_hot, "kernel": ones, "bias": None})
     except (RuntimeError, ValueError):
         return
-    influence = explain_input(case["x"], case["kernel"], cell=(r, q), **options(case))
+    influence = explain_input(
+        case["x"], case["kernel"], cell=(r, q), options=ConvOptions(**options(case))
+    )
     found = np.zeros_like(counts)
     for output in influence.outputs:
         found[output.cell] = len(output.window_positions)

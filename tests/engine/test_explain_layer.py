@@ -17,9 +17,16 @@ from app.engine.explain_layer import (
     grad_input_terms,
     overlap_terms,
 )
-from tests.engine.test_backward import OPTIONS, output_shape, torch_backward
-from tests.engine.test_conv import TUTORIAL_K, TUTORIAL_X, conv_cases
-from tests.engine.test_transpose import torch_transpose, transpose_cases
+from app.engine.transpose import TransposeOptions
+from tests.helpers.conv import (
+    OPTIONS,
+    TUTORIAL_K,
+    TUTORIAL_X,
+    conv_cases,
+    output_shape,
+    torch_backward,
+)
+from tests.helpers.transpose import torch_transpose, transpose_cases
 
 # -- the tutorial ----------------------------------------------------------------------------
 
@@ -58,14 +65,19 @@ def test_upstream_gradient_g11_touches_its_window() -> None:
 
 
 def test_zero_padding_positions_touch_nothing() -> None:
-    e = explain_backward(TUTORIAL_X, TUTORIAL_K, padding=1, output_cell=(0, 0)).output_cell
+    e = explain_backward(
+        TUTORIAL_X, TUTORIAL_K, output_cell=(0, 0), options=ConvOptions(padding=1)
+    ).output_cell
     assert e is not None
     assert [t.cell for t in e.touches] == [(0, 0)]  # three of the four taps are padding
 
 
 def test_reflect_padding_copy_is_marked_via_padding() -> None:
     e = explain_backward(
-        TUTORIAL_X, TUTORIAL_K, padding=1, padding_mode="reflect", input_cell=(1, 1)
+        TUTORIAL_X,
+        TUTORIAL_K,
+        input_cell=(1, 1),
+        options=ConvOptions(padding=1, padding_mode="reflect"),
     ).input_cell
     assert e is not None
     assert any(t.via_padding for t in e.terms)
@@ -73,7 +85,9 @@ def test_reflect_padding_copy_is_marked_via_padding() -> None:
 
 
 def test_cell_no_window_reads_says_so() -> None:
-    e = explain_backward(np.ones((3, 3)), np.ones((1, 1)), stride=2, input_cell=(1, 1))
+    e = explain_backward(
+        np.ones((3, 3)), np.ones((1, 1)), input_cell=(1, 1), options=ConvOptions(stride=2)
+    )
     assert e.input_cell is not None
     assert e.input_cell.terms == []
     assert e.input_cell.expression == "no window reads this cell: 0"
@@ -81,7 +95,10 @@ def test_cell_no_window_reads_says_so() -> None:
 
 def test_transposed_output_cell_sums_the_four_overlapping_stamps() -> None:
     e = explain_transpose(
-        np.array([[1.0, 2.0], [3.0, 4.0]]), np.ones((3, 3)), stride=2, output_cell=(2, 2)
+        np.array([[1.0, 2.0], [3.0, 4.0]]),
+        np.ones((3, 3)),
+        output_cell=(2, 2),
+        options=TransposeOptions(stride=2),
     ).output_cell
     assert e is not None
     assert [(t.input_cell, t.kernel_index) for t in e.terms] == [
@@ -103,7 +120,10 @@ def test_transposed_output_cell_with_bias_adds_it_last() -> None:
 
 def test_transposed_input_cell_lists_its_stamp_and_counts_the_cropped_taps() -> None:
     e = explain_transpose(
-        np.ones((2, 2)), np.ones((3, 3)), stride=2, padding=1, input_cell=(0, 0)
+        np.ones((2, 2)),
+        np.ones((3, 3)),
+        input_cell=(0, 0),
+        options=TransposeOptions(stride=2, padding=1),
     ).input_cell
     assert e is not None
     assert [s.cell for s in e.outputs] == [(0, 0), (0, 1), (1, 0), (1, 1)]
@@ -157,7 +177,13 @@ def test_explained_gradient_cells_add_up_to_torch(case: dict, seed: int) -> None
         for r in range(x3.shape[1]):
             for q in range(x3.shape[2]):
                 e = explain_backward(
-                    x, kernel, case["bias"], grad, input_cell=(r, q), input_channel=c, **options
+                    x,
+                    kernel,
+                    case["bias"],
+                    grad,
+                    input_cell=(r, q),
+                    input_channel=c,
+                    options=ConvOptions(**options),
                 ).input_cell
                 assert e is not None
                 assert e.value == pytest.approx(gx[c, r, q], abs=1e-9)
@@ -173,7 +199,7 @@ def test_explained_gradient_cells_add_up_to_torch(case: dict, seed: int) -> None
                         kernel_cell=(a, b),
                         output_channel=o,
                         input_channel=c,
-                        **options,
+                        options=ConvOptions(**options),
                     ).kernel_cell
                     assert k is not None
                     assert k.value == pytest.approx(gw[o, c, a, b], abs=1e-9)
@@ -181,7 +207,13 @@ def test_explained_gradient_cells_add_up_to_torch(case: dict, seed: int) -> None
         for i in range(g3.shape[1]):
             for j in range(g3.shape[2]):
                 t = explain_backward(
-                    x, kernel, case["bias"], grad, output_cell=(i, j), output_channel=o, **options
+                    x,
+                    kernel,
+                    case["bias"],
+                    grad,
+                    output_cell=(i, j),
+                    output_channel=o,
+                    options=ConvOptions(**options),
                 ).output_cell
                 assert t is not None
                 for touch in t.touches:
@@ -197,14 +229,21 @@ def test_explained_transposed_cells_add_up_to_torch(case: dict) -> None:
         expected = torch_transpose(case)
     except RuntimeError:  # torch refuses (the padding crops everything): so does the engine
         with pytest.raises(InvalidInput):
-            explain_transpose(x, kernel, bias, output_cell=(0, 0), **options)
+            explain_transpose(
+                x, kernel, bias, output_cell=(0, 0), options=TransposeOptions(**options)
+            )
         return
     expected = expected.reshape(-1, *expected.shape[-2:])  # (C_out, H_out, W_out)
     for o in range(expected.shape[0]):
         for r in range(expected.shape[1]):
             for q in range(expected.shape[2]):
                 explained = explain_transpose(
-                    x, kernel, bias, output_cell=(r, q), output_channel=o, **options
+                    x,
+                    kernel,
+                    bias,
+                    output_cell=(r, q),
+                    output_channel=o,
+                    options=TransposeOptions(**options),
                 )
                 e = explained.output_cell
                 assert e is not None
@@ -221,13 +260,17 @@ def test_explained_transposed_cells_add_up_to_torch(case: dict) -> None:
     stamps = np.zeros(expected.shape[1:], dtype=int)
     for i in range(x3.shape[1]):
         for j in range(x3.shape[2]):
-            s = explain_transpose(x, kernel, bias, input_cell=(i, j), **options).input_cell
+            s = explain_transpose(
+                x, kernel, bias, input_cell=(i, j), options=TransposeOptions(**options)
+            ).input_cell
             assert s is not None
             assert len(s.outputs) + s.cropped == kernel.shape[-2] * kernel.shape[-1]
             for stamp in s.outputs:
                 stamps[stamp.cell] += 1
     np.testing.assert_array_equal(stamps, ones)
-    geometry = explain_transpose(x, kernel, bias, input_cell=(0, 0), **options).geometry
+    geometry = explain_transpose(
+        x, kernel, bias, input_cell=(0, 0), options=TransposeOptions(**options)
+    ).geometry
     np.testing.assert_array_equal(geometry.overlaps(), ones)
 
 
@@ -246,7 +289,9 @@ def test_the_counted_terms_of_a_gradient_cell_are_the_terms_listed(case: dict) -
     h, w = geometry.input_size
     for r in range(h):
         for q in range(w):
-            e = explain_backward(x, kernel, case["bias"], input_cell=(r, q), **options)
+            e = explain_backward(
+                x, kernel, case["bias"], input_cell=(r, q), options=ConvOptions(**options)
+            )
             assert e.input_cell is not None
             assert grad_input_terms(geometry, (r, q)) == len(e.input_cell.terms)
     assert grad_input_terms(geometry, (h, 0)) == grad_input_terms(geometry, (0, w)) == 0
@@ -257,6 +302,9 @@ def test_a_replicated_corner_is_read_at_every_window_position() -> None:
     # 4×4 windows (1 + 6 − 4 + 1 per axis), each reading the corner at all 16 positions
     assert grad_input_terms(geometry, (0, 0)) == 4 * 4 * 16
     e = explain_backward(
-        np.ones((1, 1)), np.ones((4, 4)), padding=3, padding_mode="replicate", input_cell=(0, 0)
+        np.ones((1, 1)),
+        np.ones((4, 4)),
+        input_cell=(0, 0),
+        options=ConvOptions(padding=3, padding_mode="replicate"),
     )
     assert e.input_cell is not None and len(e.input_cell.terms) == 256

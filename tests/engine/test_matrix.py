@@ -7,9 +7,10 @@ import pytest
 import torch
 from hypothesis import given
 
+from app.engine.conv import ConvOptions
 from app.engine.errors import InvalidInput
 from app.engine.matrix import conv_matrix
-from tests.engine.test_conv import TUTORIAL_K, TUTORIAL_X, TUTORIAL_Y, conv_cases, torch_conv
+from tests.helpers.conv import TUTORIAL_K, TUTORIAL_X, TUTORIAL_Y, conv_cases, torch_conv
 
 OPTIONS = ("stride", "padding", "padding_mode", "dilation", "flip_kernel")
 
@@ -39,7 +40,7 @@ def test_zero_padding_matrix_is_doubly_block_toeplitz() -> None:
     """Entry ((i, j), (r, q)) holds K[r − i + p, q − j + p] when that index exists."""
     rng = np.random.default_rng(3)
     x, k, p = rng.standard_normal((5, 6)), rng.standard_normal((3, 2)), 1
-    m = conv_matrix(x, k, padding=p)
+    m = conv_matrix(x, k, options=ConvOptions(padding=p))
     ho, wo = m.geometry.output_size
     i, j, r, q = np.meshgrid(
         np.arange(ho), np.arange(wo), np.arange(5), np.arange(6), indexing="ij"
@@ -58,7 +59,12 @@ def test_matrix_reproduces_torch_conv(case: dict) -> None:
         expected = torch_conv(case)
     except (RuntimeError, ValueError):
         return
-    m = conv_matrix(case["x"], case["kernel"], case["bias"], **{n: case[n] for n in OPTIONS})
+    m = conv_matrix(
+        case["x"],
+        case["kernel"],
+        case["bias"],
+        options=ConvOptions(**{n: case[n] for n in OPTIONS}),
+    )
     via_matrix = m.matrix @ case["x"].reshape(-1)
     if m.bias_vector is not None:
         via_matrix = via_matrix + m.bias_vector
@@ -69,7 +75,9 @@ def test_matrix_reproduces_torch_conv(case: dict) -> None:
 @given(conv_cases())
 def test_every_entry_holds_the_weights_its_index_names(case: dict) -> None:
     try:
-        m = conv_matrix(case["x"], case["kernel"], None, **{n: case[n] for n in OPTIONS})
+        m = conv_matrix(
+            case["x"], case["kernel"], None, options=ConvOptions(**{n: case[n] for n in OPTIONS})
+        )
     except InvalidInput:
         return
     flat = case["kernel"].reshape(-1)
@@ -83,7 +91,9 @@ def test_every_entry_holds_the_weights_its_index_names(case: dict) -> None:
 
 def test_replicate_padding_adds_several_weights_into_corner_entries() -> None:
     m = conv_matrix(
-        TUTORIAL_X, np.arange(1.0, 10.0).reshape(3, 3), padding=1, padding_mode="replicate"
+        TUTORIAL_X,
+        np.arange(1.0, 10.0).reshape(3, 3),
+        options=ConvOptions(padding=1, padding_mode="replicate"),
     )
     corner = next(e for e in m.merged if (e.row, e.col) == (0, 0))
     assert corner.weight_indices == [0, 1, 3, 4]  # K00, K01, K10, K11 all read X[0, 0]
@@ -109,7 +119,15 @@ def test_multichannel_matrix_has_one_block_per_channel_pair() -> None:
 
 
 def test_strided_matrix_keeps_every_second_output_row() -> None:
-    m = conv_matrix(TUTORIAL_X, TUTORIAL_K, stride=2)
+    m = conv_matrix(TUTORIAL_X, TUTORIAL_K, options=ConvOptions(stride=2))
     full = conv_matrix(TUTORIAL_X, TUTORIAL_K)
     np.testing.assert_array_equal(m.matrix, full.matrix[[0, 2, 6, 8]])
-    assert m.structure.startswith("every 2×2-th output row of a doubly block Toeplitz")
+    assert m.structure == (
+        "doubly block Toeplitz, keeping only the rows of every 2nd output row and every 2nd "
+        "output column (the stride skips the other output positions)"
+    )
+
+
+def test_structure_names_a_stride_of_one_along_rows_as_every_output_row() -> None:
+    m = conv_matrix(TUTORIAL_X, TUTORIAL_K, options=ConvOptions(stride=(1, 3)))
+    assert "the rows of every output row and every 3rd output column" in m.structure

@@ -9,9 +9,17 @@ import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app.engine.conv import ConvOptions
 from app.engine.matrix_transpose import conv_matrix_transpose
-from tests.engine.test_backward import OPTIONS, output_shape, torch_backward
-from tests.engine.test_conv import TUTORIAL_K, TUTORIAL_X, conv_cases, torch_conv
+from tests.helpers.conv import (
+    OPTIONS,
+    TUTORIAL_K,
+    TUTORIAL_X,
+    conv_cases,
+    output_shape,
+    torch_backward,
+    torch_conv,
+)
 
 
 def test_tutorial_transpose_is_sixteen_by_nine_and_reproduces_the_gradient() -> None:
@@ -36,7 +44,9 @@ def test_transposed_weight_index_is_the_forward_one_transposed() -> None:
 
 def test_merged_entries_swap_row_and_column() -> None:
     t = conv_matrix_transpose(
-        np.arange(9.0).reshape(3, 3), np.ones((3, 3)), padding=1, padding_mode="replicate"
+        np.arange(9.0).reshape(3, 3),
+        np.ones((3, 3)),
+        options=ConvOptions(padding=1, padding_mode="replicate"),
     )
     forward = {(e.row, e.col): e.weight_indices for e in t.forward.merged}
     assert forward
@@ -44,13 +54,15 @@ def test_merged_entries_swap_row_and_column() -> None:
 
 
 def test_stride_remainder_becomes_the_output_padding_of_the_transposed_check() -> None:
-    t = conv_matrix_transpose(np.ones((6, 5)), np.ones((2, 2)), stride=2)
+    t = conv_matrix_transpose(np.ones((6, 5)), np.ones((2, 2)), options=ConvOptions(stride=2))
     assert t.transpose.output_padding == (0, 1)  # (6 − 2) mod 2, (5 − 2) mod 2
     assert t.transpose.max_abs_diff is not None and t.transpose.max_abs_diff < 1e-12
 
 
 def test_transposed_check_does_not_apply_to_reflect_padding() -> None:
-    t = conv_matrix_transpose(TUTORIAL_X, TUTORIAL_K, padding=1, padding_mode="reflect")
+    t = conv_matrix_transpose(
+        TUTORIAL_X, TUTORIAL_K, options=ConvOptions(padding=1, padding_mode="reflect")
+    )
     assert not t.transpose.applicable
     assert t.transpose.max_abs_diff is None
     assert t.transpose.note.startswith("reflect padding copies input cells into the padding")
@@ -58,7 +70,7 @@ def test_transposed_check_does_not_apply_to_reflect_padding() -> None:
 
 
 def test_transposed_check_does_not_apply_to_uneven_same_padding() -> None:
-    t = conv_matrix_transpose(TUTORIAL_X, TUTORIAL_K, padding="same")
+    t = conv_matrix_transpose(TUTORIAL_X, TUTORIAL_K, options=ConvOptions(padding="same"))
     assert not t.transpose.applicable
     assert t.transpose.note == (
         "the padding is uneven (0 above, 1 below, 0 left, 1 right); a transposed convolution "
@@ -77,7 +89,11 @@ def test_transpose_times_g_is_torchs_input_gradient(case: dict, seed: int) -> No
     _, grad_x, _, _ = torch_backward(case, grad)
     # torch accepted the case: Mᵀ must be built (an InvalidInput here fails the test)
     t = conv_matrix_transpose(
-        case["x"], case["kernel"], case["bias"], grad, **{k: case[k] for k in OPTIONS}
+        case["x"],
+        case["kernel"],
+        case["bias"],
+        grad,
+        options=ConvOptions(**{k: case[k] for k in OPTIONS}),
     )
     np.testing.assert_allclose(t.matrix @ grad.reshape(-1), grad_x.reshape(-1), atol=1e-9)
     assert t.gradient_diff < 1e-9
@@ -88,7 +104,10 @@ def test_transpose_times_y_is_torchs_conv_transpose2d(case: dict) -> None:
     if output_shape(case) is None:
         return
     t = conv_matrix_transpose(
-        case["x"], case["kernel"], case["bias"], **{k: case[k] for k in OPTIONS}
+        case["x"],
+        case["kernel"],
+        case["bias"],
+        options=ConvOptions(**{k: case[k] for k in OPTIONS}),
     )
     if not t.transpose.applicable:
         return

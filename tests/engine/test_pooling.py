@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from app.engine.errors import InvalidInput
 from app.engine.pooling import global_avg_pool, pool2d, pool_geometry
-from tests.engine.test_conv import TUTORIAL_X
+from tests.helpers.conv import TUTORIAL_X
 
 small_pair = st.one_of(st.integers(1, 3), st.tuples(st.integers(1, 3), st.integers(1, 3)))
 

@@ -9,9 +9,10 @@ import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app.engine.conv import ConvOptions
 from app.engine.errors import InvalidInput
 from app.engine.shift import equivariance, shift
-from tests.engine.test_conv import MODES
+from tests.helpers.conv import MODES
 
 
 @given(
@@ -58,7 +59,12 @@ def equivariance_cases(draw: st.DrawFn) -> dict:
 @given(equivariance_cases())
 def test_conv_commutes_with_shift_inside_the_interior(case: dict) -> None:
     try:
-        report = equivariance(**case, pool_mode=None)
+        options = ConvOptions(
+            case["stride"], case["padding"], case["padding_mode"], case["dilation"]
+        )
+        report = equivariance(
+            case["image"], case["kernel"], options, dx=case["dx"], dy=case["dy"], pool_mode=None
+        )
     except InvalidInput:
         return
     if report.max_abs_diff_interior is not None:
@@ -113,7 +119,7 @@ def test_shift_that_is_not_a_whole_number_of_strides_is_refused() -> None:
         InvalidInput,
         match="^with stride 2×2 the shift must be a whole number of strides .*got dx = 1, dy = 0$",
     ):
-        equivariance(np.ones((6, 6)), np.ones((2, 2)), dx=1, dy=0, stride=2)
+        equivariance(np.ones((6, 6)), np.ones((2, 2)), dx=1, dy=0, options=ConvOptions(stride=2))
 
 
 def test_strided_conv_shift_moves_the_output_by_shift_over_stride() -> None:
@@ -123,8 +129,8 @@ def test_strided_conv_shift_moves_the_output_by_shift_over_stride() -> None:
         rng.standard_normal((3, 3)),
         dx=2,
         dy=4,
-        stride=2,
         pool_mode=None,
+        options=ConvOptions(stride=2),
     )
     assert report.output_shift == (1, 2)
     assert report.max_abs_diff_interior == 0.0

@@ -7,62 +7,20 @@ import pytest
 import torch
 import torch.nn.functional as F
 from hypothesis import given
-from hypothesis import strategies as st
 
 from app.engine.backward import conv2d_backward
+from app.engine.conv import ConvOptions
 from app.engine.errors import InvalidInput
-from app.engine.transpose import conv_transpose2d, transpose_geometry
-
-small_pair = st.one_of(st.integers(1, 3), st.tuples(st.integers(1, 3), st.integers(1, 3)))
-small_pad = st.one_of(st.integers(0, 3), st.tuples(st.integers(0, 3), st.integers(0, 3)))
-
-
-@st.composite
-def transpose_cases(draw: st.DrawFn, *, valid_output_padding: bool = False) -> dict:
-    """A random transposed convolution, possibly one torch refuses (unless
-    ``valid_output_padding``: then output_padding < stride, the usual case)."""
-    multi = draw(st.booleans())
-    c_in = draw(st.integers(1, 3)) if multi else 1
-    c_out = draw(st.integers(1, 3)) if multi else 1
-    h, w = draw(st.integers(1, 6)), draw(st.integers(1, 6))
-    kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    stride = draw(small_pair)
-    output_padding = draw(small_pad)
-    if valid_output_padding:
-        sh, sw = (stride, stride) if isinstance(stride, int) else stride
-        output_padding = (draw(st.integers(0, sh - 1)), draw(st.integers(0, sw - 1)))
-    return {
-        "x": rng.standard_normal((c_in, h, w) if multi else (h, w)),
-        "kernel": rng.standard_normal((c_in, c_out, kh, kw) if multi else (kh, kw)),
-        "bias": rng.standard_normal(c_out) if draw(st.booleans()) else None,
-        "stride": stride,
-        "padding": draw(small_pad),
-        "output_padding": output_padding,
-        "dilation": draw(small_pair),
-    }
-
-
-OPTIONS = ("stride", "padding", "output_padding", "dilation")
-
-
-def torch_transpose(case: dict) -> np.ndarray:
-    """torch's answer (float64), shaped as the engine shapes it; raises what torch raises."""
-    x, kernel, bias = case["x"], case["kernel"], case["bias"]
-    x4 = torch.from_numpy(x if x.ndim == 3 else x[None])[None]
-    w4 = torch.from_numpy(kernel if kernel.ndim == 4 else kernel[None, None])
-    out = F.conv_transpose2d(
-        x4,
-        w4,
-        None if bias is None else torch.from_numpy(bias),
-        **{k: case[k] for k in OPTIONS},
-    )[0].numpy()
-    return out[0] if x.ndim == 2 and kernel.ndim == 2 else out
+from app.engine.transpose import TransposeOptions, conv_transpose2d, transpose_geometry
+from tests.helpers.transpose import OPTIONS, torch_transpose, transpose_cases
 
 
 def engine_transpose(case: dict) -> np.ndarray:
     return conv_transpose2d(
-        case["x"], case["kernel"], case["bias"], **{k: case[k] for k in OPTIONS}
+        case["x"],
+        case["kernel"],
+        case["bias"],
+        options=TransposeOptions(**{k: case[k] for k in OPTIONS}),
     )
 
 
@@ -70,7 +28,9 @@ def engine_transpose(case: dict) -> np.ndarray:
 
 
 def test_stride_two_three_by_three_stamps_overlap_on_the_middle_row_and_column() -> None:
-    y = conv_transpose2d(np.array([[1.0, 2.0], [3.0, 4.0]]), np.ones((3, 3)), stride=2)
+    y = conv_transpose2d(
+        np.array([[1.0, 2.0], [3.0, 4.0]]), np.ones((3, 3)), options=TransposeOptions(stride=2)
+    )
     np.testing.assert_array_equal(
         y,
         [[1, 1, 3, 2, 2], [1, 1, 3, 2, 2], [4, 4, 10, 6, 6], [3, 3, 7, 4, 4], [3, 3, 7, 4, 4]],
@@ -78,7 +38,7 @@ def test_stride_two_three_by_three_stamps_overlap_on_the_middle_row_and_column()
 
 
 def test_overlap_counts_form_the_checkerboard() -> None:
-    overlaps = transpose_geometry((2, 2), (3, 3), stride=2).overlaps()
+    overlaps = transpose_geometry((2, 2), (3, 3), options=TransposeOptions(stride=2)).overlaps()
     np.testing.assert_array_equal(
         overlaps,
         [[1, 1, 2, 1, 1], [1, 1, 2, 1, 1], [2, 2, 4, 2, 2], [1, 1, 2, 1, 1], [1, 1, 2, 1, 1]],
@@ -86,7 +46,7 @@ def test_overlap_counts_form_the_checkerboard() -> None:
 
 
 def test_stride_larger_than_the_kernel_leaves_gaps_with_no_overlap() -> None:
-    overlaps = transpose_geometry((2, 2), (2, 2), stride=3).overlaps()
+    overlaps = transpose_geometry((2, 2), (2, 2), options=TransposeOptions(stride=3)).overlaps()
     np.testing.assert_array_equal(
         overlaps,
         [[1, 1, 0, 1, 1], [1, 1, 0, 1, 1], [0, 0, 0, 0, 0], [1, 1, 0, 1, 1], [1, 1, 0, 1, 1]],
@@ -96,11 +56,17 @@ def test_stride_larger_than_the_kernel_leaves_gaps_with_no_overlap() -> None:
 def test_transposed_convolution_is_the_gradient_of_the_convolution() -> None:
     rng = np.random.default_rng(4)
     x, k, g = rng.standard_normal((7, 6)), rng.standard_normal((3, 2)), None
-    grads = conv2d_backward(x, k, grad_output=g, stride=2, padding=1, dilation=(1, 2))
+    grads = conv2d_backward(
+        x, k, grad_output=g, options=ConvOptions(stride=2, padding=1, dilation=(1, 2))
+    )
     g = rng.standard_normal(grads.output.shape)
-    grads = conv2d_backward(x, k, grad_output=g, stride=2, padding=1, dilation=(1, 2))
+    grads = conv2d_backward(
+        x, k, grad_output=g, options=ConvOptions(stride=2, padding=1, dilation=(1, 2))
+    )
     # (H_out − 1)·s − 2p + d(k − 1) + op + 1 = 7 and 6 need output_padding (0, 1)
-    y = conv_transpose2d(g, k, stride=2, padding=1, dilation=(1, 2), output_padding=(0, 1))
+    y = conv_transpose2d(
+        g, k, options=TransposeOptions(stride=2, padding=1, dilation=(1, 2), output_padding=(0, 1))
+    )
     np.testing.assert_allclose(y, grads.grad_input, atol=1e-12)
 
 
@@ -135,7 +101,9 @@ def test_output_size_formula_is_torchs(case: dict) -> None:
     except RuntimeError:
         return
     geometry = transpose_geometry(
-        case["x"].shape, case["kernel"].shape, **{k: case[k] for k in OPTIONS}
+        case["x"].shape,
+        case["kernel"].shape,
+        options=TransposeOptions(**{k: case[k] for k in OPTIONS}),
     )
     assert geometry.output_shape == expected.shape
     for axis in (geometry.height, geometry.width):
@@ -152,7 +120,7 @@ def test_output_size_formula_is_torchs(case: dict) -> None:
 
 def test_formula_is_worked_out_with_every_number() -> None:
     general, text, axes = transpose_geometry(
-        (2, 3), (3, 2), stride=2, padding=(0, 1), output_padding=1
+        (2, 3), (3, 2), options=TransposeOptions(stride=2, padding=(0, 1), output_padding=1)
     ).formula()
     assert general == "(H − 1)·s − 2p + d·(k − 1) + output_padding + 1"
     assert axes == ["(2 − 1)·2 − 2·0 + 1·(3 − 1) + 1 + 1", "(3 − 1)·2 − 2·1 + 1·(2 − 1) + 1 + 1"]
@@ -168,11 +136,15 @@ def test_output_padding_as_large_as_stride_and_dilation_is_refused() -> None:
         match=r"^output_padding must be smaller than the stride or the dilation \(PyTorch's "
         r"rule\), got output_padding 2 with stride 2 and dilation 1 along the height$",
     ):
-        conv_transpose2d(np.ones((2, 2)), np.ones((3, 3)), stride=2, output_padding=2)
+        conv_transpose2d(
+            np.ones((2, 2)), np.ones((3, 3)), options=TransposeOptions(stride=2, output_padding=2)
+        )
 
 
 def test_output_padding_below_the_dilation_is_allowed_as_in_torch() -> None:
-    y = conv_transpose2d(np.ones((2, 2)), np.ones((2, 2)), dilation=3, output_padding=2)
+    y = conv_transpose2d(
+        np.ones((2, 2)), np.ones((2, 2)), options=TransposeOptions(dilation=3, output_padding=2)
+    )
     expected = F.conv_transpose2d(
         torch.ones(1, 1, 2, 2, dtype=torch.float64),
         torch.ones(1, 1, 2, 2, dtype=torch.float64),
@@ -189,7 +161,7 @@ def test_padding_that_crops_everything_names_the_formula() -> None:
         r"output_padding \+ 1 = \(2 − 1\)·1 − 2·2 \+ 1·\(2 − 1\) \+ 0 \+ 1 = -1, less than 1; "
         r"use less padding$",
     ):
-        conv_transpose2d(np.ones((2, 2)), np.ones((2, 2)), padding=2)
+        conv_transpose2d(np.ones((2, 2)), np.ones((2, 2)), options=TransposeOptions(padding=2))
 
 
 def test_kernel_channels_are_input_first_as_torch_orders_them() -> None:
@@ -218,7 +190,7 @@ def test_2d_kernel_on_several_channels_asks_for_a_4d_kernel() -> None:
 )
 def test_bad_hyper_parameters_are_refused(kwargs: dict, message: str) -> None:
     with pytest.raises(InvalidInput, match=message):
-        conv_transpose2d(np.ones((2, 2)), np.ones((2, 2)), **kwargs)
+        conv_transpose2d(np.ones((2, 2)), np.ones((2, 2)), options=TransposeOptions(**kwargs))
 
 
 def test_bias_of_the_wrong_length_names_both_counts() -> None:

@@ -53,6 +53,33 @@ def test_pinned_concept_seed_gives_its_question() -> None:
     )
     assert drawn.inputs["options"][1] == {
         "key": "B",
-        "text": "Deciding whether an image is left-right symmetric.",
+        "text": "Deciding whether an image is left-right symmetric as a whole.",
     }
     assert check_answer("concept-limits", 0, "B").correct
+
+
+@pytest.mark.parametrize("exercise_id", CONCEPTS)
+def test_the_right_option_is_the_longest_in_at_most_a_third_of_the_exercises(
+    exercise_id: str,
+) -> None:
+    drawn = [exercise(exercise_id, seed) for seed in range(300)]
+    longest = 0
+    for d in drawn:
+        lengths = {o["key"]: len(o["text"]) for o in d.inputs["options"]}
+        right = check_answer(exercise_id, d.seed, "A").expected
+        longest += lengths[right] == max(lengths.values())
+    assert longest <= len(drawn) / 3, f"right option longest in {longest} of {len(drawn)}"
+
+
+@pytest.mark.parametrize("question", [q for bank in BANKS.values() for q in bank])
+def test_the_options_of_a_question_are_alike_in_length(question) -> None:
+    lengths = [len(a.text) for a in question.answers]
+    assert max(lengths) <= 1.3 * min(lengths), lengths
+
+
+@pytest.mark.parametrize("exercise_id", CONCEPTS)
+def test_the_order_of_the_options_changes_with_the_seed(exercise_id: str) -> None:
+    orders = {
+        tuple(o["text"] for o in exercise(exercise_id, s).inputs["options"]) for s in range(40)
+    }
+    assert len(orders) >= 8

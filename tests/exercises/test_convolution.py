@@ -119,7 +119,8 @@ def test_output_size_without_padding_gets_the_padding_hint(seed: int) -> None:
     assert not verdict.correct
     assert verdict.mistake == "forgot-padding"
     assert verdict.hint == (
-        f"You left out the padding: it adds {p} rows on each side, so the window slides over "
+        f"You left out the padding: it adds {p} {'row' if p == 1 else 'rows'} on each side, so "
+        f"the window slides over "
         f"H + 2p = {size + 2 * p} pixels, not {size}."
     )
 

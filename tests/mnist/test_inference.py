@@ -197,7 +197,10 @@ def test_load_models_reads_what_is_there_and_reports_what_is_missing(tmp_path: P
     assert loaded.card is None
     assert not any(p.requires_grad for p in loaded.module.parameters())
     torch.testing.assert_close(loaded.module.fc1.weight, fc.fc1.weight)
-    with pytest.raises(ModelUnavailable, match="model 'cnn' is not loaded: no cnn.pt in"):
+    with pytest.raises(
+        ModelUnavailable,
+        match="model 'cnn' is not loaded: the server has no cnn.pt weights; train it",
+    ):
         registry.get("cnn")
 
 

@@ -23,7 +23,7 @@ How a route gets its limits (follow this for every new route)
                settings = settings_of(info)
                values = self.image.size * self.steps
                check_output_values((values,), settings)           # work / values
-               check_response_bytes(values * FLOAT_BYTES, settings)  # the JSON answer
+               check_response_bytes(answer_size.floats((values,)).bytes, settings)  # the answer
                return self
 
    So ``create_app(Settings(max_side=8))`` refuses a 16×16 image, and a test builds an app
@@ -31,7 +31,9 @@ How a route gets its limits (follow this for every new route)
 
 3. **Bound what the route will build**, before building it: multiply-adds (``max_macs``), the
    values it returns (``max_output_values``) and the size of the JSON answer
-   (``check_response_bytes``, ``max_response_bytes``; estimate with ``FLOAT_BYTES`` per number).
+   (``check_response_bytes``, ``max_response_bytes``). A ``ShapedRequest`` names its answer's
+   size, declared in ``app.api.answer_size`` as array shapes plus fixed parts, and is checked
+   against the limit without a line of its own.
    Geometry errors are left to the engine, whose ``InvalidInput`` becomes a 422.
 
 4. **The route** is a plain ``def`` (it runs in the thread pool), takes its body as
@@ -58,8 +60,7 @@ Error texts are sentences for people: raise ``PydanticCustomError(kind, "text {n
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal, Self
 
 import numpy as np
@@ -76,28 +77,11 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from app.api import answer_size
 from app.config import Settings
+from app.engine.conv import ConvOptions
 from app.engine.errors import InvalidInput
 from app.engine.padding import AxisGeometry, formula_text
-
-FLOAT_BYTES = 25
-"""Worst-case JSON bytes of one float with its separator ("-1.2345678901234567e-100,")."""
-
-
-def json_array_bytes(shape: Sequence[int], item_bytes: int = FLOAT_BYTES) -> int:
-    """Upper bound of the compact JSON of a nested list of ``shape`` (floats by default):
-    ``item_bytes`` per item with its comma, and 3 bytes ("[", "]", ",") per list, the outer
-    one and every inner one (an H×1 map costs 27 bytes a value, not 25)."""
-    lists, count = 1, 1
-    for n in shape[:-1]:
-        count *= n
-        lists += count
-    return math.prod(shape) * item_bytes + 3 * lists
-
-
-def int_bytes(largest: int) -> int:
-    """Upper bound of the JSON of an int of magnitude at most ``largest``, sign and comma."""
-    return len(str(abs(largest))) + 2
 
 
 def settings_of(info: ValidationInfo) -> Settings:
@@ -121,10 +105,24 @@ class RequestModel(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
 
+class ResultModel(BaseModel):
+    """Base of a response (or a part of one) read from an engine result: each field is the
+    result's attribute of the same name (``from_attributes``; tuples become lists), so a route
+    passes the engine's dataclass instead of copying it field by field."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
 class ShapedRequest(RequestModel):
     """A request whose work follows from its shapes: ``geometry()`` works the sizes out (no
     computing; an impossible geometry raises ``InvalidInput``, left to the engine, which answers
-    with the readable reason), then ``check_limits`` refuses it with a 422 before any work."""
+    with the readable reason), then ``check_limits`` refuses too much work and the size of the
+    ``answer`` (declared in ``app.api.answer_size``) too large an answer, with a 422, before
+    any work."""
+
+    answer = answer_size.undeclared
+    """The size of this request's answer: a function of (request, geometry, settings) in
+    ``app.api.answer_size``; each request model names its own."""
 
     def geometry(self) -> Any:
         """The engine's geometry of this request (raises InvalidInput on impossible shapes)."""
@@ -142,12 +140,27 @@ class ShapedRequest(RequestModel):
     def _within_compute_limits(self, info: ValidationInfo) -> Self:
         if not self.needs_geometry():
             return self
+        settings = settings_of(info)
         try:
             geometry = self.geometry()
+            self.check_limits(geometry, settings)
+            size = type(self).answer(self, geometry, settings).bytes
         except InvalidInput:
             return self  # the engine answers with the readable reason
-        self.check_limits(geometry, settings_of(info))
+        check_response_bytes(size, settings)
         return self
+
+
+class ConvolutionRequest(ShapedRequest):
+    """A request that carries a convolution's five options. Each subclass declares the fields
+    ``stride``, ``padding``, ``padding_mode``, ``dilation`` and ``flip_kernel`` in its own words
+    (a signal's stride is one integer, an image's may be a pair); ``options()`` gathers them into
+    the one value the engine takes."""
+
+    def options(self) -> ConvOptions:
+        """The five convolution options as one value."""
+        fields = ("stride", "padding", "padding_mode", "dilation", "flip_kernel")
+        return ConvOptions(**{name: getattr(self, name) for name in fields})
 
 
 def check_output_values(shape: tuple[int, ...], settings: Settings) -> None:
@@ -553,10 +566,6 @@ class Formula(BaseModel):
     general: str = Field(description="The symbolic formula used.")
     text: str = Field(description="Both axes worked out, e.g. '(4 − 2 + 1) × (4 − 2 + 1) = 3 × 3'.")
     axes: list[AxisFormula] = Field(description="Height then width, as structured numbers.")
-
-
-FORMULA_BYTES = 1_000
-"""Upper bound of a Formula's JSON (two axes of small numbers and short expressions)."""
 
 
 def formula_of(height: AxisGeometry, width: AxisGeometry) -> Formula:

@@ -9,42 +9,32 @@ answers 422 with a readable sentence.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Self
+from typing import Annotated, Self
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from app.api import answer_size
 from app.api.schemas.common import (
-    FORMULA_BYTES,
     Bias,
     Cell,
+    ConvolutionRequest,
     Formula,
     Image,
     Kernel,
     Padding,
     PaddingMode,
     PositiveIntOrPair,
-    ShapedRequest,
+    ResultModel,
     check_output_values,
-    check_response_bytes,
-    int_bytes,
-    json_array_bytes,
+    formula_of,
 )
 from app.config import Settings
-from app.engine.conv import ConvGeometry, ConvOptions
-
-if TYPE_CHECKING:
-    from app.api.schemas.shift import EquivarianceRequest
+from app.engine.conv import ConvGeometry
 
 MAX_EXPLAIN_TERMS = 4096
 """Most terms (C_in·kh·kw) an explained output cell may list."""
-TERM_BYTES = 400
-"""Upper bound of one WindowTerm's JSON plus its part of the expression."""
-POSITION_BYTES = 24
-"""Upper bound of one window position and its kernel position ("[63,63]," twice)."""
-INFLUENCE_BYTES = 80
-"""Upper bound of one influenced output's JSON without its positions."""
 
 TUTORIAL_X = [[1, 2, 0, 1], [0, 1, 3, 1], [2, 2, 1, 0], [1, 0, 2, 2]]
 TUTORIAL_K = [[1, -1], [0, 1]]
@@ -65,32 +55,7 @@ def check_compute(geometry: ConvGeometry, settings: Settings, *, factor: int = 1
     check_output_values(geometry.output_shape, settings)
 
 
-def output_bytes(shape: tuple[int, ...]) -> int:
-    """Upper bound of the JSON of a float map of ``shape`` (its brackets included)."""
-    return json_array_bytes(shape)
-
-
-MERGED_ENTRY_BYTES = 64
-"""Upper bound of one MergedEntry's JSON without its weight indices."""
-
-
-def label_bytes(kernel_shape: tuple[int, ...]) -> int:
-    """Upper bound of one weight label's JSON, '"K[63,63,63,63]",'."""
-    return 6 + len(kernel_shape) + sum(len(str(n - 1)) for n in kernel_shape)
-
-
-def conv_options(request: Conv2dRequest | EquivarianceRequest) -> ConvOptions:
-    """The five convolution options of a request that carries them, as one value."""
-    return ConvOptions(
-        stride=request.stride,
-        padding=request.padding,
-        padding_mode=request.padding_mode,
-        dilation=request.dilation,
-        flip_kernel=request.flip_kernel,
-    )
-
-
-class Conv2dRequest(ShapedRequest):
+class Conv2dRequest(ConvolutionRequest):
     """A 2-D convolution (cross-correlation unless ``flip_kernel``), as torch.nn.Conv2d."""
 
     input: Image = Field(description="The input X: H×W, or C_in×H×W.")
@@ -118,22 +83,15 @@ class Conv2dRequest(ShapedRequest):
         json_schema_extra={"example": {"input": TUTORIAL_X, "kernel": TUTORIAL_K}}
     )
 
-    def options(self) -> ConvOptions:
-        """The five convolution options as one value."""
-        return conv_options(self)
-
     def geometry(self) -> ConvGeometry:
         """Output size and counts from the shapes (raises InvalidInput on impossible shapes)."""
         return self.options().geometry(self.input.shape, self.kernel.shape)
 
-    def check_limits(self, geometry: ConvGeometry, settings: Settings) -> None:
-        """422 over max_macs, max_output_values or max_response_bytes (subclasses add theirs)."""
-        check_compute(geometry, settings)
-        check_response_bytes(self.answer_bytes(geometry), settings)
+    answer = answer_size.conv2d
 
-    def answer_bytes(self, geometry: ConvGeometry) -> int:
-        """Upper bound of the JSON answer's size (checked against max_response_bytes)."""
-        return output_bytes(geometry.output_shape) + FORMULA_BYTES
+    def check_limits(self, geometry: ConvGeometry, settings: Settings) -> None:
+        """422 over max_macs or max_output_values (subclasses add theirs)."""
+        check_compute(geometry, settings)
 
 
 class ConvCounts(BaseModel):
@@ -146,6 +104,22 @@ class ConvCounts(BaseModel):
         description="Outputs of one channel that reuse the same weights: H_out·W_out."
     )
     multiply_adds: int = Field(description="Multiply-adds of the whole convolution.")
+
+
+def conv_fields(geometry: ConvGeometry, output: np.ndarray, bias: np.ndarray | None) -> dict:
+    """The fields every convolution response shares: output, shape, formula, counts."""
+    return {
+        "output": output.tolist(),
+        "output_shape": geometry.output_shape,
+        "formula": formula_of(geometry.height, geometry.width),
+        "counts": ConvCounts(
+            inputs_per_output=geometry.inputs_per_output,
+            kernel_parameters=geometry.kernel_parameters,
+            bias_parameters=0 if bias is None else geometry.out_channels,
+            outputs_sharing_parameters=geometry.outputs_sharing,
+            multiply_adds=geometry.macs,
+        ),
+    }
 
 
 class Conv2dResponse(BaseModel):
@@ -186,14 +160,7 @@ class Conv2dExplainRequest(Conv2dRequest):
         }
     )
 
-    def answer_bytes(self, geometry: ConvGeometry) -> int:
-        """The convolution plus the explanation: terms of an output cell, or every window
-        position (up to kh·kw per output cell) that holds the input cell."""
-        size = super().answer_bytes(geometry)
-        kh, kw = geometry.kernel_size
-        if self.output_cell is not None:
-            return size + geometry.inputs_per_output * TERM_BYTES
-        return size + geometry.outputs_sharing * (INFLUENCE_BYTES + kh * kw * POSITION_BYTES)
+    answer = answer_size.conv2d_explain
 
     @model_validator(mode="after")
     def _exactly_one_cell(self) -> Self:
@@ -210,7 +177,7 @@ class Conv2dExplainRequest(Conv2dRequest):
         return self
 
 
-class WindowTerm(BaseModel):
+class WindowTerm(ResultModel):
     """One product x·k of the sum that makes an output cell."""
 
     channel: int = Field(description="Input channel c of this term.")
@@ -232,7 +199,7 @@ class WindowTerm(BaseModel):
     product: float = Field(description="x·k.")
 
 
-class OutputCellExplanation(BaseModel):
+class OutputCellExplanation(ResultModel):
     """Y[i, j] worked out term by term, as the tutorial writes Y₁₁."""
 
     cell: Cell = Field(description="[i, j] of the output cell (0-based).")
@@ -244,7 +211,7 @@ class OutputCellExplanation(BaseModel):
     expression: str = Field(description='e.g. "1·1 + 2·(−1) + 0·0 + 1·1 = 0".')
 
 
-class InfluencedOutput(BaseModel):
+class InfluencedOutput(ResultModel):
     """An output cell that reads the chosen input cell, and through which weights."""
 
     cell: Cell = Field(description="[i, j] of the output cell.")
@@ -257,7 +224,7 @@ class InfluencedOutput(BaseModel):
     )
 
 
-class InputCellInfluence(BaseModel):
+class InputCellInfluence(ResultModel):
     """The output cells one input cell feeds (the same cells in every output channel)."""
 
     cell: Cell = Field(description="[i, j] of the input cell.")
@@ -299,21 +266,7 @@ class Conv2dMatrixRequest(Conv2dRequest):
         }
     )
 
-    def answer_bytes(self, geometry: ConvGeometry) -> int:
-        """Upper bound of the JSON answer: M and its weight index (rows × cols each), one label
-        per kernel weight, the bias vector and the non-zeros of every row, and with reflect /
-        replicate / circular padding the merged entries (at most one per entry, each holding
-        ≥ 2 of the ``macs`` weights the matrix places), plus the formula and the figures."""
-        rows = geometry.out_channels * geometry.outputs_sharing
-        cols = geometry.in_channels * geometry.input_size[0] * geometry.input_size[1]
-        index = max(len("null,"), int_bytes(geometry.kernel_parameters))
-        size = json_array_bytes((rows, cols)) + json_array_bytes((rows, cols), index)
-        size += geometry.kernel_parameters * label_bytes(self.kernel.shape)
-        size += json_array_bytes((rows,)) + json_array_bytes((rows,), int_bytes(cols))
-        if geometry.padding_mode != "zeros":
-            merged = min(rows * cols, geometry.macs // 2)
-            size += merged * MERGED_ENTRY_BYTES + geometry.macs * index
-        return size + FORMULA_BYTES
+    answer = answer_size.conv2d_matrix
 
     def check_limits(self, geometry: ConvGeometry, settings: Settings) -> None:
         """The matrix's own limit first (its message names rows and columns), then the rest."""
@@ -340,7 +293,7 @@ class Conv2dMatrixRequest(Conv2dRequest):
         super().check_limits(geometry, settings)
 
 
-class MergedEntry(BaseModel):
+class MergedEntry(ResultModel):
     """A matrix entry that several weights add into (padding that copies input cells)."""
 
     row: int = Field(description="Row of the entry (an output cell).")
@@ -348,7 +301,7 @@ class MergedEntry(BaseModel):
     weight_indices: list[int] = Field(description="Flat kernel indices summed in this entry.")
 
 
-class MatrixFigures(BaseModel):
+class MatrixFigures(ResultModel):
     """How sparse and how shared the matrix is, against a dense layer of the same shape."""
 
     rows: int = Field(description="C_out·H_out·W_out: one row per output value.")

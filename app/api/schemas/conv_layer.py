@@ -10,16 +10,18 @@ geometry errors are left to the engine, which answers 422 with a sentence.
 
 from __future__ import annotations
 
-import math
+from dataclasses import asdict
 from typing import Annotated, Self
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
+from app.api import answer_size
 from app.api.schemas.common import (
-    FLOAT_BYTES,
     Bias,
     Cell,
+    ConvolutionRequest,
     Formula,
     Image,
     Kernel,
@@ -27,19 +29,15 @@ from app.api.schemas.common import (
     Padding,
     PaddingMode,
     PositiveIntOrPair,
+    ResultModel,
     ShapedRequest,
     check_output_values,
-    check_response_bytes,
-    int_bytes,
-    json_array_bytes,
     numeric_array,
     settings_of,
 )
 from app.api.schemas.conv import (
     EXAMPLE_MATRIX_INPUT,
     MAX_EXPLAIN_TERMS,
-    MERGED_ENTRY_BYTES,
-    TERM_BYTES,
     TUTORIAL_K,
     TUTORIAL_X,
     Conv2dMatrixRequest,
@@ -50,15 +48,19 @@ from app.api.schemas.conv import (
     MatrixFigures,
     MergedEntry,
     check_compute,
-    label_bytes,
+    conv_fields,
 )
 from app.config import Settings
-from app.engine.backward import full_convolution_shape
-from app.engine.conv import ConvGeometry, ConvOptions
+from app.engine.conv import ConvGeometry
 from app.engine.conv1d import Conv1dGeometry, conv1d_geometry
 from app.engine.errors import InvalidInput
 from app.engine.explain_layer import grad_input_terms, overlap_terms
-from app.engine.transpose import GENERAL_FORMULA, TransposeGeometry, transpose_geometry
+from app.engine.transpose import (
+    GENERAL_FORMULA,
+    TransposeGeometry,
+    TransposeOptions,
+    transpose_geometry,
+)
 
 Map = list[list[float]] | list[list[list[float]]]
 """An H×W map or a C×H×W stack of them."""
@@ -101,32 +103,6 @@ def _too_many_terms(terms: int, what: str) -> None:
         )
 
 
-# Response examples for /docs are computed by app.api.examples (the routes' answers to the
-# request examples below); none is typed here.
-
-# -- the size of an answer -------------------------------------------------------------------
-#
-# Every route here refuses, before any work, a request whose JSON answer could be larger than
-# max_response_bytes (the 422 of ``check_response_bytes``, as the forward routes). The estimate
-# is an upper bound: every array at ``json_array_bytes`` (worst-case floats such as
-# -1.2345678901234567e-100 and every bracket), every listed term at ``TERM_BYTES``, and the
-# rest (member names, shapes, the formula worked out, counts, notes) within ``FIXED_BYTES``.
-# tests/api/test_conv_layer.py serialises real answers against these bounds.
-
-FIXED_BYTES = 4_000
-"""Upper bound of an answer's fixed part: member names, shapes, the formula worked out
-(≤ 800 bytes at the largest sizes), counts, notes and an explained cell's own fields."""
-STAMP_BYTES = 64
-"""Upper bound of one Stamp's JSON ('{"cell":[325632,325632],"kernel_position":[63,63]},')."""
-
-
-def _overlap_bound(size: int, kernel: int, stride: int, dilation: int) -> int:
-    """Most (input index, tap) pairs that land on one output index along an axis of a
-    transposed convolution: taps a with a·d ≡ r + p (mod s) repeat every s / gcd(s, d)."""
-    period = stride // math.gcd(stride, dilation)
-    return min(size, kernel, -(-kernel // period))
-
-
 # -- /api/conv2d/backward ---------------------------------------------------------------------
 
 
@@ -163,35 +139,10 @@ class Conv2dBackwardRequest(Conv2dRequest):
         check_work(3 * geometry.macs, "the forward and backward passes need", settings_of(info))
         return self
 
-    def check_limits(self, geometry: ConvGeometry, settings: Settings) -> None:
-        """422 over max_macs, max_output_values or max_response_bytes (``answer_bytes``)."""
-        check_compute(geometry, settings)
-        check_response_bytes(self.answer_bytes(geometry, settings), settings)
-
-    def answer_bytes(self, geometry: ConvGeometry, settings: Settings) -> int:  # type: ignore[override]
-        """Upper bound of the JSON answer: Y and G (output-shaped), ∂L/∂X (input-shaped),
-        ∂L/∂K and the rotated kernel (kernel-shaped), ∂L/∂b, and the padded G of the
-        full-convolution view whenever the route shows it (zero padding, within
-        ``padded_grad_limit``: up to a quarter of the response limit)."""
-        kernel = self.kernel.shape
-        rotated = kernel if len(kernel) == 2 else (kernel[1], kernel[0], *kernel[2:])
-        size = 2 * json_array_bytes(geometry.output_shape)
-        size += json_array_bytes(self.input.shape)
-        size += json_array_bytes(kernel) + json_array_bytes(rotated)
-        size += json_array_bytes((geometry.out_channels,))
-        padded = full_convolution_shape(geometry)
-        if geometry.padding_mode == "zeros" and math.prod(padded) <= padded_grad_limit(settings):
-            size += json_array_bytes(padded)
-        return size + FIXED_BYTES
+    answer = answer_size.conv2d_backward
 
 
-def padded_grad_limit(settings: Settings) -> int:
-    """Most values of the padded G the full-convolution view shows: within max_output_values
-    and a quarter of the response limit."""
-    return min(settings.max_output_values, settings.max_response_bytes // (4 * FLOAT_BYTES))
-
-
-class FullConvolution(BaseModel):
+class FullConvolution(ResultModel):
     """∂L/∂X as a "full" convolution: G with s − 1 zeros inserted between its entries (stride
     s), padded by d(k − 1) − p, cross-correlated with K rotated by 180° (dilation d, stride 1),
     summed over output channels. Zero padding only."""
@@ -289,19 +240,15 @@ class Conv2dBackwardExplainRequest(Conv2dBackwardRequest):
             return geometry.inputs_per_output, "this window"
         return 0, ""
 
+    answer = answer_size.conv2d_backward_explain
+
     def check_limits(self, geometry: ConvGeometry, settings: Settings) -> None:
         """422 over MAX_EXPLAIN_TERMS terms, then the backward pass's limits."""
         _too_many_terms(*self.explained_terms(geometry))
         super().check_limits(geometry, settings)
 
-    def answer_bytes(self, geometry: ConvGeometry, settings: Settings) -> int:  # type: ignore[override]
-        """The backward answer and the terms of the cell asked for (each within TERM_BYTES,
-        its part of the expression included)."""
-        terms, _ = self.explained_terms(geometry)
-        return super().answer_bytes(geometry, settings) + terms * TERM_BYTES
 
-
-class GradInputTerm(BaseModel):
+class GradInputTerm(ResultModel):
     """One product G[o, i, j]·K[o, c, a, b] of a ∂L/∂X cell."""
 
     output_channel: int = Field(description="o.")
@@ -320,7 +267,7 @@ class GradInputTerm(BaseModel):
     )
 
 
-class GradInputCell(BaseModel):
+class GradInputCell(ResultModel):
     """∂L/∂X[c, r, q] term by term."""
 
     cell: Cell = Field(description="[r, q].")
@@ -332,7 +279,7 @@ class GradInputCell(BaseModel):
     expression: str = Field(description='e.g. "1·1 + 1·0 + 1·(−1) + 1·1 = 1" (G·K).')
 
 
-class GradKernelTerm(BaseModel):
+class GradKernelTerm(ResultModel):
     """One product G[o, i, j]·X_pad[c, i·s + a·d, j·s + b·d] of a ∂L/∂K weight."""
 
     output_cell: Cell = Field(description="[i, j].")
@@ -347,7 +294,7 @@ class GradKernelTerm(BaseModel):
     product: float = Field(description="grad · value.")
 
 
-class GradKernelCell(BaseModel):
+class GradKernelCell(ResultModel):
     """∂L/∂K[o, c, a, b] term by term: one term per output cell."""
 
     kernel_index: list[int] = Field(description="[a, b], or [o, c, a, b] for a 4-D kernel.")
@@ -358,7 +305,7 @@ class GradKernelCell(BaseModel):
     expression: str = Field(description='e.g. "1·2 + 1·0 + … = 11" (G·X).')
 
 
-class GradOutputTouch(BaseModel):
+class GradOutputTouch(ResultModel):
     """G[o, i, j]·K[o, c, a, b] landing on one input cell of ∂L/∂X."""
 
     input_channel: int = Field(description="c.")
@@ -372,7 +319,7 @@ class GradOutputTouch(BaseModel):
     )
 
 
-class GradOutputCell(BaseModel):
+class GradOutputCell(ResultModel):
     """The ∂L/∂X cells one upstream gradient G[o, i, j] touches: the window of Y[o, i, j]
     (zero-padding positions touch nothing and are left out)."""
 
@@ -429,26 +376,16 @@ class ConvTranspose2dRequest(ShapedRequest):
 
     def geometry(self) -> TransposeGeometry:
         """Output size from the shapes (raises InvalidInput as torch refuses)."""
-        return transpose_geometry(
-            self.input.shape,
-            self.kernel.shape,
-            stride=self.stride,
-            padding=self.padding,
-            output_padding=self.output_padding,
-            dilation=self.dilation,
-        )
+        return transpose_geometry(self.input.shape, self.kernel.shape, self.options())
 
-    def options(self) -> dict:
-        """The hyper-parameters as engine keyword arguments."""
-        return {
-            "stride": self.stride,
-            "padding": self.padding,
-            "output_padding": self.output_padding,
-            "dilation": self.dilation,
-        }
+    def options(self) -> TransposeOptions:
+        """The four hyper-parameters as one value."""
+        return TransposeOptions(self.stride, self.padding, self.output_padding, self.dilation)
+
+    answer = answer_size.conv_transpose2d
 
     def check_limits(self, geometry: TransposeGeometry, settings: Settings) -> None:
-        """422 over max_macs, max_output_values or max_response_bytes."""
+        """422 over max_macs or max_output_values."""
         if geometry.macs > settings.max_macs:
             raise PydanticCustomError(
                 "too_much_compute",
@@ -456,28 +393,9 @@ class ConvTranspose2dRequest(ShapedRequest):
                 {"macs": f"{geometry.macs:,}", "limit": f"{settings.max_macs:,}"},
             )
         check_output_values(geometry.output_shape, settings)
-        check_response_bytes(self.answer_bytes(geometry), settings)
-
-    @staticmethod
-    def max_overlap(geometry: TransposeGeometry) -> int:
-        """Most (input cell, kernel tap) pairs landing on one output cell (an overlaps entry)."""
-        return math.prod(
-            _overlap_bound(axis.size, axis.kernel, axis.stride, axis.dilation)
-            for axis in (geometry.height, geometry.width)
-        )
-
-    def answer_bytes(self, geometry: TransposeGeometry) -> int:
-        """Upper bound of the JSON answer: the output map, the overlaps map (ints up to
-        ``max_overlap``) and the fixed part (formula, counts)."""
-        overlap = int_bytes(self.max_overlap(geometry))
-        return (
-            json_array_bytes(geometry.output_shape)
-            + json_array_bytes(geometry.output_size, overlap)
-            + FIXED_BYTES
-        )
 
 
-class TransposeAxisFormula(BaseModel):
+class TransposeAxisFormula(ResultModel):
     """(H − 1)·s − 2p + d·(k − 1) + output_padding + 1 along one axis, numbers filled in."""
 
     axis: str = Field(description='"height" or "width".')
@@ -499,12 +417,35 @@ class TransposeFormula(BaseModel):
     axes: list[TransposeAxisFormula] = Field(description="Height then width.")
 
 
-class TransposeCounts(BaseModel):
+class TransposeCounts(ResultModel):
     """Parameters and work of a transposed convolution."""
 
     kernel_parameters: int = Field(description="C_in·C_out·kh·kw.")
     bias_parameters: int = Field(description="Bias values given (0 without bias).")
     multiply_adds: int = Field(description="C_in·H·W·C_out·kh·kw (every stamp, cropped or not).")
+
+
+def transpose_fields(
+    geometry: TransposeGeometry, output: np.ndarray, bias: np.ndarray | None
+) -> dict:
+    """The fields every transposed-convolution response shares."""
+    general, text, expressions = geometry.formula()
+    axes = zip((geometry.height, geometry.width), expressions, strict=True)
+    return {
+        "output": output.tolist(),
+        "output_shape": geometry.output_shape,
+        "formula": TransposeFormula(
+            general=general,
+            text=text,
+            axes=[TransposeAxisFormula(**asdict(a), expression=e) for a, e in axes],
+        ),
+        "overlaps": geometry.overlaps().tolist(),
+        "counts": TransposeCounts(
+            kernel_parameters=geometry.kernel_parameters,
+            bias_parameters=0 if bias is None else geometry.out_channels,
+            multiply_adds=geometry.macs,
+        ),
+    }
 
 
 class ConvTranspose2dResponse(BaseModel):
@@ -564,23 +505,16 @@ class ConvTranspose2dExplainRequest(ConvTranspose2dRequest):
             raise PydanticCustomError("one_cell", "give exactly one of output_cell or input_cell")
         return self
 
+    answer = answer_size.conv_transpose2d_explain
+
     def check_limits(self, geometry: TransposeGeometry, settings: Settings) -> None:
         """422 over MAX_EXPLAIN_TERMS terms (an output cell), then the transposed limits."""
         if self.output_cell is not None and self.input_cell is None:
             _too_many_terms(overlap_terms(geometry, self.output_cell), "this output cell")
         super().check_limits(geometry, settings)
 
-    def answer_bytes(self, geometry: TransposeGeometry) -> int:
-        """The transposed convolution and the cell asked for: an output cell's terms (the
-        stamps that overlap there, in every input channel), or an input cell's kh·kw stamps."""
-        size = super().answer_bytes(geometry)
-        if self.output_cell is not None:
-            return size + overlap_terms(geometry, self.output_cell) * TERM_BYTES
-        kh, kw = geometry.kernel_size
-        return size + kh * kw * STAMP_BYTES
 
-
-class OverlapTerm(BaseModel):
+class OverlapTerm(ResultModel):
     """One X[c, i, j]·K[c, o, a, b] landing on the output cell: i·s + a·d = r + p."""
 
     input_channel: int = Field(description="c.")
@@ -591,7 +525,7 @@ class OverlapTerm(BaseModel):
     product: float = Field(description="value · weight.")
 
 
-class TransposeOutputCell(BaseModel):
+class TransposeOutputCell(ResultModel):
     """A transposed-convolution output cell: the stamps that overlap there, term by term."""
 
     cell: Cell = Field(description="[r, q].")
@@ -603,14 +537,14 @@ class TransposeOutputCell(BaseModel):
     expression: str = Field(description='e.g. "1·1 + 2·1 + 3·1 + 4·1 = 10".')
 
 
-class Stamp(BaseModel):
+class Stamp(ResultModel):
     """An output cell an input cell is stamped onto."""
 
     cell: Cell = Field(description="[r, q] of the output cell.")
     kernel_position: list[int] = Field(description="[a, b]: the kernel tap that lands there.")
 
 
-class TransposeInputCell(BaseModel):
+class TransposeInputCell(ResultModel):
     """Where one input cell's stamp lands (the same cells in every output channel)."""
 
     cell: Cell = Field(description="[i, j].")
@@ -651,25 +585,10 @@ class Conv2dMatrixTransposeRequest(Conv2dMatrixRequest):
         check_work(4 * geometry.macs, "Mᵀ with its checks needs", settings_of(info))
         return self
 
-    def answer_bytes(self, geometry: ConvGeometry) -> int:
-        """Upper bound of the JSON answer: Mᵀ and its weight index (rows × cols each), one
-        label per kernel weight, the non-zeros of every row, G and ∂L/∂X, and with reflect /
-        replicate / circular padding the merged entries (at most one per entry, each holding
-        ≥ 2 of the ``macs`` weights the matrix places)."""
-        h, w = geometry.input_size
-        rows, cols = geometry.in_channels * h * w, geometry.out_channels * geometry.outputs_sharing
-        index = max(len("null,"), int_bytes(geometry.kernel_parameters))
-        size = json_array_bytes((rows, cols)) + json_array_bytes((rows, cols), index)
-        size += geometry.kernel_parameters * label_bytes(self.kernel.shape)
-        size += json_array_bytes((rows,), int_bytes(cols))
-        size += json_array_bytes(geometry.output_shape) + json_array_bytes(self.input.shape)
-        if geometry.padding_mode != "zeros":
-            merged = min(rows * cols, geometry.macs // 2)
-            size += merged * MERGED_ENTRY_BYTES + geometry.macs * index
-        return size + FIXED_BYTES
+    answer = answer_size.conv2d_matrix_transpose
 
 
-class TransposeCheck(BaseModel):
+class TransposeCheck(ResultModel):
     """Mᵀ·vec(Y) against conv_transpose2d(Y), Y = M·vec(X) the output without bias."""
 
     applicable: bool = Field(
@@ -738,7 +657,7 @@ EXAMPLE_SIGNAL = [0, 1, 2, 3, 2, 1, 0, 0]
 EXAMPLE_SIGNAL_KERNEL = [1, 0, -1]
 
 
-class Conv1dRequest(ShapedRequest):
+class Conv1dRequest(ConvolutionRequest):
     """A 1-D convolution of a signal, as torch.nn.Conv1d (cross-correlation unless
     ``flip_kernel``, which gives numpy.convolve's convolution)."""
 
@@ -761,29 +680,13 @@ class Conv1dRequest(ShapedRequest):
 
     def geometry(self) -> Conv1dGeometry:
         """Output length from the shapes (raises InvalidInput on impossible shapes)."""
-        return conv1d_geometry(
-            self.input.shape,
-            self.kernel.shape,
-            stride=self.stride,
-            padding=self.padding,
-            dilation=self.dilation,
-            padding_mode=self.padding_mode,
-        )
+        return conv1d_geometry(self.input.shape, self.kernel.shape, self.options())
 
-    def options(self) -> dict:
-        """The hyper-parameters as engine keyword arguments (the five of a convolution)."""
-        return ConvOptions(
-            self.stride, self.padding, self.padding_mode, self.dilation, self.flip_kernel
-        ).keywords()
+    answer = answer_size.conv1d
 
     def check_limits(self, geometry: Conv1dGeometry, settings: Settings) -> None:
-        """422 over max_macs, max_output_values or max_response_bytes."""
+        """422 over max_macs or max_output_values."""
         check_compute(geometry.conv, settings)
-        check_response_bytes(self.answer_bytes(geometry), settings)
-
-    def answer_bytes(self, geometry: Conv1dGeometry) -> int:
-        """Upper bound of the JSON answer: the output signal(s) and the fixed part."""
-        return json_array_bytes(geometry.output_shape) + FIXED_BYTES
 
 
 class Conv1dFormula(BaseModel):
@@ -799,6 +702,29 @@ class Conv1dFormula(BaseModel):
     dilation: int = Field(description="Dilation d.")
     stride: int = Field(description="Stride s.")
     output: int = Field(description="Output length L_out.")
+
+
+def conv1d_fields(geometry: Conv1dGeometry, output: np.ndarray, bias: np.ndarray | None) -> dict:
+    """The fields of a 1-D convolution's response."""
+    general, text, expression = geometry.formula()
+    axis = geometry.axis
+    return {
+        "output": output.tolist(),
+        "output_shape": geometry.output_shape,
+        "formula": Conv1dFormula(
+            general=general,
+            text=text,
+            expression=expression,
+            length=axis.size,
+            pad_before=axis.pad_before,
+            pad_after=axis.pad_after,
+            kernel=axis.kernel,
+            dilation=axis.dilation,
+            stride=axis.stride,
+            output=axis.output,
+        ),
+        "counts": conv_fields(geometry.conv, output, bias)["counts"],
+    }
 
 
 class Conv1dResponse(BaseModel):

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationInfo, WithJsonSchema
+from pydantic import ConfigDict, Field, PlainValidator, ValidationInfo, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from app.api.schemas.common import RequestModel, settings_of
+from app.api.schemas.common import RequestModel, ResultModel, settings_of
 from app.exercises import MAX_SEED
 
 _SEED_MESSAGE = f"seed must be a whole number from 0 to {MAX_SEED}"
@@ -72,7 +72,7 @@ AnswerText = Annotated[
 ]
 
 
-class ExerciseSummary(BaseModel):
+class ExerciseSummary(ResultModel):
     """One exercise kind in the list."""
 
     id: str = Field(description="The kind's id, used in the other routes.")
@@ -82,7 +82,7 @@ class ExerciseSummary(BaseModel):
     title: str = Field(description="A short title.")
 
 
-class AnswerFormat(BaseModel):
+class AnswerFormat(ResultModel):
     """How to write the answer."""
 
     type: str = Field(
@@ -96,7 +96,7 @@ class AnswerFormat(BaseModel):
     length: int | None = Field(None, description="How many numbers a vector answer has.")
 
 
-class ExerciseResponse(BaseModel):
+class ExerciseResponse(ResultModel):
     """One exercise drawn from a seed."""
 
     id: str
@@ -118,7 +118,7 @@ class CheckRequest(RequestModel):
     model_config = ConfigDict(json_schema_extra={"example": {"seed": 1, "answer": "9 × 9"}})
 
 
-class OptionFeedback(BaseModel):
+class OptionFeedback(ResultModel):
     """One option of a multiple-choice question and why it is right or wrong."""
 
     key: str
@@ -127,7 +127,7 @@ class OptionFeedback(BaseModel):
     explanation: str
 
 
-class CheckResponse(BaseModel):
+class CheckResponse(ResultModel):
     """The verdict on one answer."""
 
     correct: bool

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.schemas.common import PositiveIntOrPair, RequestModel
+from app.api.schemas.common import PositiveIntOrPair, RequestModel, ResultModel
 
 _BIG = 10_000_000
 
@@ -54,7 +54,7 @@ class ParametersRequest(RequestModel):
     conv: ConvSpec = Field(default_factory=ConvSpec, description="The convolutional layer.")
 
 
-class Breakdown(BaseModel):
+class Breakdown(ResultModel):
     """Weights + biases = total, and the count worked out."""
 
     weights: int = Field(description="Weights (fc: n_in·n_out; conv: F·C·kh·kw).")

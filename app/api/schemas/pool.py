@@ -7,31 +7,20 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from app.api import answer_size
 from app.api.schemas.common import (
-    FORMULA_BYTES,
     Formula,
     Image,
     NonNegativeIntOrPair,
     PositiveIntOrPair,
     ShapedRequest,
     check_output_values,
-    check_response_bytes,
-    json_array_bytes,
+    formula_of,
 )
 from app.config import Settings
-from app.engine.pooling import PoolGeometry, pool_geometry
+from app.engine.pooling import PoolGeometry, PoolResult, pool_geometry
 
 POOL_EXAMPLE_INPUT = [[1, 2, 0, 1], [0, 1, 3, 1], [2, 2, 1, 0], [1, 0, 2, 2]]
-
-
-ARGMAX_BYTES = 14
-"""Upper bound of one arg-max position's JSON ("[255,255],")."""
-
-
-def pooled_bytes(geometry: PoolGeometry) -> int:
-    """Upper bound of the JSON of a pooled map and its arg-max positions."""
-    shape = geometry.output_shape
-    return json_array_bytes(shape) + json_array_bytes(shape, ARGMAX_BYTES) + FORMULA_BYTES
 
 
 def check_pool_compute(geometry: PoolGeometry, settings: Settings) -> None:
@@ -92,10 +81,23 @@ class PoolRequest(ShapedRequest):
         """Global average pooling: one mean per channel, bounded by the input itself."""
         return self.mode != "global_avg"
 
+    answer = answer_size.pool
+
     def check_limits(self, geometry: PoolGeometry, settings: Settings) -> None:
-        """422 over the pooling's work or its answer's size."""
+        """422 over the pooling's work."""
         check_pool_compute(geometry, settings)
-        check_response_bytes(pooled_bytes(geometry), settings)
+
+
+def pool_fields(mode: str, result: PoolResult) -> dict:
+    """The response fields of a pooling result (global average pooling has no formula)."""
+    geometry = result.geometry
+    return {
+        "mode": mode,
+        "output": result.output.tolist(),
+        "output_shape": result.output.shape,
+        "formula": None if geometry is None else formula_of(geometry.height, geometry.width),
+        "argmax": None if result.argmax is None else result.argmax.tolist(),
+    }
 
 
 class PoolResponse(BaseModel):

@@ -21,6 +21,7 @@ from app.api.schemas.common import (
     NonNegativeIntOrPair,
     PositiveIntOrPair,
     RequestModel,
+    ResultModel,
     settings_of,
 )
 
@@ -118,7 +119,7 @@ class ReceptiveFieldRequest(RequestModel):
         return layers
 
 
-class LayerField(BaseModel):
+class LayerField(ResultModel):
     """The receptive-field arithmetic after one layer (per axis: [rows, columns])."""
 
     index: int = Field(description="Index of the layer in the request.")
@@ -144,7 +145,7 @@ class LayerField(BaseModel):
     )
 
 
-class UnitRegion(BaseModel):
+class UnitRegion(ResultModel):
     """The input rows and columns one unit sees, as inclusive [first, last] ranges."""
 
     layer: int = Field(description="Index of the unit's layer.")
@@ -308,7 +309,7 @@ class EffectiveRFSeriesRequest(RequestModel):
     )
 
 
-class EffectiveRFPoint(BaseModel):
+class EffectiveRFPoint(ResultModel):
     """One depth of the series."""
 
     num_layers: int = Field(description="L.")

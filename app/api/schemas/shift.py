@@ -6,8 +6,9 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
+from app.api import answer_size
 from app.api.schemas.common import (
-    FORMULA_BYTES,
+    ConvolutionRequest,
     Formula,
     Image,
     Image2D,
@@ -18,13 +19,14 @@ from app.api.schemas.common import (
     RequestModel,
     ShiftAmount,
     check_response_bytes,
+    formula_of,
     settings_of,
 )
-from app.api.schemas.conv import check_compute, conv_options, output_bytes
-from app.api.schemas.pool import check_pool_compute, pooled_bytes
-from app.engine.conv import ConvOptions
-from app.engine.errors import InvalidInput
-from app.engine.pooling import pool_geometry
+from app.api.schemas.conv import check_compute
+from app.api.schemas.pool import check_pool_compute
+from app.config import Settings
+from app.engine.conv import ConvGeometry
+from app.engine.shift import EquivarianceReport, PoolReport
 
 EDGE_IMAGE = [
     [0, 0, 0, 0, 0, 0, 0, 0],
@@ -65,7 +67,7 @@ class ShiftRequest(RequestModel):
 
     @model_validator(mode="after")
     def _within_response_limit(self, info: ValidationInfo) -> Self:
-        check_response_bytes(output_bytes(self.image.shape), settings_of(info))
+        check_response_bytes(answer_size.shift(self.image.shape).bytes, settings_of(info))
         return self
 
 
@@ -89,7 +91,7 @@ class PoolSettings(RequestModel):
     stride: PositiveIntOrPair | None = Field(None, description="null: equal to kernel_size.")
 
 
-class EquivarianceRequest(RequestModel):
+class EquivarianceRequest(ConvolutionRequest):
     """Compare conv(shift(x)) with shift(conv(x)), then pool both (tutorial Q3c and Q5b)."""
 
     image: Image2D = Field(description="The H×W image x.")
@@ -120,34 +122,17 @@ class EquivarianceRequest(RequestModel):
         }
     )
 
-    def options(self) -> ConvOptions:
-        """The five convolution options as one value."""
-        return conv_options(self)
+    def geometry(self) -> ConvGeometry:
+        """The convolution's sizes (raises InvalidInput on impossible shapes)."""
+        return self.options().geometry(self.image.shape, self.kernel.shape)
 
-    @model_validator(mode="after")
-    def _within_compute_limits(self, info: ValidationInfo) -> Self:
-        settings = settings_of(info)
-        try:
-            geometry = self.options().geometry(self.image.shape, self.kernel.shape)
-        except InvalidInput:
-            return self  # the engine answers with the readable reason
+    answer = answer_size.equivariance
+
+    def check_limits(self, geometry: ConvGeometry, settings: Settings) -> None:
+        """422 over the work of two convolutions and two poolings."""
         check_compute(geometry, settings, factor=2)
-        # the shifted image, then five maps of the conv output's size (conv, conv of shifted,
-        # shifted conv, difference, interior mask)
-        size = output_bytes(self.image.shape) + 5 * output_bytes(geometry.output_shape)
-        if self.pool is not None:
-            try:
-                pooled = pool_geometry(
-                    geometry.output_shape,
-                    kernel_size=self.pool.kernel_size,
-                    stride=self.pool.stride,
-                )
-            except InvalidInput:
-                return self
-            check_pool_compute(pooled, settings)
-            size += 3 * pooled_bytes(pooled)  # before, after (with arg-max), unchanged
-        check_response_bytes(size + 2 * FORMULA_BYTES, settings)
-        return self
+        if self.pool is not None:  # InvalidInput: the engine answers with the readable reason
+            check_pool_compute(answer_size.equivariance_pooling(self, geometry), settings)
 
 
 class PoolEquivariance(BaseModel):
@@ -169,6 +154,37 @@ class PoolEquivariance(BaseModel):
         description="Max pooling: [row, col] in the conv map of each maximum after the shift."
     )
     formula: Formula = Field(description="The pooled size worked out.")
+
+
+def _pool_fields(pool: PoolReport) -> dict:
+    before, after = pool.before, pool.after
+    assert before.geometry is not None
+    return {
+        "mode": pool.mode,
+        "pooled_before": before.output.tolist(),
+        "pooled_after": after.output.tolist(),
+        "unchanged": pool.unchanged.tolist(),
+        "unchanged_count": pool.unchanged_count,
+        "changed_count": pool.changed_count,
+        "argmax_before": None if before.argmax is None else before.argmax.tolist(),
+        "argmax_after": None if after.argmax is None else after.argmax.tolist(),
+        "formula": formula_of(before.geometry.height, before.geometry.width),
+    }
+
+
+def equivariance_fields(report: EquivarianceReport) -> dict:
+    """The response fields of the engine's equivariance report."""
+    maps = ("shifted_image", "conv_output", "conv_of_shifted", "shifted_conv", "difference")
+    return {
+        **{name: getattr(report, name).tolist() for name in maps},
+        "interior_mask": report.interior_mask.tolist(),
+        "interior_cells": report.interior_cells,
+        "max_abs_diff_interior": report.max_abs_diff_interior,
+        "max_abs_diff_total": report.max_abs_diff_total,
+        "output_shift": report.output_shift,
+        "formula": formula_of(report.geometry.height, report.geometry.width),
+        "pool": None if report.pool is None else _pool_fields(report.pool),
+    }
 
 
 class EquivarianceResponse(BaseModel):

@@ -67,6 +67,8 @@ class ConvolutionPage {
     this.explainCache = new Map();
     this.version = 0;
     this.focus = null; // {kind: "output" | "input", row, col}
+    // the term-by-term box's prompt, shown again whenever no cell is followed
+    this.explainPrompt = document.getElementById("explain-text").textContent;
     this.output = null; // last Conv2dResponse
     this.timer = null;
     this.playTimer = null;
@@ -174,7 +176,9 @@ class ConvolutionPage {
       if (!e.detail.pad && !this.#playing()) this.showInput(e.detail.row, e.detail.col);
     });
     this.outputGrid.addEventListener("cellenter", (e) => {
-      if (!this.#playing()) this.showOutput(e.detail.row, e.detail.col);
+      if (this.#playing()) return;
+      this.showOutput(e.detail.row, e.detail.col);
+      this.#keepInputInView();
     });
   }
 
@@ -318,9 +322,26 @@ class ConvolutionPage {
     } else if (f && f.kind === "input" && f.row < this.state.x.length && f.col < this.state.x[0].length) {
       this.showInput(f.row, f.col);
     } else {
+      // the followed cell is gone (new sizes): its old sum must not stay beside the new Y
       this.#clearHighlights();
       this.focus = null;
+      document.getElementById("explain-text").textContent = this.explainPrompt;
     }
+  }
+
+  /**
+   * On a one-column (phone) layout, a chosen output's window is drawn in X above it: when X is
+   * off screen and X and Y fit on the screen together, scroll so both show (cause beside effect).
+   */
+  #keepInputInView() {
+    if (!window.matchMedia("(max-width: 760px)").matches) return;
+    const x = this.input.grid.wrap.getBoundingClientRect();
+    const y = this.outputGrid.wrap.getBoundingClientRect();
+    if (x.top >= 0 && x.bottom <= window.innerHeight) return;
+    const top = Math.min(x.top, y.top);
+    const bottom = Math.max(x.bottom, y.bottom);
+    if (bottom - top > window.innerHeight) return;
+    window.scrollBy({ top: top - 8, behavior: "instant" });
   }
 
   /**
@@ -474,7 +495,7 @@ class ConvolutionPage {
   /** Fade Y and every number computed from it while the input is invalid, and say so. */
   #markStale(stale) {
     this.outputGrid.wrap.classList.toggle("stale", stale);
-    for (const id of ["size-formula", "counts", "sharing-note", "output-shape"]) {
+    for (const id of ["size-formula", "counts", "sharing-note", "output-shape", "explain-text"]) {
       document.getElementById(id)?.classList.toggle("stale", stale);
     }
     if (stale) document.getElementById("output-status").textContent = STALE_NOTE;

@@ -141,7 +141,7 @@ class MatrixPage {
     Object.assign(this.state, loaded, { mt: false, row });
     detail.shown = inputs.ask === "inputs_per_output"
       ? { target: "mx-title", text: "M for these sizes, the asked output's row selected: its window in X is what it depends on" }
-      : { target: "mx-title", text: "M for these sizes, the first weight of K outlined wherever M reuses it, and the outputs it makes" };
+      : { target: "mx-title", text: "M for these sizes, the first weight of K marked wherever M reuses it, and the outputs it makes" };
     this.#build();
     saveState(CONV_KEY, this.state);
     await this.load();

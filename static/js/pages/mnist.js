@@ -14,6 +14,7 @@
 
 import { decodeLayer } from "../activations.js";
 import { LatestOnly, getJSON, postJSON } from "../api.js";
+import { formatNumber } from "../format.js";
 import { decodeStrokes, encodeStrokes } from "../strokes.js";
 import { loadState, saveState } from "../url_state.js";
 import { BarChart } from "../widgets/bar_chart.js";
@@ -240,6 +241,8 @@ class MnistPage {
     strong.textContent = String(answer.label);
     $("prediction").append("The CNN reads ", strong, ` (${percent(p)})`);
     $("prediction").dataset.label = String(answer.label);
+    // on a phone the panel above sits under the pad's controls: the verdict also goes right under the pad
+    $("pad-readout").replaceChildren(...$("prediction").cloneNode(true).childNodes);
     this.#showSteps(answer.preprocessing);
     const layers = answer.layers.map(decodeLayer);
     const first = layers.find((l) => l.kind === "conv");
@@ -273,6 +276,7 @@ class MnistPage {
     this.bars.draw(null);
     this.seen.draw(new Array(28 * 28).fill(0));
     $("prediction").textContent = "Draw a digit to start.";
+    $("pad-readout").textContent = "";
     delete $("prediction").dataset.label;
     $("steps").replaceChildren();
     this.maps.draw([]);
@@ -331,7 +335,8 @@ class MnistPage {
 
   #showShift() {
     const [dx, dy] = this.state.shift;
-    $("shift-value").textContent = `dx ${dx}, dy ${dy}`;
+    // a readout of the shift (the ⟲ button resets it), with a typographic minus
+    $("shift-value").textContent = `dx ${formatNumber(dx)}, dy ${formatNumber(dy)}`;
   }
 
   /**

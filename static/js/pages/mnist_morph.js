@@ -18,7 +18,7 @@ const CAPTIONS = {
   relu1: "after conv1 + ReLU (5×5 field)",
   relu2: "after conv2 + ReLU (14 px field)",
   relu3: "after conv3 + ReLU (32 px field)",
-  pool3: "pool3: the 3×3 maps the dense layers read",
+  pool3: "the 3×3 maps the dense layers read",
 };
 const percent = (n, d) => (d === 0 ? "0 %" : `${Math.round((100 * n) / d)} %`);
 
@@ -137,9 +137,9 @@ export class MnistMorph {
       const unit = d.name === "input" ? "pixels" : "positions";
       const where = whereChanged(d);
       li.textContent = d.active === 0
-        ? `${d.name}: quiet in both drawings.`
-        : `${d.name}: of the ${d.active} ${unit} where either drawing is active, ${d.same} (${percent(d.same, d.active)}) ` +
-          `stay the same and ${d.changed} (${percent(d.changed, d.active)}) differ${where ? `, ${where}` : ""}.`;
+        ? `${d.name}: no ${unit} on a stroke of A or B.`
+        : `${d.name}: of the ${d.active} ${unit} on a stroke of A or B, ${d.same} (${percent(d.same, d.active)}) ` +
+          `${d.name === "input" ? "are the same" : "respond the same"} in both and ${d.changed} (${percent(d.changed, d.active)}) differ${where ? `, ${where}` : ""}.`;
       return li;
     });
     const first = diffs.find((d) => d.name === "relu1");
@@ -150,11 +150,11 @@ export class MnistMorph {
     if (first.changed === 0) {
       summary.textContent = "A and B give the same first-layer maps: change the drawing on the pad.";
     } else {
-      summary.textContent = `relu1: ${percent(first.same, first.active)} of the active positions keep their response ` +
-        `(the strokes A and B share) and ${percent(first.changed, first.active)} change, where the strokes differ. ` +
+      summary.textContent = `relu1: of the positions on a stroke of A or B, ${percent(first.same, first.active)} keep ` +
+        `their response and ${percent(first.changed, first.active)} change. ` +
         (share(last) > share(first)
-          ? `Deeper units see more of the image, so a local change reaches more of them: ${percent(last.changed, last.active)} of ${last.name}'s active positions differ.`
-          : `${last.name}: ${percent(last.changed, last.active)} of the active positions differ.`);
+          ? `Deeper units see more of the image, so a local change reaches more of them: ${percent(last.changed, last.active)} of ${last.name}'s positions on a stroke differ.`
+          : `${last.name}: ${percent(last.changed, last.active)} of the positions on a stroke differ.`);
     }
     this.findings.replaceChildren(...items, summary);
   }

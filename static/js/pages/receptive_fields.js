@@ -360,7 +360,8 @@ class ReceptiveFieldsPage {
         l.output_size ? `${l.output_size[0]}×${l.output_size[1]}` : "—",
         pairText(l.receptive_field),
         pairText(l.jump),
-        l.start[0] === l.start[1] ? num(l.start[0]) : `${num(l.start[0])}, ${num(l.start[1])}`,
+        // counted from 1 like the exercises (the engine counts from 0)
+        l.start[0] === l.start[1] ? num(l.start[0] + 1) : `${num(l.start[0] + 1)}, ${num(l.start[1] + 1)}`,
       ];
       cells.forEach((text, c) => {
         const td = document.createElement("td");
@@ -407,8 +408,10 @@ class ReceptiveFieldsPage {
       : null;
     this.input.show({ region: { rows: region.rows, cols: region.cols }, inside });
     const [i, j] = region.position;
-    const span = (s) => `${num(s[0])}…${num(s[1])}`;
-    let text = `Unit (${i}, ${j}) of ${layer.name} sees input rows ${span(region.rows)}, columns ${span(region.cols)}`;
+    // counted from 1 like the exercises and the tutorial (Y₁₁): the engine's 0-based indices + 1;
+    // rows and columns at 0 or below, or past the input, are padding
+    const span = (s) => `${num(s[0] + 1)}…${num(s[1] + 1)}`;
+    let text = `Unit (${i + 1}, ${j + 1}) of ${layer.name} sees input rows ${span(region.rows)}, columns ${span(region.cols)}`;
     if (!inside) text += ": only padding.";
     else if (span(region.clipped_rows) !== span(region.rows) || span(region.clipped_cols) !== span(region.cols)) {
       text += `; inside the image: rows ${span(region.clipped_rows)}, columns ${span(region.clipped_cols)} (the rest is padding).`;

@@ -1,9 +1,10 @@
 // The /tutorial page: under each of tutorial 3A's questions, the exercises that answer it (from
 // GET /api/exercises, matched on their `questions`) with a link to their lesson page and the
-// student's progress from localStorage.
+// student's progress from localStorage: per kind, how its exercises were settled (right at the
+// first try, right after a hint, or the answer shown).
 
 import { exerciseList } from "../widgets/exercise.js";
-import { PROGRESS_KEY, countSolved, describeRecord, readProgress } from "../exercise_progress.js";
+import { PROGRESS_KEY, bestOutcome, countSolved, describeRecord, readProgress } from "../exercise_progress.js";
 
 /**
  * The tutorial question numbers an exercise answers: ["Q2b", "Q6a"] → [2, 6].
@@ -13,6 +14,16 @@ import { PROGRESS_KEY, countSolved, describeRecord, readProgress } from "../exer
 export function questionNumbers(exercise) {
   const names = exercise.questions?.length ? exercise.questions : [exercise.question];
   return [...new Set(names.map((q) => Number((/^Q(\d+)/.exec(q) || [])[1])).filter(Boolean))];
+}
+
+/**
+ * The progress line: each kind counted once, by its best outcome so far.
+ * @param {{"first-try": number, "after-hint": number, shown: number, open: number, total: number}} c
+ * @returns {string}
+ */
+export function summary(c) {
+  return `Your progress over ${c.total} kinds of exercise: ${c["first-try"]} right at the first try, `
+    + `${c["after-hint"]} right after a hint, ${c.shown} only with the answer shown, ${c.open} not done yet.`;
 }
 
 function render(list) {
@@ -27,7 +38,9 @@ function render(list) {
       link.href = `${e.page}#yt-${e.id}`;
       link.textContent = e.title;
       const status = document.createElement("span");
-      status.className = record?.right ? "done" : record?.tried ? "tried" : "";
+      const best = bestOutcome(record);
+      status.className = best === "first-try" || best === "after-hint" ? "done" : record?.tried ? "tried" : "";
+      if (best) status.dataset.outcome = best;
       status.textContent = describeRecord(record);
       li.append(`${(e.questions?.length ? e.questions : [e.question]).join(", ")}: `, link, " — ", status);
       return li;
@@ -39,9 +52,7 @@ function render(list) {
     }
     holder.replaceChildren(...items);
   }
-  const { solved, total } = countSolved(progress, list.map((e) => e.id));
-  document.getElementById("tutorial-summary").textContent =
-    `Your progress: ${solved} of ${total} kinds of exercise answered right at least once.`;
+  document.getElementById("tutorial-summary").textContent = summary(countSolved(progress, list.map((e) => e.id)));
 }
 
 async function start() {

@@ -1,14 +1,21 @@
-// A "Your turn" exercise block (issue 9): the prompt with its numbers, an answer field fitting
-// the answer_format, Check and New exercise. Only after Check does it reveal right or wrong, the
-// answer, the explanation and (when wrong) the hint; then it dispatches "exercise:reveal" on its
-// section (bubbling) so the page can show the answer with its own widgets. Exercises come from
-// GET /api/exercises/{id}?seed=S and are checked by POST /api/exercises/{id}/check.
+// A "Your turn" exercise block: the prompt with its numbers, an answer field fitting the
+// answer_format, Check and New exercise. Predict first: a right check shows "Right" and the
+// worked answer; a first wrong check shows only that it is wrong and the hint for the likely
+// mistake, with another try and a "Show the answer" button; the worked answer (expected value,
+// explanation, every option's why) appears after a second wrong check or on that button. The
+// API returns the expected value with every check; it stays in memory, out of the DOM, until
+// then. Exercises come from GET /api/exercises/{id}?seed=S, checked by POST .../check.
 //
-// Events (CustomEvent on the section, bubbling):
-//  - "exercise:load"   detail {id, seed, inputs}: a (new) exercise is shown, nothing revealed
-//  - "exercise:reveal" detail {id, seed, inputs, answer, correct, expected, expected_value, mistake}:
-//    a page that shows the exercise on its own widgets sets detail.shown = {target, text} (the
-//    widget's element id and a few words), and the reveal links there
+// Events:
+//  - "exercise:load"   (section, bubbling) detail {id, seed, inputs}: a (new) exercise is shown
+//  - "exercise:checked" (section, bubbling) detail {id, seed, correct}: after every check (the
+//    student has committed to a prediction; spoiler_gate.js opens what answers it)
+//  - "exercise:reveal" (section, bubbling) detail {id, seed, inputs, answer, correct, expected,
+//    expected_value, mistake}: the answer may now be shown; a page that shows the exercise on its
+//    own widgets sets detail.shown = {target, text} (the widget's element id and a few words),
+//    and the reveal links there
+//  - "convlab:exercise-outcome" (document) detail {exercise, seed, outcome}: the exercise has
+//    settled, outcome "first-try" | "after-hint" | "shown" (once per exercise and seed)
 
 import { getJSON, postJSON } from "../api.js";
 import {
@@ -21,10 +28,17 @@ import {
   seedParam,
 } from "../exercise_answers.js";
 import { withSubscripts } from "../dom_text.js";
-import { describeRecord, readProgress, recordCheck } from "../exercise_progress.js";
+import { describeRecord, readProgress, recordCheck, recordShown, seedState } from "../exercise_progress.js";
 import { formatNumber } from "../format.js";
 
 let listPromise = null;
+
+// The fragment the page was opened with (#yt-ID from /tutorial), read before a page module
+// puts its own state into the fragment.
+const landingHash = window.location.hash;
+
+/** A number written for reading: the typographic minus (U+2212), not a hyphen. */
+const withMinus = (text) => String(text).replace(/-(?=[\d.])/g, "\u2212");
 
 /**
  * GET /api/exercises once per page: [{id, question, questions, page, title}].
@@ -73,6 +87,8 @@ export class ExerciseBlock {
     this.reveal.setAttribute("aria-live", "polite");
     this.reveal.setAttribute("aria-atomic", "true");
     this.progress = el("p", { className: "exercise-progress" });
+    this.wrong = 0; // wrong checks of this seed so far
+    this.lastCheck = null; // {answer, result} of the latest check, kept out of the DOM
     section.replaceChildren(this.heading, this.prompt, this.given, this.form, this.error, this.reveal, this.progress);
 
     this.form.addEventListener("submit", (event) => {
@@ -107,7 +123,30 @@ export class ExerciseBlock {
     } catch {
       stored = null;
     }
-    this.load(chooseSeed(params.get(seedParam(this.id)), stored).seed);
+    await this.load(chooseSeed(params.get(seedParam(this.id)), stored).seed);
+    if (landingHash === `#${this.section.id}`) this.#land();
+  }
+
+  /**
+   * A link to this block (#yt-ID, as /tutorial writes them) lands on it: scrolled into view and
+   * focused. The page's other widgets may still be drawing above it, so the block is kept in
+   * view while the page settles (at most 3 s), until the student scrolls, taps or types.
+   */
+  #land() {
+    const section = this.section;
+    section.tabIndex = -1;
+    const place = () => section.scrollIntoView({ block: "start" });
+    place();
+    section.focus({ preventScroll: true });
+    const stop = () => {
+      observer.disconnect();
+      clearTimeout(timer);
+      for (const type of ["wheel", "touchstart", "keydown", "mousedown"]) window.removeEventListener(type, stop);
+    };
+    const observer = new ResizeObserver(place);
+    observer.observe(document.body);
+    const timer = setTimeout(stop, 3000);
+    for (const type of ["wheel", "touchstart", "keydown", "mousedown"]) window.addEventListener(type, stop, { passive: true });
   }
 
   /**
@@ -120,6 +159,8 @@ export class ExerciseBlock {
     this.#rememberSeed(seed);
     this.reveal.replaceChildren();
     this.error.textContent = "";
+    this.lastCheck = null;
+    this.wrong = this.#storedState(seed).wrong;
     this.section.classList.add("stale");
     let exercise;
     try {
@@ -169,15 +210,66 @@ export class ExerciseBlock {
     if (seed !== this.seed) return;
     this.error.textContent = "";
     this.#firstField()?.removeAttribute("aria-invalid");
-    this.#showReveal(collected.answer, result);
-    recordCheck(window.localStorage, this.id, result.correct);
+    this.lastCheck = { answer: collected.answer, result };
+    this.section.dispatchEvent(new CustomEvent("exercise:checked", {
+      bubbles: true, detail: { id: this.id, seed, correct: result.correct },
+    }));
+    const { outcome, wrong, settled } = this.#record(seed, result.correct);
+    this.wrong = wrong;
+    if (!result.correct && !settled) {
+      this.#showTryAgain(result);
+    } else {
+      this.#showAnswer(collected.answer, result);
+    }
     this.#showProgress();
-    const detail = {
-      id: this.id, seed, inputs: this.exercise.inputs, answer: collected.answer, correct: result.correct,
-      expected: result.expected, expected_value: result.expected_value, mistake: result.mistake,
-    };
-    this.section.dispatchEvent(new CustomEvent("exercise:reveal", { bubbles: true, detail }));
-    this.#showWhere(detail.shown);
+    if (outcome) this.#announce(seed, outcome);
+  }
+
+  /** Show the worked answer of the latest check (the "Show the answer" button). */
+  showAnswer() {
+    if (!this.lastCheck) return;
+    const seed = this.seed;
+    let outcome = null;
+    try {
+      outcome = recordShown(window.localStorage, this.id, seed).outcome;
+    } catch {
+      outcome = "shown";
+    }
+    this.#showAnswer(this.lastCheck.answer, { ...this.lastCheck.result, shownOnRequest: true });
+    this.#showProgress();
+    if (outcome) this.#announce(seed, outcome);
+    this.reveal.querySelector(".answer-line")?.focus();
+  }
+
+  /** Record a check; storage may be unavailable, then the block counts in memory. */
+  #record(seed, correct) {
+    try {
+      const { outcome, wrong, record } = recordCheck(window.localStorage, this.id, seed, correct);
+      return { outcome, wrong, settled: record.settled };
+    } catch {
+      const settled = this.settledInMemory === seed;
+      let outcome = null;
+      if (!settled && (correct || this.wrong >= 1)) {
+        outcome = correct ? (this.wrong === 0 ? "first-try" : "after-hint") : "shown";
+        this.settledInMemory = seed;
+      }
+      return { outcome, wrong: this.wrong + (correct || settled ? 0 : 1), settled: settled || outcome !== null };
+    }
+  }
+
+  #storedState(seed) {
+    try {
+      return seedState(window.localStorage, this.id, seed);
+    } catch {
+      return { wrong: 0, settled: false };
+    }
+  }
+
+  /** The exercise has settled: tell the page (class sessions count these). */
+  #announce(seed, outcome) {
+    document.dispatchEvent(new CustomEvent("convlab:exercise-outcome", {
+      detail: { exercise: this.id, seed, outcome },
+    }));
   }
 
   /**
@@ -243,11 +335,25 @@ export class ExerciseBlock {
     return text ? text.value : null;
   }
 
-  #showReveal(answer, result) {
-    const verdict = el("p", { className: `verdict ${result.correct ? "check-pass" : "check-fail"}` },
-      result.correct ? "✓ Right." : "✗ Not quite.");
-    const expected = el("p", {}, `Your answer: `, el("span", { className: "expected", textContent: answer }),
-      ". The answer: ", el("strong", { className: "expected", textContent: result.expected }), ".");
+  /** A first wrong check: wrong, the hint, another try; the answer stays hidden. */
+  #showTryAgain(result) {
+    const verdict = el("p", { className: "verdict check-fail" }, "✗ Not quite. Try again.");
+    const parts = [verdict];
+    if (result.hint) parts.push(el("p", { className: "hint" }, el("strong", { textContent: "Hint: " }), result.hint));
+    const show = el("button", { type: "button", className: "show-answer", textContent: "Show the answer" });
+    show.addEventListener("click", () => this.showAnswer());
+    parts.push(el("p", { className: "try-again" },
+      "Change your answer and press Check again. A second wrong check shows the worked answer. ", show));
+    this.reveal.replaceChildren(...parts);
+  }
+
+  /** The worked answer: after a right check, a second wrong one, or "Show the answer". */
+  #showAnswer(answer, result) {
+    const text = result.correct ? "✓ Right." : result.shownOnRequest ? "The answer, as you asked." : "✗ Not quite.";
+    const verdict = el("p", { className: `verdict ${result.correct ? "check-pass" : "check-fail"}` }, text);
+    const expected = el("p", { className: "answer-line", tabIndex: -1 }, `Your answer: `,
+      el("span", { className: "expected", textContent: answer }),
+      ". The answer: ", el("strong", { className: "expected", textContent: withMinus(result.expected) }), ".");
     const parts = [verdict, expected, el("p", { className: "explanation", textContent: result.explanation })];
     if (!result.correct && result.hint) {
       parts.push(el("p", { className: "hint" }, el("strong", { textContent: "Hint: " }), result.hint));
@@ -258,6 +364,12 @@ export class ExerciseBlock {
         `${o.key}) ${o.correct ? "right" : "wrong"}: ${o.explanation}`))));
     }
     this.reveal.replaceChildren(...parts);
+    const detail = {
+      id: this.id, seed: this.seed, inputs: this.exercise.inputs, answer, correct: result.correct,
+      expected: result.expected, expected_value: result.expected_value, mistake: result.mistake,
+    };
+    this.section.dispatchEvent(new CustomEvent("exercise:reveal", { bubbles: true, detail }));
+    this.#showWhere(detail.shown);
   }
 
   #showProgress() {

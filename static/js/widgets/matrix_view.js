@@ -14,6 +14,9 @@ import { Heatmap } from "./heatmap.js";
 /** Largest matrix drawn as a table with numbers; bigger ones become a canvas. */
 const TABLE_MAX_COLS = 64;
 const TABLE_MAX_ROWS = 64;
+/** On the canvas, the entries of a highlighted weight (the outline colour) and the others. */
+const HIGHLIGHT_RGB = [17, 24, 39];
+const OTHER_RGB = [222, 222, 222];
 
 /**
  * @typedef {object} MatrixData
@@ -56,6 +59,7 @@ export class MatrixView extends EventTarget {
     const rows = data.matrix.length;
     const cols = data.matrix[0].length;
     this.container.replaceChildren();
+    this.heatmap = null;
     this.mode = rows <= TABLE_MAX_ROWS && cols <= TABLE_MAX_COLS ? "table" : "canvas";
     if (this.mode === "table") this.#renderTable(data);
     else this.#renderCanvas(data);
@@ -102,10 +106,37 @@ export class MatrixView extends EventTarget {
    */
   highlightWeight(index) {
     this.highlighted = index;
-    if (this.mode !== "table") return;
+    if (this.mode !== "table") {
+      this.#highlightOnCanvas(index);
+      return;
+    }
     for (const td of this.container.querySelectorAll("td.is-weight")) td.classList.remove("is-weight");
     if (index === null) return;
     for (const td of this.container.querySelectorAll(`td[data-w="${index}"]`)) td.classList.add("is-weight");
+  }
+
+  /**
+   * On the canvas one entry is a few pixels, too small for an outline: the entries holding the
+   * weight are drawn in the outline colour and every other weight in light grey (null: values).
+   * @param {number | null} index
+   */
+  #highlightOnCanvas(index) {
+    if (!this.heatmap) return;
+    const { weightIndex, matrix, colorOf } = this.data;
+    if (index === null) {
+      this.heatmap.options.scale = (v) => (Number.isNaN(v) ? [255, 255, 255] : colorOf(v));
+      this.heatmap.draw(weightIndex.flatMap((row, i) => row.map((w, j) => (w === null || w === undefined ? NaN : matrix[i][j]))));
+      this.canvasStatus.textContent = this.canvasHelp;
+      return;
+    }
+    // 1: an entry holding this weight, 0: another weight, NaN: a structural zero
+    const codes = weightIndex.flatMap((row) => row.map((w) => (w === null || w === undefined ? NaN : w === index ? 1 : 0)));
+    this.heatmap.options.scale = (v) => (Number.isNaN(v) ? [255, 255, 255] : v === 1 ? HIGHLIGHT_RGB : OTHER_RGB);
+    this.heatmap.draw(codes);
+    const uses = codes.filter((c) => c === 1).length;
+    this.canvasStatus.textContent =
+      `${this.data.weightName(index)} is drawn in black at the ${uses} ${uses === 1 ? "entry" : "entries"} of M that hold it; ` +
+      "every other weight in grey.";
   }
 
   #renderTable(data) {
@@ -230,6 +261,7 @@ export class MatrixView extends EventTarget {
       domain: [0, 1],
     });
     heatmap.draw(flat);
+    this.heatmap = heatmap;
     heatmap.canvas.tabIndex = 0;
     heatmap.canvas.style.width = "100%";
     heatmap.canvas.style.height = "auto";
@@ -251,8 +283,8 @@ export class MatrixView extends EventTarget {
     this.canvasStatus = document.createElement("p");
     this.canvasStatus.className = "status";
     this.canvasStatus.setAttribute("aria-live", "polite");
-    this.canvasStatus.textContent =
-      `${rows} × ${cols}: too large to print every number; click a row (or focus the picture and use ↑ ↓).`;
+    this.canvasHelp = `${rows} × ${cols}: too large to print every number; click a row (or focus the picture and use ↑ ↓).`;
+    this.canvasStatus.textContent = this.canvasHelp;
     this.container.appendChild(this.canvasStatus);
   }
 }

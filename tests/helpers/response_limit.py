@@ -10,7 +10,7 @@ import numpy as np
 from fastapi.testclient import TestClient
 
 from app.config import Settings
-from tests.api.test_conv import error
+from tests.helpers.api import error
 
 WORST = -1.2345678901234567e-100
 """A float whose JSON is as long as any (24 characters): what the estimates assume of every
