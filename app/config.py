@@ -147,6 +147,12 @@ class Settings(BaseSettings):
         description="Compute budget of one run in multiply-adds (3 per training example and "
         "model per forward multiply-add, 1 per evaluated example); ~1 min on one core.",
     )
+    experiment_max_run_seconds: float = Field(
+        20.0,
+        gt=0,
+        description="Longest predicted CPU time of one run on one core (steps and their "
+        "overhead, multiply-adds; app.experiments.cost): a config over it is refused (422).",
+    )
     experiment_max_seconds: float = Field(
         300.0, gt=0, description="A run still training after this many seconds is stopped."
     )
