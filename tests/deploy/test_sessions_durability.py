@@ -21,9 +21,11 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -140,6 +142,13 @@ def fresh_database(kind: str, request, directory: Path) -> str:
 # --- the session routes, as the pages call them -----------------------------------------------
 
 
+def run_apart(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    """``asyncio.run`` in a thread of its own: in a whole-suite run the browser tests' Playwright
+    keeps an event loop running in the main thread, where ``asyncio.run`` refuses to start."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
@@ -247,7 +256,7 @@ def test_every_answer_acknowledged_before_kill_9_of_a_worker_then_the_server_is_
         code, teacher, tokens = open_session(server.url, students)
         question = ask(server.url, code, teacher)
         killed: list[int] = []
-        acknowledged = asyncio.run(
+        acknowledged = run_apart(
             students_answer(
                 server.url, code, question, tokens, answers,
                 lambda: killed.append(server.kill_worker()),
@@ -359,7 +368,7 @@ async def teacher_steps_and_arrivals(a: Server, b: Server) -> list[tuple[str, fl
 def test_events_posted_through_one_server_reach_a_stream_on_the_other_within_a_second(
     two_servers,
 ):
-    delays = asyncio.run(teacher_steps_and_arrivals(*two_servers))
+    delays = run_apart(teacher_steps_and_arrivals(*two_servers))
     assert [step for step, _ in delays] == ["ask", "close", "revote", "reveal"]
     late = [(step, round(delay, 3)) for step, delay in delays if delay > EVENT_DEADLINE]
     assert not late, f"events later than {EVENT_DEADLINE} s: {late}"
