@@ -16,9 +16,9 @@ from playwright.sync_api import expect
 
 from app.api.pages import LESSONS
 from app.exercises import KINDS, check_answer, exercise
-from tests.browser.conftest import shot
 from tests.browser.grids import correlate_valid, marked_cells, read_editor, read_grid, wait_for_grid
 from tests.exercises.oracles import ORACLES
+from tests.helpers.browser import shot
 
 pytestmark = pytest.mark.browser
 
