@@ -2,13 +2,13 @@
 // unit picker showing a unit's input region, and the effective receptive field (Luo et al.)
 // beside the theoretical one. Every number on the page comes from the API.
 
-import { getJSON, LatestOnly, postJSON } from "../api.js";
-import { withSubscripts } from "../dom_text.js";
-import { loadState, saveState } from "../url_state.js";
-import { CellGrid } from "../widgets/cell_grid.js";
-import { Heatmap } from "../widgets/heatmap.js";
-import { LayerStack } from "../widgets/layer_stack.js";
-import { LinePlot } from "../widgets/line_plot.js";
+import { getJSON, LatestOnly, postJSON } from "../../api.js";
+import { withSubscripts } from "../../dom_text.js";
+import { loadState, saveState } from "../../url_state.js";
+import { CellGrid } from "../../widgets/cell_grid.js";
+import { Heatmap } from "../../widgets/heatmap.js";
+import { LayerStack } from "../../widgets/layer_stack.js";
+import { LinePlot } from "../../widgets/line_plot.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const ERF_DEPTHS = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32];

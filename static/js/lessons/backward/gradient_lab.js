@@ -3,13 +3,13 @@
 // term by term by POST /api/conv2d/backward/explain; ∂L/∂X shown as a full convolution of the
 // padded G with K rotated by 180° (the padding drawn) from the same answer.
 
-import { ApiError, LatestOnly, postJSON } from "../api.js";
-import { BACKWARD_DEFAULTS, BACKWARD_LIMITS, backwardRequest, gradientFor, gradientPositions } from "../backward_state.js";
-import { convSide, oneHot, resized } from "../exercise_views.js";
-import { formatNumber, sub } from "../format.js";
-import { weightDomain } from "../kernel_palette.js";
-import { GridEditor, setInvalid } from "../widgets/grid_editor.js";
-import { NumberGrid } from "../widgets/number_grid.js";
+import { ApiError, LatestOnly, postJSON } from "../../api.js";
+import { BACKWARD_DEFAULTS, BACKWARD_LIMITS, backwardRequest, gradientFor, gradientPositions } from "./state.js";
+import { convSide, oneHot, resized } from "../../exercise_views.js";
+import { formatNumber, sub } from "../../format.js";
+import { weightDomain } from "../../kernel_palette.js";
+import { GridEditor, setInvalid } from "../../widgets/grid_editor.js";
+import { NumberGrid } from "../../widgets/number_grid.js";
 
 const DEBOUNCE_MS = 120;
 const $ = (id) => document.getElementById(id);
@@ -18,7 +18,7 @@ const name = (symbol, [i, j]) => `${symbol}${sub(i + 1, j + 1)}`;
 /** The forward and backward pass of one convolution; the page owns the state. */
 export class GradientLab {
   /**
-   * @param {{state: import("../backward_state.js").BackwardState, save: () => void}} options
+   * @param {{state: import("./state.js").BackwardState, save: () => void}} options
    */
   constructor(options) {
     this.state = options.state;

@@ -6,7 +6,7 @@
 // from one more POST /api/conv2d whose filters each hold one slice (channels.js partsRequest);
 // the terms from POST /api/conv2d/explain; the counts from POST /api/parameters.
 
-import { ApiError, LatestOnly, postJSON } from "../api.js";
+import { ApiError, LatestOnly, postJSON } from "../../api.js";
 import {
   CHANNEL_DEFAULTS,
   CHANNEL_LIMITS,
@@ -17,13 +17,13 @@ import {
   planeName,
   reshapeLayer,
   splitParts,
-} from "../channels.js";
-import { withSubscripts } from "../dom_text.js";
-import { formatCount, formatNumber, parseNumber, sub } from "../format.js";
-import { weightDomain } from "../kernel_palette.js";
-import { ChannelSums } from "../widgets/channel_sums.js";
-import { GridEditor, setInvalid } from "../widgets/grid_editor.js";
-import { RgbPicture } from "../widgets/rgb_picture.js";
+} from "../../channels.js";
+import { withSubscripts } from "../../dom_text.js";
+import { formatCount, formatNumber, parseNumber, sub } from "../../format.js";
+import { weightDomain } from "../../kernel_palette.js";
+import { ChannelSums } from "../../widgets/channel_sums.js";
+import { GridEditor, setInvalid } from "../../widgets/grid_editor.js";
+import { RgbPicture } from "../../widgets/rgb_picture.js";
 
 const DEBOUNCE_MS = 120;
 const SHAPE_CONTROLS = { "ch-cin": "cin", "ch-h": "h", "ch-w": "w", "ch-cout": "cout", "ch-k": "k" };
@@ -59,7 +59,7 @@ const PRESETS = [
 /** The channels view; the page owns the shared state and saves it when told. */
 export class ChannelsLab {
   /**
-   * @param {{state: import("./conv_state.js").ConvState, save: () => void}} options
+   * @param {{state: import("../../conv_state.js").ConvState, save: () => void}} options
    */
   constructor(options) {
     this.state = options.state;

@@ -2,15 +2,15 @@
 // POST /api/conv2d, one cell explained by POST /api/conv2d/explain, play/step through the
 // windows. Every number shown comes from the API; this module only wires widgets to it.
 
-import { ApiError, LatestOnly, postJSON } from "../api.js";
-import { convExercise } from "../exercise_views.js";
-import { formatCount, formatNumber, sub } from "../format.js";
-import { weightDomain } from "../kernel_palette.js";
-import { KERNEL_PRESETS } from "../presets.js";
-import { loadState, saveState } from "../url_state.js";
-import { GridEditor, setInvalid } from "../widgets/grid_editor.js";
-import { NumberGrid } from "../widgets/number_grid.js";
-import { ChannelsLab } from "./conv_channels.js";
+import { ApiError, LatestOnly, postJSON } from "../../api.js";
+import { convExercise } from "../../exercise_views.js";
+import { formatCount, formatNumber, sub } from "../../format.js";
+import { weightDomain } from "../../kernel_palette.js";
+import { KERNEL_PRESETS } from "../../presets.js";
+import { loadState, saveState } from "../../url_state.js";
+import { GridEditor, setInvalid } from "../../widgets/grid_editor.js";
+import { NumberGrid } from "../../widgets/number_grid.js";
+import { ChannelsLab } from "./channels_lab.js";
 import {
   CONV_DEFAULTS,
   CONV_KEY,
@@ -19,7 +19,7 @@ import {
   PADDING_MODES,
   cleanConvState,
   convRequest,
-} from "./conv_state.js";
+} from "../../conv_state.js";
 
 const GENERAL_SIZE = "⌊(H + 2p − d(k−1) − 1)/s⌋ + 1";
 
@@ -59,7 +59,7 @@ export function errorTarget(error, lastChanged) {
 class ConvolutionPage {
   constructor() {
     const { state } = loadState(CONV_KEY, CONV_DEFAULTS, cleanConvState);
-    /** @type {import("./conv_state.js").ConvState} */
+    /** @type {import("../../conv_state.js").ConvState} */
     this.state = state;
     this.lastChanged = "kernel";
     this.latest = new LatestOnly();

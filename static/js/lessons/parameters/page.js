@@ -3,12 +3,12 @@
 // gradient descent on a 2-D toy loss (POST /api/regularization/trajectory), drawn with the
 // update decomposed into its shrink and data parts. Every number comes from the API.
 
-import { getJSON, LatestOnly, nameFields, postJSON } from "../api.js";
-import { contourSegments, quadraticLevels } from "../contours.js";
-import { withSubscripts } from "../dom_text.js";
-import { formatCount, formatNumber } from "../format.js";
-import { loadState, saveState } from "../url_state.js";
-import { LinePlot, svgElement } from "../widgets/line_plot.js";
+import { getJSON, LatestOnly, nameFields, postJSON } from "../../api.js";
+import { contourSegments, quadraticLevels } from "./contours.js";
+import { withSubscripts } from "../../dom_text.js";
+import { formatCount, formatNumber } from "../../format.js";
+import { loadState, saveState } from "../../url_state.js";
+import { LinePlot, svgElement } from "../../widgets/line_plot.js";
 
 // error messages name the fields as the page labels them ("n_in must be at least 1")
 nameFields({

@@ -3,13 +3,13 @@
 // explained by /api/conv-transpose2d/explain), and the 1-D convolution of a signal
 // (POST /api/conv1d). Every number shown comes from those answers.
 
-import { ApiError, LatestOnly, postJSON } from "../api.js";
-import { BACKWARD_LIMITS, parseSignal, signalRequest, transposeRequest } from "../backward_state.js";
-import { withSubscripts } from "../dom_text.js";
-import { formatNumber, parseNumber, sub } from "../format.js";
-import { weightDomain } from "../kernel_palette.js";
-import { GridEditor, setInvalid } from "../widgets/grid_editor.js";
-import { NumberGrid } from "../widgets/number_grid.js";
+import { ApiError, LatestOnly, postJSON } from "../../api.js";
+import { BACKWARD_LIMITS, parseSignal, signalRequest, transposeRequest } from "./state.js";
+import { withSubscripts } from "../../dom_text.js";
+import { formatNumber, parseNumber, sub } from "../../format.js";
+import { weightDomain } from "../../kernel_palette.js";
+import { GridEditor, setInvalid } from "../../widgets/grid_editor.js";
+import { NumberGrid } from "../../widgets/number_grid.js";
 
 const DEBOUNCE_MS = 120;
 const $ = (id) => document.getElementById(id);
@@ -25,7 +25,7 @@ const PRESETS = {
 /** The transposed convolution: stamps of K that overlap. */
 export class TransposedLab {
   /**
-   * @param {{state: import("../backward_state.js").BackwardState, save: () => void}} options
+   * @param {{state: import("./state.js").BackwardState, save: () => void}} options
    */
   constructor(options) {
     this.state = options.state;
@@ -197,7 +197,7 @@ export class TransposedLab {
 /** The 1-D convolution of a signal. */
 export class SignalLab {
   /**
-   * @param {{state: import("../backward_state.js").BackwardState, save: () => void}} options
+   * @param {{state: import("./state.js").BackwardState, save: () => void}} options
    */
   constructor(options) {
     this.state = options.state;
