@@ -40,7 +40,25 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--reload", action="store_true", help="restart on code changes (dev)")
     serve.set_defaults(func=_serve)
     _add_mnist_commands(sub)
+    db = sub.add_parser("db", help="the class sessions database")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser(
+        "upgrade", help="run the migrations on CONVLAB_DATABASE_URL (or the SQLite file)"
+    ).set_defaults(func=_db_upgrade)
     return parser
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from app.sessions.db import Database, upgrade
+
+    settings = get_settings()
+    db = Database(settings.sessions_database_url())
+    try:
+        upgrade(db.engine)
+    finally:
+        db.close()
+    print(f"sessions database at the newest schema: {db.engine.url.render_as_string()}")
+    return 0
 
 
 def _add_mnist_commands(sub: argparse._SubParsersAction) -> None:

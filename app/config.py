@@ -26,6 +26,11 @@ def resource_dir(name: str) -> Path:
     return installed if installed.is_dir() else PROJECT_ROOT / name
 
 
+def _default_session_data_dir() -> Path:
+    share = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
+    return share / "convlab"
+
+
 def _default_data_dir() -> Path:
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
     return cache / "convlab" / "mnist"
@@ -142,6 +147,12 @@ class Settings(BaseSettings):
         description="Compute budget of one run in multiply-adds (3 per training example and "
         "model per forward multiply-add, 1 per evaluated example); ~1 min on one core.",
     )
+    experiment_max_run_seconds: float = Field(
+        20.0,
+        gt=0,
+        description="Longest predicted CPU time of one run on one core (steps and their "
+        "overhead, multiply-adds; app.experiments.cost): a config over it is refused (422).",
+    )
     experiment_max_seconds: float = Field(
         300.0, gt=0, description="A run still training after this many seconds is stopped."
     )
@@ -159,6 +170,58 @@ class Settings(BaseSettings):
         10, ge=0, le=19, description="How much lower the training processes' CPU priority is."
     )
 
+    # -- class sessions (app.sessions) ----------------------------------------------------------
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the sessions database, e.g. "
+        "postgresql+psycopg://user:password@host:5432/convlab for several replicas; unset: "
+        "an SQLite file in session_data_dir.",
+    )
+    session_data_dir: Path = Field(
+        default_factory=_default_session_data_dir,
+        description="Where the default SQLite sessions database (sessions.db) lives.",
+    )
+    session_ttl_hours: float = Field(
+        12, gt=0, le=24 * 30, description="A session and all its data are deleted this late."
+    )
+    session_max_sessions: int = Field(
+        200, ge=1, le=100_000, description="Live sessions on the server (one database)."
+    )
+    session_max_participants: int = Field(
+        500, ge=1, le=100_000, description="Participants one session admits."
+    )
+    session_max_questions: int = Field(
+        200, ge=1, le=100_000, description="Questions one session may ask."
+    )
+    session_max_rounds: int = Field(3, ge=1, le=20, description="Rounds (votes) per question.")
+    session_max_nickname_chars: int = Field(40, ge=1, le=200, description="Longest nickname.")
+    session_joins_per_minute: int = Field(
+        600,
+        ge=1,
+        description="Joins per client IP and minute, per worker (a class may share one NAT).",
+    )
+    session_code_guesses_per_minute: int = Field(
+        20, ge=1, description="Unknown session codes per client IP and minute, per worker."
+    )
+    session_creates_per_hour: int = Field(
+        30, ge=1, description="Sessions created per client IP and hour, per worker."
+    )
+    session_poll_seconds: float = Field(
+        0.25,
+        gt=0,
+        le=5,
+        description="How often each worker reads new session events for the streams it holds.",
+    )
+    session_sweep_seconds: float = Field(
+        60, gt=0, description="How often each worker deletes expired sessions."
+    )
+
+    def sessions_database_url(self) -> str:
+        """``database_url``, or the SQLite file in ``session_data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.session_data_dir / 'sessions.db'}"
+
     @field_validator("log_level")
     @classmethod
     def _known_log_level(cls, value: str) -> str:
@@ -166,6 +229,21 @@ class Settings(BaseSettings):
         if value.lower() not in levels:
             raise ValueError(f"log_level must be one of {sorted(levels)}, got {value!r}")
         return value.lower()
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if value.startswith(("postgresql://", "postgres://")):
+            value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        if not value.startswith(("sqlite:", "postgresql+psycopg:")):
+            raise ValueError(
+                "database_url must be an sqlite:/// or postgresql+psycopg:// URL, got "
+                f"{value.split(':', 1)[0]!r}"
+            )
+        return value
 
 
 @lru_cache

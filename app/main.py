@@ -22,6 +22,8 @@ from app.config import Settings, get_settings
 from app.experiments.manager import ExperimentManager
 from app.middleware import install_middleware
 from app.mnist.inference import load_models
+from app.sessions.events import EventHub
+from app.sessions.service import SessionStore
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -35,12 +37,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         to_thread.current_default_thread_limiter().total_tokens = settings.threadpool_size
         app.state.models = load_models(settings.weights_dir)
         app.state.experiments = ExperimentManager.from_settings(settings)
+        app.state.sessions = SessionStore.open(settings)  # runs the database migrations
+        app.state.session_events = EventHub(app.state.sessions)
+        app.state.session_events.start()
         # everything loaded so far lives as long as the worker: move it out of the garbage
         # collector's sight, so a request that builds 300,000 lists (a 1 MB JSON body) pays
         # for its own objects, not for full collections over torch and the models (4× faster)
         gc.collect()
         gc.freeze()
         yield
+        await app.state.session_events.stop()
+        app.state.sessions.dispose()
         app.state.experiments.close()
 
     app = FastAPI(

@@ -66,7 +66,10 @@ class MemoryTrimMiddleware:
         self.trims = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
+        path = scope.get("path", "")
+        # a class session's event stream stays open all lesson long and allocates nothing
+        # worth trimming: counted as in flight, it would keep every trim from running
+        if scope["type"] != "http" or not path.startswith(self.prefix) or path.endswith("/events"):
             await self.app(scope, receive, send)
             return
         self.in_flight += 1

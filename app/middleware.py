@@ -107,6 +107,12 @@ COMPUTE_PREFIX = "/api/"
 """Paths that do work worth limiting; everything else (pages, /static, /docs) never waits."""
 
 
+def is_event_stream(path: str) -> bool:
+    """A class session's event stream: open for the whole lesson, doing no work while it
+    waits, so it takes no compute slot (a room of 300 would otherwise fill them all)."""
+    return path.startswith("/api/sessions/") and path.endswith("/events")
+
+
 class ConcurrencyLimitMiddleware:
     """Answer 503 with ``Retry-After`` at once when ``limit`` compute requests are in flight.
 
@@ -137,6 +143,7 @@ class ConcurrencyLimitMiddleware:
             scope["type"] != "http"
             or scope["path"] in self.exempt_paths
             or not scope["path"].startswith(self.limited_prefix)
+            or is_event_stream(scope["path"])
         ):
             await self.app(scope, receive, send)
             return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,8 +12,13 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 
 from app.main import create_app
+from tests.postgres import PostgresServer, find_bin_dir
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# every app a test builds keeps its sessions database in a throw-away directory, not in the
+# user's data directory (a test that needs its own database passes database_url)
+os.environ.setdefault("CONVLAB_SESSION_DATA_DIR", tempfile.mkdtemp(prefix="convlab-test-sessions-"))
 
 settings.register_profile(
     "default", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -53,3 +59,25 @@ def mnist_dir() -> Path:
             "real MNIST IDX files not found (set CONVLAB_DATA_DIR or run `convlab data download`)"
         )
     return found
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server for the whole test run (tests/postgres.py), or skip."""
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        pytest.skip(
+            "PostgreSQL binaries not found (apt-get install postgresql, or set CONVLAB_PG_BIN)"
+        )
+    server = PostgresServer(bin_dir).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty sessions database: an SQLite file, then a database on the real server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'sessions.db'}"
+    server = request.getfixturevalue("postgres_server")
+    return server.new_database()

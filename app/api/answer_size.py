@@ -22,7 +22,7 @@ from app.engine.backward import full_convolution_shape
 from app.engine.conv import ConvGeometry
 from app.engine.conv1d import Conv1dGeometry
 from app.engine.explain_layer import overlap_terms
-from app.engine.pooling import PoolGeometry, pool_geometry
+from app.engine.pooling import BlurMaxGeometry, PoolGeometry, blurmax_geometry, pool_geometry
 from app.engine.transpose import TransposeGeometry
 
 if TYPE_CHECKING:  # the request models name their answers here; these are only for the types
@@ -249,7 +249,7 @@ def conv1d(request: Any, geometry: Conv1dGeometry, settings: Settings) -> Answer
 # -- pooling, shift, equivariance ----------------------------------------------------------------
 
 
-def pooled(geometry: PoolGeometry) -> Answer:
+def pooled(geometry: PoolGeometry | BlurMaxGeometry) -> Answer:
     """A pooled map, its arg-max positions and its formula."""
     shape = geometry.output_shape
     return Answer(
@@ -258,7 +258,7 @@ def pooled(geometry: PoolGeometry) -> Answer:
     )
 
 
-def pool(request: Any, geometry: PoolGeometry, settings: Settings) -> Answer:
+def pool(request: Any, geometry: PoolGeometry | BlurMaxGeometry, settings: Settings) -> Answer:
     """The pooled map with its arg-max positions and formula."""
     return pooled(geometry)
 
@@ -268,9 +268,13 @@ def shift(image_shape: tuple[int, ...]) -> Answer:
     return floats(image_shape)
 
 
-def equivariance_pooling(request: EquivarianceRequest, geometry: ConvGeometry) -> PoolGeometry:
+def equivariance_pooling(
+    request: EquivarianceRequest, geometry: ConvGeometry
+) -> PoolGeometry | BlurMaxGeometry:
     """The pooling of the report's conv maps (raises InvalidInput when it cannot be done)."""
     assert request.pool is not None
+    if request.pool.mode == "blurmax":
+        return blurmax_geometry(geometry.output_shape)
     return pool_geometry(
         geometry.output_shape, kernel_size=request.pool.kernel_size, stride=request.pool.stride
     )

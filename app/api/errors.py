@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from app.engine.errors import InvalidInput
+from app.sessions.errors import SessionError
 
 _MAX_ECHO_CHARS = 200
 _MAX_ECHO_DEPTH = 8
@@ -73,6 +74,13 @@ def _plain(message: str) -> str:
     return message
 
 
+async def _session_error(request: Request, exc: Exception) -> JSONResponse:
+    """A class session refused the request: its status, its sentence, Retry-After on a 429."""
+    assert isinstance(exc, SessionError)
+    headers = {"retry-after": str(exc.retry_after)} if exc.retry_after is not None else None
+    return JSONResponse(status_code=exc.status, content={"detail": str(exc)}, headers=headers)
+
+
 async def _invalid_input(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=422, content={"detail": str(exc)})
 
@@ -104,3 +112,4 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers that map domain and validation errors to 4xx responses."""
     app.add_exception_handler(InvalidInput, _invalid_input)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(SessionError, _session_error)

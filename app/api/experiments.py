@@ -1,15 +1,12 @@
-"""Routes of the experiments (issue 8): list them, run one as JSON or as Server-Sent Events.
+"""Routes of the experiments: list them, run one as JSON or as Server-Sent Events.
 
-The training happens in the app's ExperimentManager (worker processes); these routes validate
-the config, subscribe to the run (cached, shared or new) and relay what comes back. The
-contract is docs/experiments-api.md.
+The training happens in the app's ExperimentManager (worker processes, a shared queue); these
+routes validate the config, subscribe to the run (cached, shared, queued or new) and map what
+app.experiments.service hands back onto a response. The contract is docs/experiments-api.md.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from anyio import create_task_group
@@ -18,33 +15,27 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from app.api.deps import BODY_MODELS_ATTRIBUTE, SettingsDep, validate_json_body
-from app.api.schemas.experiments import CONFIGS, ExperimentInfo, RunConfig, config_schema
-from app.experiments.manager import Busy, ExperimentManager, RunFailed, Subscription
+from app.api.schemas.experiments import CONFIGS, ExperimentInfo, experiment_list
+from app.experiments.manager import Busy, ExperimentManager, RunFailed
 from app.experiments.reference import load_reference
-from app.experiments.runner import EXPERIMENTS
+from app.experiments.service import ClientGone, event_stream, wait_for_result
+from app.experiments.spec import RunConfig
 
 router = APIRouter(tags=["experiments"])
 
-KEEP_ALIVE_SECONDS = 10.0
-DISCONNECT_POLL_SECONDS = 0.5
+
+def get_manager(request: Request) -> ExperimentManager:
+    """The app's experiment manager (made in the lifespan)."""
+    return request.app.state.experiments
+
+
+ManagerDep = Annotated[ExperimentManager, Depends(get_manager)]
 
 
 @router.get("/experiments", response_model=list[ExperimentInfo])
 def list_experiments(settings: SettingsDep) -> list[ExperimentInfo]:
     """The three experiments with their config schema, defaults and shipped reference sweep."""
-    reference = load_reference()
-    return [
-        ExperimentInfo(
-            id=experiment.id,
-            question=experiment.question,
-            title=experiment.title,
-            description=experiment.description,
-            config_schema=config_schema(CONFIGS[experiment.id], settings),
-            defaults=CONFIGS[experiment.id].model_construct().model_dump(),
-            reference=reference.get(experiment.id),
-        )
-        for experiment in EXPERIMENTS.values()
-    ]
+    return experiment_list(settings, load_reference())
 
 
 ExperimentId = Annotated[
@@ -67,10 +58,6 @@ async def run_config(experiment_id: ExperimentId, request: Request) -> RunConfig
 
 
 setattr(run_config, BODY_MODELS_ATTRIBUTE, ("experiment_id", CONFIGS))
-
-
-def _event(name: str, data: Any) -> str:
-    return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
 
 
 class EventStreamResponse(StreamingResponse):
@@ -97,53 +84,6 @@ class EventStreamResponse(StreamingResponse):
             await self.body_iterator.aclose()  # type: ignore[attr-defined]
 
 
-async def _stream(manager: ExperimentManager, subscription: Subscription) -> AsyncIterator[str]:
-    try:
-        if not subscription.cached:
-            yield _event("started", {"key": subscription.key, "shared": subscription.shared})
-        while True:
-            try:
-                kind, data = await asyncio.wait_for(
-                    subscription.queue.get(), timeout=KEEP_ALIVE_SECONDS
-                )
-            except TimeoutError:
-                yield ": keep-alive\n\n"
-                continue
-            if kind == "result":
-                yield _event("result", {**data, "cached": subscription.cached})
-                return
-            if kind == "error":
-                yield _event("error", {"status": data["status"], "detail": data["detail"]})
-                return
-            yield _event(kind, data)
-    finally:
-        manager.unsubscribe(subscription)
-
-
-class ClientGone(Exception):
-    """The client closed the connection before the result was ready."""
-
-
-async def _wait(request: Request, manager: ExperimentManager, sub: Subscription) -> dict:
-    """The result, or RunFailed / ClientGone; the run is cancelled if the client goes away."""
-    try:
-        while True:
-            try:
-                kind, data = await asyncio.wait_for(
-                    sub.queue.get(), timeout=DISCONNECT_POLL_SECONDS
-                )
-            except TimeoutError:
-                if await request.is_disconnected():
-                    raise ClientGone() from None
-                continue
-            if kind == "result":
-                return {**data, "cached": sub.cached}
-            if kind == "error":
-                raise RunFailed(data["status"], data["detail"])
-    finally:
-        manager.unsubscribe(sub)
-
-
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The result (application/json), or Server-Sent Events ending in "
@@ -151,7 +91,7 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
         "content": {"text/event-stream": {"schema": {"type": "string"}}},
     },
     404: {"description": "No experiment with that id."},
-    503: {"description": "Every training slot is busy; retry after `Retry-After` seconds."},
+    503: {"description": "The queue is full; retry after `Retry-After` seconds."},
     504: {
         "description": "The run was stopped at this server's time limit of one run "
         "(CONVLAB_EXPERIMENT_MAX_SECONDS)."
@@ -163,25 +103,20 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 async def run_experiment(
     experiment_id: ExperimentId,
     config: Annotated[RunConfig, Depends(run_config)],
+    manager: ManagerDep,
     request: Request,
 ) -> Response:
-    """Train: the result as JSON, or progress then the result as Server-Sent Events."""
-    manager: ExperimentManager = request.app.state.experiments
+    """Train: the result as JSON, or queue places, progress then the result as SSE."""
     try:
         subscription = await manager.subscribe(experiment_id, config.model_dump())
     except Busy as busy:
-        return JSONResponse(
-            {"detail": str(busy)},
-            status_code=503,
-            headers={"Retry-After": str(busy.retry_after)},
-        )
+        headers = {"Retry-After": str(busy.retry_after)}
+        return JSONResponse({"detail": str(busy)}, status_code=503, headers=headers)
     if "text/event-stream" in request.headers.get("accept", ""):
-        return EventStreamResponse(
-            _stream(manager, subscription),
-            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-        )
+        headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        return EventStreamResponse(event_stream(manager, subscription), headers=headers)
     try:
-        result = await _wait(request, manager, subscription)
+        result = await wait_for_result(manager, subscription, request.is_disconnected)
     except RunFailed as failed:
         return JSONResponse({"detail": failed.detail}, status_code=failed.status)
     except ClientGone:

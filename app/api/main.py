@@ -13,6 +13,7 @@ from app.api import (
     pool,
     receptive_field,
     regularization,
+    sessions,
     shift,
 )
 
@@ -29,5 +30,6 @@ for module in (
     health,
     exercises,
     conv_layer,  # backward, transposed, Mᵀ, 1-D
+    sessions,
 ):
     api_router.include_router(module.router)

@@ -1,4 +1,5 @@
-"""Routes of the MNIST lab: predict, every layer's activations, saliency, shift scan, models.
+"""Routes of the MNIST lab: predict, every layer's activations, saliency, Grad-CAM, shift scan,
+models, filters.
 
 The models come from the lifespan (ModelsDep); all torch work is in app.mnist.inference and
 runs in these plain ``def`` endpoints (FastAPI's thread pool), never in ``async def``.
@@ -7,7 +8,7 @@ runs in these plain ``def`` endpoints (FastAPI's thread pool), never in ``async 
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Literal
+from typing import Annotated
 
 import numpy as np
 from fastapi import APIRouter, HTTPException, Query
@@ -21,6 +22,8 @@ from app.api.schemas.mnist import (
     ConvFilters,
     DigitInput,
     FiltersResponse,
+    GradCamRequest,
+    GradCamResponse,
     LayerActivation,
     LayerInfo,
     ModelInfo,
@@ -38,11 +41,13 @@ from app.api.schemas.mnist import (
 from app.config import Settings
 from app.mnist import inference, lab
 from app.mnist.inference import LoadedModel, ModelRegistry, ModelUnavailable
+from app.mnist.models import ModelName
 
 router = APIRouter(tags=["mnist"])
 
 PROBABILITY_DECIMALS = 6
 PIXEL_DECIMALS = 4
+CAM_DECIMALS = 6
 
 
 def _json(payload: BaseModel) -> Response:
@@ -83,6 +88,19 @@ def _preprocessing(digit: lab.Prepared) -> Preprocessing | None:
 
 def _probabilities(probs: np.ndarray) -> list[float]:
     return inference.rounded(probs, PROBABILITY_DECIMALS)
+
+
+def _layer(layer: inference.EncodedLayer) -> LayerActivation:
+    q = layer.quantised
+    return LayerActivation(
+        name=layer.name,
+        kind=layer.kind,
+        shape=list(layer.shape),
+        min=q.min,
+        max=q.max,
+        scale=q.scale,
+        data=q.data,
+    )
 
 
 def _input(digit: lab.Prepared) -> list:
@@ -126,18 +144,7 @@ def activations(
             input=_input(result.digit),
             shift=body.shift,
             overridden_channels=sorted(body.kernel_overrides),
-            layers=[
-                LayerActivation(
-                    name=layer.name,
-                    kind=layer.kind,
-                    shape=list(layer.shape),
-                    min=layer.quantised.min,
-                    max=layer.quantised.max,
-                    scale=layer.quantised.scale,
-                    data=layer.quantised.data,
-                )
-                for layer in result.layers
-            ],
+            layers=[_layer(layer) for layer in result.layers],
             preprocessing=_preprocessing(result.digit),
         )
     )
@@ -149,7 +156,7 @@ def saliency(body: JsonBody[SaliencyRequest], models: ModelsDep, settings: Setti
     result = lab.saliency(
         _model(models, body.model), _digit(body, settings), shift=body.shift, target=body.target
     )
-    probs, gradient = result.probabilities, result.gradient
+    probs = result.probabilities
     return _json(
         SaliencyResponse(
             model=body.model,
@@ -157,8 +164,31 @@ def saliency(body: JsonBody[SaliencyRequest], models: ModelsDep, settings: Setti
             target=result.target,
             probabilities=_probabilities(probs),
             input=_input(result.digit),
-            gradient=np.asarray(gradient, dtype=np.float64).tolist(),
-            max_abs=float(np.abs(gradient).max()),
+            gradient=result.gradient.tolist(),
+            max_abs=result.max_abs,
+        )
+    )
+
+
+@router.post("/mnist/gradcam", response_model=GradCamResponse)
+def gradcam(body: JsonBody[GradCamRequest], models: ModelsDep, settings: SettingsDep) -> Response:
+    """Grad-CAM of the last conv block: where one class's score depends on the digit."""
+    result = lab.gradcam(
+        _model(models, body.model), _digit(body, settings), shift=body.shift, target=body.target
+    )
+    cam = result.result
+    return _json(
+        GradCamResponse(
+            model=body.model,
+            label=int(cam.probabilities.argmax()),
+            target=cam.target,
+            layer=cam.layer,
+            probabilities=_probabilities(cam.probabilities),
+            input=_input(result.digit),
+            cam=inference.rounded(cam.cam, CAM_DECIMALS),
+            cam_upsampled=inference.rounded(cam.upsampled, CAM_DECIMALS),
+            weights=inference.rounded(cam.weights, CAM_DECIMALS),
+            max=result.max,
         )
     )
 
@@ -167,9 +197,9 @@ def saliency(body: JsonBody[SaliencyRequest], models: ModelsDep, settings: Setti
 def shift_scan(
     body: JsonBody[ShiftScanRequest], models: ModelsDep, settings: SettingsDep
 ) -> Response:
-    """Both models' probabilities for every shift (dx, dy) of one digit in the given ranges."""
+    """The models' probabilities for every shift (dx, dy) of one digit in the given ranges."""
     scan = lab.shift_scan(
-        [_model(models, "cnn"), _model(models, "fc")],
+        [_model(models, name) for name in body.models],
         _digit(body, settings),
         dx=body.dx,
         dy=body.dy,
@@ -214,24 +244,14 @@ def list_models(models: ModelsDep) -> Response:
                 card=model.card,
             )
         )
-    return _json(ModelsResponse(models=infos))
+    return _json(ModelsResponse(models=infos, shift_consistency=models.consistency))
 
 
 @router.get("/mnist/filters", response_model=FiltersResponse)
 def filters(
     models: ModelsDep,
-    model: Literal["cnn", "fc"] = Query("cnn", description="Model whose conv kernels to list."),
+    model: Annotated[ModelName, Query(description="Model whose conv kernels to list.")] = "cnn",
 ) -> Response:
     """The learned kernels and biases of every conv layer (BatchNorm folded in)."""
-    layers = [
-        ConvFilters(
-            name=layer.name,
-            shape=list(layer.weight.shape),
-            weight=inference.rounded(layer.weight, 5),
-            bias=inference.rounded(layer.bias, 5),
-            min=float(layer.weight.min()),
-            max=float(layer.weight.max()),
-        )
-        for layer in inference.conv_filters(_model(models, model))
-    ]
-    return _json(FiltersResponse(model=model, layers=layers))
+    layers = lab.filters(_model(models, model))
+    return _json(FiltersResponse(model=model, layers=[ConvFilters(**asdict(c)) for c in layers]))

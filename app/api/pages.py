@@ -21,6 +21,7 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson("matrix", "Convolution as a matrix", "Q3b–d", "matrix.html"),
     Lesson("backward", "Backward and transposed", "Q3b–d", "backward.html"),
     Lesson("equivariance", "Equivariance & pooling", "Q3c, Q5", "equivariance.html"),
+    Lesson("aliasing", "Shift-invariance & aliasing", "Q5b", "aliasing.html"),
     Lesson("receptive-fields", "Receptive fields", "Q4", "receptive_fields.html"),
     Lesson("mnist", "MNIST CNN", "Q2, Q6c", "mnist.html"),
     Lesson("parameters", "Parameters & regularization", "Q1, Q6a–b", "parameters.html"),
@@ -69,7 +70,7 @@ TUTORIAL: tuple[TutorialQuestion, ...] = (
         5,
         "Pooling and invariance",
         "2 × 2 max pooling: its output, its size ⌊H/2⌋ × ⌊W/2⌋, and what a shift does to it.",
-        ("equivariance",),
+        ("equivariance", "aliasing"),
     ),
     TutorialQuestion(
         6,
@@ -109,6 +110,24 @@ def tutorial(request: Request) -> HTMLResponse:
         questions=TUTORIAL,
         lessons_by_slug=_BY_SLUG,
     )
+
+
+@router.get("/teach", response_class=HTMLResponse)
+def teach(request: Request) -> HTMLResponse:
+    """The projector page of a class session: join code, questions, answers, progress."""
+    return _render(request, "teach.html", None, page="teach")
+
+
+@router.get("/join", response_class=HTMLResponse)
+def join(request: Request) -> HTMLResponse:
+    """A student's page of a class session (the code typed, or from ?code=)."""
+    return _render(request, "join.html", None, page="join")
+
+
+@router.get("/join/{code}", response_class=HTMLResponse)
+def join_code(request: Request, code: str) -> HTMLResponse:
+    """The same page with the code in the path (what the QR code opens)."""
+    return _render(request, "join.html", None, page="join")
 
 
 @router.get("/{slug}", response_class=HTMLResponse)

@@ -1,4 +1,4 @@
-"""Routes for pooling: max, average and global average."""
+"""Routes for pooling: max, average, max-blur (anti-aliased) and global average."""
 
 from __future__ import annotations
 
@@ -6,16 +6,18 @@ from fastapi import APIRouter
 
 from app.api.deps import JsonBody
 from app.api.schemas.pool import PoolRequest, PoolResponse, pool_fields
-from app.engine.pooling import global_avg_pool, pool2d
+from app.engine.pooling import global_avg_pool, max_blur_pool2d, pool2d
 
 router = APIRouter(tags=["pool"])
 
 
 @router.post("/pool", response_model=PoolResponse)
 def pool(request: JsonBody[PoolRequest]) -> PoolResponse:
-    """Pool an input (max / avg with arg-max positions, or global average)."""
+    """Pool an input (max / avg with arg-max positions, max-blur, or global average)."""
     if request.mode == "global_avg":
         return PoolResponse(**pool_fields("global_avg", global_avg_pool(request.input)))
+    if request.mode == "blurmax":
+        return PoolResponse(**pool_fields("blurmax", max_blur_pool2d(request.input)))
     result = pool2d(
         request.input,
         kernel_size=request.kernel_size,

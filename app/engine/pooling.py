@@ -15,6 +15,18 @@ index); here that is refused with a readable InvalidInput.
 
 Output sizes follow Dumoulin & Visin (2016), see ``padding.py``. The 2×2 stride-2 pooling of
 the tutorial gives ⌊H/2⌋ × ⌊W/2⌋. Vectorised: one pass per window tap, no loop over pixels.
+
+Max-blur-pool (Zhang 2019, "Making Convolutional Networks Shift-Invariant Again"), the
+anti-aliased replacement of 2×2 max pooling, as ``antialiased_cnns``' ``MaxBlurPool``:
+
+    M = max_pool(X, k=2, s=1)                     (C, H − 1, W − 1): dense max, no subsampling
+    Y = B ⋆ reflect_pad(M, 1)  at stride 2        (C, ⌊H/2⌋, ⌊W/2⌋)
+    B = [1, 2, 1]ᵀ [1, 2, 1] / 16                 a low-pass (binomial) filter before subsampling
+
+Subsampling a signal keeps frequencies it cannot represent as aliases, which is why a
+one-pixel shift can change a max-pooled map completely; blurring first removes most of them.
+The blur stage's size is ⌊((H − 1) + 2 − 3)/2⌋ + 1 = ⌊H/2⌋, the size 2×2 max pooling gives;
+reflect padding needs H − 1 ≥ 2, so the input must be at least 3×3.
 """
 
 from __future__ import annotations
@@ -31,10 +43,15 @@ from app.engine.padding import (
     PlaneGeometry,
     as_pair,
     formula_text,
+    times,
     window_axes,
 )
 
 POOL_MODES = ("max", "avg")
+
+BINOMIAL_3 = np.array([1.0, 2.0, 1.0])
+BLUR_KERNEL = np.outer(BINOMIAL_3, BINOMIAL_3) / 16.0
+"""The 3×3 binomial low-pass filter of max-blur-pool; its weights sum to 1."""
 
 
 @dataclass(frozen=True)
@@ -122,7 +139,7 @@ class PoolResult:
     """(H_out, W_out) or (C, H_out, W_out)."""
     argmax: np.ndarray | None
     """Max pooling: (…, H_out, W_out, 2) input [row, col] of each maximum; else None."""
-    geometry: PoolGeometry | None
+    geometry: PoolGeometry | BlurMaxGeometry | None
     """None for global average pooling."""
 
 
@@ -242,3 +259,76 @@ def global_avg_pool(x: np.ndarray) -> PoolResult:
     with np.errstate(over="ignore", invalid="ignore"):
         out = check_finite(x.mean(axis=(-2, -1), keepdims=True), "pooling")
     return PoolResult(out, None, None)
+
+
+@dataclass(frozen=True)
+class BlurMaxGeometry(PlaneGeometry):
+    """Sizes of max-blur-pool: the dense 2×2 max (``max_stage``), then the 3×3 blur at stride 2
+    with reflect padding 1, whose axes (``height``, ``width``) read from the max's output, so
+    ``input_size`` is (H − 1, W − 1); the request's input is ``max_stage.input_size``."""
+
+    channels: int
+    max_stage: PoolGeometry
+    height: AxisGeometry
+    width: AxisGeometry
+    squeeze: bool
+
+    @property
+    def out_channels(self) -> int:
+        """Pooling keeps the channels: C."""
+        return self.channels
+
+    @property
+    def operations(self) -> int:
+        """Cells read: the max's C·(H−1)·(W−1)·4, then the blur's C·H_out·W_out·9."""
+        ho, wo = self.output_size
+        return self.max_stage.operations + self.channels * ho * wo * BLUR_KERNEL.size
+
+    def formula(self) -> tuple[str, str, list[str]]:
+        """The blur stage's size worked out from the max's H − 1 (``padding.formula_text``)."""
+        return formula_text((self.height, self.width))
+
+    def formula_axes(self) -> tuple[AxisGeometry, AxisGeometry]:
+        """(height, width) of the blur stage."""
+        return (self.height, self.width)
+
+
+def blurmax_geometry(input_shape: tuple[int, ...]) -> BlurMaxGeometry:
+    """The sizes of max-blur-pool of an H×W or C×H×W input (H, W ≥ 3)."""
+    channels, (h, w), squeeze = _split_channels(tuple(input_shape))
+    if min(h, w) < 3 or channels < 1:
+        raise InvalidInput(
+            f"max-blur-pool needs an input of at least 3×3 (the 2×2 max leaves "
+            f"{times(max(h - 1, 0), max(w - 1, 0))}, and reflect padding by 1 needs 2 cells), "
+            f"got {times(h, w)}"
+        )
+    max_stage = pool_geometry(input_shape, kernel_size=2, stride=1)
+    height, width = window_axes(
+        max_stage.output_size,
+        BLUR_KERNEL.shape,
+        stride=(2, 2),
+        dilation=(1, 1),
+        pads=((1, 1), (1, 1)),
+        what="blur kernel",
+    )
+    return BlurMaxGeometry(channels, max_stage, height, width, squeeze)
+
+
+def max_blur_pool2d(x: np.ndarray) -> PoolResult:
+    """Max-blur-pool of x (H, W) or (C, H, W), each channel on its own: ⌊H/2⌋ × ⌊W/2⌋."""
+    x = np.asarray(x, dtype=np.float64)
+    geometry = blurmax_geometry(x.shape)
+    x3 = x.reshape(geometry.channels, *geometry.max_stage.input_size)  # (C, H, W)
+    dense = pool2d(x3, kernel_size=2, stride=1, mode="max").output  # (C, H − 1, W − 1)
+    padded = np.pad(dense, [(0, 0), (1, 1), (1, 1)], mode="reflect")  # (C, H + 1, W + 1)
+    ho, wo = geometry.output_size
+    out = np.zeros((geometry.channels, ho, wo))  # (C, H_out, W_out)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
+        for a in range(3):
+            for b in range(3):
+                out += (
+                    BLUR_KERNEL[a, b]
+                    * padded[:, a : a + 2 * (ho - 1) + 1 : 2, b : b + 2 * (wo - 1) + 1 : 2]
+                )
+    check_finite(out, "pooling")
+    return PoolResult(out[0] if geometry.squeeze else out, None, geometry)

@@ -9,7 +9,8 @@ same weights are applied at every position:
 exactly at every output whose window sees only shifted image values, i.e. away from the
 borders, where the shift pushes pixels out, zeros in, and padding changes what the window reads.
 Max pooling after it is (approximately) invariant: a pooled output keeps its value while the
-maximum moves inside its window, and changes when it crosses a window border.
+maximum moves inside its window, and changes when it crosses a window border. Max-blur-pool
+(``pool_mode="blurmax"``, Zhang 2019) trades that all-or-nothing jump for a smooth change.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from app.engine.conv import (
 )
 from app.engine.errors import InvalidInput
 from app.engine.padding import IntOrPair, pad, times
-from app.engine.pooling import PoolResult, pool2d
+from app.engine.pooling import PoolResult, max_blur_pool2d, pool2d
 
 
 def shift(x: np.ndarray, dx: int, dy: int) -> np.ndarray:
@@ -115,7 +116,9 @@ def equivariance(
     pool_kernel: IntOrPair = 2,
     pool_stride: IntOrPair | None = None,
 ) -> EquivarianceReport:
-    """The equivariance report for a 2-D image and kernel; ``pool_mode=None`` skips pooling."""
+    """The equivariance report for a 2-D image and kernel; ``pool_mode=None`` skips pooling,
+    ``"blurmax"`` applies max-blur-pool (its window is fixed: ``pool_kernel``/``pool_stride``
+    are not used)."""
     image = np.asarray(image, dtype=np.float64)
     kernel = np.asarray(kernel, dtype=np.float64)
     if image.ndim != 2 or kernel.ndim != 2:
@@ -140,8 +143,10 @@ def equivariance(
     report = None
     if pool_mode is not None:
         settings = dict(kernel_size=pool_kernel, stride=pool_stride, mode=pool_mode)
-        before = pool2d(y, **settings)
-        after = pool2d(y_of_shifted, **settings)
+        if pool_mode == "blurmax":
+            before, after = max_blur_pool2d(y), max_blur_pool2d(y_of_shifted)
+        else:
+            before, after = pool2d(y, **settings), pool2d(y_of_shifted, **settings)
         tolerance = 1e-9 * max(1.0, float(np.abs(before.output).max()))
         unchanged = np.abs(after.output - before.output) <= tolerance
         report = PoolReport(pool_mode, before, after, unchanged)

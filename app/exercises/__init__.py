@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.exercises import (
+    aliasing,
     backward,
     concepts,
     convolution,
@@ -131,6 +132,27 @@ KINDS: tuple[Kind, ...] = (
         "/equivariance",
         "Which pooled values change when the input shifts",
         equivariance.make_pool_shift,
+    ),
+    Kind(
+        "blurmax-shift",
+        ("Q5b",),
+        "/aliasing",
+        "How much a blurred pooled value changes when the input shifts",
+        aliasing.make_blurmax_shift,
+    ),
+    Kind(
+        "blurmax-size",
+        ("Q5a",),
+        "/aliasing",
+        "The size of a max-blur-pooled map",
+        aliasing.make_blurmax_size,
+    ),
+    Kind(
+        "concept-aliasing",
+        ("Q5b",),
+        "/aliasing",
+        "Why a one-pixel shift can change a CNN's answer",
+        concepts.from_bank(concepts.ALIASING),
     ),
     Kind(
         "parameter-count",

@@ -590,6 +590,80 @@ LIMITS = (
     ),
 )
 
+ALIASING = (
+    Question(
+        "A CNN with 2×2 max pooling (stride 2) reads a digit correctly; shifted one pixel to the "
+        "right it reads another digit. What is the best explanation?",
+        (
+            _right(
+                "aliasing",
+                "Stride-2 pooling subsamples: a pixel is half a pooled cell, so the maps change "
+                "instead of shifting.",
+                "Right: subsampling without a low-pass filter aliases (Azulay & Weiss 2019; "
+                "Zhang 2019); the convolutions stay equivariant, the subsampling breaks it.",
+            ),
+            Answer(
+                "conv-not-equivariant",
+                "Convolution is not equivariant to one-pixel shifts at all, only to shifts by a "
+                "whole kernel size of the filter.",
+                "At stride 1 convolution is equivariant to every shift (away from the borders); "
+                "it is the stride-2 subsampling that only commutes with even shifts.",
+            ),
+            Answer(
+                "pooling-invariant",
+                "It cannot happen: max pooling makes every CNN exactly invariant to any shift of "
+                "one single pixel of the input.",
+                "Pooling is only approximately invariant: a maximum that crosses a window "
+                "border changes the pooled value, and several layers compound it.",
+            ),
+            Answer(
+                "overfitting",
+                "The network overfitted the training digits' exact positions; training it for "
+                "longer on more digits would fix it.",
+                "Training on shifted digits helps, but the architecture itself is not shift-"
+                "invariant: stride-2 pooling aliases whatever the weights are.",
+            ),
+        ),
+        "Subsampling aliases: a CNN with strided pooling is only invariant to shifts by its "
+        "total stride, and approximately to others.",
+    ),
+    Question(
+        "Max-blur-pool replaces 2×2 max pooling by a 2×2 max at stride 1, then a 3×3 binomial "
+        "blur at stride 2. What does the blur buy?",
+        (
+            _right(
+                "low-pass",
+                "It removes high frequencies before subsampling, so small shifts move pooled "
+                "values gradually.",
+                "Right: a low-pass filter before subsampling is the signal-processing remedy "
+                "for aliasing (Zhang 2019); the max is kept, evaluated densely.",
+            ),
+            Answer(
+                "exact-invariance",
+                "It makes the whole network exactly invariant to every one-pixel shift of the "
+                "input image it is given.",
+                "The pooled maps still change under a one-pixel shift, just less abruptly; "
+                "exact invariance holds only for shifts by the total stride.",
+            ),
+            Answer(
+                "more-parameters",
+                "It adds learned weights that the network can then use to undo any shift of the "
+                "input digit that it sees.",
+                "The blur is fixed ([1, 2, 1] ⊗ [1, 2, 1] / 16): the anti-aliased CNN has "
+                "exactly the parameters of the plain one.",
+            ),
+            Answer(
+                "larger-maps",
+                "It keeps larger feature maps than max pooling does, so less of the image is "
+                "thrown away in every layer.",
+                "The output size is ⌊H/2⌋ × ⌊W/2⌋, the same as 2×2 max pooling; what changes is "
+                "which values are kept, not how many.",
+            ),
+        ),
+        "Blur, then subsample: same size, same parameters, smoother response to small shifts.",
+    ),
+)
+
 BANKS = {
     "concept-local-patterns": LOCAL_PATTERNS,
     "concept-fully-connected": FULLY_CONNECTED,
@@ -598,4 +672,5 @@ BANKS = {
     "concept-regularization": REGULARIZATION,
     "concept-generalization": GENERALIZATION,
     "concept-limits": LIMITS,
+    "concept-aliasing": ALIASING,
 }

@@ -39,15 +39,16 @@ def parse_assignments(pairs: list[str]) -> dict[str, Any]:
 def _validated(experiment_id: str, body: dict[str, Any]) -> dict[str, Any]:
     from pydantic import ValidationError
 
-    from app.api.schemas.experiments import CONFIGS
     from app.config import get_settings
+    from app.experiments.registry import EXPERIMENTS
 
-    if experiment_id not in CONFIGS:
+    if experiment_id not in EXPERIMENTS:
         raise ValueError(
-            f"no experiment called {experiment_id!r}; expected one of {', '.join(CONFIGS)}"
+            f"no experiment called {experiment_id!r}; expected one of {', '.join(EXPERIMENTS)}"
         )
     try:
-        config = CONFIGS[experiment_id].model_validate(body, context={"settings": get_settings()})
+        model = EXPERIMENTS[experiment_id].config
+        config = model.model_validate(body, context={"settings": get_settings()})
     except ValidationError as error:
         lines = [
             f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg']}"
@@ -169,7 +170,7 @@ def build_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """``convlab experiment run|reference|subset`` (added to ``parser``)."""
     from app.config import get_settings
     from app.experiments import data, reference
-    from app.experiments.runner import EXPERIMENTS
+    from app.experiments.registry import EXPERIMENTS
 
     actions = parser.add_subparsers(dest="action", required=True)
     run = actions.add_parser(

@@ -164,7 +164,7 @@ def load_pool(data_dir: Path | None) -> Pool:
             subset["test_images"],
             subset["test_labels"],
             "idx",
-            f"MNIST training files in {data_dir} ({len(train.labels):,} digits); test: the "
+            f"the full MNIST training files ({len(train.labels):,} digits); test digits: the "
             f"first {TEST_PER_CLASS} of each digit of t10k. {CREDIT}",
         )
     return Pool(

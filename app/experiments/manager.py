@@ -1,18 +1,20 @@
-"""Runs experiments for the server: training slots, a result cache, shared runs, cancellation.
+"""Runs experiments for the server: training slots, a fair queue, a result cache, shared runs.
 
 - **Slots.** ``runs_at_once`` training processes (app.experiments.worker), started lazily.
-  A new config when every slot is busy raises ``Busy`` (the API answers 503 + Retry-After).
+- **Queue.** A new config when every slot is busy takes a ticket in the queue shared by the
+  server's worker processes (app.experiments.queue): first come, first served across workers.
+  Its clients get a ``queued`` message with their position whenever it changes. Only a queue
+  longer than ``MAX_WAITING`` raises ``Busy`` (the API answers 503 + Retry-After).
 - **Cache.** A finished result is kept by key (experiment id + full config + data source +
   code digest), so the same config gives the same result, bit for bit, without training again.
   The cache is a directory shared by the server's worker processes (app.experiments.cache).
-- **Sharing.** A config already training in this process is joined, not started again: every
-  subscriber gets the progress so far (replayed) and then each new event; a class pressing
-  "Train" together trains once per worker process (in-flight runs are not shared between
-  workers; their results are, through the cache).
+- **Sharing.** A config already training or queued in this process is joined, not started
+  again: every subscriber gets the progress so far (replayed) and then each new event.
 - **Cancellation.** When the last subscriber leaves before the end, the run is cancelled (the
-  worker stops within one training step) and its slot is free again. A client asking for the
-  same config while the cancel is on its way (a page reload) is not joined to the dying run:
-  when the worker confirms the cancel, the run starts again from scratch for it.
+  worker stops within one training step; a queued run just leaves the queue) and its slot is
+  free again. A client asking for the same config while the cancel is on its way (a page
+  reload) is not joined to the dying run: when the worker confirms the cancel, the run starts
+  again from scratch for it.
 
 Everything here runs on the server's event loop; each worker's pipe is read by a thread of its
 own that hands messages to the loop. No HTTP here.
@@ -28,6 +30,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -40,17 +43,25 @@ from typing import Any
 from app.config import PROJECT_ROOT, Settings
 from app.experiments.cache import ResultCache
 from app.experiments.data import has_idx_files
+from app.experiments.queue import Snapshot, Ticket, TicketQueue
 
 DEFAULT_RETRY_AFTER = 5
+MAX_WAITING = 120
+"""Runs one worker process keeps waiting in the queue; more are refused with a 503."""
+POLL_SECONDS = 0.25
+"""How often a worker with waiting runs looks at the shared queue."""
+FIRST_RUN_SECONDS = 2.0
+"""Assumed wall time of one run before this worker has finished any (for the wait estimate)."""
 
 
 class Busy(Exception):
-    """Every training slot is running another config."""
+    """The queue is full."""
 
-    def __init__(self, slots: int, retry_after: int) -> None:
-        self.slots, self.retry_after = slots, retry_after
-        word = "slot is" if slots == 1 else "slots are"
-        super().__init__(f"all {slots} training {word} busy; retry in {retry_after} s")
+    def __init__(self, waiting: int, retry_after: int) -> None:
+        self.waiting, self.retry_after = waiting, retry_after
+        super().__init__(
+            f"{waiting} runs are already waiting for a training slot; retry in {retry_after} s"
+        )
 
 
 class RunFailed(Exception):
@@ -61,7 +72,15 @@ class RunFailed(Exception):
         super().__init__(detail)
 
 
-CODE_FILES = ("runner.py", "models.py", "data.py")
+CODE_FILES = (
+    "runner.py",
+    "training.py",
+    "models.py",
+    "data.py",
+    "generalization.py",
+    "limits.py",
+    "weight_decay.py",
+)
 """The modules whose code determines a result (with torch's version): part of every run key."""
 
 
@@ -106,6 +125,8 @@ class Run:
     fraction: float = 0.0  # of the work done, from the last progress event
     done: bool = False
     cancelling: bool = False  # "cancel" sent, the worker has not confirmed it yet
+    ticket: Ticket | None = None  # its place in the shared queue (waiting or running)
+    queued: dict[str, Any] | None = None  # the last "queued" message, while it waits
 
     def remaining_seconds(self) -> int:
         elapsed = time.monotonic() - self.started
@@ -215,7 +236,7 @@ class Slot:
 
 
 class ExperimentManager:
-    """Training slots, cache and in-flight runs of one server process."""
+    """Training slots, queue, cache and in-flight runs of one server process."""
 
     def __init__(
         self,
@@ -233,9 +254,20 @@ class ExperimentManager:
         self.data_dir = data_dir if data_dir is not None and has_idx_files(data_dir) else None
         self.data_source = f"idx:{self.data_dir.resolve()}" if self.data_dir else "subset"
         self.cache = ResultCache(cache_dir, cache_size)
+        queue_dir = (
+            cache_dir / "queue"
+            if cache_dir is not None
+            else Path(tempfile.mkdtemp(prefix="convlab-queue-"))
+        )
+        self.queue = TicketQueue(queue_dir, runs_at_once)
         self.running: dict[str, Run] = {}
+        self.waiting: list[Run] = []
         self.slots = [Slot(self) for _ in range(runs_at_once)]
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.run_seconds = FIRST_RUN_SECONDS  # moving average of finished runs' wall time
+        self._lock: asyncio.Lock | None = None
+        self._wake: asyncio.Event | None = None
+        self._poller: asyncio.Task | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ExperimentManager:
@@ -249,11 +281,17 @@ class ExperimentManager:
             cache_dir=settings.experiment_cache_dir,
         )
 
+    def _free(self) -> int:
+        return sum(1 for slot in self.slots if slot.run is None)
+
     # -- subscribing ---------------------------------------------------------------------------
 
     async def subscribe(self, experiment_id: str, config: dict[str, Any]) -> Subscription:
-        """Join the cached result, the run in flight, or start a run; ``Busy`` if no slot."""
+        """Join the cached result or the run in flight, or start or queue a run; ``Busy`` if
+        the queue is full."""
         self.loop = asyncio.get_running_loop()
+        if self._lock is None:
+            self._lock, self._wake = asyncio.Lock(), asyncio.Event()
         key = run_key(experiment_id, config, self.data_source)
         result = self.cache.in_memory(key)
         if result is None and key not in self.running:
@@ -262,6 +300,12 @@ class ExperimentManager:
             subscription = Subscription(key, shared=False, cached=True)
             subscription.queue.put_nowait(("result", result))
             return subscription
+        async with self._lock:
+            return await self._join_or_start(key, experiment_id, config)
+
+    async def _join_or_start(
+        self, key: str, experiment_id: str, config: dict[str, Any]
+    ) -> Subscription:
         run = self.running.get(key)
         if run is not None and run.cancelling:
             # its last client left and the worker is stopping it (a reload re-asks at once):
@@ -272,23 +316,88 @@ class ExperimentManager:
             return subscription
         if run is not None:
             subscription = Subscription(key, shared=True, cached=False)
+            if run.queued is not None:
+                subscription.queue.put_nowait(("queued", run.queued))
             for event in run.history:
                 subscription.queue.put_nowait(("progress", event))
             run.subscribers.append(subscription)
             return subscription
-        slot = next((s for s in self.slots if s.run is None), None)
-        if slot is None:
-            retry = min(s.run.remaining_seconds() for s in self.slots if s.run is not None)
-            raise Busy(len(self.slots), retry)
-        if not slot.alive:
-            slot.start_process()
+        if len(self.waiting) >= MAX_WAITING:
+            raise Busy(len(self.waiting), max(1, math.ceil(self.run_seconds)))
         run = Run(key, experiment_id, config)
         subscription = Subscription(key, shared=False, cached=False)
         run.subscribers.append(subscription)
-        slot.run = run
         self.running[key] = run
-        self._send_run(slot, run)
+        ticket = await asyncio.to_thread(self.queue.start_now, key, self._free())
+        if ticket is not None:
+            self._start(run, ticket)
+            return subscription
+        run.ticket = await asyncio.to_thread(self.queue.take, key)
+        self.waiting.append(run)
+        await self._step()
+        if self._poller is None or self._poller.done():
+            self._poller = asyncio.create_task(self._poll())
         return subscription
+
+    def _start(self, run: Run, ticket: Ticket) -> None:
+        slot = next(s for s in self.slots if s.run is None)
+        run.ticket, run.queued = ticket, None
+        run.started = time.monotonic()
+        if not slot.alive:
+            slot.start_process()
+        slot.run = run
+        try:
+            self._send_run(slot, run)
+        except (OSError, ValueError):
+            detail = "the training process died; try again"
+            self._finish(slot, run, ("error", {"status": 500, "detail": detail}))
+
+    # -- the queue -----------------------------------------------------------------------------
+
+    async def _poll(self) -> None:
+        """While runs of this worker wait: start those the shared queue lets start, and tell
+        the others' clients their place."""
+        assert self._lock is not None and self._wake is not None
+        while self.waiting:
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=POLL_SECONDS)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+            async with self._lock:
+                await self._step()
+
+    async def _step(self) -> None:
+        starting, snapshot = await asyncio.to_thread(self.queue.step, self._free())
+        for ticket in starting:
+            run = next((r for r in self.waiting if r.ticket == ticket), None)
+            if run is None:  # its clients left meanwhile
+                started = Ticket(ticket.at, ticket.pid, ticket.key, running=True)
+                await asyncio.to_thread(self.queue.done, started, self._free())
+                continue
+            self.waiting.remove(run)
+            self._start(run, Ticket(ticket.at, ticket.pid, ticket.key, running=True))
+        self._tell_positions(snapshot, starting)
+
+    def _tell_positions(self, snapshot: Snapshot, started: list[Ticket]) -> None:
+        still = [t for t in snapshot.waiting if t not in started]
+        order = {ticket: index + 1 for index, ticket in enumerate(still)}
+        slots = max(1, snapshot.slots)
+        for run in self.waiting:
+            position = order.get(run.ticket) if run.ticket is not None else None
+            if position is None:
+                continue
+            message = {
+                "position": position,
+                "waiting": len(still),
+                "running": len(snapshot.running) + len(started),
+                "slots": slots,
+                "seconds": math.ceil(math.ceil(position / slots) * self.run_seconds),
+            }
+            if message != run.queued:
+                run.queued = message
+                for subscription in run.subscribers:
+                    subscription.queue.put_nowait(("queued", message))
 
     def unsubscribe(self, subscription: Subscription) -> None:
         """The client is gone: cancel its run if nobody else is waiting for it."""
@@ -296,14 +405,21 @@ class ExperimentManager:
         if run is None or subscription not in run.subscribers:
             return
         run.subscribers.remove(subscription)
-        if not run.subscribers and not run.done and not run.cancelling:
-            # once only: a second "cancel" could stop the restarted run of the same key
-            run.cancelling = True
-            slot = next(s for s in self.slots if s.run is run)
-            try:
-                slot.send(("cancel", run.key))
-            except (OSError, ValueError):
-                pass
+        if run.subscribers or run.done or run.cancelling:
+            return
+        if run in self.waiting:  # not started: it just leaves the queue
+            self.waiting.remove(run)
+            self.running.pop(run.key, None)
+            if run.ticket is not None:
+                self.queue.done(run.ticket, self._free())
+            return
+        # once only: a second "cancel" could stop the restarted run of the same key
+        run.cancelling = True
+        slot = next(s for s in self.slots if s.run is run)
+        try:
+            slot.send(("cancel", run.key))
+        except (OSError, ValueError):
+            pass
 
     # -- messages from the workers (on the event loop) -----------------------------------------
 
@@ -331,6 +447,8 @@ class ExperimentManager:
             for subscription in run.subscribers:
                 subscription.queue.put_nowait(("progress", event))
         elif kind == "result":  # (the pipe's thread has put it in the cache)
+            elapsed = time.monotonic() - run.started
+            self.run_seconds = 0.7 * self.run_seconds + 0.3 * elapsed
             self._finish(slot, run, ("result", message[2]))
         elif kind == "error":
             self._finish(slot, run, ("error", {"status": message[2], "detail": message[3]}))
@@ -361,9 +479,16 @@ class ExperimentManager:
         run.done = True
         slot.run = None
         self.running.pop(run.key, None)
+        if run.ticket is not None:
+            try:
+                self.queue.done(run.ticket, self._free())
+            except OSError:
+                pass  # the directory is gone: the server is shutting down
         if final is not None:
             for subscription in run.subscribers:
                 subscription.queue.put_nowait(final)
+        if self._wake is not None:
+            self._wake.set()  # a slot is free: the next waiting run may start
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -372,5 +497,11 @@ class ExperimentManager:
         return [s.pid for s in self.slots if s.alive and s.pid is not None]
 
     def close(self) -> None:
+        if self._poller is not None:
+            self._poller.cancel()
         for slot in self.slots:
             slot.stop()
+        try:
+            self.queue.close()
+        except OSError:
+            pass

@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections import OrderedDict
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 KERNEL = 5
@@ -50,11 +49,14 @@ class LocallyConnected2d(nn.Module):
         self.bias = nn.Parameter(torch.empty(positions, out_channels).uniform_(-bound, bound))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        b = x.shape[0]
-        cols = F.unfold(x, self.kernel)  # (B, C_in·k·k, L)
-        out = torch.bmm(cols.permute(2, 0, 1), self.weight)  # (L, B, C_out)
+        b, k, n = x.shape[0], self.kernel, self.out_size
+        # the patches straight into (L, B, C_in·k·k) from a strided view of x: one gather,
+        # where F.unfold's (B, C_in·k·k, L) would need a second, transposing copy for bmm
+        patches = x.unfold(2, k, 1).unfold(3, k, 1)  # (B, C_in, n, n, k, k), a view
+        cols = patches.permute(2, 3, 0, 1, 4, 5).reshape(n * n, b, -1)  # (L, B, C_in·k·k)
+        out = torch.bmm(cols, self.weight)  # (L, B, C_out)
         out = out + self.bias.unsqueeze(1)  # (L, B, C_out)
-        return out.permute(1, 2, 0).reshape(b, self.out_channels, self.out_size, self.out_size)
+        return out.permute(1, 2, 0).reshape(b, self.out_channels, n, n)
 
     def kernels_at(self, i: int, j: int) -> torch.Tensor:
         """The (C_out, C_in, k, k) kernel used at output position (i, j)."""

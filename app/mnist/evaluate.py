@@ -2,12 +2,20 @@
 
     convlab evaluate                      # both models: accuracy, per class, confusion, shifts
     convlab evaluate --model cnn --max-shift 2 --limit 2000
+    convlab evaluate --no-shift-table --consistency app/mnist/weights/shift_consistency.json
 
 The shift table is the tutorial's FC-vs-CNN argument (Q2, Q6) measured: every test digit is
 translated by (dx, dy) pixels with zero fill, dx, dy ∈ [−4, 4], and each model's accuracy is
 recorded. Convolution is translation-equivariant and max pooling adds a little invariance, so
 the CNN degrades slowly; a fully connected layer has a separate weight for every pixel and
 recognises a shifted digit only as far as its training data taught it to.
+
+The consistency figures test the finer claim (Azulay & Weiss 2019; Zhang 2019): is the output
+stable under a *one*-pixel shift? Each test digit is shifted by every dx ∈ [−m, m] (dy = 0) and
+every dy ∈ [−m, m] (dx = 0); over the 2·2m pairs of neighbouring shifts (dx, dx + 1) and
+(dy, dy + 1) per digit, we report the fraction whose predicted digit is the same and the mean
+|ΔP| of the true class's probability. Strided max pooling aliases, so a CNN can change its mind
+between two neighbouring shifts; max-blur-pool (``cnn-aa``) low-passes before subsampling.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -73,6 +82,70 @@ def shift_table(
     return table
 
 
+@torch.inference_mode()
+def probabilities_all(
+    model: LoadedModel, images: torch.Tensor, *, dx: int = 0, dy: int = 0, batch_size: int = 2000
+) -> np.ndarray:
+    """Softmax probabilities (N, 10) of uint8 images (N, 28, 28), each shifted by (dx, dy)."""
+    out = []
+    for start in range(0, len(images), batch_size):
+        x = shift(to_float(images[start : start + batch_size]), dx, dy)  # (B, 1, 28, 28)
+        out.append(torch.softmax(model.module(x), dim=1))
+    return torch.cat(out).numpy()
+
+
+def shift_consistency(
+    model: LoadedModel, images: torch.Tensor, labels: np.ndarray, *, max_shift: int = 3
+) -> dict:
+    """How often neighbouring one-pixel shifts agree (see the module docstring).
+
+    Returns ``same_prediction`` (fraction of neighbouring pairs with the same predicted digit),
+    ``mean_abs_delta_p_true`` (mean |ΔP(true digit)| over those pairs), ``pairs``, and per axis
+    the shifts with the accuracy and mean P(true digit) at each.
+    """
+    shifts = list(range(-max_shift, max_shift + 1))
+    rows = np.arange(len(labels))
+    same, delta, axes = [], [], {}
+    for axis in ("dx", "dy"):
+        probs = [
+            probabilities_all(model, images, **{axis: s})  # (N, 10) per shift
+            for s in shifts
+        ]
+        predicted = [p.argmax(1) for p in probs]
+        p_true = [p[rows, labels] for p in probs]  # (N,) per shift
+        for k in range(len(shifts) - 1):
+            same.append(predicted[k] == predicted[k + 1])
+            delta.append(np.abs(p_true[k + 1] - p_true[k]))
+        axes[axis] = {
+            "shifts": shifts,
+            "accuracy": [round(float((p == labels).mean()), 5) for p in predicted],
+            "mean_p_true": [round(float(p.mean()), 5) for p in p_true],
+        }
+    return {
+        "same_prediction": round(float(np.concatenate(same).mean()), 5),
+        "mean_abs_delta_p_true": round(float(np.concatenate(delta).mean()), 5),
+        "changed_pairs": int((~np.concatenate(same)).sum()),
+        "pairs": int(np.concatenate(same).size),
+        "by_axis": axes,
+    }
+
+
+def flip_examples(
+    model: LoadedModel, images: torch.Tensor, labels: np.ndarray, *, count: int = 5, reach: int = 2
+) -> list[dict]:
+    """Test digit 0 and the first ``count`` test digits that ``model`` reads right unshifted but
+    reads differently at two neighbouring horizontal shifts in [−reach, reach]: the digits the
+    lesson shifts (each as its index, label and 28×28 uint8 image)."""
+    predicted = np.stack(
+        [predict_all(model, images, dx=s) for s in range(-reach, reach + 1)], axis=1
+    )  # (N, 2·reach + 1)
+    flips = (predicted[:, 1:] != predicted[:, :-1]).any(axis=1) & (predicted[:, reach] == labels)
+    chosen = [0, *[int(i) for i in np.flatnonzero(flips)[:count] if i != 0]]
+    return [
+        {"index": i, "label": int(labels[i]), "image": images[i].numpy().tolist()} for i in chosen
+    ]
+
+
 def markdown_grid(table: np.ndarray, shifts: Sequence[int], name: str) -> str:
     """A dy × dx accuracy grid (percent) as a markdown table."""
     lines = [
@@ -99,6 +172,30 @@ def markdown_profile(tables: dict[str, np.ndarray], shifts: Sequence[int]) -> st
             f"| {name}, dx = dy | " + " | ".join(f"{100 * a:.1f}" for a in np.diag(table)) + " |"
         )
     return "\n".join(lines)
+
+
+def write_consistency(
+    path: Path, by_model: dict[str, dict], max_shift: int, digits: int, examples: list[dict]
+) -> None:
+    """The shipped consistency file: what was measured, how, each model's figures, and the test
+    digits the lesson shifts."""
+    payload = {
+        "definition": (
+            f"Every test digit shifted by dx = -{max_shift}..{max_shift} (dy = 0) and by "
+            f"dy = -{max_shift}..{max_shift} (dx = 0), zero fill; over the pairs of neighbouring "
+            "one-pixel shifts: the fraction with the same predicted digit, and the mean absolute "
+            "change of the true digit's probability."
+        ),
+        "max_shift": max_shift,
+        "test_digits": digits,
+        "models": by_model,
+        "examples": examples,
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "torch": torch.__version__,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(payload, indent=1) + "\n")
+    print(f"\nwrote {path}")
 
 
 def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
@@ -128,6 +225,19 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
         help="do not check the files' MD5 against standard MNIST (for self-made IDX sets)",
     )
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    parser.add_argument(
+        "--no-shift-table",
+        dest="shift_table",
+        action="store_false",
+        help="skip the (2m + 1)² shift-accuracy table",
+    )
+    parser.add_argument(
+        "--consistency",
+        type=Path,
+        default=None,
+        help="measure one-pixel shift consistency (shifts in [-m, m] along each axis) and write "
+        "it here as JSON (the lab ships app/mnist/weights/shift_consistency.json)",
+    )
     parser.add_argument("--threads", type=int, default=None, help="torch threads")
     parser.add_argument(
         "--no-progress", dest="progress", action="store_false", help="no progress bars"
@@ -147,6 +257,7 @@ def run(args: argparse.Namespace) -> int:
     shifts = list(range(-args.max_shift, args.max_shift + 1))
     results: dict[str, dict] = {}
     tables: dict[str, np.ndarray] = {}
+    consistency: dict[str, dict] = {}
     for name in args.model:
         model = registry.get(name)
         result = evaluate(model, images, labels)
@@ -162,14 +273,29 @@ def run(args: argparse.Namespace) -> int:
         print("\nconfusion matrix (rows: true digit, columns: predicted)")
         for d, row in enumerate(result["confusion_matrix"]):
             print(f"  {d}: " + " ".join(f"{v:5d}" for v in row))
-        tables[name] = shift_table(model, images, labels, shifts, progress=args.progress)
-        result["shift_accuracy"] = {"shifts": shifts, "table": tables[name].tolist()}
+        if args.shift_table:
+            tables[name] = shift_table(model, images, labels, shifts, progress=args.progress)
+            result["shift_accuracy"] = {"shifts": shifts, "table": tables[name].tolist()}
+        if args.consistency:
+            consistency[name] = shift_consistency(model, images, labels, max_shift=args.max_shift)
+            c = consistency[name]
+            print(
+                f"\none-pixel shift consistency: {100 * c['same_prediction']:.2f} % of "
+                f"{c['pairs']} neighbouring pairs keep the prediction, mean |ΔP(true)| "
+                f"{c['mean_abs_delta_p_true']:.4f}"
+            )
         results[name] = result
-    print(f"\n## Accuracy (%) on the {len(labels)} test digits shifted by (dx, dy), zero fill\n")
-    print(markdown_profile(tables, shifts))
-    for name, table in tables.items():
-        print()
-        print(markdown_grid(table, shifts, name))
+    if tables:
+        print(
+            f"\n## Accuracy (%) on the {len(labels)} test digits shifted by (dx, dy), zero fill\n"
+        )
+        print(markdown_profile(tables, shifts))
+        for name, table in tables.items():
+            print()
+            print(markdown_grid(table, shifts, name))
+    if args.consistency:
+        examples = flip_examples(registry.get("cnn"), images, labels) if "cnn" in args.model else []
+        write_consistency(args.consistency, consistency, args.max_shift, len(labels), examples)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1) + "\n")
     return 0

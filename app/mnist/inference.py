@@ -4,8 +4,9 @@ Everything here is plain PyTorch/NumPy and knows nothing of HTTP. The loaded mod
 shared by every request of the process and are never written to: a student's edited kernel is
 applied with ``F.conv2d`` on a *copy* of the first layer's weight, inside that one request, so
 concurrent users never see each other's edits. Inference runs under ``torch.inference_mode()``;
-only the saliency map (∂ logit / ∂ input, Simonyan et al. 2014) turns gradients back on, and
-then only for the input tensor (the parameters have ``requires_grad=False``).
+only the saliency map (∂ logit / ∂ input, Simonyan et al. 2014) and Grad-CAM (∂ logit / ∂ the
+last conv block's maps, Selvaraju et al. 2017) turn gradients back on, and then only for the
+input or that layer's output (the parameters have ``requires_grad=False``).
 
 Shifts follow image conventions: ``dx > 0`` moves the content right, ``dy > 0`` down, and
 the pixels that come in are zero.
@@ -25,8 +26,20 @@ import torch.nn.functional as F
 from torch import nn
 
 from app.engine.errors import InvalidInput
-from app.mnist.card import ModelCard, read_card
-from app.mnist.models import DESCRIPTIONS, MODEL_NAMES, build, parameters_per_layer
+from app.mnist.card import (
+    CONSISTENCY_FILE,
+    ModelCard,
+    ShiftConsistency,
+    read_card,
+    read_consistency,
+)
+from app.mnist.models import (
+    DESCRIPTIONS,
+    MODEL_NAMES,
+    MaxBlurPool2d,
+    build,
+    parameters_per_layer,
+)
 
 MNIST_SIDE = 28
 
@@ -39,6 +52,7 @@ _KINDS: tuple[tuple[type[nn.Module], str], ...] = (
     (nn.Conv2d, "conv"),
     (nn.ReLU, "relu"),
     (nn.MaxPool2d, "pool"),
+    (MaxBlurPool2d, "pool"),
     (nn.Flatten, "flatten"),
     (nn.Linear, "linear"),
 )
@@ -63,7 +77,9 @@ def config_of(module: nn.Module) -> dict[str, Any]:
             "padding": list(module.padding),  # type: ignore[arg-type]
         }
     if isinstance(module, nn.MaxPool2d):
-        return {"kernel_size": module.kernel_size, "stride": module.stride}
+        return {"kernel_size": module.kernel_size, "stride": module.stride, "mode": "max"}
+    if isinstance(module, MaxBlurPool2d):
+        return {"kernel_size": 2, "stride": 2, "mode": "blurmax"}
     if isinstance(module, nn.Linear):
         return {"in_features": module.in_features, "out_features": module.out_features}
     return {}
@@ -104,6 +120,8 @@ class ModelRegistry:
 
     models: dict[str, LoadedModel] = field(default_factory=dict)
     weights_dir: Path | None = None
+    consistency: ShiftConsistency | None = None
+    """The shipped one-pixel shift consistency figures (``convlab evaluate --consistency``)."""
 
     def loaded(self) -> dict[str, bool]:
         """Every known model name → whether its weights are loaded."""
@@ -157,6 +175,9 @@ def load_models(weights_dir: Path) -> ModelRegistry:
         weights = Path(weights_dir) / f"{name}.pt"
         if weights.exists():
             registry.models[name] = load_model(name, weights, weights.with_suffix(".json"))
+    consistency = Path(weights_dir) / CONSISTENCY_FILE
+    if consistency.exists():
+        registry.consistency = read_consistency(consistency)
     return registry
 
 
@@ -330,6 +351,61 @@ def saliency(
         target = int(probs.argmax()) if target is None else target
         (gradient,) = torch.autograd.grad(logits[0, target], x)
     return gradient[0, 0].numpy(), probs, target
+
+
+@dataclass(frozen=True)
+class GradCam:
+    """Grad-CAM of one image: where the target's score depends on the last conv block."""
+
+    layer: str
+    """The layer whose maps are weighed (the ReLU after the last convolution)."""
+    cam: np.ndarray  # (h, w) at that layer's resolution, ≥ 0
+    upsampled: np.ndarray  # (28, 28), bilinear
+    weights: np.ndarray  # (C,) α_k
+    probabilities: np.ndarray  # (10,)
+    target: int
+
+
+def gradcam_layer(model: LoadedModel) -> str:
+    """The layer Grad-CAM reads: the last convolution, or the ReLU right after it."""
+    names = [name for name, _ in model.module.named_children()]
+    convs = [n for n, layer in model.module.named_children() if isinstance(layer, nn.Conv2d)]
+    if not convs:
+        raise InvalidInput(f"the {model.name} model has no conv layers for Grad-CAM")
+    after = names.index(convs[-1]) + 1
+    if after < len(names) and isinstance(getattr(model.module, names[after]), nn.ReLU):
+        return names[after]
+    return convs[-1]
+
+
+def gradcam(model: LoadedModel, x: torch.Tensor, target: int | None) -> GradCam:
+    """Grad-CAM (Selvaraju et al. 2017) of the single image ``x`` (1, 1, 28, 28).
+
+    With A the maps (C, h, w) of the last conv block and y the target's logit:
+    α_k = mean over (i, j) of ∂y/∂A_k[i, j], and cam = ReLU(Σ_k α_k A_k), shown at 28×28 by
+    bilinear upsampling (half-pixel centres, as F.interpolate with align_corners=False).
+    """
+    layer = gradcam_layer(model)
+    with torch.inference_mode(False), torch.enable_grad():
+        a = x.clone()
+        children = iter(model.module.named_children())
+        for name, module in children:
+            a = module(a)
+            if name == layer:
+                break
+        maps = a.detach().requires_grad_(True)  # (1, C, h, w)
+        logits = maps
+        for _name, module in children:
+            logits = module(logits)
+        probs = torch.softmax(logits.detach(), dim=1)[0].numpy()
+        target = int(probs.argmax()) if target is None else target
+        (gradient,) = torch.autograd.grad(logits[0, target], maps)  # (1, C, h, w)
+    weights = gradient[0].mean(dim=(1, 2))  # (C,)
+    cam = torch.relu((weights[:, None, None] * maps[0].detach()).sum(dim=0))  # (h, w)
+    upsampled = F.interpolate(
+        cam[None, None], size=(MNIST_SIDE, MNIST_SIDE), mode="bilinear", align_corners=False
+    )[0, 0]  # (28, 28)
+    return GradCam(layer, cam.numpy(), upsampled.numpy(), weights.numpy(), probs, target)
 
 
 # -- encoding -------------------------------------------------------------------------------------

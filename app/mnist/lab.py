@@ -114,6 +114,11 @@ class Saliency:
     probabilities: np.ndarray
     target: int
 
+    @property
+    def max_abs(self) -> float:
+        """Largest |gradient| (a symmetric colour scale's end)."""
+        return float(np.abs(self.gradient).max())
+
 
 def saliency(
     model: LoadedModel, digit: Digit, *, shift: tuple[int, int] = (0, 0), target: int | None
@@ -124,6 +129,58 @@ def saliency(
     x = inference.shift(prepared.x, *shift)
     gradient, probs, chosen = inference.saliency(model, x, target)
     return Saliency(Prepared(x, prepared.preprocessed, None), gradient, probs, chosen)
+
+
+@dataclass(frozen=True)
+class GradCam:
+    digit: Prepared  # shifted
+    result: inference.GradCam
+
+    @property
+    def max(self) -> float:
+        """Largest cam value (0 when no part of the image raises the target's score)."""
+        return float(self.result.cam.max())
+
+
+def gradcam(
+    model: LoadedModel, digit: Digit, *, shift: tuple[int, int] = (0, 0), target: int | None
+) -> GradCam:
+    """Grad-CAM of the last conv block for one digit shifted by ``shift`` (target: the
+    predicted class when None); InvalidInput for a model without convolutions."""
+    inference.gradcam_layer(model)  # refuse the FC net before any preprocessing
+    prepared = prepare(digit)
+    x = inference.shift(prepared.x, *shift)
+    return GradCam(Prepared(x, prepared.preprocessed, None), inference.gradcam(model, x, target))
+
+
+@dataclass(frozen=True)
+class ConvLayerWeights:
+    """One conv layer's kernels as the filters route answers them."""
+
+    name: str
+    shape: list[int]  # (C_out, C_in, kh, kw)
+    weight: list  # nested lists, rounded
+    bias: list[float]
+    min: float
+    max: float
+
+
+FILTER_DECIMALS = 5
+
+
+def filters(model: LoadedModel) -> list[ConvLayerWeights]:
+    """Every conv layer's kernels and biases (BatchNorm folded in), rounded for JSON."""
+    return [
+        ConvLayerWeights(
+            name=layer.name,
+            shape=list(layer.weight.shape),
+            weight=inference.rounded(layer.weight, FILTER_DECIMALS),
+            bias=inference.rounded(layer.bias, FILTER_DECIMALS),
+            min=float(layer.weight.min()),
+            max=float(layer.weight.max()),
+        )
+        for layer in inference.conv_filters(model)
+    ]
 
 
 @dataclass(frozen=True)

@@ -129,7 +129,7 @@ function isBusy(response) {
  * @param {RequestInit} init
  * @returns {Promise<Response>}
  */
-async function fetchRetrying(path, init) {
+export async function fetchRetrying(path, init) {
   let response = await fetch(path, init);
   let attempt = 0;
   if (!isBusy(response)) return response;

@@ -246,6 +246,7 @@ export class RunProgress {
       if (Number.isFinite(m.train_accuracy)) run.train.push([event.epoch, m.train_accuracy]);
       if (Number.isFinite(m.test_accuracy)) run.test.push([event.epoch, m.test_accuracy]);
       if (event.filters) run.filters[event.epoch] = event.filters;
+      if (event.initialFilters) run.filters[0] = event.initialFilters;
     }
     this.fraction = (event.model_index + x / event.epochs) / event.models;
     this.last = event;
@@ -357,7 +358,7 @@ export function resultTable(result) {
           m.shrink.max_abs_error.toExponential(1).replace("-", "−"),
           formatNumber(m.norm.norm[m.norm.norm.length - 1], { digits: 3 }),
           percent(m.train_accuracy),
-          percent(m.test_accuracy),
+          withInterval(m),
           percent(m.gap),
         ],
       })),
@@ -371,7 +372,7 @@ export function resultTable(result) {
       columns: ["task", "model", "parameters", "train accuracy", "test accuracy", "chance", "gap"],
       rows: models.map((m) => ({
         key: runKey(m, result.id),
-        cells: [m.task, m.label, formatCount(m.parameters), percent(m.train_accuracy), percent(m.test_accuracy), percent(chance[m.task]), percent(m.gap)],
+        cells: [m.task, m.label, formatCount(m.parameters), percent(m.train_accuracy), withInterval(m), percent(chance[m.task]), percent(m.gap)],
       })),
       textColumns: 2,
     };
@@ -383,12 +384,37 @@ export function resultTable(result) {
   return {
     columns,
     rows: models.map((m) => {
-      const cells = [m.label, formatCount(m.parameters), percent(m.train_accuracy), percent(m.test_accuracy), percent(m.gap)];
+      const cells = [m.label, formatCount(m.parameters), percent(m.train_accuracy), withInterval(m), percent(m.gap)];
       if (hasShift) cells.push(percent(shiftedAt(m, widest)));
       return { key: runKey(m, result.id), cells };
     }),
     textColumns: 1,
   };
+}
+
+/**
+ * A test accuracy with its 95 % interval: "90.6 % (88.7–92.2)".
+ * @param {{test_accuracy: number, test_accuracy_interval?: number[]}} model
+ * @returns {string}
+ */
+export function withInterval(model) {
+  const interval = model.test_accuracy_interval;
+  if (!Array.isArray(interval)) return percent(model.test_accuracy);
+  const [low, high] = interval.map((v) => (100 * v).toFixed(1));
+  return `${percent(model.test_accuracy)} (${low}–${high})`;
+}
+
+/**
+ * Whether the test digits cannot tell two results apart: either accuracy lies inside the
+ * other's 95 % interval (the rule of the API's summaries).
+ * @param {{accuracy: number, interval?: number[] | null}} a
+ * @param {{accuracy: number, interval?: number[] | null}} b
+ * @returns {boolean}
+ */
+export function isTie(a, b) {
+  if (a.accuracy === b.accuracy) return true;
+  const inside = (x, interval) => Array.isArray(interval) && interval[0] <= x && x <= interval[1];
+  return inside(b.accuracy, a.interval) || inside(a.accuracy, b.interval);
 }
 
 /** Mean accuracy at the shifts of magnitude `d` (−d and +d). */
@@ -434,46 +460,103 @@ export function predictionQuestion(experiment, config) {
 /**
  * The measured answer to the prediction question: the choice with the highest test accuracy.
  * @param {any} result
- * @returns {{value: string, label: string, ranking: {value: string, label: string, accuracy: number}[]}}
+ * @returns {{value: string, label: string, ranking: {value: string, label: string, accuracy: number, interval: number[] | null}[]}}
  */
 export function measuredAnswer(result) {
   const groups = new Map();
   for (const m of result.models) {
     const value = result.id === "weight-decay" ? String(m.weight_decay) : m.name;
     const label = result.id === "weight-decay" ? `λ = ${lambdaText(m.weight_decay)}` : modelName(m.name, result.id, m.weight_decay);
-    if (!groups.has(value)) groups.set(value, { value, label, sum: 0, n: 0 });
+    if (!groups.has(value)) groups.set(value, { value, label, sum: 0, n: 0, intervals: [] });
     const g = groups.get(value);
     g.sum += m.test_accuracy;
     g.n += 1;
+    g.intervals.push(m.test_accuracy_interval ?? null);
   }
   const ranking = [...groups.values()]
-    .map((g) => ({ value: g.value, label: g.label, accuracy: g.sum / g.n }))
+    // one model per choice has its own interval; an average over tasks has none
+    .map((g) => ({ value: g.value, label: g.label, accuracy: g.sum / g.n, interval: g.n === 1 ? g.intervals[0] : null }))
     .sort((a, b) => b.accuracy - a.accuracy);
   return { value: ranking[0].value, label: ranking[0].label, ranking };
 }
 
 /**
  * The reveal: the student's prediction against the measured answer, in one or two sentences.
+ * A choice whose accuracy the test digits cannot tell apart from the best (inside the 95 %
+ * intervals) is a tie, and the reveal says so instead of calling it right or wrong.
  * @param {string | null} prediction the value the student chose (null: none)
- * @param {{value: string, label: string, ranking: {value: string, label: string, accuracy: number}[]}} measured
- * @returns {{right: boolean | null, text: string}}
+ * @param {{value: string, label: string, ranking: {value: string, label: string, accuracy: number, interval?: number[] | null}[]}} measured
+ * @returns {{right: boolean | null, tie: boolean, text: string}}
  */
 export function revealText(prediction, measured) {
   const order = measured.ranking.map((r) => `${r.label}: ${percent(r.accuracy)}`).join(", ");
-  const tie = measured.ranking.length > 1 && measured.ranking[0].accuracy === measured.ranking[1].accuracy;
-  const best = tie ? `${measured.ranking.filter((r) => r.accuracy === measured.ranking[0].accuracy).map((r) => r.label).join(" and ")} (tied)` : measured.label;
+  const top = measured.ranking[0];
+  const tied = measured.ranking.filter((r) => isTie(r, top));
+  const best = tied.length > 1 ? `${tied.map((r) => r.label).join(" and ")} (a tie: the difference is inside the 95 % intervals of the test digits, which cannot tell them apart)` : top.label;
   if (prediction === null || prediction === undefined || prediction === "") {
-    return { right: null, text: `You did not predict this run. Highest test accuracy: ${best} (${order}).` };
+    return { right: null, tie: tied.length > 1, text: `You did not predict this run. Highest test accuracy: ${best} (${order}).` };
   }
   const chosen = measured.ranking.find((r) => r.value === prediction);
-  const right = chosen !== undefined && chosen.accuracy === measured.ranking[0].accuracy;
   const said = chosen ? chosen.label : prediction;
+  if (chosen && tied.length > 1 && tied.includes(chosen)) {
+    return {
+      right: null,
+      tie: true,
+      text: `You predicted ${said}: a tie. ${tied.map((r) => r.label).join(" and ")} are inside each other's 95 % intervals (${order}), so these test digits cannot say which is better; more test digits or another seed would tell.`,
+    };
+  }
+  const right = chosen !== undefined && chosen === top;
   return {
     right,
+    tie: false,
     text: right
       ? `You predicted ${said}, and it measured highest: ${order}.`
       : `You predicted ${said}; the highest test accuracy was ${best}: ${order}.`,
   };
+}
+
+/**
+ * Where a queued run stands, from the server's `queued` event.
+ * @param {{position: number, waiting: number, running: number, slots: number, seconds: number}} q
+ * @returns {string}
+ */
+export function queueText(q) {
+  const ahead = q.position - 1;
+  const before = ahead === 0 ? "you are next" : `${ahead} ${ahead === 1 ? "run is" : "runs are"} ahead of you`;
+  return `Queued: number ${q.position} in the line (${before}; ${q.running} training now on ${q.slots} ${q.slots === 1 ? "slot" : "slots"}). Starting in about ${q.seconds} s.`;
+}
+
+/**
+ * The progress events a stored result replays: the end of every epoch of every model, with
+ * the metrics and filters the result kept (nothing is invented between them).
+ * @param {any} result
+ * @returns {any[]} events in the order a live run sends them
+ */
+export function replayEvents(result) {
+  const events = [];
+  const models = result.models.length;
+  result.models.forEach((m, index) => {
+    const epochs = m.curves.epoch.length;
+    m.curves.epoch.forEach((epoch, i) => {
+      const event = {
+        model: m.name,
+        task: m.task ?? null,
+        weight_decay: m.weight_decay ?? null,
+        model_index: index,
+        models,
+        epoch,
+        epochs,
+        step: epoch,
+        steps: epochs,
+        epoch_end: true,
+        metrics: { train_loss: m.curves.train_loss[i], train_accuracy: m.curves.train_accuracy[i], test_accuracy: m.curves.test_accuracy[i] },
+      };
+      if (m.filters) event.filters = m.filters.epochs[epoch];
+      if (i === 0 && m.filters) event.initialFilters = m.filters.epochs[0];
+      events.push(event);
+    });
+  });
+  return events;
 }
 
 /**

@@ -60,6 +60,19 @@ GROWING = {
         "/api/pool",
         lambda n: {"input": worst(n, 256, 1), "mode": "max", "kernel_size": [1, 1]},
     ),
+    "pool-blurmax": (
+        "/api/pool",
+        lambda n: {"input": worst(2 * n + 3, 2 * n + 3), "mode": "blurmax"},
+    ),
+    "equivariance-blurmax": (
+        "/api/equivariance",
+        lambda n: {
+            "image": ones(n + 5, n + 5),
+            "kernel": worst(1, 1),
+            "dx": 1,
+            "pool": {"mode": "blurmax"},
+        },
+    ),
     "shift": ("/api/shift", lambda n: {"image": worst(n, n), "dx": 1}),
     "shift-tall": ("/api/shift", lambda n: {"image": worst(n, 256, 1), "dy": 1}),
     "equivariance": (

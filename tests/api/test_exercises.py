@@ -42,6 +42,7 @@ def test_every_lesson_page_has_an_exercise(client: TestClient) -> None:
         "/convolution",
         "/matrix",
         "/equivariance",
+        "/aliasing",
         "/receptive-fields",
         "/mnist",
         "/parameters",

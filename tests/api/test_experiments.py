@@ -22,15 +22,16 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from app.api.experiments import _stream
 from app.config import Settings
 from app.experiments.manager import ExperimentManager, Subscription
-from app.experiments.runner import EXPERIMENTS
+from app.experiments.registry import EXPERIMENTS
+from app.experiments.service import event_stream as _stream
 from app.main import create_app
 from tests.helpers.threads import record_event_loop
 
 TINY = {"train_size": 60, "test_size": 100, "epochs": 1, "models": ["fc", "cnn"]}
-LONG = {"train_size": 5000, "epochs": 20, "models": ["lc"]}  # minutes: only ever cancelled
+# tens of seconds, under the predicted-time limit: only ever cancelled
+LONG = {"train_size": 3000, "epochs": 3, "models": ["lc"]}
 ROOT = Path(__file__).resolve().parents[2]
 NICE = 2
 
@@ -143,7 +144,7 @@ def test_unknown_experiment_is_a_404_naming_the_ids(client: TestClient) -> None:
         (
             {"train_size": 10000, "epochs": 30},
             ["body"],
-            "this run would take about 6.7e+11 multiply-adds, over the budget of 1.5e+11 per "
+            "this run would take about 6.8e+11 multiply-adds, over the budget of 1.5e+11 per "
             "run (CONVLAB_EXPERIMENT_MAX_MACS); lower train_size, epochs or the number of models",
         ),
     ],
@@ -191,6 +192,20 @@ def test_parameters_limit_of_the_settings_holds() -> None:
         )
 
 
+def test_a_run_predicted_to_hold_a_slot_too_long_is_a_422_naming_the_limit() -> None:
+    with TestClient(create_app(Settings(experiment_max_run_seconds=5))) as small:
+        body = {"batch_size": 2, "models": ["lc"]}
+        response = small.post("/api/experiments/generalization/runs", json=body)
+        assert response.status_code == 422
+        message = response.json()["detail"][0]["msg"]
+        assert message.startswith("this run would hold a training slot for about ")
+        assert "(2,500 optimizer steps and 7.4e+09 multiply-adds)" in message
+        assert message.endswith(
+            "over this server's limit of 5 s per run (CONVLAB_EXPERIMENT_MAX_RUN_SECONDS); lower "
+            "train_size, epochs or the number of models, or raise batch_size"
+        )
+
+
 # -- runs -------------------------------------------------------------------------------------
 
 
@@ -207,6 +222,9 @@ def test_json_run_returns_the_full_config_and_every_model(tiny_result: dict) -> 
     assert [m["name"] for m in tiny_result["models"]] == ["fc", "cnn"]
     assert tiny_result["data"]["source"] == "subset"
     assert tiny_result["summary"].startswith("On 60 training digits, test accuracy: ")
+    for model in tiny_result["models"]:
+        low, high = model["test_accuracy_interval"]
+        assert low <= model["test_accuracy"] <= high
 
 
 def test_same_config_again_comes_from_the_cache_bit_for_bit(
@@ -290,22 +308,66 @@ def _wait_until(condition, seconds: float) -> bool:
     return False
 
 
-def test_busy_slot_is_a_503_with_retry_after_then_a_cancel_frees_it(lab: TestClient) -> None:
+def _queued(subscription: Subscription) -> list[dict]:
+    messages = []
+    while not subscription.queue.empty():
+        kind, data = subscription.queue.get_nowait()
+        if kind == "queued":
+            messages.append(data)
+    return messages
+
+
+def _messages_until(lab: TestClient, subscription: Subscription, last: str, seconds: float):
+    """Every (kind, data) the subscription gets up to and including the first ``last``."""
+
+    async def read() -> list[tuple[str, Any]]:
+        seen: list[tuple[str, Any]] = []
+        async with asyncio.timeout(seconds):
+            while not seen or seen[-1][0] != last:
+                seen.append(await subscription.queue.get())
+        return seen
+
+    return lab.portal.call(read)
+
+
+def test_a_run_with_every_slot_busy_waits_in_the_queue_told_its_place(lab: TestClient) -> None:
     manager: ExperimentManager = lab.app.state.experiments
-    subscription = _subscribe(lab, _full(LONG))
+    first = _subscribe(lab, _full(LONG))
+    second = _subscribe(lab, _full({**TINY, "seed": 9}))
+    third = _subscribe(lab, _full({**TINY, "seed": 10}))
     try:
-        response = lab.post("/api/experiments/generalization/runs", json={**TINY, "seed": 9})
-        assert response.status_code == 503
-        retry = int(response.headers["retry-after"])
-        assert retry >= 1
-        assert response.json() == {"detail": f"all 1 training slot is busy; retry in {retry} s"}
+        assert [r.key for r in manager.waiting] == [second.key, third.key]
+        place = _queued(second)[-1]  # told again when the third joined the line
+        assert place["position"] == 1 and place["waiting"] == 2 and place["running"] == 1
+        assert place["slots"] == 1 and place["seconds"] >= 1
+        assert _queued(third)[-1]["position"] == 2
+        _unsubscribe(lab, first)
+        # the long run is cancelled (once its process has started: slow on a loaded machine);
+        # the first in the queue trains in its slot, then the next one, each told its place
+        kinds = [kind for kind, _ in _messages_until(lab, second, "result", 180)]
+        assert "progress" in kinds and kinds[-1] == "result"
+        seen = _messages_until(lab, third, "result", 180)
+        kinds = [kind for kind, _ in seen]
+        assert [data["position"] for kind, data in seen if kind == "queued"] == [1]
+        assert kinds.index("queued") < kinds.index("progress")
     finally:
-        _unsubscribe(lab, subscription)
-    # the long run (minutes) was cancelled: the slot is free within a training step or two
-    assert _wait_until(lambda: manager.slots[0].run is None, 30)
-    assert manager.running == {}
-    response = lab.post("/api/experiments/generalization/runs", json={**TINY, "seed": 9})
-    assert response.status_code == 200
+        for subscription in (first, second, third):
+            _unsubscribe(lab, subscription)
+    assert _wait_until(lambda: manager.running == {} and manager.waiting == [], 120)
+
+
+def test_a_queued_run_whose_client_leaves_gives_up_its_place(lab: TestClient) -> None:
+    manager: ExperimentManager = lab.app.state.experiments
+    first = _subscribe(lab, _full({**LONG, "seed": 3}))
+    second = _subscribe(lab, _full({**TINY, "seed": 13}))
+    try:
+        assert [r.key for r in manager.waiting] == [second.key]
+        _unsubscribe(lab, second)
+        assert manager.waiting == [] and second.key not in manager.running
+        assert not list(manager.queue.directory.glob(f"*{second.key}*"))
+    finally:
+        _unsubscribe(lab, first)
+    assert _wait_until(lambda: manager.running == {}, 120)
 
 
 def test_identical_config_joins_the_run_in_flight(lab: TestClient) -> None:
@@ -478,7 +540,7 @@ def test_a_config_that_is_not_json_is_a_415(client: TestClient) -> None:
 def test_the_config_is_validated_in_a_worker_thread(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from app.api.schemas.experiments import LimitsConfig
+    from app.experiments.limits import LimitsConfig
 
     on_event_loop = record_event_loop(monkeypatch, LimitsConfig, "model_validate_json")
     response = client.post("/api/experiments/limits/runs", json={"epochs": "2"})

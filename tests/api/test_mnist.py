@@ -50,7 +50,7 @@ def _messages(response) -> str:  # type: ignore[no-untyped-def]
 # -- predict -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["cnn", "fc"])
+@pytest.mark.parametrize("name", ["cnn", "fc", "cnn-aa"])
 def test_predict_returns_the_models_softmax_and_the_image_it_saw(
     client: TestClient, name: str
 ) -> None:
@@ -316,12 +316,76 @@ def test_shift_scan_shows_the_fc_net_losing_a_shifted_digit_before_the_cnn(
     assert correct["cnn"] > correct["fc"]
 
 
+def test_shift_scan_runs_the_models_asked_for_in_their_order(client: TestClient) -> None:
+    body = {"image": _digit(7), "dx": [-1, 1], "models": ["fc", "cnn", "cnn-aa"]}
+    answer = client.post("/api/mnist/shift-scan", json=body).json()
+    assert list(answer["models"]) == ["fc", "cnn", "cnn-aa"]
+    x = inference.shift(inference.to_tensor(_digit(7)), 1, 0)
+    expected = inference.probabilities(_model(client, "cnn-aa"), x)[0]
+    np.testing.assert_allclose(
+        answer["models"]["cnn-aa"]["probabilities"][0][2], expected, atol=2e-6
+    )
+
+
+def test_shift_scan_naming_a_model_twice_is_422(client: TestClient) -> None:
+    body = {"image": _digit(7), "models": ["cnn", "cnn"]}
+    response = client.post("/api/mnist/shift-scan", json=body)
+    assert response.status_code == 422
+    assert _messages(response) == "models must each be named once, got cnn, cnn"
+
+
+# -- Grad-CAM ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["cnn", "cnn-aa"])
+def test_gradcam_answers_what_the_service_computes(client: TestClient, name: str) -> None:
+    image = _digit(7)
+    body = client.post(
+        "/api/mnist/gradcam", json={"image": image, "model": name, "target": 7}
+    ).json()
+    expected = inference.gradcam(_model(client, name), inference.to_tensor(image), 7)
+    assert body["model"] == name and body["target"] == 7 and body["label"] == 7
+    assert body["layer"] == "relu3"
+    np.testing.assert_allclose(body["cam"], expected.cam, atol=1e-6)
+    np.testing.assert_allclose(body["cam_upsampled"], expected.upsampled, atol=1e-6)
+    assert len(body["weights"]) == 32
+    assert body["max"] == pytest.approx(float(expected.cam.max()))
+    assert body["max"] > 0
+
+
+def _column_centre(cam: list) -> float:
+    columns = np.array(cam).sum(axis=0)  # (28,)
+    return float((columns * np.arange(28)).sum() / columns.sum())
+
+
+def test_gradcam_of_the_shifted_digit_moves_with_it(client: TestClient) -> None:
+    image = _digit(1)
+    plain = client.post("/api/mnist/gradcam", json={"image": image, "target": 1}).json()
+    moved = client.post(
+        "/api/mnist/gradcam", json={"image": image, "target": 1, "shift": [4, 0]}
+    ).json()
+    # a 4-pixel shift is about one cell of the 7×7 map: its weight moves right by over a pixel
+    assert _column_centre(moved["cam_upsampled"]) > _column_centre(plain["cam_upsampled"]) + 1
+
+
+def test_gradcam_of_the_fc_model_is_422(client: TestClient) -> None:
+    response = client.post("/api/mnist/gradcam", json={"image": _digit(1), "model": "fc"})
+    assert response.status_code == 422
+    assert response.json() == {"detail": "the fc model has no conv layers for Grad-CAM"}
+
+
+def test_gradcam_target_out_of_range_is_422(client: TestClient) -> None:
+    response = client.post("/api/mnist/gradcam", json={"image": _digit(1), "target": 10})
+    assert response.status_code == 422
+    assert _messages(response) == "Input should be less than or equal to 9"
+
+
 # -- models, filters -----------------------------------------------------------------------------
 
 
 def test_models_lists_layers_and_cards_whose_counts_match_the_weights(client: TestClient) -> None:
     body = client.get("/api/mnist/models").json()
-    assert [m["name"] for m in body["models"]] == ["cnn", "fc"]
+    assert [m["name"] for m in body["models"]] == ["cnn", "fc", "cnn-aa"]
     for info in body["models"]:
         module = _model(client, info["name"]).module
         card = info["card"]
@@ -348,12 +412,12 @@ def test_models_lists_layers_and_cards_whose_counts_match_the_weights(client: Te
 
 def test_shipped_weights_are_small_state_dicts() -> None:
     total = 0
-    for name in ("cnn", "fc"):
+    for name in ("cnn", "fc", "cnn-aa"):
         path = WEIGHTS / f"{name}.pt"
         state = torch.load(path, weights_only=True)
         assert all(isinstance(v, torch.Tensor) for v in state.values())
         total += path.stat().st_size
-    assert total < 600_000
+    assert total < 800_000
 
 
 def test_filters_are_the_cnns_conv_kernels(client: TestClient) -> None:
@@ -366,6 +430,28 @@ def test_filters_are_the_cnns_conv_kernels(client: TestClient) -> None:
         np.testing.assert_allclose(layer["weight"], conv.weight.numpy(), atol=5e-6)
         np.testing.assert_allclose(layer["bias"], conv.bias.numpy(), atol=5e-6)
         assert layer["min"] == pytest.approx(float(conv.weight.min()))
+
+
+def test_filters_of_the_anti_aliased_cnn_are_its_own_kernels(client: TestClient) -> None:
+    body = client.get("/api/mnist/filters", params={"model": "cnn-aa"}).json()
+    conv1 = _model(client, "cnn-aa").module.conv1
+    assert body["model"] == "cnn-aa"
+    np.testing.assert_allclose(body["layers"][0]["weight"], conv1.weight.numpy(), atol=5e-6)
+
+
+def test_models_list_the_anti_aliased_cnns_blur_pools_and_the_consistency(
+    client: TestClient,
+) -> None:
+    body = client.get("/api/mnist/models").json()
+    aa = next(m for m in body["models"] if m["name"] == "cnn-aa")
+    pools = [layer for layer in aa["layers"] if layer["kind"] == "pool"]
+    assert [p["output_shape"] for p in pools] == [[16, 14, 14], [32, 7, 7], [32, 3, 3]]
+    assert {p["config"]["mode"] for p in pools} == {"blurmax"}
+    assert aa["total_parameters"] == 52_586  # the blur is fixed: the CNN's parameters exactly
+    shipped = json.loads((WEIGHTS / "shift_consistency.json").read_text())
+    assert body["shift_consistency"] == shipped
+    assert set(shipped["models"]) == {"cnn", "fc", "cnn-aa"}
+    assert shipped["test_digits"] == 10_000
 
 
 def test_filters_of_the_fc_model_say_it_has_none(client: TestClient) -> None:
@@ -392,7 +478,7 @@ BAD_PREDICT = [
     ({"image": [[1.5] * 28] * 28}, "entry [0][0] must be between 0 and 1, got 1.5"),
     ({"image": [[-0.1] * 28] * 28}, "entry [0][0] must be between 0 and 1, got -0.1"),
     ({"image": [["x"] * 28] * 28}, 'entry [0][0] must be a finite number, got "x"'),
-    ({"image": _digit(1), "model": "resnet"}, "'cnn' or 'fc'"),
+    ({"image": _digit(1), "model": "resnet"}, "'cnn', 'fc' or 'cnn-aa'"),
     ({"image": _digit(1), "colour": "red"}, "Extra inputs are not permitted"),
     ({"image_png": "data:image/png;base64,@@@@"}, "is not valid base64"),
     ({"image_png": "data:image/jpeg;base64,AAAA"}, "must be a data:image/png;base64 URL"),
@@ -506,9 +592,10 @@ def test_without_weights_the_routes_answer_503_and_health_is_degraded(tmp_path: 
             "model 'cnn' is not loaded: the server has no cnn.pt weights; train it"
         )
         assert bare.post("/api/mnist/shift-scan", json={"image": _digit(1)}).status_code == 503
-        assert bare.get("/api/mnist/models").json() == {"models": []}
+        assert bare.get("/api/mnist/models").json() == {"models": [], "shift_consistency": None}
         health = bare.get("/api/health").json()
-        assert health["status"] == "degraded" and health["models"] == {"cnn": False, "fc": False}
+        assert health["status"] == "degraded"
+        assert health["models"] == {"cnn": False, "fc": False, "cnn-aa": False}
 
 
 def test_every_mnist_schema_has_an_example_that_validates(client: TestClient) -> None:
@@ -544,6 +631,7 @@ def test_openapi_documents_the_mnist_routes_with_their_response_models(
         ("/api/mnist/predict", "post", "PredictResponse"),
         ("/api/mnist/activations", "post", "ActivationsResponse"),
         ("/api/mnist/saliency", "post", "SaliencyResponse"),
+        ("/api/mnist/gradcam", "post", "GradCamResponse"),
         ("/api/mnist/shift-scan", "post", "ShiftScanResponse"),
         ("/api/mnist/models", "get", "ModelsResponse"),
         ("/api/mnist/filters", "get", "FiltersResponse"),

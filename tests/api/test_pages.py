@@ -1,4 +1,4 @@
-"""The web layer exists: index, every lesson and /tutorial render; unknown pages 404."""
+"""The web layer exists: index, lessons, /tutorial, /teach and /join render; unknown pages 404."""
 
 import re
 
@@ -74,3 +74,27 @@ def test_tutorial_page_lists_questions_1_to_6_in_order_with_their_lessons(client
         assert re.findall(r'<a href="/([a-z-]+)">', item) == wanted
     assert 'href="/tutorial" aria-current="page"' in html
     assert "pager-prev" not in html  # not a lesson: no previous / next lesson
+
+
+def test_index_and_every_page_link_the_teacher_to_teach(client):
+    assert 'href="/teach"' in client.get("/").text
+    assert '<a href="/teach">Teach</a>' in client.get("/convolution").text
+
+
+def test_teach_page_renders_and_marks_itself_current(client):
+    html = client.get("/teach").text
+    assert "<title>Teach a class · ConvLab</title>" in html
+    assert 'href="/teach" aria-current="page"' in html
+    assert "js/pages/teach.js" in html
+
+
+def test_join_page_renders_with_or_without_a_code_in_the_path(client):
+    for path in ("/join", "/join?code=K7QX2M", "/join/K7QX2M"):
+        html = client.get(path).text
+        assert "<title>Join a class · ConvLab</title>" in html
+        assert "js/pages/join.js" in html
+
+
+def test_every_page_loads_the_class_session_banner_module(client):
+    for path in ("/", "/tutorial", *(f"/{lesson.slug}" for lesson in LESSONS)):
+        assert "js/session_banner.js" in client.get(path).text

@@ -95,7 +95,7 @@ def test_window_larger_than_the_input_is_422(client: TestClient) -> None:
 def test_unknown_mode_is_422(client: TestClient) -> None:
     response = client.post("/api/pool", json={"input": X, "mode": "min"})
     assert response.status_code == 422
-    assert error(response) == "Input should be 'max', 'avg' or 'global_avg'"
+    assert error(response) == "Input should be 'max', 'avg', 'blurmax' or 'global_avg'"
 
 
 def test_kernel_size_zero_is_422(client: TestClient) -> None:
@@ -126,3 +126,62 @@ def test_documented_example_is_what_the_route_answers(client: TestClient) -> Non
     answer = client.post("/api/pool", json=schemas["PoolRequest"]["example"]).json()
     assert answer == schemas["PoolResponse"]["example"]
     assert answer["output"] == [[2.0, 3.0], [2.0, 2.0]]
+
+
+# -- blurmax: anti-aliased max pooling ------------------------------------------------------------
+
+
+def _torch_blurmax(x: np.ndarray) -> np.ndarray:
+    """Independent reference: F.max_pool2d (2, stride 1), F.pad reflect 1, depthwise F.conv2d."""
+    t = torch.from_numpy(x if x.ndim == 3 else x[None])[None]  # (1, C, H, W)
+    c = t.shape[1]
+    blur = torch.tensor([[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]], dtype=torch.float64)
+    padded = F.pad(F.max_pool2d(t, 2, stride=1), (1, 1, 1, 1), mode="reflect")
+    out = F.conv2d(padded, (blur / 16).repeat(c, 1, 1, 1), stride=2, groups=c)[0]
+    return out.numpy() if x.ndim == 3 else out[0].numpy()
+
+
+def test_blurmax_of_the_tutorial_image_is_max_then_reflect_padded_blur(client: TestClient) -> None:
+    answer = client.post("/api/pool", json={"input": X, "mode": "blurmax"}).json()
+    assert answer["output"] == [[2.5, 3.0], [2.25, 2.5]]
+    assert answer["mode"] == "blurmax"
+    assert answer["argmax"] is None
+
+
+def test_blurmax_of_an_odd_multichannel_input_matches_torch(client: TestClient) -> None:
+    x = np.random.default_rng(14).standard_normal((3, 9, 7))
+    answer = client.post("/api/pool", json={"input": x.tolist(), "mode": "blurmax"}).json()
+    assert answer["output_shape"] == [3, 4, 3]
+    np.testing.assert_allclose(answer["output"], _torch_blurmax(x), rtol=1e-12, atol=1e-12)
+
+
+def test_blurmax_formula_works_out_the_blur_stage_from_h_minus_one(client: TestClient) -> None:
+    body = {"input": [[0] * 7] * 6, "mode": "blurmax"}
+    formula = client.post("/api/pool", json=body).json()["formula"]
+    assert formula["text"] == (
+        "(⌊(5 + 2·1 − 1·(3 − 1) − 1)/2⌋ + 1) × (⌊(6 + 2·1 − 1·(3 − 1) − 1)/2⌋ + 1) = 3 × 3"
+    )
+
+
+def test_blurmax_of_a_two_by_two_input_is_422(client: TestClient) -> None:
+    response = client.post("/api/pool", json={"input": [[1, 2], [3, 4]], "mode": "blurmax"})
+    assert response.status_code == 422
+    assert error(response) == (
+        "max-blur-pool needs an input of at least 3×3 (the 2×2 max leaves 1×1, and reflect "
+        "padding by 1 needs 2 cells), got 2×2"
+    )
+
+
+def test_blurmax_with_a_window_setting_is_422(client: TestClient) -> None:
+    body = {"input": X, "mode": "blurmax", "kernel_size": 3, "padding": 1}
+    response = client.post("/api/pool", json=body)
+    assert response.status_code == 422
+    assert error(response) == (
+        "blurmax has a fixed window (2×2 max at stride 1, 3×3 blur at stride 2, reflect "
+        "padding 1); leave out kernel_size, padding"
+    )
+
+
+def test_blurmax_accepts_its_own_window_spelled_out(client: TestClient) -> None:
+    body = {"input": X, "mode": "blurmax", "kernel_size": [2, 2], "stride": 2, "padding": 0}
+    assert client.post("/api/pool", json=body).json()["output"] == [[2.5, 3.0], [2.25, 2.5]]

@@ -156,3 +156,28 @@ def test_documented_shift_example_is_what_the_route_answers(client: TestClient) 
     answer = client.post("/api/shift", json=schemas["ShiftRequest"]["example"]).json()
     assert answer == schemas["ShiftResponse"]["example"]
     assert answer["shifted"] == [[0.0, 1.0, 2.0], [0.0, 4.0, 5.0], [0.0, 7.0, 8.0]]
+
+
+def test_blurmax_pooling_changes_gradually_when_the_peak_crosses_a_window_border(
+    client: TestClient,
+) -> None:
+    image = [[0] * 8 for _ in range(8)]
+    image[4][3] = 16  # max pooling moves this peak whole from one window to the next
+    body = {"image": image, "kernel": [[1]], "dx": 1, "pool": {"mode": "blurmax"}}
+    pool = client.post("/api/equivariance", json=body).json()["pool"]
+    assert pool["mode"] == "blurmax"
+    assert pool["pooled_before"][1:3] == [[0.0, 3.0, 1.0, 0.0], [0.0, 9.0, 3.0, 0.0]]
+    assert pool["pooled_after"][1:3] == [[0.0, 1.0, 3.0, 0.0], [0.0, 3.0, 9.0, 0.0]]
+    assert pool["changed_count"] == 4
+    assert pool["argmax_before"] is None
+    assert pool["formula"]["text"].endswith("= 4 × 4")
+
+
+def test_blurmax_pooling_with_another_kernel_size_is_422(client: TestClient) -> None:
+    body = {"image": edge_image(), "kernel": SOBEL_X, "pool": {"mode": "blurmax", "kernel_size": 3}}
+    response = client.post("/api/equivariance", json=body)
+    assert response.status_code == 422
+    assert error(response) == (
+        "blurmax has a fixed window (2×2 max at stride 1, 3×3 blur at stride 2); "
+        "leave out kernel_size"
+    )

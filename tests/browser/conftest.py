@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.deploy.server import serving
-from tests.helpers.browser import ARTIFACTS, checked_page
+from tests.helpers.browser import ARTIFACTS, PHONE, TABLET_PORTRAIT, checked_page
 
 pytestmark = pytest.mark.browser
 
@@ -24,10 +24,15 @@ playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright i
 @pytest.fixture(scope="session")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Serve the app with uvicorn on a free loopback port for the whole session (experiment
-    results cached in a directory of its own, so a run trains in every session)."""
+    results cached in a directory of its own, so a run trains in every session; class sessions
+    in a database of its own)."""
     ARTIFACTS.mkdir(exist_ok=True)
-    cache = {"CONVLAB_EXPERIMENT_CACHE_DIR": str(tmp_path_factory.mktemp("experiment-cache"))}
-    with serving(cache, log=ARTIFACTS / "server.log") as url:
+    env = {
+        "CONVLAB_EXPERIMENT_CACHE_DIR": str(tmp_path_factory.mktemp("experiment-cache")),
+        # class sessions in a database of the run's own, not the user's data directory
+        "CONVLAB_SESSION_DATA_DIR": str(tmp_path_factory.mktemp("session-data")),
+    }
+    with serving(env, log=ARTIFACTS / "server.log") as url:
         yield url
 
 
@@ -74,10 +79,6 @@ def tablet_page(browser, base_url: str) -> Iterator[object]:
     yield from checked_page(
         browser, viewport={"width": 1024, "height": 768}, has_touch=True, base_url=base_url
     )
-
-
-PHONE = {"width": 390, "height": 844}
-TABLET_PORTRAIT = {"width": 768, "height": 1024}
 
 
 @pytest.fixture()

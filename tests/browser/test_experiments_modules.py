@@ -239,3 +239,91 @@ def test_retry_after_reads_seconds_and_http_dates(lab):
         }"""
     )
     assert out == [7, 30, 2, 5, 1, 120]
+
+
+def _reveal(lab, prediction: str, models: list[dict]) -> dict:
+    return lab.evaluate(
+        """async ([prediction, models]) => {
+          const v = await import("/static/js/experiment_views.js");
+          const result = { id: "generalization", models };
+          return v.revealText(prediction, v.measuredAnswer(result));
+        }""",
+        [prediction, models],
+    )
+
+
+def _run(name: str, accuracy: float, interval: list[float]) -> dict:
+    return {
+        "name": name,
+        "weight_decay": 0.001 if name == "fc" else 0,
+        "test_accuracy": accuracy,
+        "test_accuracy_interval": interval,
+    }
+
+
+def test_a_difference_inside_the_intervals_is_called_a_tie_not_wrong(lab):
+    # 82.5 % vs 82.4 % on 1,000 digits: the test digits cannot tell them apart
+    models = [_run("fc", 0.825, [0.800, 0.847]), _run("cnn", 0.824, [0.799, 0.846])]
+    out = _reveal(lab, "cnn", models)
+    assert out["right"] is None and out["tie"] is True
+    assert out["text"] == (
+        "You predicted CNN: a tie. FC + L2 and CNN are inside each other's 95 % intervals "
+        "(FC + L2: 82.5 %, CNN: 82.4 %), so these test digits cannot say which is better; more "
+        "test digits or another seed would tell."
+    )
+
+
+def test_a_difference_beyond_the_intervals_is_right_or_wrong(lab):
+    models = [_run("fc", 0.85, [0.826, 0.871]), _run("cnn", 0.92, [0.902, 0.935])]
+    assert _reveal(lab, "cnn", models)["right"] is True
+    wrong = _reveal(lab, "fc", models)
+    assert wrong["right"] is False
+    assert wrong["text"] == (
+        "You predicted FC + L2; the highest test accuracy was CNN: CNN: 92.0 %, FC + L2: 85.0 %."
+    )
+
+
+def test_queue_text_names_the_place_and_the_wait(lab):
+    out = lab.evaluate(
+        """async () => {
+          const { queueText } = await import("/static/js/experiment_views.js");
+          return [
+            queueText({ position: 1, waiting: 3, running: 2, slots: 2, seconds: 3 }),
+            queueText({ position: 4, waiting: 6, running: 2, slots: 2, seconds: 6 }),
+          ];
+        }"""
+    )
+    assert out == [
+        "Queued: number 1 in the line (you are next; 2 training now on 2 slots). Starting in "
+        "about 3 s.",
+        "Queued: number 4 in the line (3 runs are ahead of you; 2 training now on 2 slots). "
+        "Starting in about 6 s.",
+    ]
+
+
+def test_a_stored_result_replays_every_epoch_of_every_model_with_its_filters(lab):
+    out = lab.evaluate(
+        """async () => {
+          const v = await import("/static/js/experiment_views.js");
+          const model = (name) => ({
+            name, weight_decay: 0, label: name,
+            curves: { epoch: [1, 2], train_loss: [0.9, 0.5], train_accuracy: [0.7, 0.8],
+                      test_accuracy: [0.6, 0.75] },
+            filters: { epochs: [[[0]], [[1]], [[2]]] },
+          });
+          const result = { id: "generalization", models: [model("fc"), model("cnn")] };
+          const events = v.replayEvents(result);
+          const progress = new v.RunProgress("generalization");
+          events.forEach((e) => progress.add(e));
+          return {
+            order: events.map((e) => `${e.model}:${e.epoch}`),
+            fraction: progress.fraction,
+            filters: progress.runs.get("cnn").filters,
+            test: progress.series("test").map((s) => s.points),
+          };
+        }"""
+    )
+    assert out["order"] == ["fc:1", "fc:2", "cnn:1", "cnn:2"]
+    assert out["fraction"] == 1
+    assert out["filters"] == [[[0]], [[1]], [[2]]]
+    assert out["test"] == [[[1, 60], [2, 75]], [[1, 60], [2, 75]]]

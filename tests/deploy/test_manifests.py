@@ -73,10 +73,20 @@ def only(keyword: str) -> str:
     return found[0]
 
 
-def compose_service() -> dict:
-    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
-    assert list(compose["services"]) == ["convlab"]
-    return compose["services"]["convlab"]
+def compose_file() -> dict:
+    return yaml.safe_load((ROOT / "compose.yaml").read_text())
+
+
+def compose_service(name: str = "convlab") -> dict:
+    compose = compose_file()
+    assert list(compose["services"]) == ["convlab", "postgres"]
+    return compose["services"][name]
+
+
+def compose_interpolate(value: str) -> str:
+    """What compose substitutes with nothing set in the shell: ``${NAME:-default}`` -> default."""
+    assert "${" not in re.sub(r"\$\{[A-Z_]+:-[^}]*\}", "", value), f"no default in {value}"
+    return re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", value)
 
 
 def manifests() -> dict[str, dict]:
@@ -97,11 +107,29 @@ def k8s_container() -> dict:
 
 
 def k8s_env() -> dict[str, str]:
-    return {item["name"]: item["value"] for item in k8s_container()["env"]}
+    """The variables given as plain values (not those read from a Secret)."""
+    return {item["name"]: item["value"] for item in k8s_container()["env"] if "value" in item}
 
 
-def compose_env() -> dict[str, str]:
-    return {name: str(value) for name, value in compose_service()["environment"].items()}
+def k8s_secret_refs() -> dict[str, dict]:
+    """The variables read from a Secret: name -> its secretKeyRef."""
+    return {
+        item["name"]: item["valueFrom"]["secretKeyRef"]
+        for item in k8s_container()["env"]
+        if "valueFrom" in item
+    }
+
+
+def example_secret() -> dict:
+    [doc] = yaml.safe_load_all((ROOT / "deploy" / "examples" / "database-secret.yaml").read_text())
+    return doc
+
+
+def compose_env(service: str = "convlab") -> dict[str, str]:
+    return {
+        name: compose_interpolate(str(value))
+        for name, value in compose_service(service)["environment"].items()
+    }
 
 
 def pyproject() -> dict:
@@ -392,3 +420,87 @@ def test_every_copied_path_is_in_the_build_context():
             for source in sources:
                 assert (ROOT / source).exists(), source
                 assert not _dockerignore_excludes(source), source
+
+
+# --- the sessions' database -------------------------------------------------------------------
+
+
+def test_compose_runs_postgresql_15_on_a_named_volume():
+    postgres = compose_service("postgres")
+    assert postgres["image"] == "postgres:15"
+    assert postgres["restart"] == "unless-stopped"
+    assert postgres["volumes"] == ["convlab-postgres:/var/lib/postgresql/data"]
+    assert compose_file()["volumes"] == {"convlab-postgres": None}
+
+
+def test_compose_keeps_postgresql_off_the_host_network():
+    assert "ports" not in compose_service("postgres")
+
+
+def test_compose_app_starts_only_once_postgresql_answers():
+    assert compose_service()["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+    check = compose_service("postgres")["healthcheck"]
+    assert check["test"][0] == "CMD-SHELL" and check["test"][1].startswith("pg_isready ")
+    assert check["retries"] >= 1 and check["start_period"]
+
+
+def test_compose_database_url_names_the_postgres_service_its_user_password_and_database():
+    from sqlalchemy.engine import make_url
+
+    url = make_url(compose_env()["CONVLAB_DATABASE_URL"])
+    postgres = compose_env("postgres")
+    assert (url.host, url.port) == ("postgres", 5432)
+    assert url.username == postgres["POSTGRES_USER"]
+    assert url.password == postgres["POSTGRES_PASSWORD"]
+    assert url.database == postgres["POSTGRES_DB"]
+    raw = compose_service()["environment"]["CONVLAB_DATABASE_URL"]
+    password = compose_service("postgres")["environment"]["POSTGRES_PASSWORD"]
+    assert password == "${POSTGRES_PASSWORD:-convlab}" and f":{password}@" in raw
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        compose_interpolate(compose_service()["environment"]["CONVLAB_DATABASE_URL"]),
+        example_secret()["stringData"]["url"],
+    ],
+    ids=["compose", "kubernetes-secret"],
+)
+def test_the_deployed_database_urls_use_a_driver_that_is_installed(url):
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)  # imports the DBAPI module; connects to nothing
+    assert engine.dialect.name == "postgresql"
+    engine.dispose()
+
+
+def test_kubernetes_reads_the_database_url_from_the_example_secret():
+    refs = k8s_secret_refs()
+    assert set(refs) == {"CONVLAB_DATABASE_URL"}
+    assert "CONVLAB_DATABASE_URL" not in k8s_env(), "a password does not belong in the manifest"
+    secret = example_secret()
+    assert (secret["apiVersion"], secret["kind"], secret["type"]) == ("v1", "Secret", "Opaque")
+    ref = refs["CONVLAB_DATABASE_URL"]
+    assert ref["name"] == secret["metadata"]["name"]
+    assert ref["key"] in secret["stringData"]
+    assert ref.get("optional", False) is False, "without the Secret a pod must not start"
+
+
+def test_the_example_secret_is_not_applied_with_the_kustomization():
+    kustomization = yaml.safe_load((ROOT / "deploy" / "kustomization.yaml").read_text())
+    assert not any("examples" in resource for resource in kustomization["resources"])
+    assert "Secret" not in manifests()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        compose_interpolate(compose_service()["environment"]["CONVLAB_DATABASE_URL"]),
+        example_secret()["stringData"]["url"],
+    ],
+    ids=["compose", "kubernetes-secret"],
+)
+def test_the_deployed_database_urls_are_valid_settings(url, monkeypatch):
+    monkeypatch.setenv("CONVLAB_DATABASE_URL", url)
+    assert "database_url" in Settings.model_fields
+    Settings()  # raises if the URL is refused

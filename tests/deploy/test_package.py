@@ -72,6 +72,14 @@ def test_the_wheel_holds_the_experiments_mnist_subset_and_reference_sweep(wheel:
     assert "app/experiments/reference.json" in names
 
 
+def test_the_wheel_holds_the_sessions_database_migrations(wheel: Path):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    versions = PROJECT_ROOT / "app" / "sessions" / "migrations" / "versions"
+    migrations = {f"app/sessions/migrations/versions/{p.name}" for p in versions.glob("*.py")}
+    assert {"app/sessions/migrations/env.py", "app/sessions/migrations/script.py.mako"} <= names
+    assert migrations and migrations <= names
+
+
 @pytest.fixture(scope="module")
 def served(installed: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     elsewhere = tmp_path_factory.mktemp("elsewhere")  # not the project: nothing found by cwd

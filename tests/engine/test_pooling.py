@@ -10,7 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.engine.errors import InvalidInput
-from app.engine.pooling import global_avg_pool, pool2d, pool_geometry
+from app.engine.pooling import (
+    blurmax_geometry,
+    global_avg_pool,
+    max_blur_pool2d,
+    pool2d,
+    pool_geometry,
+)
 from tests.helpers.conv import TUTORIAL_X
 
 small_pair = st.one_of(st.integers(1, 3), st.tuples(st.integers(1, 3), st.integers(1, 3)))
@@ -176,3 +182,90 @@ def test_ceil_mode_formula_uses_ceiling_brackets() -> None:
     g = pool_geometry((5, 5), kernel_size=2, ceil_mode=True)
     assert g.output_size == (3, 3)
     assert g.formula()[2][0] == "⌈(5 + 2·0 − 1·(2 − 1) − 1)/2⌉ + 1"
+
+
+# -- max-blur-pool (antialiased_cnns.MaxBlurPool: 2×2 max at stride 1, 3×3 binomial blur) ------
+
+
+def _torch_max_blur_pool(x: np.ndarray) -> np.ndarray:
+    """The reference, written independently: F.max_pool2d, F.pad reflect, depthwise F.conv2d."""
+    t = _torch_input(x)  # (1, C, H, W)
+    channels = t.shape[1]
+    dense = F.max_pool2d(t, kernel_size=2, stride=1)
+    padded = F.pad(dense, (1, 1, 1, 1), mode="reflect")
+    a = torch.tensor([1.0, 2.0, 1.0], dtype=torch.float64)
+    blur = (a[:, None] * a[None, :]) / (a.sum() ** 2)  # (3, 3), sums to 1
+    out = F.conv2d(padded, blur.repeat(channels, 1, 1, 1), stride=2, groups=channels)
+    return out[0].numpy() if x.ndim == 3 else out[0, 0].numpy()
+
+
+@given(
+    st.sampled_from([2, 3]),
+    st.integers(3, 12),
+    st.integers(3, 12),
+    st.integers(0, 2**32 - 1),
+)
+def test_max_blur_pool_matches_torch_max_pad_reflect_depthwise_conv(
+    ndim: int, h: int, w: int, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(h, w) if ndim == 2 else (2, h, w))
+    result = max_blur_pool2d(x)
+    np.testing.assert_allclose(result.output, _torch_max_blur_pool(x), rtol=1e-12, atol=1e-12)
+
+
+@given(st.integers(3, 40), st.integers(3, 40))
+def test_max_blur_pool_output_is_floor_half_of_each_side(h: int, w: int) -> None:
+    result = max_blur_pool2d(np.zeros((h, w)))
+    assert result.output.shape == (h // 2, w // 2)
+    assert blurmax_geometry((h, w)).output_size == (h // 2, w // 2)
+
+
+def test_max_blur_pool_of_an_odd_input_keeps_floor_half() -> None:
+    x = np.arange(49, dtype=float).reshape(7, 7)
+    result = max_blur_pool2d(x)
+    assert result.output.shape == (3, 3)
+    np.testing.assert_allclose(result.output, _torch_max_blur_pool(x), rtol=1e-12)
+
+
+def test_max_blur_pool_formula_reads_the_blur_stage_of_the_dense_max() -> None:
+    general, text, _ = blurmax_geometry((28, 28)).formula()
+    assert general == "⌊(H + 2p − d(k−1) − 1)/s⌋ + 1"
+    assert (
+        text
+        == "(⌊(27 + 2·1 − 1·(3 − 1) − 1)/2⌋ + 1) × (⌊(27 + 2·1 − 1·(3 − 1) − 1)/2⌋ + 1) = 14 × 14"
+    )
+
+
+def test_max_blur_pool_blurs_a_single_peak_into_its_neighbours() -> None:
+    x = np.zeros((8, 8))
+    x[4, 4] = 16.0
+    # the dense max spreads the peak over rows/cols 3..4; the [1, 2, 1]/4 blur at stride 2
+    # weighs those cells 1, 2 | 1 and 2 + 1 | ... as its windows fall
+    np.testing.assert_allclose(
+        max_blur_pool2d(x).output,
+        [[0.0, 0.0, 0.0, 0.0], [0.0, 1.0, 3.0, 0.0], [0.0, 3.0, 9.0, 0.0], [0.0, 0.0, 0.0, 0.0]],
+    )
+
+
+def test_max_blur_pool_moves_less_than_max_pool_under_a_one_pixel_shift() -> None:
+    x = np.zeros((8, 8))
+    x[3, 3] = 1.0
+    moved = np.roll(x, 1, axis=1)
+    max_change = np.abs(pool2d(moved, kernel_size=2).output - pool2d(x, kernel_size=2).output)
+    blur_change = np.abs(max_blur_pool2d(moved).output - max_blur_pool2d(x).output)
+    # the max-pooled peak jumps from one window to the next: one output drops 1 → 0, one rises
+    assert max_change.max() == 1.0 and max_change.sum() == 2.0
+    # blurred, no output changes by more than 3/8 of the peak
+    assert blur_change.max() == 0.375 and blur_change.sum() == 1.0
+
+
+def test_max_blur_pool_of_an_input_under_three_by_three_is_refused() -> None:
+    with pytest.raises(InvalidInput, match=r"at least 3×3 .* got 2×5"):
+        max_blur_pool2d(np.zeros((2, 5)))
+
+
+def test_max_blur_pool_counts_the_cells_both_stages_read() -> None:
+    geometry = blurmax_geometry((3, 28, 28))
+    assert geometry.operations == 3 * 27 * 27 * 4 + 3 * 14 * 14 * 9
+    assert geometry.output_shape == (3, 14, 14)

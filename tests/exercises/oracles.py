@@ -123,6 +123,25 @@ def transposed_output_size(i: dict) -> int:
     return _size(*y.shape[-2:])
 
 
+def _max_blur_pool(x: torch.Tensor) -> torch.Tensor:
+    """antialiased_cnns' MaxBlurPool(filt_size=3): max 2×2 stride 1, reflect pad, blur stride 2."""
+    a = torch.tensor([1.0, 2.0, 1.0], dtype=torch.float64)
+    blur = (a[:, None] * a[None, :] / 16)[None, None]  # (1, 1, 3, 3)
+    padded = F.pad(F.max_pool2d(x, 2, stride=1), (1, 1, 1, 1), mode="reflect")
+    return F.conv2d(padded, blur, stride=2)
+
+
+def blurmax_shift(i: dict) -> float:
+    x = _t(i["input"])
+    change = _max_blur_pool(_shifted(x, i["dx"], i["dy"])) - _max_blur_pool(x)
+    return round(float(change.abs().max()), 10)
+
+
+def blurmax_size(i: dict) -> int | list[int]:
+    out = _max_blur_pool(torch.zeros(1, 1, *i["size"], dtype=torch.float64))
+    return _size(*out.shape[-2:], square=False)
+
+
 ORACLES: dict[str, Callable[[dict], object]] = {
     "weight-decay-step": weight_decay_step,
     "conv-output-value": conv_output_value,
@@ -134,6 +153,8 @@ ORACLES: dict[str, Callable[[dict], object]] = {
     "max-pool-value": max_pool_value,
     "pooled-size": pooled_size,
     "pool-shift": pool_shift,
+    "blurmax-shift": blurmax_shift,
+    "blurmax-size": blurmax_size,
     "parameter-count": parameter_count,
     "grad-input-entries": grad_input_entries,
     "transposed-output-size": transposed_output_size,

@@ -183,6 +183,8 @@ FITS = {
     "pooled-size": lambda i: i["kernel"] == 2 and max(i["size"]) <= 16,
     "pool-shift": lambda i: i["kernel"] == 2 and len(i["input"]) <= 16,
     "weight-decay-step": lambda i: len(i["theta"]) == 2,
+    "blurmax-shift": lambda i: len(i["input"]) == 8 and i["mode"] == "blurmax",
+    "blurmax-size": lambda i: 3 <= min(i["size"]) and max(i["size"]) <= 30,
 }
 
 
@@ -191,3 +193,18 @@ def test_every_drawn_exercise_fits_the_widgets_of_its_page(exercise_id: str) -> 
     for seed in range(300):
         inputs = exercise(exercise_id, seed).inputs
         assert FITS[exercise_id](inputs), (seed, inputs)
+
+
+def test_pinned_blurmax_shift_moves_three_eighths_of_the_peak() -> None:
+    drawn = exercise("blurmax-shift", 0)
+    peak = max(map(max, drawn.inputs["input"]))
+    verdict = check_answer("blurmax-shift", 0, str(peak))
+    assert not verdict.correct and verdict.mistake == "whole-peak"
+    assert check_answer("blurmax-shift", 0, str(0.375 * peak)).correct
+
+
+def test_blurmax_size_stopped_after_the_dense_max_gets_its_hint() -> None:
+    drawn = exercise("blurmax-size", 1)
+    h, w = drawn.inputs["size"]
+    assert check_answer("blurmax-size", 1, f"{h - 1}x{w - 1}").mistake == "stopped-after-max"
+    assert check_answer("blurmax-size", 1, f"{h // 2}x{w // 2}").correct

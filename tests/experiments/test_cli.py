@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -85,21 +84,14 @@ def test_reference_command_writes_the_sweeps_it_was_asked_for(
     tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # a tiny sweep: two seeds, small configs (the shipped one takes an hour on two cores)
-    from app.experiments import reference
-    from app.experiments.runner import EXPERIMENTS
+    from app.experiments import limits as L
+    from app.experiments import weight_decay as W
 
-    monkeypatch.setattr(reference, "SEEDS", (0, 1))
     small = {"train_size": 60, "test_size": 100, "epochs": 1}
-    limits = EXPERIMENTS["limits"]
-    decay = EXPERIMENTS["weight-decay"]
-    monkeypatch.setitem(
-        EXPERIMENTS, "limits", replace(limits, defaults={**limits.defaults, **small})
-    )
-    monkeypatch.setitem(
-        EXPERIMENTS,
-        "weight-decay",
-        replace(decay, defaults={**decay.defaults, **small, "lambdas": [0.0, 0.1]}),
-    )
+    for module in (L, W):
+        monkeypatch.setattr(module, "SEEDS", (0, 1))
+    monkeypatch.setattr(L, "DEFAULTS", {**L.DEFAULTS, **small})
+    monkeypatch.setattr(W, "DEFAULTS", {**W.DEFAULTS, **small, "lambdas": [0.0, 0.1]})
     out = tmp_path / "reference.json"
     argv = ["experiment", "reference", "--only", "weight-decay", "--only", "limits"]
     assert main([*argv, "--out", str(out)]) == 0
@@ -107,7 +99,7 @@ def test_reference_command_writes_the_sweeps_it_was_asked_for(
     assert set(written) == {"weight-decay", "limits"}
     sweep = written["weight-decay"]
     assert sweep["seeds"] == [0, 1] and sweep["lambdas"] == [0.0, 0.1]
-    assert sweep["shrink"]["expected"] == [1.0, 1 - 2 * decay.defaults["learning_rate"] * 0.1]
+    assert sweep["shrink"]["expected"] == [1.0, 1 - 2 * W.DEFAULTS["learning_rate"] * 0.1]
     assert sweep["shrink"]["measured_mean"] == pytest.approx(sweep["shrink"]["expected"])
     assert sweep["claim_holds"] is True
     assert set(written["limits"]["tasks"]) == {"corner", "symmetry"}

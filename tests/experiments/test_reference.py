@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.experiments.reference import REFERENCE_PATH, SEEDS, TRAIN_SIZES, epochs_for, load_reference
-from app.experiments.runner import EXPERIMENTS
+from app.experiments.generalization import EPOCHS, SEEDS, TRAIN_SIZES
+from app.experiments.reference import REFERENCE_PATH, load_reference, prediction_questions
+from app.experiments.registry import EXPERIMENTS
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +21,7 @@ def test_reference_covers_the_sweep_of_the_issue(reference: dict) -> None:
     assert sweep["train_sizes"] == [100, 300, 1000, 3000, 10000] == list(TRAIN_SIZES)
     assert sweep["seeds"] == [0, 1, 2] == list(SEEDS)
     assert [c["train_size"] for c in sweep["configs"]] == list(TRAIN_SIZES)
-    assert [c["epochs"] for c in sweep["configs"]] == [epochs_for(n) for n in TRAIN_SIZES]
+    assert [c["epochs"] for c in sweep["configs"]] == [EPOCHS[n] for n in TRAIN_SIZES]
     for name in ("fc", "lc", "cnn"):
         model = sweep["models"][name]
         assert len(model["test_accuracy"]["mean"]) == len(model["gap"]["std"]) == 5
@@ -74,3 +75,27 @@ def test_weight_decay_reference_measured_one_minus_two_epsilon_lambda(reference:
     assert sweep["shrink"]["measured_mean"] == pytest.approx(sweep["shrink"]["expected"], abs=1e-6)
     norms = sweep["final_norm"]["mean"]
     assert norms == sorted(norms, reverse=True)  # stronger λ, smaller weights
+
+
+def test_prediction_questions_name_the_option_the_shipped_reference_supports(
+    reference: dict,
+) -> None:
+    questions = {q["experiment"]: q for q in prediction_questions()}
+    assert list(questions) == ["generalization", "limits", "weight-decay"]
+    at = TRAIN_SIZES.index(1000)
+    means = {
+        n: m["test_accuracy"]["mean"][at] for n, m in reference["generalization"]["models"].items()
+    }
+    assert questions["generalization"]["correct"] == max(means, key=means.get)
+    assert questions["limits"]["correct"] == "fc"
+    sweep = reference["weight-decay"]
+    best = sweep["lambdas"][
+        sweep["test_accuracy"]["mean"].index(max(sweep["test_accuracy"]["mean"]))
+    ]
+    assert questions["weight-decay"]["correct"] == str(best)
+    for question in questions.values():
+        assert question["correct"] in [option["value"] for option in question["options"]]
+
+
+def test_prediction_questions_without_a_reference_have_no_correct_option() -> None:
+    assert [q["correct"] for q in prediction_questions({})] == [None, None, None]

@@ -6,8 +6,15 @@ from typing import Any
 
 import pytest
 
+from app.config import Settings
 from app.engine.errors import InvalidInput
+from app.experiments import cost as C
+from app.experiments import generalization as G
+from app.experiments import limits as L
 from app.experiments import runner as R
+from app.experiments import weight_decay as W
+from app.experiments.registry import EXPERIMENTS
+from app.experiments.training import is_tie, wilson_interval
 
 TINY: dict[str, dict[str, Any]] = {
     "generalization": dict(
@@ -71,11 +78,10 @@ def test_summary_names_each_models_test_accuracy(results: dict) -> None:
         f"On 60 training digits, test accuracy: FC + L2 (λ = 0.001) "
         f"{100 * fc['test_accuracy']:.1f}%, CNN {100 * cnn['test_accuracy']:.1f}%"
     )
-    margin = cnn["test_accuracy"] - fc["test_accuracy"]
-    noise = R.accuracy_noise(cnn["test_accuracy"], fc["test_accuracy"], 100)
-    expected = True if margin > noise else False if margin < -noise else None
+    tie = is_tie(fc, cnn)
+    expected = None if tie else cnn["test_accuracy"] > fc["test_accuracy"]
     assert result["claim_holds"] is expected
-    word = {True: "as Q6c claims", False: "contradicts Q6c's claim", None: "within the noise"}
+    word = {True: "as Q6c claims", False: "contradicts Q6c's claim", None: "tie"}
     assert word[expected] in result["summary"]
 
 
@@ -145,77 +151,121 @@ def test_train_size_over_the_pool_is_refused() -> None:
         R.run("generalization", config)
 
 
-def test_budget_estimate_counts_three_forward_passes_per_training_example() -> None:
-    config = dict(TINY["generalization"], models=["fc"], hidden=100)
+def test_cost_counts_three_forward_passes_per_training_example_and_every_evaluation() -> None:
+    tiny = dict(TINY["generalization"], models=["fc"], hidden=100)
+    config = G.GeneralizationConfig.model_construct(**tiny)
+    (work,) = config.work()
     n, epochs, test = 60, 2, 100
-    per_example = 784 * 100 + 100 * 10
-    examples = 3 * n * epochs + test * epochs + n + test + 9 * R.SHIFT_TEST_SIZE
-    assert R.estimate_macs("generalization", config) == per_example * examples
+    assert work.steps == epochs * 2  # ⌈60 / 32⌉ steps per epoch
+    assert work.macs == (784 * 100 + 100 * 10) * (
+        3 * n * epochs + test * epochs + n + 9 * min(G.SHIFT_TEST_SIZE, test)
+    )
 
 
-# -- the summaries say so when a run contradicts the claim (constructed results) -----------------
+def test_a_small_batch_costs_more_predicted_time_than_its_multiply_adds_alone() -> None:
+    big = G.GeneralizationConfig.model_construct(**G.DEFAULTS)
+    small = G.GeneralizationConfig.model_construct(**dict(G.DEFAULTS, batch_size=2))
+    (b,), (s,) = ([w for w in c.work() if w.kind == "lc"] for c in (big, small))
+    assert s.macs == b.macs and (s.steps, b.steps) == (2500, 160)  # 5 · ⌈1000 / 2⌉, 5 · ⌈1000 / 32⌉
+    assert s.seconds - b.seconds == pytest.approx(2340 * C.STEP_SECONDS["lc"])
 
 
-def _model(name: str, test: float, *, label: str = "", gap: float = 0.05, **extra) -> dict:
+def test_every_default_run_is_within_the_default_limits_and_predicted_time() -> None:
+    settings = Settings()
+    for experiment in EXPERIMENTS.values():
+        config = experiment.config.model_validate({}, context={"settings": settings})
+        seconds = C.predicted_seconds(config.work())
+        assert seconds <= settings.experiment_max_run_seconds / 2, (experiment.id, seconds)
+
+
+# -- intervals and ties ---------------------------------------------------------------------------
+
+
+def test_wilson_interval_matches_the_formula_at_900_of_1000() -> None:
+    low, high = wilson_interval(900, 1000)
+    assert low == pytest.approx(0.88, abs=5e-4) and high == pytest.approx(0.9171, abs=5e-4)
+    assert wilson_interval(0, 100)[0] == 0.0 and wilson_interval(100, 100)[1] == 1.0
+
+
+def test_every_model_result_carries_its_test_accuracy_interval(results: dict) -> None:
+    for result in results.values():
+        for model in result["models"]:
+            n = result["config"]["test_size"]
+            correct = round(model["test_accuracy"] * n)
+            assert model["test_accuracy_interval"] == wilson_interval(correct, n)
+            low, high = model["test_accuracy_interval"]
+            assert low <= model["test_accuracy"] <= high
+
+
+# -- the summaries agree with the table (constructed results) --------------------------------------
+
+
+def _model(name: str, test: float, *, label: str = "", gap: float = 0.05, n: int = 1000, **extra):
     labels = {"fc": "FC + L2 (λ = 0.001)", "lc": "LC", "cnn": "CNN"}
     parameters = {"fc": 79_510, "lc": 328_202, "cnn": 5_994}
     return {
         "name": name,
         "label": label or labels[name],
         "test_accuracy": test,
+        "test_accuracy_interval": wilson_interval(round(test * n), n),
         "parameters": parameters[name],
         "gap": gap,
         **extra,
     }
 
 
-GENERALIZATION = dict(R.EXPERIMENTS["generalization"].defaults, test_size=1000)
+GENERALIZATION = dict(G.DEFAULTS, test_size=1000)
 
 
 def test_generalization_summary_says_so_when_fc_beats_the_cnn() -> None:
     results = [_model("fc", 0.90), _model("cnn", 0.80)]
-    summary = R._generalization_summary(GENERALIZATION, results)
-    assert summary == {
+    assert G.summary(GENERALIZATION, results) == {
         "summary": "On 1,000 training digits, test accuracy: FC + L2 (λ = 0.001) 90.0%, CNN 80.0%; "
-        "here FC + L2 (λ = 0.001) beats the CNN by 10.0 points (90.0% vs 80.0%; 1,000 test "
-        "digits measure a difference to ±1.6), which contradicts Q6c's claim for this config "
-        "(too few digits or epochs for the CNN?).",
+        "here FC + L2 (λ = 0.001) beats the CNN by 10.0 points, beyond their 95 % intervals on "
+        "1,000 test digits, which contradicts Q6c's claim for this config (too few digits or "
+        "epochs for the CNN?).",
         "claim_holds": False,
     }
 
 
-def test_generalization_margin_within_the_noise_neither_confirms_nor_contradicts() -> None:
-    # 0.2 points on 500 digits: one digit in 500 is 0.2 points, the noise ±1.9 (one standard
-    # error of the difference) — before, any margin above 0 said "as Q6c claims"
+def test_generalization_difference_inside_the_intervals_is_called_a_tie() -> None:
     config = dict(GENERALIZATION, test_size=500)
-    results = [_model("fc", 0.900), _model("cnn", 0.902)]
-    summary = R._generalization_summary(config, results)
+    results = [_model("fc", 0.900, n=500), _model("cnn", 0.910, n=500)]
+    summary = G.summary(config, results)
     assert summary["claim_holds"] is None
     assert summary["summary"].endswith(
-        "; the CNN and FC + L2 (λ = 0.001) are about the same, within the noise (90.2% vs "
-        "90.0%; 500 test digits measure a difference to ±1.9 points), so this run neither shows "
-        "nor contradicts Q6c's claim (more test digits or another seed would tell)."
+        "; the CNN and FC + L2 (λ = 0.001) tie: the difference (91.0% vs 90.0%) is inside their "
+        "95 % intervals on 500 test digits, so this run neither shows nor contradicts Q6c's "
+        "claim (more test digits, more epochs or another seed would tell)."
     )
-    assert "as Q6c claims" not in summary["summary"]
 
 
-def test_generalization_margin_above_the_noise_confirms_the_claim() -> None:
+def test_generalization_margin_beyond_the_intervals_confirms_the_claim() -> None:
     results = [_model("fc", 0.85, gap=0.12), _model("lc", 0.88), _model("cnn", 0.92, gap=0.06)]
-    summary = R._generalization_summary(GENERALIZATION, results)
+    summary = G.summary(GENERALIZATION, results)
     assert summary["claim_holds"] is True
     assert summary["summary"].endswith(
         "; the CNN beats FC + L2 (λ = 0.001) by 7.0 points with 5,994 parameters against "
-        "79,510 (gap 6.0% vs 12.0%), as Q6c claims."
+        "79,510 (gap 6.0% vs 12.0%), as Q6c claims. The CNN beats LC by 4.0 points: sharing "
+        "the weights helps."
     )
 
 
-def test_accuracy_noise_is_one_standard_error_and_at_least_one_digit() -> None:
-    assert R.accuracy_noise(0.9, 0.8, 1000) == pytest.approx(((0.09 + 0.16) / 1000) ** 0.5)
-    assert R.accuracy_noise(1.0, 1.0, 500) == 1 / 500
+def test_generalization_summary_says_so_when_lc_beats_the_cnn() -> None:
+    results = [_model("fc", 0.80), _model("lc", 0.95), _model("cnn", 0.90)]
+    summary = G.summary(GENERALIZATION, results)
+    assert summary["summary"].endswith(
+        " LC beats the CNN by 5.0 points here, so in this run sharing the weights did not help."
+    )
+
+
+def test_two_results_tie_when_either_accuracy_lies_inside_the_others_interval() -> None:
+    assert is_tie(_model("fc", 0.90), _model("cnn", 0.91))
+    assert not is_tie(_model("fc", 0.85), _model("cnn", 0.92))
 
 
 def test_generalization_without_fc_cannot_test_the_claim() -> None:
-    summary = R._generalization_summary(GENERALIZATION, [_model("lc", 0.5), _model("cnn", 0.9)])
+    summary = G.summary(GENERALIZATION, [_model("lc", 0.5), _model("cnn", 0.9)])
     assert summary == {
         "summary": "On 1,000 training digits, test accuracy: LC 50.0%, CNN 90.0%.",
         "claim_holds": None,
@@ -226,12 +276,12 @@ def test_limits_summary_says_so_when_the_invariant_cnn_is_not_clearly_worse() ->
     results = [
         _model("fc", 0.99, label="FC", task="corner"),
         _model("cnn", 0.50, label="Invariant CNN", task="corner"),
-        _model("fc", 0.62, label="FC", task="symmetry"),
+        _model("fc", 0.66, label="FC", task="symmetry"),
         _model("cnn", 0.58, label="Invariant CNN", task="symmetry"),
     ]
-    assert R._limits_summary(results) == {
+    assert L.summary(results) == {
         "summary": "Test accuracy on corner: FC 99.0%, Invariant CNN 50.0% — the invariant CNN "
-        "stays near chance (50%) where FC succeeds; symmetry: FC 62.0%, Invariant CNN 58.0% — "
+        "stays near chance (50%) where FC succeeds; symmetry: FC 66.0%, Invariant CNN 58.0% — "
         "the invariant CNN is not clearly worse here, which does not show Q6d's claim.",
         "claim_holds": False,
     }
@@ -242,7 +292,7 @@ def test_limits_summary_confirms_when_every_task_separates() -> None:
         _model("fc", 0.99, label="FC", task="corner"),
         _model("cnn", 0.70, label="Invariant CNN", task="corner"),
     ]
-    summary = R._limits_summary(results)
+    summary = L.summary(results)
     assert summary["claim_holds"] is True
     assert summary["summary"] == (
         "Test accuracy on corner: FC 99.0%, Invariant CNN 70.0% — the invariant CNN falls 29 "
@@ -256,6 +306,7 @@ def _decay(lam: float, measured: float, *, test: float, norm: float) -> dict:
     return {
         "weight_decay": lam,
         "test_accuracy": test,
+        "test_accuracy_interval": wilson_interval(round(test * 1000), 1000),
         "norm": {"step": [0, 10], "norm": [9.0, norm]},
         "shrink": {
             "expected": expected,
@@ -265,10 +316,12 @@ def _decay(lam: float, measured: float, *, test: float, norm: float) -> dict:
     }
 
 
+WEIGHT_DECAY = dict(W.DEFAULTS, learning_rate=0.1)
+
+
 def test_weight_decay_summary_says_so_when_the_measured_factor_is_not_one_minus_two_eps_lambda():
-    config = dict(R.EXPERIMENTS["weight-decay"].defaults, learning_rate=0.1)
     results = [_decay(0.0, 1.0, test=0.8, norm=8.0), _decay(0.1, 0.97, test=0.7, norm=3.0)]
-    assert R._weight_decay_summary(config, results) == {
+    assert W.summary(WEIGHT_DECAY, results) == {
         "summary": "Every SGD step multiplied the weights by the measured 0.970000 for λ = 0.1 "
         "(1 − 2ελ = 0.980000), and by 1 − 2ελ for every λ to within 1.0e-02, which is NOT the "
         "(1 − 2ελ) the tutorial derives; final ‖W‖ 8.0, 3.0 for λ = 0, 0.1; best test accuracy "
@@ -278,17 +331,15 @@ def test_weight_decay_summary_says_so_when_the_measured_factor_is_not_one_minus_
 
 
 def test_weight_decay_summary_confirms_a_factor_within_one_millionth() -> None:
-    config = dict(R.EXPERIMENTS["weight-decay"].defaults, learning_rate=0.1)
     results = [_decay(0.01, 0.998 + 1e-9, test=0.8, norm=6.0)]
-    summary = R._weight_decay_summary(config, results)
+    summary = W.summary(WEIGHT_DECAY, results)
     assert summary["claim_holds"] is True
     assert "NOT" not in summary["summary"]
 
 
-def test_weight_decay_summary_names_every_lambda_tied_for_the_best_accuracy() -> None:
-    config = dict(R.EXPERIMENTS["weight-decay"].defaults, learning_rate=0.1)
-    results = [_decay(0.0, 1.0, test=0.18, norm=6.1), _decay(0.1, 0.98, test=0.18, norm=5.6)]
-    assert R._weight_decay_summary(config, results)["summary"].endswith(
-        "; final ‖W‖ 6.1, 5.6 for λ = 0, 0.1; best test accuracy 18.0% tied at λ = 0, 0.1 "
-        "(ε = 0.1)."
+def test_weight_decay_summary_names_every_lambda_that_ties_with_the_best() -> None:
+    results = [_decay(0.0, 1.0, test=0.80, norm=6.1), _decay(0.1, 0.98, test=0.81, norm=5.6)]
+    assert W.summary(WEIGHT_DECAY, results)["summary"].endswith(
+        "; final ‖W‖ 6.1, 5.6 for λ = 0, 0.1; best test accuracy 81.0% at λ = 0.1; λ = 0 tie "
+        "with it (inside the 95 % intervals) (ε = 0.1)."
     )

@@ -11,6 +11,9 @@ from tests.deploy.server import PROJECT_ROOT
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
+PHONE = {"width": 390, "height": 844}
+TABLET_PORTRAIT = {"width": 768, "height": 1024}
+
 
 def checked_page(browser, **context_options) -> Iterator[object]:
     """A fresh page in a context of its own; fails the test on any console error, page error or
@@ -48,7 +51,8 @@ def shot(pg, name: str) -> Path:
 
 def site_pages() -> list[str]:
     """Every page of the site: the front page, each lesson of app/api/pages.py LESSONS, and
-    /tutorial and /docs when the app serves them, so pages added later are covered too."""
+    /tutorial, the class-session pages and /docs when the app serves them, so pages added later
+    are covered too."""
     from fastapi.testclient import TestClient
 
     from app.api.pages import LESSONS
@@ -58,7 +62,7 @@ def site_pages() -> list[str]:
     client = TestClient(app)  # no lifespan: pages render without the models
     extra = [
         path
-        for path in ("/tutorial", "/docs")
+        for path in ("/tutorial", "/teach", "/join", "/docs")
         if path not in lessons and client.get(path).status_code == 200
     ]
     return ["/", *lessons, *extra]

@@ -11,7 +11,14 @@ import torch
 
 from app.cli import main as cli_main
 from app.mnist.data import load_split
-from app.mnist.evaluate import markdown_grid, markdown_profile, predict_all, shift_table
+from app.mnist.evaluate import (
+    flip_examples,
+    markdown_grid,
+    markdown_profile,
+    predict_all,
+    shift_consistency,
+    shift_table,
+)
 from app.mnist.inference import load_models, shift
 from app.mnist.train import to_float
 from tests.mnist.helpers import write_split
@@ -94,7 +101,7 @@ def test_cli_evaluate_prints_accuracy_confusion_and_shift_tables(
 
 @pytest.mark.mnist_data
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["cnn", "fc"])
+@pytest.mark.parametrize("name", ["cnn", "fc", "cnn-aa"])
 def test_shipped_model_accuracy_on_the_real_test_set_equals_its_card(
     mnist_dir: Path,
     models,
@@ -114,3 +121,39 @@ def test_shipped_model_accuracy_on_the_real_test_set_equals_its_card(
     )
     if name == "cnn":
         assert accuracy >= 0.995
+    if name == "cnn-aa":
+        assert accuracy >= 0.99 and card["epochs"] == 6
+
+
+def test_shift_consistency_compares_each_pair_of_neighbouring_one_pixel_shifts(models) -> None:  # type: ignore[no-untyped-def]
+    images, labels = _bars(3)
+    images[1, 5:23, 13:15] = 0
+    images[1, 6:10, 8:20] = 255
+    labels = labels.astype(np.int64)
+    tensor = torch.from_numpy(images)
+    model = models.get("cnn")
+    result = shift_consistency(model, tensor, labels, max_shift=2)
+
+    same, delta = [], []
+    for offsets in ([(s, 0) for s in range(-2, 3)], [(0, s) for s in range(-2, 3)]):
+        with torch.no_grad():
+            probs = [
+                torch.softmax(model.module(shift(to_float(tensor), dx, dy)), 1).numpy()
+                for dx, dy in offsets
+            ]
+        for a, b in zip(probs, probs[1:], strict=False):
+            same.extend(a.argmax(1) == b.argmax(1))
+            delta.extend(np.abs(b[np.arange(3), labels] - a[np.arange(3), labels]))
+    assert result["pairs"] == 3 * 2 * 4
+    assert result["same_prediction"] == round(float(np.mean(same)), 5)
+    assert result["changed_pairs"] == int(len(same) - np.sum(same))
+    assert result["mean_abs_delta_p_true"] == pytest.approx(float(np.mean(delta)), abs=1e-5)
+    assert result["by_axis"]["dx"]["shifts"] == [-2, -1, 0, 1, 2]
+
+
+def test_flip_examples_start_with_test_digit_zero_and_hold_uint8_images(models) -> None:  # type: ignore[no-untyped-def]
+    images, labels = _bars(4)
+    examples = flip_examples(models.get("cnn"), torch.from_numpy(images), labels.astype(np.int64))
+    assert examples[0]["index"] == 0 and examples[0]["label"] == 1
+    assert np.array(examples[0]["image"]).shape == (28, 28)
+    assert np.array(examples[0]["image"]).max() == 255

@@ -180,7 +180,7 @@ def test_layer_table_lists_shapes_parameters_and_config(cnn: LoadedModel) -> Non
         "in_channels": 16, "out_channels": 32, "kernel_size": [3, 3], "stride": [1, 1],
         "padding": [1, 1],
     }  # fmt: skip
-    assert table["pool2"].config == {"kernel_size": 2, "stride": 2}
+    assert table["pool2"].config == {"kernel_size": 2, "stride": 2, "mode": "max"}
     assert table["fc2"].parameters == 10 * 129
     assert cnn.total_parameters == sum(p.numel() for p in cnn.module.parameters())
 
@@ -192,7 +192,7 @@ def test_load_models_reads_what_is_there_and_reports_what_is_missing(tmp_path: P
 
     registry = load_models(tmp_path)
 
-    assert registry.loaded() == {"cnn": False, "fc": True}
+    assert registry.loaded() == {"cnn": False, "fc": True, "cnn-aa": False}
     loaded = registry.get("fc")
     assert loaded.card is None
     assert not any(p.requires_grad for p in loaded.module.parameters())

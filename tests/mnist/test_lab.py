@@ -96,3 +96,30 @@ def test_shift_scan_gives_each_model_the_probabilities_of_every_shift(cnn, fc) -
         np.testing.assert_allclose(
             probs[0, 5], inference.probabilities(model, shifted)[0], rtol=1e-5, atol=1e-7
         )
+
+
+def test_gradcam_of_a_shifted_digit_is_inference_gradcam_of_the_shifted_input(
+    cnn: inference.LoadedModel,
+) -> None:
+    image = draw(7)
+    result = lab.gradcam(cnn, lab.Digit(image=image, max_png_side=2048), shift=(2, -1), target=3)
+    x = inference.shift(inference.to_tensor(image), 2, -1)
+    expected = inference.gradcam(cnn, x, 3)
+    np.testing.assert_array_equal(result.digit.image, x[0, 0].numpy())
+    np.testing.assert_allclose(result.result.cam, expected.cam)
+    assert result.max == pytest.approx(float(expected.cam.max()))
+
+
+def test_gradcam_refuses_the_fc_net_before_reading_the_png(fc: inference.LoadedModel) -> None:
+    digit = lab.Digit(png=b"not a png", max_png_side=2048)
+    with pytest.raises(InvalidInput, match="the fc model has no conv layers for Grad-CAM"):
+        lab.gradcam(fc, digit, target=None)
+
+
+def test_filters_are_every_conv_layers_kernels_rounded(cnn: inference.LoadedModel) -> None:
+    layers = lab.filters(cnn)
+    assert [layer.name for layer in layers] == ["conv1", "conv2", "conv3"]
+    conv2 = cnn.module.conv2.weight.numpy()
+    assert layers[1].shape == [32, 16, 3, 3]
+    np.testing.assert_allclose(layers[1].weight, conv2, atol=5e-6)
+    assert layers[1].min == pytest.approx(float(conv2.min()))

@@ -14,7 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.cli import main as cli_main
+from app.engine.pooling import max_blur_pool2d
 from app.mnist.models import (
+    MaxBlurPool2d,
     build,
     build_cnn,
     build_for_training,
@@ -74,6 +76,35 @@ def test_folding_batchnorm_computes_what_the_trained_network_computes() -> None:
     assert served.state_dict().keys() == build_cnn().state_dict().keys()
     with torch.no_grad():
         torch.testing.assert_close(served(x), trained(x), rtol=1e-4, atol=1e-5)
+
+
+def test_folding_the_anti_aliased_cnn_keeps_its_blur_pools() -> None:
+    torch.manual_seed(0)
+    trained = build_for_training("cnn-aa", dropout=0.1)
+    for module in trained.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.running_mean.uniform_(-0.5, 0.5)
+            module.running_var.uniform_(0.2, 2.0)
+    trained.eval()
+    x = torch.rand(4, 1, 28, 28)
+
+    served = fold_batchnorm(trained)
+
+    assert [type(served.get_submodule(f"pool{i}")).__name__ for i in (1, 2, 3)] == [
+        "MaxBlurPool2d"
+    ] * 3
+    assert served.state_dict().keys() == build("cnn").state_dict().keys()  # the blur is fixed
+    with torch.no_grad():
+        torch.testing.assert_close(served(x), trained(x), rtol=1e-4, atol=1e-5)
+
+
+def test_max_blur_pool_module_is_the_engines_max_blur_pool() -> None:
+    x = torch.randn(2, 3, 9, 8, dtype=torch.float64)
+    module_out = MaxBlurPool2d().double()(x)
+    for n in range(2):
+        np.testing.assert_allclose(
+            module_out[n].numpy(), max_blur_pool2d(x[n].numpy()).output, rtol=1e-12, atol=1e-12
+        )
 
 
 def test_folding_the_fc_model_copies_it() -> None:
@@ -148,7 +179,7 @@ def test_confusion_matrix_and_per_class_accuracy_match_a_hand_count() -> None:
     assert accuracy[2] == 0.0  # no 2 in the data
 
 
-@pytest.mark.parametrize("model", ["cnn", "fc"])
+@pytest.mark.parametrize("model", ["cnn", "fc", "cnn-aa"])
 def test_train_dry_run_on_a_tiny_synthetic_set_writes_weights_and_card(
     tmp_path: Path, model: str
 ) -> None:

@@ -25,7 +25,8 @@ from pydantic import (
 )
 
 from app.api.schemas.common import RequestModel, numeric_array, settings_of
-from app.mnist.card import ModelCard
+from app.mnist.card import ModelCard, ShiftConsistency
+from app.mnist.models import ModelName
 
 MNIST_SIDE = 28
 MAX_SHIFT = 14
@@ -33,7 +34,6 @@ MAX_SHIFT = 14
 MAX_SHIFT_GRID = 17 * 17
 """Most shifts one shift-scan may ask for (two forward passes of that many images)."""
 
-ModelName = Literal["cnn", "fc"]
 MnistImage = numeric_array(
     axes={2: (("{n} rows", MNIST_SIDE), ("{n} columns", MNIST_SIDE))},
     bounds=(0.0, 1.0),
@@ -135,7 +135,11 @@ class DigitInput(RequestModel):
 class PredictRequest(DigitInput):
     """Classify one digit with one model."""
 
-    model: ModelName = Field("cnn", description='Which network: "cnn" or "fc".')
+    model: ModelName = Field(
+        "cnn",
+        description='Which network: "cnn", "fc" or "cnn-aa" (the CNN with anti-aliased '
+        "max-blur pooling).",
+    )
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -207,8 +211,30 @@ class SaliencyRequest(PredictRequest):
     )
 
 
+class GradCamRequest(PredictRequest):
+    """Grad-CAM of the last conv block: which parts of the digit one class score depends on."""
+
+    target: ClassIndex | None = Field(
+        None, description="Class whose score (logit) is explained; default: the prediction."
+    )
+    shift: tuple[ShiftValue, ShiftValue] = Field(
+        (0, 0), description="(dx, dy) applied to the 28×28 input first (zero fill)."
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"image": _EXAMPLE_IMAGE, "model": "cnn", "target": 1}]},
+    )
+
+
 class ShiftScanRequest(DigitInput):
-    """Both models on every shift (dx, dy) of one digit over a rectangular grid (≤ 289 cells)."""
+    """Models on every shift (dx, dy) of one digit over a rectangular grid (≤ 289 cells)."""
+
+    models: list[ModelName] = Field(
+        default_factory=lambda: ["cnn", "fc"],
+        min_length=1,
+        max_length=3,
+        description='Which networks, in order, each at most once (default "cnn" and "fc").',
+    )
 
     dx: tuple[ShiftValue, ShiftValue] = Field(
         (-4, 4), description="Inclusive range [dx_min, dx_max] of horizontal shifts."
@@ -223,6 +249,8 @@ class ShiftScanRequest(DigitInput):
 
     @model_validator(mode="after")
     def _ordered_ranges(self) -> ShiftScanRequest:
+        if len(set(self.models)) != len(self.models):
+            raise ValueError(f"models must each be named once, got {', '.join(self.models)}")
         for name, (low, high) in (("dx", self.dx), ("dy", self.dy)):
             if low > high:
                 raise ValueError(f"{name} range [{low}, {high}] is empty: the minimum is first")
@@ -331,6 +359,23 @@ class SaliencyResponse(BaseModel):
     max_abs: float = Field(description="Largest |gradient| (for a symmetric colour scale).")
 
 
+class GradCamResponse(BaseModel):
+    """Grad-CAM: ReLU(Σ_k α_k A_k) with α_k the mean of ∂(target logit)/∂A_k over positions."""
+
+    model: ModelName = Field(description="The network explained.")
+    label: int = Field(ge=0, le=9, description="The most probable digit.")
+    target: int = Field(ge=0, le=9, description="The class whose logit was explained.")
+    layer: str = Field(description='The maps A weighed, e.g. "relu3" (after the last conv).')
+    probabilities: list[float] = Field(description="Softmax probabilities of digits 0..9.")
+    input: list[list[float]] = Field(description="The 28×28 input (after the shift).")
+    cam: list[list[float]] = Field(description="h×w map at the layer's resolution, ≥ 0.")
+    cam_upsampled: list[list[float]] = Field(
+        description="The map bilinearly upsampled to 28×28 (to lay over the digit)."
+    )
+    weights: list[float] = Field(description="α_k, one per channel of the layer.")
+    max: float = Field(description="Largest cam value (0: no region raises the score).")
+
+
 class ShiftScanModel(BaseModel):
     """One model over the whole shift grid."""
 
@@ -346,7 +391,7 @@ class ShiftScanResponse(BaseModel):
     dx: list[int] = Field(description="Horizontal shifts, in order (columns of the grids).")
     dy: list[int] = Field(description="Vertical shifts, in order (rows of the grids).")
     input: list[list[float]] = Field(description="The unshifted 28×28 input.")
-    models: dict[ModelName, ShiftScanModel] = Field(description='"cnn" and "fc".')
+    models: dict[ModelName, ShiftScanModel] = Field(description="The requested models, by name.")
 
 
 class LayerInfo(BaseModel):
@@ -377,7 +422,12 @@ class ModelInfo(BaseModel):
 class ModelsResponse(BaseModel):
     """Every loaded model."""
 
-    models: list[ModelInfo] = Field(description="cnn first, then fc.")
+    models: list[ModelInfo] = Field(description="cnn, fc, then cnn-aa (those loaded).")
+    shift_consistency: ShiftConsistency | None = Field(
+        None,
+        description="One-pixel shift consistency on the test set, measured offline by "
+        "`convlab evaluate --consistency` (null when not shipped).",
+    )
 
 
 class ConvFilters(BaseModel):

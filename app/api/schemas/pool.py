@@ -1,10 +1,10 @@
-"""Request and response models for /api/pool (max, average and global average pooling)."""
+"""Request and response models for /api/pool (max, average, max-blur and global average)."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from app.api import answer_size
@@ -18,12 +18,18 @@ from app.api.schemas.common import (
     formula_of,
 )
 from app.config import Settings
-from app.engine.pooling import PoolGeometry, PoolResult, pool_geometry
+from app.engine.pooling import (
+    BlurMaxGeometry,
+    PoolGeometry,
+    PoolResult,
+    blurmax_geometry,
+    pool_geometry,
+)
 
 POOL_EXAMPLE_INPUT = [[1, 2, 0, 1], [0, 1, 3, 1], [2, 2, 1, 0], [1, 0, 2, 2]]
 
 
-def check_pool_compute(geometry: PoolGeometry, settings: Settings) -> None:
+def check_pool_compute(geometry: PoolGeometry | BlurMaxGeometry, settings: Settings) -> None:
     """422 when pooling would exceed max_macs (window reads) or max_output_values."""
     if geometry.operations > settings.max_macs:
         raise PydanticCustomError(
@@ -34,6 +40,16 @@ def check_pool_compute(geometry: PoolGeometry, settings: Settings) -> None:
     check_output_values(geometry.output_shape, settings)
 
 
+BLURMAX_FIXED: dict[str, tuple[object, ...]] = {
+    "kernel_size": (2, [2, 2]),
+    "stride": (None, 2, [2, 2]),
+    "padding": (0, [0, 0]),
+    "dilation": (1, [1, 1]),
+    "ceil_mode": (False,),
+}
+"""The window settings blurmax accepts: its own (or the defaults, which mean the same)."""
+
+
 class PoolRequest(ShapedRequest):
     """Pooling as torch.nn.functional.max_pool2d / avg_pool2d, or global average pooling.
 
@@ -41,13 +57,18 @@ class PoolRequest(ShapedRequest):
     wins); average pooling pads with zeros and divides by the window cells inside the padded
     input (``count_include_pad=true``, PyTorch's default) or inside the input only (``false``).
     Windows that ``ceil_mode`` lets run past the padded input are cut there, as in PyTorch.
+    ``"blurmax"`` is anti-aliased max pooling (Zhang 2019, ``antialiased_cnns.MaxBlurPool``): a
+    2×2 max at stride 1, then a 3×3 binomial blur at stride 2 with reflect padding 1; its window
+    is fixed, so the window settings must keep their defaults; the output is ⌊H/2⌋ × ⌊W/2⌋
+    and the input at least 3×3.
     """
 
     input: Image = Field(description="H×W, or C×H×W (each channel pooled on its own).")
-    mode: Literal["max", "avg", "global_avg"] = Field(
+    mode: Literal["max", "avg", "blurmax", "global_avg"] = Field(
         "max",
-        description='"max", "avg", or "global_avg" (one mean per channel; window settings '
-        "ignored).",
+        description='"max", "avg", "blurmax" (2×2 max at stride 1, then 3×3 binomial blur at '
+        'stride 2, reflect padding; fixed window) or "global_avg" (one mean per channel; window '
+        "settings ignored).",
     )
     kernel_size: PositiveIntOrPair = Field(2, description="Window size: an int or [kh, kw].")
     stride: PositiveIntOrPair | None = Field(
@@ -66,8 +87,28 @@ class PoolRequest(ShapedRequest):
         }
     )
 
-    def geometry(self) -> PoolGeometry:
+    @model_validator(mode="before")
+    @classmethod
+    def _blurmax_window_is_fixed(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("mode") == "blurmax":
+            changed = [
+                name
+                for name, default in BLURMAX_FIXED.items()
+                if name in data and data[name] not in default
+            ]
+            if changed:
+                raise PydanticCustomError(
+                    "blurmax_fixed_window",
+                    "blurmax has a fixed window (2×2 max at stride 1, 3×3 blur at stride 2, "
+                    "reflect padding 1); leave out {names}",
+                    {"names": ", ".join(changed)},
+                )
+        return data
+
+    def geometry(self) -> PoolGeometry | BlurMaxGeometry:
         """Output size from the shapes (raises InvalidInput on impossible settings)."""
+        if self.mode == "blurmax":
+            return blurmax_geometry(self.input.shape)
         return pool_geometry(
             self.input.shape,
             kernel_size=self.kernel_size,
@@ -83,7 +124,7 @@ class PoolRequest(ShapedRequest):
 
     answer = answer_size.pool
 
-    def check_limits(self, geometry: PoolGeometry, settings: Settings) -> None:
+    def check_limits(self, geometry: PoolGeometry | BlurMaxGeometry, settings: Settings) -> None:
         """422 over the pooling's work."""
         check_pool_compute(geometry, settings)
 
@@ -103,13 +144,18 @@ def pool_fields(mode: str, result: PoolResult) -> dict:
 class PoolResponse(BaseModel):
     """The pooled map, its size worked out, and where every maximum came from."""
 
-    mode: Literal["max", "avg", "global_avg"] = Field(description="The pooling computed.")
+    mode: Literal["max", "avg", "blurmax", "global_avg"] = Field(
+        description="The pooling computed."
+    )
     output: list[list[float]] | list[list[list[float]]] = Field(
         description="H_out×W_out for a 2-D input, C×H_out×W_out for a 3-D one "
         "(global_avg: 1×1 or C×1×1)."
     )
     output_shape: list[int] = Field(description="[H_out, W_out] or [C, H_out, W_out].")
-    formula: Formula | None = Field(description="The output size worked out (null for global).")
+    formula: Formula | None = Field(
+        description="The output size worked out (null for global; for blurmax, the blur "
+        "stage's, read from the 2×2 max's (H − 1) × (W − 1))."
+    )
     argmax: list[list[list[int]]] | list[list[list[list[int]]]] | None = Field(
         description="Max pooling: for every output the [row, col] of the input cell that won "
         "(the first maximum in row-major window order, as PyTorch), shaped like output + [2]; "

@@ -86,9 +86,27 @@ class PoolSettings(RequestModel):
 
     model_config = ConfigDict(json_schema_extra={"example": {"mode": "max", "kernel_size": 2}})
 
-    mode: Literal["max", "avg"] = Field("max", description="Max or average pooling.")
-    kernel_size: PositiveIntOrPair = Field(2, description="Window size.")
-    stride: PositiveIntOrPair | None = Field(None, description="null: equal to kernel_size.")
+    mode: Literal["max", "avg", "blurmax"] = Field(
+        "max",
+        description='Max or average pooling, or "blurmax": anti-aliased max pooling (2×2 max at '
+        "stride 1, then a 3×3 binomial blur at stride 2; fixed window).",
+    )
+    kernel_size: PositiveIntOrPair = Field(2, description="Window size (blurmax: 2).")
+    stride: PositiveIntOrPair | None = Field(
+        None, description="null: equal to kernel_size (blurmax: null or 2)."
+    )
+
+    @model_validator(mode="after")
+    def _blurmax_window_is_fixed(self) -> Self:
+        if self.mode == "blurmax":
+            allowed = {"kernel_size": (2, (2, 2)), "stride": (None, 2, (2, 2))}
+            changed = [name for name, ok in allowed.items() if getattr(self, name) not in ok]
+            if changed:
+                raise ValueError(
+                    "blurmax has a fixed window (2×2 max at stride 1, 3×3 blur at stride 2); "
+                    f"leave out {', '.join(changed)}"
+                )
+        return self
 
 
 class EquivarianceRequest(ConvolutionRequest):
@@ -138,7 +156,7 @@ class EquivarianceRequest(ConvolutionRequest):
 class PoolEquivariance(BaseModel):
     """Pooling the two maps: which pooled outputs keep their value after the shift."""
 
-    mode: Literal["max", "avg"] = Field(description="The pooling used.")
+    mode: Literal["max", "avg", "blurmax"] = Field(description="The pooling used.")
     pooled_before: list[list[float]] = Field(description="pool(conv(x)).")
     pooled_after: list[list[float]] = Field(description="pool(conv(shift(x))).")
     unchanged: list[list[bool]] = Field(

@@ -8,7 +8,7 @@
 import { getJSON } from "../api.js";
 import { cleanConfig, configFields } from "../config_schema.js";
 import { runExperiment } from "../experiment_runs.js";
-import { failureStatus, measuredAnswer, predictionQuestion, revealText, RunProgress } from "../experiment_views.js";
+import { failureStatus, measuredAnswer, predictionQuestion, queueText, replayEvents, revealText, RunProgress } from "../experiment_views.js";
 import { loadState, saveState } from "../url_state.js";
 import { ConfigForm } from "../widgets/config_form.js";
 import { Prediction } from "../widgets/prediction.js";
@@ -19,8 +19,11 @@ import { Tabs } from "../widgets/tabs.js";
 const STORAGE_KEY = "convlab.experiments";
 const IDS = ["generalization", "limits", "weight-decay"];
 // exp: the tab; cfg: each experiment's settings; guess: the prediction being made; run and
-// runGuess: the config of the last run and the prediction made before it (for the reveal)
-const DEFAULTS = { exp: "generalization", cfg: {}, guess: {}, run: {}, runGuess: {} };
+// runGuess: the config of the last run and the prediction made before it (for the reveal);
+// ref: experiments whose reference the student asked to see before predicting
+const DEFAULTS = { exp: "generalization", cfg: {}, guess: {}, run: {}, runGuess: {}, ref: {} };
+/** Milliseconds between two epochs of a replayed run (a watchable pace, ~4 s in all). */
+const REPLAY_MS = { total: 4000, least: 150, most: 600 };
 const LABELS = {
   train_size: "N (training examples)",
   epochs: "epochs",
@@ -41,6 +44,7 @@ const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v)
 /** Validate a state read from the URL or storage; null rejects it. */
 function cleanState(s) {
   if (!IDS.includes(s.exp) || ![s.cfg, s.guess, s.run, s.runGuess].every(isObject)) return null;
+  if (!isObject(s.ref)) s.ref = {};
   return s;
 }
 
@@ -55,6 +59,10 @@ class Session {
     this.status = "Not started.";
     this.statusState = "idle";
     this.countdown = null;
+    /** @type {{timer: number | null, result: any} | null} a stored result being replayed */
+    this.replay = null;
+    /** @type {number | null} the last queue position announced */
+    this.lastPosition = null;
   }
 
   get running() {
@@ -86,6 +94,12 @@ class ExperimentsPage {
     this.drawPending = false;
     $("train-button").addEventListener("click", () => this.train());
     $("cancel-button").addEventListener("click", () => this.cancel(this.state.exp, "Cancelled."));
+    $("skip-button").addEventListener("click", () => this.#endReplay(this.sessions[this.state.exp]));
+    $("reference-show").addEventListener("click", () => {
+      this.state.ref[this.state.exp] = true;
+      this.#save();
+      this.#renderReference();
+    });
     window.addEventListener("pagehide", () => {
       for (const id of IDS) this.sessions[id].controller?.abort();
     });
@@ -137,6 +151,7 @@ class ExperimentsPage {
     $("experiment-title").textContent = `${experiment.title} (${experiment.question})`;
     $("experiment-description").textContent = experiment.description || "";
     this.reference.show(experiment);
+    this.#renderReference();
     this.form = new ConfigForm($("config"), experiment.fields, {
       idPrefix: "cfg",
       optionLabels: OPTION_LABELS,
@@ -153,6 +168,17 @@ class ExperimentsPage {
     });
     this.#askPrediction();
     this.#renderSession();
+  }
+
+  /**
+   * The shipped sweep answers the prediction question: it stays hidden until the student has
+   * predicted and trained (or asked to see it).
+   */
+  #renderReference() {
+    const id = this.state.exp;
+    const open = Boolean(this.state.ref[id] || this.state.runGuess[id]);
+    $("reference-content").hidden = !open;
+    $("reference-gate").hidden = open;
   }
 
   #askPrediction() {
@@ -184,6 +210,7 @@ class ExperimentsPage {
     this.state.run[id] = config;
     this.state.runGuess[id] = this.prediction.value;
     this.#save();
+    this.#renderReference();
     this.#run(id, config);
   }
 
@@ -194,6 +221,10 @@ class ExperimentsPage {
    */
   cancel(id, message) {
     const session = this.sessions[id];
+    if (session.replay) {
+      this.#endReplay(session);
+      return;
+    }
     if (!session.running) return;
     session.controller.abort();
     delete this.state.run[id];
@@ -206,6 +237,8 @@ class ExperimentsPage {
   async #run(id, config) {
     const session = this.sessions[id];
     session.controller?.abort();
+    this.#stopReplayTimer(session);
+    session.replay = null;
     const controller = new AbortController();
     session.controller = controller;
     session.progress = new RunProgress(id);
@@ -230,16 +263,28 @@ class ExperimentsPage {
         },
         onEvent: (name, data) => {
           if (name === "started") session.progress.shared = Boolean(data.shared);
+          if (name === "queued") {
+            session.status = queueText(data);
+            session.statusState = "queued";
+            if (data.position !== session.lastPosition) this.#announce(id, session.status);
+            session.lastPosition = data.position;
+            this.#touch(id);
+            return;
+          }
           if (name !== "progress") return;
           session.progress.add(data);
           session.status = session.progress.status();
           this.#touch(id);
         },
       });
-      session.result = result;
-      session.status = result.cached ? "Done (this config was computed before: the result came from the server's cache)." : "Done.";
-      session.statusState = "done";
-      this.#announce(id, `Done. ${result.summary}`);
+      if (result.cached) {
+        this.#startReplay(session, result);
+      } else {
+        session.result = result;
+        session.status = "Done.";
+        session.statusState = "done";
+        this.#announce(id, `Done. ${result.summary}`);
+      }
     } catch (error) {
       if (session.controller !== controller) return; // a newer run replaced this one
       if (controller.signal.aborted) {
@@ -262,6 +307,50 @@ class ExperimentsPage {
         if (id === this.state.exp) this.#renderSession();
       }
     }
+  }
+
+  /**
+   * A stored result plays back its per-epoch curves and filters at a watchable pace, labelled
+   * as a replay; Skip (or Cancel) shows the result at once.
+   */
+  #startReplay(session, result) {
+    const events = replayEvents(result);
+    const pause = Math.min(REPLAY_MS.most, Math.max(REPLAY_MS.least, REPLAY_MS.total / Math.max(1, events.length)));
+    session.progress = new RunProgress(session.id);
+    session.replay = { timer: null, result };
+    session.status = "Replaying a stored run…";
+    session.statusState = "running";
+    this.#announce(session.id, "This config was trained before: replaying its stored curves. Press Skip the replay to see the result at once.");
+    let next = 0;
+    const tick = () => {
+      if (!session.replay) return;
+      if (next >= events.length) {
+        this.#endReplay(session);
+        return;
+      }
+      session.progress.add(events[next]);
+      next += 1;
+      session.status = `Replaying a stored run: ${session.progress.status()}`;
+      this.#touch(session.id);
+      session.replay.timer = setTimeout(tick, pause);
+    };
+    tick();
+  }
+
+  #stopReplayTimer(session) {
+    if (session.replay?.timer != null) clearTimeout(session.replay.timer);
+  }
+
+  #endReplay(session) {
+    if (!session.replay) return;
+    this.#stopReplayTimer(session);
+    const { result } = session.replay;
+    session.replay = null;
+    session.result = result;
+    session.status = "Done (replayed: this config was trained before, and the server kept its result).";
+    session.statusState = "done";
+    this.#announce(session.id, `Done. ${result.summary}`);
+    if (session.id === this.state.exp) this.#renderSession();
   }
 
   /** Say something to screen readers once (the status line changes too often for a live region). */
@@ -302,11 +391,19 @@ class ExperimentsPage {
   #renderSession() {
     const id = this.state.exp;
     const session = this.sessions[id];
-    const running = session.running;
+    const running = session.running || session.replay !== null;
     // the focused button is about to be disabled: hand the focus to the other one
     const focused = document.activeElement;
     $("train-button").disabled = running;
     $("cancel-button").disabled = !running;
+    $("skip-button").hidden = session.replay === null;
+    $("replay-label").hidden = session.replay === null;
+    // where the student is (beside Train): the run's state, also on a phone
+    const inline = $("run-inline");
+    inline.hidden = !running;
+    const done = session.statusState === "queued" ? "" : ` (${Math.round(100 * (session.progress?.fraction ?? 0))} % done)`;
+    inline.textContent = running ? `${session.status}${done}` : "";
+    inline.dataset.state = session.statusState;
     if (focused === $("train-button") && running) $("cancel-button").focus();
     if (focused === $("cancel-button") && !running) $("train-button").focus();
     this.form?.setDisabled(running);

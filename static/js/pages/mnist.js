@@ -93,6 +93,7 @@ class MnistPage {
     this.#wireShift();
     this.#wireFilters();
     $("saliency-run").addEventListener("click", () => this.saliency());
+    $("gradcam-run").addEventListener("click", () => this.gradcam());
     $("deep-run").addEventListener("click", () => this.deepFilters());
   }
 
@@ -480,6 +481,34 @@ class MnistPage {
         "Red pixels: more ink there raises the score; blue: lowers it.";
     } catch (error) {
       $("saliency-error").textContent = error.message;
+    }
+  }
+
+  /** POST /api/mnist/gradcam: the input, the 28×28 Grad-CAM map and the map at its own size. */
+  async gradcam() {
+    const digit = this.#digit();
+    if (!digit) {
+      $("gradcam-error").textContent = "draw a digit first";
+      return;
+    }
+    const target = $("gradcam-target").value;
+    const body = { ...digit, model: $("gradcam-model").value, shift: this.state.shift };
+    if (target !== "") body.target = Number(target);
+    try {
+      const answer = await postJSON("/api/mnist/gradcam", body);
+      $("gradcam-error").textContent = "";
+      const holder = $("gradcam");
+      holder.replaceChildren();
+      const top = Math.max(answer.max, 1e-12);
+      new Heatmap(holder, { rows: 28, cols: 28, scale: (v) => gray(v), domain: [0, 1], label: "input" }).draw(answer.input);
+      new Heatmap(holder, { rows: 28, cols: 28, label: `Grad-CAM of class ${answer.target}, upsampled to 28×28` }).draw(answer.cam_upsampled, { domain: [0, top] });
+      const [h, w] = [answer.cam.length, answer.cam[0].length];
+      new Heatmap(holder, { rows: h, cols: w, label: `Grad-CAM of class ${answer.target} at ${answer.layer}, ${h}×${w}` }).draw(answer.cam, { domain: [0, top] });
+      $("gradcam-note").textContent = answer.max > 0
+        ? `${answer.model.toUpperCase()}: Grad-CAM of the score of ${answer.target} (it reads ${answer.label}) at ${answer.layer} (${h}×${w}, shown also upsampled to 28×28). Bright: the regions whose features raise that score.`
+        : `${answer.model.toUpperCase()}: no region of this digit raises the score of ${answer.target} at ${answer.layer}: the map is 0 everywhere.`;
+    } catch (error) {
+      $("gradcam-error").textContent = error.message;
     }
   }
 

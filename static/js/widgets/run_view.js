@@ -138,6 +138,8 @@ export class RunView {
     element.tBodies[0].replaceChildren(...table.rows.map((r) => {
       const tr = tableRow(r.cells);
       tr.dataset.key = r.key;
+      // a phone stacks each row into label: value lines (CSS), so no column hides off screen
+      [...tr.cells].forEach((cell, i) => { cell.dataset.label = table.columns[i]; });
       return tr;
     }));
     for (const tr of element.rows) {

@@ -1,0 +1,205 @@
+"""Schemas of the class sessions API (docs/sessions-api.md).
+
+Strict input, unknown fields refused; the nickname's length limit is the serving app's
+``session_max_nickname_chars`` (validation context), the answer's ``max_answer_chars``.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationInfo, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from app.api.schemas.common import RequestModel, settings_of
+from app.api.schemas.exercises import AnswerFormat, AnswerText, Seed
+
+
+def _nickname(value: object, info: ValidationInfo) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise PydanticCustomError("nickname", "nickname must be a string or null")
+    cleaned = "".join(c for c in value if unicodedata.category(c)[0] != "C").strip()
+    limit = settings_of(info).session_max_nickname_chars
+    if len(cleaned) > limit:
+        raise PydanticCustomError(
+            "nickname_too_long",
+            "nickname is longer than {limit} characters",
+            {"limit": limit},
+        )
+    return cleaned or None
+
+
+Nickname = Annotated[
+    Any,
+    PlainValidator(_nickname),
+    WithJsonSchema(
+        {
+            "type": ["string", "null"],
+            "description": "Optional; shown only to the teacher (at most "
+            "CONVLAB_SESSION_MAX_NICKNAME_CHARS characters, 40 by default).",
+        }
+    ),
+]
+ExerciseId = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=64,
+        description="An exercise id from GET /api/sessions/questions.",
+    ),
+]
+
+
+class CreatedSession(BaseModel):
+    code: str = Field(description="The join code (6 characters, no 0/O/1/I/L).")
+    teacher_token: str = Field(description="Send as Authorization: Bearer on teacher routes.")
+    join_url: str = Field(description="The path students open, e.g. /join?code=K7QX2M.")
+    expires_at: datetime
+
+
+class JoinRequest(RequestModel):
+    nickname: Nickname = None
+
+    model_config = ConfigDict(json_schema_extra={"example": {"nickname": "Ada"}})
+
+
+class Joined(BaseModel):
+    participant_token: str = Field(description="Send as Authorization: Bearer.")
+    code: str
+
+
+class AskRequest(RequestModel):
+    exercise: ExerciseId
+    seed: Seed
+
+    model_config = ConfigDict(json_schema_extra={"example": {"exercise": "output-size", "seed": 7}})
+
+
+class AnswerRequest(RequestModel):
+    answer: AnswerText
+
+    model_config = ConfigDict(json_schema_extra={"example": {"answer": "5 × 5"}})
+
+
+class Answered(BaseModel):
+    round: int = Field(description="The round the answer counts in.")
+
+
+class OptionView(BaseModel):
+    key: str
+    text: str
+
+
+class OptionReveal(OptionView):
+    correct: bool
+    explanation: str
+
+
+class Reveal(BaseModel):
+    expected: str = Field(description="The expected answer as text the checker accepts.")
+    expected_value: Any
+    explanation: str
+    options: list[OptionReveal] | None
+    lesson_url: str = Field(description="The lesson page that shows this exercise.")
+
+
+class QuestionView(BaseModel):
+    """A question as pages render it; ``reveal`` only for the teacher or once revealed."""
+
+    id: int
+    exercise: str
+    seed: int
+    title: str
+    page: str
+    prompt: str
+    inputs: dict[str, Any]
+    answer_format: AnswerFormat
+    options: list[OptionView] | None
+    round: int
+    state: Literal["open", "closed", "revealed"]
+    reveal: Reveal | None
+
+
+class Bar(BaseModel):
+    answer: str = Field(description="The checker's spelling of this group of answers.")
+    count: int
+    correct: bool
+
+
+class RoundResult(BaseModel):
+    round: int
+    answered: int
+    correct: int
+    distribution: list[Bar]
+
+
+class Results(BaseModel):
+    question: int
+    rounds: list[RoundResult]
+
+
+class QuestionSummary(BaseModel):
+    id: int
+    exercise: str
+    seed: int
+    title: str
+    round: int
+    state: Literal["open", "closed", "revealed"]
+
+
+class MyAnswer(BaseModel):
+    round: int
+    answer: str
+
+
+class SessionState(BaseModel):
+    """The session as the caller may see it: counts and names only for the teacher."""
+
+    code: str
+    role: Literal["teacher", "participant"]
+    join_url: str
+    expires_at: datetime
+    participants: int | None
+    nicknames: list[str] | None
+    questions: list[QuestionSummary]
+    current: QuestionView | None
+    my_answer: MyAnswer | None
+
+
+class AskableQuestion(BaseModel):
+    exercise: str
+    title: str
+    page: str
+    question: str = Field(description='The tutorial question, e.g. "Q3a".')
+    source: Literal["exercise", "experiment"]
+
+
+class ProgressRequest(RequestModel):
+    exercise: ExerciseId
+    seed: Seed
+    outcome: Literal["first-try", "after-hint", "shown"]
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {"exercise": "output-size", "seed": 7, "outcome": "first-try"}
+        }
+    )
+
+
+class KindProgress(BaseModel):
+    exercise: str
+    title: str
+    page: str
+    first_try: int
+    after_hint: int
+    shown: int
+    not_yet: int
+
+
+class ProgressBoard(BaseModel):
+    participants: int
+    kinds: list[KindProgress]
