@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import torch
@@ -40,6 +41,14 @@ def weight_decay_row(result: dict[str, Any]) -> tuple[float, str]:
     return 100 * (best - base), words
 
 
+def timed_run(job: tuple[str, dict[str, Any]]) -> tuple[dict[str, Any], float]:
+    """One run and its CPU seconds (one torch thread), in this process or a pool's."""
+    torch.set_num_threads(1)
+    start = time.process_time()
+    result = run(*job)
+    return result, time.process_time() - start
+
+
 ROWS = {"generalization": generalization_row, "weight-decay": weight_decay_row}
 NEED = {"generalization": None, "weight-decay": 8}
 
@@ -51,6 +60,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--margin", type=float, default=2.0, help="points")
     parser.add_argument("--need", type=int, help="seeds that must show it (default: all / 8)")
+    parser.add_argument("--jobs", type=int, default=1, help="processes running seeds at once")
     args = parser.parse_args()
     torch.set_num_threads(1)
     print(f"torch {torch.__version__}, 1 thread, load average {os.getloadavg()[0]:.1f}")
@@ -59,10 +69,10 @@ def main() -> None:
         need = args.need or NEED[experiment_id] or args.seeds
         print(f"\n{experiment_id}: {config}")
         shown = 0
-        for seed in range(args.seeds):
-            start = time.process_time()
-            result = run(experiment_id, dict(config, seed=seed))
-            cpu = time.process_time() - start
+        jobs = [(experiment_id, dict(config, seed=seed)) for seed in range(args.seeds)]
+        with ProcessPoolExecutor(args.jobs) as pool:
+            timed = list(pool.map(timed_run, jobs))
+        for seed, (result, cpu) in enumerate(timed):
             margin, words = ROWS[experiment_id](result)
             shown += margin >= args.margin
             print(f"seed {seed:2d}  {words}  margin {margin:+5.1f} points  ({cpu:.2f} CPU s)")

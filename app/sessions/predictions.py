@@ -1,23 +1,24 @@
 """The experiments' prediction questions, as multiple-choice problems a teacher can ask.
 
-Each question asks the room to predict what an experiment shows; the right option is read from
-the shipped reference sweep (app/experiments/reference.json, mean over three seeds), so the
-answer a reveal gives is the one the experiments page shows. ``prediction_questions`` is the
-one place that knows the experiments: when app.experiments offers its own list, this function
-is where it plugs in.
+A class is asked exactly the question the experiments page asks before a run
+(``app.experiments.reference.prediction_questions``: the same prompt and options), and the
+right option is the one the shipped reference sweep supports (three seeds), so the reveal on
+the projector agrees with what the experiments page shows. The explanation is the sweep's own
+summary sentence.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from app.exercises.answers import Choice
 from app.exercises.base import Option, Problem
 from app.experiments.reference import load_reference
+from app.experiments.reference import prediction_questions as experiment_predictions
+from app.experiments.registry import EXPERIMENTS
 
-KEYS = ("A", "B", "C", "D")
+KEYS = "ABCDEFGH"
 
 
 @dataclass(frozen=True)
@@ -31,108 +32,47 @@ class Prediction:
     problem: Problem
 
 
-def _pct(value: float) -> str:
-    return f"{100 * value:.1f}%"
-
-
-def _choice(
-    prompt: str, texts: list[str], right: int, explanation: str, why: Callable[[int], str]
-) -> Problem:
-    keys = KEYS[: len(texts)]
+def _problem(asked: dict[str, Any], summary: str) -> Problem:
+    """The experiment's question as a choice among lettered options; ``asked["correct"]`` is
+    the value of the option the reference supports."""
+    values = [option["value"] for option in asked["options"]]
+    assert asked["correct"] in values, f"{asked['id']}: {asked['correct']!r} is not an option"
+    keys = KEYS[: len(values)]
     options = tuple(
-        Option(key=k, text=t, correct=i == right, explanation=why(i))
-        for i, (k, t) in enumerate(zip(keys, texts, strict=True))
+        Option(
+            key=key,
+            text=option["label"],
+            correct=option["value"] == asked["correct"],
+            explanation=f"Measured by the shipped sweep: {summary}",
+        )
+        for key, option in zip(keys, asked["options"], strict=True)
     )
     return Problem(
-        prompt=prompt,
+        prompt=asked["prompt"],
         inputs={"options": [{"key": o.key, "text": o.text} for o in options]},
-        answer=Choice(keys=keys),
-        expected=keys[right],
-        explanation=explanation,
+        answer=Choice(keys=tuple(keys)),
+        expected=keys[values.index(asked["correct"])],
+        explanation=summary,
         general_hint="Think about what each network can and cannot share across positions.",
         options=options,
     )
 
 
-def _generalization(reference: dict[str, Any]) -> Problem:
-    sizes = reference["train_sizes"]
-    at = sizes.index(1000) if 1000 in sizes else len(sizes) // 2
-    models = ["fc", "lc", "cnn"]
-    accuracy = {m: reference["models"][m]["test_accuracy"]["mean"][at] for m in models}
-    labels = {m: reference["models"][m]["label"] for m in models}
-    best = max(models, key=accuracy.__getitem__)
-    spread = max(accuracy.values()) - min(accuracy.values())
-    right = 3 if spread < 0.01 else models.index(best)
-    texts = [labels[m] for m in models] + ["All three within 1 point of each other"]
-    shown = ", ".join(f"{labels[m]} {_pct(accuracy[m])}" for m in models)
-    return _choice(
-        f"Three networks are trained on the same {sizes[at]:,} MNIST digits: a fully connected "
-        "network with weight decay, a locally connected network (local filters, no sharing) "
-        "and a CNN. Which reaches the highest test accuracy?",
-        texts,
-        right,
-        f"Measured test accuracy at N = {sizes[at]:,} (mean of 3 seeds): {shown}. "
-        + reference["summary"],
-        lambda i: f"Measured: {shown}.",
-    )
-
-
-def _limits(reference: dict[str, Any]) -> Problem:
-    corner = reference["tasks"]["corner"]
-    fc = corner["fc"]["test_accuracy"]["mean"]
-    cnn = corner["cnn"]["test_accuracy"]["mean"]
-    right = 2 if abs(fc - cnn) < 0.02 else (0 if fc > cnn else 1)
-    shown = f"{corner['fc']['label']} {_pct(fc)}, {corner['cnn']['label']} {_pct(cnn)}"
-    return _choice(
-        "The label of an image is which corner holds a blob. A fully connected network and a "
-        "CNN that ends in global pooling (invariant to where a feature is) are trained on it. "
-        "Which does better on test images?",
-        [corner["fc"]["label"], corner["cnn"]["label"], "About the same"],
-        right,
-        f"Measured test accuracy on the corner task (mean of 3 seeds): {shown}. "
-        + reference["summary"],
-        lambda i: f"Measured: {shown}.",
-    )
-
-
-def _weight_decay(reference: dict[str, Any]) -> Problem:
-    lambdas = reference["lambdas"][: len(KEYS)]
-    accuracy = reference["test_accuracy"]["mean"][: len(lambdas)]
-    right = max(range(len(lambdas)), key=accuracy.__getitem__)
-    shown = ", ".join(f"λ = {lam:g}: {_pct(a)}" for lam, a in zip(lambdas, accuracy, strict=True))
-    return _choice(
-        "A fully connected network is trained on 1,000 digits with L2 weight decay λ. Which λ "
-        "gives the best test accuracy?",
-        [f"λ = {lam:g}" for lam in lambdas],
-        right,
-        f"Measured test accuracy (mean of 3 seeds): {shown}. " + reference["summary"],
-        lambda i: f"Measured: {shown}.",
-    )
-
-
 def prediction_questions() -> tuple[Prediction, ...]:
-    """Every experiment's prediction question, answered from the shipped reference."""
+    """Every experiment's prediction question that the shipped reference answers."""
     reference = load_reference()
-    return (
-        Prediction(
-            "experiment-generalization",
-            "Q6c",
-            "Prediction: which network generalizes best on 1,000 digits?",
-            "/experiments?exp=generalization",
-            _generalization(reference["generalization"]),
-        ),
-        Prediction(
-            "experiment-limits",
-            "Q6d",
-            "Prediction: where does the invariant CNN fail?",
-            "/experiments?exp=limits",
-            _limits(reference["limits"]),
-        ),
-        Prediction(
-            "experiment-weight-decay",
-            "Q1",
-            "Prediction: which weight decay gives the best test accuracy?",
-            "/experiments?exp=weight-decay",
-            _weight_decay(reference["weight-decay"]),
-        ),
-    )
+    found = []
+    for asked in experiment_predictions(reference):
+        if asked["correct"] is None:
+            continue  # no reference sweep for this experiment: nothing to reveal
+        experiment = EXPERIMENTS[asked["experiment"]]
+        found.append(
+            Prediction(
+                id=f"experiment-{experiment.id}",
+                question=experiment.question.split(",")[0].strip(),
+                title=f"Prediction: {experiment.title}",
+                page=f"/experiments?exp={experiment.id}",
+                problem=_problem(asked, reference[experiment.id]["summary"]),
+            )
+        )
+    return tuple(found)

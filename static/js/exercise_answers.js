@@ -1,4 +1,4 @@
-// Exercises (issue 9) as data, no DOM: the answer form of each answer_format type, the answer
+// Exercises as data, no DOM: the answer form of each answer_format type, the answer
 // string sent to POST /api/exercises/{id}/check, seeds, and the names of an exercise's given
 // matrices. The server parses and checks every answer; this module only collects it.
 

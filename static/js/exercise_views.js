@@ -1,4 +1,4 @@
-// What a lesson page loads into its own widgets when a Your-turn exercise is revealed (issue 9):
+// What a lesson page loads into its own widgets when a Your-turn exercise is revealed:
 // the exercise's numbers turned into the page's state. No DOM here; the page modules apply it.
 // Each function takes the exercise's `inputs` (GET /api/exercises/{id}) and the page's current
 // state, and returns the new state (or the parts of it the exercise sets).

@@ -168,6 +168,15 @@ def test_weight_decay_whose_factor_would_not_shrink_is_a_422(client: TestClient)
     )
 
 
+def test_weight_decay_label_noise_over_nine_tenths_is_a_422(client: TestClient) -> None:
+    response = client.post("/api/experiments/weight-decay/runs", json={"label_noise": 0.95})
+    assert response.status_code == 422
+    errors = response.json()["detail"]
+    assert [(e["loc"], e["msg"]) for e in errors] == [
+        (["body", "label_noise"], "Input should be less than or equal to 0.9")
+    ]
+
+
 def test_limits_of_the_apps_settings_hold() -> None:
     settings = Settings(experiment_max_train_size=500, experiment_max_epochs=3)
     with TestClient(create_app(settings)) as small:

@@ -727,7 +727,7 @@ def test_the_question_list_has_every_exercise_kind_and_the_experiments(client: T
 def test_an_experiment_prediction_is_answered_from_the_reference(client: TestClient) -> None:
     room = Room(client, students=1)
     question = room.ask("experiment-generalization", 0)
-    assert [o["text"] for o in question["options"]][2] == "CNN"
+    assert [o["text"] for o in question["options"]][2] == "CNN (shared filters)"
     room.answer(question["id"], 0, "c")
     bars = room.results(question["id"])["rounds"][0]["distribution"]
     assert bars == [{"answer": "C", "count": 1, "correct": True}]

@@ -88,7 +88,7 @@ def test_the_measurement_appears_only_after_a_prediction(desktop) -> None:
 def test_shifting_back_to_zero_says_both_columns_are_the_same_digit(desktop) -> None:
     desktop.goto("/aliasing")
     _ready(desktop)
-    desktop.get_by_role("button", name="Back to no shift").click()
+    desktop.get_by_role("button", name="Reset: back to no shift").click()
     expect(desktop.locator("#alias-maps-note")).to_contain_text("No shift: both columns")
     expect(desktop.locator("#alias-shift")).to_contain_text("dx 0, dy 0")
 

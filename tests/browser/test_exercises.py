@@ -1,4 +1,4 @@
-"""Your-turn exercises (issue 9) in a real Chromium: on every lesson page an exercise is done
+"""Your-turn exercises in a real Chromium: on every lesson page an exercise is done
 with the keyboard only, a wrong answer shows the hint, a right one is marked right, New exercise
 draws another, the seed survives a reload, and the page shows the answer with its own widgets.
 Also the Q5a pooling-vs-convolution view and the Q2a morph, checked against numpy."""

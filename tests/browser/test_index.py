@@ -13,6 +13,7 @@ LESSONS = [
     ("/matrix", "Convolution as a matrix"),
     ("/backward", "Backward and transposed"),
     ("/equivariance", "Equivariance & pooling"),
+    ("/aliasing", "Shift-invariance & aliasing"),
     ("/receptive-fields", "Receptive fields"),
     ("/mnist", "MNIST CNN"),
     ("/parameters", "Parameters & regularization"),

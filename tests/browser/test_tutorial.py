@@ -1,4 +1,4 @@
-"""The /tutorial page (issue 9) in a real Chromium: tutorial 3A's questions in order, the
+"""The /tutorial page in a real Chromium: tutorial 3A's questions in order, the
 exercises that answer each one (from GET /api/exercises), and the student's progress kept in
 the browser."""
 

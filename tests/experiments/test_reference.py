@@ -77,6 +77,15 @@ def test_weight_decay_reference_measured_one_minus_two_epsilon_lambda(reference:
     assert norms == sorted(norms, reverse=True)  # stronger λ, smaller weights
 
 
+def test_weight_decay_reference_some_lambda_beats_no_l2_by_two_points(reference: dict) -> None:
+    sweep = reference["weight-decay"]
+    assert sweep["config"]["label_noise"] > 0  # the default regime overfits the wrong labels
+    means = sweep["test_accuracy"]["mean"]
+    assert sweep["lambdas"][0] == 0.0
+    assert max(means[1:]) - means[0] >= 0.02
+    assert sweep["summary"].endswith("(68.2%, against 63.4% without L2).")
+
+
 def test_prediction_questions_name_the_option_the_shipped_reference_supports(
     reference: dict,
 ) -> None:

@@ -154,7 +154,7 @@ class AliasingPage {
 
   async update() {
     const [dx, dy] = this.state.shift;
-    $("alias-shift").textContent = `dx ${dx}, dy ${dy}`;
+    $("alias-shift").textContent = `dx ${String(dx).replace("-", "−")}, dy ${String(dy).replace("-", "−")}`;
     const digit = this.#digit();
     if (!digit) {
       $("alias-error").textContent = this.state.source === "draw" ? "draw a digit first" : "";

@@ -36,6 +36,7 @@ const LABELS = {
   models: "models",
   tasks: "tasks",
   lambdas: "λ values (comma separated)",
+  label_noise: "wrong training labels (fraction)",
 };
 const OPTION_LABELS = { cnn: "CNN", lc: "LC", fc: "FC", corner: "dot in the corner", symmetry: "left-right symmetry" };
 const $ = (id) => document.getElementById(id);

@@ -97,7 +97,8 @@ export class ReferenceView {
   #weightDecay(reference, note, seeds) {
     const ref = weightDecayReference(reference);
     const cfg = reference.config || {};
-    note.textContent = `Plain SGD (ε = ${formatNumber(cfg.learning_rate ?? Number.NaN)}) on N = ${formatCount(cfg.train_size ?? Number.NaN)} digits for each λ, ${seeds}.`;
+    const wrong = cfg.label_noise ? `, ${formatNumber(100 * cfg.label_noise)} % of their labels wrong` : "";
+    note.textContent = `Plain SGD (ε = ${formatNumber(cfg.learning_rate ?? Number.NaN)}, ${cfg.epochs ?? "?"} epochs, H = ${cfg.hidden ?? "?"}) on N = ${formatCount(cfg.train_size ?? Number.NaN)} digits${wrong}, for each λ, ${seeds}.`;
     // λ at evenly spaced positions (λ = 0 has no place on a log axis), labelled with its value
     const ticks = { xTicks: ref.lambdas.map((_, i) => i), xTickFormat: (i) => lambdaText(ref.lambdas[i]), xDomain: [-0.3, ref.lambdas.length - 0.7] };
     const norms = ref.lambdas.map((l, i) => `λ ${lambdaText(l)}: ${formatNumber(ref.norm[0].points[i][1], { digits: 2 })}`);
