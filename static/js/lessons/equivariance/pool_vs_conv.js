@@ -2,10 +2,10 @@
 // identical while their convolutions differ. x̃ is built from the arg-max the API returns for x;
 // every map and every sentence comes from POST /api/pool and POST /api/conv2d.
 
-import { LatestOnly, postJSON } from "../api.js";
-import { formatCount, formatNumber } from "../format.js";
-import { compare, keepWinners, negate, perChannelKernel } from "../pool_compare.js";
-import { NumberGrid } from "../widgets/number_grid.js";
+import { LatestOnly, postJSON } from "../../api.js";
+import { formatCount, formatNumber } from "../../format.js";
+import { compare, keepWinners, negate, perChannelKernel } from "./pool_compare.js";
+import { NumberGrid } from "../../widgets/number_grid.js";
 
 const INK = [17, 24, 39];
 const PAPER = [255, 255, 255];

@@ -3,13 +3,13 @@
 // shift(conv x), their difference (zero away from the borders), then 2×2 pooling of both maps
 // with arg-max and the pooled cells that kept their value. The browser only draws.
 
-import { ApiError, LatestOnly, postJSON } from "../api.js";
-import { argmax, equivarianceExercise, poolWindow } from "../exercise_views.js";
-import { formatCount, formatNumber } from "../format.js";
-import { EDGE_PRESETS, IMAGE_PRESETS, imageOf } from "../presets.js";
-import { loadState, saveState } from "../url_state.js";
-import { GridEditor } from "../widgets/grid_editor.js";
-import { NumberGrid } from "../widgets/number_grid.js";
+import { ApiError, LatestOnly, postJSON } from "../../api.js";
+import { argmax, equivarianceExercise, poolWindow } from "../../exercise_views.js";
+import { formatCount, formatNumber } from "../../format.js";
+import { EDGE_PRESETS, IMAGE_PRESETS, imageOf } from "../../presets.js";
+import { loadState, saveState } from "../../url_state.js";
+import { GridEditor } from "../../widgets/grid_editor.js";
+import { NumberGrid } from "../../widgets/number_grid.js";
 import { PoolVsConv } from "./pool_vs_conv.js";
 
 /** Whether any non-zero pixel lies on the outer row or column of an image. */

@@ -4,14 +4,14 @@
 // CNN and CNN-AA over one-pixel steps; GET /api/mnist/models carries the test-set consistency
 // measured offline, shown only after the student has predicted which model wins.
 
-import { decodeLayer } from "../activations.js";
-import { LatestOnly, getJSON, postJSON } from "../api.js";
-import { byConsistency, channelOf, largestStep, mostActiveChannel, relativeChange } from "../alias_math.js";
-import { sampleStrokes } from "../sample_digits.js";
-import { loadState, saveState } from "../url_state.js";
-import { DrawingPad } from "../widgets/drawing_pad.js";
-import { Heatmap } from "../widgets/heatmap.js";
-import { fittedLinePlot } from "../widgets/line_plot.js";
+import { decodeLayer } from "../../activations.js";
+import { LatestOnly, getJSON, postJSON } from "../../api.js";
+import { byConsistency, channelOf, largestStep, mostActiveChannel, relativeChange } from "./alias_math.js";
+import { sampleStrokes } from "../../sample_digits.js";
+import { loadState, saveState } from "../../url_state.js";
+import { DrawingPad } from "../../widgets/drawing_pad.js";
+import { Heatmap } from "../../widgets/heatmap.js";
+import { fittedLinePlot } from "../../widgets/line_plot.js";
 
 const STORAGE_KEY = "convlab.aliasing";
 const MAX_SHIFT = 4;
