@@ -4,7 +4,7 @@ Each simulated student opens /mnist (the HTML and every static file the page loa
 following its <link>/<script> tags and ES-module imports, as a browser does on a first visit),
 then draws the page's sample digits (static/js/sample_digits.js, rendered with Pillow at every
 stage of the stroke, as the 280×280 pad's PNG) one stroke after another, exactly as
-static/js/pages/mnist.js and static/js/api.js send them:
+static/js/lessons/mnist/page.js and static/js/api.js send them:
 
 * while the pen moves (a stroke of 1.5-3 s): ``POST /api/mnist/activations`` with
   ``previews: false`` and the drawing so far, at most one request in flight and at most one per
@@ -75,7 +75,7 @@ class Policy:
 
     @classmethod
     def from_static(cls) -> Policy:
-        mnist = ROOT / "static" / "js" / "pages" / "mnist.js"
+        mnist = ROOT / "static" / "js" / "lessons" / "mnist" / "page.js"
         api = (ROOT / "static" / "js" / "api.js").read_text()
         retry = re.search(
             r"RETRY = Object\.freeze\(\{ attempts: (\d+), "

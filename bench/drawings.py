@@ -28,8 +28,8 @@ def _sample_paths() -> tuple[tuple[tuple[int, int], ...], ...]:
 
 
 def _sent_side() -> int:
-    """The side of the PNG the MNIST page sends (static/js/pages/mnist.js SENT_SIDE)."""
-    mnist_js = SAMPLES_JS.parent / "pages" / "mnist.js"
+    """The side of the PNG the MNIST page sends (static/js/lessons/mnist/page.js SENT_SIDE)."""
+    mnist_js = SAMPLES_JS.parent / "lessons" / "mnist" / "page.js"
     match = re.search(r"export const SENT_SIDE = (\d+);", mnist_js.read_text())
     return int(match.group(1)) if match else PAD
 
@@ -42,7 +42,7 @@ DIGIT_PATHS = _sample_paths()
 
 def _png_data_url(points: list[tuple[int, int]]) -> str:
     """The pad's canvas as the page sends it: black ink on white paper, RGBA like a browser
-    canvas, scaled down smoothly to the page's SENT_SIDE (static/js/pages/mnist.js)."""
+    canvas, scaled down smoothly to the page's SENT_SIDE (static/js/lessons/mnist/page.js)."""
     image = Image.new("RGBA", (PAD, PAD), "white")
     draw = ImageDraw.Draw(image)
     if len(points) == 1:

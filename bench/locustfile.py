@@ -3,7 +3,7 @@
 Each simulated student loops over what a student does in the lab, with think time between:
 
 * **draws a digit** on the MNIST page (weight 5): opens the page now and then, then draws one
-  stroke of 2-4 s with the page's own pacing (static/js/pages/mnist.js): a light
+  stroke of 2-4 s with the page's own pacing (static/js/lessons/mnist/page.js): a light
   ``POST /api/mnist/activations`` (``previews: false``, the drawing so far) every
   ``LIVE_INTERVAL_MS`` while the pen moves, the full one (``previews: true``) at stroke end, then
   the shift scan (dx from -8 to 8). bench/classroom_load.py replays that policy exactly (one

@@ -3,7 +3,7 @@
 Runs the app in-process (the lifespan loads the models; the requests go through the whole ASGI
 stack: JSON parsing, validation, the route, serialisation) and measures *CPU time* per request
 with time.process_time, which other work on a shared machine does not inflate, unlike wall time.
-Each kind is what static/js/pages/mnist.js sends: a live update while the pen moves
+Each kind is what static/js/lessons/mnist/page.js sends: a live update while the pen moves
 (``previews: false``, the drawing so far), the full update at stroke end (``previews: true``)
 and the shift scan, with the page's own sample digits (bench/drawings.py) as 280×280 PNGs.
 

@@ -2,12 +2,12 @@
 
 Starts real servers (``convlab serve --workers 2``), then replays what /join and /teach do:
 
-- each student (the join page, static/js/pages/join.js): ``POST /join`` -> participant token,
+- each student (the join page, static/js/sessions/join.js): ``POST /join`` -> participant token,
   ``GET`` the session state, opens ``GET /events`` (Server-Sent Events, ``Authorization:
   Bearer``), waits for the ``question`` event, thinks, ``POST`` an answer; some change their
   mind and post a second one; waits for ``closed``, answers round 2 after the re-vote, waits
   for ``reveal``;
-- the teacher (the teach page, static/js/pages/teach.js): creates the session, follows its own
+- the teacher (the teach page, static/js/sessions/teach.js): creates the session, follows its own
   event stream (live counts), reads the state whenever the head count changes and the progress
   board every 5 s, asks a question once everyone is in, closes the round once every student
   has answered, reads the results, re-votes, closes, reveals, reads the results after each step.
@@ -326,7 +326,7 @@ async def teacher(
     client: httpx.AsyncClient, base: str, token: str, lecture: Lecture, args: argparse.Namespace
 ) -> dict:
     """The teach page: follow the events (live counts), ask, close, re-vote, close, reveal.
-    As static/js/pages/teach.js does, it reads the state again when the participant count
+    As static/js/sessions/teach.js does, it reads the state again when the participant count
     changes (one read at a time), the progress board every 5 s, and the results after each
     step."""
     session = f"{base}/api/sessions/{lecture.code}"

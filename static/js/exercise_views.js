@@ -97,8 +97,8 @@ export function argmax(m) {
  * where they fit), its stride, padding and dilation; C input channels use the channels view.
  * @param {string} id
  * @param {any} inputs
- * @param {import("./pages/conv_state.js").ConvState} current
- * @returns {import("./pages/conv_state.js").ConvState | null}
+ * @param {import("./conv_state.js").ConvState} current
+ * @returns {import("./conv_state.js").ConvState | null}
  */
 export function convExercise(id, inputs, current) {
   if (id !== "output-size" && id !== "weight-sharing") return null;

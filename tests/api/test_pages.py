@@ -85,14 +85,14 @@ def test_teach_page_renders_and_marks_itself_current(client):
     html = client.get("/teach").text
     assert "<title>Teach a class · ConvLab</title>" in html
     assert 'href="/teach" aria-current="page"' in html
-    assert "js/pages/teach.js" in html
+    assert "js/sessions/teach.js" in html
 
 
 def test_join_page_renders_with_or_without_a_code_in_the_path(client):
     for path in ("/join", "/join?code=K7QX2M", "/join/K7QX2M"):
         html = client.get(path).text
         assert "<title>Join a class · ConvLab</title>" in html
-        assert "js/pages/join.js" in html
+        assert "js/sessions/join.js" in html
 
 
 def test_every_page_loads_the_class_session_banner_module(client):

@@ -2,7 +2,7 @@
 
 Chromium: $CONVLAB_CHROMIUM, else Debian's /usr/bin/chromium, else Playwright's own download.
 Each `page` records console errors and failed requests; the test fails if there were any.
-Screenshots go to test-artifacts/ (`shot(page, name)`).
+Screenshots, the site's pages and `settle` live in tests/helpers/browser.py.
 """
 
 from __future__ import annotations
@@ -10,13 +10,11 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.deploy.server import PROJECT_ROOT, serving
-
-ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+from tests.deploy.server import serving
+from tests.helpers.browser import ARTIFACTS, PHONE, TABLET_PORTRAIT, checked_page
 
 pytestmark = pytest.mark.browser
 
@@ -72,25 +70,21 @@ def browser() -> Iterator[object]:
 @pytest.fixture()
 def page(browser, base_url: str) -> Iterator[object]:
     """A fresh 1280×800 page; fails the test on any console error or failed request."""
-    yield from _checked_page(browser, viewport={"width": 1280, "height": 800}, base_url=base_url)
+    yield from checked_page(browser, viewport={"width": 1280, "height": 800}, base_url=base_url)
 
 
 @pytest.fixture()
 def tablet_page(browser, base_url: str) -> Iterator[object]:
     """A fresh 1024×768 touch page (a classroom tablet), checked like `page`."""
-    yield from _checked_page(
+    yield from checked_page(
         browser, viewport={"width": 1024, "height": 768}, has_touch=True, base_url=base_url
     )
-
-
-PHONE = {"width": 390, "height": 844}
-TABLET_PORTRAIT = {"width": 768, "height": 1024}
 
 
 @pytest.fixture()
 def phone_page(browser, base_url: str) -> Iterator[object]:
     """A fresh 390×844 touch phone page (mobile viewport), checked like `page`."""
-    yield from _checked_page(
+    yield from checked_page(
         browser, viewport=PHONE, has_touch=True, is_mobile=True, base_url=base_url
     )
 
@@ -98,36 +92,7 @@ def phone_page(browser, base_url: str) -> Iterator[object]:
 @pytest.fixture()
 def tablet_portrait_page(browser, base_url: str) -> Iterator[object]:
     """A fresh 768×1024 touch page (a tablet held upright), checked like `page`."""
-    yield from _checked_page(browser, viewport=TABLET_PORTRAIT, has_touch=True, base_url=base_url)
-
-
-def site_pages() -> list[str]:
-    """Every page of the site: the front page, each lesson of app/api/pages.py LESSONS, and
-    /tutorial, the class-session pages and /docs when the app serves them, so pages added later
-    are covered too."""
-    from fastapi.testclient import TestClient
-
-    from app.api.pages import LESSONS
-    from app.main import app
-
-    lessons = [f"/{lesson.slug}" for lesson in LESSONS]
-    client = TestClient(app)  # no lifespan: pages render without the models
-    extra = [
-        path
-        for path in ("/tutorial", "/teach", "/join", "/docs")
-        if path not in lessons and client.get(path).status_code == 200
-    ]
-    return ["/", *lessons, *extra]
-
-
-def settle(pg) -> None:
-    """Wait until a page has drawn what its first requests bring (and the MNIST pad a sample)."""
-    pg.wait_for_load_state("networkidle")
-    sample = pg.locator("#sample-draw")
-    if sample.count():
-        sample.click()
-        pg.wait_for_load_state("networkidle")
-        pg.wait_for_timeout(300)
+    yield from checked_page(browser, viewport=TABLET_PORTRAIT, has_touch=True, base_url=base_url)
 
 
 @pytest.fixture(scope="session")
@@ -150,35 +115,3 @@ def axe():
         return found
 
     return serious_violations
-
-
-def _checked_page(browser, **context_options) -> Iterator[object]:
-    context = browser.new_context(**context_options)
-    pg = context.new_page()
-    problems: list[str] = []
-    pg.on(
-        "console",
-        lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
-    )
-    pg.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    pg.on("requestfailed", lambda r: _record_failed_request(problems, r))
-    pg.problems = problems  # tests that provoke an error on purpose may clear this list
-    yield pg
-    found = list(problems)  # what the page did; requests cut off by closing it are not its fault
-    context.close()
-    assert not found, "\n".join(found)
-
-
-def _record_failed_request(problems: list[str], request) -> None:
-    # net::ERR_ABORTED is the browser cancelling a request because the page navigated away
-    # (a reload test); a server error still shows up as a console error.
-    if request.failure != "net::ERR_ABORTED":
-        problems.append(f"request failed: {request.url} {request.failure}")
-
-
-def shot(pg, name: str) -> Path:
-    """Save a full-page screenshot under test-artifacts/ and return its path."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    pg.screenshot(path=str(path), full_page=True)
-    return path

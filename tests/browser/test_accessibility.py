@@ -1,15 +1,15 @@
-"""axe-core on every page of the site (conftest.site_pages(): /, each lesson, /tutorial and
-/docs when served), as it first loads and once it shows a result: no serious or critical
-violation. Keyboard routes: one tab stop per grid with arrow keys inside, a focus ring that is
-distinct from the window outline, the drawing pad reachable without a pointer, and the Play
-animation honouring prefers-reduced-motion."""
+"""axe-core on every page of the site (tests/helpers/browser.py site_pages(): /, each lesson,
+/tutorial and /docs when served), as it first loads and once it shows a result: no serious or
+critical violation. Keyboard routes: one tab stop per grid with arrow keys inside, a focus
+ring that is distinct from the window outline, the drawing pad reachable without a pointer, and the
+Play animation honouring prefers-reduced-motion."""
 
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import settle, site_pages
+from tests.helpers.browser import settle, site_pages
 
 PAGES = site_pages()
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, _checked_page, shot
+from tests.helpers.browser import PHONE, checked_page, shot
 
 SHIPPED = json.loads(
     (
@@ -24,12 +24,12 @@ DESKTOP = {"width": 1400, "height": 1000}
 
 @pytest.fixture()
 def desktop(browser, base_url: str) -> Iterator[object]:
-    yield from _checked_page(browser, viewport=DESKTOP, base_url=base_url)
+    yield from checked_page(browser, viewport=DESKTOP, base_url=base_url)
 
 
 @pytest.fixture()
 def phone(browser, base_url: str) -> Iterator[object]:
-    yield from _checked_page(
+    yield from checked_page(
         browser, viewport=PHONE, has_touch=True, is_mobile=True, base_url=base_url
     )
 

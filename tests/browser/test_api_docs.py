@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from app.middleware import CONTENT_SECURITY_POLICY
-from tests.browser.conftest import shot
+from tests.helpers.browser import shot
 
 
 def test_docs_renders_every_route_in_chromium_without_leaving_the_origin(page, base_url):

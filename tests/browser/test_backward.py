@@ -9,7 +9,6 @@ from urllib.parse import quote
 import numpy as np
 import pytest
 
-from tests.browser.conftest import shot
 from tests.browser.grids import (
     TUTORIAL_K,
     TUTORIAL_X,
@@ -19,6 +18,7 @@ from tests.browser.grids import (
     read_grid,
     wait_for_grid,
 )
+from tests.helpers.browser import shot
 
 pytestmark = pytest.mark.browser
 torch = pytest.importorskip("torch")

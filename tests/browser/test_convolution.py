@@ -7,7 +7,6 @@ import pytest
 from playwright.sync_api import expect
 
 from app.exercises import check_answer
-from tests.browser.conftest import shot
 from tests.browser.grids import (
     TUTORIAL_K,
     TUTORIAL_X,
@@ -18,6 +17,7 @@ from tests.browser.grids import (
     read_grid,
     wait_for_grid,
 )
+from tests.helpers.browser import shot
 
 pytestmark = pytest.mark.browser
 

@@ -8,8 +8,8 @@ from urllib.parse import quote
 import numpy as np
 import pytest
 
-from tests.browser.conftest import shot
 from tests.browser.grids import correlate_valid, marked_cells, poll, read_grid, wait_for_grid
+from tests.helpers.browser import shot
 
 pytestmark = pytest.mark.browser
 

@@ -16,9 +16,9 @@ from playwright.sync_api import expect
 
 from app.api.pages import LESSONS
 from app.exercises import KINDS, check_answer, exercise
-from tests.browser.conftest import shot
 from tests.browser.grids import correlate_valid, marked_cells, read_editor, read_grid, wait_for_grid
 from tests.exercises.oracles import ORACLES
+from tests.helpers.browser import shot
 
 pytestmark = pytest.mark.browser
 
@@ -453,8 +453,8 @@ def test_exercise_data_modules_behave_as_documented(page):
         """async () => {
             const a = await import("/static/js/exercise_answers.js");
             const p = await import("/static/js/exercise_progress.js");
-            const m = await import("/static/js/morph.js");
-            const q = await import("/static/js/pool_compare.js");
+            const m = await import("/static/js/lessons/mnist/morph.js");
+            const q = await import("/static/js/lessons/equivariance/pool_compare.js");
             const store = new Map();
             const storage = {
                 getItem: (k) => store.get(k) ?? null, setItem: (k, v) => store.set(k, v),

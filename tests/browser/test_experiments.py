@@ -15,8 +15,8 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import _checked_page, shot
 from tests.deploy.server import serving
+from tests.helpers.browser import checked_page, shot
 
 # a small run: quick on this machine, still three models and two epochs of live progress
 SMALL = {"train_size": 100, "epochs": 2}
@@ -32,7 +32,7 @@ def experiments(base_url: str) -> dict[str, dict]:
 @pytest.fixture()
 def phone_page(browser, base_url: str) -> Iterator[object]:
     """A fresh 390×844 touch page (a phone), checked like `page`."""
-    yield from _checked_page(
+    yield from checked_page(
         browser, viewport={"width": 390, "height": 844}, has_touch=True, base_url=base_url
     )
 
@@ -513,7 +513,7 @@ def timed_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def test_a_run_stopped_at_the_time_limit_says_so(browser, timed_url):
-    for pg in _checked_page(browser, base_url=timed_url):
+    for pg in checked_page(browser, base_url=timed_url):
         pg.goto("/experiments")
         expect(pg.locator("#cfg-train-size")).to_be_visible()
         # seconds of training, within the predicted-time limit, far over the 1 s time limit

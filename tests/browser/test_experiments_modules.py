@@ -226,7 +226,7 @@ def test_direct_labels_are_spread_apart_in_order_and_inside_the_plot(lab):
 def test_retry_after_reads_seconds_and_http_dates(lab):
     out = lab.evaluate(
         """async () => {
-          const { retryAfterSeconds } = await import("/static/js/experiment_runs.js");
+          const { retryAfterSeconds } = await import("/static/js/lessons/experiments/runs.js");
           const now = Date.parse("Tue, 01 Dec 2026 16:00:00 GMT");
           return [
             retryAfterSeconds("7"),

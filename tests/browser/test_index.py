@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import shot
+from tests.helpers.browser import shot
 
 pytestmark = pytest.mark.browser
 

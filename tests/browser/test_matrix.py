@@ -8,7 +8,6 @@ from urllib.parse import quote
 import numpy as np
 import pytest
 
-from tests.browser.conftest import shot
 from tests.browser.grids import (
     TUTORIAL_K,
     TUTORIAL_X,
@@ -17,6 +16,7 @@ from tests.browser.grids import (
     marked_cells,
     wait_for_grid,
 )
+from tests.helpers.browser import shot
 
 pytestmark = pytest.mark.browser
 

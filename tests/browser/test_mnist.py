@@ -7,7 +7,7 @@ import json
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import shot
+from tests.helpers.browser import shot
 
 # a canvas's pixels as a list of RGBA bytes, to compare pictures before and after an edit
 PIXELS = "c => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)"

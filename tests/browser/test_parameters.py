@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import shot
+from tests.helpers.browser import shot
 
 
 def test_default_counts_are_the_tutorials(page):
@@ -109,7 +109,7 @@ def test_contours_of_a_circle_lie_on_the_circle(page):
     page.goto("/parameters")
     radii = page.evaluate(
         """async () => {
-          const { contourSegments } = await import("/static/js/contours.js");
+          const { contourSegments } = await import("/static/js/lessons/parameters/contours.js");
           const xs = Array.from({ length: 41 }, (_, i) => -2 + i / 10);
           const values = xs.map((y) => xs.map((x) => x * x + y * y));
           const segments = contourSegments(xs, xs, values, 1);

@@ -105,7 +105,7 @@ def test_mnist_page_recovers_from_busy_answers_without_the_student(page):
 def test_drawing_sends_paced_light_updates_and_one_full_update_at_stroke_end(page):
     page.goto("/mnist")
     interval = page.evaluate(
-        "async () => (await import('/static/js/pages/mnist.js')).LIVE_INTERVAL_MS"
+        "async () => (await import('/static/js/lessons/mnist/page.js')).LIVE_INTERVAL_MS"
     )
     previews: list[bool] = []
     page.on(

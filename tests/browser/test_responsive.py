@@ -1,13 +1,13 @@
 """Every page on a phone (390×844) and an upright tablet (768×1024): the page never scrolls
 sideways, panels stand in one column on the phone, and wide content (matrices, maps, tables)
 scrolls inside its own box instead of sticking out of its panel. Pages come from
-conftest.site_pages(), so lessons added later are held to the same bar."""
+site_pages() (tests/helpers/browser.py), so lessons added later are held to the same bar."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import settle, shot, site_pages
+from tests.helpers.browser import settle, shot, site_pages
 
 PAGES = site_pages()
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, shot
+from tests.helpers.browser import PHONE, shot
 
 JSQR = Path(__file__).parent / "vendor" / "jsQR.js"
 PROJECTOR = {"width": 1400, "height": 1000}

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.api.pages import TUTORIAL
-from tests.browser.conftest import shot
+from tests.helpers.browser import shot
 
 pytestmark = pytest.mark.browser
 

@@ -125,7 +125,7 @@ def test_health_answers_at_once_while_every_worker_thread_is_busy(tmp_path: Path
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
-        ("/static/js/pages/mnist.js", 200),
+        ("/static/js/lessons/mnist/page.js", 200),
         ("/", 200),
         ("/convolution", 200),
         ("/docs", 200),

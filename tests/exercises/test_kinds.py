@@ -160,8 +160,9 @@ def test_pinned_grad_input_entries_seed_3_is_a_2x2_window() -> None:
 
 # -- the reveal shows every drawn exercise on its page's widgets, so it must fit them ----------
 # (the pages' limits: conv_state.js MAX_INPUT 16 / MAX_KERNEL 7, channels.js side 8 / kernel 4,
-# backward_state.js input 8, kernel 4, stride 3, padding 3, transposed input 5; the equivariance
-# page's image up to 16 × 16, kernel up to 5 × 5, 2 × 2 pooling; the parameters page's 2-D plot)
+# lessons/backward/state.js input 8, kernel 4, stride 3, padding 3, transposed input 5; the
+# equivariance page's image up to 16 × 16, kernel up to 5 × 5, 2 × 2 pooling; the parameters
+# page's 2-D plot)
 FITS = {
     "output-size": lambda i: i["size"] <= 16 and i["kernel"] <= 7,
     "weight-sharing": lambda i: i["size"] <= 8 and (i["in_channels"] == 1 or i["kernel"] <= 4),

@@ -2,10 +2,10 @@
 // tutorial's convolution, ∂L/∂X as a full convolution, the transposed convolution and the 1-D
 // convolution. This module only loads the state and hands it to the three parts of the page.
 
-import { BACKWARD_DEFAULTS, BACKWARD_KEY, cleanBackwardState } from "../backward_state.js";
-import { loadState, saveState } from "../url_state.js";
-import { GradientLab } from "./backward_grad.js";
-import { SignalLab, TransposedLab } from "./backward_transposed.js";
+import { loadState, saveState } from "../../url_state.js";
+import { BACKWARD_DEFAULTS, BACKWARD_KEY, cleanBackwardState } from "./state.js";
+import { GradientLab } from "./gradient_lab.js";
+import { SignalLab, TransposedLab } from "./transposed_lab.js";
 
 const { state } = loadState(BACKWARD_KEY, BACKWARD_DEFAULTS, cleanBackwardState);
 const save = () => saveState(BACKWARD_KEY, state);

@@ -4,14 +4,15 @@
 // CNN and CNN-AA over one-pixel steps; GET /api/mnist/models carries the test-set consistency
 // measured offline, shown only after the student has predicted which model wins.
 
-import { decodeLayer } from "../activations.js";
-import { LatestOnly, getJSON, postJSON } from "../api.js";
-import { byConsistency, channelOf, largestStep, mostActiveChannel, relativeChange } from "../alias_math.js";
-import { sampleStrokes } from "../sample_digits.js";
-import { loadState, saveState } from "../url_state.js";
-import { DrawingPad } from "../widgets/drawing_pad.js";
-import { Heatmap } from "../widgets/heatmap.js";
-import { fittedLinePlot } from "../widgets/line_plot.js";
+import { decodeLayer } from "../../activations.js";
+import { getJSON, postJSON } from "../../api.js";
+import { Lab } from "../../lab.js";
+import { sampleStrokes } from "../../sample_digits.js";
+import { loadState, saveState } from "../../url_state.js";
+import { DrawingPad } from "../../widgets/drawing_pad.js";
+import { Heatmap } from "../../widgets/heatmap.js";
+import { fittedLinePlot } from "../../widgets/line_plot.js";
+import { byConsistency, channelOf, largestStep, mostActiveChannel, relativeChange } from "./alias_math.js";
 
 const STORAGE_KEY = "convlab.aliasing";
 const MAX_SHIFT = 4;
@@ -44,8 +45,8 @@ function cleanState(s) {
 class AliasingPage {
   constructor() {
     this.state = loadState(STORAGE_KEY, DEFAULTS, cleanState).state;
-    this.latest = new LatestOnly();
-    this.scanLatest = new LatestOnly();
+    this.lab = new Lab();
+    this.scanLab = new Lab();
     this.examples = [];
     this.models = null;
     this.consistency = null;
@@ -168,13 +169,9 @@ class AliasingPage {
         requests.push({ ...digit.body, model, shift, previews: false });
       }
     }
-    try {
-      const result = await this.latest.run((signal) => Promise.all(requests.map((body) => postJSON("/api/mnist/activations", body, { signal }))));
-      if (result.stale) return;
-      this.#drawMaps(result.value);
-    } catch (error) {
-      $("alias-error").textContent = error.message;
-    }
+    const onError = (error) => ($("alias-error").textContent = error.message);
+    const answers = await this.lab.latest((signal) => Promise.all(requests.map((body) => postJSON("/api/mnist/activations", body, { signal }))), onError);
+    if (answers) this.#drawMaps(answers);
   }
 
   #drawMaps(answers) {
@@ -235,13 +232,9 @@ class AliasingPage {
       dx: alongX ? [-SCAN, SCAN] : [dx, dx],
       dy: alongX ? [dy, dy] : [-SCAN, SCAN],
     };
-    try {
-      const result = await this.scanLatest.run((signal) => postJSON("/api/mnist/shift-scan", body, { signal }));
-      if (result.stale) return;
-      this.#drawScan(result.value, alongX, digit.label);
-    } catch (error) {
-      $("alias-error").textContent = error.message;
-    }
+    const onError = (error) => ($("alias-error").textContent = error.message);
+    const scan = await this.scanLab.latest((signal) => postJSON("/api/mnist/shift-scan", body, { signal }), onError);
+    if (scan) this.#drawScan(scan, alongX, digit.label);
   }
 
   #drawScan(scan, alongX, label) {

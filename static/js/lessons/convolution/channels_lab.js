@@ -6,7 +6,7 @@
 // from one more POST /api/conv2d whose filters each hold one slice (channels.js partsRequest);
 // the terms from POST /api/conv2d/explain; the counts from POST /api/parameters.
 
-import { ApiError, LatestOnly, postJSON } from "../api.js";
+import { ApiError, postJSON } from "../../api.js";
 import {
   CHANNEL_DEFAULTS,
   CHANNEL_LIMITS,
@@ -17,15 +17,15 @@ import {
   planeName,
   reshapeLayer,
   splitParts,
-} from "../channels.js";
-import { withSubscripts } from "../dom_text.js";
-import { formatCount, formatNumber, parseNumber, sub } from "../format.js";
-import { weightDomain } from "../kernel_palette.js";
-import { ChannelSums } from "../widgets/channel_sums.js";
-import { GridEditor, setInvalid } from "../widgets/grid_editor.js";
-import { RgbPicture } from "../widgets/rgb_picture.js";
+} from "../../channels.js";
+import { withSubscripts } from "../../dom_text.js";
+import { formatCount, formatNumber, parseNumber, sub } from "../../format.js";
+import { weightDomain } from "../../kernel_palette.js";
+import { Lab } from "../../lab.js";
+import { ChannelSums } from "../../widgets/channel_sums.js";
+import { GridEditor, setInvalid } from "../../widgets/grid_editor.js";
+import { RgbPicture } from "../../widgets/rgb_picture.js";
 
-const DEBOUNCE_MS = 120;
 const SHAPE_CONTROLS = { "ch-cin": "cin", "ch-h": "h", "ch-w": "w", "ch-cout": "cout", "ch-k": "k" };
 const SHAPE_RANGES = { cin: [1, CHANNEL_LIMITS.cin], h: [2, CHANNEL_LIMITS.side], w: [2, CHANNEL_LIMITS.side],
   cout: [1, CHANNEL_LIMITS.cout], k: [1, CHANNEL_LIMITS.kernel] };
@@ -59,15 +59,12 @@ const PRESETS = [
 /** The channels view; the page owns the shared state and saves it when told. */
 export class ChannelsLab {
   /**
-   * @param {{state: import("./conv_state.js").ConvState, save: () => void}} options
+   * @param {{state: import("../../conv_state.js").ConvState, save: () => void}} options
    */
   constructor(options) {
     this.state = options.state;
     this.save = options.save;
-    this.latest = new LatestOnly();
-    this.explainLatest = new LatestOnly();
-    this.version = 0;
-    this.timer = null;
+    this.lab = new Lab();
     this.answer = null; // {layer, parts, shape}
     this.paramsKey = "";
     this.focus = null; // {o, row, col}
@@ -89,7 +86,7 @@ export class ChannelsLab {
   /** Hide the view: pending work is dropped. */
   deactivate() {
     this.active = false;
-    window.clearTimeout(this.timer);
+    this.lab.hold();
   }
 
   get layer() {
@@ -253,7 +250,7 @@ export class ChannelsLab {
   }
 
   #invalid() {
-    window.clearTimeout(this.timer);
+    this.lab.hold();
     this.sums.setStale(true);
   }
 
@@ -263,30 +260,23 @@ export class ChannelsLab {
     const domain = weightDomain(this.layer.k);
     for (const editors of this.filterEditors) for (const editor of editors) editor.setDomain(domain);
     if (this.layer.x.length === 3) this.#drawPicture();
-    window.clearTimeout(this.timer);
-    this.timer = window.setTimeout(() => this.compute(), DEBOUNCE_MS);
+    this.lab.later(() => this.compute());
   }
 
   /** Ask the API for Y, the parts and the counts (stale answers dropped) and redraw. */
   async compute() {
     if (!this.active) return;
-    const version = ++this.version;
     const layer = structuredClone(this.layer);
     const shape = layerShape(layer);
-    let answer;
-    try {
-      answer = await this.latest.run((signal) =>
-        Promise.all([
-          postJSON("/api/conv2d", layerRequest(layer), { signal }),
-          postJSON("/api/conv2d", partsRequest(layer), { signal }),
-        ]),
-      );
-    } catch (error) {
-      if (version === this.version) this.#showError(error);
-      return;
-    }
-    if (answer.stale || version !== this.version) return;
-    const [result, parts] = answer.value;
+    const answer = await this.lab.latest(
+      (signal) => Promise.all([
+        postJSON("/api/conv2d", layerRequest(layer), { signal }),
+        postJSON("/api/conv2d", partsRequest(layer), { signal }),
+      ]),
+      (error) => this.#showError(error),
+    );
+    if (!answer) return;
+    const [result, parts] = answer;
     this.answer = { layer, result, parts: splitParts(parts.output, shape.cin), shape };
     this.#error("");
     for (const editor of this.planeEditors) editor.setPad(layer.padding);
@@ -336,18 +326,12 @@ export class ChannelsLab {
     if (!this.answer) return;
     this.focus = { o, row, col };
     const { layer, parts, result, shape } = this.answer;
-    const version = this.version;
-    let answer;
-    try {
-      answer = await this.explainLatest.run((signal) =>
-        postJSON("/api/conv2d/explain", { ...layerRequest(layer), output_cell: [row, col], output_channel: o }, { signal }),
-      );
-    } catch (error) {
-      if (version === this.version) $("ch-explain").textContent = `Could not explain this cell: ${error.message}`;
-      return;
-    }
-    if (answer.stale || version !== this.version) return;
-    const e = answer.value.output_cell;
+    const body = { ...layerRequest(layer), output_cell: [row, col], output_channel: o };
+    const answer = await this.lab.explain(`${o}:${row},${col}`, "/api/conv2d/explain", body, (error) => {
+      $("ch-explain").textContent = `Could not explain this cell: ${error.message}`;
+    });
+    if (!answer) return;
+    const e = answer.output_cell;
     this.#clearHighlights();
     this.sums.mark(o, row, col);
     const box = $("ch-explain");

@@ -3,8 +3,8 @@
 // student's progress from localStorage: per kind, how its exercises were settled (right at the
 // first try, right after a hint, or the answer shown).
 
-import { exerciseList } from "../widgets/exercise.js";
-import { PROGRESS_KEY, bestOutcome, countSolved, describeRecord, readProgress } from "../exercise_progress.js";
+import { exerciseList } from "../../widgets/exercise.js";
+import { PROGRESS_KEY, bestOutcome, countSolved, describeRecord, readProgress } from "../../exercise_progress.js";
 
 /**
  * The tutorial question numbers an exercise answers: ["Q2b", "Q6a"] → [2, 6].

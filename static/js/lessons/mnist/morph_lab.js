@@ -4,12 +4,12 @@
 // MNIST's re-centring (so strokes they share stay on the same pixels), with the page's shift and
 // kernel edits. Every sentence is computed from the two answers.
 
-import { decodeLayer } from "../activations.js";
-import { postJSON } from "../api.js";
-import { diffLayers, padImage, whereChanged } from "../morph.js";
-import { decodeStrokes, encodeStrokes } from "../strokes.js";
-import { DrawingPad } from "../widgets/drawing_pad.js";
-import { Heatmap } from "../widgets/heatmap.js";
+import { decodeLayer } from "../../activations.js";
+import { postJSON } from "../../api.js";
+import { diffLayers, padImage, whereChanged } from "./morph.js";
+import { decodeStrokes, encodeStrokes } from "../../strokes.js";
+import { DrawingPad } from "../../widgets/drawing_pad.js";
+import { Heatmap } from "../../widgets/heatmap.js";
 
 const STORAGE_KEY = "convlab.mnist.morph";
 const LAYERS = ["input", "relu1", "relu2", "relu3", "pool3"];
@@ -35,7 +35,7 @@ const imageOf = (canvas) => padImage(canvas.getContext("2d").getImageData(0, 0, 
 export class MnistMorph {
   /**
    * @param {HTMLElement} root the panel (holds #morph-* elements)
-   * @param {import("../widgets/drawing_pad.js").DrawingPad} pad the page's pad: drawing B
+   * @param {import("../../widgets/drawing_pad.js").DrawingPad} pad the page's pad: drawing B
    */
   constructor(root, pad) {
     this.root = root;

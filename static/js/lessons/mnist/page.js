@@ -12,19 +12,19 @@
 // Latency figure: performance marks "convlab:stroke-end" / "convlab:kernel-edit" at the edit
 // and a measure "convlab:<origin>→maps" once the maps of the first answer after it are painted.
 
-import { decodeLayer } from "../activations.js";
-import { LatestOnly, getJSON, postJSON } from "../api.js";
-import { formatNumber } from "../format.js";
-import { decodeStrokes, encodeStrokes } from "../strokes.js";
-import { loadState, saveState } from "../url_state.js";
-import { BarChart } from "../widgets/bar_chart.js";
-import { DrawingPad } from "../widgets/drawing_pad.js";
-import { FeatureMaps } from "../widgets/feature_maps.js";
-import { FilterBank } from "../widgets/filter_bank.js";
-import { Heatmap } from "../widgets/heatmap.js";
-import { LinePlot } from "../widgets/line_plot.js";
-import { sampleStrokes } from "../sample_digits.js";
-import { MnistMorph } from "./mnist_morph.js";
+import { decodeLayer } from "../../activations.js";
+import { LatestOnly, getJSON, postJSON } from "../../api.js";
+import { formatNumber } from "../../format.js";
+import { decodeStrokes, encodeStrokes } from "../../strokes.js";
+import { loadState, saveState } from "../../url_state.js";
+import { BarChart } from "../../widgets/bar_chart.js";
+import { DrawingPad } from "../../widgets/drawing_pad.js";
+import { FeatureMaps } from "../../widgets/feature_maps.js";
+import { FilterBank } from "../../widgets/filter_bank.js";
+import { Heatmap } from "../../widgets/heatmap.js";
+import { LinePlot } from "../../widgets/line_plot.js";
+import { sampleStrokes } from "../../sample_digits.js";
+import { MnistMorph } from "./morph_lab.js";
 
 const STORAGE_KEY = "convlab.mnist";
 export const LIVE_INTERVAL_MS = 300;

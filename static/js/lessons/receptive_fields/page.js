@@ -2,13 +2,14 @@
 // unit picker showing a unit's input region, and the effective receptive field (Luo et al.)
 // beside the theoretical one. Every number on the page comes from the API.
 
-import { getJSON, LatestOnly, postJSON } from "../api.js";
-import { withSubscripts } from "../dom_text.js";
-import { loadState, saveState } from "../url_state.js";
-import { CellGrid } from "../widgets/cell_grid.js";
-import { Heatmap } from "../widgets/heatmap.js";
-import { LayerStack } from "../widgets/layer_stack.js";
-import { LinePlot } from "../widgets/line_plot.js";
+import { getJSON, postJSON } from "../../api.js";
+import { withSubscripts } from "../../dom_text.js";
+import { Lab } from "../../lab.js";
+import { loadState, saveState } from "../../url_state.js";
+import { CellGrid } from "../../widgets/cell_grid.js";
+import { Heatmap } from "../../widgets/heatmap.js";
+import { LayerStack } from "../../widgets/layer_stack.js";
+import { LinePlot } from "../../widgets/line_plot.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const ERF_DEPTHS = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32];
@@ -57,9 +58,9 @@ class ReceptiveFieldsPage {
   constructor() {
     this.state = loadState(STORAGE_KEY, DEFAULTS, cleanState).state;
     this.presets = [];
-    this.latest = new LatestOnly();
-    this.erfLatest = new LatestOnly();
-    this.seriesLatest = new LatestOnly();
+    this.lab = new Lab();
+    this.erfLab = new Lab();
+    this.seriesLab = new Lab();
     this.answer = null;
     this.series = null;
 
@@ -185,25 +186,17 @@ class ReceptiveFieldsPage {
     saveState(STORAGE_KEY, this.state);
     const layers = this.stack.layers;
     const body = { layers, input_size: this.state.input };
-    try {
-      const result = await this.latest.run(async (signal) => {
-        const table = await postJSON("/api/receptive-field", body, { signal });
-        const unit = this.#chooseUnit(table);
-        if (!unit) return { table, withUnit: null };
-        const withUnit = await postJSON("/api/receptive-field", {
-          ...body,
-          unit: { layer: unit[0], position: [unit[1], unit[2]] },
-        }, { signal });
-        return { table, withUnit };
-      });
-      if (result.stale) return;
-      this.#showError(null);
-      this.answer = result.value.withUnit ?? result.value.table;
-      this.#drawTable(this.answer);
-      this.#drawUnits(this.answer);
-    } catch (error) {
-      this.#showError(error);
-    }
+    const answer = await this.lab.latest(async (signal) => {
+      const table = await postJSON("/api/receptive-field", body, { signal });
+      const unit = this.#chooseUnit(table);
+      if (!unit) return table;
+      return postJSON("/api/receptive-field", { ...body, unit: { layer: unit[0], position: [unit[1], unit[2]] } }, { signal });
+    }, (error) => this.#showError(error));
+    if (!answer) return;
+    this.#showError(null);
+    this.answer = answer;
+    this.#drawTable(this.answer);
+    this.#drawUnits(this.answer);
   }
 
   /** The effective receptive field for the current depth. */
@@ -221,28 +214,22 @@ class ReceptiveFieldsPage {
       // a margin round the theoretical square shows that no gradient reaches past it
       input_size: Math.min(512, theoretical + 2 * Math.min(32, Math.max(4, Math.round(theoretical / 6)))),
     };
-    try {
-      const result = await this.erfLatest.run((signal) => postJSON("/api/receptive-field/effective", body, { signal }));
-      if (result.stale) return;
-      $("erf-error").textContent = "";
-      this.#drawEffective(result.value);
-    } catch (error) {
-      $("erf-error").textContent = error.message;
-    }
+    const onError = (error) => ($("erf-error").textContent = error.message);
+    const answer = await this.erfLab.latest((signal) => postJSON("/api/receptive-field/effective", body, { signal }), onError);
+    if (!answer) return;
+    $("erf-error").textContent = "";
+    this.#drawEffective(answer);
   }
 
   /** Measured and theoretical radius over a range of depths, for the plot. */
   async loadSeries() {
     const [, k, weights, relu] = this.state.erf;
     const body = { depths: ERF_DEPTHS, kernel_size: k, weights, relu, num_samples: ERF_SAMPLES, seed: 0 };
-    try {
-      const result = await this.seriesLatest.run((signal) => postJSON("/api/receptive-field/effective/series", body, { signal }));
-      if (result.stale) return;
-      this.series = result.value;
-      this.#drawSeries();
-    } catch (error) {
-      $("erf-error").textContent = error.message;
-    }
+    const onError = (error) => ($("erf-error").textContent = error.message);
+    const series = await this.seriesLab.latest((signal) => postJSON("/api/receptive-field/effective/series", body, { signal }), onError);
+    if (!series) return;
+    this.series = series;
+    this.#drawSeries();
   }
 
   #readErfControls() {

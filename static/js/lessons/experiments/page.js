@@ -5,16 +5,16 @@
 // prediction, and the config of the last run, which a reload asks for again (the server's
 // cache answers at once). Every number comes from the API.
 
-import { getJSON } from "../api.js";
-import { cleanConfig, configFields } from "../config_schema.js";
-import { runExperiment } from "../experiment_runs.js";
-import { failureStatus, measuredAnswer, predictionQuestion, queueText, replayEvents, revealText, RunProgress } from "../experiment_views.js";
-import { loadState, saveState } from "../url_state.js";
-import { ConfigForm } from "../widgets/config_form.js";
-import { Prediction } from "../widgets/prediction.js";
-import { ReferenceView } from "../widgets/reference_view.js";
-import { RunView } from "../widgets/run_view.js";
-import { Tabs } from "../widgets/tabs.js";
+import { getJSON } from "../../api.js";
+import { cleanConfig, configFields } from "../../config_schema.js";
+import { runExperiment } from "./runs.js";
+import { failureStatus, measuredAnswer, predictionQuestion, queueText, replayEvents, revealText, RunProgress } from "../../experiment_views.js";
+import { loadState, saveState } from "../../url_state.js";
+import { ConfigForm } from "../../widgets/config_form.js";
+import { Prediction } from "../../widgets/prediction.js";
+import { ReferenceView } from "../../widgets/reference_view.js";
+import { RunView } from "../../widgets/run_view.js";
+import { Tabs } from "../../widgets/tabs.js";
 
 const STORAGE_KEY = "convlab.experiments";
 const IDS = ["generalization", "limits", "weight-decay"];

@@ -3,13 +3,14 @@
 // shift(conv x), their difference (zero away from the borders), then 2×2 pooling of both maps
 // with arg-max and the pooled cells that kept their value. The browser only draws.
 
-import { ApiError, LatestOnly, postJSON } from "../api.js";
-import { argmax, equivarianceExercise, poolWindow } from "../exercise_views.js";
-import { formatCount, formatNumber } from "../format.js";
-import { EDGE_PRESETS, IMAGE_PRESETS, imageOf } from "../presets.js";
-import { loadState, saveState } from "../url_state.js";
-import { GridEditor } from "../widgets/grid_editor.js";
-import { NumberGrid } from "../widgets/number_grid.js";
+import { ApiError, postJSON } from "../../api.js";
+import { argmax, equivarianceExercise, poolWindow } from "../../exercise_views.js";
+import { formatCount, formatNumber } from "../../format.js";
+import { Lab } from "../../lab.js";
+import { EDGE_PRESETS, IMAGE_PRESETS, imageOf } from "../../presets.js";
+import { loadState, saveState } from "../../url_state.js";
+import { GridEditor } from "../../widgets/grid_editor.js";
+import { NumberGrid } from "../../widgets/number_grid.js";
 import { PoolVsConv } from "./pool_vs_conv.js";
 
 /** Whether any non-zero pixel lies on the outer row or column of an image. */
@@ -68,8 +69,7 @@ function cleanState(s) {
 class EquivariancePage {
   constructor() {
     this.state = loadState(STATE_KEY, DEFAULTS, cleanState).state;
-    this.latest = new LatestOnly();
-    this.timer = null;
+    this.lab = new Lab({ delayMs: DEBOUNCE_MS });
     this.painting = null; // value being painted during a drag
     // up to four maps side by side (one per 230 px of panel, so a phone shows one map per line at
     // a readable size): width minus the flex gaps and each grid's padding, over the maps per line
@@ -299,24 +299,17 @@ class EquivariancePage {
     this.exercise = null;
     document.getElementById("eq-exercise-note").textContent = "";
     saveState(STATE_KEY, this.state);
-    window.clearTimeout(this.timer);
-    this.timer = window.setTimeout(() => this.compute(), DEBOUNCE_MS);
+    this.lab.later(() => this.compute());
   }
 
   /** Ask the API for the equivariance report (stale answers dropped) and draw it. */
   async compute() {
     const { image, kernel, dx, dy, pool, stride } = this.state;
     const body = { image, kernel, stride, dx, dy, pool: { mode: pool, kernel_size: 2 } };
-    let answer;
-    try {
-      answer = await this.latest.run((signal) => postJSON("/api/equivariance", body, { signal }));
-    } catch (error) {
-      this.#showError(error);
-      return;
-    }
-    if (answer.stale) return;
+    const answer = await this.lab.latest((signal) => postJSON("/api/equivariance", body, { signal }), (e) => this.#showError(e));
+    if (!answer) return;
     this.#clearError();
-    this.#render(answer.value);
+    this.#render(answer);
     this.poolVsConv.update(image, kernel); // Q5a: only asks again when x or K changed
   }
 

@@ -6,23 +6,23 @@
 // outlines every entry that reuses it. With channels, M is a C_out × C_in grid of blocks, block
 // (o, c) holding the slice K[o, c].
 
-import { ApiError, postJSON } from "../api.js";
-import { planeName } from "../channels.js";
-import { css, gradientCss } from "../colors.js";
-import { convExercise, convSide } from "../exercise_views.js";
-import { formatCount, formatNumber, formatPercent, sub } from "../format.js";
-import { weightBound, weightColor, weightDomain } from "../kernel_palette.js";
-import { loadState, saveState } from "../url_state.js";
-import { MatrixView } from "../widgets/matrix_view.js";
-import { NumberGrid } from "../widgets/number_grid.js";
-import { CONV_DEFAULTS, CONV_KEY, cleanConvState, viewRequest } from "./conv_state.js";
+import { ApiError, postJSON } from "../../api.js";
+import { planeName } from "../../channels.js";
+import { css, gradientCss } from "../../colors.js";
+import { convExercise, convSide } from "../../exercise_views.js";
+import { formatCount, formatNumber, formatPercent, sub } from "../../format.js";
+import { weightBound, weightColor, weightDomain } from "../../kernel_palette.js";
+import { loadState, saveState } from "../../url_state.js";
+import { MatrixView } from "../../widgets/matrix_view.js";
+import { NumberGrid } from "../../widgets/number_grid.js";
+import { CONV_DEFAULTS, CONV_KEY, cleanConvState, viewRequest } from "../../conv_state.js";
 
 const $ = (id) => document.getElementById(id);
 
 /**
  * The shared convolution state plus the selected row of M and whether Mᵀ is shown.
  * @param {any} s
- * @returns {(import("./conv_state.js").ConvState & {row: number, mt: boolean}) | null}
+ * @returns {(import("../../conv_state.js").ConvState & {row: number, mt: boolean}) | null}
  */
 function cleanMatrixState(s) {
   const conv = cleanConvState(s);

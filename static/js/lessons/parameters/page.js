@@ -3,12 +3,13 @@
 // gradient descent on a 2-D toy loss (POST /api/regularization/trajectory), drawn with the
 // update decomposed into its shrink and data parts. Every number comes from the API.
 
-import { getJSON, LatestOnly, nameFields, postJSON } from "../api.js";
-import { contourSegments, quadraticLevels } from "../contours.js";
-import { withSubscripts } from "../dom_text.js";
-import { formatCount, formatNumber } from "../format.js";
-import { loadState, saveState } from "../url_state.js";
-import { LinePlot, svgElement } from "../widgets/line_plot.js";
+import { getJSON, nameFields, postJSON } from "../../api.js";
+import { withSubscripts } from "../../dom_text.js";
+import { formatCount, formatNumber } from "../../format.js";
+import { Lab } from "../../lab.js";
+import { loadState, saveState } from "../../url_state.js";
+import { LinePlot, svgElement } from "../../widgets/line_plot.js";
+import { contourSegments, quadraticLevels } from "./contours.js";
 
 // error messages name the fields as the page labels them ("n_in must be at least 1")
 nameFields({
@@ -66,8 +67,8 @@ function parseLambdas(text) {
 class ParametersPage {
   constructor() {
     this.state = loadState(STORAGE_KEY, DEFAULTS, cleanState).state;
-    this.countLatest = new LatestOnly();
-    this.regLatest = new LatestOnly();
+    this.countLab = new Lab();
+    this.regLab = new Lab();
     this.trajectory = null;
     this.plot = new LinePlot($("reg-plot"), {
       label: "Gradient descent on the toy loss for several λ",
@@ -171,24 +172,21 @@ class ParametersPage {
     };
     const inputs = { in_features: "fc-in", out_features: "fc-out", in_channels: "conv-in", filters: "conv-filters", kernel_size: "conv-k" };
     for (const id of Object.values(inputs)) $(id).removeAttribute("aria-invalid");
-    try {
-      const result = await this.countLatest.run((signal) => postJSON("/api/parameters", body, { signal }));
-      if (result.stale) return;
-      const answer = result.value;
-      $("count-error").textContent = "";
-      $("count-cards").classList.remove("stale");
-      $("fc-count").textContent = formatCount(answer.fc_parameters);
-      $("conv-count").textContent = formatCount(answer.conv_parameters);
-      $("fc-formula").textContent = answer.fc.formula;
-      $("conv-formula").textContent = answer.conv.formula;
-      $("count-ratio").textContent = `The dense layer has ${formatNumber(answer.ratio, { digits: 1 })} times as many parameters as the conv layer.`;
-    } catch (error) {
+    const answer = await this.countLab.latest((signal) => postJSON("/api/parameters", body, { signal }), (error) => {
       // the counts shown belong to the last valid input: marked stale until the input is fixed
       $("count-error").textContent = `${error.message} (the counts below are for the last valid input)`;
       $("count-cards").classList.add("stale");
       const field = Array.isArray(error.field) ? error.field.find((f) => f in inputs) : null;
       if (field) $(inputs[field]).setAttribute("aria-invalid", "true");
-    }
+    });
+    if (!answer) return;
+    $("count-error").textContent = "";
+    $("count-cards").classList.remove("stale");
+    $("fc-count").textContent = formatCount(answer.fc_parameters);
+    $("conv-count").textContent = formatCount(answer.conv_parameters);
+    $("fc-formula").textContent = answer.fc.formula;
+    $("conv-formula").textContent = answer.conv.formula;
+    $("count-ratio").textContent = `The dense layer has ${formatNumber(answer.ratio, { digits: 1 })} times as many parameters as the conv layer.`;
   }
 
   // -- the shipped models ------------------------------------------------------------------------
@@ -270,21 +268,19 @@ class ParametersPage {
       ...(this.state.loss ?? {}),
     };
     this.#showLoss();
-    try {
-      const result = await this.regLatest.run((signal) => postJSON("/api/regularization/trajectory", body, { signal }));
-      if (result.stale) return;
-      $("reg-error").textContent = "";
-      $("reg-plot").classList.remove("stale");
-      this.trajectory = result.value;
-      this.#fillRunControls();
-      this.#drawTrajectory();
-      this.#drawTable();
-    } catch (error) {
+    const answer = await this.regLab.latest((signal) => postJSON("/api/regularization/trajectory", body, { signal }), (error) => {
       $("reg-error").textContent = error.message;
       $("reg-plot").classList.add("stale");
       const field = Array.isArray(error.field) ? error.field.find((f) => f in fields) : null;
       if (field) $(fields[field]).setAttribute("aria-invalid", "true");
-    }
+    });
+    if (!answer) return;
+    $("reg-error").textContent = "";
+    $("reg-plot").classList.remove("stale");
+    this.trajectory = answer;
+    this.#fillRunControls();
+    this.#drawTrajectory();
+    this.#drawTable();
   }
 
   #fillRunControls() {

@@ -3,8 +3,8 @@
 // the API request it becomes. Both pages save it under one localStorage key, so following the
 // navigation link from one page to the other shows the same X and K.
 
-import { CHANNEL_DEFAULTS, cleanChannelLayer, layerRequest } from "../channels.js";
-import { TUTORIAL_K, TUTORIAL_X } from "../presets.js";
+import { CHANNEL_DEFAULTS, cleanChannelLayer, layerRequest } from "./channels.js";
+import { TUTORIAL_K, TUTORIAL_X } from "./presets.js";
 
 /** localStorage key of the shared convolution state. */
 export const CONV_KEY = "convlab.conv";
@@ -31,7 +31,7 @@ export const MAX_KERNEL = 7;
  * @property {number} dilation
  * @property {boolean} flip true convolution (flipped kernel) instead of cross-correlation
  * @property {"single" | "channels"} view one channel (the tutorial's X and K) or a layer
- * @property {import("../channels.js").ChannelLayer} ch the layer shown in the channels view
+ * @property {import("./channels.js").ChannelLayer} ch the layer shown in the channels view
  */
 
 /** @type {ConvState} */

@@ -4,8 +4,8 @@
 // carries the caller's AbortSignal, so Cancel (or leaving the page) stops the run on the server
 // as well. No DOM here.
 
-import { ApiError, toApiError } from "./api.js";
-import { readEventStream } from "./sse.js";
+import { ApiError, toApiError } from "../../api.js";
+import { readEventStream } from "../../sse.js";
 
 /**
  * Seconds to wait from a Retry-After header: delta-seconds or an HTTP date (RFC 9110 §10.2.3).

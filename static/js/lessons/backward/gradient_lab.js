@@ -3,31 +3,27 @@
 // term by term by POST /api/conv2d/backward/explain; ∂L/∂X shown as a full convolution of the
 // padded G with K rotated by 180° (the padding drawn) from the same answer.
 
-import { ApiError, LatestOnly, postJSON } from "../api.js";
-import { BACKWARD_DEFAULTS, BACKWARD_LIMITS, backwardRequest, gradientFor, gradientPositions } from "../backward_state.js";
-import { convSide, oneHot, resized } from "../exercise_views.js";
-import { formatNumber, sub } from "../format.js";
-import { weightDomain } from "../kernel_palette.js";
-import { GridEditor, setInvalid } from "../widgets/grid_editor.js";
-import { NumberGrid } from "../widgets/number_grid.js";
+import { ApiError, postJSON } from "../../api.js";
+import { convSide, oneHot, resized } from "../../exercise_views.js";
+import { formatNumber, sub } from "../../format.js";
+import { weightDomain } from "../../kernel_palette.js";
+import { Lab, fade } from "../../lab.js";
+import { GridEditor, setInvalid } from "../../widgets/grid_editor.js";
+import { NumberGrid } from "../../widgets/number_grid.js";
+import { BACKWARD_DEFAULTS, BACKWARD_LIMITS, backwardRequest, gradientFor, gradientPositions } from "./state.js";
 
-const DEBOUNCE_MS = 120;
 const $ = (id) => document.getElementById(id);
 const name = (symbol, [i, j]) => `${symbol}${sub(i + 1, j + 1)}`;
 
 /** The forward and backward pass of one convolution; the page owns the state. */
 export class GradientLab {
   /**
-   * @param {{state: import("../backward_state.js").BackwardState, save: () => void}} options
+   * @param {{state: import("./state.js").BackwardState, save: () => void}} options
    */
   constructor(options) {
     this.state = options.state;
     this.save = options.save;
-    this.latest = new LatestOnly();
-    this.explainLatest = new LatestOnly();
-    this.explainCache = new Map();
-    this.version = 0;
-    this.timer = null;
+    this.lab = new Lab();
     this.answer = null;
     this.focus = null; // {kind: "dx" | "dk" | "g", cell}
     this.lastChanged = "x";
@@ -145,34 +141,24 @@ export class GradientLab {
       this.gReset = true;
     }
     this.save();
-    window.clearTimeout(this.timer);
-    this.timer = window.setTimeout(() => this.compute(), DEBOUNCE_MS);
+    this.lab.later(() => this.compute());
   }
 
   #stale() {
-    window.clearTimeout(this.timer);
-    for (const grid of [this.y, this.dx, this.dk, this.fullDx]) grid.wrap.classList.add("stale");
+    this.lab.hold();
+    this.#fade(true);
   }
 
   /** Ask the API for the forward and backward pass (stale answers dropped) and redraw. */
   async compute() {
-    const version = ++this.version;
     const s = this.state;
     const body = backwardRequest(s, s.g);
-    let answer;
-    try {
-      answer = await this.latest.run((signal) => postJSON("/api/conv2d/backward", body, { signal }));
-    } catch (error) {
-      if (version === this.version) this.#showError(error);
-      return;
-    }
-    if (answer.stale || version !== this.version) return;
-    const a = answer.value;
+    const a = await this.lab.latest((signal) => postJSON("/api/conv2d/backward", body, { signal }), (e) => this.#showError(e));
+    if (!a) return;
     this.answer = a;
     this.body = body;
-    this.explainCache.clear();
     this.#clearErrors();
-    for (const grid of [this.y, this.dx, this.dk, this.fullDx]) grid.wrap.classList.remove("stale");
+    this.#fade(false);
     this.x.setPad(s.padding);
     this.y.setValues(a.output);
     const typed = gradientFor(s.g, a.output_shape);
@@ -226,24 +212,12 @@ export class GradientLab {
     if (!this.answer) return;
     this.focus = { kind, cell };
     const field = { dx: "input_cell", dk: "kernel_cell", g: "output_cell" }[kind];
-    const key = `${field}:${cell}`;
-    const version = this.version;
-    let promise = this.explainCache.get(key);
-    if (!promise) {
-      promise = postJSON("/api/conv2d/backward/explain", { ...this.body, [field]: cell });
-      this.explainCache.set(key, promise);
-      promise.catch(() => this.explainCache.delete(key));
-    }
-    let answer;
-    try {
-      answer = await this.explainLatest.run(() => promise);
-    } catch (error) {
-      if (version === this.version) $("bw-explain").textContent = `Could not explain this entry: ${error.message}`;
-      return;
-    }
-    if (answer.stale || version !== this.version) return;
+    const answer = await this.lab.explain(`${field}:${cell}`, "/api/conv2d/backward/explain", { ...this.body, [field]: cell }, (error) => {
+      $("bw-explain").textContent = `Could not explain this entry: ${error.message}`;
+    });
+    if (!answer) return;
     this.#clearMarks();
-    const e = answer.value[field];
+    const e = answer[field];
     if (kind === "dx") this.#showDx(cell, e);
     else if (kind === "dk") this.#showDk(cell, e);
     else this.#showG(cell, e);
@@ -300,6 +274,10 @@ export class GradientLab {
     for (const editor of [this.x, this.k, this.g]) {
       for (const cls of ["is-current", "is-influenced", "is-window"]) editor.grid.clearMark(cls);
     }
+  }
+
+  #fade(stale) {
+    fade([this.y, this.dx, this.dk, this.fullDx].map((grid) => grid.wrap), stale);
   }
 
   #showError(error) {

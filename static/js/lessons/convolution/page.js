@@ -2,15 +2,16 @@
 // POST /api/conv2d, one cell explained by POST /api/conv2d/explain, play/step through the
 // windows. Every number shown comes from the API; this module only wires widgets to it.
 
-import { ApiError, LatestOnly, postJSON } from "../api.js";
-import { convExercise } from "../exercise_views.js";
-import { formatCount, formatNumber, sub } from "../format.js";
-import { weightDomain } from "../kernel_palette.js";
-import { KERNEL_PRESETS } from "../presets.js";
-import { loadState, saveState } from "../url_state.js";
-import { GridEditor, setInvalid } from "../widgets/grid_editor.js";
-import { NumberGrid } from "../widgets/number_grid.js";
-import { ChannelsLab } from "./conv_channels.js";
+import { ApiError, postJSON } from "../../api.js";
+import { convExercise } from "../../exercise_views.js";
+import { formatCount, formatNumber, sub } from "../../format.js";
+import { weightDomain } from "../../kernel_palette.js";
+import { Lab } from "../../lab.js";
+import { KERNEL_PRESETS } from "../../presets.js";
+import { loadState, saveState } from "../../url_state.js";
+import { GridEditor, setInvalid } from "../../widgets/grid_editor.js";
+import { NumberGrid } from "../../widgets/number_grid.js";
+import { ChannelsLab } from "./channels_lab.js";
 import {
   CONV_DEFAULTS,
   CONV_KEY,
@@ -19,7 +20,7 @@ import {
   PADDING_MODES,
   cleanConvState,
   convRequest,
-} from "./conv_state.js";
+} from "../../conv_state.js";
 
 const GENERAL_SIZE = "⌊(H + 2p − d(k−1) − 1)/s⌋ + 1";
 
@@ -30,7 +31,6 @@ function formulaNote(rule) {
 
 const STALE_NOTE = "Y is not up to date: fix what is marked in red (the last valid output and its figures are shown faded).";
 
-const DEBOUNCE_MS = 120;
 const SETTINGS = ["stride", "padding", "dilation"];
 const API_FIELD_TO_CONTROL = {
   stride: "stride",
@@ -59,18 +59,14 @@ export function errorTarget(error, lastChanged) {
 class ConvolutionPage {
   constructor() {
     const { state } = loadState(CONV_KEY, CONV_DEFAULTS, cleanConvState);
-    /** @type {import("./conv_state.js").ConvState} */
+    /** @type {import("../../conv_state.js").ConvState} */
     this.state = state;
     this.lastChanged = "kernel";
-    this.latest = new LatestOnly();
-    this.explainLatest = new LatestOnly();
-    this.explainCache = new Map();
-    this.version = 0;
+    this.lab = new Lab();
     this.focus = null; // {kind: "output" | "input", row, col}
     // the term-by-term box's prompt, shown again whenever no cell is followed
     this.explainPrompt = document.getElementById("explain-text").textContent;
     this.output = null; // last Conv2dResponse
-    this.timer = null;
     this.playTimer = null;
     this.playIndex = -1;
 
@@ -168,7 +164,7 @@ class ConvolutionPage {
         this.#changed(source);
       });
       editor.addEventListener("invalid", () => {
-        window.clearTimeout(this.timer);
+        this.lab.hold();
         this.#markStale(true);
       });
     }
@@ -267,27 +263,18 @@ class ConvolutionPage {
     if (source === "kernel") this.kernel.setDomain(weightDomain(this.state.k));
     saveState(CONV_KEY, this.state);
     this.#showShapes();
-    window.clearTimeout(this.timer);
-    this.timer = window.setTimeout(() => this.compute(), DEBOUNCE_MS);
+    this.lab.later(() => this.compute());
   }
 
   /** Ask the API for Y (stale answers are dropped) and redraw. */
   async compute() {
     performance.mark("conv-request");
-    const version = ++this.version;
     const body = convRequest(this.state);
-    let answer;
-    try {
-      answer = await this.latest.run((signal) => postJSON("/api/conv2d", body, { signal }));
-    } catch (error) {
-      if (version === this.version) this.#showError(error);
-      return;
-    }
-    if (answer.stale) return;
-    this.explainCache.clear();
-    this.output = answer.value;
+    const answer = await this.lab.latest((signal) => postJSON("/api/conv2d", body, { signal }), (e) => this.#showError(e));
+    if (!answer) return;
+    this.output = answer;
     this.#clearErrors();
-    this.#render(answer.value);
+    this.#render(answer);
     // figures for the README: edit → repainted output, and request → repainted output
     window.requestAnimationFrame(() => {
       if (performance.getEntriesByName("conv-edit", "mark").length) {
@@ -386,25 +373,11 @@ class ConvolutionPage {
           ` — through weights ${influence.outputs.map((o) => o.kernel_positions.map(([a, b]) => `K${sub(a + 1, b + 1)}`).join("+")).join(", ")}.`;
   }
 
-  async #explain(cell) {
-    const key = JSON.stringify(cell);
-    const version = this.version;
-    let promise = this.explainCache.get(key);
-    if (!promise) {
-      promise = postJSON("/api/conv2d/explain", { ...convRequest(this.state), ...cell });
-      this.explainCache.set(key, promise);
-      promise.catch(() => this.explainCache.delete(key));
-    }
-    try {
-      const answer = await this.explainLatest.run(() => promise);
-      if (answer.stale || version !== this.version) return null;
-      return answer.value;
-    } catch (error) {
-      if (version === this.version) {
-        document.getElementById("explain-text").textContent = `Could not explain this cell: ${error.message}`;
-      }
-      return null;
-    }
+  #explain(cell) {
+    const body = { ...convRequest(this.state), ...cell };
+    return this.lab.explain(JSON.stringify(cell), "/api/conv2d/explain", body, (error) => {
+      document.getElementById("explain-text").textContent = `Could not explain this cell: ${error.message}`;
+    });
   }
 
   #clearHighlights() {

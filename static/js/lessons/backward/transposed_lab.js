@@ -3,15 +3,15 @@
 // explained by /api/conv-transpose2d/explain), and the 1-D convolution of a signal
 // (POST /api/conv1d). Every number shown comes from those answers.
 
-import { ApiError, LatestOnly, postJSON } from "../api.js";
-import { BACKWARD_LIMITS, parseSignal, signalRequest, transposeRequest } from "../backward_state.js";
-import { withSubscripts } from "../dom_text.js";
-import { formatNumber, parseNumber, sub } from "../format.js";
-import { weightDomain } from "../kernel_palette.js";
-import { GridEditor, setInvalid } from "../widgets/grid_editor.js";
-import { NumberGrid } from "../widgets/number_grid.js";
+import { postJSON } from "../../api.js";
+import { withSubscripts } from "../../dom_text.js";
+import { formatNumber, parseNumber, sub } from "../../format.js";
+import { weightDomain } from "../../kernel_palette.js";
+import { Lab, failure, fade } from "../../lab.js";
+import { GridEditor, setInvalid } from "../../widgets/grid_editor.js";
+import { NumberGrid } from "../../widgets/number_grid.js";
+import { BACKWARD_LIMITS, parseSignal, signalRequest, transposeRequest } from "./state.js";
 
-const DEBOUNCE_MS = 120;
 const $ = (id) => document.getElementById(id);
 const name = (symbol, [i, j]) => `${symbol}${sub(i + 1, j + 1)}`;
 const ONES = (n, m) => Array.from({ length: n }, () => Array(m).fill(1));
@@ -25,15 +25,12 @@ const PRESETS = {
 /** The transposed convolution: stamps of K that overlap. */
 export class TransposedLab {
   /**
-   * @param {{state: import("../backward_state.js").BackwardState, save: () => void}} options
+   * @param {{state: import("./state.js").BackwardState, save: () => void}} options
    */
   constructor(options) {
     this.state = options.state;
     this.save = options.save;
-    this.latest = new LatestOnly();
-    this.explainLatest = new LatestOnly();
-    this.version = 0;
-    this.timer = null;
+    this.lab = new Lab();
     this.answer = null;
     this.focus = null;
     const t = this.state.t;
@@ -106,39 +103,28 @@ export class TransposedLab {
   #changed() {
     this.k.setDomain(weightDomain(this.state.t.k));
     this.save();
-    window.clearTimeout(this.timer);
-    this.timer = window.setTimeout(() => this.compute(), DEBOUNCE_MS);
+    this.lab.later(() => this.compute());
   }
 
   #stale() {
-    window.clearTimeout(this.timer);
-    this.y.wrap.classList.add("stale");
-    this.overlaps.wrap.classList.add("stale");
+    this.lab.hold();
+    fade([this.y.wrap, this.overlaps.wrap], true);
   }
 
   /** Ask the API for the transposed convolution and redraw. */
   async compute() {
-    const version = ++this.version;
     const body = transposeRequest(this.state.t);
-    let answer;
-    try {
-      answer = await this.latest.run((signal) => postJSON("/api/conv-transpose2d", body, { signal }));
-    } catch (error) {
-      if (version === this.version) {
-        this.#stale();
-        $("tc-error").textContent = error instanceof ApiError ? error.message : `Could not reach the server (${error.message})`;
-      }
-      return;
-    }
-    if (answer.stale || version !== this.version) return;
-    const a = answer.value;
+    const a = await this.lab.latest((signal) => postJSON("/api/conv-transpose2d", body, { signal }), (error) => {
+      this.#stale();
+      $("tc-error").textContent = failure(error);
+    });
+    if (!a) return;
     this.answer = a;
     this.body = body;
     $("tc-error").textContent = "";
     this.x.showError("");
     this.k.showError("");
-    this.y.wrap.classList.remove("stale");
-    this.overlaps.wrap.classList.remove("stale");
+    fade([this.y.wrap, this.overlaps.wrap], false);
     this.y.setValues(a.output);
     this.overlaps.setValues(a.overlaps, { domain: [0, Math.max(1, ...a.overlaps.flat())] });
     const t = this.state.t;
@@ -162,19 +148,12 @@ export class TransposedLab {
   async show(field, cell) {
     if (!this.answer) return;
     this.focus = { field, cell };
-    const version = this.version;
-    let answer;
-    try {
-      answer = await this.explainLatest.run((signal) =>
-        postJSON("/api/conv-transpose2d/explain", { ...this.body, [field]: cell }, { signal }),
-      );
-    } catch (error) {
-      if (version === this.version) $("tc-explain").textContent = `Could not explain this cell: ${error.message}`;
-      return;
-    }
-    if (answer.stale || version !== this.version) return;
+    const answer = await this.lab.explain(`${field}:${cell}`, "/api/conv-transpose2d/explain", { ...this.body, [field]: cell }, (error) => {
+      $("tc-explain").textContent = `Could not explain this cell: ${error.message}`;
+    });
+    if (!answer) return;
     for (const grid of [this.y, this.x.grid, this.k.grid]) for (const cls of ["is-current", "is-window", "is-influenced"]) grid.clearMark(cls);
-    const e = answer.value[field];
+    const e = answer[field];
     if (field === "output_cell") {
       this.y.mark([cell], "is-current");
       this.x.grid.mark(e.terms.map((t) => t.input_cell), "is-window");
@@ -197,13 +176,12 @@ export class TransposedLab {
 /** The 1-D convolution of a signal. */
 export class SignalLab {
   /**
-   * @param {{state: import("../backward_state.js").BackwardState, save: () => void}} options
+   * @param {{state: import("./state.js").BackwardState, save: () => void}} options
    */
   constructor(options) {
     this.state = options.state;
     this.save = options.save;
-    this.latest = new LatestOnly();
-    this.timer = null;
+    this.lab = new Lab();
     this.answer = null;
     const sig = this.state.sig;
     this.xGrid = new NumberGrid($("sig-x-grid"), { rows: 1, cols: sig.x.length, name: "x", label: "Signal x", maxCellPx: 32 });
@@ -219,7 +197,7 @@ export class SignalLab {
         if (error) {
           $("sig-error").textContent = `${key === "x" ? "signal x" : "kernel k"}: ${error}`;
           this.yGrid.wrap.classList.add("stale");
-          window.clearTimeout(this.timer);
+          this.lab.hold();
           return;
         }
         this.state.sig[key] = parsed.values;
@@ -235,23 +213,17 @@ export class SignalLab {
 
   #changed() {
     this.save();
-    window.clearTimeout(this.timer);
-    this.timer = window.setTimeout(() => this.compute(), DEBOUNCE_MS);
+    this.lab.later(() => this.compute());
   }
 
   /** Ask the API for the 1-D convolution and redraw. */
   async compute() {
     const sig = structuredClone(this.state.sig);
-    let answer;
-    try {
-      answer = await this.latest.run((signal) => postJSON("/api/conv1d", signalRequest(sig), { signal }));
-    } catch (error) {
-      $("sig-error").textContent = error instanceof ApiError ? error.message : `Could not reach the server (${error.message})`;
+    const a = await this.lab.latest((signal) => postJSON("/api/conv1d", signalRequest(sig), { signal }), (error) => {
+      $("sig-error").textContent = failure(error);
       this.yGrid.wrap.classList.add("stale");
-      return;
-    }
-    if (answer.stale) return;
-    const a = answer.value;
+    });
+    if (!a) return;
     this.answer = { ...a, sig };
     $("sig-error").textContent = "";
     this.yGrid.wrap.classList.remove("stale");

@@ -7,7 +7,7 @@
 // convolution of G (s − 1 zeros between entries, k − 1 zeros around) with K rotated by 180°.
 // A transposed convolution is that same Mᵀ used as a layer.
 
-import { TUTORIAL_K, TUTORIAL_X } from "./presets.js";
+import { TUTORIAL_K, TUTORIAL_X } from "../../presets.js";
 
 /** localStorage key of the lesson's state. */
 export const BACKWARD_KEY = "convlab.backward";

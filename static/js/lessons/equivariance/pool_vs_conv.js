@@ -2,10 +2,11 @@
 // identical while their convolutions differ. x̃ is built from the arg-max the API returns for x;
 // every map and every sentence comes from POST /api/pool and POST /api/conv2d.
 
-import { LatestOnly, postJSON } from "../api.js";
-import { formatCount, formatNumber } from "../format.js";
-import { compare, keepWinners, negate, perChannelKernel } from "../pool_compare.js";
-import { NumberGrid } from "../widgets/number_grid.js";
+import { postJSON } from "../../api.js";
+import { formatCount, formatNumber } from "../../format.js";
+import { Lab } from "../../lab.js";
+import { compare, keepWinners, negate, perChannelKernel } from "./pool_compare.js";
+import { NumberGrid } from "../../widgets/number_grid.js";
 
 const INK = [17, 24, 39];
 const PAPER = [255, 255, 255];
@@ -16,7 +17,7 @@ export class PoolVsConv {
   /** @param {HTMLElement} root the panel holding the #q5a-* containers */
   constructor(root) {
     this.root = root;
-    this.latest = new LatestOnly();
+    this.lab = new Lab();
     this.key = "";
     const $ = (id) => root.querySelector(`#${id}`);
     // up to six grids per line, one per 200 px of panel (a phone: one per line, readable cells)
@@ -45,17 +46,13 @@ export class PoolVsConv {
     const key = JSON.stringify([image, kernel]);
     if (key === this.key) return;
     this.key = key;
-    let answer;
-    try {
-      answer = await this.latest.run((signal) => this.#ask(image, kernel, signal));
-    } catch (error) {
+    const answer = await this.lab.latest((signal) => this.#ask(image, kernel, signal), (error) => {
       this.error.textContent = `Could not compare pooling and convolution: ${error.message}`;
       this.key = "";
-      return;
-    }
-    if (answer.stale) return;
+    });
+    if (!answer) return;
     this.error.textContent = "";
-    this.#render(answer.value, kernel);
+    this.#render(answer, kernel);
   }
 
   async #ask(image, kernel, signal) {

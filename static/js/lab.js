@@ -1,0 +1,103 @@
+// What every lesson lab repeats around its API calls: edits wait for a short pause before a
+// request goes out (debounce), only the newest request's answer or error is shown (LatestOnly,
+// api.js), explanations of one answer are asked once per cell, and the figures computed from
+// an answer fade while the input is invalid or the request failed.
+
+import { ApiError, LatestOnly, postJSON } from "./api.js";
+
+/** How long a lab waits after the last edit before it asks the API. */
+export const DEBOUNCE_MS = 120;
+
+/** The request loop of one lab: a debounced computation, its newest answer, its explanations. */
+export class Lab {
+  /** @param {{delayMs?: number}} [options] */
+  constructor({ delayMs = DEBOUNCE_MS } = {}) {
+    this.delayMs = delayMs;
+    this.requests = new LatestOnly();
+    this.explanations = new LatestOnly();
+    this.explainCache = new Map();
+    /** Counts the computations started; an explanation asked for an older one is dropped. */
+    this.version = 0;
+    this.timer = null;
+  }
+
+  /**
+   * Run `task` once the edits pause for the lab's delay; a newer call replaces a pending one.
+   * @param {() => unknown} task
+   */
+  later(task) {
+    this.hold();
+    this.timer = window.setTimeout(task, this.delayMs);
+  }
+
+  /** Drop the pending computation (an input became invalid, or the lab was hidden). */
+  hold() {
+    window.clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /**
+   * Run the lab's computation as its newest request.
+   * @template T
+   * @param {(signal: AbortSignal) => Promise<T>} task pass the signal on to postJSON/getJSON
+   * @param {(error: Error) => void} onError called with the error of the newest request only
+   * @returns {Promise<T | null>} the answer, or null when it failed or a newer request started
+   */
+  async latest(task, onError) {
+    const version = ++this.version;
+    let answer;
+    try {
+      answer = await this.requests.run(task);
+    } catch (error) {
+      if (version === this.version) onError(error);
+      return null;
+    }
+    if (answer.stale || version !== this.version) return null;
+    this.explainCache.clear();
+    return answer.value;
+  }
+
+  /**
+   * POST an explanation of the current answer; asked once per key until the next answer.
+   * @param {string} key what is explained (the cell)
+   * @param {string} url
+   * @param {object} body
+   * @param {(error: Error) => void} onError called when the newest explanation fails
+   * @returns {Promise<any | null>} the explanation, or null when it failed or is out of date
+   */
+  async explain(key, url, body, onError) {
+    const version = this.version;
+    let promise = this.explainCache.get(key);
+    if (!promise) {
+      promise = postJSON(url, body);
+      this.explainCache.set(key, promise);
+      promise.catch(() => this.explainCache.delete(key));
+    }
+    let answer;
+    try {
+      answer = await this.explanations.run(() => promise);
+    } catch (error) {
+      if (version === this.version) onError(error);
+      return null;
+    }
+    return answer.stale || version !== this.version ? null : answer.value;
+  }
+}
+
+/**
+ * Fade (or show again) what was computed from the last answer.
+ * @param {Iterable<Element | null>} elements
+ * @param {boolean} stale
+ */
+export function fade(elements, stale) {
+  for (const element of elements) element?.classList.toggle("stale", stale);
+}
+
+/**
+ * The message for a failed request: the API's own words, or that the server could not be reached.
+ * @param {Error} error
+ * @returns {string}
+ */
+export function failure(error) {
+  return error instanceof ApiError ? error.message : `Could not reach the server (${error.message})`;
+}
