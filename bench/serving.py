@@ -21,6 +21,21 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_healthy(url: str, proc: subprocess.Popen, seconds: float) -> bool:
+    """Poll ``url``/api/health until it answers 200 (True), or the process exits or ``seconds``
+    pass (False)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            return False
+        time.sleep(0.3)
+
+
 @contextmanager
 def serving(root: Path, env: dict[str, str]) -> Iterator[tuple[str, int]]:
     port = _free_port()
@@ -32,16 +47,8 @@ def serving(root: Path, env: dict[str, str]) -> Iterator[tuple[str, int]]:
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("the server did not start")
-            time.sleep(0.3)
+        if not wait_healthy(url, proc, 120):
+            raise SystemExit("the server did not start")
         yield url, proc.pid
     finally:
         proc.terminate()

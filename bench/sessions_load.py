@@ -54,6 +54,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.serving import wait_healthy  # noqa: E402
 from tests.postgres import PostgresServer, find_bin_dir  # noqa: E402
 
 EXERCISE = "output-size"  # the side of a square output: "5", "5x5" and "5 × 5" are one bar
@@ -98,16 +99,8 @@ def server(port: int, env: dict[str, str], workers: int, log: Path) -> Iterator[
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 180
-            while True:
-                try:
-                    if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"server on {port} did not start:\n{log.read_text()}")
-                time.sleep(0.3)
+            if not wait_healthy(url, proc, 180):
+                raise SystemExit(f"server on {port} did not start:\n{log.read_text()}")
             yield url, proc.pid
         finally:
             proc.terminate()
