@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         to_thread.current_default_thread_limiter().total_tokens = settings.threadpool_size
         app.state.models = load_models(settings.weights_dir)
         app.state.experiments = ExperimentManager.from_settings(settings)
+        app.state.experiments.start()  # its free slots take any worker's queued runs
         app.state.sessions = SessionStore.open(settings)  # runs the database migrations
         app.state.session_events = EventHub(app.state.sessions)
         app.state.session_events.start()

@@ -57,6 +57,11 @@ class ResultCache:
             while len(self.memory) > self.size:
                 self.memory.popitem(last=False)
 
+    def remember(self, key: str, result: dict[str, Any]) -> None:
+        """Keep in memory a result another process wrote to disk (no disk access)."""
+        if self.size > 0:
+            self._remember(key, result)
+
     def in_memory(self, key: str) -> dict[str, Any] | None:
         """The result if this process holds it (no disk access: safe on the event loop)."""
         with self._lock:

@@ -41,17 +41,26 @@ from pathlib import Path
 from typing import Any
 
 from app.config import PROJECT_ROOT, Settings
+from app.experiments import cost
 from app.experiments.cache import ResultCache
 from app.experiments.data import has_idx_files
-from app.experiments.queue import Snapshot, Ticket, TicketQueue
+from app.experiments.queue import Snapshot, Ticket, TicketQueue, positions
+from app.experiments.registry import EXPERIMENTS
 
 DEFAULT_RETRY_AFTER = 5
 MAX_WAITING = 120
 """Runs one worker process keeps waiting in the queue; more are refused with a 503."""
 POLL_SECONDS = 0.25
-"""How often a worker with waiting runs looks at the shared queue."""
+"""How often a worker whose clients wait (queued, or for a run in another worker) looks at the
+shared queue and the events files."""
+IDLE_POLL_SECONDS = 0.5
+"""How often any other worker looks at the shared queue (its free slots take others' runs)."""
+PROCESS_DIED = "the training process died; try again"
 FIRST_RUN_SECONDS = 2.0
-"""Assumed wall time of one run before this worker has finished any (for the wait estimate)."""
+"""Assumed wall time of one run before this worker has finished any (for Retry-After)."""
+FIRST_PACE = 1.4
+"""Assumed wall seconds per predicted CPU second before this worker has finished a run (a
+niced training process on a machine whose cores the server's workers share)."""
 
 
 class Busy(Exception):
@@ -94,6 +103,14 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
+def predicted_seconds(experiment_id: str, config: dict[str, Any]) -> float:
+    """The cost model's CPU seconds of a run (app.experiments.cost), 0 for an unknown id."""
+    experiment = EXPERIMENTS.get(experiment_id)
+    if experiment is None:
+        return 0.0
+    return cost.predicted_seconds(experiment.config.model_construct(**config).work())
+
+
 def run_key(experiment_id: str, config: dict[str, Any], data_source: str) -> str:
     """Hex SHA-256 of what determines a result."""
     blob = json.dumps(
@@ -116,23 +133,24 @@ class Subscription:
 
 @dataclass(eq=False)
 class Run:
+    """A run this worker's clients wait for, or one training in this worker's slot (for
+    clients of any worker), or both."""
+
     key: str
     experiment_id: str
     config: dict[str, Any]
+    seconds: float = 0.0  # the cost model's CPU seconds of the run
     started: float = field(default_factory=time.monotonic)
     history: list[dict[str, Any]] = field(default_factory=list)
     subscribers: list[Subscription] = field(default_factory=list)
     fraction: float = 0.0  # of the work done, from the last progress event
     done: bool = False
     cancelling: bool = False  # "cancel" sent, the worker has not confirmed it yet
-    ticket: Ticket | None = None  # its place in the shared queue (waiting or running)
+    ticket: Ticket | None = None  # its ticket in the shared queue (waiting or running)
     queued: dict[str, Any] | None = None  # the last "queued" message, while it waits
-
-    def remaining_seconds(self) -> int:
-        elapsed = time.monotonic() - self.started
-        if self.fraction <= 0.02:
-            return DEFAULT_RETRY_AFTER
-        return max(1, math.ceil(elapsed / self.fraction - elapsed))
+    slot: Slot | None = None  # training here; None: waiting, or training in another worker
+    offset: int = 0  # bytes of the ticket's events file read so far (training elsewhere)
+    missing: int = 0  # polls that found its ticket gone and no end in its events
 
 
 class Slot:
@@ -195,12 +213,37 @@ class Slot:
                     self.manager.cache.put(message[1], message[2])
                 except OSError:
                     pass  # a full or read-only disk costs the cache, not the result
+            self._publish(message)
             try:
                 loop.call_soon_threadsafe(self.manager._on_message, self, message)
             except RuntimeError:  # the loop is closed: the server is shutting down
                 return
             if message[0] == "died":
                 return
+
+    def _publish(self, message: tuple) -> None:
+        """Append the message to the run's events file, for clients of the other workers (in
+        the pipe's thread: in the order the process sent them, off the loop)."""
+        run = self.run
+        if run is None or run.ticket is None:
+            return
+        kind = message[0]
+        if kind != "died" and message[1] != run.key:
+            return
+        if kind == "progress" and not run.cancelling:
+            event, data = "progress", message[2]
+        elif kind == "result":
+            event, data = "result", message[2]
+        elif kind == "error":
+            event, data = "error", {"status": message[2], "detail": message[3]}
+        elif kind == "died" and not self.manager.closing:  # (closing: queue.close tells them)
+            event, data = "error", {"status": 500, "detail": PROCESS_DIED}
+        else:
+            return
+        try:
+            self.manager.queue.append(run.ticket, event, data)
+        except OSError:
+            pass  # the directory is gone: the server is shutting down
 
     def reap(self) -> None:
         """Forget a process that closed its end: wait for its exit (kill it if it lingers)."""
@@ -259,15 +302,17 @@ class ExperimentManager:
             if cache_dir is not None
             else Path(tempfile.mkdtemp(prefix="convlab-queue-"))
         )
-        self.queue = TicketQueue(queue_dir, runs_at_once)
+        self.run_seconds = FIRST_RUN_SECONDS  # moving average of finished runs' wall time
+        self.pace = FIRST_PACE  # moving average of wall / predicted seconds of finished runs
+        self.queue = TicketQueue(queue_dir, runs_at_once, pace=self.pace)
         self.running: dict[str, Run] = {}
         self.waiting: list[Run] = []
         self.slots = [Slot(self) for _ in range(runs_at_once)]
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.run_seconds = FIRST_RUN_SECONDS  # moving average of finished runs' wall time
         self._lock: asyncio.Lock | None = None
         self._wake: asyncio.Event | None = None
         self._poller: asyncio.Task | None = None
+        self.closing = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ExperimentManager:
@@ -284,14 +329,22 @@ class ExperimentManager:
     def _free(self) -> int:
         return sum(1 for slot in self.slots if slot.run is None)
 
-    # -- subscribing ---------------------------------------------------------------------------
-
-    async def subscribe(self, experiment_id: str, config: dict[str, Any]) -> Subscription:
-        """Join the cached result or the run in flight, or start or queue a run; ``Busy`` if
-        the queue is full."""
+    def start(self) -> None:
+        """Watch the shared queue from now on (on the running loop): a free slot here takes
+        the oldest waiting run of any worker, even before this worker's first client."""
         self.loop = asyncio.get_running_loop()
         if self._lock is None:
             self._lock, self._wake = asyncio.Lock(), asyncio.Event()
+        if self._poller is None or self._poller.done():
+            self._poller = asyncio.create_task(self._poll())
+
+    # -- subscribing ---------------------------------------------------------------------------
+
+    async def subscribe(self, experiment_id: str, config: dict[str, Any]) -> Subscription:
+        """Join the cached result or the run in flight (in any worker), or queue a run;
+        ``Busy`` if the queue is full."""
+        self.start()
+        assert self._lock is not None
         key = run_key(experiment_id, config, self.data_source)
         result = self.cache.in_memory(key)
         if result is None and key not in self.running:
@@ -324,24 +377,24 @@ class ExperimentManager:
             return subscription
         if len(self.waiting) >= MAX_WAITING:
             raise Busy(len(self.waiting), max(1, math.ceil(self.run_seconds)))
-        run = Run(key, experiment_id, config)
-        subscription = Subscription(key, shared=False, cached=False)
+        run = Run(key, experiment_id, config, predicted_seconds(experiment_id, config))
+        ticket, joined, starting, snapshot = await asyncio.to_thread(
+            self.queue.take, key, experiment_id, config, self._free(), run.seconds, self.pace
+        )
+        # joined: another worker's clients asked first; its progress so far is replayed from
+        # the events file
+        subscription = Subscription(key, shared=joined, cached=False)
         run.subscribers.append(subscription)
+        run.ticket = ticket
         self.running[key] = run
-        ticket = await asyncio.to_thread(self.queue.start_now, key, self._free())
-        if ticket is not None:
-            self._start(run, ticket)
-            return subscription
-        run.ticket = await asyncio.to_thread(self.queue.take, key)
-        self.waiting.append(run)
-        await self._step()
-        if self._poller is None or self._poller.done():
-            self._poller = asyncio.create_task(self._poll())
+        if ticket.runner is None:
+            self.waiting.append(run)
+        self._apply(starting, snapshot)
         return subscription
 
     def _start(self, run: Run, ticket: Ticket) -> None:
         slot = next(s for s in self.slots if s.run is None)
-        run.ticket, run.queued = ticket, None
+        run.ticket, run.queued, run.slot = ticket, None, slot
         run.started = time.monotonic()
         if not slot.alive:
             slot.start_process()
@@ -349,76 +402,166 @@ class ExperimentManager:
         try:
             self._send_run(slot, run)
         except (OSError, ValueError):
-            detail = "the training process died; try again"
-            self._finish(slot, run, ("error", {"status": 500, "detail": detail}))
+            self.queue.append(ticket, "error", {"status": 500, "detail": PROCESS_DIED})
+            self._finish(slot, run, ("error", {"status": 500, "detail": PROCESS_DIED}))
 
     # -- the queue -----------------------------------------------------------------------------
 
     async def _poll(self) -> None:
-        """While runs of this worker wait: start those the shared queue lets start, and tell
-        the others' clients their place."""
+        """For as long as the server runs: start what the shared queue gives this worker's
+        free slots, tell waiting clients their place, relay runs training elsewhere."""
         assert self._lock is not None and self._wake is not None
-        while self.waiting:
+        while True:
+            busy = self.waiting or any(r.slot is None for r in self.running.values())
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=POLL_SECONDS)
+                seconds = POLL_SECONDS if busy else IDLE_POLL_SECONDS
+                await asyncio.wait_for(self._wake.wait(), timeout=seconds)
             except TimeoutError:
                 pass
             self._wake.clear()
-            async with self._lock:
-                await self._step()
+            try:
+                async with self._lock:
+                    await self._step()
+                    await self._relay()
+            except OSError:  # the queue directory is gone: the server is shutting down
+                await asyncio.sleep(IDLE_POLL_SECONDS)
 
     async def _step(self) -> None:
-        starting, snapshot = await asyncio.to_thread(self.queue.step, self._free())
-        for ticket in starting:
-            run = next((r for r in self.waiting if r.ticket == ticket), None)
-            if run is None:  # its clients left meanwhile
-                started = Ticket(ticket.at, ticket.pid, ticket.key, running=True)
-                await asyncio.to_thread(self.queue.done, started, self._free())
-                continue
-            self.waiting.remove(run)
-            self._start(run, Ticket(ticket.at, ticket.pid, ticket.key, running=True))
-        self._tell_positions(snapshot, starting)
+        starting, snapshot = await asyncio.to_thread(self.queue.step, self._free(), self.pace)
+        self._apply(starting, snapshot)
 
-    def _tell_positions(self, snapshot: Snapshot, started: list[Ticket]) -> None:
-        still = [t for t in snapshot.waiting if t not in started]
-        order = {ticket: index + 1 for index, ticket in enumerate(still)}
+    def _apply(self, starting: list[tuple[Ticket, dict[str, Any]]], snapshot: Snapshot) -> None:
+        """Start the tickets this worker claimed; follow its clients' runs that started (or
+        even ended) elsewhere; tell the others their place; cancel what nobody waits for."""
+        for ticket, payload in starting:
+            run = self.running.get(ticket.key)
+            if run is None:  # another worker's clients' run, trained here
+                experiment_id, config = payload["experiment_id"], payload["config"]
+                run = Run(ticket.key, experiment_id, config, float(payload.get("seconds", 0.0)))
+                self.running[ticket.key] = run
+            elif run in self.waiting:
+                self.waiting.remove(run)
+            self._start(run, ticket)
+        waiting = {t.id for t in snapshot.waiting}
+        elsewhere = {t.id: t for t in snapshot.running}
+        for run in list(self.waiting):
+            assert run.ticket is not None
+            if run.ticket.id not in waiting:  # its events file tells the rest (_relay)
+                self.waiting.remove(run)
+                ticket = elsewhere.get(run.ticket.id, run.ticket)
+                run.ticket, run.queued, run.started = ticket, None, time.monotonic()
+        self._tell_positions(snapshot)
+        for slot in self.slots:  # a run here that no client of any worker waits for any more
+            run = slot.run
+            if run is None or run.subscribers or run.cancelling or run.ticket is None:
+                continue
+            if not snapshot.subscribers.get(run.ticket.id, set()) - {self.queue.worker}:
+                self._cancel(slot, run)
+
+    def _tell_positions(self, snapshot: Snapshot) -> None:
+        order = {ticket.id: place for ticket, place in positions(snapshot.waiting).items()}
+        waits = snapshot.waits(time.time()) if self.waiting else {}
         slots = max(1, snapshot.slots)
         for run in self.waiting:
-            position = order.get(run.ticket) if run.ticket is not None else None
+            position = order.get(run.ticket.id) if run.ticket is not None else None
             if position is None:
                 continue
             message = {
                 "position": position,
-                "waiting": len(still),
-                "running": len(snapshot.running) + len(started),
+                "waiting": len(snapshot.waiting),
+                "running": len(snapshot.running),
                 "slots": slots,
-                "seconds": math.ceil(math.ceil(position / slots) * self.run_seconds),
+                "seconds": max(1, math.ceil(waits[run.ticket.id])),
             }
-            if message != run.queued:
-                run.queued = message
-                for subscription in run.subscribers:
-                    subscription.queue.put_nowait(("queued", message))
+            last = run.queued
+            if last is not None and {**last, "seconds": message["seconds"]} == message:
+                continue  # the same place in the same queue: its wait only counts down
+            run.queued = message
+            for subscription in run.subscribers:
+                subscription.queue.put_nowait(("queued", message))
+
+    async def _relay(self) -> None:
+        """Hand on the new events of the runs this worker's clients wait for that train in
+        another worker (from their events files)."""
+        remote = [r for r in self.running.values() if r.slot is None and r not in self.waiting]
+        if not remote:
+            return
+
+        def read() -> tuple[list[tuple[list[tuple[str, Any]], int]], Snapshot]:
+            reads = [self.queue.read_events(r.ticket, r.offset) for r in remote]  # type: ignore[arg-type]
+            return reads, self.queue.snapshot()
+
+        reads, snapshot = await asyncio.to_thread(read)
+        present = {t.id for t in snapshot.running + snapshot.waiting}
+        for run, (events, offset) in zip(remote, reads, strict=True):
+            run.offset = offset
+            for kind, data in events:
+                if run.done:
+                    break
+                self._relay_event(run, kind, data)
+            if run.done or run.ticket is None or run.ticket.id in present:
+                continue
+            run.missing += 1  # gone without an end (its events file was lost): never a hang
+            if run.missing >= 3:
+                self._end_remote(run, ("error", {"status": 500, "detail": PROCESS_DIED}))
+        for run in remote:
+            if run.done and run.ticket is not None:
+                await asyncio.to_thread(self.queue.leave, run.ticket)
+
+    def _relay_event(self, run: Run, kind: str, data: Any) -> None:
+        if kind == "progress":
+            self._progress(run, data)
+        elif kind == "restart":  # trained again from scratch for clients who joined late
+            run.history.clear()
+            run.fraction = 0.0
+        elif kind == "result":
+            self.cache.remember(run.key, data)
+            self._end_remote(run, ("result", data))
+        elif kind == "error":
+            self._end_remote(run, ("error", data))
+        elif kind == "cancelled":  # nobody waited when it stopped; these clients came later
+            detail = "the run was cancelled; try again"
+            self._end_remote(run, ("error", {"status": 500, "detail": detail}))
+
+    def _end_remote(self, run: Run, final: tuple) -> None:
+        run.done = True
+        self.running.pop(run.key, None)
+        for subscription in run.subscribers:
+            subscription.queue.put_nowait(final)
+
+    def _progress(self, run: Run, event: dict[str, Any]) -> None:
+        run.history.append(event)
+        models = max(1, event["models"])
+        run.fraction = (event["model_index"] + event["step"] / event["steps"]) / models
+        for subscription in run.subscribers:
+            subscription.queue.put_nowait(("progress", event))
 
     def unsubscribe(self, subscription: Subscription) -> None:
-        """The client is gone: cancel its run if nobody else is waiting for it."""
+        """The client is gone: cancel its run if nobody else (in any worker) waits for it."""
         run = self.running.get(subscription.key)
         if run is None or subscription not in run.subscribers:
             return
         run.subscribers.remove(subscription)
         if run.subscribers or run.done or run.cancelling:
             return
-        if run in self.waiting:  # not started: it just leaves the queue
-            self.waiting.remove(run)
+        if run.slot is None:  # waiting, or training in another worker: this worker leaves it
+            if run in self.waiting:
+                self.waiting.remove(run)
             self.running.pop(run.key, None)
+            run.done = True
             if run.ticket is not None:
-                self.queue.done(run.ticket, self._free())
+                self.queue.leave(run.ticket)  # its runner cancels it if nobody else waits
             return
+        if run.ticket is not None and self.queue.leave(run.ticket):
+            return  # other workers' clients still wait for it: it trains on
+        self._cancel(run.slot, run)
+
+    def _cancel(self, slot: Slot, run: Run) -> None:
         # once only: a second "cancel" could stop the restarted run of the same key
         run.cancelling = True
-        slot = next(s for s in self.slots if s.run is run)
         try:
             slot.send(("cancel", run.key))
-        except (OSError, ValueError):
+        except (OSError, ValueError, AssertionError):
             pass
 
     # -- messages from the workers (on the event loop) -----------------------------------------
@@ -428,11 +571,7 @@ class ExperimentManager:
         run = slot.run
         if kind == "died":
             if run is not None:
-                self._finish(
-                    slot,
-                    run,
-                    ("error", {"status": 500, "detail": "the training process died; try again"}),
-                )
+                self._finish(slot, run, ("error", {"status": 500, "detail": PROCESS_DIED}))
             slot.reap()
             return
         if run is None or message[1] != run.key:
@@ -440,22 +579,31 @@ class ExperimentManager:
         if kind == "progress":
             if run.cancelling:
                 return  # the dying run's last steps: nobody asked for them
-            event = message[2]
-            run.history.append(event)
-            models = max(1, event["models"])
-            run.fraction = (event["model_index"] + event["step"] / event["steps"]) / models
-            for subscription in run.subscribers:
-                subscription.queue.put_nowait(("progress", event))
+            self._progress(run, message[2])
         elif kind == "result":  # (the pipe's thread has put it in the cache)
             elapsed = time.monotonic() - run.started
             self.run_seconds = 0.7 * self.run_seconds + 0.3 * elapsed
+            if run.seconds > 0:
+                self.pace = 0.7 * self.pace + 0.3 * elapsed / run.seconds
             self._finish(slot, run, ("result", message[2]))
         elif kind == "error":
             self._finish(slot, run, ("error", {"status": message[2], "detail": message[3]}))
         elif kind == "cancelled":
-            if run.subscribers:  # asked for again while the cancel was on its way
+            others = False
+            if not run.subscribers and run.ticket is not None:
+                try:
+                    subscribers = self.queue.snapshot().subscribers.get(run.ticket.id, set())
+                except OSError:
+                    subscribers = set()
+                others = bool(subscribers - {self.queue.worker})
+            if run.subscribers or others:  # asked for again while the cancel was on its way
                 self._restart(slot, run)
             else:
+                if run.ticket is not None:
+                    try:
+                        self.queue.append(run.ticket, "cancelled", None)
+                    except OSError:
+                        pass
                 self._finish(slot, run, None)
 
     def _send_run(self, slot: Slot, run: Run) -> None:
@@ -469,15 +617,16 @@ class ExperimentManager:
         run.started, run.fraction = time.monotonic(), 0.0
         run.history.clear()
         try:
+            if run.ticket is not None:
+                self.queue.append(run.ticket, "restart", None)
             self._send_run(slot, run)
         except (OSError, ValueError):
-            detail = "the training process died; try again"
-            self._finish(slot, run, ("error", {"status": 500, "detail": detail}))
+            self._finish(slot, run, ("error", {"status": 500, "detail": PROCESS_DIED}))
 
     def _finish(self, slot: Slot, run: Run, final: tuple | None) -> None:
         assert final is not None or not run.subscribers, "a subscriber would wait forever"
         run.done = True
-        slot.run = None
+        slot.run, run.slot = None, None
         self.running.pop(run.key, None)
         if run.ticket is not None:
             try:
@@ -497,6 +646,7 @@ class ExperimentManager:
         return [s.pid for s in self.slots if s.alive and s.pid is not None]
 
     def close(self) -> None:
+        self.closing = True
         if self._poller is not None:
             self._poller.cancel()
         for slot in self.slots:
