@@ -115,7 +115,9 @@ def read_stream(response: httpx.Response, t0: float, record: dict) -> None:
 
 
 def watch_queue(directory: Path, t0: float, stop: threading.Event, seen: dict) -> None:
-    """Which worker trains each run key, and when it started there (``.run-<worker>`` files)."""
+    """Which worker trains each run key, when it started there (``.run-<worker>`` files), and
+    when the server took its ticket (the time in the ticket's name), on the bench's clock."""
+    wall_minus_monotonic = time.time() - time.monotonic()
     while not stop.is_set():
         try:
             names = os.listdir(directory)
@@ -126,7 +128,8 @@ def watch_queue(directory: Path, t0: float, stop: threading.Event, seen: dict) -
             if state.startswith("run"):  # .run-<worker>; before the shared queue: <pid> in the stem
                 at, pid, key = stem.split("-")
                 worker = state.removeprefix("run-") if "-" in state else pid
-                seen.setdefault(key, (worker, time.monotonic() - t0))
+                asked = int(at) / 1e9 - wall_minus_monotonic - t0
+                seen.setdefault(key, (worker, time.monotonic() - t0, asked))
         time.sleep(0.02)
 
 
@@ -214,11 +217,11 @@ def main() -> None:
 
 
 def report(args, records, seen, load_before, load_after, cpu_seconds: float) -> None:
-    workers = sorted({worker for worker, _ in seen.values()})
+    workers = sorted({worker for worker, _, _ in seen.values()})
     label = {worker: chr(ord("A") + i) for i, worker in enumerate(workers)}
     for r in records:
-        worker, at = seen.get(r.get("key", ""), (None, None))
-        r["worker"], r["began"] = label.get(worker, "?"), at
+        worker, began, asked = seen.get(r.get("key", ""), (None, None, None))
+        r["worker"], r["began"], r["asked"] = label.get(worker, "?"), began, asked
     print(
         f"{args.students} students, {args.workers} workers × 1 slot, {os.cpu_count()} CPUs; "
         f"served from {args.root}"
@@ -255,31 +258,36 @@ def report(args, records, seen, load_before, load_after, cpu_seconds: float) -> 
     if waits:
         median = statistics.median(waits)
         print(f"wait press → training: max {max(waits):.1f} s, median {median:.1f} s")
-    # fairness: runs start in the order they were asked for
+    # fairness: runs start in the order the server took their tickets (first come, first
+    # served), and the server took them in about the order the students pressed
     begun = [r for r in records if r["began"] is not None]
-    by_press = [r["seed"] for r in sorted(begun, key=lambda r: r["pressed"])]
-    by_start = [r["seed"] for r in sorted(begun, key=lambda r: r["began"])]
-    rank = {seed: i for i, seed in enumerate(by_press)}
-    inversions = sum(
-        1 for i, a in enumerate(by_start) for b in by_start[i + 1 :] if rank[a] > rank[b]
+
+    def inversions(first: str, then: str) -> int:
+        a = [r["seed"] for r in sorted(begun, key=lambda r: r[first])]
+        rank = {seed: i for i, seed in enumerate(a)}
+        b = [r["seed"] for r in sorted(begun, key=lambda r: r[then])]
+        return sum(1 for i, x in enumerate(b) for y in b[i + 1 :] if rank[x] > rank[y])
+
+    pairs = len(begun) * (len(begun) - 1) // 2
+    print(
+        f"started out of the server's arrival order: {inversions('asked', 'began')} of {pairs} "
+        f"pairs; arrived out of press order: {inversions('pressed', 'asked')} of {pairs} "
+        f"(press → arrival at most {max(r['asked'] - r['pressed'] for r in begun):.2f} s)"
     )
-    pairs = len(by_start) * (len(by_start) - 1) // 2
-    print(f"started out of press order: {inversions} of {pairs} pairs")
-    # honest places: a run told "position p" should see exactly p − 1 queued runs start first
+    # honest places: a run told "position p" should see exactly the p − 1 runs that waited
+    # ahead of it (arrived earlier, started after it arrived) start first
     queued = [r for r in begun if r.get("places") and "started" in r]
     off = []
     for r in queued:
         ahead = sum(
             1
-            for other in queued
-            if other is not r
-            and r["pressed"] < other["began"] < r["began"]
-            and other["pressed"] < r["pressed"]
+            for other in begun
+            if other is not r and other["asked"] < r["asked"] < other["began"] < r["began"]
         )
         off.append(r["places"][0]["position"] - 1 - ahead)
     exact = sum(1 for d in off if d == 0)
     print(
-        f"first place told vs queued runs that actually started before it: exact for {exact} "
+        f"first place told vs runs that waited ahead of it: exact for {exact} "
         f"of {len(queued)} queued runs (max off by {max(map(abs, off), default=0)})"
     )
     told = [

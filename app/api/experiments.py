@@ -7,6 +7,7 @@ app.experiments.service hands back onto a response. The contract is docs/experim
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 
 from anyio import create_task_group
@@ -60,6 +61,12 @@ async def run_config(experiment_id: ExperimentId, request: Request) -> RunConfig
 setattr(run_config, BODY_MODELS_ATTRIBUTE, ("experiment_id", CONFIGS))
 
 
+async def arrival() -> int:
+    """When the request came (time.time_ns(), before its body is read): its place in the
+    training queue."""
+    return time.time_ns()
+
+
 class EventStreamResponse(StreamingResponse):
     """A stream that always watches for the client going away and then closes its generator.
 
@@ -102,13 +109,14 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 @router.post("/experiments/{experiment_id}/runs", responses=_RESPONSES)
 async def run_experiment(
     experiment_id: ExperimentId,
+    asked: Annotated[int, Depends(arrival)],
     config: Annotated[RunConfig, Depends(run_config)],
     manager: ManagerDep,
     request: Request,
 ) -> Response:
     """Train: the result as JSON, or queue places, progress then the result as SSE."""
     try:
-        subscription = await manager.subscribe(experiment_id, config.model_dump())
+        subscription = await manager.subscribe(experiment_id, config.model_dump(), asked)
     except Busy as busy:
         headers = {"Retry-After": str(busy.retry_after)}
         return JSONResponse({"detail": str(busy)}, status_code=503, headers=headers)

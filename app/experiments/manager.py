@@ -141,6 +141,7 @@ class Run:
     config: dict[str, Any]
     seconds: float = 0.0  # the cost model's CPU seconds of the run
     started: float = field(default_factory=time.monotonic)
+    cold: bool = False  # its slot's process started for it (not a measure of the pace)
     history: list[dict[str, Any]] = field(default_factory=list)
     subscribers: list[Subscription] = field(default_factory=list)
     fraction: float = 0.0  # of the work done, from the last progress event
@@ -340,9 +341,13 @@ class ExperimentManager:
 
     # -- subscribing ---------------------------------------------------------------------------
 
-    async def subscribe(self, experiment_id: str, config: dict[str, Any]) -> Subscription:
-        """Join the cached result or the run in flight (in any worker), or queue a run;
-        ``Busy`` if the queue is full."""
+    async def subscribe(
+        self, experiment_id: str, config: dict[str, Any], asked: int | None = None
+    ) -> Subscription:
+        """Join the cached result or the run in flight (in any worker), or queue a run in the
+        place of ``asked`` (time.time_ns() when the request came; by default now); ``Busy``
+        if the queue is full."""
+        asked = time.time_ns() if asked is None else asked
         self.start()
         assert self._lock is not None
         key = run_key(experiment_id, config, self.data_source)
@@ -354,10 +359,10 @@ class ExperimentManager:
             subscription.queue.put_nowait(("result", result))
             return subscription
         async with self._lock:
-            return await self._join_or_start(key, experiment_id, config)
+            return await self._join_or_start(key, experiment_id, config, asked)
 
     async def _join_or_start(
-        self, key: str, experiment_id: str, config: dict[str, Any]
+        self, key: str, experiment_id: str, config: dict[str, Any], asked: int
     ) -> Subscription:
         run = self.running.get(key)
         if run is not None and run.cancelling:
@@ -379,7 +384,14 @@ class ExperimentManager:
             raise Busy(len(self.waiting), max(1, math.ceil(self.run_seconds)))
         run = Run(key, experiment_id, config, predicted_seconds(experiment_id, config))
         ticket, joined, starting, snapshot = await asyncio.to_thread(
-            self.queue.take, key, experiment_id, config, self._free(), run.seconds, self.pace
+            self.queue.take,
+            key,
+            experiment_id,
+            config,
+            self._free(),
+            run.seconds,
+            self.pace,
+            asked,
         )
         # joined: another worker's clients asked first; its progress so far is replayed from
         # the events file
@@ -396,6 +408,7 @@ class ExperimentManager:
         slot = next(s for s in self.slots if s.run is None)
         run.ticket, run.queued, run.slot = ticket, None, slot
         run.started = time.monotonic()
+        run.cold = not slot.alive
         if not slot.alive:
             slot.start_process()
         slot.run = run
@@ -583,7 +596,7 @@ class ExperimentManager:
         elif kind == "result":  # (the pipe's thread has put it in the cache)
             elapsed = time.monotonic() - run.started
             self.run_seconds = 0.7 * self.run_seconds + 0.3 * elapsed
-            if run.seconds > 0:
+            if run.seconds > 0 and not run.cold:
                 self.pace = 0.7 * self.pace + 0.3 * elapsed / run.seconds
             self._finish(slot, run, ("result", message[2]))
         elif kind == "error":

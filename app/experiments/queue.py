@@ -259,17 +259,19 @@ class TicketQueue:
         free_here: int,
         seconds: float = 0.0,
         pace: float | None = None,
+        asked: int | None = None,
     ) -> tuple[Ticket, bool, list[tuple[Ticket, dict[str, Any]]], Snapshot]:
         """The ticket of run ``key``, this worker subscribed to it: the one waiting or training
         already (joined: True), or a new one at the end of the queue (False; ``seconds``: its
-        predicted CPU time); then a ``step``
+        predicted CPU time; ``asked``: time.time_ns() when the request came, its place in the
+        queue; by default now); then a ``step``
         in the same turn of the lock (a free slot here takes its own new ticket before an
         idle worker can)."""
         with self._locked():
             ticket = self._read().find(key)
             joined = ticket is not None
             if ticket is None:
-                ticket = Ticket(time.time_ns(), self.worker, key)
+                ticket = Ticket(time.time_ns() if asked is None else asked, self.worker, key)
                 payload = {"experiment_id": experiment_id, "config": config, "seconds": seconds}
                 self._path(ticket.name).write_text(json.dumps(payload))
             self._path(f"{ticket.id}.sub-{self.worker}").touch()
