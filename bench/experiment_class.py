@@ -114,15 +114,17 @@ def read_stream(response: httpx.Response, t0: float, record: dict) -> None:
                 return
 
 
-def watch_queue(directory: Path, t0: float, stop: threading.Event, seen: dict) -> None:
+def watch_queue(cache: Path, t0: float, stop: threading.Event, seen: dict) -> None:
     """Which worker trains each run key, when it started there (``.run-<worker>`` files), and
     when the server took its ticket (the time in the ticket's name), on the bench's clock."""
     wall_minus_monotonic = time.time() - time.monotonic()
     while not stop.is_set():
-        try:
-            names = os.listdir(directory)
-        except FileNotFoundError:
-            names = []
+        names = []
+        for directory in ("training-queue", "queue"):  # this queue's, and the older one's
+            try:
+                names += os.listdir(cache / directory)
+            except FileNotFoundError:
+                pass
         for name in names:
             stem, _, state = name.partition(".")
             if state.startswith("run"):  # .run-<worker>; before the shared queue: <pid> in the stem
@@ -192,7 +194,7 @@ def main() -> None:
         rng = random.Random(0)
         t0 = time.monotonic() + 1.0
         stop = threading.Event()
-        watcher = threading.Thread(target=watch_queue, args=(cache / "queue", t0, stop, seen))
+        watcher = threading.Thread(target=watch_queue, args=(cache, t0, stop, seen))
         watcher.start()
         records = [{"seed": i + 1} for i in range(args.students)]
         threads = [

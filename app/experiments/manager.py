@@ -1,20 +1,25 @@
 """Runs experiments for the server: training slots, a fair queue, a result cache, shared runs.
 
 - **Slots.** ``runs_at_once`` training processes (app.experiments.worker), started lazily.
-- **Queue.** A new config when every slot is busy takes a ticket in the queue shared by the
-  server's worker processes (app.experiments.queue): first come, first served across workers.
-  Its clients get a ``queued`` message with their position whenever it changes. Only a queue
+- **Queue.** Every new config takes a ticket in the queue shared by the server's worker
+  processes (app.experiments.queue), stamped with its request's arrival: a free slot of ANY
+  worker starts the oldest waiting ticket, whoever's client it is (first come, first served
+  across workers). The worker training it appends its events to the ticket's events file; the
+  workers whose clients wait for it relay them (``_relay``). Waiting clients get a ``queued``
+  message with their position and expected wait whenever their place changes. Only a queue
   longer than ``MAX_WAITING`` raises ``Busy`` (the API answers 503 + Retry-After).
 - **Cache.** A finished result is kept by key (experiment id + full config + data source +
   code digest), so the same config gives the same result, bit for bit, without training again.
   The cache is a directory shared by the server's worker processes (app.experiments.cache).
-- **Sharing.** A config already training or queued in this process is joined, not started
-  again: every subscriber gets the progress so far (replayed) and then each new event.
-- **Cancellation.** When the last subscriber leaves before the end, the run is cancelled (the
-  worker stops within one training step; a queued run just leaves the queue) and its slot is
-  free again. A client asking for the same config while the cancel is on its way (a page
-  reload) is not joined to the dying run: when the worker confirms the cancel, the run starts
-  again from scratch for it.
+- **Sharing.** A config already training or queued, in this worker or another, is joined, not
+  started again: every subscriber gets the progress so far (replayed) and then each new event.
+- **Cancellation.** When the last subscriber of every worker leaves before the end, the run is
+  cancelled where it trains (the training process stops within one training step; a queued
+  run just leaves the queue) and its slot is free again. A client asking for the same config
+  while the cancel is on its way (a page reload) is not joined to the dying run: when the
+  worker confirms the cancel, the run starts again from scratch for it.
+- **Failures.** A training process that dies, or a worker that stops or dies while training,
+  ends the run with an ``error`` for the clients of every worker, never a hang.
 
 Everything here runs on the server's event loop; each worker's pipe is read by a thread of its
 own that hands messages to the loop. No HTTP here.
@@ -56,6 +61,9 @@ shared queue and the events files."""
 IDLE_POLL_SECONDS = 0.5
 """How often any other worker looks at the shared queue (its free slots take others' runs)."""
 PROCESS_DIED = "the training process died; try again"
+QUEUE_DIRECTORY = "training-queue"
+"""The shared queue's directory in the cache directory (named for this queue's file format: a
+server of an older format sharing the cache directory keeps to its own ``queue/``)."""
 FIRST_RUN_SECONDS = 2.0
 """Assumed wall time of one run before this worker has finished any (for Retry-After)."""
 FIRST_PACE = 1.4
@@ -299,7 +307,7 @@ class ExperimentManager:
         self.data_source = f"idx:{self.data_dir.resolve()}" if self.data_dir else "subset"
         self.cache = ResultCache(cache_dir, cache_size)
         queue_dir = (
-            cache_dir / "queue"
+            cache_dir / QUEUE_DIRECTORY
             if cache_dir is not None
             else Path(tempfile.mkdtemp(prefix="convlab-queue-"))
         )

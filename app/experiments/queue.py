@@ -1,7 +1,7 @@
 """The training queue shared by the server's worker processes: first come, first served.
 
 uvicorn's workers are separate processes, each with its own training slots. A run that is asked
-for takes a ticket in a directory shared by the workers (``queue/`` in the result cache's
+for takes a ticket in a directory shared by the workers (``training-queue/`` in the result cache's
 directory), named by the time it was asked for, so every worker sees one order. Any worker with
 a free slot starts the oldest waiting ticket, whichever worker's client asked for it; the
 worker that runs it appends what the run does to the ticket's events file, and every worker
