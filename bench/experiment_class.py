@@ -302,7 +302,11 @@ def report(args, records, seen, load_before, load_after, cpu_seconds: float) -> 
     print("runs per worker: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     retries = [r["retries"] for r in records]
     print(f"503s (retries): total {sum(retries)}, most for one student {max(retries)}")
-    print(f"server CPU (every process, user + system): {cpu_seconds:.1f} s")
+    print(f"server CPU (every process, user + system): {cpu_seconds:.1f} s", end="")
+    print(
+        f"; with its {args.workers} cores to itself the class would take at least "
+        f"{cpu_seconds / args.workers:.0f} s (CPU / workers, warm-up included)"
+    )
 
 
 if __name__ == "__main__":

@@ -546,7 +546,8 @@ class ExperimentManager:
 
     def _end_remote(self, run: Run, final: tuple) -> None:
         run.done = True
-        self.running.pop(run.key, None)
+        if self.running.get(run.key) is run:
+            del self.running[run.key]
         for subscription in run.subscribers:
             subscription.queue.put_nowait(final)
 
