@@ -132,7 +132,7 @@ def body(
         )
         curves = trainer.fit(
             model,
-            torch.optim.Adam(model.parameters(), lr=config["learning_rate"]),
+            torch.optim.Adam(model.parameters(), lr=config["learning_rate"], fused=True),
             x,
             y,
             x_test,
