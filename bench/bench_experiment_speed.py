@@ -1,13 +1,14 @@
-"""CPU time of a default generalization run: this checkout's code against another's.
+"""CPU time of a default generalization run, model by model: this checkout's code against another's.
 
-    git archive <commit> app | tar -x -C /tmp/convlab-old      # e.g. the landed main
+    git archive 72bc281 app | tar -x -C /tmp/convlab-old      # the code before the speed-up
     PYTHONPATH=. nice python bench/bench_experiment_speed.py --old /tmp/convlab-old
 
-Runs, each in a fresh interpreter with one torch thread, after a warm-up run: the old code on
-the old default config, the new code on the same config, and the new code on its own default
-(``--repeats`` each, the median CPU seconds by ``time.process_time``). The configs are the old
-default (N = 1,000, 3 epochs, 500 test digits) and this checkout's default. CPU time, not wall
-time: the machine is shared; the load average is printed beside.
+Each row runs in a fresh interpreter with one torch thread, after a warm-up run, ``--repeats``
+times (the median CPU seconds by ``time.process_time``): the old code on the old default
+(N = 1,000, 5 epochs, 1,000 test digits, batch 32, Adam lr 0.005), then this checkout's code on
+its own default, for each model alone and for the whole run; then this checkout's weight-decay
+and limits defaults. CPU time, not wall time: the machine is shared; the load average is
+printed beside.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 OLD_DEFAULT = {
     "train_size": 1000,
-    "test_size": 500,
-    "epochs": 3,
+    "test_size": 1000,
+    "epochs": 5,
     "batch_size": 32,
     "learning_rate": 0.005,
     "weight_decay": 0.001,
@@ -36,21 +37,21 @@ import json, statistics, sys, time
 import torch
 torch.set_num_threads(1)
 from app.experiments.runner import run
-config, repeats = json.loads(sys.argv[1]), int(sys.argv[2])
-run("generalization", dict(config, train_size=100, epochs=1))
+experiment, config, repeats = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3])
+run(experiment, dict(config, train_size=100, epochs=1))
 times = []
 for _ in range(repeats):
     start = time.process_time()
-    run("generalization", config)
+    run(experiment, config)
     times.append(time.process_time() - start)
 print(json.dumps(statistics.median(times)))
 """
 
 
-def cpu_seconds(tree: Path, config: dict, repeats: int) -> float:
+def cpu_seconds(tree: Path, experiment: str, config: dict, repeats: int) -> float:
     env = {**os.environ, "PYTHONPATH": str(tree)}
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, json.dumps(config), str(repeats)],
+        [sys.executable, "-c", CHILD, experiment, json.dumps(config), str(repeats)],
         env=env,
         cwd=tree,
         capture_output=True,
@@ -70,15 +71,20 @@ def main() -> None:
 
     new_default = EXPERIMENTS["generalization"].defaults
     print(f"load average {os.getloadavg()[0]:.1f}; CPU seconds per run, median of {args.repeats}")
-    rows = [
-        ("old code, old default", args.old, OLD_DEFAULT),
-        ("new code, old default", ROOT, OLD_DEFAULT),
-        ("new code, new default", ROOT, new_default),
-    ]
-    for label, tree, config in rows:
-        seconds = cpu_seconds(tree, config, args.repeats)
-        shape = f"N={config['train_size']}, {config['epochs']} epochs, {config['test_size']} test"
-        print(f"{label:<24} {shape:<32} {seconds:6.2f} s")
+    for label, tree, config in (("old", args.old, OLD_DEFAULT), ("new", ROOT, new_default)):
+        shape = (
+            f"N={config['train_size']}, {config['epochs']} epochs, {config['test_size']} test, "
+            f"batch {config['batch_size']}, lr {config['learning_rate']:g}"
+        )
+        print(f"{label} code on its default ({shape}):")
+        for models in (["fc"], ["lc"], ["cnn"], config["models"]):
+            seconds = cpu_seconds(tree, "generalization", dict(config, models=models), args.repeats)
+            print(f"  {'+'.join(models):<12} {seconds:6.2f} s")
+    for experiment in ("weight-decay", "limits"):
+        config = EXPERIMENTS[experiment].defaults
+        seconds = cpu_seconds(ROOT, experiment, config, args.repeats)
+        print(f"new code, {experiment} default: {seconds:6.2f} s")
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 
 if __name__ == "__main__":

@@ -32,8 +32,8 @@ DEFAULTS: dict[str, Any] = {
     "train_size": 1000,
     "test_size": 1000,
     "epochs": 5,
-    "batch_size": 32,
-    "learning_rate": 0.005,
+    "batch_size": 64,
+    "learning_rate": 0.01,
     "weight_decay": 0.001,
     "hidden": 100,
     "models": ["fc", "lc", "cnn"],
@@ -56,6 +56,9 @@ class GeneralizationConfig(RunConfig):
     )
     epochs: int = Field(
         DEFAULTS["epochs"], ge=1, le=1_000, description="Passes over the training examples."
+    )
+    batch_size: int = Field(
+        DEFAULTS["batch_size"], ge=1, le=512, description="Examples per optimiser step."
     )
     learning_rate: float = Field(
         DEFAULTS["learning_rate"], gt=0, le=1.0, allow_inf_nan=False, description="Adam step size."
@@ -132,7 +135,7 @@ def body(
         )
         curves = trainer.fit(
             model,
-            torch.optim.Adam(model.parameters(), lr=config["learning_rate"]),
+            torch.optim.Adam(model.parameters(), lr=config["learning_rate"], fused=True),
             x,
             y,
             x_test,

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 KERNEL = 5
@@ -32,36 +33,100 @@ INVARIANT_CHANNELS = (6, 8)
 """C1, C2 of the invariant CNN (its 28×28 maps cost more per channel)."""
 
 
+class MaxPool2x2(nn.Module):
+    """2×2 max pooling, stride 2, of (N, C, H, W) maps (H, W even).
+
+    The same values as ``nn.MaxPool2d(2)``. Without autograd (evaluation) it takes two
+    elementwise maxima of strided views, about three times faster on one thread than
+    ``max_pool2d``'s kernel; while training it calls ``max_pool2d``, whose backward is the faster
+    one (bench/bench_experiment_speed.py).
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if torch.is_grad_enabled() and x.requires_grad:
+            return F.max_pool2d(x, 2)
+        rows = torch.maximum(x[..., 0::2, :], x[..., 1::2, :])
+        return torch.maximum(rows[..., 0::2], rows[..., 1::2])
+
+
+class PositionsFirst(nn.Module):
+    """(B, C, H, W) → (H, W, C, B), contiguous: the layout ``LocallyConnected2d`` works in."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.permute(2, 3, 1, 0).contiguous()
+
+
+class BatchFirst(nn.Module):
+    """(H, W, C, B) → (B, C, H, W): back to the usual layout (a view)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.permute(3, 2, 0, 1)
+
+
+class PositionMaxPool2x2(nn.Module):
+    """2×2 max pooling, stride 2, of positions-first (H, W, C, B) maps (H, W even).
+
+    Without autograd: two elementwise maxima of strided views, each over contiguous C·B runs.
+    While training: the four values of each window side by side and one ``max`` over them,
+    whose backward is a single scatter (the maxima's backward takes about ten elementwise ops).
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h, w = x.shape[0] // 2, x.shape[1] // 2
+        if torch.is_grad_enabled() and x.requires_grad:
+            windows = x.reshape(h, 2, w, 2, -1).permute(0, 2, 1, 3, 4).reshape(h, w, 4, -1)
+            return windows.max(2).values.view(h, w, *x.shape[2:])
+        rows = torch.maximum(x[0::2], x[1::2])  # (H/2, W, C, B)
+        return torch.maximum(rows[:, 0::2], rows[:, 1::2])  # (H/2, W/2, C, B)
+
+
+class ChannelsLast(nn.Module):
+    """(B, C, H, W) in channels-last memory order (same values and shape): the order in which
+    one thread's convolutions and ``max_pool2d`` run fastest here."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.contiguous(memory_format=torch.channels_last)
+
+
 class LocallyConnected2d(nn.Module):
-    """Unshared 'valid' convolution: a separate (C_in·k·k → C_out) map at each output position."""
+    """Unshared 'valid' convolution: a separate (C_in·k·k → C_out) map at each output position.
+
+    Works on positions-first maps, (H, W, C_in, B) → (H_out, W_out, C_out, B): each output
+    position's C_in·k·k inputs are gathered as whole rows of B values (one ``index_select``
+    with a precomputed index; its backward is one ``index_add``), then one batched matrix
+    product, (L, C_out, C_in·k·k) @ (L, C_in·k·k, B), gives every position's outputs already in
+    the output layout — no transposing copy on either side.
+    """
 
     def __init__(self, in_channels: int, out_channels: int, in_size: int, kernel: int) -> None:
         super().__init__()
         self.in_channels, self.out_channels, self.kernel = in_channels, out_channels, kernel
-        self.out_size = in_size - kernel + 1
-        positions = self.out_size * self.out_size
+        self.out_size = n = in_size - kernel + 1
         fan_in = in_channels * kernel * kernel
         bound = 1.0 / fan_in**0.5  # the same uniform init as nn.Conv2d's default
-        # (L, C_in·k·k, C_out): one matrix per output position
-        self.weight = nn.Parameter(
-            torch.empty(positions, fan_in, out_channels).uniform_(-bound, bound)
+        # (L, C_out, C_in·k·k): one matrix per output position, each row a (C_in, k, k) kernel
+        self.weight = nn.Parameter(torch.empty(n * n, out_channels, fan_in).uniform_(-bound, bound))
+        self.bias = nn.Parameter(torch.empty(n * n, out_channels, 1).uniform_(-bound, bound))
+        # row of the (H·W·C_in, B) input that feeds position (i, j), input (c, m, n)
+        i, j = torch.arange(n).view(n, 1, 1, 1, 1), torch.arange(n).view(1, n, 1, 1, 1)
+        c = torch.arange(in_channels).view(1, 1, in_channels, 1, 1)
+        m, q = (
+            torch.arange(kernel).view(1, 1, 1, kernel, 1),
+            torch.arange(kernel).view(1, 1, 1, 1, kernel),
         )
-        self.bias = nn.Parameter(torch.empty(positions, out_channels).uniform_(-bound, bound))
+        rows = ((i + m) * in_size + (j + q)) * in_channels + c  # (n, n, C_in, k, k)
+        self.register_buffer("rows", rows.reshape(-1), persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        b, k, n = x.shape[0], self.kernel, self.out_size
-        # the patches straight into (L, B, C_in·k·k) from a strided view of x: one gather,
-        # where F.unfold's (B, C_in·k·k, L) would need a second, transposing copy for bmm
-        patches = x.unfold(2, k, 1).unfold(3, k, 1)  # (B, C_in, n, n, k, k), a view
-        cols = patches.permute(2, 3, 0, 1, 4, 5).reshape(n * n, b, -1)  # (L, B, C_in·k·k)
-        out = torch.bmm(cols, self.weight)  # (L, B, C_out)
-        out = out + self.bias.unsqueeze(1)  # (L, B, C_out)
-        return out.permute(1, 2, 0).reshape(b, self.out_channels, n, n)
+        b, n = x.shape[-1], self.out_size
+        cols = x.reshape(-1, b).index_select(0, self.rows).view(n * n, -1, b)  # (L, C_in·k², B)
+        out = torch.baddbmm(self.bias, self.weight, cols)  # (L, C_out, B)
+        return out.view(n, n, self.out_channels, b)
 
     def kernels_at(self, i: int, j: int) -> torch.Tensor:
         """The (C_out, C_in, k, k) kernel used at output position (i, j)."""
-        w = self.weight[i * self.out_size + j]  # (C_in·k·k, C_out)
-        return w.t().reshape(self.out_channels, self.in_channels, self.kernel, self.kernel)
+        w = self.weight[i * self.out_size + j]  # (C_out, C_in·k·k)
+        return w.reshape(self.out_channels, self.in_channels, self.kernel, self.kernel)
 
 
 def locally_connected_parameters(
@@ -79,31 +144,40 @@ def locally_connected_parameters(
 def build_cnn(channels: tuple[int, int] = CONV_CHANNELS) -> nn.Sequential:
     """Two shared 5×5 valid convolutions with ReLU and 2×2 max pooling, then 256 → 10."""
     c1, c2 = channels
-    return nn.Sequential(
+    model = nn.Sequential(
         OrderedDict(
+            channels_last=ChannelsLast(),
             conv1=nn.Conv2d(1, c1, KERNEL),  # (C1, 24, 24)
             relu1=nn.ReLU(),
-            pool1=nn.MaxPool2d(2),  # (C1, 12, 12)
+            pool1=MaxPool2x2(),  # (C1, 12, 12)
             conv2=nn.Conv2d(c1, c2, KERNEL),  # (C2, 8, 8)
             relu2=nn.ReLU(),
-            pool2=nn.MaxPool2d(2),  # (C2, 4, 4)
+            pool2=MaxPool2x2(),  # (C2, 4, 4)
             flatten=nn.Flatten(),
             fc=nn.Linear(c2 * 4 * 4, 10),
         )
     )
+    return model.to(memory_format=torch.channels_last)
 
 
 def build_lc(channels: tuple[int, int] = CONV_CHANNELS) -> nn.Sequential:
-    """``build_cnn`` with every convolution unshared (same connectivity, no weight sharing)."""
+    """``build_cnn`` with every convolution unshared (same connectivity, no weight sharing).
+
+    Its layers work on positions-first (H, W, C, B) maps (``LocallyConnected2d``); the input and
+    the classifier's input are the usual (B, C, H, W), so the flattened 256 features are in the
+    CNN's order.
+    """
     c1, c2 = channels
     return nn.Sequential(
         OrderedDict(
-            conv1=LocallyConnected2d(1, c1, 28, KERNEL),  # (C1, 24, 24)
+            positions_first=PositionsFirst(),  # (28, 28, 1, B)
+            conv1=LocallyConnected2d(1, c1, 28, KERNEL),  # (24, 24, C1, B)
             relu1=nn.ReLU(),
-            pool1=nn.MaxPool2d(2),  # (C1, 12, 12)
-            conv2=LocallyConnected2d(c1, c2, 12, KERNEL),  # (C2, 8, 8)
+            pool1=PositionMaxPool2x2(),  # (12, 12, C1, B)
+            conv2=LocallyConnected2d(c1, c2, 12, KERNEL),  # (8, 8, C2, B)
             relu2=nn.ReLU(),
-            pool2=nn.MaxPool2d(2),  # (C2, 4, 4)
+            pool2=PositionMaxPool2x2(),  # (4, 4, C2, B)
+            batch_first=BatchFirst(),  # (B, C2, 4, 4)
             flatten=nn.Flatten(),
             fc=nn.Linear(c2 * 4 * 4, 10),
         )

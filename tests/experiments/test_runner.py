@@ -194,7 +194,7 @@ def test_cost_counts_three_forward_passes_per_training_example_and_every_evaluat
     config = G.GeneralizationConfig.model_construct(**tiny)
     (work,) = config.work()
     n, epochs, test = 60, 2, 100
-    assert work.steps == epochs * 2  # ⌈60 / 32⌉ steps per epoch
+    assert work.steps == epochs * 1  # ⌈60 / 64⌉ steps per epoch
     assert work.macs == (784 * 100 + 100 * 10) * (
         3 * n * epochs + test * epochs + n + 9 * min(G.SHIFT_TEST_SIZE, test)
     )
@@ -204,8 +204,8 @@ def test_a_small_batch_costs_more_predicted_time_than_its_multiply_adds_alone() 
     big = G.GeneralizationConfig.model_construct(**G.DEFAULTS)
     small = G.GeneralizationConfig.model_construct(**dict(G.DEFAULTS, batch_size=2))
     (b,), (s,) = ([w for w in c.work() if w.kind == "lc"] for c in (big, small))
-    assert s.macs == b.macs and (s.steps, b.steps) == (2500, 160)  # 5 · ⌈1000 / 2⌉, 5 · ⌈1000 / 32⌉
-    assert s.seconds - b.seconds == pytest.approx(2340 * C.STEP_SECONDS["lc"])
+    assert s.macs == b.macs and (s.steps, b.steps) == (2500, 80)  # 5 · ⌈1000 / 2⌉, 5 · ⌈1000 / 64⌉
+    assert s.seconds - b.seconds == pytest.approx(2420 * C.STEP_SECONDS["lc"])
 
 
 def test_every_default_run_is_within_the_default_limits_and_predicted_time() -> None:
