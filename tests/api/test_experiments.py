@@ -30,8 +30,8 @@ from app.main import create_app
 from tests.helpers.threads import record_event_loop
 
 TINY = {"train_size": 60, "test_size": 100, "epochs": 1, "models": ["fc", "cnn"]}
-# over ten seconds (4,500 steps of batch 2), under the predicted-time limit: only ever cancelled
-LONG = {"train_size": 3000, "epochs": 3, "models": ["lc"], "batch_size": 2}
+# about ten seconds (3,000 steps of batch 2), under the predicted-time limit: only ever cancelled
+LONG = {"train_size": 2000, "epochs": 3, "models": ["lc"], "batch_size": 2}
 ROOT = Path(__file__).resolve().parents[2]
 NICE = 2
 
