@@ -30,8 +30,8 @@ from app.main import create_app
 from tests.helpers.threads import record_event_loop
 
 TINY = {"train_size": 60, "test_size": 100, "epochs": 1, "models": ["fc", "cnn"]}
-# tens of seconds, under the predicted-time limit: only ever cancelled
-LONG = {"train_size": 3000, "epochs": 3, "models": ["lc"]}
+# about ten seconds (3,000 steps of batch 2), under the predicted-time limit: only ever cancelled
+LONG = {"train_size": 2000, "epochs": 3, "models": ["lc"], "batch_size": 2}
 ROOT = Path(__file__).resolve().parents[2]
 NICE = 2
 
@@ -247,7 +247,7 @@ def test_same_config_again_comes_from_the_cache_bit_for_bit(
 def test_config_spelled_with_its_defaults_is_the_same_run(
     lab: TestClient, tiny_result: dict
 ) -> None:
-    full = {**TINY, "seed": 0, "batch_size": 64}
+    full = {**TINY, "seed": 0, "batch_size": EXPERIMENTS["generalization"].defaults["batch_size"]}
     again = lab.post("/api/experiments/generalization/runs", json=full).json()
     assert again["cached"] is True
 
