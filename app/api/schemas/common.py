@@ -452,27 +452,6 @@ ShiftAmount = Annotated[int, Field(ge=-4096, le=4096)]
 # -- the output-size formula, worked out ------------------------------------------------------
 
 
-def _formula_fields(height: AxisGeometry, width: AxisGeometry) -> dict:
-    """The fields of a Formula for an engine window geometry (conv or pool)."""
-    general, text, expressions = formula_text((height, width))
-    axes = [
-        {
-            "axis": axis.axis,
-            "size": axis.size,
-            "pad_before": axis.pad_before,
-            "pad_after": axis.pad_after,
-            "kernel": axis.kernel,
-            "dilation": axis.dilation,
-            "stride": axis.stride,
-            "ceil_mode": axis.ceil_mode,
-            "output": axis.output,
-            "expression": expression,
-        }
-        for axis, expression in zip((height, width), expressions, strict=True)
-    ]
-    return {"general": general, "text": text, "axes": axes}
-
-
 class AxisFormula(BaseModel):
     """The output-size formula along one axis with every number filled in."""
 
@@ -498,7 +477,10 @@ class Formula(BaseModel):
 
 def formula_of(height: AxisGeometry, width: AxisGeometry) -> Formula:
     """The response model of an engine window geometry (conv or pool)."""
-    return Formula.model_validate(_formula_fields(height, width))
+    general, text, expressions = formula_text((height, width))
+    pairs = zip((height, width), expressions, strict=True)
+    axes = [AxisFormula(**vars(axis), expression=e) for axis, e in pairs]
+    return Formula(general=general, text=text, axes=axes)
 
 
 def examples(*bodies: object, listed: bool = False) -> ConfigDict:

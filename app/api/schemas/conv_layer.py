@@ -638,16 +638,7 @@ def conv1d_fields(geometry: Conv1dGeometry, output: np.ndarray, bias: np.ndarray
         "output": output.tolist(),
         "output_shape": geometry.output_shape,
         "formula": Conv1dFormula(
-            general=general,
-            text=text,
-            expression=expression,
-            length=axis.size,
-            pad_before=axis.pad_before,
-            pad_after=axis.pad_after,
-            kernel=axis.kernel,
-            dilation=axis.dilation,
-            stride=axis.stride,
-            output=axis.output,
+            **vars(axis), length=axis.size, general=general, text=text, expression=expression
         ),
         "counts": conv_fields(geometry.conv, output, bias)["counts"],
     }
