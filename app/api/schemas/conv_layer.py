@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated, Self
+from typing import Annotated, ClassVar, Self
 
 import numpy as np
 from pydantic import BaseModel, Field, ValidationInfo, model_validator
@@ -21,6 +21,7 @@ from app.api.schemas.common import (
     Padding,
     PaddingMode,
     PositiveIntOrPair,
+    RequestModel,
     ResultModel,
     ShapedRequest,
     check_output_values,
@@ -96,13 +97,29 @@ def _too_many_terms(terms: int, what: str) -> None:
         )
 
 
+class WithGradOutput(RequestModel):
+    """A convolution request plus the upstream gradient G, refused over ``convolutions`` times
+    the forward pass's multiply-adds (``work`` names it in the message)."""
+
+    grad_output: GradOutput | None = Field(None, description="G = ∂L/∂Y, shaped like the output.")
+    convolutions: ClassVar[int]
+    work: ClassVar[str]
+
+    @model_validator(mode="after")
+    def _within_backward_limits(self, info: ValidationInfo) -> Self:
+        try:
+            geometry = self.geometry()  # type: ignore[attr-defined]
+        except InvalidInput:
+            return self
+        check_work(self.convolutions * geometry.macs, self.work, settings_of(info))
+        return self
+
+
 # -- /api/conv2d/backward ---------------------------------------------------------------------
 
 
-class Conv2dBackwardRequest(Conv2dRequest):
+class Conv2dBackwardRequest(WithGradOutput, Conv2dRequest):
     """A convolution (the fields of /api/conv2d) and the upstream gradient G = ∂L/∂Y."""
-
-    grad_output: GradOutput | None = Field(None, description="G = ∂L/∂Y, shaped like the output.")
 
     model_config = examples(
         {"input": TUTORIAL_X, "kernel": TUTORIAL_K},
@@ -113,16 +130,8 @@ class Conv2dBackwardRequest(Conv2dRequest):
         },
     )
 
-    @model_validator(mode="after")
-    def _within_backward_limits(self, info: ValidationInfo) -> Self:
-        try:
-            geometry = self.geometry()
-        except InvalidInput:
-            return self
-        # the forward pass, ∂L/∂X and ∂L/∂K: three convolutions' worth of multiply-adds
-        check_work(3 * geometry.macs, "the forward and backward passes need", settings_of(info))
-        return self
-
+    convolutions = 3  # the forward pass, ∂L/∂X and ∂L/∂K
+    work = "the forward and backward passes need"
     answer = answer_size.conv2d_backward
 
 
@@ -501,23 +510,13 @@ class ConvTranspose2dExplainResponse(ConvTranspose2dResponse):
 # -- /api/conv2d/matrix/transpose -------------------------------------------------------------
 
 
-class Conv2dMatrixTransposeRequest(Conv2dMatrixRequest):
+class Conv2dMatrixTransposeRequest(WithGradOutput, Conv2dMatrixRequest):
     """A convolution (the fields of /api/conv2d/matrix) whose Mᵀ to build."""
-
-    grad_output: GradOutput | None = Field(None, description="G = ∂L/∂Y, shaped like the output.")
 
     model_config = examples({"input": EXAMPLE_MATRIX_INPUT, "kernel": TUTORIAL_K})
 
-    @model_validator(mode="after")
-    def _within_backward_limits(self, info: ValidationInfo) -> Self:
-        try:
-            geometry = self.geometry()
-        except InvalidInput:
-            return self
-        # the forward pass, ∂L/∂X, ∂L/∂K and the transposed convolution of the check
-        check_work(4 * geometry.macs, "Mᵀ with its checks needs", settings_of(info))
-        return self
-
+    convolutions = 4  # forward, ∂L/∂X, ∂L/∂K and the transposed convolution of the check
+    work = "Mᵀ with its checks needs"
     answer = answer_size.conv2d_matrix_transpose
 
 
