@@ -406,13 +406,11 @@ Image = numeric_array(
     description="An H×W image or a C×H×W stack of channels, finite numbers, "
     "each side at most CONVLAB_MAX_SIDE (256), at most CONVLAB_MAX_CHANNELS (64) channels.",
 )
-"""H×W or C×H×W input, validated to a float64 array."""
 
 Image2D = numeric_array(
     axes={2: (_H, _W)},
     description="An H×W image of finite numbers, each side at most CONVLAB_MAX_SIDE (256).",
 )
-"""H×W input, validated to a float64 array."""
 
 Kernel = numeric_array(
     axes={
@@ -427,19 +425,16 @@ Kernel = numeric_array(
     description="A kh×kw kernel, or C_out×C_in×kh×kw weights; each side at most "
     "CONVLAB_MAX_KERNEL_SIDE (64), channels at most CONVLAB_MAX_CHANNELS (64).",
 )
-"""kh×kw or C_out×C_in×kh×kw kernel, validated to a float64 array."""
 
 Kernel2D = numeric_array(
     axes={2: (_KH, _KW)},
     description="A kh×kw kernel of finite numbers, each side at most CONVLAB_MAX_KERNEL_SIDE.",
 )
-"""kh×kw kernel, validated to a float64 array."""
 
 Bias = numeric_array(
     axes={1: (("{n} values", "max_channels"),)},
     description="One bias per output channel (finite numbers).",
 )
-"""C_out bias values, validated to a float64 vector."""
 
 Padding = int_or_pair(0, words=("valid", "same"))
 """Padding: an int, a (height, width) pair, "valid" (none) or "same" (output size = input size)."""

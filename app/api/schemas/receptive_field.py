@@ -13,6 +13,7 @@ from pydantic import (
 )
 
 from app.api.schemas.common import (
+    Cell,
     NonNegativeIntOrPair,
     PositiveIntOrPair,
     RequestModel,
@@ -25,9 +26,7 @@ Pair = tuple[int, int]
 FloatPair = tuple[float, float]
 Span = tuple[int, int]
 """An inclusive range [first, last] of input rows or columns."""
-Position = tuple[
-    Annotated[int, Field(ge=0, le=1_000_000)], Annotated[int, Field(ge=0, le=1_000_000)]
-]
+Position = Cell
 
 
 # -- theoretical receptive field ------------------------------------------------------------
