@@ -1,61 +1,4 @@
-"""Shared request types: the one array validator, int-or-pair hyper-parameters, the limits.
-
-How a route gets its limits (follow this for every new route)
-==============================================================
-
-1. **The request model** subclasses ``RequestModel``: strict types (no ``"yes"`` -> true, no
-   ``true`` -> 1, no ``"2"`` -> 2) and ``extra="forbid"`` (an unknown field is a 422). Arrays
-   of numbers use ``numeric_array(...)`` (or the ready types ``Image``, ``Kernel`` …); its
-   checks run in this order: depth, then every size against the limits, then rectangularity,
-   then the elements — so an oversized body is refused after reading a few list lengths.
-
-2. **Limits come from the settings of the app that serves the request**, never from the global
-   ``get_settings()``. The route's body dependency (``JsonBody`` in ``app.api.deps``) validates
-   with ``context={"settings": app.state.settings}``; a validator reads them with
-   ``settings_of(info)``::
-
-       class ThingRequest(RequestModel):
-           image: Image = Field(description="H×W input.")
-           steps: int = Field(10, ge=1, le=100, description="Fixed bounds need no settings.")
-
-           @model_validator(mode="after")
-           def _bounded(self, info: ValidationInfo) -> Self:
-               settings = settings_of(info)
-               values = self.image.size * self.steps
-               check_output_values((values,), settings)           # work / values
-               check_response_bytes(answer_size.floats((values,)).bytes, settings)  # the answer
-               return self
-
-   So ``create_app(Settings(max_side=8))`` refuses a 16×16 image, and a test builds an app
-   with small limits to see them hold. A validator without the context fails loudly.
-
-3. **Bound what the route will build**, before building it: multiply-adds (``max_macs``), the
-   values it returns (``max_output_values``) and the size of the JSON answer
-   (``check_response_bytes``, ``max_response_bytes``). A ``ShapedRequest`` names its answer's
-   size, declared in ``app.api.answer_size`` as array shapes plus fixed parts, and is checked
-   against the limit without a line of its own.
-   Geometry errors are left to the engine, whose ``InvalidInput`` becomes a 422.
-
-4. **The route** is a plain ``def`` (it runs in the thread pool), takes its body as
-   ``body: JsonBody[ThingRequest]`` (parsed and validated in a worker thread, off the event
-   loop), makes one engine call and maps the result to its response model::
-
-       @router.post("/thing", response_model=ThingResponse)
-       def thing(body: JsonBody[ThingRequest]) -> ThingResponse:
-           \"\"\"One line for /docs.\"\"\"
-           result = engine.thing(body.image, steps=body.steps)
-           return ThingResponse(output=result.output.tolist())
-
-   ``SettingsDep`` gives a route the app's settings when the engine needs a limit.
-
-5. **Examples for /docs**: the request model carries a typed example (``json_schema_extra=
-   {"example": ...}``, more under ``"examples"``); the response example is never typed.
-   ``app.api.examples`` calls the route on the request example(s) when /openapi.json is first
-   built and shows its answer (and each nested model's part of it).
-
-Error texts are sentences for people: raise ``PydanticCustomError(kind, "text {n}", {"n": …})``
-(or ``ValueError("text")``; the "Value error, " prefix is dropped by the error handler).
-"""
+"""Shared request types: the one array validator, int-or-pair hyper-parameters, the limits."""
 
 from __future__ import annotations
 
@@ -96,11 +39,7 @@ def settings_of(info: ValidationInfo) -> Settings:
 
 
 class RequestModel(BaseModel):
-    """Base of every request body (and its nested objects): strict types, no unknown fields.
-
-    Strict: a JSON string is not a number or a boolean, a boolean is not a number; an int is
-    still accepted where a float is expected.
-    """
+    """Base of every request body (and its nested objects): strict types, no unknown fields."""
 
     model_config = ConfigDict(strict=True, extra="forbid")
 
@@ -176,8 +115,7 @@ def check_output_values(shape: tuple[int, ...], settings: Settings) -> None:
 
 
 def check_response_bytes(estimate: int, settings: Settings) -> None:
-    """422 when the JSON answer would be larger than settings.max_response_bytes (estimated
-    before the work from the shapes, so the refusal costs nothing)."""
+    """422 when the JSON answer would be larger than settings.max_response_bytes."""
     limit = settings.max_response_bytes
     if estimate > limit:
         raise PydanticCustomError(
@@ -210,9 +148,7 @@ def _shown(value: object) -> str:
 
 
 def int_or_pair(minimum: int, *, words: tuple[str, ...] = (), description: str = "") -> object:
-    """An ``Annotated`` type: an int, a [height, width] pair of ints (→ tuple), or one of
-    ``words``, each int in [minimum, 1024], with one readable error instead of one per branch.
-    """
+    """An ``Annotated`` type: an int, a [height, width] pair of ints (→ tuple)."""
     shown_words = "".join(f' or "{w}"' for w in words)
 
     def check(v: int) -> int:
@@ -293,8 +229,7 @@ _LEAF_ADAPTERS = {depth: TypeAdapter(_nested_list_type(depth)) for depth in (1, 
 
 
 def _depth_of(value: object) -> int:
-    """Nesting depth found by following first elements (at most 5 levels are followed);
-    -1 for a JSON value that is not a number; error on an empty list."""
+    """Nesting depth found by following first elements (at most 5 levels are followed)."""
     depth = 0
     node = value
     while isinstance(node, list):
@@ -383,11 +318,7 @@ def numeric_array(
     description: str,
     bounds: tuple[float, float] | None = None,
 ) -> object:
-    """An ``Annotated`` type for a nested list of finite numbers, validated to a float64 array.
-
-    ``axes`` maps each accepted depth to its axes (see ``Axis``); ``bounds`` (low, high), when
-    given, is the closed range every value must lie in.
-    """
+    """An ``Annotated`` type for a nested list of finite numbers, validated to a float64 array."""
 
     def reading(depth: int) -> str:
         return "×".join(_AXIS_SYMBOLS.get(phrase, "n") for phrase, _ in axes[depth])
@@ -475,13 +406,11 @@ Image = numeric_array(
     description="An H×W image or a C×H×W stack of channels, finite numbers, "
     "each side at most CONVLAB_MAX_SIDE (256), at most CONVLAB_MAX_CHANNELS (64) channels.",
 )
-"""H×W or C×H×W input, validated to a float64 array."""
 
 Image2D = numeric_array(
     axes={2: (_H, _W)},
     description="An H×W image of finite numbers, each side at most CONVLAB_MAX_SIDE (256).",
 )
-"""H×W input, validated to a float64 array."""
 
 Kernel = numeric_array(
     axes={
@@ -496,19 +425,16 @@ Kernel = numeric_array(
     description="A kh×kw kernel, or C_out×C_in×kh×kw weights; each side at most "
     "CONVLAB_MAX_KERNEL_SIDE (64), channels at most CONVLAB_MAX_CHANNELS (64).",
 )
-"""kh×kw or C_out×C_in×kh×kw kernel, validated to a float64 array."""
 
 Kernel2D = numeric_array(
     axes={2: (_KH, _KW)},
     description="A kh×kw kernel of finite numbers, each side at most CONVLAB_MAX_KERNEL_SIDE.",
 )
-"""kh×kw kernel, validated to a float64 array."""
 
 Bias = numeric_array(
     axes={1: (("{n} values", "max_channels"),)},
     description="One bias per output channel (finite numbers).",
 )
-"""C_out bias values, validated to a float64 vector."""
 
 Padding = int_or_pair(0, words=("valid", "same"))
 """Padding: an int, a (height, width) pair, "valid" (none) or "same" (output size = input size)."""
@@ -519,27 +445,6 @@ ShiftAmount = Annotated[int, Field(ge=-4096, le=4096)]
 
 
 # -- the output-size formula, worked out ------------------------------------------------------
-
-
-def _formula_fields(height: AxisGeometry, width: AxisGeometry) -> dict:
-    """The fields of a Formula for an engine window geometry (conv or pool)."""
-    general, text, expressions = formula_text((height, width))
-    axes = [
-        {
-            "axis": axis.axis,
-            "size": axis.size,
-            "pad_before": axis.pad_before,
-            "pad_after": axis.pad_after,
-            "kernel": axis.kernel,
-            "dilation": axis.dilation,
-            "stride": axis.stride,
-            "ceil_mode": axis.ceil_mode,
-            "output": axis.output,
-            "expression": expression,
-        }
-        for axis, expression in zip((height, width), expressions, strict=True)
-    ]
-    return {"general": general, "text": text, "axes": axes}
 
 
 class AxisFormula(BaseModel):
@@ -554,10 +459,7 @@ class AxisFormula(BaseModel):
     stride: int = Field(description="Stride s.")
     ceil_mode: bool = Field(False, description="⌈⌉ instead of ⌊⌋ (pooling only).")
     output: int = Field(description="Output size along this axis.")
-    expression: str = Field(
-        description="The formula with numbers, e.g. '4 − 2 + 1' or "
-        "'⌊(5 + 2·1 − 1·(3 − 1) − 1)/2⌋ + 1'."
-    )
+    expression: str = Field(description="The formula with numbers, e.g. '4 − 2 + 1'.")
 
 
 class Formula(BaseModel):
@@ -570,4 +472,16 @@ class Formula(BaseModel):
 
 def formula_of(height: AxisGeometry, width: AxisGeometry) -> Formula:
     """The response model of an engine window geometry (conv or pool)."""
-    return Formula.model_validate(_formula_fields(height, width))
+    general, text, expressions = formula_text((height, width))
+    pairs = zip((height, width), expressions, strict=True)
+    axes = [AxisFormula(**vars(axis), expression=e) for axis, e in pairs]
+    return Formula(general=general, text=text, axes=axes)
+
+
+def examples(*bodies: object, listed: bool = False) -> ConfigDict:
+    """A request model's /docs example (the first body) and, with more, its list of examples;
+    ``listed``: the list only."""
+    extra: dict = {} if listed else {"example": bodies[0]}
+    if len(bodies) > 1 or listed:
+        extra["examples"] = list(bodies)
+    return ConfigDict(json_schema_extra=extra)

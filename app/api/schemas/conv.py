@@ -1,18 +1,11 @@
-"""Request and response models for /api/conv2d, /api/conv2d/explain and /api/conv2d/matrix.
-
-The request models carry the limits: array sizes (``Image`` / ``Kernel``), then a model check
-that works the output size out from the shapes (no computing) and refuses a request whose
-multiply-adds, output values or matrix entries exceed the settings. Shape errors that the engine
-finds (kernel larger than the padded input, channel mismatch …) are left to the engine, which
-answers 422 with a readable sentence.
-"""
+"""Request and response models for /api/conv2d, /api/conv2d/explain and /api/conv2d/matrix."""
 
 from __future__ import annotations
 
 from typing import Annotated, Self
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from app.api import answer_size
@@ -28,6 +21,7 @@ from app.api.schemas.common import (
     PositiveIntOrPair,
     ResultModel,
     check_output_values,
+    examples,
     formula_of,
 )
 from app.config import Settings
@@ -79,9 +73,7 @@ class Conv2dRequest(ConvolutionRequest):
         "False (default) is cross-correlation, what deep-learning libraries compute.",
     )
 
-    model_config = ConfigDict(
-        json_schema_extra={"example": {"input": TUTORIAL_X, "kernel": TUTORIAL_K}}
-    )
+    model_config = examples({"input": TUTORIAL_X, "kernel": TUTORIAL_K})
 
     def geometry(self) -> ConvGeometry:
         """Output size and counts from the shapes (raises InvalidInput on impossible shapes)."""
@@ -137,9 +129,7 @@ class Conv2dResponse(BaseModel):
 
 
 class Conv2dExplainRequest(Conv2dRequest):
-    """A convolution plus one cell to explain: an output cell (its window and products) or an
-    input cell (the outputs it influences). Give exactly one of ``output_cell``, ``input_cell``.
-    """
+    """A convolution plus one cell to explain: an output cell."""
 
     output_cell: Cell | None = Field(None, description="[i, j] of the output cell to explain.")
     output_channel: Annotated[int, Field(ge=0)] = Field(
@@ -150,14 +140,9 @@ class Conv2dExplainRequest(Conv2dRequest):
         0, description="Input channel of input_cell (multi-channel inputs)."
     )
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {"input": TUTORIAL_X, "kernel": TUTORIAL_K, "output_cell": [0, 0]},
-            "examples": [
-                {"input": TUTORIAL_X, "kernel": TUTORIAL_K, "output_cell": [0, 0]},
-                {"input": TUTORIAL_X, "kernel": TUTORIAL_K, "input_cell": [1, 1]},
-            ],
-        }
+    model_config = examples(
+        {"input": TUTORIAL_X, "kernel": TUTORIAL_K, "output_cell": [0, 0]},
+        {"input": TUTORIAL_X, "kernel": TUTORIAL_K, "input_cell": [1, 1]},
     )
 
     answer = answer_size.conv2d_explain
@@ -234,11 +219,7 @@ class InputCellInfluence(ResultModel):
 
 
 class Conv2dExplainResponse(Conv2dResponse):
-    """The convolution, and the explanation of the cell asked for (the other field is null).
-
-    Multi-channel: an output cell's window runs over every input channel (C_in·kh·kw terms);
-    an input cell influences the same spatial cells in every output channel.
-    """
+    """The convolution, and the explanation of the cell asked for (the other field is null)."""
 
     output_cell: OutputCellExplanation | None = Field(description="When output_cell was asked.")
     input_cell: InputCellInfluence | None = Field(description="When input_cell was asked.")
@@ -250,20 +231,14 @@ class Conv2dExplainResponse(Conv2dResponse):
 class Conv2dMatrixRequest(Conv2dRequest):
     """A convolution to write as a matrix acting on vec(X) (row-major flattening)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {"input": EXAMPLE_MATRIX_INPUT, "kernel": TUTORIAL_K},
-            "examples": [
-                {"input": EXAMPLE_MATRIX_INPUT, "kernel": TUTORIAL_K},
-                # circular padding copies input cells into the padding: merged entries
-                {
-                    "input": EXAMPLE_MATRIX_INPUT,
-                    "kernel": [[1, 0, 2], [0, 1, 0], [3, 0, 1]],
-                    "padding": 1,
-                    "padding_mode": "circular",
-                },
-            ],
-        }
+    model_config = examples(
+        {"input": EXAMPLE_MATRIX_INPUT, "kernel": TUTORIAL_K},
+        {
+            "input": EXAMPLE_MATRIX_INPUT,
+            "kernel": [[1, 0, 2], [0, 1, 0], [3, 0, 1]],
+            "padding": 1,
+            "padding_mode": "circular",
+        },
     )
 
     answer = answer_size.conv2d_matrix
@@ -307,18 +282,13 @@ class MatrixFigures(ResultModel):
     rows: int = Field(description="C_out·H_out·W_out: one row per output value.")
     cols: int = Field(description="C_in·H·W: one column per input value.")
     entries: int = Field(description="rows · cols.")
-    nonzeros: int = Field(
-        description="Entries that hold a kernel weight (structural non-zeros, counted even when "
-        "the weight's value is 0)."
-    )
+    nonzeros: int = Field(description="Entries that hold a kernel weight.")
     nonzeros_per_row: list[int] = Field(description="Structural non-zeros of every row.")
     max_nonzeros_per_row: int = Field(description="At most C_in·kh·kw.")
     sparsity: float = Field(description="Fraction of entries that are structural zeros.")
     distinct_parameters: int = Field(description="Kernel weights used: at most C_out·C_in·kh·kw.")
     dense_parameters: int = Field(description="A dense layer of the same shape: rows · cols.")
-    sharing_factor: float = Field(
-        description="nonzeros / distinct_parameters: how often each weight is reused."
-    )
+    sharing_factor: float = Field(description="nonzeros / distinct_parameters.")
 
 
 class MatrixCheck(BaseModel):
@@ -329,24 +299,14 @@ class MatrixCheck(BaseModel):
 
 
 class Conv2dMatrixResponse(BaseModel):
-    """The convolution as a (C_out·H_out·W_out) × (C_in·H·W) matrix (doubly block Toeplitz for
-    zero padding), with the kernel weight every entry holds.
-
-    Zero padding: every entry holds at most one weight and padding cells simply drop out.
-    Reflect / replicate / circular padding copy input cells into the padding, so near the
-    borders one entry can collect several weights (listed in ``merged_entries``; its
-    ``weight_index`` is the first of them) and the Toeplitz pattern breaks there; the matrix is
-    still exact.
-    """
+    """The convolution as a (C_out·H_out·W_out) × (C_in·H·W) matrix."""
 
     matrix: list[list[float]] = Field(description="The matrix M, rows × cols.")
     weight_index: list[list[int | None]] = Field(
         description="For every entry, the flat (row-major) index of the kernel weight it holds, "
         "or null for a structural zero."
     )
-    weight_labels: list[str] = Field(
-        description='Label of each flat kernel index, e.g. "K[0,1]" or "K[o,c,a,b]".'
-    )
+    weight_labels: list[str] = Field(description='Label of each flat kernel index, e.g. "K[0,1]".')
     merged_entries: list[MergedEntry] = Field(description="Entries holding a sum of weights.")
     bias_vector: list[float] | None = Field(description="b repeated per output, or null.")
     row_shape: list[int] = Field(

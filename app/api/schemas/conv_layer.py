@@ -1,20 +1,12 @@
-"""Request and response models for the convolution as a layer: the backward pass
-(/api/conv2d/backward, /explain), the transposed convolution (/api/conv-transpose2d, /explain),
-Mᵀ (/api/conv2d/matrix/transpose) and the 1-D convolution (/api/conv1d).
-
-The backward and Mᵀ requests are the forward requests plus an upstream gradient, so they keep
-the forward fields, limits and 422 texts. Each model checks, from shapes alone, the work the
-route will do (multiply-adds, output values, explained terms) before anything is computed;
-geometry errors are left to the engine, which answers 422 with a sentence.
-"""
+"""Request and response models for the convolution as a layer: the backward pass."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated, Self
+from typing import Annotated, ClassVar, Self
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
 from app.api import answer_size
@@ -29,9 +21,11 @@ from app.api.schemas.common import (
     Padding,
     PaddingMode,
     PositiveIntOrPair,
+    RequestModel,
     ResultModel,
     ShapedRequest,
     check_output_values,
+    examples,
     numeric_array,
     settings_of,
 )
@@ -103,62 +97,57 @@ def _too_many_terms(terms: int, what: str) -> None:
         )
 
 
-# -- /api/conv2d/backward ---------------------------------------------------------------------
+class WithGradOutput(RequestModel):
+    """A convolution request plus the upstream gradient G, refused over ``convolutions`` times
+    the forward pass's multiply-adds (``work`` names it in the message)."""
 
-
-class Conv2dBackwardRequest(Conv2dRequest):
-    """A convolution (the fields of /api/conv2d) and the upstream gradient G = ∂L/∂Y."""
-
-    grad_output: GradOutput | None = Field(
-        None,
-        description="G = ∂L/∂Y, shaped like the output (H_out×W_out, or C_out×H_out×W_out). "
-        "Default: all ones, the gradient of L = Σ Y.",
-    )
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {"input": TUTORIAL_X, "kernel": TUTORIAL_K},
-            "examples": [
-                {"input": TUTORIAL_X, "kernel": TUTORIAL_K},
-                {
-                    "input": TUTORIAL_X,
-                    "kernel": TUTORIAL_K,
-                    "grad_output": [[1, 0, 0], [0, 0, 0], [0, 0, 0]],
-                },
-            ],
-        }
-    )
+    grad_output: GradOutput | None = Field(None, description="G = ∂L/∂Y, shaped like the output.")
+    convolutions: ClassVar[int]
+    work: ClassVar[str]
 
     @model_validator(mode="after")
     def _within_backward_limits(self, info: ValidationInfo) -> Self:
         try:
-            geometry = self.geometry()
+            geometry = self.geometry()  # type: ignore[attr-defined]
         except InvalidInput:
             return self
-        # the forward pass, ∂L/∂X and ∂L/∂K: three convolutions' worth of multiply-adds
-        check_work(3 * geometry.macs, "the forward and backward passes need", settings_of(info))
+        check_work(self.convolutions * geometry.macs, self.work, settings_of(info))
         return self
 
+
+# -- /api/conv2d/backward ---------------------------------------------------------------------
+
+
+class Conv2dBackwardRequest(WithGradOutput, Conv2dRequest):
+    """A convolution (the fields of /api/conv2d) and the upstream gradient G = ∂L/∂Y."""
+
+    model_config = examples(
+        {"input": TUTORIAL_X, "kernel": TUTORIAL_K},
+        {
+            "input": TUTORIAL_X,
+            "kernel": TUTORIAL_K,
+            "grad_output": [[1, 0, 0], [0, 0, 0], [0, 0, 0]],
+        },
+    )
+
+    convolutions = 3  # the forward pass, ∂L/∂X and ∂L/∂K
+    work = "the forward and backward passes need"
     answer = answer_size.conv2d_backward
 
 
 class FullConvolution(ResultModel):
-    """∂L/∂X as a "full" convolution: G with s − 1 zeros inserted between its entries (stride
-    s), padded by d(k − 1) − p, cross-correlated with K rotated by 180° (dilation d, stride 1),
-    summed over output channels. Zero padding only."""
+    """∂L/∂X as a "full" convolution: G with s − 1 zeros inserted between its entries."""
 
     applicable: bool = Field(description="False for reflect / replicate / circular padding.")
     note: str = Field(description="What the view is, with its numbers, or why it does not apply.")
-    padded_grad: Map | None = Field(
-        description="The padded (and for stride > 1, dilated) G: Hg×Wg, or C_out×Hg×Wg."
-    )
+    padded_grad: Map | None = Field(description="The padded (and for stride > 1, dilated) G.")
     pads: list[list[int]] | None = Field(
         description="[[top, bottom], [left, right]] cells added around the dilated G; a "
         "negative number is cut off (padding p > d(k − 1)). The extra bottom / right cells are "
         "the rows / columns of X that no window reaches."
     )
     inserted_zeros: list[int] | None = Field(
-        description="[s_h − 1, s_w − 1]: zeros inserted between G's rows / columns."
+        description="Zeros inserted between G's rows / columns."
     )
     rotated_kernel: Weights | None = Field(
         description="K rotated by 180° (the applied kernel, so flip_kernel undoes itself): "
@@ -171,31 +160,22 @@ class Conv2dBackwardResponse(Conv2dResponse):
     """The forward pass (as /api/conv2d) and the backward pass: ∂L/∂X, ∂L/∂K, ∂L/∂b."""
 
     grad_output: Map = Field(description="G used (the default all ones filled in).")
-    grad_input: Map = Field(
-        description="∂L/∂X = Mᵀ·vec(G), shaped like the input: Σ G[o, i, j]·K[o, c, a, b] over "
-        "the windows that read each cell."
-    )
-    grad_kernel: Weights = Field(
-        description="∂L/∂K, shaped like the kernel: Σ_ij G[o, i, j]·X_pad[c, i·s + a·d, j·s + b·d]."
-    )
+    grad_input: Map = Field(description="∂L/∂X = Mᵀ·vec(G), shaped like the input.")
+    grad_kernel: Weights = Field(description="∂L/∂K, shaped like the kernel.")
     grad_bias: list[float] | None = Field(
         description="∂L/∂b[o] = Σ_ij G[o, i, j] when a bias was given, else null."
     )
     full_convolution: FullConvolution = Field(
         description="∂L/∂X as a full convolution of G with the kernel rotated by 180°."
     )
-    backward_multiply_adds: int = Field(
-        description="Multiply-adds of ∂L/∂X and ∂L/∂K together (2 × the forward's)."
-    )
+    backward_multiply_adds: int = Field(description="Multiply-adds of ∂L/∂X and ∂L/∂K together.")
 
 
 # -- /api/conv2d/backward/explain -------------------------------------------------------------
 
 
 class Conv2dBackwardExplainRequest(Conv2dBackwardRequest):
-    """The backward pass plus one cell to explain; give exactly one of ``input_cell`` (a cell
-    of ∂L/∂X), ``kernel_cell`` (a weight of ∂L/∂K) or ``output_cell`` (the cells of ∂L/∂X an
-    upstream gradient G[o, i, j] touches)."""
+    """The backward pass plus one cell to explain; give exactly one of ``input_cell``."""
 
     input_cell: Cell | None = Field(None, description="[r, q] of the ∂L/∂X cell to explain.")
     input_channel: Annotated[int, Field(ge=0)] = Field(
@@ -209,15 +189,10 @@ class Conv2dBackwardExplainRequest(Conv2dBackwardRequest):
         0, description="Output channel o (of output_cell, or of kernel_cell's weight)."
     )
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {"input": TUTORIAL_X, "kernel": TUTORIAL_K, "input_cell": [1, 1]},
-            "examples": [
-                {"input": TUTORIAL_X, "kernel": TUTORIAL_K, "input_cell": [1, 1]},
-                {"input": TUTORIAL_X, "kernel": TUTORIAL_K, "kernel_cell": [0, 1]},
-                {"input": TUTORIAL_X, "kernel": TUTORIAL_K, "output_cell": [0, 0]},
-            ],
-        }
+    model_config = examples(
+        {"input": TUTORIAL_X, "kernel": TUTORIAL_K, "input_cell": [1, 1]},
+        {"input": TUTORIAL_X, "kernel": TUTORIAL_K, "kernel_cell": [0, 1]},
+        {"input": TUTORIAL_X, "kernel": TUTORIAL_K, "output_cell": [0, 0]},
     )
 
     @model_validator(mode="after")
@@ -254,10 +229,7 @@ class GradInputTerm(ResultModel):
     output_channel: int = Field(description="o.")
     output_cell: Cell = Field(description="[i, j]: the output whose window reads the cell.")
     window_position: list[int] = Field(description="[a, b]: where the cell sits in that window.")
-    kernel_index: list[int] = Field(
-        description="The weight: [a, b] for a 2-D kernel, [o, c, a, b] for a 4-D one (flipped "
-        "with flip_kernel)."
-    )
+    kernel_index: list[int] = Field(description="The weight: [a, b] for a 2-D kernel.")
     grad: float = Field(description="G[o, i, j].")
     weight: float = Field(description="The kernel weight.")
     product: float = Field(description="grad · weight.")
@@ -272,9 +244,7 @@ class GradInputCell(ResultModel):
 
     cell: Cell = Field(description="[r, q].")
     channel: int = Field(description="Input channel c.")
-    terms: list[GradInputTerm] = Field(
-        description="Output channel, then output cells row-major, then window position."
-    )
+    terms: list[GradInputTerm] = Field(description="Output channel, then output cells row-major.")
     value: float = Field(description="Σ grad·weight: equals grad_input at the cell.")
     expression: str = Field(description='e.g. "1·1 + 1·0 + 1·(−1) + 1·1 = 1" (G·K).')
 
@@ -286,9 +256,7 @@ class GradKernelTerm(ResultModel):
     row: int = Field(description="Input row the weight met there (negative or ≥ H: padding).")
     col: int = Field(description="Input column (negative or ≥ W: padding).")
     padding: bool = Field(description="True when that cell lies in the padding.")
-    source: Cell | None = Field(
-        description="The input cell whose value it holds (null for zero padding)."
-    )
+    source: Cell | None = Field(description="The input cell whose value it holds.")
     grad: float = Field(description="G[o, i, j].")
     value: float = Field(description="The input (or padding) value.")
     product: float = Field(description="grad · value.")
@@ -320,8 +288,7 @@ class GradOutputTouch(ResultModel):
 
 
 class GradOutputCell(ResultModel):
-    """The ∂L/∂X cells one upstream gradient G[o, i, j] touches: the window of Y[o, i, j]
-    (zero-padding positions touch nothing and are left out)."""
+    """The ∂L/∂X cells one upstream gradient G[o, i, j] touches: the window of Y[o, i, j]."""
 
     cell: Cell = Field(description="[i, j].")
     channel: int = Field(description="Output channel o.")
@@ -344,14 +311,10 @@ EXAMPLE_TRANSPOSE_KERNEL = [[1, 1, 1], [1, 1, 1], [1, 1, 1]]
 
 
 class ConvTranspose2dRequest(ShapedRequest):
-    """A transposed convolution, as torch.nn.functional.conv_transpose2d (zero padding, no
-    groups): every input value stamps the kernel onto the output, ``stride`` cells apart."""
+    """A transposed convolution, as torch.nn.functional.conv_transpose2d."""
 
     input: Image = Field(description="The input X: H×W, or C_in×H×W.")
-    kernel: Kernel = Field(
-        description="The kernel K: kh×kw, or C_in×C_out×kh×kw (torch's order for "
-        "ConvTranspose2d: the kernel of the convolution it transposes)."
-    )
+    kernel: Kernel = Field(description="The kernel K: kh×kw, or C_in×C_out×kh×kw.")
     bias: Bias | None = Field(None, description="Optional bias, one value per output channel.")
     stride: PositiveIntOrPair = Field(1, description="Stride s: an int or [s_h, s_w].")
     padding: NonNegativeIntOrPair = Field(
@@ -364,13 +327,11 @@ class ConvTranspose2dRequest(ShapedRequest):
     )
     dilation: PositiveIntOrPair = Field(1, description="Dilation d: an int or [d_h, d_w].")
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {
-                "input": EXAMPLE_TRANSPOSE_INPUT,
-                "kernel": EXAMPLE_TRANSPOSE_KERNEL,
-                "stride": 2,
-            }
+    model_config = examples(
+        {
+            "input": EXAMPLE_TRANSPOSE_INPUT,
+            "kernel": EXAMPLE_TRANSPOSE_KERNEL,
+            "stride": 2,
         }
     )
 
@@ -451,9 +412,7 @@ def transpose_fields(
 class ConvTranspose2dResponse(BaseModel):
     """The transposed convolution, its size worked out, and where the stamps overlap."""
 
-    output: Map = Field(
-        description="Y: H_out×W_out for 2-D input and kernel, else C_out×H_out×W_out."
-    )
+    output: Map = Field(description="Y: H_out×W_out for 2-D input and kernel.")
     output_shape: list[int] = Field(description="[H_out, W_out] or [C_out, H_out, W_out].")
     formula: TransposeFormula = Field(description="(H − 1)·s − 2p + d·(k − 1) + op + 1.")
     overlaps: list[list[int]] = Field(
@@ -465,38 +424,26 @@ class ConvTranspose2dResponse(BaseModel):
 
 
 class ConvTranspose2dExplainRequest(ConvTranspose2dRequest):
-    """A transposed convolution plus one cell: an output cell (which stamps overlap there) or
-    an input cell (where its stamp lands). Give exactly one of ``output_cell``, ``input_cell``.
-    """
+    """A transposed convolution plus one cell: an output cell."""
 
     output_cell: Cell | None = Field(None, description="[r, q] of the output cell to explain.")
     output_channel: Annotated[int, Field(ge=0)] = Field(0, description="Output channel o.")
     input_cell: Cell | None = Field(None, description="[i, j] of the input cell to follow.")
     input_channel: Annotated[int, Field(ge=0)] = Field(0, description="Input channel c.")
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {
-                "input": EXAMPLE_TRANSPOSE_INPUT,
-                "kernel": EXAMPLE_TRANSPOSE_KERNEL,
-                "stride": 2,
-                "output_cell": [2, 2],
-            },
-            "examples": [
-                {
-                    "input": EXAMPLE_TRANSPOSE_INPUT,
-                    "kernel": EXAMPLE_TRANSPOSE_KERNEL,
-                    "stride": 2,
-                    "output_cell": [2, 2],
-                },
-                {
-                    "input": EXAMPLE_TRANSPOSE_INPUT,
-                    "kernel": EXAMPLE_TRANSPOSE_KERNEL,
-                    "stride": 2,
-                    "input_cell": [1, 1],
-                },
-            ],
-        }
+    model_config = examples(
+        {
+            "input": EXAMPLE_TRANSPOSE_INPUT,
+            "kernel": EXAMPLE_TRANSPOSE_KERNEL,
+            "stride": 2,
+            "output_cell": [2, 2],
+        },
+        {
+            "input": EXAMPLE_TRANSPOSE_INPUT,
+            "kernel": EXAMPLE_TRANSPOSE_KERNEL,
+            "stride": 2,
+            "input_cell": [1, 1],
+        },
     )
 
     @model_validator(mode="after")
@@ -563,28 +510,13 @@ class ConvTranspose2dExplainResponse(ConvTranspose2dResponse):
 # -- /api/conv2d/matrix/transpose -------------------------------------------------------------
 
 
-class Conv2dMatrixTransposeRequest(Conv2dMatrixRequest):
-    """A convolution (the fields of /api/conv2d/matrix) whose Mᵀ to build, and the upstream
-    gradient G for the check Mᵀ·vec(G) = vec(∂L/∂X)."""
+class Conv2dMatrixTransposeRequest(WithGradOutput, Conv2dMatrixRequest):
+    """A convolution (the fields of /api/conv2d/matrix) whose Mᵀ to build."""
 
-    grad_output: GradOutput | None = Field(
-        None, description="G = ∂L/∂Y, shaped like the output; default all ones."
-    )
+    model_config = examples({"input": EXAMPLE_MATRIX_INPUT, "kernel": TUTORIAL_K})
 
-    model_config = ConfigDict(
-        json_schema_extra={"example": {"input": EXAMPLE_MATRIX_INPUT, "kernel": TUTORIAL_K}}
-    )
-
-    @model_validator(mode="after")
-    def _within_backward_limits(self, info: ValidationInfo) -> Self:
-        try:
-            geometry = self.geometry()
-        except InvalidInput:
-            return self
-        # the forward pass, ∂L/∂X, ∂L/∂K and the transposed convolution of the check
-        check_work(4 * geometry.macs, "Mᵀ with its checks needs", settings_of(info))
-        return self
-
+    convolutions = 4  # forward, ∂L/∂X, ∂L/∂K and the transposed convolution of the check
+    work = "Mᵀ with its checks needs"
     answer = answer_size.conv2d_matrix_transpose
 
 
@@ -597,9 +529,7 @@ class TransposeCheck(ResultModel):
     )
     max_abs_diff: float | None = Field(description="max |Mᵀ·vec(Y) − vec(conv_transpose2d(Y))|.")
     matches: bool | None = Field(description="max_abs_diff ≤ 1e-9 · max(1, max |result|).")
-    output_padding: list[int] | None = Field(
-        description="The output_padding that gives back H×W: (H + 2p − d(k−1) − 1) mod s."
-    )
+    output_padding: list[int] | None = Field(description="The output_padding that gives back H×W.")
     note: str = Field(description="What was compared, or why it does not apply.")
 
 
@@ -614,9 +544,7 @@ class Conv2dMatrixTransposeResponse(BaseModel):
         description="For every entry, the flat kernel index it holds, or null."
     )
     weight_labels: list[str] = Field(description='Label of each flat kernel index, "K[0,1]".')
-    merged_entries: list[MergedEntry] = Field(
-        description="Entries holding a sum of weights (row / col of Mᵀ)."
-    )
+    merged_entries: list[MergedEntry] = Field(description="Entries holding a sum of weights.")
     row_shape: list[int] = Field(description="Rows read as [H, W] or [C_in, H, W].")
     col_shape: list[int] = Field(
         description="Columns read as [H_out, W_out] or [C_out, H_out, W_out]."
@@ -658,8 +586,7 @@ EXAMPLE_SIGNAL_KERNEL = [1, 0, -1]
 
 
 class Conv1dRequest(ConvolutionRequest):
-    """A 1-D convolution of a signal, as torch.nn.Conv1d (cross-correlation unless
-    ``flip_kernel``, which gives numpy.convolve's convolution)."""
+    """A 1-D convolution of a signal, as torch.nn.Conv1d."""
 
     input: Signal = Field(description="The signal x: L values, or C_in×L.")
     kernel: Kernel1d = Field(description="The kernel k: k values, or C_out×C_in×k.")
@@ -674,9 +601,7 @@ class Conv1dRequest(ConvolutionRequest):
         False, description="True convolution (signal processing, numpy.convolve): flip k first."
     )
 
-    model_config = ConfigDict(
-        json_schema_extra={"example": {"input": EXAMPLE_SIGNAL, "kernel": EXAMPLE_SIGNAL_KERNEL}}
-    )
+    model_config = examples({"input": EXAMPLE_SIGNAL, "kernel": EXAMPLE_SIGNAL_KERNEL})
 
     def geometry(self) -> Conv1dGeometry:
         """Output length from the shapes (raises InvalidInput on impossible shapes)."""
@@ -712,16 +637,7 @@ def conv1d_fields(geometry: Conv1dGeometry, output: np.ndarray, bias: np.ndarray
         "output": output.tolist(),
         "output_shape": geometry.output_shape,
         "formula": Conv1dFormula(
-            general=general,
-            text=text,
-            expression=expression,
-            length=axis.size,
-            pad_before=axis.pad_before,
-            pad_after=axis.pad_after,
-            kernel=axis.kernel,
-            dilation=axis.dilation,
-            stride=axis.stride,
-            output=axis.output,
+            **vars(axis), length=axis.size, general=general, text=text, expression=expression
         ),
         "counts": conv_fields(geometry.conv, output, bias)["counts"],
     }

@@ -1,19 +1,13 @@
-"""Schemas of the exercises API: the list, one exercise, a check and its verdict.
-
-Strict input: the check body has exactly ``seed`` (a JSON integer 0 … 2³² − 1) and ``answer``
-(a JSON string of at most ``CONVLAB_MAX_ANSWER_CHARS`` characters); nothing is coerced and
-unknown fields are refused. The answer's content is read by the exercise kind (a 422 names
-what was expected).
-"""
+"""Schemas of the exercises API: the list, one exercise, a check and its verdict."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field, PlainValidator, ValidationInfo, WithJsonSchema
+from pydantic import Field, PlainValidator, ValidationInfo, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from app.api.schemas.common import RequestModel, ResultModel, settings_of
+from app.api.schemas.common import RequestModel, ResultModel, examples, settings_of
 from app.exercises import MAX_SEED
 
 _SEED_MESSAGE = f"seed must be a whole number from 0 to {MAX_SEED}"
@@ -85,10 +79,7 @@ class ExerciseSummary(ResultModel):
 class AnswerFormat(ResultModel):
     """How to write the answer."""
 
-    type: str = Field(
-        description="integer, number, size, vector, cell, cells or choice "
-        "(docs/exercises-api.md lists the accepted forms of each)."
-    )
+    type: str = Field(description="integer, number, size, vector, cell, cells or choice.")
     description: str = Field(description="A sentence to show under the answer box.")
     example: str = Field(description="A well-formed answer of this type (not the solution).")
     tolerance: float = Field(description="Absolute tolerance per number (0: exact).")
@@ -115,7 +106,7 @@ class CheckRequest(RequestModel):
     seed: Seed
     answer: AnswerText
 
-    model_config = ConfigDict(json_schema_extra={"example": {"seed": 1, "answer": "9 × 9"}})
+    model_config = examples({"seed": 1, "answer": "9 × 9"})
 
 
 class OptionFeedback(ResultModel):
@@ -139,6 +130,4 @@ class CheckResponse(ResultModel):
     explanation: str = Field(description="How the answer is worked out, with these numbers.")
     hint: str | None = Field(description="null when correct; else what the mistake likely is.")
     mistake: str | None = Field(description="A tag of the recognised mistake, or null.")
-    options: list[OptionFeedback] | None = Field(
-        description="Multiple choice only: every option with its explanation."
-    )
+    options: list[OptionFeedback] | None = Field(description="Multiple choice only.")

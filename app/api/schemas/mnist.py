@@ -1,12 +1,4 @@
-"""Request and response models of the MNIST routes (/api/mnist/...).
-
-An input digit comes either as a 28×28 image already in MNIST's convention (white digit on
-black, values in [0, 1], used as is) or as a PNG data URL of a drawing of any size and
-polarity, which the server normalises the way MNIST itself was made (see app.mnist.preprocess).
-
-Shifts follow image conventions: ``dx > 0`` moves the digit right, ``dy > 0`` moves it down,
-and the pixels that enter are zero (black).
-"""
+"""Request and response models of the MNIST routes (/api/mnist/...)."""
 
 from __future__ import annotations
 
@@ -16,7 +8,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     PlainValidator,
     ValidationInfo,
@@ -24,7 +15,7 @@ from pydantic import (
     model_validator,
 )
 
-from app.api.schemas.common import RequestModel, numeric_array, settings_of
+from app.api.schemas.common import RequestModel, examples, numeric_array, settings_of
 from app.mnist.card import ModelCard, ShiftConsistency
 from app.mnist.models import ModelName
 
@@ -55,12 +46,7 @@ PNG_PREFIX = "data:image/png;base64,"
 
 
 def decode_png_payload(value: str, limit: int) -> bytes:
-    """The PNG bytes of a ``data:image/png;base64,...`` URL (prefix in any case) or bare base64.
-
-    Raises ValueError with a message for the student when the text is not base64 or the
-    decoded payload is over ``limit`` bytes. Whether the bytes are a PNG is checked when the
-    image is opened (app.mnist.preprocess).
-    """
+    """The PNG bytes of a ``data:image/png;base64,...`` URL (prefix in any case) or bare base64."""
     text = value.strip()
     if text[:5].lower() == "data:":
         if text[: len(PNG_PREFIX)].lower() != PNG_PREFIX:
@@ -111,13 +97,9 @@ _EXAMPLE_PNG = (
 class DigitInput(RequestModel):
     """One digit: exactly one of ``image`` (28×28, MNIST convention) or ``image_png``."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"image_png": _EXAMPLE_PNG}]})
+    model_config = examples({"image_png": _EXAMPLE_PNG}, listed=True)
 
-    image: MnistImage | None = Field(
-        default=None,
-        description="28×28 intensities in [0, 1], white digit on black (MNIST convention); "
-        "used as is.",
-    )
+    image: MnistImage | None = Field(default=None, description="28×28 intensities in [0, 1].")
     image_png: PngDataUrl | None = Field(
         default=None,
         description='A drawing as "data:image/png;base64,..." (any size up to the PNG limits, '
@@ -141,13 +123,10 @@ class PredictRequest(DigitInput):
         "max-blur pooling).",
     )
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {"image": _EXAMPLE_IMAGE, "model": "cnn"},
-                {"image_png": _EXAMPLE_PNG, "model": "fc"},
-            ]
-        },
+    model_config = examples(
+        {"image": _EXAMPLE_IMAGE, "model": "cnn"},
+        {"image_png": _EXAMPLE_PNG, "model": "fc"},
+        listed=True,
     )
 
 
@@ -174,25 +153,22 @@ class ActivationsRequest(PredictRequest):
         "asks for them when a stroke ends, not while the pen moves (a quarter of the cost).",
     )
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "image": _EXAMPLE_IMAGE,
-                    "model": "cnn",
-                    "shift": [2, 0],
-                    "kernel_overrides": {
-                        "0": [
-                            [-1, -1, 0, 1, 1],
-                            [-1, -1, 0, 1, 1],
-                            [-1, -1, 0, 1, 1],
-                            [-1, -1, 0, 1, 1],
-                            [-1, -1, 0, 1, 1],
-                        ]
-                    },
-                }
-            ]
+    model_config = examples(
+        {
+            "image": _EXAMPLE_IMAGE,
+            "model": "cnn",
+            "shift": [2, 0],
+            "kernel_overrides": {
+                "0": [
+                    [-1, -1, 0, 1, 1],
+                    [-1, -1, 0, 1, 1],
+                    [-1, -1, 0, 1, 1],
+                    [-1, -1, 0, 1, 1],
+                    [-1, -1, 0, 1, 1],
+                ]
+            },
         },
+        listed=True,
     )
 
 
@@ -206,24 +182,18 @@ class SaliencyRequest(PredictRequest):
         (0, 0), description="(dx, dy) applied to the 28×28 input first (zero fill)."
     )
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"image": _EXAMPLE_IMAGE, "model": "cnn", "target": 1}]},
-    )
+    model_config = examples({"image": _EXAMPLE_IMAGE, "model": "cnn", "target": 1}, listed=True)
 
 
 class GradCamRequest(PredictRequest):
     """Grad-CAM of the last conv block: which parts of the digit one class score depends on."""
 
-    target: ClassIndex | None = Field(
-        None, description="Class whose score (logit) is explained; default: the prediction."
-    )
+    target: ClassIndex | None = Field(None, description="Class whose score (logit) is explained.")
     shift: tuple[ShiftValue, ShiftValue] = Field(
         (0, 0), description="(dx, dy) applied to the 28×28 input first (zero fill)."
     )
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"image": _EXAMPLE_IMAGE, "model": "cnn", "target": 1}]},
-    )
+    model_config = examples({"image": _EXAMPLE_IMAGE, "model": "cnn", "target": 1}, listed=True)
 
 
 class ShiftScanRequest(DigitInput):
@@ -243,9 +213,7 @@ class ShiftScanRequest(DigitInput):
         (0, 0), description="Inclusive range [dy_min, dy_max] of vertical shifts."
     )
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"image": _EXAMPLE_IMAGE, "dx": [-6, 6], "dy": [0, 0]}]},
-    )
+    model_config = examples({"image": _EXAMPLE_IMAGE, "dx": [-6, 6], "dy": [0, 0]}, listed=True)
 
     @model_validator(mode="after")
     def _ordered_ranges(self) -> ShiftScanRequest:
@@ -276,10 +244,7 @@ class PreprocessStep(BaseModel):
     description: str = Field(description="What this step did, in one sentence.")
     width: int = Field(description="Width of the step's image in pixels (before any preview).")
     height: int = Field(description="Height of the step's image in pixels.")
-    png: str = Field(
-        description="data:image/png;base64 URL of the image, bright digit on black; previews "
-        "of large images are downscaled so that the longer side is at most 128 px."
-    )
+    png: str = Field(description="data:image/png;base64 URL of the image, bright digit on black.")
 
 
 class Preprocessing(BaseModel):
@@ -289,10 +254,7 @@ class Preprocessing(BaseModel):
     polarity: Literal["dark_on_light", "light_on_dark", "transparent"] = Field(
         description="What the PNG looked like; dark_on_light is inverted, transparent uses alpha."
     )
-    bbox: tuple[int, int, int, int] = Field(
-        description="Bounding box of the ink in the PNG: (left, top, right, bottom), right and "
-        "bottom exclusive."
-    )
+    bbox: tuple[int, int, int, int] = Field(description="Bounding box of the ink in the PNG.")
     scale: float = Field(description="Resize factor applied to the crop (longer side -> 20 px).")
     center_of_mass: tuple[float, float] = Field(
         description="(x, y) centre of mass of the final 28×28 image in pixel indices: within "
@@ -308,9 +270,7 @@ class PredictResponse(BaseModel):
     label: int = Field(ge=0, le=9, description="The most probable digit.")
     probabilities: list[float] = Field(description="Softmax probabilities of digits 0..9.")
     input: list[list[float]] = Field(description="The 28×28 image the model saw, in [0, 1].")
-    preprocessing: Preprocessing | None = Field(
-        None, description="The normalisation steps, when the input was image_png."
-    )
+    preprocessing: Preprocessing | None = Field(None, description="The normalisation steps.")
 
 
 class LayerActivation(BaseModel):
@@ -324,10 +284,7 @@ class LayerActivation(BaseModel):
     min: float = Field(description="Smallest value of the layer (q = 0).")
     max: float = Field(description="Largest value of the layer (q = 255).")
     scale: float = Field(description="(max - min) / 255; 0 when the layer is constant.")
-    data: str = Field(
-        description="base64 of the uint8 codes q in row-major (C, H, W) order; decode with "
-        "min + q * scale."
-    )
+    data: str = Field(description="base64 of the uint8 codes q in row-major (C, H, W) order.")
 
 
 class ActivationsResponse(BaseModel):
@@ -342,9 +299,7 @@ class ActivationsResponse(BaseModel):
         description="First-layer channels whose kernel was replaced in this request."
     )
     layers: list[LayerActivation] = Field(description="Every layer in order, input first.")
-    preprocessing: Preprocessing | None = Field(
-        None, description="The normalisation steps, when the input was image_png."
-    )
+    preprocessing: Preprocessing | None = Field(None, description="The normalisation steps.")
 
 
 class SaliencyResponse(BaseModel):
@@ -369,9 +324,7 @@ class GradCamResponse(BaseModel):
     probabilities: list[float] = Field(description="Softmax probabilities of digits 0..9.")
     input: list[list[float]] = Field(description="The 28×28 input (after the shift).")
     cam: list[list[float]] = Field(description="h×w map at the layer's resolution, ≥ 0.")
-    cam_upsampled: list[list[float]] = Field(
-        description="The map bilinearly upsampled to 28×28 (to lay over the digit)."
-    )
+    cam_upsampled: list[list[float]] = Field(description="The map bilinearly upsampled to 28×28.")
     weights: list[float] = Field(description="α_k, one per channel of the layer.")
     max: float = Field(description="Largest cam value (0: no region raises the score).")
 
@@ -414,9 +367,7 @@ class ModelInfo(BaseModel):
     input_shape: list[int] = Field(description="(1, 28, 28).")
     layers: list[LayerInfo] = Field(description="The layers in order.")
     total_parameters: int = Field(description="Learned numbers in the whole model.")
-    card: ModelCard | None = Field(
-        None, description="The training card shipped with the weights (null if none was)."
-    )
+    card: ModelCard | None = Field(None, description="The training card shipped with the weights.")
 
 
 class ModelsResponse(BaseModel):

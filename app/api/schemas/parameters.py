@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from app.api.schemas.common import PositiveIntOrPair, RequestModel, ResultModel
+from app.api.schemas.common import PositiveIntOrPair, RequestModel, ResultModel, examples
 
 _BIG = 10_000_000
 
@@ -12,9 +12,7 @@ _BIG = 10_000_000
 class DenseSpec(RequestModel):
     """A fully connected layer n_in → n_out."""
 
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"in_features": 784, "out_features": 100}]}
-    )
+    model_config = examples({"in_features": 784, "out_features": 100}, listed=True)
 
     in_features: int = Field(784, ge=1, le=_BIG, description="n_in (784 for a flattened MNIST).")
     out_features: int = Field(100, ge=1, le=_BIG, description="n_out (hidden units).")
@@ -24,10 +22,7 @@ class DenseSpec(RequestModel):
 class ConvSpec(RequestModel):
     """F filters of kh×kw over C input channels."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"in_channels": 1, "filters": 100, "kernel_size": 5}]},
-    )
+    model_config = examples({"in_channels": 1, "filters": 100, "kernel_size": 5}, listed=True)
 
     in_channels: int = Field(1, ge=1, le=_BIG, description="C, the input channels.")
     filters: int = Field(100, ge=1, le=_BIG, description="F, the output channels (filters).")
@@ -38,16 +33,12 @@ class ConvSpec(RequestModel):
 class ParametersRequest(RequestModel):
     """The two layers to compare; the defaults are the tutorial's (Q6a)."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "fc": {"in_features": 784, "out_features": 100},
-                    "conv": {"in_channels": 1, "filters": 100, "kernel_size": 5},
-                }
-            ]
+    model_config = examples(
+        {
+            "fc": {"in_features": 784, "out_features": 100},
+            "conv": {"in_channels": 1, "filters": 100, "kernel_size": 5},
         },
+        listed=True,
     )
 
     fc: DenseSpec = Field(default_factory=DenseSpec, description="The fully connected layer.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from app.api import answer_size
@@ -15,6 +15,7 @@ from app.api.schemas.common import (
     PositiveIntOrPair,
     ShapedRequest,
     check_output_values,
+    examples,
     formula_of,
 )
 from app.config import Settings
@@ -51,17 +52,7 @@ BLURMAX_FIXED: dict[str, tuple[object, ...]] = {
 
 
 class PoolRequest(ShapedRequest):
-    """Pooling as torch.nn.functional.max_pool2d / avg_pool2d, or global average pooling.
-
-    Padding is at most half the kernel (PyTorch's rule). Max pooling pads with −∞ (padding never
-    wins); average pooling pads with zeros and divides by the window cells inside the padded
-    input (``count_include_pad=true``, PyTorch's default) or inside the input only (``false``).
-    Windows that ``ceil_mode`` lets run past the padded input are cut there, as in PyTorch.
-    ``"blurmax"`` is anti-aliased max pooling (Zhang 2019, ``antialiased_cnns.MaxBlurPool``): a
-    2×2 max at stride 1, then a 3×3 binomial blur at stride 2 with reflect padding 1; its window
-    is fixed, so the window settings must keep their defaults; the output is ⌊H/2⌋ × ⌊W/2⌋
-    and the input at least 3×3.
-    """
+    """Pooling as torch.nn.functional.max_pool2d / avg_pool2d, or global average pooling."""
 
     input: Image = Field(description="H×W, or C×H×W (each channel pooled on its own).")
     mode: Literal["max", "avg", "blurmax", "global_avg"] = Field(
@@ -81,11 +72,7 @@ class PoolRequest(ShapedRequest):
         True, description="Average pooling: count zero-padding cells in the divisor."
     )
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {"input": POOL_EXAMPLE_INPUT, "mode": "max", "kernel_size": 2}
-        }
-    )
+    model_config = examples({"input": POOL_EXAMPLE_INPUT, "mode": "max", "kernel_size": 2})
 
     @model_validator(mode="before")
     @classmethod

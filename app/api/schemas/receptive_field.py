@@ -1,8 +1,4 @@
-"""Request and response models for receptive fields (theoretical and effective).
-
-Theoretical fields follow Araujo, Norris & Sim, "Computing Receptive Fields of Convolutional
-Neural Networks", Distill 2019; effective fields follow Luo et al., NeurIPS 2016.
-"""
+"""Request and response models for receptive fields (theoretical and effective)."""
 
 from __future__ import annotations
 
@@ -10,7 +6,6 @@ from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     ValidationInfo,
     field_validator,
@@ -18,10 +13,12 @@ from pydantic import (
 )
 
 from app.api.schemas.common import (
+    Cell,
     NonNegativeIntOrPair,
     PositiveIntOrPair,
     RequestModel,
     ResultModel,
+    examples,
     settings_of,
 )
 
@@ -29,9 +26,7 @@ Pair = tuple[int, int]
 FloatPair = tuple[float, float]
 Span = tuple[int, int]
 """An inclusive range [first, last] of input rows or columns."""
-Position = tuple[
-    Annotated[int, Field(ge=0, le=1_000_000)], Annotated[int, Field(ge=0, le=1_000_000)]
-]
+Position = Cell
 
 
 # -- theoretical receptive field ------------------------------------------------------------
@@ -40,29 +35,20 @@ Position = tuple[
 class PresetLayer(BaseModel):
     """One layer of the stack: its geometry only (weights do not change the receptive field)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"type": "conv", "kernel_size": 3, "padding": 1}]},
-    )
+    model_config = examples({"type": "conv", "kernel_size": 3, "padding": 1}, listed=True)
 
     type: Literal["conv", "pool"] = Field(description='"conv" or "pool" (max or average).')
     kernel_size: PositiveIntOrPair = Field(description="Kernel side k, or (kh, kw).")
-    stride: PositiveIntOrPair | None = Field(
-        None, description="Stride s, or (sh, sw). Default: 1 for conv, the kernel for pool."
-    )
+    stride: PositiveIntOrPair | None = Field(None, description="Stride s, or (sh, sw).")
     padding: NonNegativeIntOrPair = Field(0, description="Zero padding p per side, or (ph, pw).")
     dilation: PositiveIntOrPair = Field(
         1, description="Dilation d; the effective kernel is d(k − 1) + 1."
     )
-    name: str | None = Field(
-        None, max_length=40, description='Optional label shown in messages, e.g. "conv3_1".'
-    )
+    name: str | None = Field(None, max_length=40, description="Optional label shown in messages.")
 
 
 class LayerSpec(RequestModel, PresetLayer):
-    """One layer of the stack: its geometry only (weights do not change the receptive field).
-
-    Kernel, stride, padding and dilation are each at most CONVLAB_MAX_KERNEL_SIDE (64).
-    """
+    """One layer of the stack: its geometry only (weights do not change the receptive field)."""
 
     @model_validator(mode="after")
     def _within_kernel_limit(self, info: ValidationInfo) -> LayerSpec:
@@ -77,7 +63,7 @@ class LayerSpec(RequestModel, PresetLayer):
 class UnitSpec(RequestModel):
     """A unit (one output position) of one layer of the stack."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"layer": 2, "position": [0, 0]}]})
+    model_config = examples({"layer": 2, "position": [0, 0]}, listed=True)
 
     layer: int = Field(ge=0, description="Index of the layer in `layers` (0 = first layer).")
     position: Position = Field(description="[i, j]: row and column of the unit in that layer.")
@@ -86,28 +72,21 @@ class UnitSpec(RequestModel):
 class ReceptiveFieldRequest(RequestModel):
     """A stack of conv / pool layers, optionally an input size and a unit to locate."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "layers": [
-                        {"type": "conv", "kernel_size": 3},
-                        {"type": "conv", "kernel_size": 3},
-                        {"type": "conv", "kernel_size": 3},
-                    ],
-                    "input_size": 9,
-                    "unit": {"layer": 2, "position": [1, 1]},
-                }
-            ]
+    model_config = examples(
+        {
+            "layers": [
+                {"type": "conv", "kernel_size": 3},
+                {"type": "conv", "kernel_size": 3},
+                {"type": "conv", "kernel_size": 3},
+            ],
+            "input_size": 9,
+            "unit": {"layer": 2, "position": [1, 1]},
         },
+        listed=True,
     )
 
-    layers: list[LayerSpec] = Field(
-        min_length=1, description="The layers, input side first (at most CONVLAB_MAX_LAYERS)."
-    )
-    input_size: PositiveIntOrPair | None = Field(
-        None, description="Input height and width (int or pair); enables output sizes and clipping."
-    )
+    layers: list[LayerSpec] = Field(min_length=1, description="The layers, input side first.")
+    input_size: PositiveIntOrPair | None = Field(None, description="Input height and width.")
     unit: UnitSpec | None = Field(None, description="A unit whose input region is returned.")
 
     @field_validator("layers", mode="before")
@@ -130,9 +109,7 @@ class LayerField(ResultModel):
     padding: Pair = Field(description="(ph, pw).")
     dilation: Pair = Field(description="(dh, dw).")
     effective_kernel: Pair = Field(description="d(k − 1) + 1 per axis.")
-    receptive_field: Pair = Field(
-        description="r_l = r_{l−1} + (k_eff − 1)·j_{l−1}: input pixels one unit spans."
-    )
+    receptive_field: Pair = Field(description="r_l = r_{l−1} + (k_eff − 1)·j_{l−1}.")
     jump: Pair = Field(
         description="j_l = j_{l−1}·s_l: input pixels between neighbouring units of this layer."
     )
@@ -140,9 +117,7 @@ class LayerField(ResultModel):
         description="Centre of unit (0, 0)'s field in input coordinates (pixel centres are "
         "integers; may be negative with padding, or half-integer for even fields)."
     )
-    output_size: Pair | None = Field(
-        None, description="(H_l, W_l) for the given input size; null without input_size."
-    )
+    output_size: Pair | None = Field(None, description="(H_l, W_l) for the given input size.")
 
 
 class UnitRegion(ResultModel):
@@ -203,19 +178,16 @@ Weights = Literal["uniform", "random"]
 class EffectiveRFRequest(RequestModel):
     """L single-channel conv layers of k×k (valid padding, stride 1), Luo et al. 2016."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "num_layers": 8,
-                    "kernel_size": 3,
-                    "weights": "uniform",
-                    "relu": False,
-                    "num_samples": 8,
-                    "seed": 0,
-                }
-            ]
+    model_config = examples(
+        {
+            "num_layers": 8,
+            "kernel_size": 3,
+            "weights": "uniform",
+            "relu": False,
+            "num_samples": 8,
+            "seed": 0,
         },
+        listed=True,
     )
 
     num_layers: int = Field(8, ge=1, le=32, description="Depth L of the stack.")
@@ -248,9 +220,7 @@ class EffectiveRFRequest(RequestModel):
 class EffectiveRFResponse(BaseModel):
     """The effective receptive field: a heatmap and its radius beside the theoretical one."""
 
-    heatmap: list[list[float]] = Field(
-        description="Mean |∂y_centre/∂x| over the samples, divided by its maximum (max = 1)."
-    )
+    heatmap: list[list[float]] = Field(description="Mean |∂y_centre/∂x| over the samples.")
     size: Pair = Field(description="(H, W) of the heatmap = the input size.")
     centre: FloatPair = Field(description="Input coordinates of the centre of the field.")
     theoretical_box: Span = Field(
@@ -263,9 +233,7 @@ class EffectiveRFResponse(BaseModel):
         "of the gradient mass (Chebyshev distance): grows like √L."
     )
     mass_fraction: float = Field(description="The share of mass `radius` holds.")
-    std: float = Field(
-        description="Standard deviation of the gradient distribution, √((σ²_rows + σ²_cols)/2)."
-    )
+    std: float = Field(description="Standard deviation of the gradient distribution.")
     gaussian_std: float = Field(
         description="Uniform weights, no ReLU: the field is L boxes convolved, whose std is "
         "√(L(k² − 1)/12) (Luo et al. 2016, CLT); the reference for `std`."
@@ -278,19 +246,16 @@ class EffectiveRFResponse(BaseModel):
 class EffectiveRFSeriesRequest(RequestModel):
     """Several depths at once, for the plot of radius against L."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "depths": [1, 2, 4, 8, 16],
-                    "kernel_size": 3,
-                    "weights": "uniform",
-                    "relu": False,
-                    "num_samples": 4,
-                    "seed": 0,
-                }
-            ]
+    model_config = examples(
+        {
+            "depths": [1, 2, 4, 8, 16],
+            "kernel_size": 3,
+            "weights": "uniform",
+            "relu": False,
+            "num_samples": 4,
+            "seed": 0,
         },
+        listed=True,
     )
 
     depths: list[Annotated[int, Field(ge=1, le=32)]] = Field(
@@ -326,10 +291,5 @@ class EffectiveRFSeriesResponse(BaseModel):
 
     kernel_size: int = Field(description="k.")
     points: list[EffectiveRFPoint] = Field(description="One point per distinct depth, ascending.")
-    std_exponent: float | None = Field(
-        description="Slope of log std against log L (≈ 0.5; the theoretical radius has 1); "
-        "null with fewer than two depths."
-    )
-    radius_exponent: float | None = Field(
-        description="Slope of log radius against log L; null with fewer than two depths."
-    )
+    std_exponent: float | None = Field(description="Slope of log std against log L.")
+    radius_exponent: float | None = Field(description="Slope of log radius against log L.")

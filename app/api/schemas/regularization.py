@@ -1,16 +1,12 @@
-"""Request and response models for L2-regularised gradient descent on a 2-D toy loss.
-
-L_data(θ) = ½(θ − θ*)ᵀA(θ − θ*); the update is the tutorial's (Q1, Goodfellow §7.1)
-θ ← (1 − 2ελ)θ − ε∇L_data(θ).
-"""
+"""Request and response models for L2-regularised gradient descent on a 2-D toy loss."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from app.api.schemas.common import RequestModel
+from app.api.schemas.common import RequestModel, examples
 
 Coordinate = Annotated[float, Field(ge=-100.0, le=100.0, allow_inf_nan=False)]
 Point = Annotated[list[Coordinate], Field(min_length=2, max_length=2)]
@@ -22,21 +18,17 @@ Lambda = Annotated[float, Field(ge=0.0, le=100.0, allow_inf_nan=False)]
 class TrajectoryRequest(RequestModel):
     """The toy loss, the λ values to compare, the learning rate, steps and start point."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "hessian": [[3.0, 1.0], [1.0, 1.0]],
-                    "theta_star": [2.0, 1.5],
-                    "theta0": [-1.5, 2.5],
-                    "lambdas": [0.0, 1.0],
-                    "lr": 0.1,
-                    "steps": 10,
-                    "grid_size": 5,
-                }
-            ]
+    model_config = examples(
+        {
+            "hessian": [[3.0, 1.0], [1.0, 1.0]],
+            "theta_star": [2.0, 1.5],
+            "theta0": [-1.5, 2.5],
+            "lambdas": [0.0, 1.0],
+            "lr": 0.1,
+            "steps": 10,
+            "grid_size": 5,
         },
+        listed=True,
     )
 
     hessian: Annotated[list[HessianRow], Field(min_length=2, max_length=2)] = Field(
@@ -55,9 +47,7 @@ class TrajectoryRequest(RequestModel):
         max_length=8,
         description="Regularisation strengths λ ≥ 0, one run each (1 … 8 of them).",
     )
-    lr: float = Field(
-        0.1, gt=0.0, le=10.0, allow_inf_nan=False, description="Learning rate ε (0 < ε ≤ 10)."
-    )
+    lr: float = Field(0.1, gt=0.0, le=10.0, allow_inf_nan=False, description="Learning rate ε.")
     steps: int = Field(60, ge=1, le=500, description="Gradient steps per run.")
     grid_size: int = Field(
         41, ge=5, le=101, description="Points per side of the L_data grid for contours."
@@ -74,16 +64,12 @@ class Run(BaseModel):
         "least this per step (< 1, else the request is refused)."
     )
     points: list[tuple[float, float]] = Field(description="θ₀, θ₁, …, θ_steps.")
-    decay: list[tuple[float, float]] = Field(
-        description="Per step, the shrink part (1 − 2ελ)θ_t − θ_t = −2ελθ_t."
-    )
+    decay: list[tuple[float, float]] = Field(description="Per step, the shrink part.")
     data_step: list[tuple[float, float]] = Field(
         description="Per step, the data part −ε∇L_data(θ_t) = −εA(θ_t − θ*)."
     )
     final: tuple[float, float] = Field(description="θ_steps.")
-    minimiser: tuple[float, float] = Field(
-        description="Closed form argmin L_data + λ‖θ‖² = (A + 2λI)⁻¹Aθ*."
-    )
+    minimiser: tuple[float, float] = Field(description="argmin L_data + λ‖θ‖² = (A + 2λI)⁻¹Aθ*.")
     distance_to_minimiser: float = Field(description="‖θ_steps − minimiser‖.")
     data_loss: float = Field(description="L_data(θ_steps).")
     penalty: float = Field(description="λ‖θ_steps‖².")

@@ -1,8 +1,4 @@
-"""Schemas of the class sessions API (docs/sessions-api.md).
-
-Strict input, unknown fields refused; the nickname's length limit is the serving app's
-``session_max_nickname_chars`` (validation context), the answer's ``max_answer_chars``.
-"""
+"""Schemas of the class sessions API (docs/sessions-api.md)."""
 
 from __future__ import annotations
 
@@ -10,10 +6,10 @@ import unicodedata
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationInfo, WithJsonSchema
+from pydantic import BaseModel, Field, PlainValidator, ValidationInfo, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from app.api.schemas.common import RequestModel, settings_of
+from app.api.schemas.common import RequestModel, examples, settings_of
 from app.api.schemas.exercises import AnswerFormat, AnswerText, Seed
 
 
@@ -64,7 +60,7 @@ class CreatedSession(BaseModel):
 class JoinRequest(RequestModel):
     nickname: Nickname = None
 
-    model_config = ConfigDict(json_schema_extra={"example": {"nickname": "Ada"}})
+    model_config = examples({"nickname": "Ada"})
 
 
 class Joined(BaseModel):
@@ -76,13 +72,13 @@ class AskRequest(RequestModel):
     exercise: ExerciseId
     seed: Seed
 
-    model_config = ConfigDict(json_schema_extra={"example": {"exercise": "output-size", "seed": 7}})
+    model_config = examples({"exercise": "output-size", "seed": 7})
 
 
 class AnswerRequest(RequestModel):
     answer: AnswerText
 
-    model_config = ConfigDict(json_schema_extra={"example": {"answer": "5 × 5"}})
+    model_config = examples({"answer": "5 × 5"})
 
 
 class Answered(BaseModel):
@@ -183,11 +179,7 @@ class ProgressRequest(RequestModel):
     seed: Seed
     outcome: Literal["first-try", "after-hint", "shown"]
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {"exercise": "output-size", "seed": 7, "outcome": "first-try"}
-        }
-    )
+    model_config = examples({"exercise": "output-size", "seed": 7, "outcome": "first-try"})
 
 
 class KindProgress(BaseModel):

@@ -19,6 +19,7 @@ from app.api.schemas.common import (
     RequestModel,
     ShiftAmount,
     check_response_bytes,
+    examples,
     formula_of,
     settings_of,
 )
@@ -59,11 +60,7 @@ class ShiftRequest(RequestModel):
     dx: ShiftAmount = Field(0, description="Columns to move right (negative: left).")
     dy: ShiftAmount = Field(0, description="Rows to move down (negative: up).")
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {"image": [[1, 2, 3], [4, 5, 6], [7, 8, 9]], "dx": 1, "dy": 0}
-        }
-    )
+    model_config = examples({"image": [[1, 2, 3], [4, 5, 6], [7, 8, 9]], "dx": 1, "dy": 0})
 
     @model_validator(mode="after")
     def _within_response_limit(self, info: ValidationInfo) -> Self:
@@ -84,7 +81,7 @@ class ShiftResponse(BaseModel):
 class PoolSettings(RequestModel):
     """The pooling applied after the convolution in the equivariance report."""
 
-    model_config = ConfigDict(json_schema_extra={"example": {"mode": "max", "kernel_size": 2}})
+    model_config = examples({"mode": "max", "kernel_size": 2})
 
     mode: Literal["max", "avg", "blurmax"] = Field(
         "max",
@@ -92,9 +89,7 @@ class PoolSettings(RequestModel):
         "stride 1, then a 3×3 binomial blur at stride 2; fixed window).",
     )
     kernel_size: PositiveIntOrPair = Field(2, description="Window size (blurmax: 2).")
-    stride: PositiveIntOrPair | None = Field(
-        None, description="null: equal to kernel_size (blurmax: null or 2)."
-    )
+    stride: PositiveIntOrPair | None = Field(None, description="null: equal to kernel_size.")
 
     @model_validator(mode="after")
     def _blurmax_window_is_fixed(self) -> Self:
@@ -114,9 +109,7 @@ class EquivarianceRequest(ConvolutionRequest):
 
     image: Image2D = Field(description="The H×W image x.")
     kernel: Kernel2D = Field(description="The kh×kw kernel.")
-    stride: PositiveIntOrPair = Field(
-        1, description="Convolution stride; the shift must be a multiple of it."
-    )
+    stride: PositiveIntOrPair = Field(1, description="Convolution stride.")
     padding: Padding = Field(0, description='Convolution padding: int, pair, "valid", "same".')
     padding_mode: PaddingMode = Field("zeros", description="How padding cells are filled.")
     dilation: PositiveIntOrPair = Field(1, description="Convolution dilation.")
@@ -206,13 +199,7 @@ def equivariance_fields(report: EquivarianceReport) -> dict:
 
 
 class EquivarianceResponse(BaseModel):
-    """The equivariance report: conv(shift(x)) − shift(conv(x)) is 0 away from the borders.
-
-    ``interior_mask`` marks the output cells whose window, for the shifted image, covers only
-    input cells that carry shifted image values (no padding, no zero fill), and whose partner
-    cell in conv(x) exists. There the two maps agree exactly (up to rounding); near the borders
-    they may differ because the shift pushed pixels out and zeros in.
-    """
+    """The equivariance report: conv(shift(x)) − shift(conv(x)) is 0 away from the borders."""
 
     shifted_image: list[list[float]] = Field(description="shift(x) by (dx, dy), zero fill.")
     conv_output: list[list[float]] = Field(description="conv(x).")
@@ -221,12 +208,8 @@ class EquivarianceResponse(BaseModel):
     difference: list[list[float]] = Field(description="conv(shift(x)) − shift(conv(x)).")
     interior_mask: list[list[bool]] = Field(description="Cells unaffected by the borders.")
     interior_cells: int = Field(description="How many cells the mask holds.")
-    max_abs_diff_interior: float | None = Field(
-        description="max |difference| inside the mask (≈ 0); null when the mask is empty."
-    )
+    max_abs_diff_interior: float | None = Field(description="max |difference| inside the mask.")
     max_abs_diff_total: float = Field(description="max |difference| over the whole map.")
-    output_shift: list[int] = Field(
-        description="[dx / s_w, dy / s_h]: the shift in output cells (equals [dx, dy] at stride 1)."
-    )
+    output_shift: list[int] = Field(description="[dx / s_w, dy / s_h]: the shift in output cells.")
     formula: Formula = Field(description="The convolution output size worked out.")
     pool: PoolEquivariance | None = Field(description="Pooling of both maps, when asked.")
