@@ -6,7 +6,7 @@
 
 import { ApiError } from "../api.js";
 import { MAX_SEED, drawSeed, parseSeed } from "../exercise_answers.js";
-import { SessionClient, askableQuestions, createSession } from "../session_api.js";
+import { SessionClient, askableQuestions, createSession, reopenStored } from "../session_api.js";
 import {
   TEACHER_KEY,
   answeredText,
@@ -72,20 +72,10 @@ class TeachPage {
     this.#loadAskable();
     const stored = readStored(window.localStorage, TEACHER_KEY);
     if (!stored) return;
-    const client = new SessionClient(stored.code, stored.token);
-    let state;
-    try {
-      state = await client.state();
-    } catch (error) {
-      if (error instanceof ApiError && [401, 403, 404].includes(error.status)) {
-        writeStored(window.localStorage, TEACHER_KEY, null);
-        $("start-status").textContent = `Session ${stored.code} is over (ended or expired): start a new one.`;
-      } else {
-        $("start-error").textContent = `Could not reach session ${stored.code}: ${error.message}`;
-      }
-      return;
-    }
-    this.#open(client, state);
+    const { client, state, error, over } = await reopenStored(window.localStorage, TEACHER_KEY, stored);
+    if (client) this.#open(client, state);
+    else if (over) $("start-status").textContent = `Session ${stored.code} is over (ended or expired): start a new one.`;
+    else $("start-error").textContent = `Could not reach session ${stored.code}: ${error.message}`;
   }
 
   async start() {
@@ -123,21 +113,15 @@ class TeachPage {
     }
     this.#showPeople(state);
     if (state.current) this.#showQuestion(state.current);
-    this.#follow();
-    this.#refreshProgress();
-    this.progressTimer = setInterval(() => this.#refreshProgress(), PROGRESS_EVERY_MS);
-  }
-
-  #follow() {
     this.stream?.abort();
-    this.stream = new AbortController();
-    this.client.follow((event) => this.#onEvent(event), {
-      signal: this.stream.signal,
+    this.stream = client.follow((event) => this.#onEvent(event), {
       onStatus: (status) => {
         $("stream-status").textContent = status === "live" ? "" : "Connection lost: reconnecting…";
       },
       onGone: () => this.#ended("This session has ended."),
     });
+    this.#refreshProgress();
+    this.progressTimer = setInterval(() => this.#refreshProgress(), PROGRESS_EVERY_MS);
   }
 
   #onEvent({ event, data }) {

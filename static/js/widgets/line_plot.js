@@ -4,10 +4,8 @@
 // written at the end of the line (direct labels, nudged apart when lines end close together);
 // error bars (± spread) and a logarithmic x axis serve the experiments' sweeps over N.
 
+import { svgElement as el } from "../dom.js";
 import { linearScale, logScale, logTicks, niceTicks, seriesExtent, spreadLabels, tickLabel } from "../plot_math.js";
-
-const SVG = "http://www.w3.org/2000/svg";
-const el = (...args) => svgElement(...args);
 
 /**
  * @typedef {object} Series
@@ -38,20 +36,6 @@ const el = (...args) => svgElement(...args);
  * @property {"top-left" | "top-right" | "bottom-left" | "bottom-right" | "below" | "none"} [legend]
  *   where the legend goes: a corner inside the plot, or in a row under it (default "top-left")
  */
-
-/**
- * Create an SVG element with attributes (for the hooks of LinePlot.draw too).
- * @param {string} name
- * @param {Record<string, string | number>} [attrs]
- * @param {string | null} [text]
- * @returns {SVGElement}
- */
-export function svgElement(name, attrs = {}, text = null) {
-  const node = document.createElementNS(SVG, name);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  if (text !== null) node.textContent = text;
-  return node;
-}
 
 /**
  * A LinePlot whose viewBox is as wide as its container is now (between minWidth and maxWidth

@@ -3,12 +3,7 @@
 // per kind.
 
 import { progressRows } from "../session_state.js";
-
-const el = (tag, props = {}, ...children) => {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
-};
+import { el } from "../dom.js";
 
 const PARTS = [
   ["firstTry", "First try", "part-first"],

@@ -4,7 +4,7 @@
 // (weight-decay), and the sweep's own summary sentence. Owns the markup under its root:
 // #reference-<id> blocks, #reference-note, #reference-summary and the figures inside them.
 
-import { tableRow } from "../dom_table.js";
+import { tableRow } from "../dom.js";
 import {
   describeSeries,
   generalizationReference,

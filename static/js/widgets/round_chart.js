@@ -4,12 +4,7 @@
 // no answer as right: the projector shows the spread before the reveal.
 
 import { alignRounds, shareText } from "../session_state.js";
-
-const el = (tag, props = {}, ...children) => {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
-};
+import { el } from "../dom.js";
 
 export class RoundChart {
   /** @param {HTMLElement} root an empty element the chart fills */

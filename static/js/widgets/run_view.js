@@ -4,7 +4,7 @@
 // the generated tasks' examples). Owns the markup under its root (ids as in experiments.html);
 // the numbers come from the progress events and the result (experiment_views.js).
 
-import { tableRow } from "../dom_table.js";
+import { tableRow } from "../dom.js";
 import {
   describeSeries,
   epochTicks,

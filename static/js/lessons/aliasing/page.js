@@ -6,6 +6,7 @@
 
 import { decodeLayer } from "../../activations.js";
 import { getJSON, postJSON } from "../../api.js";
+import { tableRow } from "../../dom.js";
 import { Lab } from "../../lab.js";
 import { sampleStrokes } from "../../sample_digits.js";
 import { loadState, saveState } from "../../url_state.js";
@@ -286,16 +287,8 @@ class AliasingPage {
     const best = order[0];
     const rows = order.map((name) => {
       const m = c.models[name];
-      const tr = document.createElement("tr");
       const accuracy = this.models?.[name]?.card?.test_accuracy;
-      const cells = [NAMES[name] ?? name, percent(m.same_prediction, 2), `${m.changed_pairs.toLocaleString("en-US")} of ${m.pairs.toLocaleString("en-US")}`, m.mean_abs_delta_p_true.toFixed(4), accuracy === undefined ? "–" : percent(accuracy, 2)];
-      cells.forEach((text, i) => {
-        const cell = document.createElement(i === 0 ? "th" : "td");
-        if (i === 0) cell.scope = "row";
-        cell.textContent = text;
-        tr.append(cell);
-      });
-      return tr;
+      return tableRow([NAMES[name] ?? name, percent(m.same_prediction, 2), `${m.changed_pairs.toLocaleString("en-US")} of ${m.pairs.toLocaleString("en-US")}`, m.mean_abs_delta_p_true.toFixed(4), accuracy === undefined ? "–" : percent(accuracy, 2)]);
     });
     $("alias-table").querySelector("tbody").replaceChildren(...rows);
     const right = chosen.value === best;

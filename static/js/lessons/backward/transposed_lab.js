@@ -4,7 +4,7 @@
 // (POST /api/conv1d). Every number shown comes from those answers.
 
 import { postJSON } from "../../api.js";
-import { withSubscripts } from "../../dom_text.js";
+import { withSubscripts } from "../../dom.js";
 import { formatNumber, parseNumber, sub } from "../../format.js";
 import { weightDomain } from "../../kernel_palette.js";
 import { Lab, failure, fade } from "../../lab.js";

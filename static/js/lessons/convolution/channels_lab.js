@@ -18,7 +18,7 @@ import {
   reshapeLayer,
   splitParts,
 } from "../../channels.js";
-import { withSubscripts } from "../../dom_text.js";
+import { withSubscripts } from "../../dom.js";
 import { formatCount, formatNumber, parseNumber, sub } from "../../format.js";
 import { weightDomain } from "../../kernel_palette.js";
 import { Lab } from "../../lab.js";

@@ -6,6 +6,7 @@
 
 import { decodeLayer } from "../../activations.js";
 import { postJSON } from "../../api.js";
+import { Lab } from "../../lab.js";
 import { diffLayers, padImage, whereChanged } from "./morph.js";
 import { decodeStrokes, encodeStrokes } from "../../strokes.js";
 import { DrawingPad } from "../../widgets/drawing_pad.js";
@@ -42,8 +43,7 @@ export class MnistMorph {
     this.pad = pad;
     this.a = this.#restore(); // {strokes, image} or null
     this.aCache = { key: "", answer: null };
-    this.inflight = false;
-    this.pending = null; // the newest request body waiting for the one in flight
+    this.lab = new Lab(); // one comparison in flight, the newest one waiting
     this.maps = new Map();
     const $ = (id) => root.querySelector(`#${id}`);
     this.status = $("morph-status");
@@ -96,18 +96,18 @@ export class MnistMorph {
    * pad is empty. At most one comparison in flight; the newest one waiting wins.
    * @param {{shift: number[], kernel_overrides: object} | null} body the page's last request
    */
-  async update(body) {
+  update(body) {
     this.lastBody = body;
     if (!this.a) return;
     if (!body || this.pad.isEmpty()) {
       this.#showStatus();
       return;
     }
-    if (this.inflight) {
-      this.pending = body;
-      return;
-    }
-    this.inflight = true;
+    this.lab.paced(() => this.#compare(body));
+  }
+
+  async #compare(body) {
+    if (!this.a) return; // forgotten while it waited
     try {
       const common = { model: "cnn", shift: body.shift, kernel_overrides: body.kernel_overrides };
       const key = JSON.stringify([this.a.strokes, common]);
@@ -119,11 +119,6 @@ export class MnistMorph {
       if (this.a && !this.pad.isEmpty()) this.#draw(a, b);
     } catch (error) {
       this.error.textContent = `Could not compare the drawings: ${error.message}`;
-    } finally {
-      this.inflight = false;
-      const next = this.pending;
-      this.pending = null;
-      if (next) this.update(next);
     }
   }
 

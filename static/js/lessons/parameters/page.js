@@ -4,11 +4,11 @@
 // update decomposed into its shrink and data parts. Every number comes from the API.
 
 import { getJSON, nameFields, postJSON } from "../../api.js";
-import { withSubscripts } from "../../dom_text.js";
+import { svgElement, tableRow, withSubscripts } from "../../dom.js";
 import { formatCount, formatNumber } from "../../format.js";
 import { Lab } from "../../lab.js";
 import { loadState, saveState } from "../../url_state.js";
-import { LinePlot, svgElement } from "../../widgets/line_plot.js";
+import { LinePlot } from "../../widgets/line_plot.js";
 import { contourSegments, quadraticLevels } from "./contours.js";
 
 // error messages name the fields as the page labels them ("n_in must be at least 1")
@@ -216,15 +216,8 @@ class ParametersPage {
       + '<th scope="col">output shape</th><th scope="col">parameters</th></tr>';
     const body = document.createElement("tbody");
     for (const layer of model.layers) {
-      const tr = document.createElement("tr");
-      const cells = [layer.name, layer.kind, layer.output_shape.join("×"), layer.parameters ? formatCount(layer.parameters) : "0"];
-      cells.forEach((text, i) => {
-        const cell = document.createElement(i === 0 ? "th" : "td");
-        if (i === 0) cell.scope = "row";
-        if (i < 2) cell.className = "left";
-        cell.textContent = text;
-        tr.append(cell);
-      });
+      const tr = tableRow([layer.name, layer.kind, layer.output_shape.join("×"), layer.parameters ? formatCount(layer.parameters) : "0"]);
+      for (const cell of [...tr.cells].slice(0, 2)) cell.className = "left";
       body.append(tr);
     }
     const foot = document.createElement("tfoot");
@@ -359,9 +352,7 @@ class ParametersPage {
 
   #drawTable() {
     const rows = this.trajectory.runs.map((run, i) => {
-      const tr = document.createElement("tr");
-      tr.className = `run-${i}`;
-      const cells = [
+      const tr = tableRow([
         formatNumber(run.lam),
         formatNumber(run.shrink_factor, { digits: 4 }),
         point(run.final),
@@ -369,13 +360,8 @@ class ParametersPage {
         n3(run.distance_to_minimiser),
         n3(run.data_loss),
         n3(run.penalty),
-      ];
-      cells.forEach((text, c) => {
-        const cell = document.createElement(c === 0 ? "th" : "td");
-        if (c === 0) cell.scope = "row";
-        cell.textContent = text;
-        tr.append(cell);
-      });
+      ]);
+      tr.className = `run-${i}`;
       return tr;
     });
     $("reg-table").querySelector("tbody").replaceChildren(...rows);

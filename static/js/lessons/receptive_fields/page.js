@@ -3,7 +3,7 @@
 // beside the theoretical one. Every number on the page comes from the API.
 
 import { getJSON, postJSON } from "../../api.js";
-import { withSubscripts } from "../../dom_text.js";
+import { svgElement, withSubscripts } from "../../dom.js";
 import { Lab } from "../../lab.js";
 import { loadState, saveState } from "../../url_state.js";
 import { CellGrid } from "../../widgets/cell_grid.js";
@@ -11,7 +11,6 @@ import { Heatmap } from "../../widgets/heatmap.js";
 import { LayerStack } from "../../widgets/layer_stack.js";
 import { LinePlot } from "../../widgets/line_plot.js";
 
-const SVG = "http://www.w3.org/2000/svg";
 const ERF_DEPTHS = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32];
 // one sample count for the single field and the series, so the table and the chart agree
 const ERF_SAMPLES = 4;
@@ -418,9 +417,7 @@ class ReceptiveFieldsPage {
         label: "Effective receptive field: mean |gradient| of the centre unit",
         className: "erf-canvas",
       });
-      this.erfOverlay = document.createElementNS(SVG, "svg");
-      this.erfOverlay.setAttribute("class", "erf-overlay");
-      this.erfOverlay.setAttribute("aria-hidden", "true");
+      this.erfOverlay = svgElement("svg", { class: "erf-overlay", "aria-hidden": "true" });
       holder.append(this.erfOverlay);
     }
     this.erfMap.draw(erf.heatmap, { domain: [0, 1] });
@@ -508,9 +505,7 @@ function growthSentence(exponent) {
 }
 
 function rect(x, y, width, height, cls) {
-  const node = document.createElementNS(SVG, "rect");
-  for (const [k, v] of Object.entries({ x, y, width, height, class: cls })) node.setAttribute(k, String(v));
-  return node;
+  return svgElement("rect", { x, y, width, height, class: cls });
 }
 
 new ReceptiveFieldsPage().start();
