@@ -8,14 +8,19 @@
 const SVG = "http://www.w3.org/2000/svg";
 
 /**
- * An HTML element with properties (className, textContent, …) and children.
+ * An HTML element with properties (className, textContent, …), attributes ("role" and the
+ * names with a hyphen: "aria-label", "data-index") and children.
  * @param {string} tag
  * @param {object} [props]
  * @param {...(Node | string)} children
  * @returns {HTMLElement}
  */
 export function el(tag, props = {}, ...children) {
-  const node = Object.assign(document.createElement(tag), props);
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (key === "role" || key.includes("-")) node.setAttribute(key, String(value));
+    else node[key] = value;
+  }
   node.append(...children);
   return node;
 }

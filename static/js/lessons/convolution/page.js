@@ -4,7 +4,7 @@
 
 import { ApiError, postJSON } from "../../api.js";
 import { convExercise } from "../../exercise_views.js";
-import { formatCount, formatNumber, sub } from "../../format.js";
+import { formatCount, sub } from "../../format.js";
 import { weightDomain } from "../../kernel_palette.js";
 import { Lab } from "../../lab.js";
 import { KERNEL_PRESETS } from "../../presets.js";

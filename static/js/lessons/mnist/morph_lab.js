@@ -6,6 +6,7 @@
 
 import { decodeLayer } from "../../activations.js";
 import { postJSON } from "../../api.js";
+import { el } from "../../dom.js";
 import { Lab } from "../../lab.js";
 import { diffLayers, padImage, whereChanged } from "./morph.js";
 import { decodeStrokes, encodeStrokes } from "../../strokes.js";
@@ -127,7 +128,7 @@ export class MnistMorph {
     for (const d of diffs) this.#map(d).draw(d.map, { domain: [-1, 1] });
     this.#showStatus(answerA, answerB);
     const items = diffs.map((d) => {
-      const li = document.createElement("li");
+      const li = el("li");
       li.dataset.layer = d.name;
       const unit = d.name === "input" ? "pixels" : "positions";
       const where = whereChanged(d);
@@ -140,7 +141,7 @@ export class MnistMorph {
     const first = diffs.find((d) => d.name === "relu1");
     const last = diffs[diffs.length - 1];
     const share = (d) => (d.active ? d.changed / d.active : 0);
-    const summary = document.createElement("li");
+    const summary = el("li");
     summary.dataset.layer = "summary";
     if (first.changed === 0) {
       summary.textContent = "A and B give the same first-layer maps: change the drawing on the pad.";
@@ -157,10 +158,7 @@ export class MnistMorph {
   #map(d) {
     const existing = this.maps.get(d.name);
     if (existing) return existing;
-    const figure = document.createElement("figure");
-    const caption = document.createElement("figcaption");
-    caption.textContent = `${d.name}: ${CAPTIONS[d.name]}`;
-    figure.append(caption);
+    const figure = el("figure", {}, el("figcaption", { textContent: `${d.name}: ${CAPTIONS[d.name]}` }));
     this.holder.append(figure);
     const map = new Heatmap(figure, {
       rows: d.rows, cols: d.cols, scale: morphColour, domain: [-1, 1],

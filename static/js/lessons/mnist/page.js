@@ -15,6 +15,7 @@
 
 import { decodeLayer } from "../../activations.js";
 import { getJSON, postJSON } from "../../api.js";
+import { el } from "../../dom.js";
 import { formatNumber } from "../../format.js";
 import { Lab } from "../../lab.js";
 import { decodeStrokes, encodeStrokes } from "../../strokes.js";
@@ -199,10 +200,7 @@ class MnistPage {
     this.seen.draw(answer.input);
     this.bars.draw(answer.probabilities);
     const p = answer.probabilities[answer.label];
-    $("prediction").textContent = "";
-    const strong = document.createElement("strong");
-    strong.textContent = String(answer.label);
-    $("prediction").append("The CNN reads ", strong, ` (${percent(p)})`);
+    $("prediction").replaceChildren("The CNN reads ", el("strong", { textContent: String(answer.label) }), ` (${percent(p)})`);
     $("prediction").dataset.label = String(answer.label);
     // on a phone the panel above sits under the pad's controls: the verdict also goes right under the pad
     $("pad-readout").replaceChildren(...$("prediction").cloneNode(true).childNodes);
@@ -220,19 +218,9 @@ class MnistPage {
       return;
     }
     holder.classList.remove("stale");
-    const figures = preprocessing.steps.map((step) => {
-      const figure = document.createElement("figure");
-      figure.className = "step";
-      const img = document.createElement("img");
-      img.src = step.png;
-      img.alt = `${step.name}: ${step.description}`;
-      img.title = step.description;
-      const caption = document.createElement("figcaption");
-      caption.textContent = `${step.name} ${step.width}×${step.height}`;
-      figure.append(img, caption);
-      return figure;
-    });
-    holder.replaceChildren(...figures);
+    holder.replaceChildren(...preprocessing.steps.map((step) => el("figure", { className: "step" },
+      el("img", { src: step.png, alt: `${step.name}: ${step.description}`, title: step.description }),
+      el("figcaption", { textContent: `${step.name} ${step.width}×${step.height}` }))));
   }
 
   #showEmpty() {
@@ -403,10 +391,7 @@ class MnistPage {
       layer.weight.forEach((out, o) => out.forEach((kernel, i) => kernel.forEach((row, r) => row.forEach((v, c) => {
         tiles[(o * (kh + 1) + r) * cols + i * (kw + 1) + c] = v;
       }))));
-      const figure = document.createElement("figure");
-      const caption = document.createElement("figcaption");
-      caption.textContent = `${layer.name}: ${cOut} filters (rows) × ${cIn} input channels (columns), ${kh}×${kw} each`;
-      figure.append(caption);
+      const figure = el("figure", {}, el("figcaption", { textContent: `${layer.name}: ${cOut} filters (rows) × ${cIn} input channels (columns), ${kh}×${kw} each` }));
       holder.append(figure);
       const map = new Heatmap(figure, { rows, cols, scale: "diverging", label: `${layer.name} kernels`, className: "deep-map" });
       const bound = Math.max(Math.abs(layer.min), Math.abs(layer.max));

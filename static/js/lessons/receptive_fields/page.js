@@ -3,7 +3,7 @@
 // beside the theoretical one. Every number on the page comes from the API.
 
 import { getJSON, postJSON } from "../../api.js";
-import { svgElement, withSubscripts } from "../../dom.js";
+import { el, svgElement, withSubscripts } from "../../dom.js";
 import { Lab } from "../../lab.js";
 import { loadState, saveState } from "../../url_state.js";
 import { CellGrid } from "../../widgets/cell_grid.js";
@@ -135,12 +135,7 @@ class ReceptiveFieldsPage {
       const { presets } = await getJSON("/api/receptive-field/presets");
       this.presets = presets;
       const select = $("rf-preset");
-      for (const p of presets) {
-        const option = document.createElement("option");
-        option.value = p.id;
-        option.textContent = p.name;
-        select.append(option);
-      }
+      select.append(...presets.map((p) => el("option", { value: p.id, textContent: p.name })));
       const known = presets.some((p) => p.id === this.state.preset);
       select.value = known ? this.state.preset : "";
       this.#showPresetNote();
@@ -312,11 +307,7 @@ class ReceptiveFieldsPage {
     const input = document.createElement("tr");
     input.className = "input-row";
     input.innerHTML = "<th scope=\"row\">input</th><td></td><td></td><td></td><td></td>";
-    for (const text of [`${this.state.input}×${this.state.input}`, "1", "1", "0"]) {
-      const td = document.createElement("td");
-      td.textContent = text;
-      input.append(td);
-    }
+    input.append(...[`${this.state.input}×${this.state.input}`, "1", "1", "0"].map((text) => el("td", { textContent: text })));
     rows.push(input);
     const chosen = this.state.unit?.[0];
     answer.layers.forEach((l, index) => {
@@ -324,20 +315,12 @@ class ReceptiveFieldsPage {
       tr.dataset.index = String(index);
       if (index === chosen) tr.classList.add("chosen");
       if (index === answer.layers.length - 1) tr.classList.add("last");
-      const th = document.createElement("th");
-      th.scope = "row";
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "link-button";
-      button.textContent = l.name;
-      button.setAttribute("aria-pressed", String(index === chosen));
-      button.setAttribute("aria-label", `Pick units of ${l.name}`);
+      const button = el("button", { type: "button", className: "link-button", textContent: l.name, "aria-pressed": index === chosen, "aria-label": `Pick units of ${l.name}` });
       button.addEventListener("click", () => {
         this.state.unit = [index, -1, -1];
         this.compute();
       });
-      th.append(button);
-      tr.append(th);
+      tr.append(el("th", { scope: "row" }, button));
       const cells = [
         pairText(l.kernel_size),
         pairText(l.stride),
@@ -349,12 +332,7 @@ class ReceptiveFieldsPage {
         // counted from 1 like the exercises (the engine counts from 0)
         l.start[0] === l.start[1] ? num(l.start[0] + 1) : `${num(l.start[0] + 1)}, ${num(l.start[1] + 1)}`,
       ];
-      cells.forEach((text, c) => {
-        const td = document.createElement("td");
-        td.textContent = text;
-        if (c === 5) td.className = "rf-size";
-        tr.append(td);
-      });
+      tr.append(...cells.map((text, c) => el("td", c === 5 ? { className: "rf-size", textContent: text } : { textContent: text })));
       rows.push(tr);
     });
     tbody.replaceChildren(...rows);
@@ -442,10 +420,7 @@ class ReceptiveFieldsPage {
       ["CLT std √(L(k² − 1)/12)", num(erf.gaussian_std)],
     ];
     $("erf-figures").replaceChildren(...figures.flatMap(([dt, dd]) => {
-      const t = withSubscripts(dt, "dt");
-      const d = document.createElement("dd");
-      d.textContent = dd;
-      return [t, d];
+      return [withSubscripts(dt, "dt"), el("dd", { textContent: dd })];
     }));
   }
 
