@@ -5,6 +5,7 @@
 // back to the same session with its state read from the API.
 
 import { ApiError } from "../api.js";
+import { el } from "../dom.js";
 import { MAX_SEED, drawSeed, parseSeed } from "../exercise_answers.js";
 import { SessionClient, askableQuestions, createSession, reopenStored } from "../session_api.js";
 import {
@@ -150,14 +151,9 @@ class TeachPage {
     this.#showCounts();
     const names = state.nicknames ?? [];
     const anonymous = this.present - names.length;
-    const items = names.map((name) => Object.assign(document.createElement("li"), { textContent: name }));
-    if (anonymous > 0) {
-      const li = document.createElement("li");
-      li.className = "anonymous";
-      li.textContent = `${anonymous} without a nickname`;
-      items.push(li);
-    }
-    if (items.length === 0) items.push(Object.assign(document.createElement("li"), { className: "anonymous", textContent: "Nobody has joined yet." }));
+    const items = names.map((name) => el("li", { textContent: name }));
+    if (anonymous > 0) items.push(el("li", { className: "anonymous", textContent: `${anonymous} without a nickname` }));
+    if (items.length === 0) items.push(el("li", { className: "anonymous", textContent: "Nobody has joined yet." }));
     $("participants").replaceChildren(...items);
   }
 
@@ -245,7 +241,7 @@ class TeachPage {
       if (!right.has(row.dataset.answer)) continue;
       row.classList.add("is-right");
       const label = row.querySelector(".answer-label");
-      label.append(Object.assign(document.createElement("span"), { className: "right-mark", textContent: " ✓ right" }));
+      label.append(el("span", { className: "right-mark", textContent: " ✓ right" }));
     }
   }
 
@@ -261,15 +257,10 @@ class TeachPage {
     for (const [source, label] of groups) {
       const items = this.askable.filter((q) => (q.source ?? "exercise") === source);
       if (items.length === 0) continue;
-      const group = Object.assign(document.createElement("optgroup"), { label });
-      for (const q of items) {
-        const option = Object.assign(document.createElement("option"), {
-          value: q.exercise,
-          textContent: q.question ? `${q.question} · ${q.title}` : q.title,
-        });
-        group.append(option);
-      }
-      select.append(group);
+      select.append(el("optgroup", { label }, ...items.map((q) => el("option", {
+        value: q.exercise,
+        textContent: q.question ? `${q.question} · ${q.title}` : q.title,
+      }))));
     }
     if (!$("ask-seed").value) $("ask-seed").value = String(drawSeed(null));
     this.#seedFieldForChoice();
@@ -338,7 +329,7 @@ class TeachPage {
     try {
       const blob = await this.client.exportCsv();
       const url = URL.createObjectURL(blob);
-      const link = Object.assign(document.createElement("a"), { href: url, download: $("export-csv").download });
+      const link = el("a", { href: url, download: $("export-csv").download });
       document.body.append(link);
       link.click();
       link.remove();

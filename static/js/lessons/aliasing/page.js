@@ -6,7 +6,7 @@
 
 import { decodeLayer } from "../../activations.js";
 import { getJSON, postJSON } from "../../api.js";
-import { tableRow } from "../../dom.js";
+import { el, tableRow } from "../../dom.js";
 import { Lab } from "../../lab.js";
 import { sampleStrokes } from "../../sample_digits.js";
 import { loadState, saveState } from "../../url_state.js";
@@ -122,10 +122,7 @@ class AliasingPage {
   #fillExamples() {
     const select = $("test-digit");
     select.replaceChildren(...this.examples.map((e, i) => {
-      const option = document.createElement("option");
-      option.value = String(i);
-      option.textContent = `#${e.index}: a ${e.label}${i > 0 ? " (the CNN flips on it)" : ""}`;
-      return option;
+      return el("option", { value: String(i), textContent: `#${e.index}: a ${e.label}${i > 0 ? " (the CNN flips on it)" : ""}` });
     }));
     if (this.state.example >= this.examples.length) this.state.example = 0;
     select.value = String(this.state.example);
@@ -181,11 +178,7 @@ class AliasingPage {
     const changes = {};
     CNNS.forEach(([model, title], m) => {
       const [before, after] = [answers[2 * m], answers[2 * m + 1]];
-      const row = document.createElement("div");
-      row.className = "alias-row";
-      const heading = document.createElement("h3");
-      heading.textContent = `${title}: reads ${before.label} for x, ${after.label} for shift(x)`;
-      row.append(heading);
+      const row = el("div", { className: "alias-row" }, el("h3", { textContent: `${title}: reads ${before.label} for x, ${after.label} for shift(x)` }));
       changes[model] = {};
       for (const name of POOLS) {
         const a = decodeLayer(before.layers.find((l) => l.name === name));
@@ -193,11 +186,8 @@ class AliasingPage {
         const channel = mostActiveChannel(a.values, a.shape);
         const change = relativeChange(a.values, b.values);
         changes[model][name] = change;
-        const figure = document.createElement("figure");
-        figure.className = "alias-pair";
-        const pair = document.createElement("div");
-        pair.className = "alias-pair-maps";
-        figure.append(pair);
+        const pair = el("div", { className: "alias-pair-maps" });
+        const figure = el("figure", { className: "alias-pair" }, pair);
         const [, h, w] = a.shape;
         const x = channelOf(a.values, a.shape, channel);
         const y = channelOf(b.values, b.shape, channel);
@@ -206,9 +196,7 @@ class AliasingPage {
           const map = new Heatmap(pair, { rows: h, cols: w, scale: gray, label: `${NAMES[model]} ${name} channel ${channel}, ${label}`, className: "alias-map" });
           map.draw(values, { domain: [0, hi] });
         }
-        const caption = document.createElement("figcaption");
-        caption.textContent = `${name} (${h}×${w}), channel ${channel}: x | shift(x), change ${change.toFixed(2)}`;
-        figure.append(caption);
+        figure.append(el("figcaption", { textContent: `${name} (${h}×${w}), channel ${channel}: x | shift(x), change ${change.toFixed(2)}` }));
         row.append(figure);
       }
       holder.append(row);

@@ -4,7 +4,7 @@
 // update decomposed into its shrink and data parts. Every number comes from the API.
 
 import { getJSON, nameFields, postJSON } from "../../api.js";
-import { svgElement, tableRow, withSubscripts } from "../../dom.js";
+import { el, svgElement, tableRow, withSubscripts } from "../../dom.js";
 import { formatCount, formatNumber } from "../../format.js";
 import { Lab } from "../../lab.js";
 import { loadState, saveState } from "../../url_state.js";
@@ -205,36 +205,21 @@ class ParametersPage {
   }
 
   #ledgerTable(model) {
-    const wrap = document.createElement("div");
-    const title = document.createElement("h3");
-    title.textContent = `${model.name.toUpperCase()} · ${model.description}`;
-    const table = document.createElement("table");
-    table.className = "data-table ledger";
-    table.dataset.model = model.name;
-    const head = document.createElement("thead");
+    const head = el("thead");
     head.innerHTML = '<tr><th scope="col" class="left">layer</th><th scope="col" class="left">kind</th>'
       + '<th scope="col">output shape</th><th scope="col">parameters</th></tr>';
-    const body = document.createElement("tbody");
+    const body = el("tbody");
     for (const layer of model.layers) {
       const tr = tableRow([layer.name, layer.kind, layer.output_shape.join("×"), layer.parameters ? formatCount(layer.parameters) : "0"]);
       for (const cell of [...tr.cells].slice(0, 2)) cell.className = "left";
       body.append(tr);
     }
-    const foot = document.createElement("tfoot");
-    const total = document.createElement("tr");
-    const label = document.createElement("th");
-    label.scope = "row";
-    label.colSpan = 3;
-    label.className = "left";
-    label.textContent = `total · test accuracy ${formatNumber(100 * model.card.test_accuracy, { digits: 2 })} %`;
-    const sum = document.createElement("td");
-    sum.className = "total";
-    sum.textContent = formatCount(model.total_parameters);
-    total.append(label, sum);
-    foot.append(total);
-    table.append(head, body, foot);
-    wrap.append(title, table);
-    return wrap;
+    const foot = el("tfoot", {}, el("tr", {},
+      el("th", { scope: "row", colSpan: 3, className: "left", textContent: `total · test accuracy ${formatNumber(100 * model.card.test_accuracy, { digits: 2 })} %` }),
+      el("td", { className: "total", textContent: formatCount(model.total_parameters) })));
+    return el("div", {},
+      el("h3", { textContent: `${model.name.toUpperCase()} · ${model.description}` }),
+      el("table", { className: "data-table ledger", "data-model": model.name }, head, body, foot));
   }
 
   // -- Q1: L2 as weight decay --------------------------------------------------------------------
@@ -280,10 +265,7 @@ class ParametersPage {
     const { runs, steps } = this.trajectory;
     const select = $("reg-run");
     select.replaceChildren(...runs.map((run, i) => {
-      const option = document.createElement("option");
-      option.value = String(i);
-      option.textContent = `λ = ${formatNumber(run.lam)}`;
-      return option;
+      return el("option", { value: String(i), textContent: `λ = ${formatNumber(run.lam)}` });
     }));
     this.state.run = Math.min(this.state.run, runs.length - 1);
     select.value = String(this.state.run);
