@@ -1,4 +1,4 @@
-// Building DOM: an element with its properties and children (el), an SVG element with its
+// Building DOM: the element of an id ($), an element with its properties and children (el), an SVG element with its
 // attributes (svgElement), a table row of text cells (tableRow), and text with sub- and
 // superscripts (withSubscripts): "R_L = 1 + L(k − 1)", "r_{l−1}", "X_(i+a−1, j+b−1)",
 // "ℝ^784" and "L^0.63" become R<sub>L</sub>, r<sub>l−1</sub>, X<sub>i+a−1, j+b−1</sub>,
@@ -6,6 +6,13 @@
 // tutorial's instead of showing raw underscores and carets.
 
 const SVG = "http://www.w3.org/2000/svg";
+
+/**
+ * The page's element with this id.
+ * @param {string} id
+ * @returns {HTMLElement | null}
+ */
+export const $ = (id) => document.getElementById(id);
 
 /**
  * An HTML element with properties (className, textContent, …), attributes ("role" and the

@@ -5,7 +5,7 @@
 // back to the same session with its state read from the API.
 
 import { ApiError } from "../api.js";
-import { el } from "../dom.js";
+import { $, el } from "../dom.js";
 import { MAX_SEED, drawSeed, parseSeed } from "../exercise_answers.js";
 import { SessionClient, askableQuestions, createSession, reopenStored } from "../session_api.js";
 import {
@@ -22,7 +22,6 @@ import { QuestionView } from "../widgets/question_view.js";
 import { RevealView } from "../widgets/reveal_view.js";
 import { RoundChart } from "../widgets/round_chart.js";
 
-const $ = (id) => document.getElementById(id);
 
 /** How often the progress board is read again (it has no event of its own). */
 const PROGRESS_EVERY_MS = 5000;

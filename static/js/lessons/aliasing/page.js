@@ -6,7 +6,7 @@
 
 import { decodeLayer } from "../../activations.js";
 import { getJSON, postJSON } from "../../api.js";
-import { el, tableRow } from "../../dom.js";
+import { $, el, tableRow } from "../../dom.js";
 import { Lab } from "../../lab.js";
 import { sampleStrokes } from "../../sample_digits.js";
 import { loadState, saveState } from "../../url_state.js";
@@ -28,7 +28,6 @@ const SERIES = {
   "cnn-aa": { className: "series-2", marker: "triangle", dash: "2 3" },
 };
 const DEFAULTS = { source: "test", example: 1, shift: [1, 0], axis: "dx" };
-const $ = (id) => document.getElementById(id);
 const percent = (p, digits = 1) => `${(100 * p).toFixed(digits)} %`;
 const gray = (v, lo, hi) => {
   const g = Math.round(255 * Math.min(1, Math.max(0, hi > lo ? (v - lo) / (hi - lo) : 0)));

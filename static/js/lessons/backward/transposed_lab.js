@@ -4,7 +4,7 @@
 // (POST /api/conv1d). Every number shown comes from those answers.
 
 import { postJSON } from "../../api.js";
-import { withSubscripts } from "../../dom.js";
+import { $, withSubscripts } from "../../dom.js";
 import { formatNumber, parseNumber, sub } from "../../format.js";
 import { weightDomain } from "../../kernel_palette.js";
 import { Lab, failure, fade } from "../../lab.js";
@@ -12,7 +12,6 @@ import { GridEditor, setInvalid } from "../../widgets/grid_editor.js";
 import { NumberGrid } from "../../widgets/number_grid.js";
 import { BACKWARD_LIMITS, parseSignal, signalRequest, transposeRequest } from "./state.js";
 
-const $ = (id) => document.getElementById(id);
 const name = (symbol, [i, j]) => `${symbol}${sub(i + 1, j + 1)}`;
 const ONES = (n, m) => Array.from({ length: n }, () => Array(m).fill(1));
 

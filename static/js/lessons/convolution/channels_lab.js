@@ -18,7 +18,7 @@ import {
   reshapeLayer,
   splitParts,
 } from "../../channels.js";
-import { el, withSubscripts } from "../../dom.js";
+import { $, el, withSubscripts } from "../../dom.js";
 import { formatCount, formatNumber, parseNumber, sub } from "../../format.js";
 import { weightDomain } from "../../kernel_palette.js";
 import { Lab } from "../../lab.js";
@@ -32,7 +32,6 @@ const SHAPE_RANGES = { cin: [1, CHANNEL_LIMITS.cin], h: [2, CHANNEL_LIMITS.side]
 const SHAPE_NAMES = { cin: "C_in (planes)", h: "H (height)", w: "W (width)", cout: "C_out (filters)", k: "k (kernel side)" };
 const SETTING_CONTROLS = { "ch-stride": ["stride", 1, CHANNEL_LIMITS.stride], "ch-padding": ["padding", 0, CHANNEL_LIMITS.padding] };
 
-const $ = (id) => document.getElementById(id);
 
 /** Small integers from a seeded generator, so a preset is the same on every click. */
 function seededIntegers(seed, lo, hi) {

@@ -9,7 +9,7 @@
 import { ApiError, postJSON } from "../../api.js";
 import { planeName } from "../../channels.js";
 import { css, gradientCss } from "../../colors.js";
-import { el } from "../../dom.js";
+import { $, el } from "../../dom.js";
 import { convExercise, convSide } from "../../exercise_views.js";
 import { formatCount, formatNumber, formatPercent, sub } from "../../format.js";
 import { weightBound, weightColor, weightDomain } from "../../kernel_palette.js";
@@ -18,7 +18,6 @@ import { MatrixView } from "../../widgets/matrix_view.js";
 import { NumberGrid } from "../../widgets/number_grid.js";
 import { CONV_DEFAULTS, CONV_KEY, cleanConvState, viewRequest } from "../../conv_state.js";
 
-const $ = (id) => document.getElementById(id);
 
 /**
  * The shared convolution state plus the selected row of M and whether Mᵀ is shown.

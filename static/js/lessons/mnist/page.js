@@ -15,7 +15,7 @@
 
 import { decodeLayer } from "../../activations.js";
 import { getJSON, postJSON } from "../../api.js";
-import { el } from "../../dom.js";
+import { $, el } from "../../dom.js";
 import { formatNumber } from "../../format.js";
 import { Lab } from "../../lab.js";
 import { decodeStrokes, encodeStrokes } from "../../strokes.js";
@@ -37,7 +37,6 @@ export const SCAN_RANGE = 8;
 const MAX_SHIFT = 8;
 const DIGITS = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 const DEFAULTS = { strokes: "", brush: 20, shift: [0, 0], kernels: {}, filter: null, axis: "dx" };
-const $ = (id) => document.getElementById(id);
 const gray = (v) => {
   const g = Math.round(255 * Math.min(1, Math.max(0, v)));
   return [g, g, g];

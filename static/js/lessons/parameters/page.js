@@ -4,7 +4,7 @@
 // update decomposed into its shrink and data parts. Every number comes from the API.
 
 import { getJSON, nameFields, postJSON } from "../../api.js";
-import { el, svgElement, tableRow, withSubscripts } from "../../dom.js";
+import { $, el, svgElement, tableRow, withSubscripts } from "../../dom.js";
 import { formatCount, formatNumber } from "../../format.js";
 import { Lab } from "../../lab.js";
 import { loadState, saveState } from "../../url_state.js";
@@ -36,7 +36,6 @@ const DEFAULTS = {
   t: 0,
   loss: null, // null: the lesson's toy loss; {hessian, theta_star}: one an exercise set
 };
-const $ = (id) => document.getElementById(id);
 const n3 = (v) => formatNumber(v, { digits: 3 });
 const point = (p) => `(${n3(p[0])}, ${n3(p[1])})`;
 

@@ -3,7 +3,7 @@
 // beside the theoretical one. Every number on the page comes from the API.
 
 import { getJSON, postJSON } from "../../api.js";
-import { el, svgElement, withSubscripts } from "../../dom.js";
+import { $, el, svgElement, withSubscripts } from "../../dom.js";
 import { Lab } from "../../lab.js";
 import { loadState, saveState } from "../../url_state.js";
 import { CellGrid } from "../../widgets/cell_grid.js";
@@ -26,7 +26,6 @@ const DEFAULTS = {
 };
 
 const STORAGE_KEY = "convlab.receptive-fields";
-const $ = (id) => document.getElementById(id);
 
 /** Validate a state read from the URL or storage; null rejects it. */
 function cleanState(s) {
