@@ -4,7 +4,7 @@
 // (weight-decay), and the sweep's own summary sentence. Owns the markup under its root:
 // #reference-<id> blocks, #reference-note, #reference-summary and the figures inside them.
 
-import { tableRow } from "../dom.js";
+import { el, tableRow } from "../dom.js";
 import {
   describeSeries,
   generalizationReference,
@@ -113,12 +113,5 @@ export class ReferenceView {
 
 /** A "91.2 % ± 0.4" cell, bold when it is the row's best. */
 function meanStdCell(mean, std, best) {
-  const td = document.createElement("td");
-  td.textContent = percent(mean);
-  const pm = document.createElement("span");
-  pm.className = "pm";
-  pm.textContent = ` ± ${formatNumber(100 * std, { digits: 1 })}`;
-  td.append(pm);
-  if (best) td.classList.add("best");
-  return td;
+  return el("td", best ? { className: "best" } : {}, percent(mean), el("span", { className: "pm", textContent: ` ± ${formatNumber(100 * std, { digits: 1 })}` }));
 }

@@ -4,7 +4,7 @@
 // the generated tasks' examples). Owns the markup under its root (ids as in experiments.html);
 // the numbers come from the progress events and the result (experiment_views.js).
 
-import { tableRow } from "../dom.js";
+import { el, tableRow } from "../dom.js";
 import {
   describeSeries,
   epochTicks,
@@ -85,10 +85,7 @@ export class RunView {
     const meta = this.#el("result-meta");
     meta.querySelector(".settings-changed")?.remove();
     if (!changed) return;
-    const note = document.createElement("strong");
-    note.className = "settings-changed";
-    note.textContent = " · the settings above have changed since: press Train to run them";
-    meta.append(note);
+    meta.append(el("strong", { className: "settings-changed", textContent: " · the settings above have changed since: press Train to run them" }));
   }
 
   #filters(run) {
@@ -109,12 +106,7 @@ export class RunView {
     if (key === this.filtersKey) return;
     this.filtersKey = key;
     this.#el("filters").replaceChildren(...models.map((m) => {
-      const wrap = document.createElement("div");
-      wrap.className = "filters-model";
-      wrap.dataset.model = m.key;
-      const title = document.createElement("h4");
-      title.textContent = m.what ? `${m.label}: ${m.what}` : m.label;
-      wrap.append(title);
+      const wrap = el("div", { className: "filters-model", "data-model": m.key }, el("h4", { textContent: m.what ? `${m.label}: ${m.what}` : m.label }));
       const grid = new FilterGrid(wrap, { label: `${m.label} first-layer filters`, maxFilters: 8 });
       m.epochs.forEach((filters, epoch) => {
         if (filters) grid.setEpoch(epoch, filters);
@@ -170,26 +162,16 @@ export class RunView {
     box.hidden = !(result.id === "limits" && result.tasks?.length);
     if (box.hidden) return;
     box.replaceChildren(...result.tasks.map((task) => {
-      const wrap = document.createElement("div");
-      wrap.className = "limits-task";
-      const title = document.createElement("h4");
-      title.textContent = task.title;
-      const text = document.createElement("p");
-      text.textContent = `${task.description} Chance: ${percent(task.chance)}.`;
-      const examples = document.createElement("div");
-      examples.className = "task-examples";
+      const examples = el("div", { className: "task-examples" });
       for (const [i, example] of (task.examples || []).entries()) {
-        const figure = document.createElement("figure");
+        const figure = el("figure");
         const label = `${task.title}, example ${i + 1}, label ${example.label}`;
         const map = new Heatmap(figure, { rows: example.image.length, cols: example.image[0].length, domain: [0, 1], label, displayWidth: 56 });
         map.draw(example.image);
-        const caption = document.createElement("figcaption");
-        caption.textContent = `label ${example.label}`;
-        figure.append(caption);
+        figure.append(el("figcaption", { textContent: `label ${example.label}` }));
         examples.append(figure);
       }
-      wrap.append(title, text, examples);
-      return wrap;
+      return el("div", { className: "limits-task" }, el("h4", { textContent: task.title }), el("p", { textContent: `${task.description} Chance: ${percent(task.chance)}.` }), examples);
     }));
   }
 }
