@@ -16,7 +16,7 @@
 import { decodeLayer } from "../../activations.js";
 import { getJSON, postJSON } from "../../api.js";
 import { $, el } from "../../dom.js";
-import { formatNumber } from "../../format.js";
+import { formatNumber, formatPercent as percent } from "../../format.js";
 import { Lab } from "../../lab.js";
 import { decodeStrokes, encodeStrokes } from "../../strokes.js";
 import { loadState, saveState } from "../../url_state.js";
@@ -41,7 +41,6 @@ const gray = (v) => {
   const g = Math.round(255 * Math.min(1, Math.max(0, v)));
   return [g, g, g];
 };
-const percent = (p) => `${(100 * p).toFixed(1)} %`;
 
 /** Validate a state read from the URL or storage; null rejects it. */
 function cleanState(s) {
