@@ -45,6 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser(
         "upgrade", help="run the migrations on CONVLAB_DATABASE_URL (or the SQLite file)"
     ).set_defaults(func=_db_upgrade)
+    db_sub.add_parser(
+        "scratch",
+        help="start a throw-away PostgreSQL on a free local port, print its URL, delete it on "
+        "Ctrl-C (to try several replicas on one database)",
+    ).set_defaults(func=_db_scratch)
     return parser
 
 
@@ -58,6 +63,35 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     finally:
         db.close()
     print(f"sessions database at the newest schema: {db.engine.url.render_as_string()}")
+    return 0
+
+
+def _db_scratch(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from app.sessions.db import Database, upgrade
+    from app.sessions.scratch import PostgresServer, find_bin_dir
+
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        print("PostgreSQL binaries not found (apt-get install postgresql, or set CONVLAB_PG_BIN)")
+        return 1
+    server = PostgresServer(bin_dir).start()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        url = server.new_database()
+        db = Database(url)
+        upgrade(db.engine)
+        db.close()
+        print(f"CONVLAB_DATABASE_URL={url}", flush=True)
+        print(f"a throw-away server in {server.root}: Ctrl-C stops it and deletes it", flush=True)
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
     return 0
 
 

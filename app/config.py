@@ -181,6 +181,11 @@ class Settings(BaseSettings):
         default_factory=_default_session_data_dir,
         description="Where the default SQLite sessions database (sessions.db) lives.",
     )
+    pg_bin: Path | None = Field(
+        None,
+        description="Where initdb and pg_ctl are, for `convlab db scratch` and the tests' "
+        "throw-away PostgreSQL; unset: the newest /usr/lib/postgresql/*/bin, or the PATH.",
+    )
     session_ttl_hours: float = Field(
         12, gt=0, le=24 * 30, description="A session and all its data are deleted this late."
     )

@@ -54,8 +54,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from app.sessions.scratch import PostgresServer, find_bin_dir  # noqa: E402
 from bench.serving import wait_healthy  # noqa: E402
-from tests.postgres import PostgresServer, find_bin_dir  # noqa: E402
 
 EXERCISE = "output-size"  # the side of a square output: "5", "5x5" and "5 × 5" are one bar
 SIDES = [3, 4, 5, 6, 7, 8]

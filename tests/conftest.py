@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 
 from app.main import create_app
-from tests.postgres import PostgresServer, find_bin_dir
+from app.sessions.scratch import PostgresServer, find_bin_dir
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,7 +63,7 @@ def mnist_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
-    """A real PostgreSQL server for the whole test run (tests/postgres.py), or skip."""
+    """A real PostgreSQL server for the whole test run (app/sessions/scratch.py), or skip."""
     bin_dir = find_bin_dir()
     if bin_dir is None:
         pytest.skip(

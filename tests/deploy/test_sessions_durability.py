@@ -1,7 +1,7 @@
 """Class sessions survive crashes and stay consistent across processes, on real servers.
 
 ``convlab serve --workers 2`` in subprocesses, on an SQLite file (the default database) and on a
-throw-away PostgreSQL server (tests/postgres.py):
+throw-away PostgreSQL server (app/sessions/scratch.py):
 
 - an answer acknowledged with 200 is durable: kill -9 a worker while answers are arriving, then
   kill -9 the whole server, restart it on the same database, and every student's last

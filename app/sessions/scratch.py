@@ -1,11 +1,13 @@
-"""A real PostgreSQL server for tests: initdb into a temporary directory, pg_ctl start on a free
+"""A throw-away PostgreSQL server: initdb into a temporary directory, pg_ctl start on a free
 port of 127.0.0.1, trust authentication, stopped (and deleted) at the end.
+
+``convlab db scratch`` starts one to try the lab on PostgreSQL (several replicas on one database)
+without installing a service; the test suite and bench/sessions_load.py start theirs here too.
 
 PostgreSQL refuses to run as root, so as root the server runs as ``nobody`` (``runuser``), in a
 directory of its own under /tmp. The binaries are Debian's (/usr/lib/postgresql/<version>/bin,
 the newest), or ``CONVLAB_PG_BIN``, or ``initdb`` on the PATH; ``find_bin_dir`` is None when
-there are none (the tests skip, saying so). Reused by the fixtures in tests/conftest.py and by
-any script that needs a throw-away server.
+there are none (the tests skip, saying so).
 """
 
 from __future__ import annotations
@@ -20,11 +22,14 @@ from pathlib import Path
 
 import psycopg
 
+from app.config import get_settings
+
 
 def find_bin_dir() -> Path | None:
-    """Where initdb and pg_ctl are, or None."""
-    if os.environ.get("CONVLAB_PG_BIN"):
-        return Path(os.environ["CONVLAB_PG_BIN"])
+    """Where initdb and pg_ctl are (``CONVLAB_PG_BIN``, then Debian's, then the PATH), or None."""
+    configured = get_settings().pg_bin
+    if configured is not None:
+        return configured
     versions = sorted(
         Path("/usr/lib/postgresql").glob("*/bin"),
         key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
