@@ -15,8 +15,8 @@ const SVG = "http://www.w3.org/2000/svg";
 export const $ = (id) => document.getElementById(id);
 
 /**
- * An HTML element with properties (className, textContent, …), attributes ("role" and the
- * names with a hyphen: "aria-label", "data-index") and children.
+ * An HTML element with properties (className, textContent, style as CSS text, …), attributes
+ * ("role" and the names with a hyphen: "aria-label", "data-index") and children.
  * @param {string} tag
  * @param {object} [props]
  * @param {...(Node | string)} children

@@ -1,7 +1,7 @@
 """The lab base (static/js/lab.js) and the DOM helpers (static/js/dom.js), run in a real
 Chromium: a paced lab sends at most one computation per interval with one in flight and the
 newest waiting one wins, now() replaces the waiting one, whenIdle() waits for the one in
-flight; el() sets properties, and attributes for role, aria-* and data-*."""
+flight; el() sets properties (style as CSS text), and attributes for role, aria-* and data-*."""
 
 from __future__ import annotations
 
@@ -94,7 +94,8 @@ def test_el_sets_role_aria_and_data_as_attributes_and_the_rest_as_properties(lab
           const { el } = await import("/static/js/dom.js");
           const node = el("button", { type: "button", className: "b", role: "tab",
             "aria-pressed": false, "data-index": 3, textContent: "go", disabled: true });
-          return [node.outerHTML, node.dataset.index, node.disabled];
+          const bar = el("span", { style: "width: 12.5%" });
+          return [node.outerHTML, node.dataset.index, node.disabled, bar.style.width];
         }"""
     )
     assert html == [
@@ -102,6 +103,7 @@ def test_el_sets_role_aria_and_data_as_attributes_and_the_rest_as_properties(lab
         'disabled="">go</button>',
         "3",
         True,
+        "12.5%",
     ]
 
 
