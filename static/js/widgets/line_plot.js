@@ -51,6 +51,28 @@ export function fittedLinePlot(container, options) {
   return new LinePlot(container, { width, height: Math.round(width * aspect), ...rest });
 }
 
+/** A view over markup that holds fitted plots: el() finds a part by id, plot() makes one once. */
+export class PlotView {
+  /** @param {HTMLElement} root the element holding the view's markup */
+  constructor(root) {
+    this.root = root;
+    this.plots = {};
+  }
+
+  /** @param {string} id @returns {HTMLElement} */
+  el(id) {
+    const node = this.root.querySelector(`#${id}`);
+    if (!node) throw new Error(`${this.constructor.name}: no #${id} in its root`);
+    return node;
+  }
+
+  /** The fitted plot (no legend) in the part `id`, made on first use. */
+  plot(id, options) {
+    this.plots[id] ??= fittedLinePlot(this.el(id), { legend: "none", ...options });
+    return this.plots[id];
+  }
+}
+
 /** A line plot of one or more series. */
 export class LinePlot {
   /**
