@@ -181,12 +181,7 @@ export async function getJSON(path, options = {}) {
 }
 
 async function readAnswer(response) {
-  let body = null;
-  try {
-    body = await response.json();
-  } catch {
-    body = null;
-  }
+  const body = await response.json().catch(() => null);
   if (isBusy(response)) throw new ApiError(503, BUSY_MESSAGE);
   if (!response.ok) throw toApiError(response.status, body);
   return body;

@@ -7,30 +7,24 @@ import { apiStatus } from "./api.js";
 const notice = document.getElementById("api-status");
 if (notice) {
   let hide = null;
-  apiStatus.addEventListener("busy", () => {
+  /** Show `text` in the given state (until the next one), or clear the notice `after` ms from now. */
+  const show = (state, text, after = null) => {
     clearTimeout(hide);
-    notice.textContent = "Server busy, retrying…";
-    notice.dataset.state = "busy";
+    if (text !== null) {
+      notice.textContent = text;
+      notice.dataset.state = state;
+    }
+    if (after !== null) {
+      hide = setTimeout(() => {
+        notice.textContent = "";
+        delete notice.dataset.state;
+      }, after);
+    }
+  };
+  apiStatus.addEventListener("busy", () => show("busy", "Server busy, retrying…"));
+  apiStatus.addEventListener("recovered", ({ detail: { retries } }) => {
+    show("recovered", `Back: answered after ${retries} ${retries === 1 ? "retry" : "retries"}.`, 2500);
   });
-  apiStatus.addEventListener("recovered", (event) => {
-    notice.textContent = `Back: answered after ${event.detail.retries} ${event.detail.retries === 1 ? "retry" : "retries"}.`;
-    notice.dataset.state = "recovered";
-    clearTimeout(hide);
-    hide = setTimeout(() => {
-      notice.textContent = "";
-      delete notice.dataset.state;
-    }, 2500);
-  });
-  apiStatus.addEventListener("idle", () => {
-    clearTimeout(hide);
-    hide = setTimeout(() => {
-      notice.textContent = "";
-      delete notice.dataset.state;
-    }, 800);
-  });
-  apiStatus.addEventListener("gave-up", () => {
-    clearTimeout(hide);
-    notice.textContent = "Server still busy; the next change will try again.";
-    notice.dataset.state = "gave-up";
-  });
+  apiStatus.addEventListener("idle", () => show(null, null, 800));
+  apiStatus.addEventListener("gave-up", () => show("gave-up", "Server still busy; the next change will try again."));
 }

@@ -1,24 +1,32 @@
 // What every lesson lab repeats around its API calls: edits wait for a short pause before a
-// request goes out (debounce), only the newest request's answer or error is shown (LatestOnly,
-// api.js), explanations of one answer are asked once per cell, and the figures computed from
-// an answer fade while the input is invalid or the request failed.
+// request goes out (debounce), or, for a lab that answers while the learner draws, go out at a
+// steady pace with one request in flight (paced); only the newest request's answer or error is
+// shown (LatestOnly, api.js), explanations of one answer are asked once per cell, and the
+// figures computed from an answer fade while the input is invalid or the request failed.
 
 import { ApiError, LatestOnly, postJSON } from "./api.js";
 
 /** How long a lab waits after the last edit before it asks the API. */
 export const DEBOUNCE_MS = 120;
 
-/** The request loop of one lab: a debounced computation, its newest answer, its explanations. */
+/** The request loop of one lab: a debounced or paced computation, its newest answer, its explanations. */
 export class Lab {
-  /** @param {{delayMs?: number}} [options] */
-  constructor({ delayMs = DEBOUNCE_MS } = {}) {
+  /** @param {{delayMs?: number, intervalMs?: number}} [options] intervalMs: the pace of paced() */
+  constructor({ delayMs = DEBOUNCE_MS, intervalMs = 0 } = {}) {
     this.delayMs = delayMs;
+    this.intervalMs = intervalMs;
     this.requests = new LatestOnly();
     this.explanations = new LatestOnly();
     this.explainCache = new Map();
     /** Counts the computations started; an explanation asked for an older one is dropped. */
     this.version = 0;
     this.timer = null;
+    /** A paced computation waiting for its turn, and one to run once nothing is in flight. */
+    this.waiting = null;
+    this.idleTask = null;
+    this.busy = false;
+    this.runs = 0;
+    this.lastStart = -Infinity;
   }
 
   /**
@@ -34,6 +42,77 @@ export class Lab {
   hold() {
     window.clearTimeout(this.timer);
     this.timer = null;
+    this.waiting = null;
+  }
+
+  /**
+   * Run `task` (the whole computation, awaited) at most once per intervalMs and never while
+   * the previous one is in flight; a newer call replaces the one waiting.
+   * @param {() => Promise<unknown>} task
+   */
+  paced(task) {
+    this.waiting = task;
+    this.#pump();
+  }
+
+  /**
+   * Run `task` now, in place of any paced one waiting (the one in flight turns stale).
+   * @param {() => Promise<unknown>} task
+   */
+  now(task) {
+    this.hold();
+    this.#start(task);
+  }
+
+  /**
+   * Run `task` once no computation of now() or paced() is in flight (at once when none is).
+   * @param {() => unknown} task
+   */
+  whenIdle(task) {
+    this.idleTask = task;
+    if (!this.busy) this.#idle();
+  }
+
+  #pump() {
+    if (!this.waiting || this.busy || this.timer !== null) return;
+    const wait = this.lastStart + this.intervalMs - performance.now();
+    if (wait > 0) {
+      this.timer = window.setTimeout(() => {
+        this.timer = null;
+        this.#pump();
+      }, wait);
+      return;
+    }
+    const task = this.waiting;
+    this.waiting = null;
+    this.#start(task);
+  }
+
+  async #start(task) {
+    const run = ++this.runs;
+    this.busy = true;
+    this.lastStart = performance.now();
+    try {
+      await task();
+    } finally {
+      if (run === this.runs) {
+        this.busy = false;
+        if (this.waiting) this.#pump();
+        else this.#idle();
+      }
+    }
+  }
+
+  #idle() {
+    const task = this.idleTask;
+    this.idleTask = null;
+    task?.();
+  }
+
+  /** Make the request in flight stale: its answer and its error are dropped. */
+  cancel() {
+    this.version += 1;
+    this.requests.cancel();
   }
 
   /**

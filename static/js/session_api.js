@@ -3,6 +3,7 @@
 // reconnection. No DOM: the pages decide what to show.
 
 import { ApiError, fetchRetrying, toApiError } from "./api.js";
+import { writeStored } from "./session_state.js";
 import { readEventStream } from "./sse.js";
 
 const BASE = "/api/sessions";
@@ -28,12 +29,7 @@ export async function sessionRequest(method, path, options = {}) {
     credentials: "same-origin",
   });
   if (response.status === 204) return null;
-  let body = null;
-  try {
-    body = await response.json();
-  } catch {
-    body = null;
-  }
+  const body = await response.json().catch(() => null);
   if (!response.ok) {
     const error = toApiError(response.status, body);
     if (response.status === 429) {
@@ -72,6 +68,24 @@ export function joinSession(code, nickname) {
  */
 export function askableQuestions() {
   return sessionRequest("GET", `${BASE}/questions`);
+}
+
+/**
+ * Reopen the session a page keeps in `storage` under `key`: {client, state}, or {error, over}
+ * when its state cannot be read; a session that is over (401/403/404) is forgotten.
+ * @param {Storage} storage
+ * @param {string} key TEACHER_KEY or PARTICIPANT_KEY
+ * @param {{code: string, token: string}} stored what readStored found there
+ */
+export async function reopenStored(storage, key, stored) {
+  const client = new SessionClient(stored.code, stored.token);
+  try {
+    return { client, state: await client.state() };
+  } catch (error) {
+    const over = error instanceof ApiError && [401, 403, 404].includes(error.status);
+    if (over) writeStored(storage, key, null);
+    return { error, over };
+  }
 }
 
 /** One session seen with one token (a teacher's or a student's). */
@@ -140,42 +154,34 @@ export class SessionClient {
    */
   async exportCsv() {
     const response = await fetch(`${this.base}/export.csv`, { headers: { Authorization: `Bearer ${this.token}` } });
-    if (!response.ok) {
-      let body = null;
-      try {
-        body = await response.json();
-      } catch {
-        body = null;
-      }
-      throw toApiError(response.status, body);
-    }
+    if (!response.ok) throw toApiError(response.status, await response.json().catch(() => null));
     return response.blob();
   }
 
   /**
-   * Follow the session's events until stopped: reconnects after a dropped stream (sending
-   * Last-Event-ID so the server resumes), and ends for good on 401/403/404 (the session is
-   * over or the token is not valid) or when `signal` aborts.
+   * Follow the session's events until the returned controller aborts: reconnects after a
+   * dropped stream (sending Last-Event-ID so the server resumes), and ends for good on
+   * 401/403/404 (the session is over or the token is not valid).
    * @param {(event: {event: string, data: any, id: string}) => void} onEvent
-   * @param {{signal?: AbortSignal, onStatus?: (status: "live" | "reconnecting") => void, onGone?: (error: ApiError) => void}} [options]
+   * @param {{onStatus?: (status: "live" | "reconnecting") => void, onGone?: (error: ApiError) => void}} [options]
+   * @returns {AbortController}
    */
-  async follow(onEvent, options = {}) {
+  follow(onEvent, options = {}) {
+    const controller = new AbortController();
+    this.#follow(onEvent, options, controller.signal);
+    return controller;
+  }
+
+  async #follow(onEvent, options, signal) {
     let lastId = "";
     let delay = 500;
-    const { signal } = options;
     while (!signal?.aborted) {
       try {
         const headers = { Authorization: `Bearer ${this.token}`, Accept: "text/event-stream" };
         if (lastId) headers["Last-Event-ID"] = lastId;
         const response = await fetch(`${this.base}/events`, { headers, signal, cache: "no-store" });
         if (!response.ok || !response.body) {
-          let body = null;
-          try {
-            body = await response.json();
-          } catch {
-            body = null;
-          }
-          const error = toApiError(response.status, body);
+          const error = toApiError(response.status, await response.json().catch(() => null));
           if ([401, 403, 404, 410].includes(response.status)) {
             options.onGone?.(error);
             return;

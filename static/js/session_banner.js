@@ -5,6 +5,7 @@
 // browser that has not joined, and /join itself shows the session in its own way.
 
 import { ApiError } from "./api.js";
+import { el } from "./dom.js";
 import { SessionClient } from "./session_api.js";
 import { PARTICIPANT_KEY, outcomeBody, readStored, writeStored } from "./session_state.js";
 
@@ -14,13 +15,10 @@ function forget(banner) {
 }
 
 function showBanner(code) {
-  const banner = document.createElement("aside");
-  banner.className = "session-banner";
-  banner.setAttribute("aria-label", "Class session");
-  const link = Object.assign(document.createElement("a"), { href: `/join/${encodeURIComponent(code)}`, textContent: `In class session ${code}` });
-  const leave = Object.assign(document.createElement("button"), { type: "button", className: "link-button", textContent: "leave" });
+  const leave = el("button", { type: "button", className: "link-button", textContent: "leave" });
+  const banner = el("aside", { className: "session-banner", "aria-label": "Class session" },
+    el("a", { href: `/join/${encodeURIComponent(code)}`, textContent: `In class session ${code}` }), " · ", leave);
   leave.addEventListener("click", () => forget(banner));
-  banner.append(link, " · ", leave);
   document.querySelector("main")?.prepend(banner);
   return banner;
 }

@@ -3,6 +3,7 @@
 // checked an answer to that exercise (a wrong one counts: the prediction is made) or presses
 // "Show it now". Loaded with the exercise blocks on every page (exercises_mount.js).
 
+import { el } from "./dom.js";
 import { readProgress } from "./exercise_progress.js";
 import { exerciseList } from "./widgets/exercise.js";
 
@@ -25,20 +26,14 @@ export function mountGates(root = document) {
     const id = target.dataset.answers;
     target.dataset.gated = "true";
     if (predicted(id)) continue;
-    const note = document.createElement("p");
-    note.className = "spoiler-gate";
-    const link = document.createElement("a");
-    link.href = `#yt-${id}`;
-    link.textContent = "its Your-turn question";
+    const link = el("a", { href: `#yt-${id}`, textContent: "its Your-turn question" });
     // name the question once the list is in ("its Your-turn question Q5a, Pooling …")
     exerciseList().then((list) => {
       const entry = list.find((e) => e.id === id);
       if (entry) link.textContent = `its Your-turn question ${(entry.questions?.length ? entry.questions : [entry.question]).join(", ")}, “${entry.title}”`;
     }).catch(() => {});
-    const show = document.createElement("button");
-    show.type = "button";
-    show.textContent = "Show it now";
-    note.append("Predict first: this part states the answer to ", link,
+    const show = el("button", { type: "button", textContent: "Show it now" });
+    const note = el("p", { className: "spoiler-gate" }, "Predict first: this part states the answer to ", link,
       ". Answer that question (a wrong answer counts) and it appears here, or ", show, ".");
     const open = () => {
       target.hidden = false;

@@ -5,7 +5,7 @@
 // keeps the student in the session; the page only ever shows this student's own answer.
 
 import { ApiError } from "../api.js";
-import { SessionClient, joinSession } from "../session_api.js";
+import { SessionClient, joinSession, reopenStored } from "../session_api.js";
 import { PARTICIPANT_KEY, codeFromLocation, normalizeCode, readStored, writeStored } from "../session_state.js";
 import { RevealView } from "../widgets/reveal_view.js";
 import { SessionAnswer } from "../widgets/session_answer.js";
@@ -37,19 +37,9 @@ class JoinPage {
     const fromUrl = codeFromLocation(window.location.pathname, window.location.search);
     const stored = readStored(window.localStorage, PARTICIPANT_KEY);
     if (stored && (!fromUrl || fromUrl === stored.code)) {
-      const client = new SessionClient(stored.code, stored.token);
-      try {
-        const state = await client.state();
-        this.#enter(client, state);
-        return;
-      } catch (error) {
-        if (error instanceof ApiError && [401, 403, 404].includes(error.status)) {
-          writeStored(window.localStorage, PARTICIPANT_KEY, null);
-          $("join-error").textContent = `Session ${stored.code} is over.`;
-        } else {
-          $("join-error").textContent = `Could not reach session ${stored.code}: ${error.message}`;
-        }
-      }
+      const { client, state, error, over } = await reopenStored(window.localStorage, PARTICIPANT_KEY, stored);
+      if (client) return this.#enter(client, state);
+      $("join-error").textContent = over ? `Session ${stored.code} is over.` : `Could not reach session ${stored.code}: ${error.message}`;
     }
     this.#showForm(fromUrl || "");
   }
@@ -105,14 +95,8 @@ class JoinPage {
     } else {
       this.#waiting();
     }
-    this.#follow();
-  }
-
-  #follow() {
     this.stream?.abort();
-    this.stream = new AbortController();
-    this.client.follow((event) => this.#onEvent(event), {
-      signal: this.stream.signal,
+    this.stream = client.follow((event) => this.#onEvent(event), {
       onStatus: (status) => {
         this.reconnecting = status === "reconnecting";
         $("student-status").textContent = this.reconnecting ? "Connection lost: reconnecting…" : this.statusWhenLive ?? "";

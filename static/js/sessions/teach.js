@@ -5,8 +5,9 @@
 // back to the same session with its state read from the API.
 
 import { ApiError } from "../api.js";
+import { $, el } from "../dom.js";
 import { MAX_SEED, drawSeed, parseSeed } from "../exercise_answers.js";
-import { SessionClient, askableQuestions, createSession } from "../session_api.js";
+import { SessionClient, askableQuestions, createSession, reopenStored } from "../session_api.js";
 import {
   TEACHER_KEY,
   answeredText,
@@ -21,7 +22,6 @@ import { QuestionView } from "../widgets/question_view.js";
 import { RevealView } from "../widgets/reveal_view.js";
 import { RoundChart } from "../widgets/round_chart.js";
 
-const $ = (id) => document.getElementById(id);
 
 /** How often the progress board is read again (it has no event of its own). */
 const PROGRESS_EVERY_MS = 5000;
@@ -72,20 +72,10 @@ class TeachPage {
     this.#loadAskable();
     const stored = readStored(window.localStorage, TEACHER_KEY);
     if (!stored) return;
-    const client = new SessionClient(stored.code, stored.token);
-    let state;
-    try {
-      state = await client.state();
-    } catch (error) {
-      if (error instanceof ApiError && [401, 403, 404].includes(error.status)) {
-        writeStored(window.localStorage, TEACHER_KEY, null);
-        $("start-status").textContent = `Session ${stored.code} is over (ended or expired): start a new one.`;
-      } else {
-        $("start-error").textContent = `Could not reach session ${stored.code}: ${error.message}`;
-      }
-      return;
-    }
-    this.#open(client, state);
+    const { client, state, error, over } = await reopenStored(window.localStorage, TEACHER_KEY, stored);
+    if (client) this.#open(client, state);
+    else if (over) $("start-status").textContent = `Session ${stored.code} is over (ended or expired): start a new one.`;
+    else $("start-error").textContent = `Could not reach session ${stored.code}: ${error.message}`;
   }
 
   async start() {
@@ -123,21 +113,15 @@ class TeachPage {
     }
     this.#showPeople(state);
     if (state.current) this.#showQuestion(state.current);
-    this.#follow();
-    this.#refreshProgress();
-    this.progressTimer = setInterval(() => this.#refreshProgress(), PROGRESS_EVERY_MS);
-  }
-
-  #follow() {
     this.stream?.abort();
-    this.stream = new AbortController();
-    this.client.follow((event) => this.#onEvent(event), {
-      signal: this.stream.signal,
+    this.stream = client.follow((event) => this.#onEvent(event), {
       onStatus: (status) => {
         $("stream-status").textContent = status === "live" ? "" : "Connection lost: reconnecting…";
       },
       onGone: () => this.#ended("This session has ended."),
     });
+    this.#refreshProgress();
+    this.progressTimer = setInterval(() => this.#refreshProgress(), PROGRESS_EVERY_MS);
   }
 
   #onEvent({ event, data }) {
@@ -166,14 +150,9 @@ class TeachPage {
     this.#showCounts();
     const names = state.nicknames ?? [];
     const anonymous = this.present - names.length;
-    const items = names.map((name) => Object.assign(document.createElement("li"), { textContent: name }));
-    if (anonymous > 0) {
-      const li = document.createElement("li");
-      li.className = "anonymous";
-      li.textContent = `${anonymous} without a nickname`;
-      items.push(li);
-    }
-    if (items.length === 0) items.push(Object.assign(document.createElement("li"), { className: "anonymous", textContent: "Nobody has joined yet." }));
+    const items = names.map((name) => el("li", { textContent: name }));
+    if (anonymous > 0) items.push(el("li", { className: "anonymous", textContent: `${anonymous} without a nickname` }));
+    if (items.length === 0) items.push(el("li", { className: "anonymous", textContent: "Nobody has joined yet." }));
     $("participants").replaceChildren(...items);
   }
 
@@ -261,7 +240,7 @@ class TeachPage {
       if (!right.has(row.dataset.answer)) continue;
       row.classList.add("is-right");
       const label = row.querySelector(".answer-label");
-      label.append(Object.assign(document.createElement("span"), { className: "right-mark", textContent: " ✓ right" }));
+      label.append(el("span", { className: "right-mark", textContent: " ✓ right" }));
     }
   }
 
@@ -277,15 +256,10 @@ class TeachPage {
     for (const [source, label] of groups) {
       const items = this.askable.filter((q) => (q.source ?? "exercise") === source);
       if (items.length === 0) continue;
-      const group = Object.assign(document.createElement("optgroup"), { label });
-      for (const q of items) {
-        const option = Object.assign(document.createElement("option"), {
-          value: q.exercise,
-          textContent: q.question ? `${q.question} · ${q.title}` : q.title,
-        });
-        group.append(option);
-      }
-      select.append(group);
+      select.append(el("optgroup", { label }, ...items.map((q) => el("option", {
+        value: q.exercise,
+        textContent: q.question ? `${q.question} · ${q.title}` : q.title,
+      }))));
     }
     if (!$("ask-seed").value) $("ask-seed").value = String(drawSeed(null));
     this.#seedFieldForChoice();
@@ -354,7 +328,7 @@ class TeachPage {
     try {
       const blob = await this.client.exportCsv();
       const url = URL.createObjectURL(blob);
-      const link = Object.assign(document.createElement("a"), { href: url, download: $("export-csv").download });
+      const link = el("a", { href: url, download: $("export-csv").download });
       document.body.append(link);
       link.click();
       link.remove();

@@ -1,14 +1,7 @@
 // A small SVG bar chart that owns its <svg>: one bar per class, the value printed above each
 // bar, the largest bar highlighted. Used for the ten class probabilities of the MNIST models.
 
-const SVG = "http://www.w3.org/2000/svg";
-
-function el(name, attrs = {}, text = null) {
-  const node = document.createElementNS(SVG, name);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  if (text !== null) node.textContent = text;
-  return node;
-}
+import { svgElement as el } from "../dom.js";
 
 /** Vertical bars on a fixed [0, max] axis. */
 export class BarChart {

@@ -3,6 +3,8 @@
 // where it runs into the padding) and an optional selected cell that a click or the arrow
 // keys move. Sized for grids from 1×1 to a few hundred cells a side.
 
+import { el } from "../dom.js";
+
 /**
  * @typedef {object} Region inclusive [first, last] ranges of rows and columns
  * @property {[number, number]} rows
@@ -21,10 +23,7 @@ export class CellGrid extends EventTarget {
     super();
     if (!(container instanceof HTMLElement)) throw new Error("CellGrid needs a container element");
     this.options = { side: 300, margin: 0, selectable: false, ...options };
-    this.canvas = document.createElement("canvas");
-    this.canvas.className = "cell-grid";
-    this.canvas.setAttribute("role", "img");
-    this.canvas.setAttribute("aria-label", this.options.label);
+    this.canvas = el("canvas", { className: "cell-grid", role: "img", "aria-label": this.options.label });
     this.context = this.canvas.getContext("2d");
     this.rows = 1;
     this.cols = 1;

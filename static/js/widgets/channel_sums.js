@@ -5,6 +5,7 @@
 //
 // Events: "cellenter" (detail = {o, c, row, col}; c = null for a cell of Y[o]).
 
+import { el } from "../dom.js";
 import { formatNumber } from "../format.js";
 import { NumberGrid } from "./number_grid.js";
 
@@ -89,11 +90,10 @@ export class ChannelSums extends EventTarget {
     this.biases = [];
     const px = Math.max(hOut, wOut) <= 4 ? 30 : 24;
     for (let o = 0; o < cout; o++) {
-      const row = document.createElement("div");
-      row.className = "channel-sum";
-      row.dataset.filter = String(o);
-      row.setAttribute("role", "group");
-      row.setAttribute("aria-label", `Output map Y[${o + 1}] as the sum of its ${cin} parts and the bias b[${o + 1}]`);
+      const row = el("div", {
+        className: "channel-sum", "data-filter": o, role: "group",
+        "aria-label": `Output map Y[${o + 1}] as the sum of its ${cin} parts and the bias b[${o + 1}]`,
+      });
       const grids = [];
       for (let c = 0; c < cin; c++) {
         if (c > 0) row.appendChild(op("+"));
@@ -107,15 +107,8 @@ export class ChannelSums extends EventTarget {
         grids.push(grid);
       }
       row.appendChild(op("+"));
-      const bias = document.createElement("figure");
-      bias.className = "channel-sum-bias";
-      const biasValue = document.createElement("div");
-      biasValue.className = "bias-chip";
-      biasValue.id = `ch-bias-shown-${o}`;
-      const biasCaption = document.createElement("figcaption");
-      biasCaption.textContent = `b[${o + 1}]`;
-      bias.append(biasCaption, biasValue);
-      row.appendChild(bias);
+      const biasValue = el("div", { className: "bias-chip", id: `ch-bias-shown-${o}` });
+      row.appendChild(el("figure", { className: "channel-sum-bias" }, el("figcaption", { textContent: `b[${o + 1}]` }), biasValue));
       row.appendChild(op("="));
       const out = this.#figure(row, `Y[${o + 1}]`, {
         name: `Y[${o + 1}]`, label: `Output map Y[${o + 1}]: focus a cell to see its terms`,
@@ -131,10 +124,7 @@ export class ChannelSums extends EventTarget {
   }
 
   #figure(parent, caption, gridOptions, where) {
-    const figure = document.createElement("figure");
-    const cap = document.createElement("figcaption");
-    cap.textContent = caption;
-    figure.appendChild(cap);
+    const figure = el("figure", {}, el("figcaption", { textContent: caption }));
     parent.appendChild(figure);
     const grid = new NumberGrid(figure, gridOptions);
     grid.addEventListener("cellenter", (e) => {
@@ -146,9 +136,5 @@ export class ChannelSums extends EventTarget {
 }
 
 function op(text) {
-  const span = document.createElement("span");
-  span.className = "op";
-  span.setAttribute("aria-hidden", "true");
-  span.textContent = text;
-  return span;
+  return el("span", { className: "op", "aria-hidden": "true", textContent: text });
 }

@@ -4,6 +4,7 @@
 // next to it. Events: "change" whenever a value changes (read `.read()`).
 
 import { fieldError, parseFieldText } from "../config_schema.js";
+import { el } from "../dom.js";
 import { formatCount } from "../format.js";
 
 /** Form controls for a config. */
@@ -21,8 +22,7 @@ export class ConfigForm extends EventTarget {
     this.options = { optionLabels: {}, hidden: [], ...options };
     this.values = {};
     this.controls = new Map();
-    this.root = document.createElement("div");
-    this.root.className = "config-form controls";
+    this.root = el("div", { className: "config-form controls" });
     for (const field of fields) {
       if (this.options.hidden.includes(field.name)) continue;
       this.root.append(this.#control(field));
@@ -34,31 +34,18 @@ export class ConfigForm extends EventTarget {
   #control(field) {
     const id = `${this.options.idPrefix}-${field.name.replace(/_/g, "-")}`;
     const label = field.title;
-    const wrap = document.createElement(field.kind === "choices" ? "fieldset" : "div");
-    wrap.className = `control config-${field.kind}`;
-    const error = document.createElement("span");
-    error.className = "field-error";
-    error.id = `${id}-error`;
-    const hint = document.createElement("span");
-    hint.className = "field-hint";
-    hint.id = `${id}-hint`;
-    hint.textContent = rangeText(field);
+    const wrap = el(field.kind === "choices" ? "fieldset" : "div", { className: `control config-${field.kind}` });
+    const error = el("span", { className: "field-error", id: `${id}-error` });
+    const hint = el("span", { className: "field-hint", id: `${id}-hint`, textContent: rangeText(field) });
     let read;
     let write;
     let focusTarget;
     if (field.kind === "choices") {
-      const legend = document.createElement("legend");
-      legend.textContent = label;
-      wrap.append(legend);
+      wrap.append(el("legend", { textContent: label }));
       const boxes = field.options.map((option) => {
-        const item = document.createElement("label");
-        item.className = "check";
-        const box = document.createElement("input");
-        box.type = "checkbox";
-        box.value = String(option);
+        const box = el("input", { type: "checkbox", value: String(option) });
         box.addEventListener("change", () => this.#changed());
-        item.append(box, ` ${this.options.optionLabels[option] ?? option}`);
-        wrap.append(item);
+        wrap.append(el("label", { className: "check" }, box, ` ${this.options.optionLabels[option] ?? option}`));
         return box;
       });
       wrap.setAttribute("aria-describedby", error.id);
@@ -66,27 +53,18 @@ export class ConfigForm extends EventTarget {
       write = (v) => boxes.forEach((b, i) => { b.checked = Array.isArray(v) && v.includes(field.options[i]); });
       focusTarget = boxes[0];
     } else {
-      const name = document.createElement("label");
-      name.htmlFor = id;
-      name.textContent = label;
+      const name = el("label", { htmlFor: id, textContent: label });
       let input;
       if (field.kind === "choice") {
-        input = document.createElement("select");
-        for (const option of field.options) {
-          const o = document.createElement("option");
-          o.value = String(option);
-          o.textContent = this.options.optionLabels[option] ?? String(option);
-          input.append(o);
-        }
+        input = el("select", {}, ...field.options.map((option) => el("option", { value: String(option), textContent: this.options.optionLabels[option] ?? String(option) })));
         read = () => ({ value: field.options.find((o) => String(o) === input.value) });
         write = (v) => { input.value = String(v); };
       } else if (field.kind === "boolean") {
-        input = document.createElement("input");
-        input.type = "checkbox";
+        input = el("input", { type: "checkbox" });
         read = () => ({ value: input.checked });
         write = (v) => { input.checked = Boolean(v); };
       } else {
-        input = document.createElement("input");
+        input = el("input");
         if (field.kind === "integer" || field.kind === "number") {
           input.type = "number";
           input.step = field.kind === "integer" ? "1" : "any";

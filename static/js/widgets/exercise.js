@@ -27,7 +27,7 @@ import {
   givenMatrices,
   seedParam,
 } from "../exercise_answers.js";
-import { withSubscripts } from "../dom_text.js";
+import { el, withSubscripts } from "../dom.js";
 import { describeRecord, readProgress, recordCheck, recordShown, seedState } from "../exercise_progress.js";
 import { formatNumber } from "../format.js";
 
@@ -51,12 +51,6 @@ export function exerciseList() {
   });
   return listPromise;
 }
-
-const el = (tag, props = {}, ...children) => {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
-};
 
 /** One Your-turn block, mounted on a `<section class="your-turn" data-exercise="ID">`. */
 export class ExerciseBlock {

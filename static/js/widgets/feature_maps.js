@@ -4,6 +4,7 @@
 
 import { channel } from "../activations.js";
 import { diverging, sequential } from "../colors.js";
+import { el } from "../dom.js";
 import { Heatmap } from "./heatmap.js";
 
 /** @typedef {import("../activations.js").DecodedLayer} DecodedLayer */
@@ -92,18 +93,10 @@ export class FeatureMaps {
     if (existing && existing.key === key) return existing;
     if (existing) existing.section.remove();
 
-    const section = document.createElement("section");
-    section.className = `fmap-layer fmap-${layer.kind}`;
-    section.dataset.layer = layer.name;
-    const heading = document.createElement("h3");
-    const title = document.createElement("span");
-    title.textContent = layer.name;
-    const caption = document.createElement("span");
-    caption.className = "fmap-caption";
-    heading.append(title, caption);
-    const grid = document.createElement("div");
-    grid.className = "fmap-grid";
-    section.append(heading, grid);
+    const caption = el("span", { className: "fmap-caption" });
+    const grid = el("div", { className: "fmap-grid" });
+    const section = el("section", { className: `fmap-layer fmap-${layer.kind}`, "data-layer": layer.name },
+      el("h3", {}, el("span", { textContent: layer.name }), caption), grid);
 
     const entry = { key, section, caption, maps: [], colour: null };
     const scale = (value) => entry.colour(value); // set per draw (colourTable)
@@ -127,11 +120,9 @@ export class FeatureMaps {
       maps.push(new Heatmap(grid, { rows: 1, cols: n, scale, label: `${layer.name}, ${n} units` }));
       if (n <= 16) {
         // a short vector (the 10 class scores) gets its unit numbers under the strip: 0 … n−1
-        const ticks = document.createElement("div");
-        ticks.className = "fmap-ticks";
+        const ticks = el("div", { className: "fmap-ticks", "aria-hidden": "true" },
+          ...Array.from({ length: n }, (_, i) => el("span", { textContent: String(i) })));
         ticks.style.gridTemplateColumns = `repeat(${n}, 1fr)`;
-        ticks.setAttribute("aria-hidden", "true");
-        for (let i = 0; i < n; i++) ticks.append(Object.assign(document.createElement("span"), { textContent: String(i) }));
         grid.append(ticks);
       }
     }

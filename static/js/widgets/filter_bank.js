@@ -2,6 +2,7 @@
 // an editor (GridEditor) on it, with presets (Sobel, Laplacian, ...) and a way back to the
 // learned kernel. The bank only keeps the student's edits; the page sends them to the API.
 
+import { el } from "../dom.js";
 import { embedKernel } from "../kernels.js";
 import { KERNEL_PRESETS } from "../presets.js";
 import { GridEditor } from "./grid_editor.js";
@@ -34,12 +35,7 @@ export class FilterBank extends EventTarget {
     this.maps = [];
     this.editor = null;
     for (const preset of KERNEL_PRESETS.filter((p) => p.kernel.length > 2)) {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.dataset.preset = preset.id;
-      button.textContent = preset.name;
-      button.title = preset.description;
-      elements.presets.append(button);
+      elements.presets.append(el("button", { type: "button", "data-preset": preset.id, textContent: preset.name, title: preset.description }));
     }
     elements.presets.addEventListener("click", (event) => {
       const button = event.target.closest("button[data-preset]");
@@ -67,13 +63,9 @@ export class FilterBank extends EventTarget {
     this.domain = [-bound, bound];
     this.el.buttons.replaceChildren();
     this.maps = layer.weight.map((_, c) => {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "filter-button";
-      button.dataset.channel = String(c);
-      button.setAttribute("aria-pressed", "false");
-      button.setAttribute("aria-label", `Edit ${layer.name} filter ${c}`);
-      button.title = `filter ${c}`;
+      const button = el("button", {
+        type: "button", className: "filter-button", "data-channel": c, "aria-pressed": "false", "aria-label": `Edit ${layer.name} filter ${c}`, title: `filter ${c}`,
+      });
       button.addEventListener("click", () => this.select(c));
       this.el.buttons.append(button);
       return new Heatmap(button, { rows: k, cols: k, scale: "diverging", label: `${layer.name} filter ${c}` });

@@ -4,6 +4,7 @@
 // while their size grows. Rows are added as the epochs finish; the numbers come from the API.
 
 import { maxAbs } from "../colors.js";
+import { el } from "../dom.js";
 import { formatNumber } from "../format.js";
 import { Heatmap } from "./heatmap.js";
 
@@ -18,15 +19,9 @@ export class FilterGrid {
   constructor(container, options) {
     if (!(container instanceof HTMLElement)) throw new Error("FilterGrid needs a container element");
     this.options = { maxFilters: 8, ...options };
-    this.root = document.createElement("div");
-    this.root.className = "filter-grid";
-    this.root.setAttribute("role", "group");
-    this.root.setAttribute("aria-label", this.options.label);
-    this.note = document.createElement("p");
-    this.note.className = "filter-grid-note";
-    this.table = document.createElement("div");
-    this.table.className = "filter-grid-rows";
-    this.root.append(this.note, this.table);
+    this.note = el("p", { className: "filter-grid-note" });
+    this.table = el("div", { className: "filter-grid-rows" });
+    this.root = el("div", { className: "filter-grid", role: "group", "aria-label": this.options.label }, this.note, this.table);
     container.append(this.root);
     /** @type {Map<number, HTMLElement>} epoch → row */
     this.rows = new Map();
@@ -61,18 +56,10 @@ export class FilterGrid {
     const shown = Math.min(n, this.options.maxFilters);
     this.note.textContent = shown < n ? `the first ${shown} of ${n} filters (${h}×${w})` : `${n} filters (${h}×${w})`;
 
-    const row = document.createElement("div");
-    row.className = "filter-grid-row";
-    row.dataset.epoch = String(epoch);
-    const name = document.createElement("span");
-    name.className = "filter-grid-epoch";
-    name.textContent = epoch === 0 ? "init" : `epoch ${epoch}`;
-    const cells = document.createElement("div");
-    cells.className = "filter-grid-cells";
+    const cells = el("div", { className: "filter-grid-cells" });
     const bound = maxAbs(filters.slice(0, shown));
     for (let i = 0; i < shown; i++) {
-      const cell = document.createElement("div");
-      cell.className = "filter-grid-cell";
+      const cell = el("div", { className: "filter-grid-cell" });
       const map = new Heatmap(cell, {
         rows: h,
         cols: w,
@@ -83,11 +70,10 @@ export class FilterGrid {
       map.draw(filters[i]);
       cells.append(cell);
     }
-    const scale = document.createElement("span");
-    scale.className = "filter-grid-scale";
-    scale.textContent = `±${formatNumber(bound, { digits: 2 })}`;
-    scale.title = "colour scale of this row: blue −, white 0, red +";
-    row.append(name, cells, scale);
+    const row = el("div", { className: "filter-grid-row", "data-epoch": epoch },
+      el("span", { className: "filter-grid-epoch", textContent: epoch === 0 ? "init" : `epoch ${epoch}` }),
+      cells,
+      el("span", { className: "filter-grid-scale", textContent: `±${formatNumber(bound, { digits: 2 })}`, title: "colour scale of this row: blue −, white 0, red +" }));
 
     const before = [...this.rows.keys()].filter((e) => e > epoch).sort((a, b) => a - b)[0];
     this.rows.get(epoch)?.remove();

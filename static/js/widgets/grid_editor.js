@@ -5,6 +5,7 @@
 // Events: "change" (detail = {matrix, reason}) whenever the grid holds a valid matrix after a
 // student's edit; "invalid" (detail = {message}) when a cell does not hold a number.
 
+import { el } from "../dom.js";
 import { parseMatrix, sub } from "../format.js";
 import { NumberGrid } from "./number_grid.js";
 
@@ -33,13 +34,11 @@ export class GridEditor extends EventTarget {
     super();
     this.options = { maxRows: 16, maxCols: 16, pad: 0, sizeControls: true, textBox: true, ...options };
     const { name, label, idPrefix, maxRows, maxCols } = this.options;
-    this.root = document.createElement("div");
-    this.root.className = "grid-editor";
+    this.root = el("div", { className: "grid-editor" });
     container.appendChild(this.root);
 
     if (this.options.sizeControls) {
-      const size = document.createElement("div");
-      size.className = "controls grid-size";
+      const size = el("div", { className: "controls grid-size" });
       size.innerHTML = `
         <div class="control control-inline">
           <label for="${idPrefix}-rows">rows</label>
@@ -71,15 +70,11 @@ export class GridEditor extends EventTarget {
     this.grid.addEventListener("cellinput", () => this.#edited("edit"));
     this.grid.element.addEventListener("paste", (e) => this.#onPaste(e));
 
-    this.error = document.createElement("p");
-    this.error.className = "error-message";
-    this.error.id = `${idPrefix}-error`;
-    this.error.setAttribute("role", "alert");
+    this.error = el("p", { className: "error-message", id: `${idPrefix}-error`, role: "alert" });
     this.root.appendChild(this.error);
 
     if (this.options.textBox) {
-      const details = document.createElement("details");
-      details.className = "text-box";
+      const details = el("details", { className: "text-box" });
       details.innerHTML = `
         <summary>Edit ${name} as text</summary>
         <label class="visually-hidden" for="${idPrefix}-text">${label} as text, one row per line</label>

@@ -3,6 +3,7 @@
 // heatmap.ts. Colours come from colors.js; numbers come from the API.
 
 import { diverging, extent, maxAbs, sequential } from "../colors.js";
+import { el } from "../dom.js";
 
 /**
  * @typedef {object} HeatmapOptions
@@ -25,10 +26,7 @@ export class Heatmap {
   constructor(container, options) {
     if (!(container instanceof HTMLElement)) throw new Error("Heatmap needs a container element");
     this.options = { scale: "sequential", domain: null, label: "heatmap", ...options };
-    this.canvas = document.createElement("canvas");
-    this.canvas.className = `heatmap ${this.options.className || ""}`.trim();
-    this.canvas.setAttribute("role", "img");
-    this.canvas.setAttribute("aria-label", this.options.label);
+    this.canvas = el("canvas", { className: `heatmap ${this.options.className || ""}`.trim(), role: "img", "aria-label": this.options.label });
     this.context = this.canvas.getContext("2d");
     /** @type {[number, number]} the [lo, hi] of the last draw */
     this.lastDomain = [0, 0];

@@ -2,6 +2,8 @@
 // with kernel size, stride, padding and dilation; add, remove and reorder them. The widget
 // only edits the list; the page sends it to POST /api/receptive-field.
 
+import { el } from "../dom.js";
+
 /**
  * @typedef {object} Layer
  * @property {"conv" | "pool"} type
@@ -39,19 +41,12 @@ export class LayerStack extends EventTarget {
     /** @type {Layer[]} */
     this.layers = [];
     this.invalidIndex = null;
-    this.list = document.createElement("ol");
-    this.list.className = "layer-stack";
-    this.list.setAttribute("aria-label", "Layers, from the input up");
-    const add = document.createElement("div");
-    add.className = "button-group";
-    for (const type of ["conv", "pool"]) {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.textContent = `+ ${type} layer`;
-      button.dataset.add = type;
+    this.list = el("ol", { className: "layer-stack", "aria-label": "Layers, from the input up" });
+    const add = el("div", { className: "button-group" }, ...["conv", "pool"].map((type) => {
+      const button = el("button", { type: "button", textContent: `+ ${type} layer`, "data-add": type });
       button.addEventListener("click", () => this.add(type));
-      add.append(button);
-    }
+      return button;
+    }));
     this.addButtons = add;
     container.replaceChildren(this.list, add);
   }
@@ -125,24 +120,11 @@ export class LayerStack extends EventTarget {
   }
 
   #row(layer, index) {
-    const li = document.createElement("li");
-    li.className = `layer-row layer-${layer.type}`;
-    li.dataset.index = String(index);
+    const li = el("li", { className: `layer-row layer-${layer.type}`, "data-index": index });
     const name = `Layer ${index + 1}`;
-
-    const number = document.createElement("span");
-    number.className = "layer-number";
-    number.textContent = String(index + 1);
-
-    const type = document.createElement("select");
-    type.setAttribute("aria-label", `${name} type`);
-    for (const t of ["conv", "pool"]) {
-      const option = document.createElement("option");
-      option.value = t;
-      option.textContent = t;
-      option.selected = layer.type === t;
-      type.append(option);
-    }
+    const number = el("span", { className: "layer-number", textContent: String(index + 1) });
+    const type = el("select", { "aria-label": `${name} type` },
+      ...["conv", "pool"].map((t) => el("option", { value: t, textContent: t, selected: layer.type === t })));
     type.addEventListener("change", () => {
       layer.type = /** @type {"conv" | "pool"} */ (type.value);
       li.className = `layer-row layer-${layer.type}`;
@@ -151,43 +133,27 @@ export class LayerStack extends EventTarget {
     li.append(number, type);
 
     for (const field of FIELDS) {
-      const label = document.createElement("label");
-      label.className = "layer-field";
-      const text = document.createElement("span");
-      text.textContent = field.short;
-      text.title = field.label;
-      const input = document.createElement("input");
-      input.type = "number";
-      input.min = String(field.min);
-      input.step = "1";
-      input.value = String(layer[field.key]);
-      input.dataset.field = field.key;
-      input.setAttribute("aria-label", `${name} ${field.label}`);
+      const input = el("input", {
+        type: "number", min: String(field.min), step: "1", value: String(layer[field.key]),
+        "data-field": field.key, "aria-label": `${name} ${field.label}`,
+      });
       input.addEventListener("input", () => {
         const value = Number(input.value);
         if (input.value === "" || !Number.isFinite(value)) return; // wait for a number
         layer[field.key] = value;
         this.#changed();
       });
-      label.append(text, input);
-      li.append(label);
+      li.append(el("label", { className: "layer-field" }, el("span", { textContent: field.short, title: field.label }), input));
     }
 
-    const actions = document.createElement("span");
-    actions.className = "layer-actions button-group";
+    const actions = el("span", { className: "layer-actions button-group" });
     const buttons = [
       ["up", "↑", `Move ${name} toward the input`, () => this.move(index, -1), index === 0],
       ["down", "↓", `Move ${name} away from the input`, () => this.move(index, 1), index === this.layers.length - 1],
       ["remove", "✕", `Remove ${name}`, () => this.remove(index), false],
     ];
     for (const [action, glyph, label, handler, disabled] of buttons) {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.textContent = glyph;
-      button.dataset.action = action;
-      button.setAttribute("aria-label", label);
-      button.title = label;
-      button.disabled = disabled;
+      const button = el("button", { type: "button", textContent: glyph, "data-action": action, "aria-label": label, title: label, disabled });
       button.addEventListener("click", handler);
       actions.append(button);
     }

@@ -4,10 +4,8 @@
 // written at the end of the line (direct labels, nudged apart when lines end close together);
 // error bars (± spread) and a logarithmic x axis serve the experiments' sweeps over N.
 
+import { svgElement as el } from "../dom.js";
 import { linearScale, logScale, logTicks, niceTicks, seriesExtent, spreadLabels, tickLabel } from "../plot_math.js";
-
-const SVG = "http://www.w3.org/2000/svg";
-const el = (...args) => svgElement(...args);
 
 /**
  * @typedef {object} Series
@@ -40,20 +38,6 @@ const el = (...args) => svgElement(...args);
  */
 
 /**
- * Create an SVG element with attributes (for the hooks of LinePlot.draw too).
- * @param {string} name
- * @param {Record<string, string | number>} [attrs]
- * @param {string | null} [text]
- * @returns {SVGElement}
- */
-export function svgElement(name, attrs = {}, text = null) {
-  const node = document.createElementNS(SVG, name);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  if (text !== null) node.textContent = text;
-  return node;
-}
-
-/**
  * A LinePlot whose viewBox is as wide as its container is now (between minWidth and maxWidth
  * units; height in proportion), so a plot made in a phone's narrow column keeps its text
  * readable instead of scaling a wide drawing down. Make it once the container is visible.
@@ -65,6 +49,28 @@ export function fittedLinePlot(container, options) {
   const { minWidth = 280, maxWidth = 400, aspect = 0.64, ...rest } = options;
   const width = Math.round(Math.min(maxWidth, Math.max(minWidth, container.clientWidth || maxWidth)));
   return new LinePlot(container, { width, height: Math.round(width * aspect), ...rest });
+}
+
+/** A view over markup that holds fitted plots: el() finds a part by id, plot() makes one once. */
+export class PlotView {
+  /** @param {HTMLElement} root the element holding the view's markup */
+  constructor(root) {
+    this.root = root;
+    this.plots = {};
+  }
+
+  /** @param {string} id @returns {HTMLElement} */
+  el(id) {
+    const node = this.root.querySelector(`#${id}`);
+    if (!node) throw new Error(`${this.constructor.name}: no #${id} in its root`);
+    return node;
+  }
+
+  /** The fitted plot (no legend) in the part `id`, made on first use. */
+  plot(id, options) {
+    this.plots[id] ??= fittedLinePlot(this.el(id), { legend: "none", ...options });
+    return this.plots[id];
+  }
 }
 
 /** A line plot of one or more series. */

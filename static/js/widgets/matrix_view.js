@@ -8,6 +8,7 @@
 // Events: "rowselect" (detail = {row}).
 
 import { css, textOn } from "../colors.js";
+import { el } from "../dom.js";
 import { formatCell } from "../format.js";
 import { Heatmap } from "./heatmap.js";
 
@@ -142,10 +143,7 @@ export class MatrixView extends EventTarget {
   #renderTable(data) {
     const { matrix, weightIndex, rowNames, colNames, colValues, rowValues } = data;
     const cols = matrix[0].length;
-    const table = document.createElement("table");
-    table.className = "matrix-table";
-    if (cols > 24) table.classList.add("dense");
-    table.setAttribute("aria-label", this.label);
+    const table = el("table", { className: cols > 24 ? "matrix-table dense" : "matrix-table", "aria-label": this.label });
     const head = table.createTHead();
     const blocks = data.blocks || null;
     if (blocks) {
@@ -188,20 +186,13 @@ export class MatrixView extends EventTarget {
       const tr = body.insertRow();
       tr.dataset.row = String(i);
       if (blocks && i > 0 && i % blocks.rows === 0) tr.classList.add("block-start-row");
-      const th = document.createElement("th");
-      th.scope = "row";
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "row-button";
-      button.dataset.row = String(i);
-      button.textContent = rowNames[i];
-      button.tabIndex = i === 0 ? 0 : -1;
-      button.setAttribute("aria-pressed", "false");
-      button.setAttribute("aria-label", `row ${i + 1}: ${rowNames[i]}`);
+      const button = el("button", {
+        type: "button", className: "row-button", "data-row": i, textContent: rowNames[i], tabIndex: i === 0 ? 0 : -1,
+        "aria-pressed": "false", "aria-label": `row ${i + 1}: ${rowNames[i]}`,
+      });
       button.addEventListener("click", () => this.selectRow(i));
       button.addEventListener("keydown", (e) => this.#rowKey(e, i));
-      th.appendChild(button);
-      tr.appendChild(th);
+      tr.appendChild(el("th", { scope: "row" }, button));
       row.forEach((value, j) => {
         const td = document.createElement("td");
         const w = weightIndex[i][j];
@@ -220,20 +211,10 @@ export class MatrixView extends EventTarget {
         td.addEventListener("click", () => this.selectRow(i));
         tr.appendChild(td);
       });
-      const eq = document.createElement("td");
-      eq.className = "eq";
-      eq.textContent = "=";
-      tr.appendChild(eq);
-      const y = document.createElement("td");
-      y.className = "y-value";
-      y.textContent = formatCell(rowValues[i]);
-      y.title = `${rowNames[i]} = ${rowValues[i]}`;
-      tr.appendChild(y);
+      tr.append(el("td", { className: "eq", textContent: "=" }),
+        el("td", { className: "y-value", textContent: formatCell(rowValues[i]), title: `${rowNames[i]} = ${rowValues[i]}` }));
     });
-    const wrap = document.createElement("div");
-    wrap.className = "matrix-scroll";
-    wrap.appendChild(table);
-    this.container.appendChild(wrap);
+    this.container.appendChild(el("div", { className: "matrix-scroll" }, table));
   }
 
   #rowKey(event, i) {
@@ -248,8 +229,7 @@ export class MatrixView extends EventTarget {
   #renderCanvas(data) {
     const rows = data.matrix.length;
     const cols = data.matrix[0].length;
-    const frame = document.createElement("div");
-    frame.className = "matrix-canvas";
+    const frame = el("div", { className: "matrix-canvas" });
     this.container.appendChild(frame);
     // structural zeros as NaN (white), held weights by value
     const flat = data.weightIndex.flatMap((row, i) => row.map((w, j) => (w === null || w === undefined ? NaN : data.matrix[i][j])));
@@ -265,9 +245,7 @@ export class MatrixView extends EventTarget {
     heatmap.canvas.tabIndex = 0;
     heatmap.canvas.style.width = "100%";
     heatmap.canvas.style.height = "auto";
-    this.rowMarker = document.createElement("div");
-    this.rowMarker.className = "row-marker";
-    this.rowMarker.hidden = true;
+    this.rowMarker = el("div", { className: "row-marker", hidden: true });
     frame.appendChild(this.rowMarker);
     heatmap.canvas.addEventListener("click", (e) => {
       const cell = heatmap.cellAt(e.clientX, e.clientY);
@@ -280,18 +258,12 @@ export class MatrixView extends EventTarget {
       const current = this.selected ?? -1;
       this.selectRow(Math.max(0, Math.min(rows - 1, current + moves[e.key])));
     });
-    this.canvasStatus = document.createElement("p");
-    this.canvasStatus.className = "status";
-    this.canvasStatus.setAttribute("aria-live", "polite");
     this.canvasHelp = `${rows} × ${cols}: too large to print every number; click a row (or focus the picture and use ↑ ↓).`;
-    this.canvasStatus.textContent = this.canvasHelp;
+    this.canvasStatus = el("p", { className: "status", "aria-live": "polite", textContent: this.canvasHelp });
     this.container.appendChild(this.canvasStatus);
   }
 }
 
 function headerCell(text, scope) {
-  const th = document.createElement("th");
-  th.scope = scope;
-  th.textContent = text;
-  return th;
+  return el("th", { scope, textContent: text });
 }

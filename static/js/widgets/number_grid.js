@@ -8,6 +8,7 @@
 // "cellleave", "cellclick", "cellpointerdown", "cellinput" (editable: detail adds text, value).
 
 import { css, diverging, extent, maxAbs, mix, sequential, textOn } from "../colors.js";
+import { el } from "../dom.js";
 import { formatCell, parseNumber, sub } from "../format.js";
 
 /**
@@ -53,13 +54,8 @@ export class NumberGrid extends EventTarget {
   constructor(container, options) {
     super();
     this.options = { editable: false, scale: "diverging", domain: null, name: "X", pad: 0, maxCellPx: 38, ...options };
-    this.wrap = document.createElement("div");
-    this.wrap.className = "grid-wrap";
-    this.element = document.createElement("div");
-    this.element.className = "num-grid";
-    this.element.setAttribute("role", this.options.editable ? "group" : "grid");
-    this.element.setAttribute("aria-label", this.options.label || `${this.options.name} grid`);
-    this.wrap.appendChild(this.element);
+    this.element = el("div", { className: "num-grid", role: this.options.editable ? "group" : "grid", "aria-label": this.options.label || `${this.options.name} grid` });
+    this.wrap = el("div", { className: "grid-wrap" }, this.element);
     container.appendChild(this.wrap);
     /** @type {Map<string, HTMLElement>} */
     this.cells = new Map();
@@ -253,19 +249,9 @@ export class NumberGrid extends EventTarget {
     const { editable } = this.options;
     let cell;
     if (isPad) {
-      cell = document.createElement("div");
-      cell.className = "cell is-pad";
-      cell.setAttribute("role", "gridcell");
-      cell.setAttribute("aria-hidden", "true");
+      cell = el("div", { className: "cell is-pad", role: "gridcell", "aria-hidden": "true" });
     } else if (editable) {
-      cell = document.createElement("input");
-      cell.type = "text";
-      cell.inputMode = "decimal";
-      cell.autocomplete = "off";
-      cell.spellcheck = false;
-      cell.className = "cell";
-      cell.setAttribute("aria-label", `${this.#cellName(r, c)}`);
-      cell.tabIndex = -1;
+      cell = el("input", { type: "text", inputMode: "decimal", autocomplete: "off", spellcheck: false, className: "cell", "aria-label": this.#cellName(r, c), tabIndex: -1 });
       cell.addEventListener("focus", () => cell.select());
       cell.addEventListener("input", () => {
         this.texts[r][c] = cell.value;
@@ -276,10 +262,7 @@ export class NumberGrid extends EventTarget {
         this.#emit("cellinput", r, c, { text: cell.value, value });
       });
     } else {
-      cell = document.createElement("div");
-      cell.className = "cell";
-      cell.setAttribute("role", "gridcell");
-      cell.tabIndex = -1;
+      cell = el("div", { className: "cell", role: "gridcell", tabIndex: -1 });
     }
     cell.dataset.row = String(r);
     cell.dataset.col = String(c);

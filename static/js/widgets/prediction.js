@@ -3,6 +3,8 @@
 // options and the reveal's text come from the page (computed from the config and the result).
 // Events: "change" when the student picks an option (read `.value`).
 
+import { el } from "../dom.js";
+
 let instances = 0;
 
 /** A multiple-choice prediction with a reveal. */
@@ -14,15 +16,10 @@ export class Prediction extends EventTarget {
   constructor(container, revealContainer = container) {
     super();
     this.name = `prediction-${++instances}`;
-    this.fieldset = document.createElement("fieldset");
-    this.fieldset.className = "prediction-choices";
-    this.legend = document.createElement("legend");
-    this.choices = document.createElement("div");
-    this.choices.className = "prediction-options";
-    this.fieldset.append(this.legend, this.choices);
-    this.revealBox = document.createElement("p");
-    this.revealBox.className = "prediction-reveal";
-    this.revealBox.setAttribute("aria-live", "polite");
+    this.legend = el("legend");
+    this.choices = el("div", { className: "prediction-options" });
+    this.fieldset = el("fieldset", { className: "prediction-choices" }, this.legend, this.choices);
+    this.revealBox = el("p", { className: "prediction-reveal", "aria-live": "polite" });
     container.append(this.fieldset);
     revealContainer.append(this.revealBox);
     /** @type {string | null} */
@@ -39,20 +36,12 @@ export class Prediction extends EventTarget {
     this.legend.textContent = question;
     this.value = options.some((o) => o.value === chosen) ? chosen : null;
     this.choices.replaceChildren(...options.map((option, i) => {
-      const label = document.createElement("label");
-      label.className = "check";
-      const radio = document.createElement("input");
-      radio.type = "radio";
-      radio.name = this.name;
-      radio.value = option.value;
-      radio.id = `${this.name}-${i}`;
-      radio.checked = option.value === this.value;
+      const radio = el("input", { type: "radio", name: this.name, value: option.value, id: `${this.name}-${i}`, checked: option.value === this.value });
       radio.addEventListener("change", () => {
         this.value = radio.value;
         this.dispatchEvent(new Event("change"));
       });
-      label.append(radio, ` ${option.label}`);
-      return label;
+      return el("label", { className: "check" }, radio, ` ${option.label}`);
     }));
   }
 
@@ -75,9 +64,7 @@ export class Prediction extends EventTarget {
     this.revealBox.textContent = outcome.text;
     this.revealBox.dataset.outcome = outcome.right === null ? "none" : outcome.right ? "right" : "wrong";
     if (outcome.right !== null) {
-      const mark = document.createElement("strong");
-      mark.textContent = outcome.right ? "Right. " : "Not this time. ";
-      this.revealBox.prepend(mark);
+      this.revealBox.prepend(el("strong", { textContent: outcome.right ? "Right. " : "Not this time. " }));
     }
   }
 

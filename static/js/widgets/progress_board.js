@@ -3,12 +3,7 @@
 // per kind.
 
 import { progressRows } from "../session_state.js";
-
-const el = (tag, props = {}, ...children) => {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
-};
+import { el } from "../dom.js";
 
 const PARTS = [
   ["firstTry", "First try", "part-first"],
@@ -33,18 +28,11 @@ export class ProgressBoard {
       el("th", { scope: "col", className: "bar-col", textContent: "Share" }))));
     const body = el("tbody");
     for (const row of rows) {
-      const stack = el("span", { className: "stack-bar" });
-      stack.setAttribute("aria-hidden", "true");
-      for (const [key, , cls] of PARTS) {
-        const part = el("span", { className: cls });
-        part.style.width = `${row.total > 0 ? ((100 * row[key]) / row.total).toFixed(1) : 0}%`;
-        stack.append(part);
-      }
-      const tr = el("tr", {}, el("th", { scope: "row", textContent: row.title }),
+      const stack = el("span", { className: "stack-bar", "aria-hidden": "true" }, ...PARTS.map(([key, , cls]) =>
+        el("span", { className: cls, style: `width: ${row.total > 0 ? ((100 * row[key]) / row.total).toFixed(1) : 0}%` })));
+      body.append(el("tr", { "data-exercise": row.exercise }, el("th", { scope: "row", textContent: row.title }),
         ...PARTS.map(([key]) => el("td", { className: "num", textContent: String(row[key]) })),
-        el("td", { className: "bar-col" }, stack));
-      tr.dataset.exercise = row.exercise;
-      body.append(tr);
+        el("td", { className: "bar-col" }, stack)));
     }
     if (rows.length === 0) body.append(el("tr", {}, el("td", { colSpan: PARTS.length + 2, textContent: "No exercise kinds." })));
     table.append(body);

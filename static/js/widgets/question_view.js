@@ -3,14 +3,8 @@
 // student's page puts an answer field under it (widgets/session_answer.js).
 
 import { givenMatrices } from "../exercise_answers.js";
-import { withSubscripts } from "../dom_text.js";
+import { el, withSubscripts } from "../dom.js";
 import { formatNumber } from "../format.js";
-
-const el = (tag, props = {}, ...children) => {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
-};
 
 /**
  * The options of a multiple-choice question ([] for other kinds).

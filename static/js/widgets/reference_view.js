@@ -4,7 +4,7 @@
 // (weight-decay), and the sweep's own summary sentence. Owns the markup under its root:
 // #reference-<id> blocks, #reference-note, #reference-summary and the figures inside them.
 
-import { tableRow } from "../dom_table.js";
+import { el, tableRow } from "../dom.js";
 import {
   describeSeries,
   generalizationReference,
@@ -16,31 +16,19 @@ import {
   weightDecayReference,
 } from "../experiment_views.js";
 import { formatCount, formatNumber } from "../format.js";
-import { fittedLinePlot } from "./line_plot.js";
+import { PlotView } from "./line_plot.js";
 
 const IDS = ["generalization", "limits", "weight-decay"];
 
 /** The reference figures of the selected experiment. */
-export class ReferenceView {
+export class ReferenceView extends PlotView {
   /**
    * @param {HTMLElement} root the element holding the reference markup
    * @param {{taskLabels?: Record<string, string>}} [options] names of the generated tasks
    */
   constructor(root, options = {}) {
-    this.root = root;
+    super(root);
     this.taskLabels = options.taskLabels ?? {};
-    this.plots = {};
-  }
-
-  #el(id) {
-    const node = this.root.querySelector(`#${id}`);
-    if (!node) throw new Error(`ReferenceView: no #${id} in its root`);
-    return node;
-  }
-
-  #plot(id, options) {
-    this.plots[id] ??= fittedLinePlot(this.#el(id), { legend: "none", ...options });
-    return this.plots[id];
   }
 
   /**
@@ -49,9 +37,9 @@ export class ReferenceView {
    */
   show(experiment) {
     const { reference } = experiment;
-    for (const id of IDS) this.#el(`reference-${id}`).hidden = id !== experiment.id || !reference;
-    const summary = this.#el("reference-summary");
-    const note = this.#el("reference-note");
+    for (const id of IDS) this.el(`reference-${id}`).hidden = id !== experiment.id || !reference;
+    const summary = this.el("reference-summary");
+    const note = this.el("reference-note");
     if (!reference) {
       note.textContent = "This server has no reference results for this experiment (they are computed by `convlab experiment reference`).";
       summary.textContent = "";
@@ -70,21 +58,21 @@ export class ReferenceView {
     const logN = { xScale: "log", xLabel: "N (training digits, log scale)" };
     // the sweep's N are the ticks; a little room either side keeps the end markers inside
     const nAxis = { xTicks: ref.sizes, xDomain: [Math.min(...ref.sizes) / 1.25, Math.max(...ref.sizes) * 1.25] };
-    this.#plot("ref-accuracy", { ...logN, label: "Test accuracy against the number of training digits", yLabel: "test accuracy (%)" })
+    this.plot("ref-accuracy", { ...logN, label: "Test accuracy against the number of training digits", yLabel: "test accuracy (%)" })
       .draw(ref.accuracy, { ...nAxis, summary: describeSeries(ref.accuracy, "N") });
-    this.#plot("ref-gap", { ...logN, label: "Generalization gap against the number of training digits", yLabel: "gap (points)" })
+    this.plot("ref-gap", { ...logN, label: "Generalization gap against the number of training digits", yLabel: "gap (points)" })
       .draw(ref.gap, { ...nAxis, summary: describeSeries(ref.gap, "N") });
-    this.#el("ref-shift-caption").textContent = ref.shiftN
+    this.el("ref-shift-caption").textContent = ref.shiftN
       ? `Accuracy on test digits shifted sideways (N = ${formatCount(ref.shiftN)})`
       : "Accuracy on shifted test digits";
-    this.#plot("ref-shift", { label: "Accuracy against the horizontal shift of the test digits", xLabel: "shift dx (px)", yLabel: "accuracy (%)" })
+    this.plot("ref-shift", { label: "Accuracy against the horizontal shift of the test digits", xLabel: "shift dx (px)", yLabel: "accuracy (%)" })
       .draw(ref.shift, { ...shiftAxis(ref.shift), summary: describeSeries(ref.shift, "dx") });
   }
 
   #limits(reference, note, seeds) {
     const ref = limitsReference(reference);
     note.textContent = `Test accuracy on each generated task, ${seeds}.`;
-    const table = this.#el("ref-limits-table");
+    const table = this.el("ref-limits-table");
     table.tHead.replaceChildren(tableRow(["task", ...ref.models.map((m) => modelName(m, "limits"))], "th"));
     table.tBodies[0].replaceChildren(...ref.rows.map((r) => {
       const best = Math.max(...r.cells.map((c) => c.mean));
@@ -102,23 +90,16 @@ export class ReferenceView {
     // λ at evenly spaced positions (λ = 0 has no place on a log axis), labelled with its value
     const ticks = { xTicks: ref.lambdas.map((_, i) => i), xTickFormat: (i) => lambdaText(ref.lambdas[i]), xDomain: [-0.3, ref.lambdas.length - 0.7] };
     const norms = ref.lambdas.map((l, i) => `λ ${lambdaText(l)}: ${formatNumber(ref.norm[0].points[i][1], { digits: 2 })}`);
-    this.#plot("ref-norm", { label: "Final weight norm against λ", xLabel: "λ", yLabel: "‖W‖ after training" })
+    this.plot("ref-norm", { label: "Final weight norm against λ", xLabel: "λ", yLabel: "‖W‖ after training" })
       .draw(ref.norm, { ...ticks, summary: norms.join(", ") });
-    this.#plot("ref-wd-accuracy", { label: "Train and test accuracy against λ", xLabel: "λ", yLabel: "accuracy (%)" })
+    this.plot("ref-wd-accuracy", { label: "Train and test accuracy against λ", xLabel: "λ", yLabel: "accuracy (%)" })
       .draw(ref.accuracy, { ...ticks, summary: describeSeries(ref.accuracy, "λ index") });
-    this.#el("ref-shrink-table").tBodies[0].replaceChildren(...ref.shrink.map((s) =>
+    this.el("ref-shrink-table").tBodies[0].replaceChildren(...ref.shrink.map((s) =>
       tableRow([lambdaText(s.lambda), formatNumber(s.expected, { digits: 6 }), formatNumber(s.measured, { digits: 6 })])));
   }
 }
 
 /** A "91.2 % ± 0.4" cell, bold when it is the row's best. */
 function meanStdCell(mean, std, best) {
-  const td = document.createElement("td");
-  td.textContent = percent(mean);
-  const pm = document.createElement("span");
-  pm.className = "pm";
-  pm.textContent = ` ± ${formatNumber(100 * std, { digits: 1 })}`;
-  td.append(pm);
-  if (best) td.classList.add("best");
-  return td;
+  return el("td", best ? { className: "best" } : {}, percent(mean), el("span", { className: "pm", textContent: ` ± ${formatNumber(100 * std, { digits: 1 })}` }));
 }

@@ -2,11 +2,7 @@
 // computed, each option's explanation for multiple choice, and a link to the lesson widget that
 // shows the exercise with the same numbers (lesson pages refuse to be framed, so it is a link).
 
-const el = (tag, props = {}, ...children) => {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
-};
+import { el } from "../dom.js";
 
 /**
  * The lesson link, scrolled to the exercise's Your-turn block when the URL loads one

@@ -2,6 +2,8 @@
 // value of the three is full intensity (negatives drawn as 0). One canvas pixel per input cell,
 // scaled up by CSS (image-rendering: pixelated).
 
+import { el } from "../dom.js";
+
 /** A canvas that draws C = 3 planes as one RGB picture. */
 export class RgbPicture {
   /**
@@ -9,10 +11,7 @@ export class RgbPicture {
    * @param {{label: string}} options
    */
   constructor(container, options) {
-    this.canvas = document.createElement("canvas");
-    this.canvas.className = "heatmap rgb-canvas";
-    this.canvas.setAttribute("role", "img");
-    this.canvas.setAttribute("aria-label", options.label);
+    this.canvas = el("canvas", { className: "heatmap rgb-canvas", role: "img", "aria-label": options.label });
     this.context = this.canvas.getContext("2d");
     container.appendChild(this.canvas);
   }

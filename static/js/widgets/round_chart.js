@@ -4,12 +4,7 @@
 // no answer as right: the projector shows the spread before the reveal.
 
 import { alignRounds, shareText } from "../session_state.js";
-
-const el = (tag, props = {}, ...children) => {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
-};
+import { el } from "../dom.js";
 
 export class RoundChart {
   /** @param {HTMLElement} root an empty element the chart fills */
@@ -38,15 +33,12 @@ export class RoundChart {
     }
     for (const row of aligned.rows) {
       const cells = row.counts.map((count, r) => {
-        const bar = el("span", { className: `bar bar-round-${r + 1}` });
-        bar.style.width = `${(100 * row.fractions[r]).toFixed(1)}%`;
+        const bar = el("span", { className: `bar bar-round-${r + 1}`, style: `width: ${(100 * row.fractions[r]).toFixed(1)}%` });
         return el("td", { className: "bar-cell" },
           el("span", { className: "bar-track" }, bar),
           el("span", { className: "bar-value", textContent: shareText(count, aligned.answered[r]) }));
       });
-      const tr = el("tr", {}, el("th", { scope: "row", className: "answer-label", textContent: row.label }), ...cells);
-      tr.dataset.answer = row.key;
-      body.append(tr);
+      body.append(el("tr", { "data-answer": row.key }, el("th", { scope: "row", className: "answer-label", textContent: row.label }), ...cells));
     }
     table.append(body);
     this.root.replaceChildren(table);

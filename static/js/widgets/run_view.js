@@ -4,7 +4,7 @@
 // the generated tasks' examples). Owns the markup under its root (ids as in experiments.html);
 // the numbers come from the progress events and the result (experiment_views.js).
 
-import { tableRow } from "../dom_table.js";
+import { el, tableRow } from "../dom.js";
 import {
   describeSeries,
   epochTicks,
@@ -18,7 +18,7 @@ import {
 import { formatCount } from "../format.js";
 import { FilterGrid } from "./filter_grid.js";
 import { Heatmap } from "./heatmap.js";
-import { fittedLinePlot } from "./line_plot.js";
+import { PlotView } from "./line_plot.js";
 
 /**
  * @typedef {object} RunState what RunView draws
@@ -31,24 +31,12 @@ import { fittedLinePlot } from "./line_plot.js";
  */
 
 /** The live view and the result of a run. */
-export class RunView {
+export class RunView extends PlotView {
   /** @param {HTMLElement} root the element holding the run markup */
   constructor(root) {
-    this.root = root;
-    this.plots = {};
+    super(root);
     /** @type {string | null} what the filter strips show now (redrawn only when it changes) */
     this.filtersKey = null;
-  }
-
-  #el(id) {
-    const node = this.root.querySelector(`#${id}`);
-    if (!node) throw new Error(`RunView: no #${id} in its root`);
-    return node;
-  }
-
-  #plot(id, options) {
-    this.plots[id] ??= fittedLinePlot(this.#el(id), { legend: "none", ...options });
-    return this.plots[id];
   }
 
   /**
@@ -57,10 +45,10 @@ export class RunView {
    * @param {number} epochs the epoch axis length when nothing has arrived yet (the settings')
    */
   show(run, epochs) {
-    this.#el("run-status").textContent = run.status;
-    this.#el("run-status").dataset.state = run.statusState;
-    this.#el("run-error").textContent = run.error;
-    this.#el("run-progress").value = run.result ? 1 : run.progress ? run.progress.fraction : 0;
+    this.el("run-status").textContent = run.status;
+    this.el("run-status").dataset.state = run.statusState;
+    this.el("run-error").textContent = run.error;
+    this.el("run-progress").value = run.result ? 1 : run.progress ? run.progress.fraction : 0;
 
     const source = run.result ?? run.progress;
     const last = Math.max(1, run.result?.config.epochs ?? run.progress?.last?.epochs ?? epochs);
@@ -68,10 +56,10 @@ export class RunView {
     const pick = (what) => (run.result ? resultSeries(run.result, what) : run.progress ? run.progress.series(what) : []);
     const loss = pick("loss");
     const accuracy = pick("test");
-    this.#plot("live-loss", { label: "Training loss per epoch", xLabel: "epoch", yLabel: "loss" })
+    this.plot("live-loss", { label: "Training loss per epoch", xLabel: "epoch", yLabel: "loss" })
       .draw(loss, { ...axis, summary: source ? describeSeries(loss, "epoch") : "no run yet" });
     // before any epoch the accuracy axis is the percent scale it is labelled with, not 0 … 1
-    this.#plot("live-accuracy", { label: "Test accuracy after each epoch", xLabel: "epoch", yLabel: "test accuracy (%)" })
+    this.plot("live-accuracy", { label: "Test accuracy after each epoch", xLabel: "epoch", yLabel: "test accuracy (%)" })
       .draw(accuracy, { ...axis, ...(accuracy.length ? {} : { yDomain: [0, 100] }), summary: source ? describeSeries(accuracy, "epoch") : "no run yet" });
     this.#filters(run);
     this.#result(run.result);
@@ -82,17 +70,14 @@ export class RunView {
    * @param {boolean} changed
    */
   markSettingsChanged(changed) {
-    const meta = this.#el("result-meta");
+    const meta = this.el("result-meta");
     meta.querySelector(".settings-changed")?.remove();
     if (!changed) return;
-    const note = document.createElement("strong");
-    note.className = "settings-changed";
-    note.textContent = " · the settings above have changed since: press Train to run them";
-    meta.append(note);
+    meta.append(el("strong", { className: "settings-changed", textContent: " · the settings above have changed since: press Train to run them" }));
   }
 
   #filters(run) {
-    const block = this.#el("filters-block");
+    const block = this.el("filters-block");
     const models = run.result
       ? run.result.models.filter((m) => m.filters).map((m) => ({ key: m.name, label: m.label, what: m.filters.what, epochs: m.filters.epochs }))
       : run.progress
@@ -100,7 +85,7 @@ export class RunView {
         : [];
     block.hidden = models.length === 0;
     if (block.hidden) {
-      this.#el("filters").replaceChildren();
+      this.el("filters").replaceChildren();
       this.filtersKey = null;
       return;
     }
@@ -108,13 +93,8 @@ export class RunView {
     const key = `${run.id}|${run.result ? "result" : "live"}|${models.map((m) => `${m.key}:${m.epochs.length}`).join(",")}`;
     if (key === this.filtersKey) return;
     this.filtersKey = key;
-    this.#el("filters").replaceChildren(...models.map((m) => {
-      const wrap = document.createElement("div");
-      wrap.className = "filters-model";
-      wrap.dataset.model = m.key;
-      const title = document.createElement("h4");
-      title.textContent = m.what ? `${m.label}: ${m.what}` : m.label;
-      wrap.append(title);
+    this.el("filters").replaceChildren(...models.map((m) => {
+      const wrap = el("div", { className: "filters-model", "data-model": m.key }, el("h4", { textContent: m.what ? `${m.label}: ${m.what}` : m.label }));
       const grid = new FilterGrid(wrap, { label: `${m.label} first-layer filters`, maxFilters: 8 });
       m.epochs.forEach((filters, epoch) => {
         if (filters) grid.setEpoch(epoch, filters);
@@ -124,16 +104,16 @@ export class RunView {
   }
 
   #result(result) {
-    this.#el("result-block").hidden = !result;
+    this.el("result-block").hidden = !result;
     if (!result) return;
     const cfg = result.config;
-    this.#el("result-meta").textContent = [
+    this.el("result-meta").textContent = [
       `N = ${formatCount(cfg.train_size)}, ${cfg.epochs} ${cfg.epochs === 1 ? "epoch" : "epochs"}, seed ${cfg.seed}`,
       result.cached ? "from the server's cache (the same numbers as training it again)" : "trained just now",
       result.data?.description,
     ].filter(Boolean).join(" · ");
     const table = resultTable(result);
-    const element = this.#el("result-table");
+    const element = this.el("result-table");
     element.tHead.replaceChildren(tableRow(table.columns, "th"));
     element.tBodies[0].replaceChildren(...table.rows.map((r) => {
       const tr = tableRow(r.cells);
@@ -145,20 +125,20 @@ export class RunView {
     for (const tr of element.rows) {
       [...tr.cells].slice(0, table.textColumns).forEach((cell) => cell.classList.add("left"));
     }
-    const summary = this.#el("result-summary");
+    const summary = this.el("result-summary");
     summary.textContent = result.summary;
     summary.dataset.claim = String(result.claim_holds);
 
-    this.#el("result-shift-figure").hidden = result.id !== "generalization";
+    this.el("result-shift-figure").hidden = result.id !== "generalization";
     if (result.id === "generalization") {
       const shifts = shiftSeries(result);
-      this.#plot("result-shift", { label: "Accuracy against the horizontal shift of the test digits (this run)", xLabel: "shift dx (px)", yLabel: "accuracy (%)" })
+      this.plot("result-shift", { label: "Accuracy against the horizontal shift of the test digits (this run)", xLabel: "shift dx (px)", yLabel: "accuracy (%)" })
         .draw(shifts, { ...shiftAxis(shifts), summary: describeSeries(shifts, "dx") });
     }
-    this.#el("result-norm-figure").hidden = result.id !== "weight-decay";
+    this.el("result-norm-figure").hidden = result.id !== "weight-decay";
     if (result.id === "weight-decay") {
       const norms = normSeries(result);
-      this.#plot("result-norm", { label: "Weight norm over the SGD steps, per λ", xLabel: "SGD step", yLabel: "‖W‖" })
+      this.plot("result-norm", { label: "Weight norm over the SGD steps, per λ", xLabel: "SGD step", yLabel: "‖W‖" })
         .draw(norms, { summary: describeSeries(norms, "step") });
     }
     this.#tasks(result);
@@ -166,30 +146,20 @@ export class RunView {
 
   /** The limits tasks: what each asks, and a few of its generated examples. */
   #tasks(result) {
-    const box = this.#el("limits-tasks");
+    const box = this.el("limits-tasks");
     box.hidden = !(result.id === "limits" && result.tasks?.length);
     if (box.hidden) return;
     box.replaceChildren(...result.tasks.map((task) => {
-      const wrap = document.createElement("div");
-      wrap.className = "limits-task";
-      const title = document.createElement("h4");
-      title.textContent = task.title;
-      const text = document.createElement("p");
-      text.textContent = `${task.description} Chance: ${percent(task.chance)}.`;
-      const examples = document.createElement("div");
-      examples.className = "task-examples";
+      const examples = el("div", { className: "task-examples" });
       for (const [i, example] of (task.examples || []).entries()) {
-        const figure = document.createElement("figure");
+        const figure = el("figure");
         const label = `${task.title}, example ${i + 1}, label ${example.label}`;
         const map = new Heatmap(figure, { rows: example.image.length, cols: example.image[0].length, domain: [0, 1], label, displayWidth: 56 });
         map.draw(example.image);
-        const caption = document.createElement("figcaption");
-        caption.textContent = `label ${example.label}`;
-        figure.append(caption);
+        figure.append(el("figcaption", { textContent: `label ${example.label}` }));
         examples.append(figure);
       }
-      wrap.append(title, text, examples);
-      return wrap;
+      return el("div", { className: "limits-task" }, el("h4", { textContent: task.title }), el("p", { textContent: `${task.description} Chance: ${percent(task.chance)}.` }), examples);
     }));
   }
 }

@@ -5,12 +5,7 @@
 
 import { answerLabel, collectAnswer, fieldKind } from "../exercise_answers.js";
 import { QuestionView, questionOptions } from "./question_view.js";
-
-const el = (tag, props = {}, ...children) => {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
-};
+import { el } from "../dom.js";
 
 export class SessionAnswer {
   /**

@@ -6,6 +6,7 @@
 
 import { decodeLayer } from "../../activations.js";
 import { getJSON, postJSON } from "../../api.js";
+import { $, el, tableRow } from "../../dom.js";
 import { Lab } from "../../lab.js";
 import { sampleStrokes } from "../../sample_digits.js";
 import { loadState, saveState } from "../../url_state.js";
@@ -27,7 +28,6 @@ const SERIES = {
   "cnn-aa": { className: "series-2", marker: "triangle", dash: "2 3" },
 };
 const DEFAULTS = { source: "test", example: 1, shift: [1, 0], axis: "dx" };
-const $ = (id) => document.getElementById(id);
 const percent = (p, digits = 1) => `${(100 * p).toFixed(digits)} %`;
 const gray = (v, lo, hi) => {
   const g = Math.round(255 * Math.min(1, Math.max(0, hi > lo ? (v - lo) / (hi - lo) : 0)));
@@ -121,10 +121,7 @@ class AliasingPage {
   #fillExamples() {
     const select = $("test-digit");
     select.replaceChildren(...this.examples.map((e, i) => {
-      const option = document.createElement("option");
-      option.value = String(i);
-      option.textContent = `#${e.index}: a ${e.label}${i > 0 ? " (the CNN flips on it)" : ""}`;
-      return option;
+      return el("option", { value: String(i), textContent: `#${e.index}: a ${e.label}${i > 0 ? " (the CNN flips on it)" : ""}` });
     }));
     if (this.state.example >= this.examples.length) this.state.example = 0;
     select.value = String(this.state.example);
@@ -180,11 +177,7 @@ class AliasingPage {
     const changes = {};
     CNNS.forEach(([model, title], m) => {
       const [before, after] = [answers[2 * m], answers[2 * m + 1]];
-      const row = document.createElement("div");
-      row.className = "alias-row";
-      const heading = document.createElement("h3");
-      heading.textContent = `${title}: reads ${before.label} for x, ${after.label} for shift(x)`;
-      row.append(heading);
+      const row = el("div", { className: "alias-row" }, el("h3", { textContent: `${title}: reads ${before.label} for x, ${after.label} for shift(x)` }));
       changes[model] = {};
       for (const name of POOLS) {
         const a = decodeLayer(before.layers.find((l) => l.name === name));
@@ -192,11 +185,8 @@ class AliasingPage {
         const channel = mostActiveChannel(a.values, a.shape);
         const change = relativeChange(a.values, b.values);
         changes[model][name] = change;
-        const figure = document.createElement("figure");
-        figure.className = "alias-pair";
-        const pair = document.createElement("div");
-        pair.className = "alias-pair-maps";
-        figure.append(pair);
+        const pair = el("div", { className: "alias-pair-maps" });
+        const figure = el("figure", { className: "alias-pair" }, pair);
         const [, h, w] = a.shape;
         const x = channelOf(a.values, a.shape, channel);
         const y = channelOf(b.values, b.shape, channel);
@@ -205,9 +195,7 @@ class AliasingPage {
           const map = new Heatmap(pair, { rows: h, cols: w, scale: gray, label: `${NAMES[model]} ${name} channel ${channel}, ${label}`, className: "alias-map" });
           map.draw(values, { domain: [0, hi] });
         }
-        const caption = document.createElement("figcaption");
-        caption.textContent = `${name} (${h}×${w}), channel ${channel}: x | shift(x), change ${change.toFixed(2)}`;
-        figure.append(caption);
+        figure.append(el("figcaption", { textContent: `${name} (${h}×${w}), channel ${channel}: x | shift(x), change ${change.toFixed(2)}` }));
         row.append(figure);
       }
       holder.append(row);
@@ -286,16 +274,8 @@ class AliasingPage {
     const best = order[0];
     const rows = order.map((name) => {
       const m = c.models[name];
-      const tr = document.createElement("tr");
       const accuracy = this.models?.[name]?.card?.test_accuracy;
-      const cells = [NAMES[name] ?? name, percent(m.same_prediction, 2), `${m.changed_pairs.toLocaleString("en-US")} of ${m.pairs.toLocaleString("en-US")}`, m.mean_abs_delta_p_true.toFixed(4), accuracy === undefined ? "–" : percent(accuracy, 2)];
-      cells.forEach((text, i) => {
-        const cell = document.createElement(i === 0 ? "th" : "td");
-        if (i === 0) cell.scope = "row";
-        cell.textContent = text;
-        tr.append(cell);
-      });
-      return tr;
+      return tableRow([NAMES[name] ?? name, percent(m.same_prediction, 2), `${m.changed_pairs.toLocaleString("en-US")} of ${m.pairs.toLocaleString("en-US")}`, m.mean_abs_delta_p_true.toFixed(4), accuracy === undefined ? "–" : percent(accuracy, 2)]);
     });
     $("alias-table").querySelector("tbody").replaceChildren(...rows);
     const right = chosen.value === best;

@@ -28,7 +28,8 @@ export const BACKWARD_LIMITS = { input: 8, kernel: 4, stride: 3, padding: 3, tIn
  * @property {{x: number[], k: number[], flip: boolean}} sig the 1-D signal, kernel and flip
  */
 
-const ONES = (n, m) => Array.from({ length: n }, () => Array(m).fill(1));
+/** An n × m matrix of ones. */
+export const ONES = (n, m) => Array.from({ length: n }, () => Array(m).fill(1));
 
 /** @type {BackwardState} */
 export const BACKWARD_DEFAULTS = {

@@ -4,18 +4,15 @@
 // (POST /api/conv1d). Every number shown comes from those answers.
 
 import { postJSON } from "../../api.js";
-import { withSubscripts } from "../../dom_text.js";
+import { $, withSubscripts } from "../../dom.js";
 import { formatNumber, parseNumber, sub } from "../../format.js";
 import { weightDomain } from "../../kernel_palette.js";
 import { Lab, failure, fade } from "../../lab.js";
 import { GridEditor, setInvalid } from "../../widgets/grid_editor.js";
 import { NumberGrid } from "../../widgets/number_grid.js";
-import { BACKWARD_LIMITS, parseSignal, signalRequest, transposeRequest } from "./state.js";
+import { BACKWARD_LIMITS, ONES, parseSignal, signalRequest, transposeRequest } from "./state.js";
 
-const $ = (id) => document.getElementById(id);
 const name = (symbol, [i, j]) => `${symbol}${sub(i + 1, j + 1)}`;
-const ONES = (n, m) => Array.from({ length: n }, () => Array(m).fill(1));
-
 const PRESETS = {
   ones: { x: ONES(3, 3), k: ONES(3, 3), stride: 2, padding: 0, outpad: 0 },
   ramp: { x: [[1, 2, 3], [4, 5, 6], [7, 8, 9]], k: ONES(3, 3), stride: 2, padding: 0, outpad: 0 },

@@ -18,7 +18,7 @@ import {
   reshapeLayer,
   splitParts,
 } from "../../channels.js";
-import { withSubscripts } from "../../dom_text.js";
+import { $, el, withSubscripts } from "../../dom.js";
 import { formatCount, formatNumber, parseNumber, sub } from "../../format.js";
 import { weightDomain } from "../../kernel_palette.js";
 import { Lab } from "../../lab.js";
@@ -32,7 +32,6 @@ const SHAPE_RANGES = { cin: [1, CHANNEL_LIMITS.cin], h: [2, CHANNEL_LIMITS.side]
 const SHAPE_NAMES = { cin: "C_in (planes)", h: "H (height)", w: "W (width)", cout: "C_out (filters)", k: "k (kernel side)" };
 const SETTING_CONTROLS = { "ch-stride": ["stride", 1, CHANNEL_LIMITS.stride], "ch-padding": ["padding", 0, CHANNEL_LIMITS.padding] };
 
-const $ = (id) => document.getElementById(id);
 
 /** Small integers from a seeded generator, so a preset is the same on every click. */
 function seededIntegers(seed, lo, hi) {
@@ -127,11 +126,7 @@ export class ChannelsLab {
 
   #wirePresets() {
     for (const preset of PRESETS) {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.textContent = preset.name;
-      button.title = preset.description;
-      button.dataset.preset = preset.id;
+      const button = el("button", { type: "button", textContent: preset.name, title: preset.description, "data-preset": preset.id });
       button.addEventListener("click", () => {
         this.state.ch = preset.layer();
         this.#buildEditors();
@@ -159,11 +154,8 @@ export class ChannelsLab {
     planes.replaceChildren();
     this.planeEditors = layer.x.map((plane, c) => {
       const name = planeName(c, cin);
-      const figure = document.createElement("figure");
-      figure.className = "plane";
-      const caption = document.createElement("figcaption");
-      caption.textContent = cin === 3 ? `X[${name}] (${["red", "green", "blue"][c]})` : `X[${name}]`;
-      figure.appendChild(caption);
+      const figure = el("figure", { className: "plane" },
+        el("figcaption", { textContent: cin === 3 ? `X[${name}] (${["red", "green", "blue"][c]})` : `X[${name}]` }));
       planes.appendChild(figure);
       const editor = new GridEditor(figure, {
         name: `X[${name}]`, label: `Input plane ${name}`, value: plane, idPrefix: `ch-x-${c}`,
@@ -184,22 +176,12 @@ export class ChannelsLab {
     filters.replaceChildren();
     this.biasInputs = [];
     this.filterEditors = layer.k.map((filter, o) => {
-      const row = document.createElement("div");
-      row.className = "filter-row";
-      row.setAttribute("role", "group");
-      row.setAttribute("aria-label", `Filter ${o + 1}: ${cin} slice${cin === 1 ? "" : "s"} and a bias`);
-      const title = document.createElement("h3");
-      title.textContent = `filter ${o + 1}`;
-      row.appendChild(title);
-      const slices = document.createElement("div");
-      slices.className = "filter-slices";
-      row.appendChild(slices);
+      const slices = el("div", { className: "filter-slices" });
+      const row = el("div", { className: "filter-row", role: "group", "aria-label": `Filter ${o + 1}: ${cin} slice${cin === 1 ? "" : "s"} and a bias` },
+        el("h3", { textContent: `filter ${o + 1}` }), slices);
       const editors = filter.map((slice, c) => {
         const name = planeName(c, cin);
-        const figure = document.createElement("figure");
-        const caption = document.createElement("figcaption");
-        caption.textContent = `K[${o + 1},${name}]`;
-        figure.appendChild(caption);
+        const figure = el("figure", {}, el("figcaption", { textContent: `K[${o + 1},${name}]` }));
         slices.appendChild(figure);
         const editor = new GridEditor(figure, {
           name: `K[${o + 1},${name}]`, label: `Filter ${o + 1}, slice for plane ${name}`, value: slice,
@@ -213,16 +195,7 @@ export class ChannelsLab {
         editor.addEventListener("invalid", () => this.#invalid());
         return editor;
       });
-      const bias = document.createElement("div");
-      bias.className = "control bias-control";
-      const label = document.createElement("label");
-      label.htmlFor = `ch-b-${o}`;
-      label.textContent = `bias b[${o + 1}]`;
-      const input = document.createElement("input");
-      input.type = "text";
-      input.inputMode = "decimal";
-      input.id = `ch-b-${o}`;
-      input.value = String(layer.b[o]);
+      const input = el("input", { type: "text", inputMode: "decimal", id: `ch-b-${o}`, value: String(layer.b[o]) });
       input.addEventListener("input", () => {
         const value = parseNumber(input.value);
         if (Number.isNaN(value)) {
@@ -235,8 +208,7 @@ export class ChannelsLab {
         this.layer.b[o] = value;
         this.#changed();
       });
-      bias.append(label, input);
-      slices.appendChild(bias);
+      slices.appendChild(el("div", { className: "control bias-control" }, el("label", { htmlFor: `ch-b-${o}`, textContent: `bias b[${o + 1}]` }), input));
       this.biasInputs.push(input);
       filters.appendChild(row);
       return editors;
@@ -383,8 +355,5 @@ function setText(id, text) {
 }
 
 function line(parent, text, id) {
-  const p = document.createElement("div");
-  p.id = id;
-  p.textContent = text;
-  parent.appendChild(p);
+  parent.appendChild(el("div", { id, textContent: text }));
 }

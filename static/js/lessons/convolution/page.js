@@ -3,8 +3,9 @@
 // windows. Every number shown comes from the API; this module only wires widgets to it.
 
 import { ApiError, postJSON } from "../../api.js";
+import { el } from "../../dom.js";
 import { convExercise } from "../../exercise_views.js";
-import { formatCount, formatNumber, sub } from "../../format.js";
+import { formatCount, sub } from "../../format.js";
 import { weightDomain } from "../../kernel_palette.js";
 import { Lab } from "../../lab.js";
 import { KERNEL_PRESETS } from "../../presets.js";
@@ -208,11 +209,10 @@ class ConvolutionPage {
   #wirePresets() {
     const box = document.getElementById("kernel-presets");
     for (const preset of KERNEL_PRESETS) {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.textContent = preset.name;
-      button.title = preset.id === "tutorial" ? `${preset.description} (also restores the tutorial's X)` : preset.description;
-      button.dataset.preset = preset.id;
+      const button = el("button", {
+        type: "button", textContent: preset.name, "data-preset": preset.id,
+        title: preset.id === "tutorial" ? `${preset.description} (also restores the tutorial's X)` : preset.description,
+      });
       button.addEventListener("click", () => {
         this.state.k = preset.kernel.map((r) => r.slice());
         this.kernel.setValue(this.state.k);

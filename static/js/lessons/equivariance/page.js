@@ -4,6 +4,7 @@
 // with arg-max and the pooled cells that kept their value. The browser only draws.
 
 import { ApiError, postJSON } from "../../api.js";
+import { el } from "../../dom.js";
 import { argmax, equivarianceExercise, poolWindow } from "../../exercise_views.js";
 import { formatCount, formatNumber } from "../../format.js";
 import { Lab } from "../../lab.js";
@@ -176,10 +177,7 @@ class EquivariancePage {
   }
 
   #button(text, id, onClick) {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.textContent = text;
-    button.dataset.preset = id;
+    const button = el("button", { type: "button", textContent: text, "data-preset": id });
     button.addEventListener("click", onClick);
     return button;
   }

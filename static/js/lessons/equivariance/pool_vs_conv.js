@@ -3,6 +3,7 @@
 // every map and every sentence comes from POST /api/pool and POST /api/conv2d.
 
 import { postJSON } from "../../api.js";
+import { el } from "../../dom.js";
 import { formatCount, formatNumber } from "../../format.js";
 import { Lab } from "../../lab.js";
 import { compare, keepWinners, negate, perChannelKernel } from "./pool_compare.js";
@@ -107,10 +108,7 @@ export class PoolVsConv {
     items.push(["learned", `Learned vs fixed: the convolution has ${formatCount(weights)} weights (K, ${kernel.length} × ${kernel[0].length}), ` +
       "which a CNN learns from data; max pooling has no parameter at all, the same max in every network."]);
     this.findings.replaceChildren(...items.map(([kind, text]) => {
-      const li = document.createElement("li");
-      li.dataset.finding = kind;
-      li.textContent = text;
-      return li;
+      return el("li", { "data-finding": kind, textContent: text });
     }));
   }
 }

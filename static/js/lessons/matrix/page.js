@@ -9,6 +9,7 @@
 import { ApiError, postJSON } from "../../api.js";
 import { planeName } from "../../channels.js";
 import { css, gradientCss } from "../../colors.js";
+import { $, el } from "../../dom.js";
 import { convExercise, convSide } from "../../exercise_views.js";
 import { formatCount, formatNumber, formatPercent, sub } from "../../format.js";
 import { weightBound, weightColor, weightDomain } from "../../kernel_palette.js";
@@ -17,7 +18,6 @@ import { MatrixView } from "../../widgets/matrix_view.js";
 import { NumberGrid } from "../../widgets/number_grid.js";
 import { CONV_DEFAULTS, CONV_KEY, cleanConvState, viewRequest } from "../../conv_state.js";
 
-const $ = (id) => document.getElementById(id);
 
 /**
  * The shared convolution state plus the selected row of M and whether Mᵀ is shown.
@@ -159,13 +159,8 @@ class MatrixPage {
     const container = $(containerId);
     let parent = container;
     if (caption) {
-      const figure = document.createElement("figure");
-      figure.className = "matrix-plane";
-      const cap = document.createElement("figcaption");
-      cap.textContent = caption;
-      figure.appendChild(cap);
-      container.appendChild(figure);
-      parent = figure;
+      parent = el("figure", { className: "matrix-plane" }, el("figcaption", { textContent: caption }));
+      container.appendChild(parent);
     }
     return new NumberGrid(parent, options);
   }
@@ -266,9 +261,7 @@ class MatrixPage {
     if (!this.layer.channels) return;
     const { cin, cout } = this.dims;
     const [outer, inner] = mt ? [cin, cout] : [cout, cin];
-    const table = document.createElement("table");
-    table.className = "block-map";
-    table.setAttribute("aria-label", `The ${outer} × ${inner} blocks of ${mt ? "Mᵀ" : "M"}`);
+    const table = el("table", { className: "block-map", "aria-label": `The ${outer} × ${inner} blocks of ${mt ? "Mᵀ" : "M"}` });
     const head = table.createTHead().insertRow();
     head.appendChild(th(""));
     for (let b = 0; b < inner; b++) head.appendChild(th(mt ? this.layer.yName(b) : this.layer.xName(b), "col"));
@@ -283,8 +276,7 @@ class MatrixPage {
       }
     }
     const [rows, cols] = mt ? [this.inSize, this.outSize] : [this.outSize, this.inSize];
-    const note = document.createElement("p");
-    note.className = "panel-note";
+    const note = el("p", { className: "panel-note" });
     note.textContent = mt
       ? `Mᵀ is a ${cin} × ${cout} grid of blocks, each ${rows} × ${cols}: block (${this.layer.xName(0)}, ${this.layer.yName(0)}) is the transpose of ` +
         `the block of ${this.layer.kName(0, 0)}, so ∂L/∂X[c] sums, over every filter o, G[o] sent back through K[o, c].`
@@ -396,10 +388,7 @@ function flat(a) {
 }
 
 function th(text, scope) {
-  const cell = document.createElement("th");
-  if (scope) cell.scope = scope;
-  cell.textContent = text;
-  return cell;
+  return el("th", scope ? { scope, textContent: text } : { textContent: text });
 }
 
 new MatrixPage();

@@ -6,6 +6,8 @@
 
 import { decodeLayer } from "../../activations.js";
 import { postJSON } from "../../api.js";
+import { el } from "../../dom.js";
+import { Lab } from "../../lab.js";
 import { diffLayers, padImage, whereChanged } from "./morph.js";
 import { decodeStrokes, encodeStrokes } from "../../strokes.js";
 import { DrawingPad } from "../../widgets/drawing_pad.js";
@@ -42,8 +44,7 @@ export class MnistMorph {
     this.pad = pad;
     this.a = this.#restore(); // {strokes, image} or null
     this.aCache = { key: "", answer: null };
-    this.inflight = false;
-    this.pending = null; // the newest request body waiting for the one in flight
+    this.lab = new Lab(); // one comparison in flight, the newest one waiting
     this.maps = new Map();
     const $ = (id) => root.querySelector(`#${id}`);
     this.status = $("morph-status");
@@ -96,18 +97,18 @@ export class MnistMorph {
    * pad is empty. At most one comparison in flight; the newest one waiting wins.
    * @param {{shift: number[], kernel_overrides: object} | null} body the page's last request
    */
-  async update(body) {
+  update(body) {
     this.lastBody = body;
     if (!this.a) return;
     if (!body || this.pad.isEmpty()) {
       this.#showStatus();
       return;
     }
-    if (this.inflight) {
-      this.pending = body;
-      return;
-    }
-    this.inflight = true;
+    this.lab.paced(() => this.#compare(body));
+  }
+
+  async #compare(body) {
+    if (!this.a) return; // forgotten while it waited
     try {
       const common = { model: "cnn", shift: body.shift, kernel_overrides: body.kernel_overrides };
       const key = JSON.stringify([this.a.strokes, common]);
@@ -119,11 +120,6 @@ export class MnistMorph {
       if (this.a && !this.pad.isEmpty()) this.#draw(a, b);
     } catch (error) {
       this.error.textContent = `Could not compare the drawings: ${error.message}`;
-    } finally {
-      this.inflight = false;
-      const next = this.pending;
-      this.pending = null;
-      if (next) this.update(next);
     }
   }
 
@@ -132,7 +128,7 @@ export class MnistMorph {
     for (const d of diffs) this.#map(d).draw(d.map, { domain: [-1, 1] });
     this.#showStatus(answerA, answerB);
     const items = diffs.map((d) => {
-      const li = document.createElement("li");
+      const li = el("li");
       li.dataset.layer = d.name;
       const unit = d.name === "input" ? "pixels" : "positions";
       const where = whereChanged(d);
@@ -145,7 +141,7 @@ export class MnistMorph {
     const first = diffs.find((d) => d.name === "relu1");
     const last = diffs[diffs.length - 1];
     const share = (d) => (d.active ? d.changed / d.active : 0);
-    const summary = document.createElement("li");
+    const summary = el("li");
     summary.dataset.layer = "summary";
     if (first.changed === 0) {
       summary.textContent = "A and B give the same first-layer maps: change the drawing on the pad.";
@@ -162,10 +158,7 @@ export class MnistMorph {
   #map(d) {
     const existing = this.maps.get(d.name);
     if (existing) return existing;
-    const figure = document.createElement("figure");
-    const caption = document.createElement("figcaption");
-    caption.textContent = `${d.name}: ${CAPTIONS[d.name]}`;
-    figure.append(caption);
+    const figure = el("figure", {}, el("figcaption", { textContent: `${d.name}: ${CAPTIONS[d.name]}` }));
     this.holder.append(figure);
     const map = new Heatmap(figure, {
       rows: d.rows, cols: d.cols, scale: morphColour, domain: [-1, 1],

@@ -3,8 +3,9 @@
 // runs) and the probabilities and every layer's maps are repainted. The requests are paced so
 // that a whole class can draw at once: while the pen moves, a light update (no preprocessing
 // previews) at most every LIVE_INTERVAL_MS with one request in flight; when the stroke ends, a
-// full update at once (it aborts the live one) and then the shift scan. A 503 is retried by
-// api.js; a stale answer or error never overwrites a newer one. bench/classroom_load.py reads
+// full update at once (it aborts the live one) and then the shift scan. The pacing is the lab
+// base's (lab.js: paced, now, whenIdle); a 503 is retried by api.js; a stale answer or error
+// never overwrites a newer one. bench/classroom_load.py reads
 // LIVE_INTERVAL_MS and SCAN_RANGE from this file to replay the same policy. First-layer kernels
 // can be edited (sent as kernel_overrides), the digit shifted, and both models compared over
 // shifts.
@@ -13,8 +14,10 @@
 // and a measure "convlab:<origin>→maps" once the maps of the first answer after it are painted.
 
 import { decodeLayer } from "../../activations.js";
-import { LatestOnly, getJSON, postJSON } from "../../api.js";
-import { formatNumber } from "../../format.js";
+import { getJSON, postJSON } from "../../api.js";
+import { $, el } from "../../dom.js";
+import { formatNumber, formatPercent as percent } from "../../format.js";
+import { Lab } from "../../lab.js";
 import { decodeStrokes, encodeStrokes } from "../../strokes.js";
 import { loadState, saveState } from "../../url_state.js";
 import { BarChart } from "../../widgets/bar_chart.js";
@@ -34,12 +37,10 @@ export const SCAN_RANGE = 8;
 const MAX_SHIFT = 8;
 const DIGITS = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 const DEFAULTS = { strokes: "", brush: 20, shift: [0, 0], kernels: {}, filter: null, axis: "dx" };
-const $ = (id) => document.getElementById(id);
 const gray = (v) => {
   const g = Math.round(255 * Math.min(1, Math.max(0, v)));
   return [g, g, g];
 };
-const percent = (p) => `${(100 * p).toFixed(1)} %`;
 
 /** Validate a state read from the URL or storage; null rejects it. */
 function cleanState(s) {
@@ -54,14 +55,8 @@ function cleanState(s) {
 class MnistPage {
   constructor() {
     this.state = loadState(STORAGE_KEY, DEFAULTS, cleanState).state;
-    this.latest = new LatestOnly();
-    this.scanLatest = new LatestOnly();
-    this.inflight = false;
-    this.runId = 0;
-    this.lastSent = -Infinity;
-    this.liveWanted = false;
-    this.liveTimer = null;
-    this.scanWanted = false;
+    this.lab = new Lab({ intervalMs: LIVE_INTERVAL_MS });
+    this.scanLab = new Lab();
     /** @type {string | null} the edit whose repaint is being timed */
     this.origin = null;
     this.filters = null;
@@ -74,7 +69,7 @@ class MnistPage {
     $("brush-value").textContent = String(this.state.brush);
     $("scan-axis").value = this.state.axis;
 
-    this.seen = new Heatmap($("seen"), { rows: 28, cols: 28, scale: (v) => gray(v), domain: [0, 1], label: "The 28×28 image the network sees" });
+    this.seen = new Heatmap($("seen"), { rows: 28, cols: 28, scale: gray, domain: [0, 1], label: "The 28×28 image the network sees" });
     // the bars round like the headline ("99.9" under "99.9 %", never "100%")
     this.bars = new BarChart($("probabilities"), { labels: DIGITS, label: "CNN class probabilities", format: (v) => (100 * v).toFixed(1) });
     this.maps = new FeatureMaps($("fmaps"));
@@ -92,8 +87,8 @@ class MnistPage {
     this.#wireDrawing();
     this.#wireShift();
     this.#wireFilters();
-    $("saliency-run").addEventListener("click", () => this.saliency());
-    $("gradcam-run").addEventListener("click", () => this.gradcam());
+    $("saliency-run").addEventListener("click", () => this.#classMap("saliency", (holder, answer) => this.#saliency(holder, answer)));
+    $("gradcam-run").addEventListener("click", () => this.#classMap("gradcam", (holder, answer) => this.#gradcam(holder, answer)));
     $("deep-run").addEventListener("click", () => this.deepFilters());
   }
 
@@ -156,27 +151,9 @@ class MnistPage {
     return { image_png: this.png };
   }
 
-  /**
-   * While drawing: ask for a light update at most every LIVE_INTERVAL_MS, one request in
-   * flight; the newest drawing is sent when the pacing allows.
-   */
+  /** While drawing: a light update at most every LIVE_INTERVAL_MS, one request in flight. */
   live() {
-    this.liveWanted = true;
-    this.#pump();
-  }
-
-  #pump() {
-    if (!this.liveWanted || this.inflight || this.liveTimer !== null) return;
-    const wait = this.lastSent + LIVE_INTERVAL_MS - performance.now();
-    if (wait > 0) {
-      this.liveTimer = setTimeout(() => {
-        this.liveTimer = null;
-        this.#pump();
-      }, wait);
-      return;
-    }
-    this.liveWanted = false;
-    this.#run(null, true);
+    this.lab.paced(() => this.#compute(null, true));
   }
 
   /**
@@ -185,51 +162,35 @@ class MnistPage {
    * @param {string | null} origin
    */
   refresh(origin) {
-    clearTimeout(this.liveTimer);
-    this.liveTimer = null;
-    this.liveWanted = false;
-    this.#run(origin, false);
+    this.lab.now(() => this.#compute(origin, false));
   }
 
-  async #run(origin, live) {
-    const id = ++this.runId;
-    this.inflight = true;
-    this.lastSent = performance.now();
+  async #compute(origin, live) {
     const digit = this.#digit();
-    try {
-      if (!digit) {
-        this.latest.cancel();
-        this.#showEmpty();
-        return;
-      }
-      const body = {
-        ...digit,
-        model: "cnn",
-        shift: this.state.shift,
-        kernel_overrides: this.state.kernels,
-        previews: !live,
-      };
-      const result = await this.latest.run((signal) => postJSON("/api/mnist/activations", body, { signal }));
-      if (result.stale) return;
-      if (origin) performance.measure(`convlab:${origin}→answer`, `convlab:${origin}`);
-      this.#paint(result.value);
-      if (!live) this.morph.update(body); // Q2a: drawing A against the pad, same shift and kernels
-      if (origin) performance.measure(`convlab:${origin}→drawn`, `convlab:${origin}`);
-      $("pad-error").textContent = "";
-      $("fmaps").classList.remove("stale");
-      if (origin) {
-        requestAnimationFrame(() => {
-          performance.measure(`convlab:${origin}→maps`, `convlab:${origin}`);
-        });
-      }
-    } catch (error) {
-      this.#showError(error, origin);
-    } finally {
-      if (id === this.runId) {
-        this.inflight = false;
-        if (this.liveWanted) this.#pump();
-        else if (this.scanWanted) this.scan();
-      }
+    if (!digit) {
+      this.lab.cancel();
+      this.#showEmpty();
+      return;
+    }
+    const body = {
+      ...digit,
+      model: "cnn",
+      shift: this.state.shift,
+      kernel_overrides: this.state.kernels,
+      previews: !live,
+    };
+    const answer = await this.lab.latest((signal) => postJSON("/api/mnist/activations", body, { signal }), (error) => this.#showError(error, origin));
+    if (!answer) return;
+    if (origin) performance.measure(`convlab:${origin}→answer`, `convlab:${origin}`);
+    this.#paint(answer);
+    if (!live) this.morph.update(body); // Q2a: drawing A against the pad, same shift and kernels
+    if (origin) performance.measure(`convlab:${origin}→drawn`, `convlab:${origin}`);
+    $("pad-error").textContent = "";
+    $("fmaps").classList.remove("stale");
+    if (origin) {
+      requestAnimationFrame(() => {
+        performance.measure(`convlab:${origin}→maps`, `convlab:${origin}`);
+      });
     }
   }
 
@@ -237,10 +198,7 @@ class MnistPage {
     this.seen.draw(answer.input);
     this.bars.draw(answer.probabilities);
     const p = answer.probabilities[answer.label];
-    $("prediction").textContent = "";
-    const strong = document.createElement("strong");
-    strong.textContent = String(answer.label);
-    $("prediction").append("The CNN reads ", strong, ` (${percent(p)})`);
+    $("prediction").replaceChildren("The CNN reads ", el("strong", { textContent: String(answer.label) }), ` (${percent(p)})`);
     $("prediction").dataset.label = String(answer.label);
     // on a phone the panel above sits under the pad's controls: the verdict also goes right under the pad
     $("pad-readout").replaceChildren(...$("prediction").cloneNode(true).childNodes);
@@ -258,19 +216,9 @@ class MnistPage {
       return;
     }
     holder.classList.remove("stale");
-    const figures = preprocessing.steps.map((step) => {
-      const figure = document.createElement("figure");
-      figure.className = "step";
-      const img = document.createElement("img");
-      img.src = step.png;
-      img.alt = `${step.name}: ${step.description}`;
-      img.title = step.description;
-      const caption = document.createElement("figcaption");
-      caption.textContent = `${step.name} ${step.width}×${step.height}`;
-      figure.append(img, caption);
-      return figure;
-    });
-    holder.replaceChildren(...figures);
+    holder.replaceChildren(...preprocessing.steps.map((step) => el("figure", { className: "step" },
+      el("img", { src: step.png, alt: `${step.name}: ${step.description}`, title: step.description }),
+      el("figcaption", { textContent: `${step.name} ${step.width}×${step.height}` }))));
   }
 
   #showEmpty() {
@@ -282,7 +230,7 @@ class MnistPage {
     $("steps").replaceChildren();
     this.maps.draw([]);
     this.morph.update(null);
-    this.scanLatest.cancel(); // a scan still in flight is now stale
+    this.scanLab.cancel(); // a scan still in flight is now stale
     this.scanPlot.draw([]);
     $("scan-note").textContent = "";
     $("pad-error").textContent = "";
@@ -317,7 +265,7 @@ class MnistPage {
     $("scan-axis").addEventListener("change", () => {
       this.state.axis = $("scan-axis").value;
       this.#save();
-      this.scan();
+      this.requestScan();
     });
   }
 
@@ -345,13 +293,11 @@ class MnistPage {
    * not compete with the activations the student is waiting for.
    */
   requestScan() {
-    this.scanWanted = true;
-    if (!this.inflight) this.scan();
+    this.lab.whenIdle(() => this.scan());
   }
 
   /** Both models' probabilities over shifts along the chosen axis (the other one held). */
   async scan() {
-    this.scanWanted = false;
     const digit = this.#digit();
     if (!digit) return;
     const [dx, dy] = this.state.shift;
@@ -361,14 +307,12 @@ class MnistPage {
       dx: alongX ? [-SCAN_RANGE, SCAN_RANGE] : [dx, dx],
       dy: alongX ? [dy, dy] : [-SCAN_RANGE, SCAN_RANGE],
     };
-    try {
-      const result = await this.scanLatest.run((signal) => postJSON("/api/mnist/shift-scan", body, { signal }));
-      if (result.stale) return;
-      $("scan-error").textContent = "";
-      this.#drawScan(result.value, alongX);
-    } catch (error) {
+    const answer = await this.scanLab.latest((signal) => postJSON("/api/mnist/shift-scan", body, { signal }), (error) => {
       $("scan-error").textContent = error.message;
-    }
+    });
+    if (!answer) return;
+    $("scan-error").textContent = "";
+    this.#drawScan(answer, alongX);
   }
 
   #drawScan(scan, alongX) {
@@ -445,10 +389,7 @@ class MnistPage {
       layer.weight.forEach((out, o) => out.forEach((kernel, i) => kernel.forEach((row, r) => row.forEach((v, c) => {
         tiles[(o * (kh + 1) + r) * cols + i * (kw + 1) + c] = v;
       }))));
-      const figure = document.createElement("figure");
-      const caption = document.createElement("figcaption");
-      caption.textContent = `${layer.name}: ${cOut} filters (rows) × ${cIn} input channels (columns), ${kh}×${kw} each`;
-      figure.append(caption);
+      const figure = el("figure", {}, el("figcaption", { textContent: `${layer.name}: ${cOut} filters (rows) × ${cIn} input channels (columns), ${kh}×${kw} each` }));
       holder.append(figure);
       const map = new Heatmap(figure, { rows, cols, scale: "diverging", label: `${layer.name} kernels`, className: "deep-map" });
       const bound = Math.max(Math.abs(layer.min), Math.abs(layer.max));
@@ -458,58 +399,49 @@ class MnistPage {
 
   // -- saliency & models -------------------------------------------------------------------------
 
-  async saliency() {
+  /**
+   * POST /api/mnist/<kind> (saliency or gradcam) for the class and model picked in its panel:
+   * the input, then what `show` draws, which returns the note under them.
+   * @param {"saliency" | "gradcam"} kind
+   * @param {(holder: HTMLElement, answer: any) => string} show
+   */
+  async #classMap(kind, show) {
     const digit = this.#digit();
     if (!digit) {
-      $("saliency-error").textContent = "draw a digit first";
+      $(`${kind}-error`).textContent = "draw a digit first";
       return;
     }
-    const target = $("saliency-target").value;
-    const body = { ...digit, model: $("saliency-model").value, shift: this.state.shift };
+    const target = $(`${kind}-target`).value;
+    const body = { ...digit, model: $(`${kind}-model`).value, shift: this.state.shift };
     if (target !== "") body.target = Number(target);
     try {
-      const answer = await postJSON("/api/mnist/saliency", body);
-      $("saliency-error").textContent = "";
-      const holder = $("saliency");
+      const answer = await postJSON(`/api/mnist/${kind}`, body);
+      $(`${kind}-error`).textContent = "";
+      const holder = $(kind);
       holder.replaceChildren();
-      const input = new Heatmap(holder, { rows: 28, cols: 28, scale: (v) => gray(v), domain: [0, 1], label: "input" });
-      input.draw(answer.input);
-      const grad = new Heatmap(holder, { rows: 28, cols: 28, scale: "diverging", label: `saliency of class ${answer.target}` });
-      grad.draw(answer.gradient, { domain: [-answer.max_abs, answer.max_abs] });
-      $("saliency-note").textContent =
-        `${answer.model.toUpperCase()}: gradient of the score of ${answer.target} (it reads ${answer.label}). ` +
-        "Red pixels: more ink there raises the score; blue: lowers it.";
+      new Heatmap(holder, { rows: 28, cols: 28, scale: gray, domain: [0, 1], label: "input" }).draw(answer.input);
+      $(`${kind}-note`).textContent = show(holder, answer);
     } catch (error) {
-      $("saliency-error").textContent = error.message;
+      $(`${kind}-error`).textContent = error.message;
     }
   }
 
-  /** POST /api/mnist/gradcam: the input, the 28×28 Grad-CAM map and the map at its own size. */
-  async gradcam() {
-    const digit = this.#digit();
-    if (!digit) {
-      $("gradcam-error").textContent = "draw a digit first";
-      return;
-    }
-    const target = $("gradcam-target").value;
-    const body = { ...digit, model: $("gradcam-model").value, shift: this.state.shift };
-    if (target !== "") body.target = Number(target);
-    try {
-      const answer = await postJSON("/api/mnist/gradcam", body);
-      $("gradcam-error").textContent = "";
-      const holder = $("gradcam");
-      holder.replaceChildren();
-      const top = Math.max(answer.max, 1e-12);
-      new Heatmap(holder, { rows: 28, cols: 28, scale: (v) => gray(v), domain: [0, 1], label: "input" }).draw(answer.input);
-      new Heatmap(holder, { rows: 28, cols: 28, label: `Grad-CAM of class ${answer.target}, upsampled to 28×28` }).draw(answer.cam_upsampled, { domain: [0, top] });
-      const [h, w] = [answer.cam.length, answer.cam[0].length];
-      new Heatmap(holder, { rows: h, cols: w, label: `Grad-CAM of class ${answer.target} at ${answer.layer}, ${h}×${w}` }).draw(answer.cam, { domain: [0, top] });
-      $("gradcam-note").textContent = answer.max > 0
-        ? `${answer.model.toUpperCase()}: Grad-CAM of the score of ${answer.target} (it reads ${answer.label}) at ${answer.layer} (${h}×${w}, shown also upsampled to 28×28). Bright: the regions whose features raise that score.`
-        : `${answer.model.toUpperCase()}: no region of this digit raises the score of ${answer.target} at ${answer.layer}: the map is 0 everywhere.`;
-    } catch (error) {
-      $("gradcam-error").textContent = error.message;
-    }
+  #saliency(holder, answer) {
+    const grad = new Heatmap(holder, { rows: 28, cols: 28, scale: "diverging", label: `saliency of class ${answer.target}` });
+    grad.draw(answer.gradient, { domain: [-answer.max_abs, answer.max_abs] });
+    return `${answer.model.toUpperCase()}: gradient of the score of ${answer.target} (it reads ${answer.label}). ` +
+      "Red pixels: more ink there raises the score; blue: lowers it.";
+  }
+
+  /** The 28×28 Grad-CAM map and the map at its own size. */
+  #gradcam(holder, answer) {
+    const top = Math.max(answer.max, 1e-12);
+    new Heatmap(holder, { rows: 28, cols: 28, label: `Grad-CAM of class ${answer.target}, upsampled to 28×28` }).draw(answer.cam_upsampled, { domain: [0, top] });
+    const [h, w] = [answer.cam.length, answer.cam[0].length];
+    new Heatmap(holder, { rows: h, cols: w, label: `Grad-CAM of class ${answer.target} at ${answer.layer}, ${h}×${w}` }).draw(answer.cam, { domain: [0, top] });
+    return answer.max > 0
+      ? `${answer.model.toUpperCase()}: Grad-CAM of the score of ${answer.target} (it reads ${answer.label}) at ${answer.layer} (${h}×${w}, shown also upsampled to 28×28). Bright: the regions whose features raise that score.`
+      : `${answer.model.toUpperCase()}: no region of this digit raises the score of ${answer.target} at ${answer.layer}: the map is 0 everywhere.`;
   }
 
   async loadModels() {

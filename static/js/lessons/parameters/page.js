@@ -4,11 +4,11 @@
 // update decomposed into its shrink and data parts. Every number comes from the API.
 
 import { getJSON, nameFields, postJSON } from "../../api.js";
-import { withSubscripts } from "../../dom_text.js";
+import { $, el, svgElement, tableRow, withSubscripts } from "../../dom.js";
 import { formatCount, formatNumber } from "../../format.js";
 import { Lab } from "../../lab.js";
 import { loadState, saveState } from "../../url_state.js";
-import { LinePlot, svgElement } from "../../widgets/line_plot.js";
+import { LinePlot } from "../../widgets/line_plot.js";
 import { contourSegments, quadraticLevels } from "./contours.js";
 
 // error messages name the fields as the page labels them ("n_in must be at least 1")
@@ -36,7 +36,6 @@ const DEFAULTS = {
   t: 0,
   loss: null, // null: the lesson's toy loss; {hessian, theta_star}: one an exercise set
 };
-const $ = (id) => document.getElementById(id);
 const n3 = (v) => formatNumber(v, { digits: 3 });
 const point = (p) => `(${n3(p[0])}, ${n3(p[1])})`;
 
@@ -205,43 +204,21 @@ class ParametersPage {
   }
 
   #ledgerTable(model) {
-    const wrap = document.createElement("div");
-    const title = document.createElement("h3");
-    title.textContent = `${model.name.toUpperCase()} · ${model.description}`;
-    const table = document.createElement("table");
-    table.className = "data-table ledger";
-    table.dataset.model = model.name;
-    const head = document.createElement("thead");
+    const head = el("thead");
     head.innerHTML = '<tr><th scope="col" class="left">layer</th><th scope="col" class="left">kind</th>'
       + '<th scope="col">output shape</th><th scope="col">parameters</th></tr>';
-    const body = document.createElement("tbody");
+    const body = el("tbody");
     for (const layer of model.layers) {
-      const tr = document.createElement("tr");
-      const cells = [layer.name, layer.kind, layer.output_shape.join("×"), layer.parameters ? formatCount(layer.parameters) : "0"];
-      cells.forEach((text, i) => {
-        const cell = document.createElement(i === 0 ? "th" : "td");
-        if (i === 0) cell.scope = "row";
-        if (i < 2) cell.className = "left";
-        cell.textContent = text;
-        tr.append(cell);
-      });
+      const tr = tableRow([layer.name, layer.kind, layer.output_shape.join("×"), layer.parameters ? formatCount(layer.parameters) : "0"]);
+      for (const cell of [...tr.cells].slice(0, 2)) cell.className = "left";
       body.append(tr);
     }
-    const foot = document.createElement("tfoot");
-    const total = document.createElement("tr");
-    const label = document.createElement("th");
-    label.scope = "row";
-    label.colSpan = 3;
-    label.className = "left";
-    label.textContent = `total · test accuracy ${formatNumber(100 * model.card.test_accuracy, { digits: 2 })} %`;
-    const sum = document.createElement("td");
-    sum.className = "total";
-    sum.textContent = formatCount(model.total_parameters);
-    total.append(label, sum);
-    foot.append(total);
-    table.append(head, body, foot);
-    wrap.append(title, table);
-    return wrap;
+    const foot = el("tfoot", {}, el("tr", {},
+      el("th", { scope: "row", colSpan: 3, className: "left", textContent: `total · test accuracy ${formatNumber(100 * model.card.test_accuracy, { digits: 2 })} %` }),
+      el("td", { className: "total", textContent: formatCount(model.total_parameters) })));
+    return el("div", {},
+      el("h3", { textContent: `${model.name.toUpperCase()} · ${model.description}` }),
+      el("table", { className: "data-table ledger", "data-model": model.name }, head, body, foot));
   }
 
   // -- Q1: L2 as weight decay --------------------------------------------------------------------
@@ -287,10 +264,7 @@ class ParametersPage {
     const { runs, steps } = this.trajectory;
     const select = $("reg-run");
     select.replaceChildren(...runs.map((run, i) => {
-      const option = document.createElement("option");
-      option.value = String(i);
-      option.textContent = `λ = ${formatNumber(run.lam)}`;
-      return option;
+      return el("option", { value: String(i), textContent: `λ = ${formatNumber(run.lam)}` });
     }));
     this.state.run = Math.min(this.state.run, runs.length - 1);
     select.value = String(this.state.run);
@@ -359,9 +333,7 @@ class ParametersPage {
 
   #drawTable() {
     const rows = this.trajectory.runs.map((run, i) => {
-      const tr = document.createElement("tr");
-      tr.className = `run-${i}`;
-      const cells = [
+      const tr = tableRow([
         formatNumber(run.lam),
         formatNumber(run.shrink_factor, { digits: 4 }),
         point(run.final),
@@ -369,13 +341,8 @@ class ParametersPage {
         n3(run.distance_to_minimiser),
         n3(run.data_loss),
         n3(run.penalty),
-      ];
-      cells.forEach((text, c) => {
-        const cell = document.createElement(c === 0 ? "th" : "td");
-        if (c === 0) cell.scope = "row";
-        cell.textContent = text;
-        tr.append(cell);
-      });
+      ]);
+      tr.className = `run-${i}`;
       return tr;
     });
     $("reg-table").querySelector("tbody").replaceChildren(...rows);

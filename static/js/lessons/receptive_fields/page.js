@@ -3,7 +3,7 @@
 // beside the theoretical one. Every number on the page comes from the API.
 
 import { getJSON, postJSON } from "../../api.js";
-import { withSubscripts } from "../../dom_text.js";
+import { $, el, svgElement, withSubscripts } from "../../dom.js";
 import { Lab } from "../../lab.js";
 import { loadState, saveState } from "../../url_state.js";
 import { CellGrid } from "../../widgets/cell_grid.js";
@@ -11,7 +11,6 @@ import { Heatmap } from "../../widgets/heatmap.js";
 import { LayerStack } from "../../widgets/layer_stack.js";
 import { LinePlot } from "../../widgets/line_plot.js";
 
-const SVG = "http://www.w3.org/2000/svg";
 const ERF_DEPTHS = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32];
 // one sample count for the single field and the series, so the table and the chart agree
 const ERF_SAMPLES = 4;
@@ -27,7 +26,6 @@ const DEFAULTS = {
 };
 
 const STORAGE_KEY = "convlab.receptive-fields";
-const $ = (id) => document.getElementById(id);
 
 /** Validate a state read from the URL or storage; null rejects it. */
 function cleanState(s) {
@@ -136,12 +134,7 @@ class ReceptiveFieldsPage {
       const { presets } = await getJSON("/api/receptive-field/presets");
       this.presets = presets;
       const select = $("rf-preset");
-      for (const p of presets) {
-        const option = document.createElement("option");
-        option.value = p.id;
-        option.textContent = p.name;
-        select.append(option);
-      }
+      select.append(...presets.map((p) => el("option", { value: p.id, textContent: p.name })));
       const known = presets.some((p) => p.id === this.state.preset);
       select.value = known ? this.state.preset : "";
       this.#showPresetNote();
@@ -313,11 +306,7 @@ class ReceptiveFieldsPage {
     const input = document.createElement("tr");
     input.className = "input-row";
     input.innerHTML = "<th scope=\"row\">input</th><td></td><td></td><td></td><td></td>";
-    for (const text of [`${this.state.input}×${this.state.input}`, "1", "1", "0"]) {
-      const td = document.createElement("td");
-      td.textContent = text;
-      input.append(td);
-    }
+    input.append(...[`${this.state.input}×${this.state.input}`, "1", "1", "0"].map((text) => el("td", { textContent: text })));
     rows.push(input);
     const chosen = this.state.unit?.[0];
     answer.layers.forEach((l, index) => {
@@ -325,20 +314,12 @@ class ReceptiveFieldsPage {
       tr.dataset.index = String(index);
       if (index === chosen) tr.classList.add("chosen");
       if (index === answer.layers.length - 1) tr.classList.add("last");
-      const th = document.createElement("th");
-      th.scope = "row";
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "link-button";
-      button.textContent = l.name;
-      button.setAttribute("aria-pressed", String(index === chosen));
-      button.setAttribute("aria-label", `Pick units of ${l.name}`);
+      const button = el("button", { type: "button", className: "link-button", textContent: l.name, "aria-pressed": index === chosen, "aria-label": `Pick units of ${l.name}` });
       button.addEventListener("click", () => {
         this.state.unit = [index, -1, -1];
         this.compute();
       });
-      th.append(button);
-      tr.append(th);
+      tr.append(el("th", { scope: "row" }, button));
       const cells = [
         pairText(l.kernel_size),
         pairText(l.stride),
@@ -350,12 +331,7 @@ class ReceptiveFieldsPage {
         // counted from 1 like the exercises (the engine counts from 0)
         l.start[0] === l.start[1] ? num(l.start[0] + 1) : `${num(l.start[0] + 1)}, ${num(l.start[1] + 1)}`,
       ];
-      cells.forEach((text, c) => {
-        const td = document.createElement("td");
-        td.textContent = text;
-        if (c === 5) td.className = "rf-size";
-        tr.append(td);
-      });
+      tr.append(...cells.map((text, c) => el("td", c === 5 ? { className: "rf-size", textContent: text } : { textContent: text })));
       rows.push(tr);
     });
     tbody.replaceChildren(...rows);
@@ -418,9 +394,7 @@ class ReceptiveFieldsPage {
         label: "Effective receptive field: mean |gradient| of the centre unit",
         className: "erf-canvas",
       });
-      this.erfOverlay = document.createElementNS(SVG, "svg");
-      this.erfOverlay.setAttribute("class", "erf-overlay");
-      this.erfOverlay.setAttribute("aria-hidden", "true");
+      this.erfOverlay = svgElement("svg", { class: "erf-overlay", "aria-hidden": "true" });
       holder.append(this.erfOverlay);
     }
     this.erfMap.draw(erf.heatmap, { domain: [0, 1] });
@@ -445,10 +419,7 @@ class ReceptiveFieldsPage {
       ["CLT std √(L(k² − 1)/12)", num(erf.gaussian_std)],
     ];
     $("erf-figures").replaceChildren(...figures.flatMap(([dt, dd]) => {
-      const t = withSubscripts(dt, "dt");
-      const d = document.createElement("dd");
-      d.textContent = dd;
-      return [t, d];
+      return [withSubscripts(dt, "dt"), el("dd", { textContent: dd })];
     }));
   }
 
@@ -508,9 +479,7 @@ function growthSentence(exponent) {
 }
 
 function rect(x, y, width, height, cls) {
-  const node = document.createElementNS(SVG, "rect");
-  for (const [k, v] of Object.entries({ x, y, width, height, class: cls })) node.setAttribute(k, String(v));
-  return node;
+  return svgElement("rect", { x, y, width, height, class: cls });
 }
 
 new ReceptiveFieldsPage().start();

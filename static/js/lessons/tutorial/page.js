@@ -3,6 +3,7 @@
 // student's progress from localStorage: per kind, how its exercises were settled (right at the
 // first try, right after a hint, or the answer shown).
 
+import { el } from "../../dom.js";
 import { exerciseList } from "../../widgets/exercise.js";
 import { PROGRESS_KEY, bestOutcome, countSolved, describeRecord, readProgress } from "../../exercise_progress.js";
 
@@ -32,24 +33,13 @@ function render(list) {
     const number = Number(holder.dataset.exercisesFor);
     const items = list.filter((e) => questionNumbers(e).includes(number)).map((e) => {
       const record = progress[e.id];
-      const li = document.createElement("li");
-      li.dataset.exercise = e.id;
-      const link = document.createElement("a");
-      link.href = `${e.page}#yt-${e.id}`;
-      link.textContent = e.title;
-      const status = document.createElement("span");
       const best = bestOutcome(record);
-      status.className = best === "first-try" || best === "after-hint" ? "done" : record?.tried ? "tried" : "";
+      const status = el("span", { className: best === "first-try" || best === "after-hint" ? "done" : record?.tried ? "tried" : "", textContent: describeRecord(record) });
       if (best) status.dataset.outcome = best;
-      status.textContent = describeRecord(record);
-      li.append(`${(e.questions?.length ? e.questions : [e.question]).join(", ")}: `, link, " — ", status);
-      return li;
+      return el("li", { "data-exercise": e.id }, `${(e.questions?.length ? e.questions : [e.question]).join(", ")}: `,
+        el("a", { href: `${e.page}#yt-${e.id}`, textContent: e.title }), " — ", status);
     });
-    if (items.length === 0) {
-      const li = document.createElement("li");
-      li.textContent = "No exercise for this question yet.";
-      items.push(li);
-    }
+    if (items.length === 0) items.push(el("li", { textContent: "No exercise for this question yet." }));
     holder.replaceChildren(...items);
   }
   document.getElementById("tutorial-summary").textContent = summary(countSolved(progress, list.map((e) => e.id)));
