@@ -120,10 +120,11 @@ def watch_queue(cache: Path, t0: float, stop: threading.Event, seen: dict) -> No
     wall_minus_monotonic = time.time() - time.monotonic()
     while not stop.is_set():
         names = []
-        for directory in ("training-queue", "queue"):  # this queue's, and the older one's
+        # this queue's (training-queue-<digest>), and the older one's (queue)
+        for directory in cache.glob("*queue*"):
             try:
-                names += os.listdir(cache / directory)
-            except FileNotFoundError:
+                names += os.listdir(directory)
+            except (FileNotFoundError, NotADirectoryError):
                 pass
         for name in names:
             stem, _, state = name.partition(".")

@@ -111,6 +111,15 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
+def queue_directory(data_source: str, max_seconds: float) -> str:
+    """The queue's directory in the cache directory: servers share a queue only when any of
+    their workers would train a run the same way (the same code, data and time limit), since
+    whichever worker is free trains it. Two servers of other versions, or of other MNIST files,
+    that share the cache directory keep their own queues."""
+    blob = f"{code_digest()}|{data_source}|{max_seconds!r}"
+    return f"{QUEUE_DIRECTORY}-{hashlib.sha256(blob.encode()).hexdigest()[:16]}"
+
+
 def predicted_seconds(experiment_id: str, config: dict[str, Any]) -> float:
     """The cost model's CPU seconds of a run (app.experiments.cost), 0 for an unknown id."""
     experiment = EXPERIMENTS.get(experiment_id)
@@ -307,7 +316,7 @@ class ExperimentManager:
         self.data_source = f"idx:{self.data_dir.resolve()}" if self.data_dir else "subset"
         self.cache = ResultCache(cache_dir, cache_size)
         queue_dir = (
-            cache_dir / QUEUE_DIRECTORY
+            cache_dir / queue_directory(self.data_source, max_seconds)
             if cache_dir is not None
             else Path(tempfile.mkdtemp(prefix="convlab-queue-"))
         )

@@ -1,11 +1,12 @@
 """The training queue shared by the server's worker processes: first come, first served.
 
 uvicorn's workers are separate processes, each with its own training slots. A run that is asked
-for takes a ticket in a directory shared by the workers (``training-queue/`` in the result cache's
-directory), named by the time it was asked for, so every worker sees one order. Any worker with
-a free slot starts the oldest waiting ticket, whichever worker's client asked for it; the
-worker that runs it appends what the run does to the ticket's events file, and every worker
-with clients waiting for that run reads the file and relays the events to them.
+for takes a ticket in a directory shared by the workers (``training-queue-<digest>/`` in the result
+cache's directory, ``manager.queue_directory``), named by the time it was asked for, so every
+worker sees one order. Any worker with a free slot starts the oldest waiting ticket, whichever
+worker's client asked for it; the worker that runs it appends what the run does to the ticket's
+events file, and every worker with clients waiting for that run reads the file and relays the
+events to them.
 
 One asked-for run has the id ``<time_ns>-<worker>-<run key>`` (``<worker>`` is the worker that
 took the ticket, ``<pid>_<n>``) and these files:

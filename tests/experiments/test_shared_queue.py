@@ -15,7 +15,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from app.experiments.manager import PROCESS_DIED, ExperimentManager, Subscription
+from app.experiments.manager import (
+    PROCESS_DIED,
+    ExperimentManager,
+    Subscription,
+    queue_directory,
+)
 from app.experiments.queue import WORKER_GONE
 from app.experiments.registry import EXPERIMENTS
 
@@ -242,3 +247,23 @@ def test_the_same_config_asked_of_two_workers_trains_once_and_both_clients_get_i
         return [data for kind, data in events if kind == "progress"]
 
     assert progress(second_events) == progress(first_events)  # the earlier ones replayed
+
+
+def test_servers_share_a_queue_only_when_they_would_train_a_run_alike(tmp_path: Path):
+    def queue_of(max_seconds: float, data_dir: Path) -> Path:
+        manager = ExperimentManager(
+            runs_at_once=1,
+            cache_size=16,
+            nice=2,
+            max_seconds=max_seconds,
+            data_dir=data_dir,
+            cache_dir=tmp_path / "cache",
+        )
+        return manager.queue.directory
+
+    same = queue_of(300, tmp_path / "no-mnist")
+    assert same.parent == tmp_path / "cache"
+    assert same.name == queue_directory("subset", 300)
+    assert queue_of(300, tmp_path / "other-no-mnist") == same  # both train on the shipped subset
+    assert queue_of(60, tmp_path / "no-mnist") != same
+    assert queue_directory("idx:/data/mnist", 300) != same.name
