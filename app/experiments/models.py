@@ -7,6 +7,9 @@ pooling, then a linear classifier:
     (1, 28, 28) → 5×5 → (C1, 24, 24) → pool → (C1, 12, 12) → 5×5 → (C2, 8, 8) → pool
                 → (C2, 4, 4) → flatten → 10
 
+Each layer pools before its ReLU: max and ReLU commute (ReLU is monotonic), so the outputs and
+the gradients are those of ReLU then pooling, bit for bit, at a quarter of ReLU's work.
+
 ``cnn`` shares one C_out×C_in×5×5 kernel over every position (Goodfellow §9.1). ``lc`` gives
 every output position its own kernel and bias — Goodfellow §9.5's *unshared convolution*
 (locally connected layer), Z[o, i, j] = b[o, i, j] + Σ_{c,m,n} V[c, i+m, j+n] · W[o, i, j, c, m, n]
@@ -67,15 +70,17 @@ class PositionMaxPool2x2(nn.Module):
     """2×2 max pooling, stride 2, of positions-first (H, W, C, B) maps (H, W even).
 
     Without autograd: two elementwise maxima of strided views, each over contiguous C·B runs.
-    While training: the four values of each window side by side and one ``max`` over them,
-    whose backward is a single scatter (the maxima's backward takes about ten elementwise ops).
+    While training: a contiguous (H, W, C·B) map *is* a channels-last (1, C·B, H, W) image, so
+    ``max_pool2d`` pools it without a copy, vectorised over the C·B values of each position,
+    and its backward is one scatter.
     """
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h, w = x.shape[0] // 2, x.shape[1] // 2
+        h, w = x.shape[0], x.shape[1]
         if torch.is_grad_enabled() and x.requires_grad:
-            windows = x.reshape(h, 2, w, 2, -1).permute(0, 2, 1, 3, 4).reshape(h, w, 4, -1)
-            return windows.max(2).values.view(h, w, *x.shape[2:])
+            image = x.reshape(1, h, w, -1).permute(0, 3, 1, 2)  # (1, C·B, H, W), channels-last
+            pooled = F.max_pool2d(image, 2)  # (1, C·B, H/2, W/2), channels-last
+            return pooled.permute(0, 2, 3, 1).view(h // 2, w // 2, *x.shape[2:])
         rows = torch.maximum(x[0::2], x[1::2])  # (H/2, W, C, B)
         return torch.maximum(rows[:, 0::2], rows[:, 1::2])  # (H/2, W/2, C, B)
 
@@ -142,17 +147,17 @@ def locally_connected_parameters(
 
 
 def build_cnn(channels: tuple[int, int] = CONV_CHANNELS) -> nn.Sequential:
-    """Two shared 5×5 valid convolutions with ReLU and 2×2 max pooling, then 256 → 10."""
+    """Two shared 5×5 valid convolutions with 2×2 max pooling and ReLU, then 256 → 10."""
     c1, c2 = channels
     model = nn.Sequential(
         OrderedDict(
             channels_last=ChannelsLast(),
             conv1=nn.Conv2d(1, c1, KERNEL),  # (C1, 24, 24)
-            relu1=nn.ReLU(),
             pool1=MaxPool2x2(),  # (C1, 12, 12)
+            relu1=nn.ReLU(inplace=True),
             conv2=nn.Conv2d(c1, c2, KERNEL),  # (C2, 8, 8)
-            relu2=nn.ReLU(),
             pool2=MaxPool2x2(),  # (C2, 4, 4)
+            relu2=nn.ReLU(inplace=True),
             flatten=nn.Flatten(),
             fc=nn.Linear(c2 * 4 * 4, 10),
         )
@@ -172,11 +177,11 @@ def build_lc(channels: tuple[int, int] = CONV_CHANNELS) -> nn.Sequential:
         OrderedDict(
             positions_first=PositionsFirst(),  # (28, 28, 1, B)
             conv1=LocallyConnected2d(1, c1, 28, KERNEL),  # (24, 24, C1, B)
-            relu1=nn.ReLU(),
             pool1=PositionMaxPool2x2(),  # (12, 12, C1, B)
+            relu1=nn.ReLU(),
             conv2=LocallyConnected2d(c1, c2, 12, KERNEL),  # (8, 8, C2, B)
-            relu2=nn.ReLU(),
             pool2=PositionMaxPool2x2(),  # (4, 4, C2, B)
+            relu2=nn.ReLU(),
             batch_first=BatchFirst(),  # (B, C2, 4, 4)
             flatten=nn.Flatten(),
             fc=nn.Linear(c2 * 4 * 4, 10),
