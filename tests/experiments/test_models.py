@@ -140,3 +140,24 @@ def test_lc_filters_are_the_centre_positions_kernels() -> None:
     centre = 24 // 2
     expected = model.conv1.weight[centre * 24 + centre].reshape(8, 5, 5)
     torch.testing.assert_close(M.first_layer_filters("lc", model), expected.detach())
+
+
+def relu_then_pool_cnn(x: torch.Tensor, cnn: torch.nn.Sequential) -> torch.Tensor:
+    """``cnn`` in the textbook order, ReLU before each pooling, with torch's own layers."""
+    h = F.max_pool2d(F.relu(F.conv2d(x, cnn.conv1.weight, cnn.conv1.bias)), 2)
+    h = F.max_pool2d(F.relu(F.conv2d(h, cnn.conv2.weight, cnn.conv2.bias)), 2)
+    return cnn.fc(h.flatten(1))
+
+
+def test_cnn_pooling_before_relu_gives_the_textbook_orders_outputs_and_gradients() -> None:
+    torch.manual_seed(9)
+    cnn = M.build_cnn()
+    x = torch.rand(5, 1, 28, 28)
+    x[:, :, :6] = 0  # blank rows: every window there holds one value four times (ties)
+    fast = cnn(x)
+    slow = relu_then_pool_cnn(x, cnn)
+    torch.testing.assert_close(fast, slow, rtol=1e-6, atol=1e-6)
+    fast_grads = torch.autograd.grad(fast.square().sum(), list(cnn.parameters()))
+    slow_grads = torch.autograd.grad(slow.square().sum(), list(cnn.parameters()))
+    for a, b in zip(fast_grads, slow_grads, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)

@@ -29,3 +29,19 @@ def test_evaluation_logits_equal_the_training_paths(name: str) -> None:
     with torch.inference_mode():
         fast = model(x.detach())
     torch.testing.assert_close(fast, model(x).detach(), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("l2", [0.001, 0.37])
+def test_l2_gradient_added_directly_equals_autograds_penalty_gradient_bit_for_bit(
+    l2: float,
+) -> None:
+    torch.manual_seed(10)
+    direct, graph = M.build_fc(), M.build_fc()
+    graph.load_state_dict(direct.state_dict())
+    x, y = torch.rand(8, 1, 28, 28), torch.randint(0, 10, (8,))
+    for model in (direct, graph):
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+    T.add_l2_gradient(direct, l2)
+    (l2 * T.l2_penalty(graph)).backward()
+    for (name, a), b in zip(direct.named_parameters(), graph.parameters(), strict=True):
+        assert torch.equal(a.grad, b.grad), name
