@@ -247,7 +247,8 @@ def test_cancel_stops_the_run_and_forgets_it(page, experiments):
 
 def test_a_busy_server_queues_the_run_and_starts_it_by_itself(page, base_url, experiments):
     """While another config trains in the one slot, the page's run is queued, then runs."""
-    other = {**SMALL, "seed": 21}
+    # a few CPU seconds: still training when the page, loaded after it started, asks
+    other = {"train_size": 3000, "epochs": 5, "seed": 21}
     busy = threading.Thread(
         target=_api_result, args=(base_url, "generalization", other), daemon=True
     )
