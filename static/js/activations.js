@@ -15,7 +15,6 @@
 
 /**
  * Bytes of a base64 string.
- * @param {string} text
  * @returns {Uint8Array}
  */
 export function base64Bytes(text) {

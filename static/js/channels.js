@@ -37,9 +37,6 @@ export const CHANNEL_DEFAULTS = {
 /**
  * Name of input channel c (0-based): R, G, B when there are exactly three planes (a colour
  * picture), else 1, 2, ….
- * @param {number} c
- * @param {number} cin
- * @returns {string}
  */
 export function planeName(c, cin) {
   return cin === 3 ? "RGB"[c] : String(c + 1);
@@ -51,7 +48,6 @@ const isMatrix = (m, rows, cols) =>
 
 /**
  * Accept a restored layer only if every array has the right shape and every value is finite.
- * @param {any} s
  * @returns {ChannelLayer | null}
  */
 export function cleanChannelLayer(s) {

@@ -167,38 +167,3 @@ export function gradientCss(name) {
   const parts = stops.map((c, i) => `${css(c)} ${((100 * i) / (stops.length - 1)).toFixed(1)}%`);
   return `linear-gradient(to right, ${parts.join(", ")})`;
 }
-
-/** Paul Tol's "muted" qualitative scheme: 9 colours told apart under colour-vision deficiency. */
-const TOL_MUTED = [
-  [51, 34, 136], [136, 204, 238], [68, 170, 153], [17, 119, 51], [153, 153, 51],
-  [221, 204, 119], [204, 102, 119], [136, 34, 85], [170, 68, 153],
-];
-
-/**
- * A distinct colour for category i of n (e.g. which kernel weight a matrix entry holds).
- * Up to 9 categories use Tol's colour-blind-safe muted scheme; beyond that, evenly spaced hues
- * (cells also print their label, so colour is never the only cue).
- * @param {number} i 0-based category
- * @param {number} n number of categories
- * @returns {RGB}
- */
-export function categorical(i, n) {
-  if (n <= TOL_MUTED.length) return TOL_MUTED[((i % n) + n) % n];
-  const hue = (360 * i) / n;
-  const lightness = i % 2 === 0 ? 0.45 : 0.65;
-  return hslToRgb(hue, 0.55, lightness);
-}
-
-/**
- * HSL → RGB.
- * @param {number} h degrees
- * @param {number} s 0..1
- * @param {number} l 0..1
- * @returns {RGB}
- */
-export function hslToRgb(h, s, l) {
-  const k = (n) => (n + h / 30) % 12;
-  const a = s * Math.min(l, 1 - l);
-  const f = (n) => l - a * Math.max(-1, Math.min(k(n) - 3, Math.min(9 - k(n), 1)));
-  return [f(0), f(8), f(4)].map((v) => Math.round(255 * v));
-}

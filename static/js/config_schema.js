@@ -208,17 +208,3 @@ export function cleanConfig(fields, defaults, candidate) {
   }
   return config;
 }
-
-/**
- * The fields whose value differs from the default, for a short request body and URL.
- * @param {Record<string, any>} config
- * @param {Record<string, any>} defaults
- * @returns {Record<string, any>}
- */
-export function changedFields(config, defaults) {
-  const out = {};
-  for (const [k, v] of Object.entries(config)) {
-    if (JSON.stringify(v) !== JSON.stringify(defaults[k])) out[k] = v;
-  }
-  return out;
-}

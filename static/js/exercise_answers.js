@@ -91,11 +91,7 @@ export function drawSeed(previous, random = Math.random) {
   }
 }
 
-/**
- * The URL parameter that holds an exercise's seed ("ex-output-size=17").
- * @param {string} id
- * @returns {string}
- */
+/** The URL parameter that holds an exercise's seed ("ex-output-size=17"). */
 export function seedParam(id) {
   return `ex-${id}`;
 }

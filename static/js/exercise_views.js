@@ -6,10 +6,6 @@
 /**
  * A rows×cols copy of `m`: the overlapping part kept, new cells 0 (the exercise fixes the
  * sizes, the student's numbers stay where they fit).
- * @param {number[][]} m
- * @param {number} rows
- * @param {number} cols
- * @returns {number[][]}
  */
 export function resized(m, rows, cols) {
   return Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => m[i]?.[j] ?? 0));
@@ -26,15 +22,7 @@ export function oneHot(rows, cols, [r, c]) {
   return Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => (i === r && j === c ? 1 : 0)));
 }
 
-/**
- * The output side of a convolution, ⌊(H + 2p − d(k − 1) − 1)/s⌋ + 1 (Dumoulin & Visin 2016).
- * @param {number} h
- * @param {number} k
- * @param {number} s
- * @param {number} p
- * @param {number} [d]
- * @returns {number}
- */
+/** The output side of a convolution, ⌊(H + 2p − d(k − 1) − 1)/s⌋ + 1 (Dumoulin & Visin 2016). */
 export function convSide(h, k, s, p, d = 1) {
   return Math.floor((h + 2 * p - d * (k - 1) - 1) / s) + 1;
 }
@@ -80,7 +68,6 @@ export function poolWindow([i, j], k) {
 
 /**
  * Where the largest value of a matrix is (the first one, row by row).
- * @param {number[][]} m
  * @returns {[number, number]}
  */
 export function argmax(m) {

@@ -51,22 +51,14 @@ export function seriesStyle(name, index = 0) {
   return MODEL_STYLES[name] ?? RUN_STYLES[index % RUN_STYLES.length];
 }
 
-/**
- * A percentage with one decimal, typographic minus ("−0.3 %").
- * @param {number} fraction
- * @returns {string}
- */
+/** A percentage with one decimal, typographic minus ("−0.3 %"). */
 export function percent(fraction) {
   if (!Number.isFinite(fraction)) return "–";
   const text = (100 * fraction).toFixed(1);
   return `${text === "-0.0" ? "0.0" : text.replace("-", "−")} %`;
 }
 
-/**
- * λ written for a label: "0", "0.001", "0.05".
- * @param {number} lam
- * @returns {string}
- */
+/** λ written for a label: "0", "0.001", "0.05". */
 export function lambdaText(lam) {
   return formatNumber(lam, { digits: 6 });
 }
@@ -154,7 +146,6 @@ export function generalizationReference(reference) {
 
 /**
  * Rows of the limits sweep: one per task, test accuracy (mean ± std) per model.
- * @param {any} reference
  * @returns {{models: string[], rows: {task: string, cells: {model: string, mean: number, std: number}[]}[]}}
  */
 export function limitsReference(reference) {
@@ -175,7 +166,6 @@ export function limitsReference(reference) {
 /**
  * Series of the weight-decay sweep against λ (plotted at evenly spaced positions 0, 1, 2, …,
  * labelled with λ, because λ = 0 has no place on a log axis).
- * @param {any} reference
  * @returns {{lambdas: number[], norm: object[], accuracy: object[], shrink: {lambda: number, expected: number, measured: number}[]}}
  */
 export function weightDecayReference(reference) {
@@ -268,10 +258,7 @@ export class RunProgress {
     }));
   }
 
-  /**
-   * One sentence of where the run is, e.g. "CNN: epoch 3 of 8, step 120 of 256".
-   * @returns {string}
-   */
+  /** One sentence of where the run is, e.g. "CNN: epoch 3 of 8, step 120 of 256". */
   status() {
     const e = this.last;
     if (!e) return "";
@@ -305,7 +292,6 @@ export function resultSeries(result, what) {
 
 /**
  * ‖W‖ over the SGD steps, one series per λ (weight-decay results).
- * @param {any} result
  * @returns {object[]}
  */
 export function normSeries(result) {
@@ -321,7 +307,6 @@ export function normSeries(result) {
 
 /**
  * Accuracy against the horizontal shift of the test digits, per model (generalization results).
- * @param {any} result
  * @returns {object[]}
  */
 export function shiftSeries(result) {
@@ -338,7 +323,6 @@ export function shiftSeries(result) {
 
 /**
  * The result table: a header and one row per trained model, every cell text.
- * @param {any} result
  * @returns {{columns: string[], rows: {key: string, cells: string[]}[], textColumns: number}}
  *   textColumns: how many leading columns hold text (left-aligned) rather than numbers
  */
@@ -459,7 +443,6 @@ export function predictionQuestion(experiment, config) {
 
 /**
  * The measured answer to the prediction question: the choice with the highest test accuracy.
- * @param {any} result
  * @returns {{value: string, label: string, ranking: {value: string, label: string, accuracy: number, interval: number[] | null}[]}}
  */
 export function measuredAnswer(result) {
@@ -529,7 +512,6 @@ export function queueText(q) {
 /**
  * The progress events a stored result replays: the end of every epoch of every model, with
  * the metrics and filters the result kept (nothing is invented between them).
- * @param {any} result
  * @returns {any[]} events in the order a live run sends them
  */
 export function replayEvents(result) {
@@ -562,8 +544,6 @@ export function replayEvents(result) {
 /**
  * The status line of a run that ended in an error, by the HTTP status the API gave it (the
  * `status` of an `error` event, or of the response); the API's detail says the rest.
- * @param {number} status
- * @returns {string}
  */
 export function failureStatus(status) {
   if (status === 504) return "Stopped: the run reached the server's time limit for one run.";
@@ -588,11 +568,7 @@ export function shiftAxis(series) {
   return { xDomain: [lo - 0.5, hi + 0.5], xTicks: ticks };
 }
 
-/**
- * Whole-number ticks 0 … last for an epoch axis, at most about eight of them.
- * @param {number} last
- * @returns {number[]}
- */
+/** Whole-number ticks 0 … last for an epoch axis, at most about eight of them. */
 export function epochTicks(last) {
   const step = Math.max(1, Math.ceil(last / 8));
   const ticks = [];

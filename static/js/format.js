@@ -60,11 +60,7 @@ function scientific(abs, precision, times) {
   return `${trim(mantissa)}${times}${written}`;
 }
 
-/**
- * An integer with thousands separators ("78,500").
- * @param {number} value
- * @returns {string}
- */
+/** An integer with thousands separators ("78,500"). */
 export function formatCount(value) {
   return Math.round(value).toLocaleString("en-US");
 }
@@ -91,8 +87,6 @@ export function sub(...indices) {
 /**
  * Parse a number typed by a student: accepts "-", "−", "," as decimal separator is NOT accepted
  * (comma separates values when pasting). Returns NaN for anything that is not a finite number.
- * @param {string} text
- * @returns {number}
  */
 export function parseNumber(text) {
   const cleaned = String(text).trim().replace(/\u2212/g, "-");
@@ -104,7 +98,6 @@ export function parseNumber(text) {
 /**
  * Parse a pasted matrix: rows on lines (or separated by ";"), values separated by whitespace
  * or commas; brackets as in [[1, 2], [3, 4]] are accepted too.
- * @param {string} text
  * @returns {{matrix: number[][]} | {error: string}}
  */
 export function parseMatrix(text) {

@@ -163,6 +163,17 @@ export class Lab {
   }
 }
 
+/** A lab inside a lesson page: the page owns the state and saves it when told. */
+export class PanelLab {
+  /** @param {{state: object, save: () => void}} options */
+  constructor({ state, save }) {
+    this.state = state;
+    this.save = save;
+    this.lab = new Lab();
+    this.answer = null;
+  }
+}
+
 /**
  * Fade (or show again) what was computed from the last answer.
  * @param {Iterable<Element | null>} elements
@@ -172,11 +183,7 @@ export function fade(elements, stale) {
   for (const element of elements) element?.classList.toggle("stale", stale);
 }
 
-/**
- * The message for a failed request: the API's own words, or that the server could not be reached.
- * @param {Error} error
- * @returns {string}
- */
+/** The message for a failed request: the API's own words, or that the server could not be reached. */
 export function failure(error) {
   return error instanceof ApiError ? error.message : `Could not reach the server (${error.message})`;
 }

@@ -90,10 +90,6 @@ export async function reopenStored(storage, key, stored) {
 
 /** One session seen with one token (a teacher's or a student's). */
 export class SessionClient {
-  /**
-   * @param {string} code
-   * @param {string} token
-   */
   constructor(code, token) {
     this.code = code;
     this.token = token;

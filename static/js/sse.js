@@ -33,7 +33,6 @@ export class SseParser {
   /**
    * Feed decoded text; returns the events completed by it (possibly none).
    * A chunk may end anywhere: inside a line, between "\r" and "\n", inside a field name.
-   * @param {string} text
    * @returns {SseEvent[]}
    */
   push(text) {

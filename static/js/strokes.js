@@ -43,7 +43,6 @@ export function encodeStrokes(strokes) {
 
 /**
  * Parse the text form; throws an Error naming the problem for malformed text.
- * @param {string} text
  * @returns {Stroke[]}
  */
 export function decodeStrokes(text) {

@@ -27,7 +27,7 @@ import {
   givenMatrices,
   seedParam,
 } from "../exercise_answers.js";
-import { el, withSubscripts } from "../dom.js";
+import { $, el, withSubscripts } from "../dom.js";
 import { describeRecord, readProgress, recordCheck, recordShown, seedState } from "../exercise_progress.js";
 import { formatNumber } from "../format.js";
 
@@ -272,7 +272,7 @@ export class ExerciseBlock {
    * @param {{target: string, text: string} | undefined} shown
    */
   #showWhere(shown) {
-    if (!shown || !document.getElementById(shown.target)) return;
+    if (!shown || !$(shown.target)) return;
     const link = el("a", { href: `#${shown.target}`, textContent: shown.text });
     this.reveal.append(el("p", { className: "shown-in" }, "On this page: ", link, "."));
   }

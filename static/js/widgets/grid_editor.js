@@ -91,10 +91,7 @@ export class GridEditor extends EventTarget {
     this.setValue(options.value);
   }
 
-  /**
-   * Replace the matrix (presets, restored state). Emits nothing.
-   * @param {number[][]} matrix
-   */
+  /** Replace the matrix (presets, restored state). Emits nothing. */
   setValue(matrix) {
     this.value = matrix.map((r) => r.slice());
     this.grid.setValues(this.value);
@@ -115,10 +112,7 @@ export class GridEditor extends EventTarget {
     this.grid.repaint();
   }
 
-  /**
-   * Show a padding ring of the given width around the grid (keeps the values).
-   * @param {number} pad
-   */
+  /** Show a padding ring of the given width around the grid (keeps the values). */
   setPad(pad) {
     if (pad === this.grid.options.pad) return;
     const focused = document.activeElement;
@@ -134,10 +128,7 @@ export class GridEditor extends EventTarget {
     if (at) this.grid.focusCell(at[0], at[1]);
   }
 
-  /**
-   * Show (or clear, with "") an error under the grid and mark the grid invalid.
-   * @param {string} message
-   */
+  /** Show (or clear, with "") an error under the grid and mark the grid invalid. */
   showError(message) {
     this.error.textContent = message;
     if (message) this.grid.element.setAttribute("aria-invalid", "true");
@@ -212,11 +203,7 @@ export class GridEditor extends EventTarget {
   }
 }
 
-/**
- * Mark a control invalid (aria-invalid="true") or valid.
- * @param {HTMLElement} element
- * @param {boolean} invalid
- */
+/** Mark a control invalid (aria-invalid="true") or valid. */
 export function setInvalid(element, invalid) {
   if (invalid) element.setAttribute("aria-invalid", "true");
   else element.removeAttribute("aria-invalid");

@@ -65,10 +65,7 @@ export class RunView extends PlotView {
     this.#result(run.result);
   }
 
-  /**
-   * Say whether the settings on the page still are the shown result's.
-   * @param {boolean} changed
-   */
+  /** Say whether the settings on the page still are the shown result's. */
   markSettingsChanged(changed) {
     const meta = this.el("result-meta");
     meta.querySelector(".settings-changed")?.remove();

@@ -51,7 +51,6 @@ export function channelOf(values, shape, channel) {
 
 /**
  * The largest |p[i + 1] − p[i]| along a sequence of probabilities, and where.
- * @param {number[]} probabilities
  * @returns {{jump: number, at: number}} at: the index i of the step i → i + 1
  */
 export function largestStep(probabilities) {

@@ -7,24 +7,18 @@ import { ApiError, postJSON } from "../../api.js";
 import { convSide, oneHot, resized } from "../../exercise_views.js";
 import { formatNumber, sub } from "../../format.js";
 import { weightDomain } from "../../kernel_palette.js";
-import { Lab, fade } from "../../lab.js";
+import { fade, PanelLab } from "../../lab.js";
 import { GridEditor, setInvalid } from "../../widgets/grid_editor.js";
 import { NumberGrid } from "../../widgets/number_grid.js";
 import { BACKWARD_DEFAULTS, BACKWARD_LIMITS, backwardRequest, gradientFor, gradientPositions } from "./state.js";
+import { $ } from "../../dom.js";
 
-const $ = (id) => document.getElementById(id);
 const name = (symbol, [i, j]) => `${symbol}${sub(i + 1, j + 1)}`;
 
 /** The forward and backward pass of one convolution; the page owns the state. */
-export class GradientLab {
-  /**
-   * @param {{state: import("./state.js").BackwardState, save: () => void}} options
-   */
+export class GradientLab extends PanelLab {
   constructor(options) {
-    this.state = options.state;
-    this.save = options.save;
-    this.lab = new Lab();
-    this.answer = null;
+    super(options);
     this.focus = null; // {kind: "dx" | "dk" | "g", cell}
     this.lastChanged = "x";
     const s = this.state;

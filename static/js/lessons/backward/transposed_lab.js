@@ -7,7 +7,7 @@ import { postJSON } from "../../api.js";
 import { $, withSubscripts } from "../../dom.js";
 import { formatNumber, parseNumber, sub } from "../../format.js";
 import { weightDomain } from "../../kernel_palette.js";
-import { Lab, failure, fade } from "../../lab.js";
+import { fade, failure, PanelLab } from "../../lab.js";
 import { GridEditor, setInvalid } from "../../widgets/grid_editor.js";
 import { NumberGrid } from "../../widgets/number_grid.js";
 import { BACKWARD_LIMITS, ONES, parseSignal, signalRequest, transposeRequest } from "./state.js";
@@ -20,15 +20,9 @@ const PRESETS = {
 };
 
 /** The transposed convolution: stamps of K that overlap. */
-export class TransposedLab {
-  /**
-   * @param {{state: import("./state.js").BackwardState, save: () => void}} options
-   */
+export class TransposedLab extends PanelLab {
   constructor(options) {
-    this.state = options.state;
-    this.save = options.save;
-    this.lab = new Lab();
-    this.answer = null;
+    super(options);
     this.focus = null;
     const t = this.state.t;
     const L = BACKWARD_LIMITS;
@@ -171,15 +165,9 @@ export class TransposedLab {
 }
 
 /** The 1-D convolution of a signal. */
-export class SignalLab {
-  /**
-   * @param {{state: import("./state.js").BackwardState, save: () => void}} options
-   */
+export class SignalLab extends PanelLab {
   constructor(options) {
-    this.state = options.state;
-    this.save = options.save;
-    this.lab = new Lab();
-    this.answer = null;
+    super(options);
     const sig = this.state.sig;
     this.xGrid = new NumberGrid($("sig-x-grid"), { rows: 1, cols: sig.x.length, name: "x", label: "Signal x", maxCellPx: 32 });
     this.yGrid = new NumberGrid($("sig-y-grid"), { rows: 1, cols: 1, name: "y", label: "Output y: focus a cell to see its window", maxCellPx: 32 });

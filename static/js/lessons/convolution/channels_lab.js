@@ -21,7 +21,7 @@ import {
 import { $, el, withSubscripts } from "../../dom.js";
 import { formatCount, formatNumber, parseNumber, sub } from "../../format.js";
 import { weightDomain } from "../../kernel_palette.js";
-import { Lab } from "../../lab.js";
+import { PanelLab } from "../../lab.js";
 import { ChannelSums } from "../../widgets/channel_sums.js";
 import { GridEditor, setInvalid } from "../../widgets/grid_editor.js";
 import { RgbPicture } from "../../widgets/rgb_picture.js";
@@ -56,15 +56,9 @@ const PRESETS = [
 ];
 
 /** The channels view; the page owns the shared state and saves it when told. */
-export class ChannelsLab {
-  /**
-   * @param {{state: import("../../conv_state.js").ConvState, save: () => void}} options
-   */
+export class ChannelsLab extends PanelLab {
   constructor(options) {
-    this.state = options.state;
-    this.save = options.save;
-    this.lab = new Lab();
-    this.answer = null; // {layer, parts, shape}
+    super(options);
     this.paramsKey = "";
     this.focus = null; // {o, row, col}
     this.sums = new ChannelSums($("ch-outputs"), { planeName });
@@ -288,12 +282,7 @@ export class ChannelsLab {
     }
   }
 
-  /**
-   * Explain Y[o] at (row, col): the window in every plane, each plane's terms and part, the bias.
-   * @param {number} o
-   * @param {number} row
-   * @param {number} col
-   */
+  /** Explain Y[o] at (row, col): the window in every plane, each plane's terms and part, the bias. */
   async showOutput(o, row, col) {
     if (!this.answer) return;
     this.focus = { o, row, col };

@@ -15,6 +15,7 @@ import { Prediction } from "../../widgets/prediction.js";
 import { ReferenceView } from "../../widgets/reference_view.js";
 import { RunView } from "../../widgets/run_view.js";
 import { Tabs } from "../../widgets/tabs.js";
+import { $ } from "../../dom.js";
 
 const STORAGE_KEY = "convlab.experiments";
 const IDS = ["generalization", "limits", "weight-decay"];
@@ -39,7 +40,6 @@ const LABELS = {
   label_noise: "wrong training labels (fraction)",
 };
 const OPTION_LABELS = { cnn: "CNN", lc: "LC", fc: "FC", corner: "dot in the corner", symmetry: "left-right symmetry" };
-const $ = (id) => document.getElementById(id);
 const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /** Validate a state read from the URL or storage; null rejects it. */
@@ -215,11 +215,7 @@ class ExperimentsPage {
     this.#run(id, config);
   }
 
-  /**
-   * Stop a run (Cancel, or a new run replacing it).
-   * @param {string} id
-   * @param {string} message
-   */
+  /** Stop a run (Cancel, or a new run replacing it). */
   cancel(id, message) {
     const session = this.sessions[id];
     if (session.replay) {

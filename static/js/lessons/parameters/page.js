@@ -51,7 +51,6 @@ function cleanState(s) {
 
 /**
  * λ values typed as "0, 0.25, 1".
- * @param {string} text
  * @returns {{values: number[]} | {error: string}}
  */
 function parseLambdas(text) {

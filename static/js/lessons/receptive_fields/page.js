@@ -143,10 +143,7 @@ class ReceptiveFieldsPage {
     }
   }
 
-  /**
-   * Replace the stack by a preset's layers.
-   * @param {string} id
-   */
+  /** Replace the stack by a preset's layers. */
   loadPreset(id) {
     this.state.preset = id;
     const preset = this.presets.find((p) => p.id === id);

@@ -3,7 +3,7 @@
 // student's progress from localStorage: per kind, how its exercises were settled (right at the
 // first try, right after a hint, or the answer shown).
 
-import { el } from "../../dom.js";
+import { $, el } from "../../dom.js";
 import { exerciseList } from "../../widgets/exercise.js";
 import { PROGRESS_KEY, bestOutcome, countSolved, describeRecord, readProgress } from "../../exercise_progress.js";
 
@@ -42,7 +42,7 @@ function render(list) {
     if (items.length === 0) items.push(el("li", { textContent: "No exercise for this question yet." }));
     holder.replaceChildren(...items);
   }
-  document.getElementById("tutorial-summary").textContent = summary(countSolved(progress, list.map((e) => e.id)));
+  $("tutorial-summary").textContent = summary(countSolved(progress, list.map((e) => e.id)));
 }
 
 async function start() {
@@ -50,11 +50,11 @@ async function start() {
   try {
     list = await exerciseList();
   } catch (error) {
-    document.getElementById("tutorial-error").textContent = `Could not load the exercises: ${error.message}`;
+    $("tutorial-error").textContent = `Could not load the exercises: ${error.message}`;
     return;
   }
   render(list);
-  document.getElementById("progress-reset").addEventListener("click", () => {
+  $("progress-reset").addEventListener("click", () => {
     window.localStorage.removeItem(PROGRESS_KEY);
     render(list);
   });
