@@ -55,7 +55,6 @@ function fieldName(loc) {
 
 /**
  * Turn a FastAPI error body into one readable sentence.
- * @param {number} status
  * @param {any} body parsed JSON (or null)
  * @returns {ApiError}
  */
@@ -94,10 +93,8 @@ let waiting = 0;
  * The delay before retry number `attempt` (0-based): the server's Retry-After (seconds) for
  * the first, then doubling, capped, times a random factor in [1, 1.5) so a whole class does
  * not come back in the same millisecond.
- * @param {number} attempt
  * @param {string | null} retryAfter the header's value
  * @param {() => number} [random]
- * @returns {number} milliseconds
  */
 export function retryDelay(attempt, retryAfter, random = Math.random) {
   const seconds = Number(retryAfter);
@@ -125,7 +122,6 @@ function isBusy(response) {
 /**
  * fetch, retrying a 503 after its Retry-After with backoff (at most RETRY.attempts times);
  * an abort stops the waiting too. Returns the last response.
- * @param {string} path
  * @param {RequestInit} init
  * @returns {Promise<Response>}
  */
@@ -156,7 +152,6 @@ export async function fetchRetrying(path, init) {
  * POST JSON and return the parsed answer; throws ApiError on a non-2xx status. A 503 is
  * retried (see RETRY) before it becomes an error.
  * @param {string} path e.g. "/api/conv2d"
- * @param {object} payload
  * @param {{signal?: AbortSignal}} [options]
  * @returns {Promise<any>}
  */
@@ -172,7 +167,6 @@ export async function postJSON(path, payload, options = {}) {
 
 /**
  * GET JSON; throws ApiError on a non-2xx status (a 503 is retried first).
- * @param {string} path
  * @param {{signal?: AbortSignal}} [options]
  * @returns {Promise<any>}
  */

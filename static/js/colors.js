@@ -40,7 +40,6 @@ export function interpolate(stops, t) {
 
 /**
  * Colour of a signed value on the diverging scale: 0 is near white, ±scale the darkest ends.
- * @param {number} value
  * @param {number} scale the magnitude that maps to the ends (e.g. max |value| of the grid); 0 → 1
  * @returns {RGB}
  */
@@ -51,7 +50,6 @@ export function diverging(value, scale) {
 
 /**
  * Colour of a value on the sequential scale between lo and hi.
- * @param {number} value
  * @param {number} lo value mapped to the dark end
  * @param {number} hi value mapped to the bright end (hi <= lo maps everything to the dark end)
  * @returns {RGB}
@@ -85,7 +83,6 @@ export function mix(rgb, other, t) {
  * WCAG 2 contrast ratio of two colours, from 1 (same) to 21 (black on white).
  * @param {RGB} a
  * @param {RGB} b
- * @returns {number}
  */
 export function contrast(a, b) {
   const [la, lb] = [luminance(a), luminance(b)];
@@ -120,19 +117,10 @@ export function textOn(rgb) {
 /**
  * Largest absolute finite value in a (nested) array of numbers; 0 for an empty one.
  * @param {number[] | number[][] | ArrayLike<number>} values
- * @returns {number}
  */
 export function maxAbs(values) {
-  let m = 0;
-  const visit = (v) => {
-    if (typeof v === "number") {
-      if (Number.isFinite(v) && Math.abs(v) > m) m = Math.abs(v);
-    } else if (v && typeof v.length === "number") {
-      for (let i = 0; i < v.length; i++) visit(v[i]);
-    }
-  };
-  visit(values);
-  return m;
+  const [lo, hi] = extent(values);
+  return Math.max(Math.abs(lo), Math.abs(hi));
 }
 
 /**
@@ -160,7 +148,6 @@ export function extent(values) {
 /**
  * A CSS linear-gradient for a legend of the named scale.
  * @param {"diverging" | "sequential"} name
- * @returns {string}
  */
 export function gradientCss(name) {
   const stops = name === "diverging" ? RDBU : VIRIDIS;

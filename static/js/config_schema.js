@@ -170,7 +170,6 @@ export function fieldError(field, value) {
 /**
  * Parse what a student typed into a field's text box.
  * @param {ConfigField} field
- * @param {string} text
  * @returns {{value: any} | {error: string}}
  */
 export function parseFieldText(field, text) {

@@ -78,8 +78,6 @@ function save(storage, all) {
  * Where the exercise of this seed stands: wrong checks so far and whether it has settled
  * (so a reload does not turn a hint into a first try).
  * @param {{getItem(key: string): string | null}} storage
- * @param {string} id
- * @param {number} seed
  * @returns {{wrong: number, settled: boolean}}
  */
 export function seedState(storage, id, seed) {
@@ -93,9 +91,6 @@ export function seedState(storage, id, seed) {
  * A right check settles "first-try" or "after-hint"; a second wrong check settles "shown";
  * once settled, a check settles nothing more (outcome null).
  * @param {{getItem(key: string): string | null, setItem(key: string, value: string): void}} storage
- * @param {string} id
- * @param {number} seed
- * @param {boolean} correct
  * @returns {{record: ExerciseRecord, outcome: string | null, wrong: number}}
  */
 export function recordCheck(storage, id, seed, correct) {
@@ -124,8 +119,6 @@ export function recordCheck(storage, id, seed, correct) {
  * Record that the student asked to see the answer of (id, seed): settles "shown" unless the
  * exercise has already settled.
  * @param {{getItem(key: string): string | null, setItem(key: string, value: string): void}} storage
- * @param {string} id
- * @param {number} seed
  * @returns {{record: ExerciseRecord, outcome: string | null}}
  */
 export function recordShown(storage, id, seed) {
@@ -148,7 +141,6 @@ const count = (n, one, many) => `${n} ${n === 1 ? one : many}`;
 /**
  * One line about an exercise's record: how its exercises were settled.
  * @param {ExerciseRecord | undefined} record
- * @returns {string}
  */
 export function describeRecord(record) {
   if (!record || record.tried === 0) return "not tried yet";
@@ -174,7 +166,6 @@ export function bestOutcome(record) {
  * How the given kinds stand: how many have their best outcome at the first try, after a hint,
  * only shown, and how many are not settled yet.
  * @param {Record<string, ExerciseRecord>} progress
- * @param {string[]} ids
  * @returns {{"first-try": number, "after-hint": number, shown: number, open: number, total: number}}
  */
 export function countSolved(progress, ids) {

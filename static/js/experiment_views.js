@@ -11,9 +11,7 @@ import { formatCount, formatNumber } from "./format.js";
  * "FC + L2" when the dense net trained with an L2 penalty; "invariant CNN" in the limits
  * experiment, whose CNN ends in global pooling.
  * @param {string} name "cnn" | "lc" | "fc"
- * @param {string} experiment
  * @param {number | null} [weightDecay] the λ the model trained with
- * @returns {string}
  */
 export function modelName(name, experiment, weightDecay = null) {
   if (name === "fc") return experiment === "generalization" && weightDecay > 0 ? "FC + L2" : "FC";
@@ -44,7 +42,6 @@ const RUN_STYLES = [
 /**
  * The drawing style of a model (by name) or of the i-th run.
  * @param {string | null} name "cnn" | "lc" | "fc" or null
- * @param {number} [index]
  * @returns {{className: string, dash: string | undefined, marker: string}}
  */
 export function seriesStyle(name, index = 0) {
@@ -68,7 +65,6 @@ export function lambdaText(lam) {
  * limits experiment the task sets the dash and marker (colour stays the model's), so the four
  * curves differ twice; the λ runs of weight-decay take the run styles in order.
  * @param {{model?: string, name?: string, task?: string | null}} item
- * @param {string} experiment
  * @param {number} index position of the run (λ runs)
  * @param {string[]} [tasks] the run's tasks in order (limits)
  * @returns {{className: string, dash: string | undefined, marker: string}}
@@ -86,8 +82,6 @@ export function runStyle(item, experiment, index, tasks = []) {
  * The key of one training run inside an experiment run: its model, task and λ.
  * @param {{model?: string, name?: string, task?: string | null, weight_decay?: number | null}} item
  *   a progress event or a ModelResult
- * @param {string} experiment
- * @returns {string}
  */
 export function runKey(item, experiment) {
   const model = item.model ?? item.name;
@@ -99,8 +93,6 @@ export function runKey(item, experiment) {
 /**
  * The short label of one training run (for direct labels and the live plot).
  * @param {{model?: string, name?: string, task?: string | null, weight_decay?: number | null}} item
- * @param {string} experiment
- * @returns {string}
  */
 export function runLabel(item, experiment) {
   const model = item.model ?? item.name;
@@ -274,7 +266,6 @@ export class RunProgress {
 
 /**
  * The curves of a finished run (from the result, which has every epoch).
- * @param {any} result
  * @param {"loss" | "test" | "train"} what
  * @returns {object[]}
  */
@@ -379,7 +370,6 @@ export function resultTable(result) {
 /**
  * A test accuracy with its 95 % interval: "90.6 % (88.7–92.2)".
  * @param {{test_accuracy: number, test_accuracy_interval?: number[]}} model
- * @returns {string}
  */
 export function withInterval(model) {
   const interval = model.test_accuracy_interval;
@@ -393,7 +383,6 @@ export function withInterval(model) {
  * other's 95 % interval (the rule of the API's summaries).
  * @param {{accuracy: number, interval?: number[] | null}} a
  * @param {{accuracy: number, interval?: number[] | null}} b
- * @returns {boolean}
  */
 export function isTie(a, b) {
   if (a.accuracy === b.accuracy) return true;
@@ -413,7 +402,6 @@ function shiftedAt(model, d) {
 
 /**
  * The question a student answers before training, and its choices, for an experiment and config.
- * @param {string} experiment
  * @param {Record<string, any>} config
  * @returns {{question: string, options: {value: string, label: string}[]}}
  */
@@ -501,7 +489,6 @@ export function revealText(prediction, measured) {
 /**
  * Where a queued run stands, from the server's `queued` event.
  * @param {{position: number, waiting: number, running: number, slots: number, seconds: number}} q
- * @returns {string}
  */
 export function queueText(q) {
   const ahead = q.position - 1;
@@ -581,7 +568,6 @@ export function epochTicks(last) {
  * the points at the ends of epochs; on a step axis, the first and the last point).
  * @param {{label: string, points: number[][]}[]} series
  * @param {string} xName "epoch", "step", "N", "dx", …
- * @returns {string}
  */
 export function describeSeries(series, xName) {
   const keep = (points) => {

@@ -139,8 +139,6 @@ export class Lab {
   /**
    * POST an explanation of the current answer; asked once per key until the next answer.
    * @param {string} key what is explained (the cell)
-   * @param {string} url
-   * @param {object} body
    * @param {(error: Error) => void} onError called when the newest explanation fails
    * @returns {Promise<any | null>} the explanation, or null when it failed or is out of date
    */
@@ -177,7 +175,6 @@ export class PanelLab {
 /**
  * Fade (or show again) what was computed from the last answer.
  * @param {Iterable<Element | null>} elements
- * @param {boolean} stale
  */
 export function fade(elements, stale) {
   for (const element of elements) element?.classList.toggle("stale", stale);

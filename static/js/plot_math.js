@@ -16,10 +16,7 @@ export function linearScale(domain, range) {
 
 /**
  * Round tick values covering [lo, hi]: steps of 1, 2 or 5 times a power of ten.
- * @param {number} lo
- * @param {number} hi
  * @param {number} [count] about how many ticks
- * @returns {number[]}
  */
 export function niceTicks(lo, hi, count = 5) {
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [];

@@ -11,7 +11,6 @@ export const PARTICIPANT_KEY = "convlab.session.participant";
  * A join code as typed ("abc 123", "ABC-123") in the form the server issues ("ABC123"), or ""
  * when it holds nothing code-like.
  * @param {string | null | undefined} text
- * @returns {string}
  */
 export function normalizeCode(text) {
   return String(text ?? "").toUpperCase().replace(/[^A-Z0-9]/g, "").slice(0, 16);
@@ -44,7 +43,6 @@ export function readStored(storage, key) {
 /**
  * Keep a session's record (or forget it with null); storage that refuses is ignored.
  * @param {{setItem(k: string, v: string): void, removeItem(k: string): void}} storage
- * @param {string} key
  * @param {object | null} record
  */
 export function writeStored(storage, key, record) {

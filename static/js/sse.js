@@ -108,7 +108,6 @@ export class SseParser {
  * in order. Resolves when the stream ends; rejects if reading fails (e.g. the fetch was aborted).
  * @param {ReadableStream<Uint8Array>} body
  * @param {(event: SseEvent) => void} onEvent
- * @returns {Promise<void>}
  */
 export async function readEventStream(body, onEvent) {
   const reader = body.getReader();

@@ -81,7 +81,6 @@ export class FilterBank extends EventTarget {
 
   /**
    * Open the editor on channel c.
-   * @param {number} c
    * @param {{silent?: boolean}} [options] silent: do not fire "select"
    */
   select(c, options = {}) {

@@ -27,7 +27,6 @@ import { NumberGrid } from "./number_grid.js";
 /** An editable, resizable, paste-able matrix with its own error line. */
 export class GridEditor extends EventTarget {
   /**
-   * @param {HTMLElement} container
    * @param {GridEditorOptions} options
    */
   constructor(container, options) {

@@ -181,7 +181,6 @@ export class NumberGrid extends EventTarget {
   /**
    * Write text into a padding-ring cell (e.g. the value the padding mode puts there).
    * @param {number} row may be negative or ≥ rows
-   * @param {number} col
    * @param {number | null} value null clears it
    */
   setPadValue(row, col, value) {

@@ -5,16 +5,7 @@
 // the numbers come from the progress events and the result (experiment_views.js).
 
 import { el, tableRow } from "../dom.js";
-import {
-  describeSeries,
-  epochTicks,
-  normSeries,
-  percent,
-  resultSeries,
-  resultTable,
-  shiftAxis,
-  shiftSeries,
-} from "../experiment_views.js";
+import { describeSeries, epochTicks, normSeries, percent, resultSeries, resultTable, shiftAxis, shiftSeries } from "../experiment_views.js";
 import { formatCount } from "../format.js";
 import { FilterGrid } from "./filter_grid.js";
 import { Heatmap } from "./heatmap.js";

@@ -7,17 +7,7 @@
 // the terms from POST /api/conv2d/explain; the counts from POST /api/parameters.
 
 import { ApiError, postJSON } from "../../api.js";
-import {
-  CHANNEL_DEFAULTS,
-  CHANNEL_LIMITS,
-  layerRequest,
-  layerShape,
-  parametersRequest,
-  partsRequest,
-  planeName,
-  reshapeLayer,
-  splitParts,
-} from "../../channels.js";
+import { CHANNEL_DEFAULTS, CHANNEL_LIMITS, layerRequest, layerShape, parametersRequest, partsRequest, planeName, reshapeLayer, splitParts } from "../../channels.js";
 import { $, el, withSubscripts } from "../../dom.js";
 import { formatCount, formatNumber, parseNumber, sub } from "../../format.js";
 import { weightDomain } from "../../kernel_palette.js";

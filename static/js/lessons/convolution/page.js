@@ -13,15 +13,7 @@ import { loadState, saveState } from "../../url_state.js";
 import { GridEditor, setInvalid } from "../../widgets/grid_editor.js";
 import { NumberGrid } from "../../widgets/number_grid.js";
 import { ChannelsLab } from "./channels_lab.js";
-import {
-  CONV_DEFAULTS,
-  CONV_KEY,
-  MAX_INPUT,
-  MAX_KERNEL,
-  PADDING_MODES,
-  cleanConvState,
-  convRequest,
-} from "../../conv_state.js";
+import { CONV_DEFAULTS, CONV_KEY, MAX_INPUT, MAX_KERNEL, PADDING_MODES, cleanConvState, convRequest } from "../../conv_state.js";
 
 const GENERAL_SIZE = "⌊(H + 2p − d(k−1) − 1)/s⌋ + 1";
 

@@ -44,7 +44,6 @@ export function countDiffering(a, b, tol = 1e-9) {
  * A C_out×C_in×kh×kw kernel that applies K to each of `channels` channels on its own
  * (block diagonal), so one conv2d request convolves several images with the same K.
  * @param {number[][]} kernel kh×kw
- * @param {number} channels
  * @returns {number[][][][]}
  */
 export function perChannelKernel(kernel, channels) {

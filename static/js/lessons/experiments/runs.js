@@ -27,9 +27,7 @@ export function retryAfterSeconds(header, fallback = 2, now = Date.now()) {
 
 /**
  * Wait `ms`, or reject with the signal's reason as soon as it aborts.
- * @param {number} ms
  * @param {AbortSignal} [signal]
- * @returns {Promise<void>}
  */
 export function abortableSleep(ms, signal) {
   return new Promise((resolve, reject) => {

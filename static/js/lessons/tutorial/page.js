@@ -10,7 +10,6 @@ import { PROGRESS_KEY, bestOutcome, countSolved, describeRecord, readProgress } 
 /**
  * The tutorial question numbers an exercise answers: ["Q2b", "Q6a"] → [2, 6].
  * @param {{question: string, questions?: string[]}} exercise
- * @returns {number[]}
  */
 export function questionNumbers(exercise) {
   const names = exercise.questions?.length ? exercise.questions : [exercise.question];
@@ -20,7 +19,6 @@ export function questionNumbers(exercise) {
 /**
  * The progress line: each kind counted once, by its best outcome so far.
  * @param {{"first-try": number, "after-hint": number, shown: number, open: number, total: number}} c
- * @returns {string}
  */
 export function summary(c) {
   return `Your progress over ${c.total} kinds of exercise: ${c["first-try"]} right at the first try, `
