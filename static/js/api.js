@@ -102,14 +102,22 @@ export function retryDelay(attempt, retryAfter, random = Math.random) {
   return Math.min(RETRY.maxDelayMs, first * 2 ** attempt) * (1 + 0.5 * random());
 }
 
-function sleep(ms, signal) {
+/**
+ * Wait `ms`, or reject with the signal's reason as soon as it aborts.
+ * @param {AbortSignal} [signal]
+ */
+export function abortableSleep(ms, signal) {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
+    const onAbort = () => {
       clearTimeout(timer);
       reject(signal.reason);
-    }, { once: true });
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
 
@@ -133,7 +141,7 @@ export async function fetchRetrying(path, init) {
   apiStatus.dispatchEvent(new CustomEvent("busy", { detail: { path } }));
   try {
     while (isBusy(response) && attempt < RETRY.attempts) {
-      await sleep(retryDelay(attempt, response.headers.get("Retry-After")), init.signal);
+      await abortableSleep(retryDelay(attempt, response.headers.get("Retry-After")), init.signal);
       attempt += 1;
       response = await fetch(path, init);
     }

@@ -86,6 +86,21 @@ export function seedState(storage, id, seed) {
   return { wrong: record.wrong, settled: record.settled };
 }
 
+/** Apply `settle` to the record of (id, seed), reset when the seed changed; save it. */
+function update(storage, id, seed, settle) {
+  const all = readProgress(storage);
+  const record = all[id] ?? blank();
+  if (record.seed !== seed) Object.assign(record, { seed, wrong: 0, settled: false });
+  const outcome = settle(record);
+  if (outcome) {
+    record.outcomes[outcome] += 1;
+    record.settled = true;
+  }
+  all[id] = record;
+  save(storage, all);
+  return { record, outcome };
+}
+
 /**
  * Record one check of the exercise (id, seed) and return what it settles.
  * A right check settles "first-try" or "after-hint"; a second wrong check settles "shown";
@@ -94,24 +109,15 @@ export function seedState(storage, id, seed) {
  * @returns {{record: ExerciseRecord, outcome: string | null, wrong: number}}
  */
 export function recordCheck(storage, id, seed, correct) {
-  const all = readProgress(storage);
-  const record = all[id] ?? blank();
-  if (record.seed !== seed) Object.assign(record, { seed, wrong: 0, settled: false });
-  record.tried += 1;
-  record.right += correct ? 1 : 0;
-  record.last = correct;
-  let outcome = null;
-  if (!record.settled) {
-    if (correct) outcome = record.wrong === 0 ? "first-try" : "after-hint";
-    else if (record.wrong >= 1) outcome = "shown";
-    if (!correct) record.wrong += 1;
-  }
-  if (outcome) {
-    record.outcomes[outcome] += 1;
-    record.settled = true;
-  }
-  all[id] = record;
-  save(storage, all);
+  const { record, outcome } = update(storage, id, seed, (r) => {
+    r.tried += 1;
+    r.right += correct ? 1 : 0;
+    r.last = correct;
+    if (r.settled) return null;
+    if (correct) return r.wrong === 0 ? "first-try" : "after-hint";
+    r.wrong += 1;
+    return r.wrong >= 2 ? "shown" : null;
+  });
   return { record, outcome, wrong: record.wrong };
 }
 
@@ -122,18 +128,7 @@ export function recordCheck(storage, id, seed, correct) {
  * @returns {{record: ExerciseRecord, outcome: string | null}}
  */
 export function recordShown(storage, id, seed) {
-  const all = readProgress(storage);
-  const record = all[id] ?? blank();
-  if (record.seed !== seed) Object.assign(record, { seed, wrong: 0, settled: false });
-  let outcome = null;
-  if (!record.settled) {
-    outcome = "shown";
-    record.outcomes.shown += 1;
-    record.settled = true;
-  }
-  all[id] = record;
-  save(storage, all);
-  return { record, outcome };
+  return update(storage, id, seed, (r) => (r.settled ? null : "shown"));
 }
 
 const count = (n, one, many) => `${n} ${n === 1 ? one : many}`;

@@ -136,6 +136,11 @@ export class Lab {
     return answer.value;
   }
 
+  /** POST `body` to `url` as the lab's newest request: latest() for one JSON request. */
+  post(url, body, onError) {
+    return this.latest((signal) => postJSON(url, body, { signal }), onError);
+  }
+
   /**
    * POST an explanation of the current answer; asked once per key until the next answer.
    * @param {string} key what is explained (the cell)

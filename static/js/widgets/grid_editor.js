@@ -207,3 +207,23 @@ export function setInvalid(element, invalid) {
   if (invalid) element.setAttribute("aria-invalid", "true");
   else element.removeAttribute("aria-invalid");
 }
+
+/**
+ * Follow a whole-number control: a value from lo to hi goes to onValue; anything else marks
+ * the control invalid and goes to onInvalid as "<name> must be a whole number from lo to hi".
+ * @param {HTMLInputElement} input
+ * @param {string} name
+ * @param {[number, number]} range
+ * @param {(value: number) => void} onValue
+ * @param {(message: string) => void} onInvalid
+ * @param {string} [event] "input" (every keystroke) or "change"
+ */
+export function onWholeNumber(input, name, [lo, hi], onValue, onInvalid, event = "input") {
+  input.addEventListener(event, () => {
+    const value = Number(input.value);
+    const ok = input.value.trim() !== "" && Number.isInteger(value) && value >= lo && value <= hi;
+    setInvalid(input, !ok);
+    if (ok) onValue(value);
+    else onInvalid(`${name} must be a whole number from ${lo} to ${hi}`);
+  });
+}

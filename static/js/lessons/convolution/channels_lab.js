@@ -13,7 +13,7 @@ import { formatCount, formatNumber, parseNumber, sub } from "../../format.js";
 import { weightDomain } from "../../kernel_palette.js";
 import { PanelLab } from "../../lab.js";
 import { ChannelSums } from "../../widgets/channel_sums.js";
-import { GridEditor, setInvalid } from "../../widgets/grid_editor.js";
+import { GridEditor, onWholeNumber, setInvalid } from "../../widgets/grid_editor.js";
 import { RgbPicture } from "../../widgets/rgb_picture.js";
 
 const SHAPE_CONTROLS = { "ch-cin": "cin", "ch-h": "h", "ch-w": "w", "ch-cout": "cout", "ch-k": "k" };
@@ -78,32 +78,19 @@ export class ChannelsLab extends PanelLab {
 
   #wireControls() {
     for (const [id, key] of Object.entries(SHAPE_CONTROLS)) {
-      $(id).addEventListener("change", (e) => {
-        const value = Number(e.target.value);
-        const [lo, hi] = SHAPE_RANGES[key];
-        if (!Number.isInteger(value) || value < lo || value > hi) {
-          setInvalid(e.target, true);
-          this.#error(`${SHAPE_NAMES[key]} must be a whole number from ${lo} to ${hi}`);
-          return;
-        }
-        setInvalid(e.target, false);
+      onWholeNumber($(id), SHAPE_NAMES[key], SHAPE_RANGES[key], (value) => {
         this.state.ch = reshapeLayer(this.layer, { [key]: value });
         this.#buildEditors();
         this.#changed();
-      });
+      }, (message) => this.#error(message), "change");
     }
     for (const [id, [key, lo, hi]] of Object.entries(SETTING_CONTROLS)) {
-      $(id).addEventListener("input", (e) => {
-        const value = Number(e.target.value);
-        if (e.target.value.trim() === "" || !Number.isInteger(value) || value < lo || value > hi) {
-          setInvalid(e.target, true);
-          this.#error(`${key} must be a whole number from ${lo} to ${hi}`);
-          this.sums.setStale(true);
-          return;
-        }
-        setInvalid(e.target, false);
+      onWholeNumber($(id), key, [lo, hi], (value) => {
         this.layer[key] = value;
         this.#changed();
+      }, (message) => {
+        this.#error(message);
+        this.sums.setStale(true);
       });
     }
   }

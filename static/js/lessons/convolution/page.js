@@ -2,7 +2,7 @@
 // POST /api/conv2d, one cell explained by POST /api/conv2d/explain, play/step through the
 // windows. Every number shown comes from the API; this module only wires widgets to it.
 
-import { ApiError, postJSON } from "../../api.js";
+import { ApiError } from "../../api.js";
 import { $, el } from "../../dom.js";
 import { convExercise } from "../../exercise_views.js";
 import { formatCount, sub } from "../../format.js";
@@ -262,7 +262,7 @@ class ConvolutionPage {
   async compute() {
     performance.mark("conv-request");
     const body = convRequest(this.state);
-    const answer = await this.lab.latest((signal) => postJSON("/api/conv2d", body, { signal }), (e) => this.#showError(e));
+    const answer = await this.lab.post("/api/conv2d", body, (e) => this.#showError(e));
     if (!answer) return;
     this.output = answer;
     this.#clearErrors();

@@ -3,7 +3,7 @@
 // shift(conv x), their difference (zero away from the borders), then 2×2 pooling of both maps
 // with arg-max and the pooled cells that kept their value. The browser only draws.
 
-import { ApiError, postJSON } from "../../api.js";
+import { ApiError } from "../../api.js";
 import { $, el } from "../../dom.js";
 import { argmax, equivarianceExercise, poolWindow } from "../../exercise_views.js";
 import { formatCount, formatNumber } from "../../format.js";
@@ -299,7 +299,7 @@ class EquivariancePage {
   async compute() {
     const { image, kernel, dx, dy, pool, stride } = this.state;
     const body = { image, kernel, stride, dx, dy, pool: { mode: pool, kernel_size: 2 } };
-    const answer = await this.lab.latest((signal) => postJSON("/api/equivariance", body, { signal }), (e) => this.#showError(e));
+    const answer = await this.lab.post("/api/equivariance", body, (e) => this.#showError(e));
     if (!answer) return;
     this.#clearError();
     this.#render(answer);
