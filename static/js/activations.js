@@ -15,7 +15,6 @@
 
 /**
  * Bytes of a base64 string.
- * @param {string} text
  * @returns {Uint8Array}
  */
 export function base64Bytes(text) {
@@ -54,7 +53,6 @@ export function decodeLayer(layer) {
 /**
  * The H×W map of channel c of a (C, H, W) layer, as a view on its values (no copy).
  * @param {DecodedLayer} layer
- * @param {number} c
  * @returns {Float32Array}
  */
 export function channel(layer, c) {

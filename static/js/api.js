@@ -55,7 +55,6 @@ function fieldName(loc) {
 
 /**
  * Turn a FastAPI error body into one readable sentence.
- * @param {number} status
  * @param {any} body parsed JSON (or null)
  * @returns {ApiError}
  */
@@ -94,10 +93,8 @@ let waiting = 0;
  * The delay before retry number `attempt` (0-based): the server's Retry-After (seconds) for
  * the first, then doubling, capped, times a random factor in [1, 1.5) so a whole class does
  * not come back in the same millisecond.
- * @param {number} attempt
  * @param {string | null} retryAfter the header's value
  * @param {() => number} [random]
- * @returns {number} milliseconds
  */
 export function retryDelay(attempt, retryAfter, random = Math.random) {
   const seconds = Number(retryAfter);
@@ -105,14 +102,22 @@ export function retryDelay(attempt, retryAfter, random = Math.random) {
   return Math.min(RETRY.maxDelayMs, first * 2 ** attempt) * (1 + 0.5 * random());
 }
 
-function sleep(ms, signal) {
+/**
+ * Wait `ms`, or reject with the signal's reason as soon as it aborts.
+ * @param {AbortSignal} [signal]
+ */
+export function abortableSleep(ms, signal) {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
+    const onAbort = () => {
       clearTimeout(timer);
       reject(signal.reason);
-    }, { once: true });
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
 
@@ -125,7 +130,6 @@ function isBusy(response) {
 /**
  * fetch, retrying a 503 after its Retry-After with backoff (at most RETRY.attempts times);
  * an abort stops the waiting too. Returns the last response.
- * @param {string} path
  * @param {RequestInit} init
  * @returns {Promise<Response>}
  */
@@ -137,7 +141,7 @@ export async function fetchRetrying(path, init) {
   apiStatus.dispatchEvent(new CustomEvent("busy", { detail: { path } }));
   try {
     while (isBusy(response) && attempt < RETRY.attempts) {
-      await sleep(retryDelay(attempt, response.headers.get("Retry-After")), init.signal);
+      await abortableSleep(retryDelay(attempt, response.headers.get("Retry-After")), init.signal);
       attempt += 1;
       response = await fetch(path, init);
     }
@@ -156,7 +160,6 @@ export async function fetchRetrying(path, init) {
  * POST JSON and return the parsed answer; throws ApiError on a non-2xx status. A 503 is
  * retried (see RETRY) before it becomes an error.
  * @param {string} path e.g. "/api/conv2d"
- * @param {object} payload
  * @param {{signal?: AbortSignal}} [options]
  * @returns {Promise<any>}
  */
@@ -172,7 +175,6 @@ export async function postJSON(path, payload, options = {}) {
 
 /**
  * GET JSON; throws ApiError on a non-2xx status (a 503 is retried first).
- * @param {string} path
  * @param {{signal?: AbortSignal}} [options]
  * @returns {Promise<any>}
  */

@@ -37,9 +37,6 @@ export const CHANNEL_DEFAULTS = {
 /**
  * Name of input channel c (0-based): R, G, B when there are exactly three planes (a colour
  * picture), else 1, 2, ….
- * @param {number} c
- * @param {number} cin
- * @returns {string}
  */
 export function planeName(c, cin) {
   return cin === 3 ? "RGB"[c] : String(c + 1);
@@ -51,7 +48,6 @@ const isMatrix = (m, rows, cols) =>
 
 /**
  * Accept a restored layer only if every array has the right shape and every value is finite.
- * @param {any} s
  * @returns {ChannelLayer | null}
  */
 export function cleanChannelLayer(s) {
@@ -119,7 +115,6 @@ export function reshapeLayer(layer, shape) {
 /**
  * The body of POST /api/conv2d for the layer (C_in×H×W input, C_out×C_in×kh×kw kernel, bias).
  * @param {ChannelLayer} layer
- * @returns {object}
  */
 export function layerRequest(layer) {
   return { input: layer.x, kernel: layer.k, bias: layer.b, stride: layer.stride, padding: layer.padding };
@@ -130,7 +125,6 @@ export function layerRequest(layer) {
  * the same input with C_out·C_in filters, each holding one slice K[o, c] in plane c and zeros
  * in the others, and no bias. The server computes every part with the convolution that makes Y.
  * @param {ChannelLayer} layer
- * @returns {object}
  */
 export function partsRequest(layer) {
   const { cin, kh, kw } = layerShape(layer);
@@ -145,7 +139,6 @@ export function partsRequest(layer) {
 /**
  * Split the parts answer (C_out·C_in maps) into parts[o][c].
  * @param {number[][][]} output (C_out·C_in) × H_out × W_out
- * @param {number} cin
  * @returns {number[][][][]} C_out × C_in × H_out × W_out
  */
 export function splitParts(output, cin) {
@@ -157,10 +150,7 @@ export function splitParts(output, cin) {
 
 /**
  * The body of POST /api/parameters for a conv layer of `filters` filters of C_in·k·k weights.
- * @param {number} cin
- * @param {number} filters
  * @param {number | [number, number]} kernelSize
- * @returns {object}
  */
 export function parametersRequest(cin, filters, kernelSize) {
   return { conv: { in_channels: cin, filters, kernel_size: kernelSize, bias: true } };

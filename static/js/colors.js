@@ -40,7 +40,6 @@ export function interpolate(stops, t) {
 
 /**
  * Colour of a signed value on the diverging scale: 0 is near white, ±scale the darkest ends.
- * @param {number} value
  * @param {number} scale the magnitude that maps to the ends (e.g. max |value| of the grid); 0 → 1
  * @returns {RGB}
  */
@@ -51,7 +50,6 @@ export function diverging(value, scale) {
 
 /**
  * Colour of a value on the sequential scale between lo and hi.
- * @param {number} value
  * @param {number} lo value mapped to the dark end
  * @param {number} hi value mapped to the bright end (hi <= lo maps everything to the dark end)
  * @returns {RGB}
@@ -85,7 +83,6 @@ export function mix(rgb, other, t) {
  * WCAG 2 contrast ratio of two colours, from 1 (same) to 21 (black on white).
  * @param {RGB} a
  * @param {RGB} b
- * @returns {number}
  */
 export function contrast(a, b) {
   const [la, lb] = [luminance(a), luminance(b)];
@@ -120,19 +117,10 @@ export function textOn(rgb) {
 /**
  * Largest absolute finite value in a (nested) array of numbers; 0 for an empty one.
  * @param {number[] | number[][] | ArrayLike<number>} values
- * @returns {number}
  */
 export function maxAbs(values) {
-  let m = 0;
-  const visit = (v) => {
-    if (typeof v === "number") {
-      if (Number.isFinite(v) && Math.abs(v) > m) m = Math.abs(v);
-    } else if (v && typeof v.length === "number") {
-      for (let i = 0; i < v.length; i++) visit(v[i]);
-    }
-  };
-  visit(values);
-  return m;
+  const [lo, hi] = extent(values);
+  return Math.max(Math.abs(lo), Math.abs(hi));
 }
 
 /**
@@ -160,45 +148,9 @@ export function extent(values) {
 /**
  * A CSS linear-gradient for a legend of the named scale.
  * @param {"diverging" | "sequential"} name
- * @returns {string}
  */
 export function gradientCss(name) {
   const stops = name === "diverging" ? RDBU : VIRIDIS;
   const parts = stops.map((c, i) => `${css(c)} ${((100 * i) / (stops.length - 1)).toFixed(1)}%`);
   return `linear-gradient(to right, ${parts.join(", ")})`;
-}
-
-/** Paul Tol's "muted" qualitative scheme: 9 colours told apart under colour-vision deficiency. */
-const TOL_MUTED = [
-  [51, 34, 136], [136, 204, 238], [68, 170, 153], [17, 119, 51], [153, 153, 51],
-  [221, 204, 119], [204, 102, 119], [136, 34, 85], [170, 68, 153],
-];
-
-/**
- * A distinct colour for category i of n (e.g. which kernel weight a matrix entry holds).
- * Up to 9 categories use Tol's colour-blind-safe muted scheme; beyond that, evenly spaced hues
- * (cells also print their label, so colour is never the only cue).
- * @param {number} i 0-based category
- * @param {number} n number of categories
- * @returns {RGB}
- */
-export function categorical(i, n) {
-  if (n <= TOL_MUTED.length) return TOL_MUTED[((i % n) + n) % n];
-  const hue = (360 * i) / n;
-  const lightness = i % 2 === 0 ? 0.45 : 0.65;
-  return hslToRgb(hue, 0.55, lightness);
-}
-
-/**
- * HSL → RGB.
- * @param {number} h degrees
- * @param {number} s 0..1
- * @param {number} l 0..1
- * @returns {RGB}
- */
-export function hslToRgb(h, s, l) {
-  const k = (n) => (n + h / 30) % 12;
-  const a = s * Math.min(l, 1 - l);
-  const f = (n) => l - a * Math.max(-1, Math.min(k(n) - 3, Math.min(9 - k(n), 1)));
-  return [f(0), f(8), f(4)].map((v) => Math.round(255 * v));
 }

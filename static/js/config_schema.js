@@ -170,7 +170,6 @@ export function fieldError(field, value) {
 /**
  * Parse what a student typed into a field's text box.
  * @param {ConfigField} field
- * @param {string} text
  * @returns {{value: any} | {error: string}}
  */
 export function parseFieldText(field, text) {
@@ -207,18 +206,4 @@ export function cleanConfig(fields, defaults, candidate) {
     config[field.name] = wanted !== undefined && fieldError(field, wanted) === null ? wanted : fallback;
   }
   return config;
-}
-
-/**
- * The fields whose value differs from the default, for a short request body and URL.
- * @param {Record<string, any>} config
- * @param {Record<string, any>} defaults
- * @returns {Record<string, any>}
- */
-export function changedFields(config, defaults) {
-  const out = {};
-  for (const [k, v] of Object.entries(config)) {
-    if (JSON.stringify(v) !== JSON.stringify(defaults[k])) out[k] = v;
-  }
-  return out;
 }

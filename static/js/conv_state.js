@@ -47,12 +47,13 @@ export const CONV_DEFAULTS = {
   ch: CHANNEL_DEFAULTS,
 };
 
-function isMatrix(m, max) {
-  return (
-    Array.isArray(m) && m.length >= 1 && m.length <= max && Array.isArray(m[0]) &&
-    m[0].length >= 1 && m[0].length <= max &&
-    m.every((r) => Array.isArray(r) && r.length === m[0].length && r.every((v) => typeof v === "number" && Number.isFinite(v)))
-  );
+/** A finite number. */
+export const isNumber = (v) => typeof v === "number" && Number.isFinite(v);
+
+/** A rectangular matrix of finite numbers, 1 to `max` rows and columns. */
+export function isMatrix(m, max) {
+  return Array.isArray(m) && m.length >= 1 && m.length <= max && Array.isArray(m[0]) && m[0].length >= 1 &&
+    m[0].length <= max && m.every((r) => Array.isArray(r) && r.length === m[0].length && r.every(isNumber));
 }
 
 /**
@@ -78,7 +79,6 @@ export function cleanConvState(s) {
  * The body of POST /api/conv2d for the view shown: the single-channel X and K with every
  * setting, or the channels layer (C_in×H×W input, C_out×C_in×k×k kernel, bias).
  * @param {ConvState} s
- * @returns {object}
  */
 export function viewRequest(s) {
   return s.view === "channels" ? layerRequest(s.ch) : convRequest(s);
@@ -87,7 +87,6 @@ export function viewRequest(s) {
 /**
  * The body of POST /api/conv2d (and of /explain, /matrix, which add to it).
  * @param {ConvState} s
- * @returns {object}
  */
 export function convRequest(s) {
   return {

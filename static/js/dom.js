@@ -17,10 +17,7 @@ export const $ = (id) => document.getElementById(id);
 /**
  * An HTML element with properties (className, textContent, style as CSS text, …), attributes
  * ("role" and the names with a hyphen: "aria-label", "data-index") and children.
- * @param {string} tag
- * @param {object} [props]
  * @param {...(Node | string)} children
- * @returns {HTMLElement}
  */
 export function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
@@ -34,7 +31,6 @@ export function el(tag, props = {}, ...children) {
 
 /**
  * An SVG element with attributes (class, viewBox, …) and optional text.
- * @param {string} name
  * @param {Record<string, string | number>} [attrs]
  * @param {string | null} [text]
  * @returns {SVGElement}
@@ -49,7 +45,6 @@ export function svgElement(name, attrs = {}, text = null) {
 /**
  * A table row of text cells. In a body row (tag "td") the first cell is a row header; with
  * tag "th" every cell is a column header.
- * @param {string[]} cells
  * @param {"td" | "th"} [tag]
  * @returns {HTMLTableRowElement}
  */
@@ -68,9 +63,7 @@ const SCRIPT = /(?<![A-Za-z])([A-Za-zθ∇Σℝ)])([_^])(\{[^}]*\}|\([^)]*\)|[0-
 
 /**
  * An element holding the text, with x_y written as a subscript and x^y as a superscript.
- * @param {string} text
  * @param {string} [tag] element to create (default "div")
- * @returns {HTMLElement}
  */
 export function withSubscripts(text, tag = "div") {
   const node = document.createElement(tag);

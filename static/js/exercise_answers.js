@@ -33,7 +33,6 @@ export function fieldKind(format) {
 /**
  * The label of the answer box for a format.
  * @param {{type: string}} format
- * @returns {string}
  */
 export function answerLabel(format) {
   return format.type === "choice" ? "Pick one answer" : TYPE_LABELS[format.type];
@@ -82,7 +81,6 @@ export function parseSeed(text) {
  * A fresh seed, different from `previous`. Seeds stay below 10⁶ so they are short in a URL.
  * @param {number | null} previous
  * @param {() => number} random
- * @returns {number}
  */
 export function drawSeed(previous, random = Math.random) {
   for (;;) {
@@ -91,11 +89,7 @@ export function drawSeed(previous, random = Math.random) {
   }
 }
 
-/**
- * The URL parameter that holds an exercise's seed ("ex-output-size=17").
- * @param {string} id
- * @returns {string}
- */
+/** The URL parameter that holds an exercise's seed ("ex-output-size=17"). */
 export function seedParam(id) {
   return `ex-${id}`;
 }

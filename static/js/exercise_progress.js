@@ -78,8 +78,6 @@ function save(storage, all) {
  * Where the exercise of this seed stands: wrong checks so far and whether it has settled
  * (so a reload does not turn a hint into a first try).
  * @param {{getItem(key: string): string | null}} storage
- * @param {string} id
- * @param {number} seed
  * @returns {{wrong: number, settled: boolean}}
  */
 export function seedState(storage, id, seed) {
@@ -88,54 +86,14 @@ export function seedState(storage, id, seed) {
   return { wrong: record.wrong, settled: record.settled };
 }
 
-/**
- * Record one check of the exercise (id, seed) and return what it settles.
- * A right check settles "first-try" or "after-hint"; a second wrong check settles "shown";
- * once settled, a check settles nothing more (outcome null).
- * @param {{getItem(key: string): string | null, setItem(key: string, value: string): void}} storage
- * @param {string} id
- * @param {number} seed
- * @param {boolean} correct
- * @returns {{record: ExerciseRecord, outcome: string | null, wrong: number}}
- */
-export function recordCheck(storage, id, seed, correct) {
+/** Apply `settle` to the record of (id, seed), reset when the seed changed; save it. */
+function update(storage, id, seed, settle) {
   const all = readProgress(storage);
   const record = all[id] ?? blank();
   if (record.seed !== seed) Object.assign(record, { seed, wrong: 0, settled: false });
-  record.tried += 1;
-  record.right += correct ? 1 : 0;
-  record.last = correct;
-  let outcome = null;
-  if (!record.settled) {
-    if (correct) outcome = record.wrong === 0 ? "first-try" : "after-hint";
-    else if (record.wrong >= 1) outcome = "shown";
-    if (!correct) record.wrong += 1;
-  }
+  const outcome = settle(record);
   if (outcome) {
     record.outcomes[outcome] += 1;
-    record.settled = true;
-  }
-  all[id] = record;
-  save(storage, all);
-  return { record, outcome, wrong: record.wrong };
-}
-
-/**
- * Record that the student asked to see the answer of (id, seed): settles "shown" unless the
- * exercise has already settled.
- * @param {{getItem(key: string): string | null, setItem(key: string, value: string): void}} storage
- * @param {string} id
- * @param {number} seed
- * @returns {{record: ExerciseRecord, outcome: string | null}}
- */
-export function recordShown(storage, id, seed) {
-  const all = readProgress(storage);
-  const record = all[id] ?? blank();
-  if (record.seed !== seed) Object.assign(record, { seed, wrong: 0, settled: false });
-  let outcome = null;
-  if (!record.settled) {
-    outcome = "shown";
-    record.outcomes.shown += 1;
     record.settled = true;
   }
   all[id] = record;
@@ -143,12 +101,41 @@ export function recordShown(storage, id, seed) {
   return { record, outcome };
 }
 
+/**
+ * Record one check of the exercise (id, seed) and return what it settles.
+ * A right check settles "first-try" or "after-hint"; a second wrong check settles "shown";
+ * once settled, a check settles nothing more (outcome null).
+ * @param {{getItem(key: string): string | null, setItem(key: string, value: string): void}} storage
+ * @returns {{record: ExerciseRecord, outcome: string | null, wrong: number}}
+ */
+export function recordCheck(storage, id, seed, correct) {
+  const { record, outcome } = update(storage, id, seed, (r) => {
+    r.tried += 1;
+    r.right += correct ? 1 : 0;
+    r.last = correct;
+    if (r.settled) return null;
+    if (correct) return r.wrong === 0 ? "first-try" : "after-hint";
+    r.wrong += 1;
+    return r.wrong >= 2 ? "shown" : null;
+  });
+  return { record, outcome, wrong: record.wrong };
+}
+
+/**
+ * Record that the student asked to see the answer of (id, seed): settles "shown" unless the
+ * exercise has already settled.
+ * @param {{getItem(key: string): string | null, setItem(key: string, value: string): void}} storage
+ * @returns {{record: ExerciseRecord, outcome: string | null}}
+ */
+export function recordShown(storage, id, seed) {
+  return update(storage, id, seed, (r) => (r.settled ? null : "shown"));
+}
+
 const count = (n, one, many) => `${n} ${n === 1 ? one : many}`;
 
 /**
  * One line about an exercise's record: how its exercises were settled.
  * @param {ExerciseRecord | undefined} record
- * @returns {string}
  */
 export function describeRecord(record) {
   if (!record || record.tried === 0) return "not tried yet";
@@ -174,7 +161,6 @@ export function bestOutcome(record) {
  * How the given kinds stand: how many have their best outcome at the first try, after a hint,
  * only shown, and how many are not settled yet.
  * @param {Record<string, ExerciseRecord>} progress
- * @param {string[]} ids
  * @returns {{"first-try": number, "after-hint": number, shown: number, open: number, total: number}}
  */
 export function countSolved(progress, ids) {

@@ -6,10 +6,6 @@
 /**
  * A rows×cols copy of `m`: the overlapping part kept, new cells 0 (the exercise fixes the
  * sizes, the student's numbers stay where they fit).
- * @param {number[][]} m
- * @param {number} rows
- * @param {number} cols
- * @returns {number[][]}
  */
 export function resized(m, rows, cols) {
   return Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => m[i]?.[j] ?? 0));
@@ -17,24 +13,13 @@ export function resized(m, rows, cols) {
 
 /**
  * A rows×cols matrix of zeros with a 1 at `cell`.
- * @param {number} rows
- * @param {number} cols
  * @param {[number, number]} cell 0-based
- * @returns {number[][]}
  */
 export function oneHot(rows, cols, [r, c]) {
   return Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => (i === r && j === c ? 1 : 0)));
 }
 
-/**
- * The output side of a convolution, ⌊(H + 2p − d(k − 1) − 1)/s⌋ + 1 (Dumoulin & Visin 2016).
- * @param {number} h
- * @param {number} k
- * @param {number} s
- * @param {number} p
- * @param {number} [d]
- * @returns {number}
- */
+/** The output side of a convolution, ⌊(H + 2p − d(k − 1) − 1)/s⌋ + 1 (Dumoulin & Visin 2016). */
 export function convSide(h, k, s, p, d = 1) {
   return Math.floor((h + 2 * p - d * (k - 1) - 1) / s) + 1;
 }
@@ -46,8 +31,6 @@ const IDENTITY = [[1]];
  * The equivariance page's state for a shift or pooling exercise, or null for other kinds.
  * Pooling exercises use the 1×1 kernel [1], so conv(x) = x and the page's pooled maps are the
  * max pooling of the exercise's X itself.
- * @param {string} id
- * @param {any} inputs
  * @param {{image: number[][]}} current the page's state (pooled-size keeps its image, resized)
  * @returns {{image: number[][], kernel: number[][], stride: number, dx: number, dy: number, pool: "max"} | null}
  */
@@ -69,7 +52,6 @@ export function equivarianceExercise(id, inputs, current) {
 /**
  * The cells of one k×k pooling window (stride k) of output cell [i, j].
  * @param {[number, number]} cell
- * @param {number} k
  * @returns {Array<[number, number]>}
  */
 export function poolWindow([i, j], k) {
@@ -80,7 +62,6 @@ export function poolWindow([i, j], k) {
 
 /**
  * Where the largest value of a matrix is (the first one, row by row).
- * @param {number[][]} m
  * @returns {[number, number]}
  */
 export function argmax(m) {
@@ -95,8 +76,6 @@ export function argmax(m) {
  * The shared convolution state (Convolution and Matrix pages) for an output-size or
  * weight-sharing exercise: X and K resized to the exercise's sizes (the student's numbers kept
  * where they fit), its stride, padding and dilation; C input channels use the channels view.
- * @param {string} id
- * @param {any} inputs
  * @param {import("./conv_state.js").ConvState} current
  * @returns {import("./conv_state.js").ConvState | null}
  */

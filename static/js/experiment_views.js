@@ -11,9 +11,7 @@ import { formatCount, formatNumber } from "./format.js";
  * "FC + L2" when the dense net trained with an L2 penalty; "invariant CNN" in the limits
  * experiment, whose CNN ends in global pooling.
  * @param {string} name "cnn" | "lc" | "fc"
- * @param {string} experiment
  * @param {number | null} [weightDecay] the λ the model trained with
- * @returns {string}
  */
 export function modelName(name, experiment, weightDecay = null) {
   if (name === "fc") return experiment === "generalization" && weightDecay > 0 ? "FC + L2" : "FC";
@@ -44,29 +42,20 @@ const RUN_STYLES = [
 /**
  * The drawing style of a model (by name) or of the i-th run.
  * @param {string | null} name "cnn" | "lc" | "fc" or null
- * @param {number} [index]
  * @returns {{className: string, dash: string | undefined, marker: string}}
  */
 export function seriesStyle(name, index = 0) {
   return MODEL_STYLES[name] ?? RUN_STYLES[index % RUN_STYLES.length];
 }
 
-/**
- * A percentage with one decimal, typographic minus ("−0.3 %").
- * @param {number} fraction
- * @returns {string}
- */
+/** A percentage with one decimal, typographic minus ("−0.3 %"). */
 export function percent(fraction) {
   if (!Number.isFinite(fraction)) return "–";
   const text = (100 * fraction).toFixed(1);
   return `${text === "-0.0" ? "0.0" : text.replace("-", "−")} %`;
 }
 
-/**
- * λ written for a label: "0", "0.001", "0.05".
- * @param {number} lam
- * @returns {string}
- */
+/** λ written for a label: "0", "0.001", "0.05". */
 export function lambdaText(lam) {
   return formatNumber(lam, { digits: 6 });
 }
@@ -76,7 +65,6 @@ export function lambdaText(lam) {
  * limits experiment the task sets the dash and marker (colour stays the model's), so the four
  * curves differ twice; the λ runs of weight-decay take the run styles in order.
  * @param {{model?: string, name?: string, task?: string | null}} item
- * @param {string} experiment
  * @param {number} index position of the run (λ runs)
  * @param {string[]} [tasks] the run's tasks in order (limits)
  * @returns {{className: string, dash: string | undefined, marker: string}}
@@ -94,8 +82,6 @@ export function runStyle(item, experiment, index, tasks = []) {
  * The key of one training run inside an experiment run: its model, task and λ.
  * @param {{model?: string, name?: string, task?: string | null, weight_decay?: number | null}} item
  *   a progress event or a ModelResult
- * @param {string} experiment
- * @returns {string}
  */
 export function runKey(item, experiment) {
   const model = item.model ?? item.name;
@@ -107,8 +93,6 @@ export function runKey(item, experiment) {
 /**
  * The short label of one training run (for direct labels and the live plot).
  * @param {{model?: string, name?: string, task?: string | null, weight_decay?: number | null}} item
- * @param {string} experiment
- * @returns {string}
  */
 export function runLabel(item, experiment) {
   const model = item.model ?? item.name;
@@ -154,7 +138,6 @@ export function generalizationReference(reference) {
 
 /**
  * Rows of the limits sweep: one per task, test accuracy (mean ± std) per model.
- * @param {any} reference
  * @returns {{models: string[], rows: {task: string, cells: {model: string, mean: number, std: number}[]}[]}}
  */
 export function limitsReference(reference) {
@@ -175,7 +158,6 @@ export function limitsReference(reference) {
 /**
  * Series of the weight-decay sweep against λ (plotted at evenly spaced positions 0, 1, 2, …,
  * labelled with λ, because λ = 0 has no place on a log axis).
- * @param {any} reference
  * @returns {{lambdas: number[], norm: object[], accuracy: object[], shrink: {lambda: number, expected: number, measured: number}[]}}
  */
 export function weightDecayReference(reference) {
@@ -268,10 +250,7 @@ export class RunProgress {
     }));
   }
 
-  /**
-   * One sentence of where the run is, e.g. "CNN: epoch 3 of 8, step 120 of 256".
-   * @returns {string}
-   */
+  /** One sentence of where the run is, e.g. "CNN: epoch 3 of 8, step 120 of 256". */
   status() {
     const e = this.last;
     if (!e) return "";
@@ -287,7 +266,6 @@ export class RunProgress {
 
 /**
  * The curves of a finished run (from the result, which has every epoch).
- * @param {any} result
  * @param {"loss" | "test" | "train"} what
  * @returns {object[]}
  */
@@ -305,7 +283,6 @@ export function resultSeries(result, what) {
 
 /**
  * ‖W‖ over the SGD steps, one series per λ (weight-decay results).
- * @param {any} result
  * @returns {object[]}
  */
 export function normSeries(result) {
@@ -321,7 +298,6 @@ export function normSeries(result) {
 
 /**
  * Accuracy against the horizontal shift of the test digits, per model (generalization results).
- * @param {any} result
  * @returns {object[]}
  */
 export function shiftSeries(result) {
@@ -338,7 +314,6 @@ export function shiftSeries(result) {
 
 /**
  * The result table: a header and one row per trained model, every cell text.
- * @param {any} result
  * @returns {{columns: string[], rows: {key: string, cells: string[]}[], textColumns: number}}
  *   textColumns: how many leading columns hold text (left-aligned) rather than numbers
  */
@@ -395,7 +370,6 @@ export function resultTable(result) {
 /**
  * A test accuracy with its 95 % interval: "90.6 % (88.7–92.2)".
  * @param {{test_accuracy: number, test_accuracy_interval?: number[]}} model
- * @returns {string}
  */
 export function withInterval(model) {
   const interval = model.test_accuracy_interval;
@@ -409,7 +383,6 @@ export function withInterval(model) {
  * other's 95 % interval (the rule of the API's summaries).
  * @param {{accuracy: number, interval?: number[] | null}} a
  * @param {{accuracy: number, interval?: number[] | null}} b
- * @returns {boolean}
  */
 export function isTie(a, b) {
   if (a.accuracy === b.accuracy) return true;
@@ -429,7 +402,6 @@ function shiftedAt(model, d) {
 
 /**
  * The question a student answers before training, and its choices, for an experiment and config.
- * @param {string} experiment
  * @param {Record<string, any>} config
  * @returns {{question: string, options: {value: string, label: string}[]}}
  */
@@ -459,7 +431,6 @@ export function predictionQuestion(experiment, config) {
 
 /**
  * The measured answer to the prediction question: the choice with the highest test accuracy.
- * @param {any} result
  * @returns {{value: string, label: string, ranking: {value: string, label: string, accuracy: number, interval: number[] | null}[]}}
  */
 export function measuredAnswer(result) {
@@ -518,7 +489,6 @@ export function revealText(prediction, measured) {
 /**
  * Where a queued run stands, from the server's `queued` event.
  * @param {{position: number, waiting: number, running: number, slots: number, seconds: number}} q
- * @returns {string}
  */
 export function queueText(q) {
   const ahead = q.position - 1;
@@ -529,7 +499,6 @@ export function queueText(q) {
 /**
  * The progress events a stored result replays: the end of every epoch of every model, with
  * the metrics and filters the result kept (nothing is invented between them).
- * @param {any} result
  * @returns {any[]} events in the order a live run sends them
  */
 export function replayEvents(result) {
@@ -562,8 +531,6 @@ export function replayEvents(result) {
 /**
  * The status line of a run that ended in an error, by the HTTP status the API gave it (the
  * `status` of an `error` event, or of the response); the API's detail says the rest.
- * @param {number} status
- * @returns {string}
  */
 export function failureStatus(status) {
   if (status === 504) return "Stopped: the run reached the server's time limit for one run.";
@@ -588,11 +555,7 @@ export function shiftAxis(series) {
   return { xDomain: [lo - 0.5, hi + 0.5], xTicks: ticks };
 }
 
-/**
- * Whole-number ticks 0 … last for an epoch axis, at most about eight of them.
- * @param {number} last
- * @returns {number[]}
- */
+/** Whole-number ticks 0 … last for an epoch axis, at most about eight of them. */
 export function epochTicks(last) {
   const step = Math.max(1, Math.ceil(last / 8));
   const ticks = [];
@@ -605,7 +568,6 @@ export function epochTicks(last) {
  * the points at the ends of epochs; on a step axis, the first and the last point).
  * @param {{label: string, points: number[][]}[]} series
  * @param {string} xName "epoch", "step", "N", "dx", …
- * @returns {string}
  */
 export function describeSeries(series, xName) {
   const keep = (points) => {

@@ -6,7 +6,6 @@ const SUBSCRIPTS = "₀₁₂₃₄₅₆₇₈₉";
 /**
  * A short label for a grid cell: integers as they are, others with at most `digits` decimals
  * (trailing zeros trimmed), a typographic minus, and "k"/"M" for large magnitudes.
- * @param {number} value
  * @param {number} [digits] decimals kept (default 2)
  * @returns {string} e.g. "−1", "0.11", "12.5k"
  */
@@ -26,9 +25,7 @@ export function formatCell(value, digits = 2) {
 /**
  * A number written in full for arithmetic lines and figures, negatives in parentheses when
  * asked (the tutorial writes 2·(−1)).
- * @param {number} value
  * @param {{parens?: boolean, digits?: number}} [options]
- * @returns {string}
  */
 export function formatNumber(value, options = {}) {
   const { parens = false, digits = 4 } = options;
@@ -47,9 +44,7 @@ const SUPERSCRIPTS = { "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", 
  * A magnitude too large for fixed notation: "1.5e308" (cells, `times` "e") or
  * "1.5×10³⁰⁸" (`times` "×10"), the mantissa to `precision` decimals, trimmed.
  * @param {number} abs a positive finite number
- * @param {number} precision
  * @param {"e" | "×10"} times
- * @returns {string}
  */
 function scientific(abs, precision, times) {
   const [mantissa, exponent] = abs.toExponential(precision).split("e");
@@ -60,11 +55,7 @@ function scientific(abs, precision, times) {
   return `${trim(mantissa)}${times}${written}`;
 }
 
-/**
- * An integer with thousands separators ("78,500").
- * @param {number} value
- * @returns {string}
- */
+/** An integer with thousands separators ("78,500"). */
 export function formatCount(value) {
   return Math.round(value).toLocaleString("en-US");
 }
@@ -72,7 +63,6 @@ export function formatCount(value) {
 /**
  * A percentage with one decimal ("81.3 %").
  * @param {number} fraction in [0, 1]
- * @returns {string}
  */
 export function formatPercent(fraction) {
   return `${(100 * fraction).toFixed(1)} %`;
@@ -81,7 +71,6 @@ export function formatPercent(fraction) {
 /**
  * Subscript digits for cell names, 1-based like the tutorial: sub(1, 1) → "₁₁", sub(10, 2) → "₁₀,₂".
  * @param {...number} indices
- * @returns {string}
  */
 export function sub(...indices) {
   const parts = indices.map((i) => String(i).replace(/\d/g, (d) => SUBSCRIPTS[Number(d)]));
@@ -91,8 +80,6 @@ export function sub(...indices) {
 /**
  * Parse a number typed by a student: accepts "-", "−", "," as decimal separator is NOT accepted
  * (comma separates values when pasting). Returns NaN for anything that is not a finite number.
- * @param {string} text
- * @returns {number}
  */
 export function parseNumber(text) {
   const cleaned = String(text).trim().replace(/\u2212/g, "-");
@@ -104,7 +91,6 @@ export function parseNumber(text) {
 /**
  * Parse a pasted matrix: rows on lines (or separated by ";"), values separated by whitespace
  * or commas; brackets as in [[1, 2], [3, 4]] are accepted too.
- * @param {string} text
  * @returns {{matrix: number[][]} | {error: string}}
  */
 export function parseMatrix(text) {

@@ -11,7 +11,6 @@ import { diverging, maxAbs } from "./colors.js";
 /**
  * Magnitude that maps to the ends of the scale: max |w| over every weight; 1 for an all-zero K.
  * @param {number[] | number[][] | number[][][][]} weights K, one slice or a whole layer's filters
- * @returns {number}
  */
 export function weightBound(weights) {
   const m = maxAbs(weights);
@@ -30,7 +29,6 @@ export function weightDomain(weights) {
 
 /**
  * Colour of one weight (or a matrix entry holding it) on the kernel's scale.
- * @param {number} value
  * @param {number} bound from weightBound(K)
  * @returns {import("./colors.js").RGB}
  */

@@ -5,7 +5,6 @@
  * A kernel centred in a zero k×k matrix (an even-sized kernel sits up and left of centre).
  * @param {number[][]} kernel the small kernel (h×w, at most k×k)
  * @param {number} k side of the layer's kernels
- * @returns {number[][]}
  * @throws {Error} when the kernel is larger than k×k
  */
 export function embedKernel(kernel, k) {

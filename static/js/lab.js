@@ -136,11 +136,14 @@ export class Lab {
     return answer.value;
   }
 
+  /** POST `body` to `url` as the lab's newest request: latest() for one JSON request. */
+  post(url, body, onError) {
+    return this.latest((signal) => postJSON(url, body, { signal }), onError);
+  }
+
   /**
    * POST an explanation of the current answer; asked once per key until the next answer.
    * @param {string} key what is explained (the cell)
-   * @param {string} url
-   * @param {object} body
    * @param {(error: Error) => void} onError called when the newest explanation fails
    * @returns {Promise<any | null>} the explanation, or null when it failed or is out of date
    */
@@ -163,20 +166,26 @@ export class Lab {
   }
 }
 
+/** A lab inside a lesson page: the page owns the state and saves it when told. */
+export class PanelLab {
+  /** @param {{state: object, save: () => void}} options */
+  constructor({ state, save }) {
+    this.state = state;
+    this.save = save;
+    this.lab = new Lab();
+    this.answer = null;
+  }
+}
+
 /**
  * Fade (or show again) what was computed from the last answer.
  * @param {Iterable<Element | null>} elements
- * @param {boolean} stale
  */
 export function fade(elements, stale) {
   for (const element of elements) element?.classList.toggle("stale", stale);
 }
 
-/**
- * The message for a failed request: the API's own words, or that the server could not be reached.
- * @param {Error} error
- * @returns {string}
- */
+/** The message for a failed request: the API's own words, or that the server could not be reached. */
 export function failure(error) {
   return error instanceof ApiError ? error.message : `Could not reach the server (${error.message})`;
 }

@@ -16,10 +16,7 @@ export function linearScale(domain, range) {
 
 /**
  * Round tick values covering [lo, hi]: steps of 1, 2 or 5 times a power of ten.
- * @param {number} lo
- * @param {number} hi
  * @param {number} [count] about how many ticks
- * @returns {number[]}
  */
 export function niceTicks(lo, hi, count = 5) {
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [];
@@ -55,11 +52,7 @@ export function seriesExtent(series, axis) {
   return lo <= hi ? [lo, hi] : [0, 1];
 }
 
-/**
- * A number written for a tick label: integers plainly, others with at most 3 significant digits.
- * @param {number} value
- * @returns {string}
- */
+/** A number written for a tick label: integers plainly, others with at most 3 significant digits. */
 export function tickLabel(value) {
   if (Number.isInteger(value)) return String(value).replace("-", "−");
   return String(Number(value.toPrecision(3))).replace("-", "−");
@@ -82,9 +75,6 @@ export function logScale(domain, range) {
 /**
  * Round tick values for a log axis over [lo, hi] (lo > 0): 1, 2, 5 × 10^k over at most
  * one and a half decades, 1, 3 × 10^k up to three decades, powers of ten beyond.
- * @param {number} lo
- * @param {number} hi
- * @returns {number[]}
  */
 export function logTicks(lo, hi) {
   if (!(lo > 0 && hi > 0) || !Number.isFinite(lo) || !Number.isFinite(hi)) return [];

@@ -131,7 +131,6 @@ export const IMAGE_PRESETS = [
 /**
  * Turn an image preset into a matrix of 0, 0.5 and 1.
  * @param {ImagePreset} preset
- * @returns {number[][]}
  */
 export function imageOf(preset) {
   return preset.rows.map((row) => [...row].map((ch) => (ch === "#" ? 1 : ch === "+" ? 0.5 : 0)));

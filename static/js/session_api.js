@@ -12,8 +12,6 @@ const BASE = "/api/sessions";
  * One request to the sessions API; the parsed JSON answer (null for 204), or an ApiError. A 503
  * with Retry-After (the worker's concurrency limit refused it before any work) is retried as
  * every other request of the pages is: an answer sent again replaces itself.
- * @param {string} method
- * @param {string} path
  * @param {{token?: string | null, body?: any, signal?: AbortSignal}} [options]
  * @returns {Promise<any>}
  */
@@ -53,7 +51,6 @@ export function createSession() {
 
 /**
  * Join a session: {participant_token}.
- * @param {string} code
  * @param {string} nickname "" for none
  * @returns {Promise<{participant_token: string}>}
  */
@@ -90,10 +87,6 @@ export async function reopenStored(storage, key, stored) {
 
 /** One session seen with one token (a teacher's or a student's). */
 export class SessionClient {
-  /**
-   * @param {string} code
-   * @param {string} token
-   */
   constructor(code, token) {
     this.code = code;
     this.token = token;

@@ -11,32 +11,16 @@ export const PARTICIPANT_KEY = "convlab.session.participant";
  * A join code as typed ("abc 123", "ABC-123") in the form the server issues ("ABC123"), or ""
  * when it holds nothing code-like.
  * @param {string | null | undefined} text
- * @returns {string}
  */
 export function normalizeCode(text) {
   return String(text ?? "").toUpperCase().replace(/[^A-Z0-9]/g, "").slice(0, 16);
 }
 
-/**
- * The join code a /join address carries: /join/ABC123 or /join?code=ABC123 ("" when none).
- * @param {string} pathname
- * @param {string} search
- * @returns {string}
- */
+/** The join code a /join address carries: /join/ABC123 or /join?code=ABC123 ("" when none). */
 export function codeFromLocation(pathname, search) {
   const fromPath = /^\/join\/([^/?#]+)/.exec(pathname);
   if (fromPath) return normalizeCode(decodeURIComponent(fromPath[1]));
   return normalizeCode(new URLSearchParams(search).get("code"));
-}
-
-/**
- * The address students open (and the QR code holds).
- * @param {string} origin e.g. "http://10.0.0.5:8000"
- * @param {string} code
- * @returns {string}
- */
-export function joinUrl(origin, code) {
-  return `${origin}/join/${encodeURIComponent(code)}`;
 }
 
 /**
@@ -59,7 +43,6 @@ export function readStored(storage, key) {
 /**
  * Keep a session's record (or forget it with null); storage that refuses is ignored.
  * @param {{setItem(k: string, v: string): void, removeItem(k: string): void}} storage
- * @param {string} key
  * @param {object | null} record
  */
 export function writeStored(storage, key, record) {
@@ -71,21 +54,12 @@ export function writeStored(storage, key, record) {
   }
 }
 
-/**
- * "1 student", "12 students".
- * @param {number} n
- * @returns {string}
- */
+/** "1 student", "12 students". */
 export function studentsText(n) {
   return `${n} ${n === 1 ? "student" : "students"}`;
 }
 
-/**
- * The projector's live line: "7 of 12 answered".
- * @param {number} answered
- * @param {number} present
- * @returns {string}
- */
+/** The projector's live line: "7 of 12 answered". */
 export function answeredText(answered, present) {
   return `${answered} of ${present} answered`;
 }
@@ -144,12 +118,7 @@ export function alignRounds(rounds) {
   return { rounds: rounds.map((r) => r.round), answered: rounds.map((r) => r.answered), rows: ordered };
 }
 
-/**
- * "3 of 12 (25%)".
- * @param {number} count
- * @param {number} total
- * @returns {string}
- */
+/** "3 of 12 (25%)". */
 export function shareText(count, total) {
   const percent = total > 0 ? Math.round((100 * count) / total) : 0;
   return `${count} of ${total} (${percent}%)`;

@@ -33,7 +33,6 @@ export class SseParser {
   /**
    * Feed decoded text; returns the events completed by it (possibly none).
    * A chunk may end anywhere: inside a line, between "\r" and "\n", inside a field name.
-   * @param {string} text
    * @returns {SseEvent[]}
    */
   push(text) {
@@ -109,7 +108,6 @@ export class SseParser {
  * in order. Resolves when the stream ends; rejects if reading fails (e.g. the fetch was aborted).
  * @param {ReadableStream<Uint8Array>} body
  * @param {(event: SseEvent) => void} onEvent
- * @returns {Promise<void>}
  */
 export async function readEventStream(body, onEvent) {
   const reader = body.getReader();

@@ -11,9 +11,6 @@ const COORD_LIMIT = 36 * 36; // two base-36 digits per coordinate
 /**
  * Append a point to a stroke unless it is closer than `minStep` pixels to the previous one.
  * @param {Stroke} stroke
- * @param {number} x
- * @param {number} y
- * @param {number} [minStep]
  * @returns {boolean} whether the point was added
  */
 export function addPoint(stroke, x, y, minStep = 1.5) {
@@ -28,7 +25,6 @@ export function addPoint(stroke, x, y, minStep = 1.5) {
 /**
  * The text form of a list of strokes.
  * @param {Stroke[]} strokes
- * @returns {string}
  */
 export function encodeStrokes(strokes) {
   return strokes
@@ -43,7 +39,6 @@ export function encodeStrokes(strokes) {
 
 /**
  * Parse the text form; throws an Error naming the problem for malformed text.
- * @param {string} text
  * @returns {Stroke[]}
  */
 export function decodeStrokes(text) {

@@ -9,8 +9,8 @@ import { SessionClient, joinSession, reopenStored } from "../session_api.js";
 import { PARTICIPANT_KEY, codeFromLocation, normalizeCode, readStored, writeStored } from "../session_state.js";
 import { RevealView } from "../widgets/reveal_view.js";
 import { SessionAnswer } from "../widgets/session_answer.js";
+import { $ } from "../dom.js";
 
-const $ = (id) => document.getElementById(id);
 
 class JoinPage {
   constructor() {

@@ -8,14 +8,7 @@ import { ApiError } from "../api.js";
 import { $, el } from "../dom.js";
 import { MAX_SEED, drawSeed, parseSeed } from "../exercise_answers.js";
 import { SessionClient, askableQuestions, createSession, reopenStored } from "../session_api.js";
-import {
-  TEACHER_KEY,
-  answeredText,
-  normalizeCode,
-  readStored,
-  studentsText,
-  writeStored,
-} from "../session_state.js";
+import { TEACHER_KEY, answeredText, normalizeCode, readStored, studentsText, writeStored } from "../session_state.js";
 import { ProgressBoard } from "../widgets/progress_board.js";
 import { QrCode } from "../widgets/qr_code.js";
 import { QuestionView } from "../widgets/question_view.js";

@@ -43,11 +43,7 @@ export class CellGrid extends EventTarget {
     this.setSize(1, 1);
   }
 
-  /**
-   * Change the grid size (keeps the selection when it still fits).
-   * @param {number} rows
-   * @param {number} cols
-   */
+  /** Change the grid size (keeps the selection when it still fits). */
   setSize(rows, cols) {
     if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 1 || cols < 1) {
       throw new Error(`CellGrid "${this.options.label}": size must be positive integers, got ${rows}×${cols}`);

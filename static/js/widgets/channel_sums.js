@@ -12,7 +12,6 @@ import { NumberGrid } from "./number_grid.js";
 /** Rows of part grids that add up to the output maps. */
 export class ChannelSums extends EventTarget {
   /**
-   * @param {HTMLElement} container
    * @param {{planeName: (c: number, cin: number) => string}} options
    */
   constructor(container, options) {
@@ -57,8 +56,6 @@ export class ChannelSums extends EventTarget {
   /**
    * Outline cell (i, j) in every part of filter o and in Y[o]; clears the others.
    * @param {number | null} o null clears
-   * @param {number} [i]
-   * @param {number} [j]
    */
   mark(o, i, j) {
     this.parts.forEach((row) => row.forEach((g) => g.clearMark("is-current")));
@@ -70,7 +67,6 @@ export class ChannelSums extends EventTarget {
 
   /**
    * The NumberGrid of part (o, c), or of Y[o] when c is null.
-   * @param {number} o
    * @param {number | null} c
    * @returns {NumberGrid | undefined}
    */

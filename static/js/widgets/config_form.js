@@ -121,12 +121,7 @@ export class ConfigForm extends EventTarget {
     return { config, errors };
   }
 
-  /**
-   * Show an error the server found on a field (422); false when there is no such control.
-   * @param {string} name
-   * @param {string} message
-   * @returns {boolean}
-   */
+  /** Show an error the server found on a field (422); false when there is no such control. */
   markInvalid(name, message) {
     const control = this.controls.get(name);
     if (!control) return false;
@@ -134,10 +129,7 @@ export class ConfigForm extends EventTarget {
     return true;
   }
 
-  /**
-   * Move the keyboard focus to a field's control.
-   * @param {string} name
-   */
+  /** Move the keyboard focus to a field's control. */
   focus(name) {
     this.controls.get(name)?.focusTarget?.focus();
   }

@@ -78,8 +78,6 @@ export class DrawingPad extends EventTarget {
    * The picture as a PNG data URL (ink on paper), scaled down to `side` pixels when given: the
    * server crops the ink and scales it to 20 px anyway, and a quarter of the pixels is a
    * quarter of the decoding (bench/mnist_request_cost.py).
-   * @param {number} [side]
-   * @returns {string}
    */
   toDataURL(side) {
     if (!side || side >= this.canvas.width) return this.canvas.toDataURL("image/png");

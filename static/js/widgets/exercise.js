@@ -18,18 +18,10 @@
 //    settled, outcome "first-try" | "after-hint" | "shown" (once per exercise and seed)
 
 import { getJSON, postJSON } from "../api.js";
-import {
-  answerLabel,
-  chooseSeed,
-  collectAnswer,
-  drawSeed,
-  fieldKind,
-  givenMatrices,
-  seedParam,
-} from "../exercise_answers.js";
-import { el, withSubscripts } from "../dom.js";
+import { chooseSeed, collectAnswer, drawSeed, seedParam } from "../exercise_answers.js";
+import { $, el, withSubscripts } from "../dom.js";
 import { describeRecord, readProgress, recordCheck, recordShown, seedState } from "../exercise_progress.js";
-import { formatNumber } from "../format.js";
+import { answerField, answerValue, givenFigures } from "./question_view.js";
 
 let listPromise = null;
 
@@ -145,7 +137,6 @@ export class ExerciseBlock {
 
   /**
    * Show the exercise of this seed (and remember the seed in the URL and localStorage).
-   * @param {number} seed
    * @param {{focus?: boolean}} [options] move the focus to the answer field once shown
    */
   async load(seed, options = {}) {
@@ -186,7 +177,7 @@ export class ExerciseBlock {
   async submit() {
     if (!this.exercise) return;
     const format = this.exercise.answer_format;
-    const collected = collectAnswer(format, this.#value());
+    const collected = collectAnswer(format, answerValue(this.fields));
     if ("error" in collected) {
       this.error.textContent = collected.error;
       this.#firstField()?.setAttribute("aria-invalid", "true");
@@ -272,7 +263,7 @@ export class ExerciseBlock {
    * @param {{target: string, text: string} | undefined} shown
    */
   #showWhere(shown) {
-    if (!shown || !document.getElementById(shown.target)) return;
+    if (!shown || !$(shown.target)) return;
     const link = el("a", { href: `#${shown.target}`, textContent: shown.text });
     this.reveal.append(el("p", { className: "shown-in" }, "On this page: ", link, "."));
   }
@@ -284,49 +275,16 @@ export class ExerciseBlock {
   }
 
   #showGiven(inputs) {
-    const figures = givenMatrices(inputs).map(({ key, name, matrix }) => {
-      const table = el("table", { className: "given-matrix" });
-      table.dataset.input = key;
-      table.setAttribute("aria-label", `${name}, ${matrix.length} × ${matrix[0].length}`);
-      for (const row of matrix) {
-        table.append(el("tr", {}, ...row.map((v) => el("td", { textContent: formatNumber(v) }))));
-      }
-      return el("figure", {}, el("figcaption", { textContent: name }), table);
-    });
-    this.given.replaceChildren(...figures);
+    this.given.replaceChildren(...givenFigures(inputs));
   }
 
   #showFields(format, inputs) {
-    const help = el("p", { className: "answer-help", id: `${this.base}-help`, textContent: format.description ?? "" });
-    if (fieldKind(format) === "choice") {
-      const legend = el("legend", { textContent: answerLabel(format) });
-      const options = (inputs.options ?? []).map((option) => {
-        const input = el("input", { type: "radio", name: `${this.base}-choice`, value: option.key, id: `${this.base}-opt-${option.key}` });
-        const label = el("label", { htmlFor: input.id }, el("strong", { textContent: `${option.key}) ` }), option.text);
-        return el("div", { className: "choice" }, input, label);
-      });
-      const fieldset = el("fieldset", {}, legend, ...options);
-      fieldset.setAttribute("aria-describedby", `${this.prompt.id}`);
-      this.fields.replaceChildren(fieldset);
-      return;
-    }
-    const input = el("input", { type: "text", id: `${this.base}-answer`, autocomplete: "off", spellcheck: false });
-    input.inputMode = format.type === "integer" || format.type === "size" ? "numeric" : "text";
-    if (format.example) input.placeholder = `e.g. ${format.example}`;
-    input.setAttribute("aria-describedby", `${this.prompt.id} ${help.id} ${this.error.id}`);
-    const label = el("label", { htmlFor: input.id, textContent: answerLabel(format) });
-    this.fields.replaceChildren(el("div", { className: "control" }, label, input, help));
+    const ids = { prefix: this.base, textId: `${this.base}-answer`, helpId: `${this.base}-help`, promptId: this.prompt.id, errorId: this.error.id, numeric: true };
+    this.fields.replaceChildren(answerField(format, inputs.options ?? [], ids));
   }
 
   #firstField() {
     return this.fields.querySelector("input:checked") ?? this.fields.querySelector("input");
-  }
-
-  #value() {
-    const chosen = this.fields.querySelector("input[type=radio]:checked");
-    if (chosen) return chosen.value;
-    const text = this.fields.querySelector("input[type=text]");
-    return text ? text.value : null;
   }
 
   /** A first wrong check: wrong, the hint, another try; the answer stays hidden. */

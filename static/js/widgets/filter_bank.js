@@ -74,18 +74,13 @@ export class FilterBank extends EventTarget {
     else this.#paint();
   }
 
-  /**
-   * The kernel in use for channel c: the edited one, else the learned one.
-   * @param {number} c
-   * @returns {number[][]}
-   */
+  /** The kernel in use for channel c: the edited one, else the learned one. */
   kernel(c) {
     return this.edits[c] ?? this.layer.weight[c][0];
   }
 
   /**
    * Open the editor on channel c.
-   * @param {number} c
    * @param {{silent?: boolean}} [options] silent: do not fire "select"
    */
   select(c, options = {}) {
@@ -112,10 +107,7 @@ export class FilterBank extends EventTarget {
     if (!options.silent) this.dispatchEvent(new Event("select"));
   }
 
-  /**
-   * Show an API error about the edited kernel under the editor.
-   * @param {string} message
-   */
+  /** Show an API error about the edited kernel under the editor. */
   showError(message) {
     if (this.editor) this.editor.showError(message);
   }

@@ -81,13 +81,4 @@ export class FilterGrid {
     else this.table.append(row);
     this.rows.set(epoch, row);
   }
-
-  /**
-   * Show every epoch at once (a finished run's `filters.epochs`).
-   * @param {number[][][][]} epochs epochs[e] = the n×h×w filters after epoch e
-   */
-  setAll(epochs) {
-    this.clear();
-    epochs.forEach((filters, epoch) => this.setEpoch(epoch, filters));
-  }
 }

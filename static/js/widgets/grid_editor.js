@@ -27,7 +27,6 @@ import { NumberGrid } from "./number_grid.js";
 /** An editable, resizable, paste-able matrix with its own error line. */
 export class GridEditor extends EventTarget {
   /**
-   * @param {HTMLElement} container
    * @param {GridEditorOptions} options
    */
   constructor(container, options) {
@@ -91,10 +90,7 @@ export class GridEditor extends EventTarget {
     this.setValue(options.value);
   }
 
-  /**
-   * Replace the matrix (presets, restored state). Emits nothing.
-   * @param {number[][]} matrix
-   */
+  /** Replace the matrix (presets, restored state). Emits nothing. */
   setValue(matrix) {
     this.value = matrix.map((r) => r.slice());
     this.grid.setValues(this.value);
@@ -115,10 +111,7 @@ export class GridEditor extends EventTarget {
     this.grid.repaint();
   }
 
-  /**
-   * Show a padding ring of the given width around the grid (keeps the values).
-   * @param {number} pad
-   */
+  /** Show a padding ring of the given width around the grid (keeps the values). */
   setPad(pad) {
     if (pad === this.grid.options.pad) return;
     const focused = document.activeElement;
@@ -134,10 +127,7 @@ export class GridEditor extends EventTarget {
     if (at) this.grid.focusCell(at[0], at[1]);
   }
 
-  /**
-   * Show (or clear, with "") an error under the grid and mark the grid invalid.
-   * @param {string} message
-   */
+  /** Show (or clear, with "") an error under the grid and mark the grid invalid. */
   showError(message) {
     this.error.textContent = message;
     if (message) this.grid.element.setAttribute("aria-invalid", "true");
@@ -212,12 +202,28 @@ export class GridEditor extends EventTarget {
   }
 }
 
-/**
- * Mark a control invalid (aria-invalid="true") or valid.
- * @param {HTMLElement} element
- * @param {boolean} invalid
- */
+/** Mark a control invalid (aria-invalid="true") or valid. */
 export function setInvalid(element, invalid) {
   if (invalid) element.setAttribute("aria-invalid", "true");
   else element.removeAttribute("aria-invalid");
+}
+
+/**
+ * Follow a whole-number control: a value from lo to hi goes to onValue; anything else marks
+ * the control invalid and goes to onInvalid as "<name> must be a whole number from lo to hi".
+ * @param {HTMLInputElement} input
+ * @param {string} name
+ * @param {[number, number]} range
+ * @param {(value: number) => void} onValue
+ * @param {(message: string) => void} onInvalid
+ * @param {string} [event] "input" (every keystroke) or "change"
+ */
+export function onWholeNumber(input, name, [lo, hi], onValue, onInvalid, event = "input") {
+  input.addEventListener(event, () => {
+    const value = Number(input.value);
+    const ok = input.value.trim() !== "" && Number.isInteger(value) && value >= lo && value <= hi;
+    setInvalid(input, !ok);
+    if (ok) onValue(value);
+    else onInvalid(`${name} must be a whole number from ${lo} to ${hi}`);
+  });
 }

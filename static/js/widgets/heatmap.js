@@ -44,11 +44,7 @@ export class Heatmap {
     return this.canvas.width;
   }
 
-  /**
-   * Change the data size (clears the picture).
-   * @param {number} rows
-   * @param {number} cols
-   */
+  /** Change the data size (clears the picture). */
   resize(rows, cols) {
     if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 1 || cols < 1) {
       throw new Error(`Heatmap "${this.options.label}": size must be positive integers, got ${rows}×${cols}`);
@@ -97,8 +93,6 @@ export class Heatmap {
 
   /**
    * The data cell under a pointer position, or null outside the canvas.
-   * @param {number} clientX
-   * @param {number} clientY
    * @returns {{row: number, col: number} | null}
    */
   cellAt(clientX, clientY) {
@@ -108,11 +102,6 @@ export class Heatmap {
     const row = Math.floor(((clientY - box.top) / box.height) * this.rows);
     if (row < 0 || col < 0 || row >= this.rows || col >= this.cols) return null;
     return { row, col };
-  }
-
-  /** Remove the canvas from the page. */
-  destroy() {
-    this.canvas.remove();
   }
 
   #flatten(values) {

@@ -82,7 +82,6 @@ export class LayerStack extends EventTarget {
 
   /**
    * Move a layer up (toward the input, -1) or down (+1).
-   * @param {number} index
    * @param {-1 | 1} direction
    */
   move(index, direction) {

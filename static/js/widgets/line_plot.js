@@ -41,7 +41,6 @@ import { linearScale, logScale, logTicks, niceTicks, seriesExtent, spreadLabels,
  * A LinePlot whose viewBox is as wide as its container is now (between minWidth and maxWidth
  * units; height in proportion), so a plot made in a phone's narrow column keeps its text
  * readable instead of scaling a wide drawing down. Make it once the container is visible.
- * @param {HTMLElement} container
  * @param {LinePlotOptions & {minWidth?: number, maxWidth?: number, aspect?: number}} options
  * @returns {LinePlot}
  */

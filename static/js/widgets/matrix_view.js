@@ -38,7 +38,6 @@ const OTHER_RGB = [222, 222, 222];
 /** Renders M and lets the student pick a row. */
 export class MatrixView extends EventTarget {
   /**
-   * @param {HTMLElement} container
    * @param {{label: string}} options
    */
   constructor(container, options) {
@@ -72,7 +71,6 @@ export class MatrixView extends EventTarget {
 
   /**
    * Select (outline) one row.
-   * @param {number} row
    * @param {{emit?: boolean, focus?: boolean}} [options]
    */
   selectRow(row, options = {}) {

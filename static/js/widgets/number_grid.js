@@ -77,12 +77,7 @@ export class NumberGrid extends EventTarget {
     return this.options.cols;
   }
 
-  /**
-   * Rebuild the cells for a new size and padding ring (values are reset to blank).
-   * @param {number} rows
-   * @param {number} cols
-   * @param {number} [pad]
-   */
+  /** Rebuild the cells for a new size and padding ring (values are reset to blank). */
   build(rows, cols, pad = this.options.pad) {
     if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 1 || cols < 1) {
       throw new Error(`NumberGrid "${this.options.name}": size must be positive integers, got ${rows}×${cols}`);
@@ -165,10 +160,7 @@ export class NumberGrid extends EventTarget {
     }
   }
 
-  /**
-   * Editable grids: the numbers typed, NaN where a cell does not hold a number.
-   * @returns {number[][]}
-   */
+  /** Editable grids: the numbers typed, NaN where a cell does not hold a number. */
   parsed() {
     return this.texts.map((row) => row.map(parseNumber));
   }
@@ -189,7 +181,6 @@ export class NumberGrid extends EventTarget {
   /**
    * Write text into a padding-ring cell (e.g. the value the padding mode puts there).
    * @param {number} row may be negative or ≥ rows
-   * @param {number} col
    * @param {number | null} value null clears it
    */
   setPadValue(row, col, value) {
@@ -202,8 +193,6 @@ export class NumberGrid extends EventTarget {
 
   /**
    * The element of a cell (padding-ring cells have negative or out-of-range indices).
-   * @param {number} row
-   * @param {number} col
    * @returns {HTMLElement | undefined}
    */
   cell(row, col) {
@@ -220,19 +209,12 @@ export class NumberGrid extends EventTarget {
     for (const [r, c] of cells) this.cells.get(`${r},${c}`)?.classList.add(className);
   }
 
-  /**
-   * Remove a CSS class from every cell.
-   * @param {string} className
-   */
+  /** Remove a CSS class from every cell. */
   clearMark(className) {
     for (const el of this.element.querySelectorAll(`.${className}`)) el.classList.remove(className);
   }
 
-  /**
-   * Move keyboard focus to a cell.
-   * @param {number} row
-   * @param {number} col
-   */
+  /** Move keyboard focus to a cell. */
   focusCell(row, col) {
     const key = `${row},${col}`;
     const cell = this.cells.get(key);

@@ -28,7 +28,6 @@ export class Prediction extends EventTarget {
 
   /**
    * Ask a question.
-   * @param {string} question
    * @param {{value: string, label: string}[]} options
    * @param {string | null} chosen the saved choice (kept only if it is still an option)
    */

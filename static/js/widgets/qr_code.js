@@ -17,10 +17,7 @@ export class QrCode {
     this.text = "";
   }
 
-  /**
-   * Draw the code of `text` and name it for screen readers.
-   * @param {string} text
-   */
+  /** Draw the code of `text` and name it for screen readers. */
   draw(text) {
     const modules = qrModules(text);
     const side = modules.length + 2 * QUIET_ZONE;

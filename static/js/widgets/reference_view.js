@@ -5,16 +5,7 @@
 // #reference-<id> blocks, #reference-note, #reference-summary and the figures inside them.
 
 import { el, tableRow } from "../dom.js";
-import {
-  describeSeries,
-  generalizationReference,
-  lambdaText,
-  limitsReference,
-  modelName,
-  percent,
-  shiftAxis,
-  weightDecayReference,
-} from "../experiment_views.js";
+import { describeSeries, generalizationReference, lambdaText, limitsReference, modelName, percent, shiftAxis, weightDecayReference } from "../experiment_views.js";
 import { formatCount, formatNumber } from "../format.js";
 import { PlotView } from "./line_plot.js";
 

@@ -7,9 +7,7 @@ import { el } from "../dom.js";
 /**
  * The lesson link, scrolled to the exercise's Your-turn block when the URL loads one
  * ("/parameters?ex-parameter-count=7" → "…#yt-parameter-count").
- * @param {string} url
  * @param {string | undefined} exercise
- * @returns {string}
  */
 export function lessonHref(url, exercise) {
   if (!exercise || url.includes("#") || !url.includes(`ex-${exercise}=`)) return url;

@@ -7,7 +7,6 @@ import { el } from "../dom.js";
 /** A canvas that draws C = 3 planes as one RGB picture. */
 export class RgbPicture {
   /**
-   * @param {HTMLElement} container
    * @param {{label: string}} options
    */
   constructor(container, options) {

@@ -5,16 +5,7 @@
 // the numbers come from the progress events and the result (experiment_views.js).
 
 import { el, tableRow } from "../dom.js";
-import {
-  describeSeries,
-  epochTicks,
-  normSeries,
-  percent,
-  resultSeries,
-  resultTable,
-  shiftAxis,
-  shiftSeries,
-} from "../experiment_views.js";
+import { describeSeries, epochTicks, normSeries, percent, resultSeries, resultTable, shiftAxis, shiftSeries } from "../experiment_views.js";
 import { formatCount } from "../format.js";
 import { FilterGrid } from "./filter_grid.js";
 import { Heatmap } from "./heatmap.js";
@@ -65,10 +56,7 @@ export class RunView extends PlotView {
     this.#result(run.result);
   }
 
-  /**
-   * Say whether the settings on the page still are the shown result's.
-   * @param {boolean} changed
-   */
+  /** Say whether the settings on the page still are the shown result's. */
   markSettingsChanged(changed) {
     const meta = this.el("result-meta");
     meta.querySelector(".settings-changed")?.remove();

@@ -3,8 +3,8 @@
 // Your-turn block: static/js/exercise_answers.js), Send, and a line saying what was sent. The
 // answer can be changed and sent again until the round closes; nothing here says right or wrong.
 
-import { answerLabel, collectAnswer, fieldKind } from "../exercise_answers.js";
-import { QuestionView, questionOptions } from "./question_view.js";
+import { collectAnswer } from "../exercise_answers.js";
+import { answerField, answerValue, QuestionView, questionOptions } from "./question_view.js";
 import { el } from "../dom.js";
 
 export class SessionAnswer {
@@ -64,7 +64,7 @@ export class SessionAnswer {
 
   async #submit() {
     if (!this.question) return;
-    const collected = collectAnswer(this.question.answer_format, this.#value());
+    const collected = collectAnswer(this.question.answer_format, answerValue(this.fields));
     if ("error" in collected) {
       this.error.textContent = collected.error;
       return;
@@ -85,24 +85,9 @@ export class SessionAnswer {
 
   #showFields(format, options) {
     this.submitButton.textContent = "Send my answer";
-    if (fieldKind(format) === "choice") {
-      const choices = options.map((option) => {
-        const input = el("input", { type: "radio", name: "session-choice", value: option.key, id: `session-opt-${option.key}` });
-        const label = el("label", { htmlFor: input.id }, el("strong", { textContent: `${option.key}) ` }), option.text);
-        return el("div", { className: "choice" }, input, label);
-      });
-      const fieldset = el("fieldset", {}, el("legend", { textContent: answerLabel(format) }), ...choices);
-      fieldset.setAttribute("aria-describedby", this.view.prompt.id);
-      this.fields.replaceChildren(fieldset);
-      return;
-    }
-    const input = el("input", { type: "text", id: "session-answer", autocomplete: "off", spellcheck: false });
     // a text keyboard on purpose: phones' number pads lack "−", "x" and "," that answers use
-    if (format.example) input.placeholder = `e.g. ${format.example}`;
-    const help = el("p", { className: "answer-help", id: "session-answer-help", textContent: format.description ?? "" });
-    input.setAttribute("aria-describedby", `${this.view.prompt.id} ${help.id} ${this.error.id}`);
-    const label = el("label", { htmlFor: input.id, textContent: answerLabel(format) });
-    this.fields.replaceChildren(el("div", { className: "control" }, label, input, help));
+    const ids = { prefix: "session", textId: "session-answer", helpId: "session-answer-help", promptId: this.view.prompt.id, errorId: this.error.id };
+    this.fields.replaceChildren(answerField(format, options, ids));
   }
 
   #fill(answer) {
@@ -111,12 +96,5 @@ export class SessionAnswer {
     const text = this.fields.querySelector("input[type=text]");
     if (text) text.value = answer;
     this.submitButton.textContent = "Change my answer";
-  }
-
-  #value() {
-    const chosen = this.fields.querySelector("input[type=radio]:checked");
-    if (chosen) return chosen.value;
-    const text = this.fields.querySelector("input[type=text]");
-    return text ? text.value : null;
   }
 }

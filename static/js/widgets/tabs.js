@@ -22,10 +22,7 @@ export class Tabs extends EventTarget {
     }
   }
 
-  /**
-   * Select a tab by value without an event (e.g. restoring the URL state).
-   * @param {string} value
-   */
+  /** Select a tab by value without an event (e.g. restoring the URL state). */
   select(value) {
     const tab = this.tabs.find((t) => t.dataset.value === value) ?? this.tabs[0];
     this.value = tab.dataset.value;

@@ -5,7 +5,6 @@
  * Infinity when only a is).
  * @param {ArrayLike<number>} a
  * @param {ArrayLike<number>} b
- * @returns {number}
  */
 export function relativeChange(a, b) {
   if (a.length !== b.length) throw new Error(`relativeChange: lengths ${a.length} and ${b.length} differ`);
@@ -23,7 +22,6 @@ export function relativeChange(a, b) {
  * The channel of a (C, H, W) row-major map with the largest sum.
  * @param {ArrayLike<number>} values
  * @param {number[]} shape [C, H, W]
- * @returns {number}
  */
 export function mostActiveChannel(values, shape) {
   const [c, h, w] = shape;
@@ -41,7 +39,6 @@ export function mostActiveChannel(values, shape) {
  * One channel of a (C, H, W) row-major map as an H×W Float32Array.
  * @param {ArrayLike<number>} values
  * @param {number[]} shape [C, H, W]
- * @param {number} channel
  * @returns {Float32Array}
  */
 export function channelOf(values, shape, channel) {
@@ -51,7 +48,6 @@ export function channelOf(values, shape, channel) {
 
 /**
  * The largest |p[i + 1] − p[i]| along a sequence of probabilities, and where.
- * @param {number[]} probabilities
  * @returns {{jump: number, at: number}} at: the index i of the step i → i + 1
  */
 export function largestStep(probabilities) {
@@ -67,7 +63,6 @@ export function largestStep(probabilities) {
 /**
  * The model names ordered from most to least consistent (same_prediction, then mean |ΔP|).
  * @param {Record<string, {same_prediction: number, mean_abs_delta_p_true: number}>} models
- * @returns {string[]}
  */
 export function byConsistency(models) {
   return Object.keys(models).sort((a, b) => {

@@ -221,7 +221,7 @@ class AliasingPage {
       dy: alongX ? [dy, dy] : [-SCAN, SCAN],
     };
     const onError = (error) => ($("alias-error").textContent = error.message);
-    const scan = await this.scanLab.latest((signal) => postJSON("/api/mnist/shift-scan", body, { signal }), onError);
+    const scan = await this.scanLab.post("/api/mnist/shift-scan", body, onError);
     if (scan) this.#drawScan(scan, alongX, digit.label);
   }
 

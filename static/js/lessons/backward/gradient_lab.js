@@ -3,28 +3,22 @@
 // term by term by POST /api/conv2d/backward/explain; ∂L/∂X shown as a full convolution of the
 // padded G with K rotated by 180° (the padding drawn) from the same answer.
 
-import { ApiError, postJSON } from "../../api.js";
+import { ApiError } from "../../api.js";
 import { convSide, oneHot, resized } from "../../exercise_views.js";
 import { formatNumber, sub } from "../../format.js";
 import { weightDomain } from "../../kernel_palette.js";
-import { Lab, fade } from "../../lab.js";
-import { GridEditor, setInvalid } from "../../widgets/grid_editor.js";
+import { fade, PanelLab } from "../../lab.js";
+import { GridEditor, onWholeNumber, setInvalid } from "../../widgets/grid_editor.js";
 import { NumberGrid } from "../../widgets/number_grid.js";
 import { BACKWARD_DEFAULTS, BACKWARD_LIMITS, backwardRequest, gradientFor, gradientPositions } from "./state.js";
+import { $ } from "../../dom.js";
 
-const $ = (id) => document.getElementById(id);
 const name = (symbol, [i, j]) => `${symbol}${sub(i + 1, j + 1)}`;
 
 /** The forward and backward pass of one convolution; the page owns the state. */
-export class GradientLab {
-  /**
-   * @param {{state: import("./state.js").BackwardState, save: () => void}} options
-   */
+export class GradientLab extends PanelLab {
   constructor(options) {
-    this.state = options.state;
-    this.save = options.save;
-    this.lab = new Lab();
-    this.answer = null;
+    super(options);
     this.focus = null; // {kind: "dx" | "dk" | "g", cell}
     this.lastChanged = "x";
     const s = this.state;
@@ -60,19 +54,12 @@ export class GradientLab {
     });
     this.g.addEventListener("invalid", () => this.#stale());
     for (const key of ["stride", "padding"]) {
-      $(`bw-${key}`).addEventListener("input", (e) => {
-        const value = Number(e.target.value);
-        const max = BACKWARD_LIMITS[key];
-        const min = key === "stride" ? 1 : 0;
-        if (e.target.value.trim() === "" || !Number.isInteger(value) || value < min || value > max) {
-          setInvalid(e.target, true);
-          $("bw-error").textContent = `${key} must be a whole number from ${min} to ${max}`;
-          this.#stale();
-          return;
-        }
-        setInvalid(e.target, false);
+      onWholeNumber($(`bw-${key}`), key, [key === "stride" ? 1 : 0, BACKWARD_LIMITS[key]], (value) => {
         this.state[key] = value;
         this.#changed(key, true);
+      }, (message) => {
+        $("bw-error").textContent = message;
+        this.#stale();
       });
     }
     $("bw-tutorial").addEventListener("click", () => {
@@ -153,7 +140,7 @@ export class GradientLab {
   async compute() {
     const s = this.state;
     const body = backwardRequest(s, s.g);
-    const a = await this.lab.latest((signal) => postJSON("/api/conv2d/backward", body, { signal }), (e) => this.#showError(e));
+    const a = await this.lab.post("/api/conv2d/backward", body, (e) => this.#showError(e));
     if (!a) return;
     this.answer = a;
     this.body = body;

@@ -7,6 +7,7 @@
 // convolution of G (s − 1 zeros between entries, k − 1 zeros around) with K rotated by 180°.
 // A transposed convolution is that same Mᵀ used as a layer.
 
+import { isMatrix, isNumber } from "../../conv_state.js";
 import { TUTORIAL_K, TUTORIAL_X } from "../../presets.js";
 
 /** localStorage key of the lesson's state. */
@@ -43,10 +44,6 @@ export const BACKWARD_DEFAULTS = {
   sig: { x: [0, 0, 1, 1, 1, 1, 0, 0, 2, 0], k: [1, 0, -1], flip: false },
 };
 
-const isNumber = (v) => typeof v === "number" && Number.isFinite(v);
-const isMatrix = (m, max) =>
-  Array.isArray(m) && m.length >= 1 && m.length <= max && Array.isArray(m[0]) && m[0].length >= 1 &&
-  m[0].length <= max && m.every((r) => Array.isArray(r) && r.length === m[0].length && r.every(isNumber));
 const isVector = (v, max) => Array.isArray(v) && v.length >= 1 && v.length <= max && v.every(isNumber);
 const intIn = (v, lo, hi) => Number.isInteger(v) && v >= lo && v <= hi;
 
@@ -87,7 +84,6 @@ export function gradientFor(g, outputShape) {
  * The body of POST /api/conv2d/backward (and /backward/explain, which adds a cell).
  * @param {BackwardState} s
  * @param {number[][] | null} g the upstream gradient, or null for all ones
- * @returns {object}
  */
 export function backwardRequest(s, g) {
   const body = { input: s.x, kernel: s.k, stride: s.stride, padding: s.padding };
@@ -98,7 +94,6 @@ export function backwardRequest(s, g) {
 /**
  * The body of POST /api/conv-transpose2d (and its /explain).
  * @param {BackwardState["t"]} t
- * @returns {object}
  */
 export function transposeRequest(t) {
   return { input: t.x, kernel: t.k, stride: t.stride, padding: t.padding, output_padding: t.outpad };
@@ -107,7 +102,6 @@ export function transposeRequest(t) {
 /**
  * The body of POST /api/conv1d.
  * @param {BackwardState["sig"]} sig
- * @returns {object}
  */
 export function signalRequest(sig) {
   return { input: sig.x, kernel: sig.k, flip_kernel: sig.flip };
@@ -138,7 +132,6 @@ export function gradientPositions(gShape, pads, inserted, paddedShape) {
 
 /**
  * Parse a 1-D signal typed as numbers separated by spaces or commas.
- * @param {string} text
  * @param {(t: string) => number} parseNumber
  * @returns {{values: number[]} | {error: string}}
  */

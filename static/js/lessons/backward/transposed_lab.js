@@ -3,12 +3,11 @@
 // explained by /api/conv-transpose2d/explain), and the 1-D convolution of a signal
 // (POST /api/conv1d). Every number shown comes from those answers.
 
-import { postJSON } from "../../api.js";
 import { $, withSubscripts } from "../../dom.js";
 import { formatNumber, parseNumber, sub } from "../../format.js";
 import { weightDomain } from "../../kernel_palette.js";
-import { Lab, failure, fade } from "../../lab.js";
-import { GridEditor, setInvalid } from "../../widgets/grid_editor.js";
+import { fade, failure, PanelLab } from "../../lab.js";
+import { GridEditor, onWholeNumber, setInvalid } from "../../widgets/grid_editor.js";
 import { NumberGrid } from "../../widgets/number_grid.js";
 import { BACKWARD_LIMITS, ONES, parseSignal, signalRequest, transposeRequest } from "./state.js";
 
@@ -20,15 +19,9 @@ const PRESETS = {
 };
 
 /** The transposed convolution: stamps of K that overlap. */
-export class TransposedLab {
-  /**
-   * @param {{state: import("./state.js").BackwardState, save: () => void}} options
-   */
+export class TransposedLab extends PanelLab {
   constructor(options) {
-    this.state = options.state;
-    this.save = options.save;
-    this.lab = new Lab();
-    this.answer = null;
+    super(options);
     this.focus = null;
     const t = this.state.t;
     const L = BACKWARD_LIMITS;
@@ -49,17 +42,12 @@ export class TransposedLab {
       editor.addEventListener("invalid", () => this.#stale());
     }
     for (const [id, key, min, max] of [["tc-stride", "stride", 1, BACKWARD_LIMITS.stride], ["tc-padding", "padding", 0, BACKWARD_LIMITS.padding], ["tc-outpad", "outpad", 0, BACKWARD_LIMITS.stride - 1]]) {
-      $(id).addEventListener("input", (e) => {
-        const value = Number(e.target.value);
-        if (e.target.value.trim() === "" || !Number.isInteger(value) || value < min || value > max) {
-          setInvalid(e.target, true);
-          $("tc-error").textContent = `${e.target.labels[0].textContent} must be a whole number from ${min} to ${max}`;
-          this.#stale();
-          return;
-        }
-        setInvalid(e.target, false);
+      onWholeNumber($(id), $(id).labels[0].textContent, [min, max], (value) => {
         this.state.t[key] = value;
         this.#changed();
+      }, (message) => {
+        $("tc-error").textContent = message;
+        this.#stale();
       });
     }
     for (const button of document.querySelectorAll("[data-tc]")) {
@@ -111,7 +99,7 @@ export class TransposedLab {
   /** Ask the API for the transposed convolution and redraw. */
   async compute() {
     const body = transposeRequest(this.state.t);
-    const a = await this.lab.latest((signal) => postJSON("/api/conv-transpose2d", body, { signal }), (error) => {
+    const a = await this.lab.post("/api/conv-transpose2d", body, (error) => {
       this.#stale();
       $("tc-error").textContent = failure(error);
     });
@@ -171,15 +159,9 @@ export class TransposedLab {
 }
 
 /** The 1-D convolution of a signal. */
-export class SignalLab {
-  /**
-   * @param {{state: import("./state.js").BackwardState, save: () => void}} options
-   */
+export class SignalLab extends PanelLab {
   constructor(options) {
-    this.state = options.state;
-    this.save = options.save;
-    this.lab = new Lab();
-    this.answer = null;
+    super(options);
     const sig = this.state.sig;
     this.xGrid = new NumberGrid($("sig-x-grid"), { rows: 1, cols: sig.x.length, name: "x", label: "Signal x", maxCellPx: 32 });
     this.yGrid = new NumberGrid($("sig-y-grid"), { rows: 1, cols: 1, name: "y", label: "Output y: focus a cell to see its window", maxCellPx: 32 });
@@ -216,7 +198,7 @@ export class SignalLab {
   /** Ask the API for the 1-D convolution and redraw. */
   async compute() {
     const sig = structuredClone(this.state.sig);
-    const a = await this.lab.latest((signal) => postJSON("/api/conv1d", signalRequest(sig), { signal }), (error) => {
+    const a = await this.lab.post("/api/conv1d", signalRequest(sig), (error) => {
       $("sig-error").textContent = failure(error);
       this.yGrid.wrap.classList.add("stale");
     });

@@ -7,23 +7,13 @@
 // the terms from POST /api/conv2d/explain; the counts from POST /api/parameters.
 
 import { ApiError, postJSON } from "../../api.js";
-import {
-  CHANNEL_DEFAULTS,
-  CHANNEL_LIMITS,
-  layerRequest,
-  layerShape,
-  parametersRequest,
-  partsRequest,
-  planeName,
-  reshapeLayer,
-  splitParts,
-} from "../../channels.js";
+import { CHANNEL_DEFAULTS, CHANNEL_LIMITS, layerRequest, layerShape, parametersRequest, partsRequest, planeName, reshapeLayer, splitParts } from "../../channels.js";
 import { $, el, withSubscripts } from "../../dom.js";
 import { formatCount, formatNumber, parseNumber, sub } from "../../format.js";
 import { weightDomain } from "../../kernel_palette.js";
-import { Lab } from "../../lab.js";
+import { PanelLab } from "../../lab.js";
 import { ChannelSums } from "../../widgets/channel_sums.js";
-import { GridEditor, setInvalid } from "../../widgets/grid_editor.js";
+import { GridEditor, onWholeNumber, setInvalid } from "../../widgets/grid_editor.js";
 import { RgbPicture } from "../../widgets/rgb_picture.js";
 
 const SHAPE_CONTROLS = { "ch-cin": "cin", "ch-h": "h", "ch-w": "w", "ch-cout": "cout", "ch-k": "k" };
@@ -56,15 +46,9 @@ const PRESETS = [
 ];
 
 /** The channels view; the page owns the shared state and saves it when told. */
-export class ChannelsLab {
-  /**
-   * @param {{state: import("../../conv_state.js").ConvState, save: () => void}} options
-   */
+export class ChannelsLab extends PanelLab {
   constructor(options) {
-    this.state = options.state;
-    this.save = options.save;
-    this.lab = new Lab();
-    this.answer = null; // {layer, parts, shape}
+    super(options);
     this.paramsKey = "";
     this.focus = null; // {o, row, col}
     this.sums = new ChannelSums($("ch-outputs"), { planeName });
@@ -94,32 +78,19 @@ export class ChannelsLab {
 
   #wireControls() {
     for (const [id, key] of Object.entries(SHAPE_CONTROLS)) {
-      $(id).addEventListener("change", (e) => {
-        const value = Number(e.target.value);
-        const [lo, hi] = SHAPE_RANGES[key];
-        if (!Number.isInteger(value) || value < lo || value > hi) {
-          setInvalid(e.target, true);
-          this.#error(`${SHAPE_NAMES[key]} must be a whole number from ${lo} to ${hi}`);
-          return;
-        }
-        setInvalid(e.target, false);
+      onWholeNumber($(id), SHAPE_NAMES[key], SHAPE_RANGES[key], (value) => {
         this.state.ch = reshapeLayer(this.layer, { [key]: value });
         this.#buildEditors();
         this.#changed();
-      });
+      }, (message) => this.#error(message), "change");
     }
     for (const [id, [key, lo, hi]] of Object.entries(SETTING_CONTROLS)) {
-      $(id).addEventListener("input", (e) => {
-        const value = Number(e.target.value);
-        if (e.target.value.trim() === "" || !Number.isInteger(value) || value < lo || value > hi) {
-          setInvalid(e.target, true);
-          this.#error(`${key} must be a whole number from ${lo} to ${hi}`);
-          this.sums.setStale(true);
-          return;
-        }
-        setInvalid(e.target, false);
+      onWholeNumber($(id), key, [lo, hi], (value) => {
         this.layer[key] = value;
         this.#changed();
+      }, (message) => {
+        this.#error(message);
+        this.sums.setStale(true);
       });
     }
   }
@@ -288,12 +259,7 @@ export class ChannelsLab {
     }
   }
 
-  /**
-   * Explain Y[o] at (row, col): the window in every plane, each plane's terms and part, the bias.
-   * @param {number} o
-   * @param {number} row
-   * @param {number} col
-   */
+  /** Explain Y[o] at (row, col): the window in every plane, each plane's terms and part, the bias. */
   async showOutput(o, row, col) {
     if (!this.answer) return;
     this.focus = { o, row, col };

@@ -2,8 +2,8 @@
 // POST /api/conv2d, one cell explained by POST /api/conv2d/explain, play/step through the
 // windows. Every number shown comes from the API; this module only wires widgets to it.
 
-import { ApiError, postJSON } from "../../api.js";
-import { el } from "../../dom.js";
+import { ApiError } from "../../api.js";
+import { $, el } from "../../dom.js";
 import { convExercise } from "../../exercise_views.js";
 import { formatCount, sub } from "../../format.js";
 import { weightDomain } from "../../kernel_palette.js";
@@ -13,15 +13,7 @@ import { loadState, saveState } from "../../url_state.js";
 import { GridEditor, setInvalid } from "../../widgets/grid_editor.js";
 import { NumberGrid } from "../../widgets/number_grid.js";
 import { ChannelsLab } from "./channels_lab.js";
-import {
-  CONV_DEFAULTS,
-  CONV_KEY,
-  MAX_INPUT,
-  MAX_KERNEL,
-  PADDING_MODES,
-  cleanConvState,
-  convRequest,
-} from "../../conv_state.js";
+import { CONV_DEFAULTS, CONV_KEY, MAX_INPUT, MAX_KERNEL, PADDING_MODES, cleanConvState, convRequest } from "../../conv_state.js";
 
 const GENERAL_SIZE = "⌊(H + 2p − d(k−1) − 1)/s⌋ + 1";
 
@@ -66,22 +58,22 @@ class ConvolutionPage {
     this.lab = new Lab();
     this.focus = null; // {kind: "output" | "input", row, col}
     // the term-by-term box's prompt, shown again whenever no cell is followed
-    this.explainPrompt = document.getElementById("explain-text").textContent;
+    this.explainPrompt = $("explain-text").textContent;
     this.output = null; // last Conv2dResponse
     this.playTimer = null;
     this.playIndex = -1;
 
     // big grids shrink their cells to fit their panel (down to 14 px, then they scroll)
-    const widthOf = (id) => Math.max(200, document.getElementById(id).clientWidth - 8);
-    this.input = new GridEditor(document.getElementById("input-editor"), {
+    const widthOf = (id) => Math.max(200, $(id).clientWidth - 8);
+    this.input = new GridEditor($("input-editor"), {
       name: "X", label: "Input X", value: state.x, maxRows: MAX_INPUT, maxCols: MAX_INPUT, idPrefix: "input",
       fitWidth: widthOf("input-editor"),
     });
-    this.kernel = new GridEditor(document.getElementById("kernel-editor"), {
+    this.kernel = new GridEditor($("kernel-editor"), {
       name: "K", label: "Kernel K", value: state.k, maxRows: MAX_KERNEL, maxCols: MAX_KERNEL, idPrefix: "kernel",
       domain: weightDomain(state.k),
     });
-    this.outputGrid = new NumberGrid(document.getElementById("output-grid"), {
+    this.outputGrid = new NumberGrid($("output-grid"), {
       rows: 1, cols: 1, name: "Y", label: "Output Y: focus a cell to see its sum", fitWidth: widthOf("output-grid"),
     });
     this.#wireEditors();
@@ -118,7 +110,7 @@ class ConvolutionPage {
       return;
     }
     if (this.state.view !== "single") {
-      const single = document.getElementById("view-single");
+      const single = $("view-single");
       single.checked = true;
       single.dispatchEvent(new Event("change"));
     }
@@ -136,9 +128,9 @@ class ConvolutionPage {
   #wireView() {
     const show = (view) => {
       this.state.view = view;
-      document.getElementById(`view-${view}`).checked = true;
-      document.getElementById("single-lab").hidden = view !== "single";
-      document.getElementById("channels-lab").hidden = view !== "channels";
+      $(`view-${view}`).checked = true;
+      $("single-lab").hidden = view !== "single";
+      $("channels-lab").hidden = view !== "channels";
       if (view === "channels") {
         this.stop();
         this.channels.activate();
@@ -180,10 +172,10 @@ class ConvolutionPage {
   }
 
   #wireSettings() {
-    const select = document.getElementById("padding-mode");
+    const select = $("padding-mode");
     for (const [value, label] of PADDING_MODES) select.add(new Option(label, value));
     for (const id of SETTINGS) {
-      document.getElementById(id).addEventListener("input", (e) => {
+      $(id).addEventListener("input", (e) => {
         const text = e.target.value.trim();
         const value = Number(text);
         if (text === "" || !Number.isInteger(value)) {
@@ -200,14 +192,14 @@ class ConvolutionPage {
       this.state.mode = select.value;
       this.#changed("padding-mode");
     });
-    document.getElementById("flip").addEventListener("change", (e) => {
+    $("flip").addEventListener("change", (e) => {
       this.state.flip = e.target.checked;
       this.#changed("flip");
     });
   }
 
   #wirePresets() {
-    const box = document.getElementById("kernel-presets");
+    const box = $("kernel-presets");
     for (const preset of KERNEL_PRESETS) {
       const button = el("button", {
         type: "button", textContent: preset.name, "data-preset": preset.id,
@@ -227,10 +219,10 @@ class ConvolutionPage {
   }
 
   #wirePlay() {
-    this.playButton = document.getElementById("play");
-    this.speed = document.getElementById("speed");
+    this.playButton = $("play");
+    this.speed = $("speed");
     this.playButton.addEventListener("click", () => (this.#playing() ? this.stop() : this.play()));
-    document.getElementById("step").addEventListener("click", () => {
+    $("step").addEventListener("click", () => {
       this.stop();
       this.step();
     });
@@ -244,15 +236,15 @@ class ConvolutionPage {
   }
 
   #showSettings() {
-    for (const id of SETTINGS) document.getElementById(id).value = String(this.state[id]);
-    document.getElementById("padding-mode").value = this.state.mode;
-    document.getElementById("flip").checked = this.state.flip;
+    for (const id of SETTINGS) $(id).value = String(this.state[id]);
+    $("padding-mode").value = this.state.mode;
+    $("flip").checked = this.state.flip;
   }
 
   #showShapes() {
     const { x, k } = this.state;
-    document.getElementById("input-shape").textContent = `${x.length} × ${x[0].length}`;
-    document.getElementById("kernel-shape").textContent = `${k.length} × ${k[0].length}`;
+    $("input-shape").textContent = `${x.length} × ${x[0].length}`;
+    $("kernel-shape").textContent = `${k.length} × ${k[0].length}`;
   }
 
   #changed(source) {
@@ -270,7 +262,7 @@ class ConvolutionPage {
   async compute() {
     performance.mark("conv-request");
     const body = convRequest(this.state);
-    const answer = await this.lab.latest((signal) => postJSON("/api/conv2d", body, { signal }), (e) => this.#showError(e));
+    const answer = await this.lab.post("/api/conv2d", body, (e) => this.#showError(e));
     if (!answer) return;
     this.output = answer;
     this.#clearErrors();
@@ -289,19 +281,19 @@ class ConvolutionPage {
     this.input.setPad(Math.min(this.state.padding, 8));
     this.outputGrid.setValues(result.output);
     this.#markStale(false);
-    document.getElementById("output-shape").textContent = `${result.output_shape.join(" × ")}`;
-    document.getElementById("size-formula").textContent =
+    $("output-shape").textContent = `${result.output_shape.join(" × ")}`;
+    $("size-formula").textContent =
       `H_out × W_out = ${result.formula.text}\n${formulaNote(result.formula.general)}`;
     const c = result.counts;
-    document.getElementById("count-inputs").textContent = formatCount(c.inputs_per_output);
-    document.getElementById("count-params").textContent = formatCount(c.kernel_parameters);
-    document.getElementById("count-outputs").textContent = formatCount(c.outputs_sharing_parameters);
-    document.getElementById("sharing-note").textContent =
+    $("count-inputs").textContent = formatCount(c.inputs_per_output);
+    $("count-params").textContent = formatCount(c.kernel_parameters);
+    $("count-outputs").textContent = formatCount(c.outputs_sharing_parameters);
+    $("sharing-note").textContent =
       `Sparse interactions: each output reads ${formatCount(c.inputs_per_output)} of the ` +
       `${formatCount(this.state.x.length * this.state.x[0].length)} inputs. Parameter sharing: ` +
       `the same ${formatCount(c.kernel_parameters)} weights make all ` +
       `${formatCount(c.outputs_sharing_parameters)} outputs (${formatCount(c.multiply_adds)} multiply-adds in all).`;
-    document.getElementById("output-status").textContent = "";
+    $("output-status").textContent = "";
     // keep the explanation the student was reading, recomputed for the new numbers
     const f = this.focus;
     if (f && f.kind === "output" && f.row < result.output.length && f.col < result.output[0].length) {
@@ -312,7 +304,7 @@ class ConvolutionPage {
       // the followed cell is gone (new sizes): its old sum must not stay beside the new Y
       this.#clearHighlights();
       this.focus = null;
-      document.getElementById("explain-text").textContent = this.explainPrompt;
+      $("explain-text").textContent = this.explainPrompt;
     }
   }
 
@@ -331,11 +323,7 @@ class ConvolutionPage {
     window.scrollBy({ top: top - 8, behavior: "instant" });
   }
 
-  /**
-   * Explain one output cell: its window in X, its sum term by term.
-   * @param {number} row
-   * @param {number} col
-   */
+  /** Explain one output cell: its window in X, its sum term by term. */
   async showOutput(row, col) {
     this.focus = { kind: "output", row, col };
     const answer = await this.#explain({ output_cell: [row, col] });
@@ -348,14 +336,10 @@ class ConvolutionPage {
     const name = `Y${sub(row + 1, col + 1)}`;
     const padded = e.window.filter((t) => t.padding).length;
     const padNote = padded ? `  (${padded} of the ${e.window.length} cells are padding)` : "";
-    document.getElementById("explain-text").textContent = `${name} = ${e.expression}${padNote}`;
+    $("explain-text").textContent = `${name} = ${e.expression}${padNote}`;
   }
 
-  /**
-   * Follow one input cell: every output it influences.
-   * @param {number} row
-   * @param {number} col
-   */
+  /** Follow one input cell: every output it influences. */
   async showInput(row, col) {
     this.focus = { kind: "input", row, col };
     const answer = await this.#explain({ input_cell: [row, col] });
@@ -366,7 +350,7 @@ class ConvolutionPage {
     this.outputGrid.mark(influence.outputs.map((o) => o.cell), "is-influenced");
     const names = influence.outputs.map((o) => `Y${sub(o.cell[0] + 1, o.cell[1] + 1)}`);
     const xName = `X${sub(row + 1, col + 1)}`;
-    document.getElementById("explain-text").textContent =
+    $("explain-text").textContent =
       influence.count === 0
         ? `${xName} influences no output (the stride or dilation skips it).`
         : `${xName} influences ${influence.count} output${influence.count === 1 ? "" : "s"}: ${names.join(", ")}` +
@@ -376,7 +360,7 @@ class ConvolutionPage {
   #explain(cell) {
     const body = { ...convRequest(this.state), ...cell };
     return this.lab.explain(JSON.stringify(cell), "/api/conv2d/explain", body, (error) => {
-      document.getElementById("explain-text").textContent = `Could not explain this cell: ${error.message}`;
+      $("explain-text").textContent = `Could not explain this cell: ${error.message}`;
     });
   }
 
@@ -403,7 +387,7 @@ class ConvolutionPage {
     this.playIndex = (this.playIndex + 1) % (rows * cols);
     const row = Math.floor(this.playIndex / cols);
     const col = this.playIndex % cols;
-    document.getElementById("output-status").textContent = `window at Y${sub(row + 1, col + 1)} (${this.playIndex + 1} of ${rows * cols})`;
+    $("output-status").textContent = `window at Y${sub(row + 1, col + 1)} (${this.playIndex + 1} of ${rows * cols})`;
     this.showOutput(row, col);
   }
 
@@ -414,7 +398,7 @@ class ConvolutionPage {
   play() {
     if (window.matchMedia("(prefers-reduced-motion: reduce)").matches) {
       this.step();
-      document.getElementById("output-status").textContent +=
+      $("output-status").textContent +=
         " · animation off (your system asks for reduced motion): press Play or Step for the next window";
       return;
     }
@@ -438,7 +422,7 @@ class ConvolutionPage {
   #showError(error) {
     this.#markStale(true);
     if (!(error instanceof ApiError)) {
-      document.getElementById("output-error").textContent =
+      $("output-error").textContent =
         `Could not reach the server (${error.message}); the output shown is the last one computed.`;
       return;
     }
@@ -447,31 +431,31 @@ class ConvolutionPage {
     if (target === "input") this.input.showError(error.message);
     else if (target === "kernel") this.kernel.showError(error.message);
     else {
-      const control = document.getElementById(target);
+      const control = $(target);
       if (control) setInvalid(control, true);
       this.#settingsError(error.message);
     }
   }
 
   #settingsError(message) {
-    document.getElementById("settings-error").textContent = message;
+    $("settings-error").textContent = message;
   }
 
   #clearErrors() {
     this.input.showError("");
     this.kernel.showError("");
     this.#settingsError("");
-    document.getElementById("output-error").textContent = "";
-    for (const id of Object.values(API_FIELD_TO_CONTROL)) setInvalid(document.getElementById(id), false);
+    $("output-error").textContent = "";
+    for (const id of Object.values(API_FIELD_TO_CONTROL)) setInvalid($(id), false);
   }
 
   /** Fade Y and every number computed from it while the input is invalid, and say so. */
   #markStale(stale) {
     this.outputGrid.wrap.classList.toggle("stale", stale);
     for (const id of ["size-formula", "counts", "sharing-note", "output-shape", "explain-text"]) {
-      document.getElementById(id)?.classList.toggle("stale", stale);
+      $(id)?.classList.toggle("stale", stale);
     }
-    if (stale) document.getElementById("output-status").textContent = STALE_NOTE;
+    if (stale) $("output-status").textContent = STALE_NOTE;
   }
 }
 

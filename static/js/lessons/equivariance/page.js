@@ -3,8 +3,8 @@
 // shift(conv x), their difference (zero away from the borders), then 2×2 pooling of both maps
 // with arg-max and the pooled cells that kept their value. The browser only draws.
 
-import { ApiError, postJSON } from "../../api.js";
-import { el } from "../../dom.js";
+import { ApiError } from "../../api.js";
+import { $, el } from "../../dom.js";
 import { argmax, equivarianceExercise, poolWindow } from "../../exercise_views.js";
 import { formatCount, formatNumber } from "../../format.js";
 import { Lab } from "../../lab.js";
@@ -50,7 +50,6 @@ const DEFAULTS = {
 
 /**
  * Accept a restored state only when every field is well-formed.
- * @param {any} s
  * @returns {EqState | null}
  */
 function cleanState(s) {
@@ -77,21 +76,21 @@ class EquivariancePage {
     const mapsWidth = document.querySelector(".eq-maps").clientWidth;
     const across = Math.max(1, Math.min(4, Math.floor(mapsWidth / 230)));
     const mapWidth = Math.max(150, Math.floor((mapsWidth - (across - 1) * 16 - across * 8) / across));
-    const widthOf = (id) => Math.max(150, document.getElementById(id).clientWidth - 8);
+    const widthOf = (id) => Math.max(150, $(id).clientWidth - 8);
     // ink on the image's own scale: a drawing is 0 … 1, an exercise's map may go up to 9
     const imageColour = (r, c, v) => {
       const t = v / Math.max(1, ...this.state.image.flat());
       return t >= 0.75 ? INK : t > 0 ? [120, 120, 130] : PAPER;
     };
 
-    this.image = new NumberGrid(document.getElementById("image-grid"), {
+    this.image = new NumberGrid($("image-grid"), {
       rows: SIZE, cols: SIZE, name: "x", label: "Image x: Space or click toggles a pixel",
       maxCellPx: 26, fitWidth: widthOf("image-grid"), colorOf: imageColour,
     });
-    this.shifted = new NumberGrid(document.getElementById("shifted-grid"), {
+    this.shifted = new NumberGrid($("shifted-grid"), {
       rows: SIZE, cols: SIZE, name: "x′", label: "The shifted image", maxCellPx: 26, fitWidth: widthOf("shifted-grid"), colorOf: imageColour,
     });
-    const map = (id, name, label) => new NumberGrid(document.getElementById(id), {
+    const map = (id, name, label) => new NumberGrid($(id), {
       rows: 1, cols: 1, name, label, maxCellPx: 26, fitWidth: mapWidth,
     });
     this.conv = map("conv-grid", "c", "conv(x)");
@@ -101,7 +100,7 @@ class EquivariancePage {
     this.poolBefore = map("pool-before-grid", "p", "pool(conv(x))");
     this.poolAfter = map("pool-after-grid", "p′", "pool(conv(shift(x)))");
 
-    this.kernel = new GridEditor(document.getElementById("eq-kernel-editor"), {
+    this.kernel = new GridEditor($("eq-kernel-editor"), {
       name: "K", label: "Kernel K", value: this.state.kernel, maxRows: 5, maxCols: 5, idPrefix: "eq-kernel", textBox: false,
     });
     this.kernel.addEventListener("change", (e) => {
@@ -109,7 +108,7 @@ class EquivariancePage {
       this.#changed();
     });
 
-    this.poolVsConv = new PoolVsConv(document.getElementById("q5a"));
+    this.poolVsConv = new PoolVsConv($("q5a"));
     document.addEventListener("exercise:reveal", (e) => this.showExercise(e.detail));
     this.#wireImage();
     this.#wirePresets();
@@ -148,7 +147,7 @@ class EquivariancePage {
   }
 
   #wirePresets() {
-    const images = document.getElementById("image-presets");
+    const images = $("image-presets");
     for (const preset of IMAGE_PRESETS) {
       images.appendChild(this.#button(preset.name, preset.id, () => {
         this.state.image = imageOf(preset);
@@ -163,7 +162,7 @@ class EquivariancePage {
       this.image.setValues(this.state.image);
       this.#changed();
     }));
-    const kernels = document.getElementById("edge-presets");
+    const kernels = $("edge-presets");
     for (const preset of EDGE_PRESETS) {
       const button = this.#button(preset.name, preset.id, () => {
         this.state.kernel = preset.kernel.map((r) => r.slice());
@@ -186,7 +185,7 @@ class EquivariancePage {
     for (const button of document.querySelectorAll("#shift-pad button[data-dx]")) {
       button.addEventListener("click", () => this.shiftBy(Number(button.dataset.dx), Number(button.dataset.dy)));
     }
-    document.getElementById("shift-reset").addEventListener("click", () => {
+    $("shift-reset").addEventListener("click", () => {
       this.state.dx = 0;
       this.state.dy = 0;
       this.#showShift();
@@ -203,11 +202,7 @@ class EquivariancePage {
     });
   }
 
-  /**
-   * Shift the image by one more step (clamped so something stays visible).
-   * @param {number} ddx
-   * @param {number} ddy
-   */
+  /** Shift the image by one more step (clamped so something stays visible). */
   shiftBy(ddx, ddy) {
     [ddx, ddy] = [ddx * this.state.stride, ddy * this.state.stride]; // the shift must be a multiple of it
     this.state.dx = Math.max(-MAX_SHIFT, Math.min(MAX_SHIFT, this.state.dx + ddx));
@@ -235,7 +230,7 @@ class EquivariancePage {
     this.#changed();
     this.exercise = { id, inputs }; // after #changed, which forgets the last one
     const kernelWords = loaded.kernel === inputs.kernel ? "K = the exercise's feature" : "K = [1], so conv(x) = x";
-    document.getElementById("eq-exercise-note").textContent =
+    $("eq-exercise-note").textContent =
       `Showing the exercise: x is its ${loaded.image.length} × ${loaded.image[0].length} map, ${kernelWords}` +
       `${loaded.stride > 1 ? `, stride ${loaded.stride}` : ""}, shift dx = ${loaded.dx}, dy = ${loaded.dy}. ` +
       "Draw, pick a preset or shift to go on exploring.";
@@ -266,13 +261,13 @@ class EquivariancePage {
     const vertical = dy === 0 ? "" : `${Math.abs(dy)} ${dy > 0 ? "down" : "up"}`;
     const words = [horizontal, vertical].filter(Boolean).join(", ") || "not shifted";
     const stride = this.state.stride > 1 ? `; stride ${this.state.stride}: the arrows move ${this.state.stride} pixels` : "";
-    document.getElementById("shift-readout").textContent = `dx = ${dx}, dy = ${dy} (${words})${stride}`;
-    document.getElementById("shifted-sub").textContent = `dx = ${dx}, dy = ${dy}`;
+    $("shift-readout").textContent = `dx = ${dx}, dy = ${dy} (${words})${stride}`;
+    $("shifted-sub").textContent = `dx = ${dx}, dy = ${dy}`;
   }
 
   #wirePool() {
     for (const mode of ["max", "avg"]) {
-      document.getElementById(`pool-${mode}`).addEventListener("click", () => {
+      $(`pool-${mode}`).addEventListener("click", () => {
         this.state.pool = mode;
         this.#showPoolMode();
         this.#changed();
@@ -283,10 +278,10 @@ class EquivariancePage {
 
   #showPoolMode() {
     for (const mode of ["max", "avg"]) {
-      document.getElementById(`pool-${mode}`).setAttribute("aria-pressed", String(this.state.pool === mode));
+      $(`pool-${mode}`).setAttribute("aria-pressed", String(this.state.pool === mode));
     }
     for (const el of document.querySelectorAll(".max-only")) el.hidden = this.state.pool !== "max";
-    document.getElementById("invariance-text").textContent = this.state.pool === "max"
+    $("invariance-text").textContent = this.state.pool === "max"
       ? "a pooled value stays the same while the shift keeps its maximum inside the same 2 × 2 window; " +
         "it changes when a shift carries the maximum across a window border."
       : "a pooled value is the mean of its 2 × 2 window, so it stays the same only while the shift " +
@@ -295,7 +290,7 @@ class EquivariancePage {
 
   #changed() {
     this.exercise = null;
-    document.getElementById("eq-exercise-note").textContent = "";
+    $("eq-exercise-note").textContent = "";
     saveState(STATE_KEY, this.state);
     this.lab.later(() => this.compute());
   }
@@ -304,7 +299,7 @@ class EquivariancePage {
   async compute() {
     const { image, kernel, dx, dy, pool, stride } = this.state;
     const body = { image, kernel, stride, dx, dy, pool: { mode: pool, kernel_size: 2 } };
-    const answer = await this.lab.latest((signal) => postJSON("/api/equivariance", body, { signal }), (e) => this.#showError(e));
+    const answer = await this.lab.post("/api/equivariance", body, (e) => this.#showError(e));
     if (!answer) return;
     this.#clearError();
     this.#render(answer);
@@ -329,7 +324,7 @@ class EquivariancePage {
 
     const interior = r.max_abs_diff_interior;
     const [sx, sy] = r.output_shift;
-    document.getElementById("equivariance-figures").textContent =
+    $("equivariance-figures").textContent =
       `Output size ${r.formula.text}. The map moved by (${sx}, ${sy}) cells. ` +
       (interior === null
         ? "The shift is so large that no cell is free of border effects."
@@ -356,9 +351,9 @@ class EquivariancePage {
     const winners = (argmax, pooled) => (argmax || []).flatMap((row, i) => row.filter((_, j) => pooled[i][j] !== 0));
     this.conv.mark(winners(p.argmax_before, p.pooled_before), "is-marked");
     this.convShifted.mark(winners(p.argmax_after, p.pooled_after), "is-marked");
-    document.getElementById("pool-formula").textContent = p.formula.text;
+    $("pool-formula").textContent = p.formula.text;
     const total = p.unchanged_count + p.changed_count;
-    document.getElementById("pool-figures").textContent =
+    $("pool-figures").textContent =
       `${p.unchanged_count} of ${total} pooled values kept their value after the shift by (${this.state.dx}, ${this.state.dy}); ` +
       `${p.changed_count} changed.`;
     this.#markExercise(r);
@@ -380,15 +375,15 @@ class EquivariancePage {
     const message = error instanceof ApiError ? error.message : `could not reach the server (${error.message})`;
     // the kernel is the only thing a student can make invalid here
     if (error instanceof ApiError && (!error.field || error.field[0] === "kernel")) this.kernel.showError(message);
-    else document.getElementById("image-error").textContent = message;
+    else $("image-error").textContent = message;
     for (const id of ["conv-grid", "conv-shifted-grid", "shifted-conv-grid", "difference-grid", "pool-before-grid", "pool-after-grid"]) {
-      document.getElementById(id).classList.add("stale");
+      $(id).classList.add("stale");
     }
   }
 
   #clearError() {
     this.kernel.showError("");
-    document.getElementById("image-error").textContent = "";
+    $("image-error").textContent = "";
     for (const el of document.querySelectorAll(".eq-maps .stale")) el.classList.remove("stale");
   }
 }

@@ -18,21 +18,12 @@ export function keepWinners(image, argmax) {
   return out;
 }
 
-/**
- * −x, element by element.
- * @param {number[][]} m
- * @returns {number[][]}
- */
+/** −x, element by element. */
 export function negate(m) {
   return m.map((row) => row.map((v) => (v === 0 ? 0 : -v)));
 }
 
-/**
- * Largest |a − b| over two equally sized matrices; throws when the sizes differ.
- * @param {number[][]} a
- * @param {number[][]} b
- * @returns {number}
- */
+/** Largest |a − b| over two equally sized matrices; throws when the sizes differ. */
 export function maxAbsDiff(a, b) {
   if (a.length !== b.length || a[0].length !== b[0].length) {
     throw new Error(`cannot compare ${a.length}×${a[0].length} with ${b.length}×${b[0].length}`);
@@ -42,13 +33,7 @@ export function maxAbsDiff(a, b) {
   return m;
 }
 
-/**
- * Number of cells where |a − b| > tol.
- * @param {number[][]} a
- * @param {number[][]} b
- * @param {number} [tol]
- * @returns {number}
- */
+/** Number of cells where |a − b| > tol. */
 export function countDiffering(a, b, tol = 1e-9) {
   let n = 0;
   a.forEach((row, i) => row.forEach((v, j) => (n += Math.abs(v - b[i][j]) > tol ? 1 : 0)));
@@ -59,7 +44,6 @@ export function countDiffering(a, b, tol = 1e-9) {
  * A C_out×C_in×kh×kw kernel that applies K to each of `channels` channels on its own
  * (block diagonal), so one conv2d request convolves several images with the same K.
  * @param {number[][]} kernel kh×kw
- * @param {number} channels
  * @returns {number[][][][]}
  */
 export function perChannelKernel(kernel, channels) {

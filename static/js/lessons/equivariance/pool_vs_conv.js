@@ -38,11 +38,7 @@ export class PoolVsConv {
     this.error = $("q5a-error");
   }
 
-  /**
-   * Recompute for this image and kernel (nothing is sent when neither changed).
-   * @param {number[][]} image
-   * @param {number[][]} kernel
-   */
+  /** Recompute for this image and kernel (nothing is sent when neither changed). */
   async update(image, kernel) {
     const key = JSON.stringify([image, kernel]);
     if (key === this.key) return;

@@ -15,6 +15,7 @@ import { Prediction } from "../../widgets/prediction.js";
 import { ReferenceView } from "../../widgets/reference_view.js";
 import { RunView } from "../../widgets/run_view.js";
 import { Tabs } from "../../widgets/tabs.js";
+import { $ } from "../../dom.js";
 
 const STORAGE_KEY = "convlab.experiments";
 const IDS = ["generalization", "limits", "weight-decay"];
@@ -39,7 +40,6 @@ const LABELS = {
   label_noise: "wrong training labels (fraction)",
 };
 const OPTION_LABELS = { cnn: "CNN", lc: "LC", fc: "FC", corner: "dot in the corner", symmetry: "left-right symmetry" };
-const $ = (id) => document.getElementById(id);
 const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /** Validate a state read from the URL or storage; null rejects it. */
@@ -57,8 +57,7 @@ class Session {
     this.progress = null;
     this.result = null;
     this.error = "";
-    this.status = "Not started.";
-    this.statusState = "idle";
+    this.setStatus("Not started.", "idle");
     this.countdown = null;
     /** @type {{timer: number | null, result: any} | null} a stored result being replayed */
     this.replay = null;
@@ -68,6 +67,12 @@ class Session {
 
   get running() {
     return this.controller !== null;
+  }
+
+  /** @param {string} status @param {"idle" | "running" | "queued" | "done" | "failed"} state */
+  setStatus(status, state) {
+    this.status = status;
+    this.statusState = state;
   }
 }
 
@@ -215,11 +220,7 @@ class ExperimentsPage {
     this.#run(id, config);
   }
 
-  /**
-   * Stop a run (Cancel, or a new run replacing it).
-   * @param {string} id
-   * @param {string} message
-   */
+  /** Stop a run (Cancel, or a new run replacing it). */
   cancel(id, message) {
     const session = this.sessions[id];
     if (session.replay) {
@@ -230,8 +231,7 @@ class ExperimentsPage {
     session.controller.abort();
     delete this.state.run[id];
     this.#save();
-    session.status = message;
-    session.statusState = "idle";
+    session.setStatus(message, "idle");
     this.#announce(id, message);
   }
 
@@ -245,8 +245,7 @@ class ExperimentsPage {
     session.progress = new RunProgress(id);
     session.result = null;
     session.error = "";
-    session.status = "Asking the server…";
-    session.statusState = "running";
+    session.setStatus("Asking the server…", "running");
     this.#renderSession();
     try {
       const result = await runExperiment(id, config, {
@@ -257,16 +256,14 @@ class ExperimentsPage {
         },
         onStart: () => {
           this.#stopCountdown(session);
-          session.status = "Training…";
-          session.statusState = "running";
+          session.setStatus("Training…", "running");
           this.#announce(id, "Training started.");
           this.#touch(id);
         },
         onEvent: (name, data) => {
           if (name === "started") session.progress.shared = Boolean(data.shared);
           if (name === "queued") {
-            session.status = queueText(data);
-            session.statusState = "queued";
+            session.setStatus(queueText(data), "queued");
             if (data.position !== session.lastPosition) this.#announce(id, session.status);
             session.lastPosition = data.position;
             this.#touch(id);
@@ -282,20 +279,17 @@ class ExperimentsPage {
         this.#startReplay(session, result);
       } else {
         session.result = result;
-        session.status = "Done.";
-        session.statusState = "done";
+        session.setStatus("Done.", "done");
         this.#announce(id, `Done. ${result.summary}`);
       }
     } catch (error) {
       if (session.controller !== controller) return; // a newer run replaced this one
       if (controller.signal.aborted) {
-        session.status = session.status.startsWith("Cancelled") ? session.status : "Cancelled.";
-        session.statusState = "idle";
+        session.setStatus(session.status.startsWith("Cancelled") ? session.status : "Cancelled.", "idle");
       } else {
         session.error = error.message;
-        session.status = failureStatus(error.status);
+        session.setStatus(failureStatus(error.status), "failed");
         this.#announce(id, `${session.status} ${error.message}`);
-        session.statusState = "failed";
         const field = Array.isArray(error.field) ? error.field.find((f) => typeof f === "string") : null;
         if (field && id === this.state.exp) this.form.markInvalid(field, error.message);
         delete this.state.run[id];
@@ -319,8 +313,7 @@ class ExperimentsPage {
     const pause = Math.min(REPLAY_MS.most, Math.max(REPLAY_MS.least, REPLAY_MS.total / Math.max(1, events.length)));
     session.progress = new RunProgress(session.id);
     session.replay = { timer: null, result };
-    session.status = "Replaying a stored run…";
-    session.statusState = "running";
+    session.setStatus("Replaying a stored run…", "running");
     this.#announce(session.id, "This config was trained before: replaying its stored curves. Press Skip the replay to see the result at once.");
     let next = 0;
     const tick = () => {
@@ -348,8 +341,7 @@ class ExperimentsPage {
     const { result } = session.replay;
     session.replay = null;
     session.result = result;
-    session.status = "Done (replayed: this config was trained before, and the server kept its result).";
-    session.statusState = "done";
+    session.setStatus("Done (replayed: this config was trained before, and the server kept its result).", "done");
     this.#announce(session.id, `Done. ${result.summary}`);
     if (session.id === this.state.exp) this.#renderSession();
   }
@@ -363,10 +355,9 @@ class ExperimentsPage {
     this.#stopCountdown(session);
     let left = seconds;
     const tick = () => {
-      session.status = left > 0
+      session.setStatus(left > 0
         ? `Queued: the server is training other runs. Starting in ${left} s…`
-        : "Queued: asking the server again…";
-      session.statusState = "queued";
+        : "Queued: asking the server again…", "queued");
       this.#touch(session.id);
       left -= 1;
     };

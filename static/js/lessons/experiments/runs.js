@@ -4,7 +4,7 @@
 // carries the caller's AbortSignal, so Cancel (or leaving the page) stops the run on the server
 // as well. No DOM here.
 
-import { ApiError, toApiError } from "../../api.js";
+import { abortableSleep, ApiError, toApiError } from "../../api.js";
 import { readEventStream } from "../../sse.js";
 
 /**
@@ -23,30 +23,6 @@ export function retryAfterSeconds(header, fallback = 2, now = Date.now()) {
     if (Number.isFinite(at)) seconds = Math.ceil((at - now) / 1000);
   }
   return Math.min(120, Math.max(1, Math.round(seconds)));
-}
-
-/**
- * Wait `ms`, or reject with the signal's reason as soon as it aborts.
- * @param {number} ms
- * @param {AbortSignal} [signal]
- * @returns {Promise<void>}
- */
-export function abortableSleep(ms, signal) {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /**
@@ -86,12 +62,7 @@ export async function runExperiment(id, config, callbacks = {}) {
       continue;
     }
     if (!response.ok) {
-      let body = null;
-      try {
-        body = await response.json();
-      } catch {
-        body = null;
-      }
+      const body = await response.json().catch(() => null);
       const error = toApiError(response.status, body);
       // a server limit names its field in ctx (its loc is the whole body): point at the control
       const name = body?.detail?.[0]?.ctx?.name;

@@ -21,7 +21,6 @@ import { CONV_DEFAULTS, CONV_KEY, cleanConvState, viewRequest } from "../../conv
 
 /**
  * The shared convolution state plus the selected row of M and whether Mᵀ is shown.
- * @param {any} s
  * @returns {(import("../../conv_state.js").ConvState & {row: number, mt: boolean}) | null}
  */
 function cleanMatrixState(s) {
@@ -288,7 +287,6 @@ class MatrixPage {
   /**
    * Show one row: of M, its window in X and its output in Y, its dot product written out; of Mᵀ,
    * the outputs that read the input cell and the gradient it collects from them.
-   * @param {number} row
    */
   showRow(row) {
     const m = this.m;

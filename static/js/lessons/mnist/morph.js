@@ -24,7 +24,6 @@ export const THRESHOLD = 0.1;
  * Compare one layer of drawing A with the same layer of drawing B.
  * @param {{name: string, shape: number[], values: Float32Array}} a (C, H, W)
  * @param {{name: string, shape: number[], values: Float32Array}} b the same shape
- * @param {number} [threshold]
  * @param {Uint8Array | null} [onStroke] rows×cols, 1 where a stroke of A or B lies (strokeMask):
  *   positions off the strokes (background) are left out of the counts and the map
  * @returns {LayerDiff}
@@ -108,8 +107,6 @@ export function inkMask(a, b) {
  * The ink mask at a layer's resolution: a position is on a stroke when any input pixel of the
  * block it covers (rows/H of the input per position) holds ink of A or B.
  * @param {{rows: number, cols: number, mask: Uint8Array}} ink
- * @param {number} rows
- * @param {number} cols
  * @returns {Uint8Array}
  */
 export function strokeMask(ink, rows, cols) {
@@ -129,7 +126,6 @@ export function strokeMask(ink, rows, cols) {
  * Where in the map the changes are, in words ("top left", "centre", "everywhere"): the
  * bounding box of the changed positions, in thirds of the map.
  * @param {LayerDiff} d
- * @returns {string}
  */
 export function whereChanged(d) {
   let [top, left, bottom, right] = [d.rows, d.cols, -1, -1];
@@ -162,8 +158,6 @@ export function whereChanged(d) {
  * output pixel is the mean ink (1 − grey/255) of a factor×factor block, so two drawings on
  * the same pad keep their shared strokes at the same pixels.
  * @param {Uint8ClampedArray} rgba the pad's ImageData data (width×height×4)
- * @param {number} width
- * @param {number} height
  * @param {number} [size] output side (default 28)
  * @returns {number[][]} size×size values in [0, 1]
  */

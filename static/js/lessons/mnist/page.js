@@ -179,7 +179,7 @@ class MnistPage {
       kernel_overrides: this.state.kernels,
       previews: !live,
     };
-    const answer = await this.lab.latest((signal) => postJSON("/api/mnist/activations", body, { signal }), (error) => this.#showError(error, origin));
+    const answer = await this.lab.post("/api/mnist/activations", body, (error) => this.#showError(error, origin));
     if (!answer) return;
     if (origin) performance.measure(`convlab:${origin}→answer`, `convlab:${origin}`);
     this.#paint(answer);
@@ -307,7 +307,7 @@ class MnistPage {
       dx: alongX ? [-SCAN_RANGE, SCAN_RANGE] : [dx, dx],
       dy: alongX ? [dy, dy] : [-SCAN_RANGE, SCAN_RANGE],
     };
-    const answer = await this.scanLab.latest((signal) => postJSON("/api/mnist/shift-scan", body, { signal }), (error) => {
+    const answer = await this.scanLab.post("/api/mnist/shift-scan", body, (error) => {
       $("scan-error").textContent = error.message;
     });
     if (!answer) return;

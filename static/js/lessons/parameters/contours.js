@@ -6,7 +6,6 @@
  * @param {number[]} xs ascending abscissae
  * @param {number[]} ys ascending ordinates
  * @param {number[][]} values values[iy][ix]
- * @param {number} level
  * @returns {number[][][]} [[x1, y1], [x2, y2]] segments
  */
 export function contourSegments(xs, ys, values, level) {
@@ -52,9 +51,7 @@ export function contourSegments(xs, ys, values, level) {
 /**
  * Contour levels between the smallest and largest value, spaced quadratically so that the
  * level sets of a quadratic loss come out evenly spaced.
- * @param {number[][]} values
  * @param {number} count number of levels
- * @returns {number[]}
  */
 export function quadraticLevels(values, count) {
   let lo = Infinity;

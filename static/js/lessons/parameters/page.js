@@ -3,7 +3,7 @@
 // gradient descent on a 2-D toy loss (POST /api/regularization/trajectory), drawn with the
 // update decomposed into its shrink and data parts. Every number comes from the API.
 
-import { getJSON, nameFields, postJSON } from "../../api.js";
+import { getJSON, nameFields } from "../../api.js";
 import { $, el, svgElement, tableRow, withSubscripts } from "../../dom.js";
 import { formatCount, formatNumber } from "../../format.js";
 import { Lab } from "../../lab.js";
@@ -49,9 +49,16 @@ function cleanState(s) {
   return { ...s, loss: okLoss ? { hessian: s.loss.hessian, theta_star: s.loss.theta_star } : null };
 }
 
+/** What a panel does with a failed request: its message, its figures faded, the named field's control marked. */
+const panelError = (errorId, figuresId, controls, note = "") => (error) => {
+  $(errorId).textContent = `${error.message}${note}`;
+  $(figuresId).classList.add("stale");
+  const field = Array.isArray(error.field) ? error.field.find((f) => f in controls) : null;
+  if (field) $(controls[field]).setAttribute("aria-invalid", "true");
+};
+
 /**
  * λ values typed as "0, 0.25, 1".
- * @param {string} text
  * @returns {{values: number[]} | {error: string}}
  */
 function parseLambdas(text) {
@@ -171,13 +178,9 @@ class ParametersPage {
     };
     const inputs = { in_features: "fc-in", out_features: "fc-out", in_channels: "conv-in", filters: "conv-filters", kernel_size: "conv-k" };
     for (const id of Object.values(inputs)) $(id).removeAttribute("aria-invalid");
-    const answer = await this.countLab.latest((signal) => postJSON("/api/parameters", body, { signal }), (error) => {
-      // the counts shown belong to the last valid input: marked stale until the input is fixed
-      $("count-error").textContent = `${error.message} (the counts below are for the last valid input)`;
-      $("count-cards").classList.add("stale");
-      const field = Array.isArray(error.field) ? error.field.find((f) => f in inputs) : null;
-      if (field) $(inputs[field]).setAttribute("aria-invalid", "true");
-    });
+    // the counts shown belong to the last valid input: marked stale until the input is fixed
+    const answer = await this.countLab.post("/api/parameters", body,
+      panelError("count-error", "count-cards", inputs, " (the counts below are for the last valid input)"));
     if (!answer) return;
     $("count-error").textContent = "";
     $("count-cards").classList.remove("stale");
@@ -245,12 +248,7 @@ class ParametersPage {
       ...(this.state.loss ?? {}),
     };
     this.#showLoss();
-    const answer = await this.regLab.latest((signal) => postJSON("/api/regularization/trajectory", body, { signal }), (error) => {
-      $("reg-error").textContent = error.message;
-      $("reg-plot").classList.add("stale");
-      const field = Array.isArray(error.field) ? error.field.find((f) => f in fields) : null;
-      if (field) $(fields[field]).setAttribute("aria-invalid", "true");
-    });
+    const answer = await this.regLab.post("/api/regularization/trajectory", body, panelError("reg-error", "reg-plot", fields));
     if (!answer) return;
     $("reg-error").textContent = "";
     $("reg-plot").classList.remove("stale");

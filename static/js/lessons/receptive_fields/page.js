@@ -143,10 +143,7 @@ class ReceptiveFieldsPage {
     }
   }
 
-  /**
-   * Replace the stack by a preset's layers.
-   * @param {string} id
-   */
+  /** Replace the stack by a preset's layers. */
   loadPreset(id) {
     this.state.preset = id;
     const preset = this.presets.find((p) => p.id === id);
@@ -208,7 +205,7 @@ class ReceptiveFieldsPage {
       input_size: Math.min(512, theoretical + 2 * Math.min(32, Math.max(4, Math.round(theoretical / 6)))),
     };
     const onError = (error) => ($("erf-error").textContent = error.message);
-    const answer = await this.erfLab.latest((signal) => postJSON("/api/receptive-field/effective", body, { signal }), onError);
+    const answer = await this.erfLab.post("/api/receptive-field/effective", body, onError);
     if (!answer) return;
     $("erf-error").textContent = "";
     this.#drawEffective(answer);
@@ -219,7 +216,7 @@ class ReceptiveFieldsPage {
     const [, k, weights, relu] = this.state.erf;
     const body = { depths: ERF_DEPTHS, kernel_size: k, weights, relu, num_samples: ERF_SAMPLES, seed: 0 };
     const onError = (error) => ($("erf-error").textContent = error.message);
-    const series = await this.seriesLab.latest((signal) => postJSON("/api/receptive-field/effective/series", body, { signal }), onError);
+    const series = await this.seriesLab.post("/api/receptive-field/effective/series", body, onError);
     if (!series) return;
     this.series = series;
     this.#drawSeries();

@@ -3,14 +3,13 @@
 // student's progress from localStorage: per kind, how its exercises were settled (right at the
 // first try, right after a hint, or the answer shown).
 
-import { el } from "../../dom.js";
+import { $, el } from "../../dom.js";
 import { exerciseList } from "../../widgets/exercise.js";
 import { PROGRESS_KEY, bestOutcome, countSolved, describeRecord, readProgress } from "../../exercise_progress.js";
 
 /**
  * The tutorial question numbers an exercise answers: ["Q2b", "Q6a"] → [2, 6].
  * @param {{question: string, questions?: string[]}} exercise
- * @returns {number[]}
  */
 export function questionNumbers(exercise) {
   const names = exercise.questions?.length ? exercise.questions : [exercise.question];
@@ -20,7 +19,6 @@ export function questionNumbers(exercise) {
 /**
  * The progress line: each kind counted once, by its best outcome so far.
  * @param {{"first-try": number, "after-hint": number, shown: number, open: number, total: number}} c
- * @returns {string}
  */
 export function summary(c) {
   return `Your progress over ${c.total} kinds of exercise: ${c["first-try"]} right at the first try, `
@@ -42,7 +40,7 @@ function render(list) {
     if (items.length === 0) items.push(el("li", { textContent: "No exercise for this question yet." }));
     holder.replaceChildren(...items);
   }
-  document.getElementById("tutorial-summary").textContent = summary(countSolved(progress, list.map((e) => e.id)));
+  $("tutorial-summary").textContent = summary(countSolved(progress, list.map((e) => e.id)));
 }
 
 async function start() {
@@ -50,11 +48,11 @@ async function start() {
   try {
     list = await exerciseList();
   } catch (error) {
-    document.getElementById("tutorial-error").textContent = `Could not load the exercises: ${error.message}`;
+    $("tutorial-error").textContent = `Could not load the exercises: ${error.message}`;
     return;
   }
   render(list);
-  document.getElementById("progress-reset").addEventListener("click", () => {
+  $("progress-reset").addEventListener("click", () => {
     window.localStorage.removeItem(PROGRESS_KEY);
     render(list);
   });
