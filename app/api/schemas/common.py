@@ -47,9 +47,10 @@ class RequestModel(BaseModel):
 class ResultModel(BaseModel):
     """Base of a response (or a part of one) read from an engine result: each field is the
     result's attribute of the same name (``from_attributes``; tuples become lists), so a route
-    passes the engine's dataclass instead of copying it field by field."""
+    passes the engine's dataclass instead of copying it field by field. A field may also be an
+    engine dataclass itself: its attribute docstrings describe its fields in /docs."""
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, use_attribute_docstrings=True)
 
 
 class ShapedRequest(RequestModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Self
 
 import numpy as np
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from app.api import answer_size
@@ -26,6 +26,8 @@ from app.api.schemas.common import (
 )
 from app.config import Settings
 from app.engine.conv import ConvGeometry
+from app.engine.explain import Influence, Term
+from app.engine.matrix import MatrixFigures, MergedEntry
 
 MAX_EXPLAIN_TERMS = 4096
 """Most terms (C_in·kh·kw) an explained output cell may list."""
@@ -86,7 +88,7 @@ class Conv2dRequest(ConvolutionRequest):
         check_compute(geometry, settings)
 
 
-class ConvCounts(BaseModel):
+class ConvCounts(ResultModel):
     """Sparse interactions and parameter sharing, counted (tutorial Q3b)."""
 
     inputs_per_output: int = Field(description="Input values one output reads: C_in·kh·kw.")
@@ -114,7 +116,7 @@ def conv_fields(geometry: ConvGeometry, output: np.ndarray, bias: np.ndarray | N
     }
 
 
-class Conv2dResponse(BaseModel):
+class Conv2dResponse(ResultModel):
     """The output map, its size worked out, and the counts of tutorial Q3b."""
 
     output: list[list[float]] | list[list[list[float]]] = Field(
@@ -162,51 +164,16 @@ class Conv2dExplainRequest(Conv2dRequest):
         return self
 
 
-class WindowTerm(ResultModel):
-    """One product x·k of the sum that makes an output cell."""
-
-    channel: int = Field(description="Input channel c of this term.")
-    row: int = Field(description="Input row (negative or ≥ H inside the padding).")
-    col: int = Field(description="Input column (negative or ≥ W inside the padding).")
-    padding: bool = Field(description="True when this cell lies in the padding.")
-    source: Cell | None = Field(
-        description="The input cell whose value this cell holds: itself inside the input, the "
-        "mirrored / repeated / wrapped cell in reflect / replicate / circular padding, null for "
-        "zero padding."
-    )
-    window_position: list[int] = Field(description="[a, b]: position inside the window.")
-    kernel_index: list[int] = Field(
-        description="Index of the weight used: [a, b] for a 2-D kernel, [o, c, a, b] for a 4-D "
-        "one (with flip_kernel, the flipped position [kh−1−a, kw−1−b])."
-    )
-    value: float = Field(description="x: the input (or padding) value.")
-    weight: float = Field(description="k: the kernel weight.")
-    product: float = Field(description="x·k.")
-
-
 class OutputCellExplanation(ResultModel):
     """Y[i, j] worked out term by term, as the tutorial writes Y₁₁."""
 
     cell: Cell = Field(description="[i, j] of the output cell (0-based).")
     channel: int = Field(description="Output channel.")
-    window: list[WindowTerm] = Field(description="Terms in order: channel, then a, then b.")
+    window: list[Term] = Field(description="Terms in order: channel, then a, then b.")
     sum: float = Field(description="Σ x·k.")
     bias: float = Field(description="Bias of this output channel (0 without bias).")
     value: float = Field(description="sum + bias: equals output[i][j].")
     expression: str = Field(description='e.g. "1·1 + 2·(−1) + 0·0 + 1·1 = 0".')
-
-
-class InfluencedOutput(ResultModel):
-    """An output cell that reads the chosen input cell, and through which weights."""
-
-    cell: Cell = Field(description="[i, j] of the output cell.")
-    window_positions: list[list[int]] = Field(
-        description="[a, b] positions of the window that hold the input cell (several when "
-        "reflect / replicate / circular padding copies it)."
-    )
-    kernel_positions: list[list[int]] = Field(
-        description="[a, b] of the kernel weights those positions use (flipped with flip_kernel)."
-    )
 
 
 class InputCellInfluence(ResultModel):
@@ -214,7 +181,7 @@ class InputCellInfluence(ResultModel):
 
     cell: Cell = Field(description="[i, j] of the input cell.")
     channel: int = Field(description="Input channel.")
-    outputs: list[InfluencedOutput] = Field(description="Row-major order.")
+    outputs: list[Influence] = Field(description="Row-major order.")
     count: int = Field(description="How many output cells per output channel.")
 
 
@@ -268,37 +235,14 @@ class Conv2dMatrixRequest(Conv2dRequest):
         super().check_limits(geometry, settings)
 
 
-class MergedEntry(ResultModel):
-    """A matrix entry that several weights add into (padding that copies input cells)."""
-
-    row: int = Field(description="Row of the entry (an output cell).")
-    col: int = Field(description="Column of the entry (an input cell).")
-    weight_indices: list[int] = Field(description="Flat kernel indices summed in this entry.")
-
-
-class MatrixFigures(ResultModel):
-    """How sparse and how shared the matrix is, against a dense layer of the same shape."""
-
-    rows: int = Field(description="C_out·H_out·W_out: one row per output value.")
-    cols: int = Field(description="C_in·H·W: one column per input value.")
-    entries: int = Field(description="rows · cols.")
-    nonzeros: int = Field(description="Entries that hold a kernel weight.")
-    nonzeros_per_row: list[int] = Field(description="Structural non-zeros of every row.")
-    max_nonzeros_per_row: int = Field(description="At most C_in·kh·kw.")
-    sparsity: float = Field(description="Fraction of entries that are structural zeros.")
-    distinct_parameters: int = Field(description="Kernel weights used: at most C_out·C_in·kh·kw.")
-    dense_parameters: int = Field(description="A dense layer of the same shape: rows · cols.")
-    sharing_factor: float = Field(description="nonzeros / distinct_parameters.")
-
-
-class MatrixCheck(BaseModel):
+class MatrixCheck(ResultModel):
     """matrix @ vec(X) + b against the convolution itself."""
 
     max_abs_diff: float = Field(description="max |matrix @ vec(X) + b − vec(conv2d(X))|.")
     matches: bool = Field(description="max_abs_diff ≤ 1e-9 · max(1, max |Y|).")
 
 
-class Conv2dMatrixResponse(BaseModel):
+class Conv2dMatrixResponse(ResultModel):
     """The convolution as a (C_out·H_out·W_out) × (C_in·H·W) matrix."""
 
     matrix: list[list[float]] = Field(description="The matrix M, rows × cols.")

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from typing import Annotated, ClassVar, Self
 
 import numpy as np
-from pydantic import BaseModel, Field, ValidationInfo, model_validator
+from pydantic import Field, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
 from app.api import answer_size
@@ -48,7 +48,15 @@ from app.config import Settings
 from app.engine.conv import ConvGeometry
 from app.engine.conv1d import Conv1dGeometry, conv1d_geometry
 from app.engine.errors import InvalidInput
-from app.engine.explain_layer import grad_input_terms, overlap_terms
+from app.engine.explain_layer import (
+    GradInputExplanation,
+    GradKernelExplanation,
+    GradOutputExplanation,
+    TransposeInputExplanation,
+    TransposeOutputExplanation,
+    grad_input_terms,
+    overlap_terms,
+)
 from app.engine.transpose import (
     GENERAL_FORMULA,
     TransposeGeometry,
@@ -223,85 +231,12 @@ class Conv2dBackwardExplainRequest(Conv2dBackwardRequest):
         super().check_limits(geometry, settings)
 
 
-class GradInputTerm(ResultModel):
-    """One product G[o, i, j]·K[o, c, a, b] of a ∂L/∂X cell."""
-
-    output_channel: int = Field(description="o.")
-    output_cell: Cell = Field(description="[i, j]: the output whose window reads the cell.")
-    window_position: list[int] = Field(description="[a, b]: where the cell sits in that window.")
-    kernel_index: list[int] = Field(description="The weight: [a, b] for a 2-D kernel.")
-    grad: float = Field(description="G[o, i, j].")
-    weight: float = Field(description="The kernel weight.")
-    product: float = Field(description="grad · weight.")
-    via_padding: bool = Field(
-        description="True when the window reads the cell through a reflect / replicate / "
-        "circular padding copy."
-    )
-
-
-class GradInputCell(ResultModel):
-    """∂L/∂X[c, r, q] term by term."""
-
-    cell: Cell = Field(description="[r, q].")
-    channel: int = Field(description="Input channel c.")
-    terms: list[GradInputTerm] = Field(description="Output channel, then output cells row-major.")
-    value: float = Field(description="Σ grad·weight: equals grad_input at the cell.")
-    expression: str = Field(description='e.g. "1·1 + 1·0 + 1·(−1) + 1·1 = 1" (G·K).')
-
-
-class GradKernelTerm(ResultModel):
-    """One product G[o, i, j]·X_pad[c, i·s + a·d, j·s + b·d] of a ∂L/∂K weight."""
-
-    output_cell: Cell = Field(description="[i, j].")
-    row: int = Field(description="Input row the weight met there (negative or ≥ H: padding).")
-    col: int = Field(description="Input column (negative or ≥ W: padding).")
-    padding: bool = Field(description="True when that cell lies in the padding.")
-    source: Cell | None = Field(description="The input cell whose value it holds.")
-    grad: float = Field(description="G[o, i, j].")
-    value: float = Field(description="The input (or padding) value.")
-    product: float = Field(description="grad · value.")
-
-
-class GradKernelCell(ResultModel):
-    """∂L/∂K[o, c, a, b] term by term: one term per output cell."""
-
-    kernel_index: list[int] = Field(description="[a, b], or [o, c, a, b] for a 4-D kernel.")
-    output_channel: int = Field(description="o.")
-    input_channel: int = Field(description="c.")
-    terms: list[GradKernelTerm] = Field(description="Output cells row-major.")
-    value: float = Field(description="Σ grad·value: equals grad_kernel at the weight.")
-    expression: str = Field(description='e.g. "1·2 + 1·0 + … = 11" (G·X).')
-
-
-class GradOutputTouch(ResultModel):
-    """G[o, i, j]·K[o, c, a, b] landing on one input cell of ∂L/∂X."""
-
-    input_channel: int = Field(description="c.")
-    cell: Cell = Field(description="[r, q] of the ∂L/∂X cell it adds to.")
-    window_position: list[int] = Field(description="[a, b] in the window of Y[o, i, j].")
-    kernel_index: list[int] = Field(description="The weight used: [a, b] or [o, c, a, b].")
-    weight: float = Field(description="The kernel weight.")
-    product: float = Field(description="G[o, i, j] · weight, added to ∂L/∂X at cell.")
-    via_padding: bool = Field(
-        description="True when the window position is a padding copy of the cell."
-    )
-
-
-class GradOutputCell(ResultModel):
-    """The ∂L/∂X cells one upstream gradient G[o, i, j] touches: the window of Y[o, i, j]."""
-
-    cell: Cell = Field(description="[i, j].")
-    channel: int = Field(description="Output channel o.")
-    grad: float = Field(description="G[o, i, j].")
-    touches: list[GradOutputTouch] = Field(description="Input channel, then window position.")
-
-
 class Conv2dBackwardExplainResponse(Conv2dBackwardResponse):
     """The backward pass and the cell asked for (the other two fields are null)."""
 
-    input_cell: GradInputCell | None = Field(description="When input_cell was asked.")
-    kernel_cell: GradKernelCell | None = Field(description="When kernel_cell was asked.")
-    output_cell: GradOutputCell | None = Field(description="When output_cell was asked.")
+    input_cell: GradInputExplanation | None = Field(description="When input_cell was asked.")
+    kernel_cell: GradKernelExplanation | None = Field(description="When kernel_cell was asked.")
+    output_cell: GradOutputExplanation | None = Field(description="When output_cell was asked.")
 
 
 # -- /api/conv-transpose2d --------------------------------------------------------------------
@@ -370,7 +305,7 @@ class TransposeAxisFormula(ResultModel):
     expression: str = Field(description="e.g. '(2 − 1)·2 − 2·0 + 1·(3 − 1) + 0 + 1'.")
 
 
-class TransposeFormula(BaseModel):
+class TransposeFormula(ResultModel):
     """The output size of a transposed convolution, symbolic and worked out."""
 
     general: str = Field(description=f"The symbolic formula: {GENERAL_FORMULA}.")
@@ -409,7 +344,7 @@ def transpose_fields(
     }
 
 
-class ConvTranspose2dResponse(BaseModel):
+class ConvTranspose2dResponse(ResultModel):
     """The transposed convolution, its size worked out, and where the stamps overlap."""
 
     output: Map = Field(description="Y: H_out×W_out for 2-D input and kernel.")
@@ -461,50 +396,13 @@ class ConvTranspose2dExplainRequest(ConvTranspose2dRequest):
         super().check_limits(geometry, settings)
 
 
-class OverlapTerm(ResultModel):
-    """One X[c, i, j]·K[c, o, a, b] landing on the output cell: i·s + a·d = r + p."""
-
-    input_channel: int = Field(description="c.")
-    input_cell: Cell = Field(description="[i, j].")
-    kernel_index: list[int] = Field(description="[a, b], or [c, o, a, b] for a 4-D kernel.")
-    value: float = Field(description="X[c, i, j].")
-    weight: float = Field(description="The kernel weight.")
-    product: float = Field(description="value · weight.")
-
-
-class TransposeOutputCell(ResultModel):
-    """A transposed-convolution output cell: the stamps that overlap there, term by term."""
-
-    cell: Cell = Field(description="[r, q].")
-    channel: int = Field(description="Output channel o.")
-    terms: list[OverlapTerm] = Field(description="Input channel, then input cells row-major.")
-    sum: float = Field(description="Σ value·weight.")
-    bias: float = Field(description="Bias of this output channel (0 without bias).")
-    value: float = Field(description="sum + bias: equals output at the cell.")
-    expression: str = Field(description='e.g. "1·1 + 2·1 + 3·1 + 4·1 = 10".')
-
-
-class Stamp(ResultModel):
-    """An output cell an input cell is stamped onto."""
-
-    cell: Cell = Field(description="[r, q] of the output cell.")
-    kernel_position: list[int] = Field(description="[a, b]: the kernel tap that lands there.")
-
-
-class TransposeInputCell(ResultModel):
-    """Where one input cell's stamp lands (the same cells in every output channel)."""
-
-    cell: Cell = Field(description="[i, j].")
-    channel: int = Field(description="Input channel c.")
-    outputs: list[Stamp] = Field(description="Output cells row-major.")
-    cropped: int = Field(description="Taps that land in the padding cropped away.")
-
-
 class ConvTranspose2dExplainResponse(ConvTranspose2dResponse):
     """The transposed convolution and the cell asked for (the other field is null)."""
 
-    output_cell: TransposeOutputCell | None = Field(description="When output_cell was asked.")
-    input_cell: TransposeInputCell | None = Field(description="When input_cell was asked.")
+    output_cell: TransposeOutputExplanation | None = Field(
+        description="When output_cell was asked."
+    )
+    input_cell: TransposeInputExplanation | None = Field(description="When input_cell was asked.")
 
 
 # -- /api/conv2d/matrix/transpose -------------------------------------------------------------
@@ -533,7 +431,7 @@ class TransposeCheck(ResultModel):
     note: str = Field(description="What was compared, or why it does not apply.")
 
 
-class Conv2dMatrixTransposeResponse(BaseModel):
+class Conv2dMatrixTransposeResponse(ResultModel):
     """Mᵀ, (C_in·H·W) × (C_out·H_out·W_out), in the layout of /api/conv2d/matrix (rows are
     input cells, columns output cells), and the two things it is: the backward pass
     (Mᵀ·vec(G) = vec(∂L/∂X)) and the transposed convolution (Mᵀ·vec(Y) = conv_transpose2d(Y)).
@@ -614,7 +512,7 @@ class Conv1dRequest(ConvolutionRequest):
         check_compute(geometry.conv, settings)
 
 
-class Conv1dFormula(BaseModel):
+class Conv1dFormula(ResultModel):
     """L_out = ⌊(L + 2p − d(k−1) − 1)/s⌋ + 1, worked out."""
 
     general: str = Field(description='The symbolic formula used, e.g. "L − k + 1".')
@@ -643,7 +541,7 @@ def conv1d_fields(geometry: Conv1dGeometry, output: np.ndarray, bias: np.ndarray
     }
 
 
-class Conv1dResponse(BaseModel):
+class Conv1dResponse(ResultModel):
     """The output signal, its length worked out, and the counts."""
 
     output: list[float] | list[list[float]] = Field(

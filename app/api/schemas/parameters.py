@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from app.api.schemas.common import PositiveIntOrPair, RequestModel, ResultModel, examples
+from app.engine.parameters import Count
 
 _BIG = 10_000_000
 
@@ -45,20 +46,11 @@ class ParametersRequest(RequestModel):
     conv: ConvSpec = Field(default_factory=ConvSpec, description="The convolutional layer.")
 
 
-class Breakdown(ResultModel):
-    """Weights + biases = total, and the count worked out."""
-
-    weights: int = Field(description="Weights (fc: n_in·n_out; conv: F·C·kh·kw).")
-    biases: int = Field(description="Biases (n_out or F; 0 without bias).")
-    total: int = Field(description="weights + biases.")
-    formula: str = Field(description='The count with numbers, e.g. "784·100 + 100 = 78,500".')
-
-
-class ParametersResponse(BaseModel):
+class ParametersResponse(ResultModel):
     """Both counts, their breakdown and how many times more the dense layer has."""
 
     fc_parameters: int = Field(description="Parameters of the fully connected layer.")
     conv_parameters: int = Field(description="Parameters of the conv layer.")
-    fc: Breakdown = Field(description="The dense layer's weights and biases.")
-    conv: Breakdown = Field(description="The conv layer's weights and biases.")
+    fc: Count = Field(description="The dense layer's weights and biases.")
+    conv: Count = Field(description="The conv layer's weights and biases.")
     ratio: float = Field(description="fc_parameters / conv_parameters.")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import (
-    BaseModel,
     Field,
     ValidationInfo,
     field_validator,
@@ -21,6 +20,7 @@ from app.api.schemas.common import (
     examples,
     settings_of,
 )
+from app.engine.receptive_field import Region
 
 Pair = tuple[int, int]
 FloatPair = tuple[float, float]
@@ -32,7 +32,7 @@ Position = Cell
 # -- theoretical receptive field ------------------------------------------------------------
 
 
-class PresetLayer(BaseModel):
+class PresetLayer(ResultModel):
     """One layer of the stack: its geometry only (weights do not change the receptive field)."""
 
     model_config = examples({"type": "conv", "kernel_size": 3, "padding": 1}, listed=True)
@@ -120,28 +120,13 @@ class LayerField(ResultModel):
     output_size: Pair | None = Field(None, description="(H_l, W_l) for the given input size.")
 
 
-class UnitRegion(ResultModel):
-    """The input rows and columns one unit sees, as inclusive [first, last] ranges."""
-
-    layer: int = Field(description="Index of the unit's layer.")
-    position: Pair = Field(description="[i, j] of the unit.")
-    rows: Span = Field(description="Unclipped [first, last] input rows (may fall in padding).")
-    cols: Span = Field(description="Unclipped [first, last] input columns.")
-    clipped_rows: Span | None = Field(
-        None,
-        description="Rows of real input pixels that reach the unit, traced layer by layer "
-        "(null without input_size, or when the unit sees only padding).",
-    )
-    clipped_cols: Span | None = Field(None, description="Columns, as clipped_rows.")
-
-
-class ReceptiveFieldResponse(BaseModel):
+class ReceptiveFieldResponse(ResultModel):
     """Per-layer receptive fields, the last layer's field, a unit's region, the worked formula."""
 
     layers: list[LayerField] = Field(description="One entry per layer, input side first.")
     receptive_field: Pair = Field(description="Receptive field of the last layer (rows, cols).")
     jump: Pair = Field(description="Jump (cumulative stride) of the last layer.")
-    region: UnitRegion | None = Field(None, description="The requested unit's input region.")
+    region: Region | None = Field(None, description="The requested unit's input region.")
     formula: str | None = Field(
         None,
         description="R_L = 1 + L(k − 1) worked out with the numbers when every layer has "
@@ -149,7 +134,7 @@ class ReceptiveFieldResponse(BaseModel):
     )
 
 
-class Preset(BaseModel):
+class Preset(ResultModel):
     """A named layer stack the UI can load (tested against published receptive fields)."""
 
     id: str = Field(description='Stable key, e.g. "vgg16".')
@@ -164,7 +149,7 @@ class Preset(BaseModel):
     layers: list[PresetLayer] = Field(description="The layer list, input side first.")
 
 
-class PresetList(BaseModel):
+class PresetList(ResultModel):
     """Every preset, in display order."""
 
     presets: list[Preset] = Field(description="Presets, in display order.")
@@ -217,7 +202,7 @@ class EffectiveRFRequest(RequestModel):
     )
 
 
-class EffectiveRFResponse(BaseModel):
+class EffectiveRFResponse(ResultModel):
     """The effective receptive field: a heatmap and its radius beside the theoretical one."""
 
     heatmap: list[list[float]] = Field(description="Mean |∂y_centre/∂x| over the samples.")
@@ -286,7 +271,7 @@ class EffectiveRFPoint(ResultModel):
     radius_ratio: float = Field(description="radius / theoretical_radius.")
 
 
-class EffectiveRFSeriesResponse(BaseModel):
+class EffectiveRFSeriesResponse(ResultModel):
     """Measured and theoretical radius per depth, with fitted growth exponents."""
 
     kernel_size: int = Field(description="k.")
