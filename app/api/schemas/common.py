@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 import numpy as np
 from pydantic import (
@@ -91,6 +91,20 @@ class ShapedRequest(RequestModel):
         return self
 
 
+class OneCell(RequestModel):
+    """A request that explains exactly one of the cells named in ``cells`` (list it first among
+    the bases: the check runs after the work limits)."""
+
+    cells: ClassVar[tuple[str, ...]]
+
+    @model_validator(mode="after")
+    def _exactly_one_cell(self) -> Self:
+        if sum(getattr(self, name) is not None for name in self.cells) != 1:
+            names = f"{', '.join(self.cells[:-1])} or {self.cells[-1]}"
+            raise PydanticCustomError("one_cell", f"give exactly one of {names}")
+        return self
+
+
 class ConvolutionRequest(ShapedRequest):
     """A request that carries a convolution's five options. Each subclass declares the fields
     ``stride``, ``padding``, ``padding_mode``, ``dilation`` and ``flip_kernel`` in its own words
@@ -103,28 +117,26 @@ class ConvolutionRequest(ShapedRequest):
         return ConvOptions(**{name: getattr(self, name) for name in fields})
 
 
+def refuse_over(value: int, limit: int, error: str, message: str, name: str, **more: str) -> None:
+    """422 ``error`` when ``value`` is over ``limit``; ``message`` names them ``{name}`` and
+    ``{limit}`` (both written with thousands separators) and any of ``more``."""
+    if value > limit:
+        words = {**more, name: f"{value:,}", "limit": f"{limit:,}"}
+        raise PydanticCustomError(error, message, words)
+
+
 def check_output_values(shape: tuple[int, ...], settings: Settings) -> None:
     """422 when an output of ``shape`` would hold more than settings.max_output_values."""
-    limit = settings.max_output_values
-    values = int(np.prod(shape, dtype=np.int64))
-    if values > limit:
-        raise PydanticCustomError(
-            "too_many_outputs",
-            "the output would hold {values} values, over the limit of {limit}",
-            {"values": f"{values:,}", "limit": f"{limit:,}"},
-        )
+    values, limit = int(np.prod(shape, dtype=np.int64)), settings.max_output_values
+    message = "the output would hold {values} values, over the limit of {limit}"
+    refuse_over(values, limit, "too_many_outputs", message, "values")
 
 
 def check_response_bytes(estimate: int, settings: Settings) -> None:
     """422 when the JSON answer would be larger than settings.max_response_bytes."""
-    limit = settings.max_response_bytes
-    if estimate > limit:
-        raise PydanticCustomError(
-            "response_too_large",
-            "the answer could take {size} bytes, over the limit of {limit} bytes; ask for a "
-            "smaller input, kernel or padding",
-            {"size": f"{estimate:,}", "limit": f"{limit:,}"},
-        )
+    message = "the answer could take {size} bytes, over the limit of {limit} bytes; ask for a "
+    message += "smaller input, kernel or padding"
+    refuse_over(estimate, settings.max_response_bytes, "response_too_large", message, "size")
 
 
 # -- int-or-pair hyper-parameters ----------------------------------------------------------------
@@ -197,6 +209,8 @@ NonNegativeIntOrPair = int_or_pair(0)
 """An int ≥ 0 or a [height, width] pair of them (validated to int or tuple)."""
 Cell = tuple[Annotated[int, Field(ge=0, le=1_000_000)], Annotated[int, Field(ge=0, le=1_000_000)]]
 """[i, j] of a cell, 0-based."""
+Channel = Annotated[int, Field(ge=0)]
+"""A channel index, 0-based."""
 
 
 # -- numeric arrays of a chosen depth: the one array validator -----------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Self
+from typing import Self
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -12,10 +12,12 @@ from app.api import answer_size
 from app.api.schemas.common import (
     Bias,
     Cell,
+    Channel,
     ConvolutionRequest,
     Formula,
     Image,
     Kernel,
+    OneCell,
     Padding,
     PaddingMode,
     PositiveIntOrPair,
@@ -23,6 +25,7 @@ from app.api.schemas.common import (
     check_output_values,
     examples,
     formula_of,
+    refuse_over,
 )
 from app.config import Settings
 from app.engine.conv import ConvGeometry
@@ -41,13 +44,8 @@ EXAMPLE_MATRIX_INPUT = [[1, 2, 0], [0, 1, 3]]
 
 def check_compute(geometry: ConvGeometry, settings: Settings, *, factor: int = 1) -> None:
     """422 when a convolution would exceed max_macs or max_output_values (checked on shapes)."""
-    macs = geometry.macs * factor
-    if macs > settings.max_macs:
-        raise PydanticCustomError(
-            "too_much_compute",
-            "this convolution needs {macs} multiply-adds, over the limit of {limit}",
-            {"macs": f"{macs:,}", "limit": f"{settings.max_macs:,}"},
-        )
+    message = "this convolution needs {macs} multiply-adds, over the limit of {limit}"
+    refuse_over(geometry.macs * factor, settings.max_macs, "too_much_compute", message, "macs")
     check_output_values(geometry.output_shape, settings)
 
 
@@ -130,17 +128,13 @@ class Conv2dResponse(ResultModel):
 # -- explain --------------------------------------------------------------------------------
 
 
-class Conv2dExplainRequest(Conv2dRequest):
-    """A convolution plus one cell to explain: an output cell."""
+class Conv2dExplainRequest(OneCell, Conv2dRequest):
+    """A convolution plus one cell to explain: an output cell or an input cell."""
 
     output_cell: Cell | None = Field(None, description="[i, j] of the output cell to explain.")
-    output_channel: Annotated[int, Field(ge=0)] = Field(
-        0, description="Output channel of output_cell (multi-channel kernels)."
-    )
+    output_channel: Channel = Field(0, description="Output channel of output_cell.")
     input_cell: Cell | None = Field(None, description="[i, j] of the input cell to follow.")
-    input_channel: Annotated[int, Field(ge=0)] = Field(
-        0, description="Input channel of input_cell (multi-channel inputs)."
-    )
+    input_channel: Channel = Field(0, description="Input channel of input_cell.")
 
     model_config = examples(
         {"input": TUTORIAL_X, "kernel": TUTORIAL_K, "output_cell": [0, 0]},
@@ -148,19 +142,15 @@ class Conv2dExplainRequest(Conv2dRequest):
     )
 
     answer = answer_size.conv2d_explain
+    cells = ("output_cell", "input_cell")
 
     @model_validator(mode="after")
-    def _exactly_one_cell(self) -> Self:
-        if (self.output_cell is None) == (self.input_cell is None):
-            raise PydanticCustomError("one_cell", "give exactly one of output_cell or input_cell")
+    def _window_within_limit(self) -> Self:
         kernel = self.kernel.shape
         terms = int(np.prod(kernel[1:])) if len(kernel) == 4 else int(np.prod(kernel))
-        if self.output_cell is not None and terms > MAX_EXPLAIN_TERMS:
-            raise PydanticCustomError(
-                "too_many_terms",
-                "a window of {terms} terms is too long to explain (at most {limit})",
-                {"terms": f"{terms:,}", "limit": f"{MAX_EXPLAIN_TERMS:,}"},
-            )
+        if self.output_cell is not None:
+            message = "a window of {terms} terms is too long to explain (at most {limit})"
+            refuse_over(terms, MAX_EXPLAIN_TERMS, "too_many_terms", message, "terms")
         return self
 
 
@@ -214,12 +204,10 @@ class Conv2dMatrixRequest(Conv2dRequest):
         """The matrix's own limit first (its message names rows and columns), then the rest."""
         rows = geometry.out_channels * geometry.outputs_sharing
         cols = geometry.in_channels * geometry.input_size[0] * geometry.input_size[1]
-        if geometry.macs > settings.max_matrix_entries:
-            raise PydanticCustomError(
-                "too_many_entries",
-                "the matrix would place {placed} kernel weights, over the limit of {limit}",
-                {"placed": f"{geometry.macs:,}", "limit": f"{settings.max_matrix_entries:,}"},
-            )
+        message = "the matrix would place {placed} kernel weights, over the limit of {limit}"
+        refuse_over(
+            geometry.macs, settings.max_matrix_entries, "too_many_entries", message, "placed"
+        )
         if rows * cols > settings.max_matrix_entries:
             raise PydanticCustomError(
                 "too_many_entries",

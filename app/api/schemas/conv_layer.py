@@ -7,17 +7,18 @@ from typing import Annotated, ClassVar, Self
 
 import numpy as np
 from pydantic import Field, ValidationInfo, model_validator
-from pydantic_core import PydanticCustomError
 
 from app.api import answer_size
 from app.api.schemas.common import (
     Bias,
     Cell,
+    Channel,
     ConvolutionRequest,
     Formula,
     Image,
     Kernel,
     NonNegativeIntOrPair,
+    OneCell,
     Padding,
     PaddingMode,
     PositiveIntOrPair,
@@ -27,6 +28,7 @@ from app.api.schemas.common import (
     check_output_values,
     examples,
     numeric_array,
+    refuse_over,
     settings_of,
 )
 from app.api.schemas.conv import (
@@ -78,31 +80,21 @@ GradOutput = numeric_array(
             ("width {n}", "max_output_values"),
         ),
     },
-    description="G = ∂L/∂Y, the upstream gradient, shaped exactly like the forward output "
-    "(H_out×W_out, or C_out×H_out×W_out); finite numbers. Default: all ones (L = Σ Y).",
+    description="G = ∂L/∂Y, shaped like the output (H_out×W_out or C_out×H_out×W_out); "
+    "default all ones (L = Σ Y).",
 )
-"""The upstream gradient, validated to a float64 array (its shape is checked by the engine)."""
 
 
 def check_work(macs: int, what: str, settings: Settings) -> None:
     """422 over settings.max_macs multiply-adds (on shapes); ``what`` ends with its verb."""
-    limit = settings.max_macs
-    if macs > limit:
-        raise PydanticCustomError(
-            "too_much_compute",
-            "{what} {macs} multiply-adds, over the limit of {limit}",
-            {"what": what, "macs": f"{macs:,}", "limit": f"{limit:,}"},
-        )
+    message = "{what} {macs} multiply-adds, over the limit of {limit}"
+    refuse_over(macs, settings.max_macs, "too_much_compute", message, "macs", what=what)
 
 
 def _too_many_terms(terms: int, what: str) -> None:
     """422 when the cell ``what`` sums more than MAX_EXPLAIN_TERMS terms."""
-    if terms > MAX_EXPLAIN_TERMS:
-        raise PydanticCustomError(
-            "too_many_terms",
-            "{what} sums {terms} terms, too many to explain (at most {limit})",
-            {"what": what, "terms": f"{terms:,}", "limit": f"{MAX_EXPLAIN_TERMS:,}"},
-        )
+    message = "{what} sums {terms} terms, too many to explain (at most {limit})"
+    refuse_over(terms, MAX_EXPLAIN_TERMS, "too_many_terms", message, "terms", what=what)
 
 
 class WithGradOutput(RequestModel):
@@ -149,18 +141,9 @@ class FullConvolution(ResultModel):
     applicable: bool = Field(description="False for reflect / replicate / circular padding.")
     note: str = Field(description="What the view is, with its numbers, or why it does not apply.")
     padded_grad: Map | None = Field(description="The padded (and for stride > 1, dilated) G.")
-    pads: list[list[int]] | None = Field(
-        description="[[top, bottom], [left, right]] cells added around the dilated G; a "
-        "negative number is cut off (padding p > d(k − 1)). The extra bottom / right cells are "
-        "the rows / columns of X that no window reaches."
-    )
-    inserted_zeros: list[int] | None = Field(
-        description="Zeros inserted between G's rows / columns."
-    )
-    rotated_kernel: Weights | None = Field(
-        description="K rotated by 180° (the applied kernel, so flip_kernel undoes itself): "
-        "kh×kw, or C_in×C_out×kh×kw (input and output channels swapped)."
-    )
+    pads: list[list[int]] | None = Field(description="[[top, bottom], [left, right]]; < 0: cut.")
+    inserted_zeros: list[int] | None = Field(description="Zeros between G's rows / columns.")
+    rotated_kernel: Weights | None = Field(description="K rotated by 180° (C_in, C_out swapped).")
     dilation: list[int] = Field(description="[d_h, d_w]: the rotated kernel keeps the dilation.")
 
 
@@ -170,32 +153,22 @@ class Conv2dBackwardResponse(Conv2dResponse):
     grad_output: Map = Field(description="G used (the default all ones filled in).")
     grad_input: Map = Field(description="∂L/∂X = Mᵀ·vec(G), shaped like the input.")
     grad_kernel: Weights = Field(description="∂L/∂K, shaped like the kernel.")
-    grad_bias: list[float] | None = Field(
-        description="∂L/∂b[o] = Σ_ij G[o, i, j] when a bias was given, else null."
-    )
-    full_convolution: FullConvolution = Field(
-        description="∂L/∂X as a full convolution of G with the kernel rotated by 180°."
-    )
+    grad_bias: list[float] | None = Field(description="∂L/∂b[o] = Σ_ij G[o, i, j], or null.")
+    full_convolution: FullConvolution = Field(description="∂L/∂X as a full convolution.")
     backward_multiply_adds: int = Field(description="Multiply-adds of ∂L/∂X and ∂L/∂K together.")
 
 
 # -- /api/conv2d/backward/explain -------------------------------------------------------------
 
 
-class Conv2dBackwardExplainRequest(Conv2dBackwardRequest):
+class Conv2dBackwardExplainRequest(OneCell, Conv2dBackwardRequest):
     """The backward pass plus one cell to explain; give exactly one of ``input_cell``."""
 
     input_cell: Cell | None = Field(None, description="[r, q] of the ∂L/∂X cell to explain.")
-    input_channel: Annotated[int, Field(ge=0)] = Field(
-        0, description="Input channel c (of input_cell, or of kernel_cell's weight)."
-    )
+    input_channel: Channel = Field(0, description="c (of input_cell or kernel_cell).")
     kernel_cell: Cell | None = Field(None, description="[a, b] of the ∂L/∂K weight to explain.")
-    output_cell: Cell | None = Field(
-        None, description="[i, j] of the upstream gradient G[o, i, j] to follow."
-    )
-    output_channel: Annotated[int, Field(ge=0)] = Field(
-        0, description="Output channel o (of output_cell, or of kernel_cell's weight)."
-    )
+    output_cell: Cell | None = Field(None, description="[i, j] of the G[o, i, j] to follow.")
+    output_channel: Channel = Field(0, description="o (of output_cell or kernel_cell).")
 
     model_config = examples(
         {"input": TUTORIAL_X, "kernel": TUTORIAL_K, "input_cell": [1, 1]},
@@ -203,14 +176,7 @@ class Conv2dBackwardExplainRequest(Conv2dBackwardRequest):
         {"input": TUTORIAL_X, "kernel": TUTORIAL_K, "output_cell": [0, 0]},
     )
 
-    @model_validator(mode="after")
-    def _exactly_one_cell(self) -> Self:
-        cells = (self.input_cell, self.kernel_cell, self.output_cell)
-        if sum(cell is not None for cell in cells) != 1:
-            raise PydanticCustomError(
-                "one_cell", "give exactly one of input_cell, kernel_cell or output_cell"
-            )
-        return self
+    cells = ("input_cell", "kernel_cell", "output_cell")
 
     def explained_terms(self, geometry: ConvGeometry) -> tuple[int, str]:
         """(terms, what) of the cell asked for; (0, "") unless exactly one cell is given."""
@@ -234,15 +200,14 @@ class Conv2dBackwardExplainRequest(Conv2dBackwardRequest):
 class Conv2dBackwardExplainResponse(Conv2dBackwardResponse):
     """The backward pass and the cell asked for (the other two fields are null)."""
 
-    input_cell: GradInputExplanation | None = Field(description="When input_cell was asked.")
-    kernel_cell: GradKernelExplanation | None = Field(description="When kernel_cell was asked.")
-    output_cell: GradOutputExplanation | None = Field(description="When output_cell was asked.")
+    input_cell: GradInputExplanation | None = Field(description="When asked.")
+    kernel_cell: GradKernelExplanation | None = Field(description="When asked.")
+    output_cell: GradOutputExplanation | None = Field(description="When asked.")
 
 
 # -- /api/conv-transpose2d --------------------------------------------------------------------
 
-EXAMPLE_TRANSPOSE_INPUT = [[1, 2], [3, 4]]
-EXAMPLE_TRANSPOSE_KERNEL = [[1, 1, 1], [1, 1, 1], [1, 1, 1]]
+EXAMPLE_TRANSPOSE = {"input": [[1, 2], [3, 4]], "kernel": [[1, 1, 1]] * 3, "stride": 2}
 
 
 class ConvTranspose2dRequest(ShapedRequest):
@@ -252,23 +217,11 @@ class ConvTranspose2dRequest(ShapedRequest):
     kernel: Kernel = Field(description="The kernel K: kh×kw, or C_in×C_out×kh×kw.")
     bias: Bias | None = Field(None, description="Optional bias, one value per output channel.")
     stride: PositiveIntOrPair = Field(1, description="Stride s: an int or [s_h, s_w].")
-    padding: NonNegativeIntOrPair = Field(
-        0, description="Padding p: cells cropped from each side of the full result."
-    )
-    output_padding: NonNegativeIntOrPair = Field(
-        0,
-        description="Extra cells at the bottom / right; must be smaller than the stride or the "
-        "dilation (PyTorch's rule).",
-    )
+    padding: NonNegativeIntOrPair = Field(0, description="Cells cropped from each side.")
+    output_padding: NonNegativeIntOrPair = Field(0, description="Extra bottom / right cells.")
     dilation: PositiveIntOrPair = Field(1, description="Dilation d: an int or [d_h, d_w].")
 
-    model_config = examples(
-        {
-            "input": EXAMPLE_TRANSPOSE_INPUT,
-            "kernel": EXAMPLE_TRANSPOSE_KERNEL,
-            "stride": 2,
-        }
-    )
+    model_config = examples(EXAMPLE_TRANSPOSE)
 
     def geometry(self) -> TransposeGeometry:
         """Output size from the shapes (raises InvalidInput as torch refuses)."""
@@ -282,12 +235,10 @@ class ConvTranspose2dRequest(ShapedRequest):
 
     def check_limits(self, geometry: TransposeGeometry, settings: Settings) -> None:
         """422 over max_macs or max_output_values."""
-        if geometry.macs > settings.max_macs:
-            raise PydanticCustomError(
-                "too_much_compute",
-                "this transposed convolution needs {macs} multiply-adds, over the limit of {limit}",
-                {"macs": f"{geometry.macs:,}", "limit": f"{settings.max_macs:,}"},
-            )
+        message = (
+            "this transposed convolution needs {macs} multiply-adds, over the limit of {limit}"
+        )
+        refuse_over(geometry.macs, settings.max_macs, "too_much_compute", message, "macs")
         check_output_values(geometry.output_shape, settings)
 
 
@@ -350,42 +301,22 @@ class ConvTranspose2dResponse(ResultModel):
     output: Map = Field(description="Y: H_out×W_out for 2-D input and kernel.")
     output_shape: list[int] = Field(description="[H_out, W_out] or [C_out, H_out, W_out].")
     formula: TransposeFormula = Field(description="(H − 1)·s − 2p + d·(k − 1) + op + 1.")
-    overlaps: list[list[int]] = Field(
-        description="H_out×W_out: how many (input cell, kernel tap) pairs land on each output "
-        "cell (per channel pair): the checkerboard where stride and kernel size disagree, 0 in "
-        "the gaps when the stride is larger than the dilated kernel."
-    )
+    overlaps: list[list[int]] = Field(description="H_out×W_out: stamps landing on each cell.")
     counts: TransposeCounts = Field(description="Parameters and multiply-adds.")
 
 
-class ConvTranspose2dExplainRequest(ConvTranspose2dRequest):
+class ConvTranspose2dExplainRequest(OneCell, ConvTranspose2dRequest):
     """A transposed convolution plus one cell: an output cell."""
 
     output_cell: Cell | None = Field(None, description="[r, q] of the output cell to explain.")
-    output_channel: Annotated[int, Field(ge=0)] = Field(0, description="Output channel o.")
+    output_channel: Channel = Field(0, description="Output channel o.")
     input_cell: Cell | None = Field(None, description="[i, j] of the input cell to follow.")
-    input_channel: Annotated[int, Field(ge=0)] = Field(0, description="Input channel c.")
+    input_channel: Channel = Field(0, description="Input channel c.")
 
     model_config = examples(
-        {
-            "input": EXAMPLE_TRANSPOSE_INPUT,
-            "kernel": EXAMPLE_TRANSPOSE_KERNEL,
-            "stride": 2,
-            "output_cell": [2, 2],
-        },
-        {
-            "input": EXAMPLE_TRANSPOSE_INPUT,
-            "kernel": EXAMPLE_TRANSPOSE_KERNEL,
-            "stride": 2,
-            "input_cell": [1, 1],
-        },
+        {**EXAMPLE_TRANSPOSE, "output_cell": [2, 2]}, {**EXAMPLE_TRANSPOSE, "input_cell": [1, 1]}
     )
-
-    @model_validator(mode="after")
-    def _exactly_one_cell(self) -> Self:
-        if (self.output_cell is None) == (self.input_cell is None):
-            raise PydanticCustomError("one_cell", "give exactly one of output_cell or input_cell")
-        return self
+    cells = ("output_cell", "input_cell")
 
     answer = answer_size.conv_transpose2d_explain
 
@@ -399,10 +330,8 @@ class ConvTranspose2dExplainRequest(ConvTranspose2dRequest):
 class ConvTranspose2dExplainResponse(ConvTranspose2dResponse):
     """The transposed convolution and the cell asked for (the other field is null)."""
 
-    output_cell: TransposeOutputExplanation | None = Field(
-        description="When output_cell was asked."
-    )
-    input_cell: TransposeInputExplanation | None = Field(description="When input_cell was asked.")
+    output_cell: TransposeOutputExplanation | None = Field(description="When asked.")
+    input_cell: TransposeInputExplanation | None = Field(description="When asked.")
 
 
 # -- /api/conv2d/matrix/transpose -------------------------------------------------------------
@@ -421,10 +350,7 @@ class Conv2dMatrixTransposeRequest(WithGradOutput, Conv2dMatrixRequest):
 class TransposeCheck(ResultModel):
     """Mᵀ·vec(Y) against conv_transpose2d(Y), Y = M·vec(X) the output without bias."""
 
-    applicable: bool = Field(
-        description="False for reflect / replicate / circular padding and uneven padding, "
-        "which torch's conv_transpose2d cannot express."
-    )
+    applicable: bool = Field(description="False for padding conv_transpose2d cannot express.")
     max_abs_diff: float | None = Field(description="max |Mᵀ·vec(Y) − vec(conv_transpose2d(Y))|.")
     matches: bool | None = Field(description="max_abs_diff ≤ 1e-9 · max(1, max |result|).")
     output_padding: list[int] | None = Field(description="The output_padding that gives back H×W.")
@@ -490,14 +416,10 @@ class Conv1dRequest(ConvolutionRequest):
     kernel: Kernel1d = Field(description="The kernel k: k values, or C_out×C_in×k.")
     bias: Bias | None = Field(None, description="Optional bias, one value per output channel.")
     stride: PositiveInt = Field(1, description="Stride s.")
-    padding: Padding = Field(
-        0, description='Padding p: an int, "valid" (none) or "same" (stride 1 only).'
-    )
+    padding: Padding = Field(0, description='Padding p: an int, "valid" or "same".')
     padding_mode: PaddingMode = Field("zeros", description="zeros, reflect, replicate, circular.")
     dilation: PositiveInt = Field(1, description="Dilation d.")
-    flip_kernel: bool = Field(
-        False, description="True convolution (signal processing, numpy.convolve): flip k first."
-    )
+    flip_kernel: bool = Field(False, description="Flip k first (numpy.convolve).")
 
     model_config = examples({"input": EXAMPLE_SIGNAL, "kernel": EXAMPLE_SIGNAL_KERNEL})
 

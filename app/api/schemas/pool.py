@@ -17,6 +17,7 @@ from app.api.schemas.common import (
     check_output_values,
     examples,
     formula_of,
+    refuse_over,
 )
 from app.config import Settings
 from app.engine.pooling import (
@@ -32,12 +33,8 @@ POOL_EXAMPLE_INPUT = [[1, 2, 0, 1], [0, 1, 3, 1], [2, 2, 1, 0], [1, 0, 2, 2]]
 
 def check_pool_compute(geometry: PoolGeometry | BlurMaxGeometry, settings: Settings) -> None:
     """422 when pooling would exceed max_macs (window reads) or max_output_values."""
-    if geometry.operations > settings.max_macs:
-        raise PydanticCustomError(
-            "too_much_compute",
-            "this pooling reads {ops} window cells, over the limit of {limit}",
-            {"ops": f"{geometry.operations:,}", "limit": f"{settings.max_macs:,}"},
-        )
+    message = "this pooling reads {ops} window cells, over the limit of {limit}"
+    refuse_over(geometry.operations, settings.max_macs, "too_much_compute", message, "ops")
     check_output_values(geometry.output_shape, settings)
 
 
