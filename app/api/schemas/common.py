@@ -207,6 +207,8 @@ PositiveIntOrPair = int_or_pair(1)
 """An int ≥ 1 or a [height, width] pair of them (validated to int or tuple)."""
 NonNegativeIntOrPair = int_or_pair(0)
 """An int ≥ 0 or a [height, width] pair of them (validated to int or tuple)."""
+Map = list[list[float]] | list[list[list[float]]]
+"""An H×W map or a C×H×W stack of them."""
 Cell = tuple[Annotated[int, Field(ge=0, le=1_000_000)], Annotated[int, Field(ge=0, le=1_000_000)]]
 """[i, j] of a cell, 0-based."""
 Channel = Annotated[int, Field(ge=0)]

@@ -17,6 +17,7 @@ from app.api.schemas.common import (
     Formula,
     Image,
     Kernel,
+    Map,
     OneCell,
     Padding,
     PaddingMode,
@@ -38,8 +39,11 @@ MAX_EXPLAIN_TERMS = 4096
 TUTORIAL_X = [[1, 2, 0, 1], [0, 1, 3, 1], [2, 2, 1, 0], [1, 0, 2, 2]]
 TUTORIAL_K = [[1, -1], [0, 1]]
 EXAMPLE_MATRIX_INPUT = [[1, 2, 0], [0, 1, 3]]
-# The response examples of /docs are computed: app.api.examples runs each route on these
-# request examples (the tutorial's X ∗ K) when /openapi.json is first built.
+
+
+PADDING = 'Padding p: an int, [p_h, p_w], "valid" or "same" (stride 1; odd cell bottom/right).'
+PADDING_MODE = "zeros, reflect (padding < side), replicate or circular (padding ≤ side)."
+FLIP_KERNEL = "True convolution: flip the kernel first; false: cross-correlation, as torch."
 
 
 def check_compute(geometry: ConvGeometry, settings: Settings, *, factor: int = 1) -> None:
@@ -56,22 +60,10 @@ class Conv2dRequest(ConvolutionRequest):
     kernel: Kernel = Field(description="The kernel K: kh×kw, or C_out×C_in×kh×kw.")
     bias: Bias | None = Field(None, description="Optional bias, one value per output channel.")
     stride: PositiveIntOrPair = Field(1, description="Stride s: an int or [s_h, s_w].")
-    padding: Padding = Field(
-        0,
-        description='Padding p: an int, [p_h, p_w], "valid" (none) or "same" (output size = '
-        "input size; stride 1 only, the odd cell goes bottom/right as in PyTorch).",
-    )
-    padding_mode: PaddingMode = Field(
-        "zeros",
-        description="How padding cells are filled: zeros, reflect (mirror, edge not repeated; "
-        "padding < side), replicate (repeat the edge), circular (wrap; padding ≤ side).",
-    )
+    padding: Padding = Field(0, description=PADDING)
+    padding_mode: PaddingMode = Field("zeros", description=PADDING_MODE)
     dilation: PositiveIntOrPair = Field(1, description="Dilation d: an int or [d_h, d_w].")
-    flip_kernel: bool = Field(
-        False,
-        description="True convolution: flip the kernel in both axes first (Goodfellow eq. 9.4). "
-        "False (default) is cross-correlation, what deep-learning libraries compute.",
-    )
+    flip_kernel: bool = Field(False, description=FLIP_KERNEL)
 
     model_config = examples({"input": TUTORIAL_X, "kernel": TUTORIAL_K})
 
@@ -92,9 +84,7 @@ class ConvCounts(ResultModel):
     inputs_per_output: int = Field(description="Input values one output reads: C_in·kh·kw.")
     kernel_parameters: int = Field(description="Weights in the kernel: C_out·C_in·kh·kw.")
     bias_parameters: int = Field(description="Bias values given (0 without bias).")
-    outputs_sharing_parameters: int = Field(
-        description="Outputs of one channel that reuse the same weights: H_out·W_out."
-    )
+    outputs_sharing_parameters: int = Field(description="Outputs reusing a weight: H_out·W_out.")
     multiply_adds: int = Field(description="Multiply-adds of the whole convolution.")
 
 
@@ -117,9 +107,7 @@ def conv_fields(geometry: ConvGeometry, output: np.ndarray, bias: np.ndarray | N
 class Conv2dResponse(ResultModel):
     """The output map, its size worked out, and the counts of tutorial Q3b."""
 
-    output: list[list[float]] | list[list[list[float]]] = Field(
-        description="Y: H_out×W_out for 2-D input and kernel, else C_out×H_out×W_out."
-    )
+    output: Map = Field(description="Y: H_out×W_out, or C_out×H_out×W_out.")
     output_shape: list[int] = Field(description="[H_out, W_out] or [C_out, H_out, W_out].")
     formula: Formula = Field(description="The output size ⌊(H + 2p − d(k−1) − 1)/s⌋ + 1.")
     counts: ConvCounts = Field(description="Inputs per output, parameters, outputs sharing them.")
@@ -178,8 +166,8 @@ class InputCellInfluence(ResultModel):
 class Conv2dExplainResponse(Conv2dResponse):
     """The convolution, and the explanation of the cell asked for (the other field is null)."""
 
-    output_cell: OutputCellExplanation | None = Field(description="When output_cell was asked.")
-    input_cell: InputCellInfluence | None = Field(description="When input_cell was asked.")
+    output_cell: OutputCellExplanation | None = Field(description="When asked.")
+    input_cell: InputCellInfluence | None = Field(description="When asked.")
 
 
 # -- matrix form ----------------------------------------------------------------------------
@@ -230,20 +218,18 @@ class MatrixCheck(ResultModel):
     matches: bool = Field(description="max_abs_diff ≤ 1e-9 · max(1, max |Y|).")
 
 
+WEIGHT_INDEX = "For every entry, the flat kernel index it holds, or null."
+
+
 class Conv2dMatrixResponse(ResultModel):
     """The convolution as a (C_out·H_out·W_out) × (C_in·H·W) matrix."""
 
     matrix: list[list[float]] = Field(description="The matrix M, rows × cols.")
-    weight_index: list[list[int | None]] = Field(
-        description="For every entry, the flat (row-major) index of the kernel weight it holds, "
-        "or null for a structural zero."
-    )
+    weight_index: list[list[int | None]] = Field(description=WEIGHT_INDEX)
     weight_labels: list[str] = Field(description='Label of each flat kernel index, e.g. "K[0,1]".')
     merged_entries: list[MergedEntry] = Field(description="Entries holding a sum of weights.")
     bias_vector: list[float] | None = Field(description="b repeated per output, or null.")
-    row_shape: list[int] = Field(
-        description="Rows read as [H_out, W_out] or [C_out, H_out, W_out]."
-    )
+    row_shape: list[int] = Field(description="Rows read as [H_out, W_out] or [C_out, …].")
     col_shape: list[int] = Field(description="Columns read as [H, W] or [C_in, H, W].")
     structure: str = Field(description="What structure the matrix has, in words.")
     figures: MatrixFigures = Field(description="Sparsity and parameter sharing in numbers.")

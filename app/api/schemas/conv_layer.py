@@ -17,6 +17,7 @@ from app.api.schemas.common import (
     Formula,
     Image,
     Kernel,
+    Map,
     NonNegativeIntOrPair,
     OneCell,
     Padding,
@@ -36,6 +37,7 @@ from app.api.schemas.conv import (
     MAX_EXPLAIN_TERMS,
     TUTORIAL_K,
     TUTORIAL_X,
+    WEIGHT_INDEX,
     Conv2dMatrixRequest,
     Conv2dRequest,
     Conv2dResponse,
@@ -66,8 +68,6 @@ from app.engine.transpose import (
     transpose_geometry,
 )
 
-Map = list[list[float]] | list[list[list[float]]]
-"""An H×W map or a C×H×W stack of them."""
 Weights = list[list[float]] | list[list[list[list[float]]]]
 """A kh×kw kernel or a 4-D weight tensor."""
 
@@ -364,20 +364,14 @@ class Conv2dMatrixTransposeResponse(ResultModel):
     ``figures`` describe Mᵀ: its rows hold up to C_out·kh·kw weights."""
 
     matrix: list[list[float]] = Field(description="Mᵀ, rows × cols.")
-    weight_index: list[list[int | None]] = Field(
-        description="For every entry, the flat kernel index it holds, or null."
-    )
+    weight_index: list[list[int | None]] = Field(description=WEIGHT_INDEX)
     weight_labels: list[str] = Field(description='Label of each flat kernel index, "K[0,1]".')
     merged_entries: list[MergedEntry] = Field(description="Entries holding a sum of weights.")
     row_shape: list[int] = Field(description="Rows read as [H, W] or [C_in, H, W].")
-    col_shape: list[int] = Field(
-        description="Columns read as [H_out, W_out] or [C_out, H_out, W_out]."
-    )
+    col_shape: list[int] = Field(description="Columns read as [H_out, W_out] or [C_out, …].")
     structure: str = Field(description="What structure Mᵀ has, in words.")
     figures: MatrixFigures = Field(description="Sparsity and sharing of Mᵀ.")
-    gradient_check: MatrixCheck = Field(
-        description="Mᵀ·vec(G) against ∂L/∂X from the backward pass."
-    )
+    gradient_check: MatrixCheck = Field(description="Mᵀ·vec(G) against the backward ∂L/∂X.")
     transpose_check: TransposeCheck = Field(description="Mᵀ·vec(Y) against conv_transpose2d(Y).")
     grad_output: Map = Field(description="G used (default all ones).")
     grad_input: Map = Field(description="∂L/∂X from the backward pass.")
@@ -466,9 +460,7 @@ def conv1d_fields(geometry: Conv1dGeometry, output: np.ndarray, bias: np.ndarray
 class Conv1dResponse(ResultModel):
     """The output signal, its length worked out, and the counts."""
 
-    output: list[float] | list[list[float]] = Field(
-        description="y: L_out values for a 1-D signal and kernel, else C_out×L_out."
-    )
+    output: list[float] | list[list[float]] = Field(description="y: L_out, or C_out×L_out.")
     output_shape: list[int] = Field(description="[L_out] or [C_out, L_out].")
     formula: Conv1dFormula = Field(description="The output length worked out.")
     counts: ConvCounts = Field(description="Inputs per output, parameters, multiply-adds.")
