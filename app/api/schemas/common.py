@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Self
 
 import numpy as np
@@ -38,13 +39,29 @@ def settings_of(info: ValidationInfo) -> Settings:
     return context["settings"]
 
 
-class RequestModel(BaseModel):
+EXAMPLES = json.loads(
+    Path(__file__).parents[1].joinpath("request_examples.json").read_text("utf-8")
+)
+"""/docs request examples, kept as data: {model name: {"example": …, "examples": […]}}."""
+
+
+class Examples:
+    """Gives a model its entry of ``EXAMPLES`` as ``json_schema_extra`` (subclasses inherit it)."""
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)  # type: ignore[misc]
+        if cls.__name__ in EXAMPLES:
+            cls.model_config["json_schema_extra"] = EXAMPLES[cls.__name__]  # type: ignore[attr-defined]
+
+
+class RequestModel(Examples, BaseModel):
     """Base of every request body (and its nested objects): strict types, no unknown fields."""
 
     model_config = ConfigDict(strict=True, extra="forbid")
 
 
-class ResultModel(BaseModel):
+class ResultModel(Examples, BaseModel):
     """Base of a response (or a part of one) read from an engine result: each field is the
     result's attribute of the same name (``from_attributes``; tuples become lists), so a route
     passes the engine's dataclass instead of copying it field by field. A field may also be an
@@ -493,12 +510,3 @@ def formula_of(height: AxisGeometry, width: AxisGeometry) -> Formula:
     pairs = zip((height, width), expressions, strict=True)
     axes = [AxisFormula(**vars(axis), expression=e) for axis, e in pairs]
     return Formula(general=general, text=text, axes=axes)
-
-
-def examples(*bodies: object, listed: bool = False) -> ConfigDict:
-    """A request model's /docs example (the first body) and, with more, its list of examples;
-    ``listed``: the list only."""
-    extra: dict = {} if listed else {"example": bodies[0]}
-    if len(bodies) > 1 or listed:
-        extra["examples"] = list(bodies)
-    return ConfigDict(json_schema_extra=extra)

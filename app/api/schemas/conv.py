@@ -24,7 +24,6 @@ from app.api.schemas.common import (
     PositiveIntOrPair,
     ResultModel,
     check_output_values,
-    examples,
     formula_of,
     refuse_over,
 )
@@ -35,11 +34,6 @@ from app.engine.matrix import MatrixFigures, MergedEntry
 
 MAX_EXPLAIN_TERMS = 4096
 """Most terms (C_in·kh·kw) an explained output cell may list."""
-
-TUTORIAL_X = [[1, 2, 0, 1], [0, 1, 3, 1], [2, 2, 1, 0], [1, 0, 2, 2]]
-TUTORIAL_K = [[1, -1], [0, 1]]
-EXAMPLE_MATRIX_INPUT = [[1, 2, 0], [0, 1, 3]]
-
 
 PADDING = 'Padding p: an int, [p_h, p_w], "valid" or "same" (stride 1; odd cell bottom/right).'
 PADDING_MODE = "zeros, reflect (padding < side), replicate or circular (padding ≤ side)."
@@ -64,8 +58,6 @@ class Conv2dRequest(ConvolutionRequest):
     padding_mode: PaddingMode = Field("zeros", description=PADDING_MODE)
     dilation: PositiveIntOrPair = Field(1, description="Dilation d: an int or [d_h, d_w].")
     flip_kernel: bool = Field(False, description=FLIP_KERNEL)
-
-    model_config = examples({"input": TUTORIAL_X, "kernel": TUTORIAL_K})
 
     def geometry(self) -> ConvGeometry:
         """Output size and counts from the shapes (raises InvalidInput on impossible shapes)."""
@@ -124,11 +116,6 @@ class Conv2dExplainRequest(OneCell, Conv2dRequest):
     input_cell: Cell | None = Field(None, description="[i, j] of the input cell to follow.")
     input_channel: Channel = Field(0, description="Input channel of input_cell.")
 
-    model_config = examples(
-        {"input": TUTORIAL_X, "kernel": TUTORIAL_K, "output_cell": [0, 0]},
-        {"input": TUTORIAL_X, "kernel": TUTORIAL_K, "input_cell": [1, 1]},
-    )
-
     answer = answer_size.conv2d_explain
     cells = ("output_cell", "input_cell")
 
@@ -175,16 +162,6 @@ class Conv2dExplainResponse(Conv2dResponse):
 
 class Conv2dMatrixRequest(Conv2dRequest):
     """A convolution to write as a matrix acting on vec(X) (row-major flattening)."""
-
-    model_config = examples(
-        {"input": EXAMPLE_MATRIX_INPUT, "kernel": TUTORIAL_K},
-        {
-            "input": EXAMPLE_MATRIX_INPUT,
-            "kernel": [[1, 0, 2], [0, 1, 0], [3, 0, 1]],
-            "padding": 1,
-            "padding_mode": "circular",
-        },
-    )
 
     answer = answer_size.conv2d_matrix
 

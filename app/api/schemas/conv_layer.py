@@ -27,16 +27,12 @@ from app.api.schemas.common import (
     ResultModel,
     ShapedRequest,
     check_output_values,
-    examples,
     numeric_array,
     refuse_over,
     settings_of,
 )
 from app.api.schemas.conv import (
-    EXAMPLE_MATRIX_INPUT,
     MAX_EXPLAIN_TERMS,
-    TUTORIAL_K,
-    TUTORIAL_X,
     WEIGHT_INDEX,
     Conv2dMatrixRequest,
     Conv2dRequest,
@@ -121,15 +117,6 @@ class WithGradOutput(RequestModel):
 class Conv2dBackwardRequest(WithGradOutput, Conv2dRequest):
     """A convolution (the fields of /api/conv2d) and the upstream gradient G = ∂L/∂Y."""
 
-    model_config = examples(
-        {"input": TUTORIAL_X, "kernel": TUTORIAL_K},
-        {
-            "input": TUTORIAL_X,
-            "kernel": TUTORIAL_K,
-            "grad_output": [[1, 0, 0], [0, 0, 0], [0, 0, 0]],
-        },
-    )
-
     convolutions = 3  # the forward pass, ∂L/∂X and ∂L/∂K
     work = "the forward and backward passes need"
     answer = answer_size.conv2d_backward
@@ -170,12 +157,6 @@ class Conv2dBackwardExplainRequest(OneCell, Conv2dBackwardRequest):
     output_cell: Cell | None = Field(None, description="[i, j] of the G[o, i, j] to follow.")
     output_channel: Channel = Field(0, description="o (of output_cell or kernel_cell).")
 
-    model_config = examples(
-        {"input": TUTORIAL_X, "kernel": TUTORIAL_K, "input_cell": [1, 1]},
-        {"input": TUTORIAL_X, "kernel": TUTORIAL_K, "kernel_cell": [0, 1]},
-        {"input": TUTORIAL_X, "kernel": TUTORIAL_K, "output_cell": [0, 0]},
-    )
-
     cells = ("input_cell", "kernel_cell", "output_cell")
 
     def explained_terms(self, geometry: ConvGeometry) -> tuple[int, str]:
@@ -207,8 +188,6 @@ class Conv2dBackwardExplainResponse(Conv2dBackwardResponse):
 
 # -- /api/conv-transpose2d --------------------------------------------------------------------
 
-EXAMPLE_TRANSPOSE = {"input": [[1, 2], [3, 4]], "kernel": [[1, 1, 1]] * 3, "stride": 2}
-
 
 class ConvTranspose2dRequest(ShapedRequest):
     """A transposed convolution, as torch.nn.functional.conv_transpose2d."""
@@ -220,8 +199,6 @@ class ConvTranspose2dRequest(ShapedRequest):
     padding: NonNegativeIntOrPair = Field(0, description="Cells cropped from each side.")
     output_padding: NonNegativeIntOrPair = Field(0, description="Extra bottom / right cells.")
     dilation: PositiveIntOrPair = Field(1, description="Dilation d: an int or [d_h, d_w].")
-
-    model_config = examples(EXAMPLE_TRANSPOSE)
 
     def geometry(self) -> TransposeGeometry:
         """Output size from the shapes (raises InvalidInput as torch refuses)."""
@@ -313,9 +290,6 @@ class ConvTranspose2dExplainRequest(OneCell, ConvTranspose2dRequest):
     input_cell: Cell | None = Field(None, description="[i, j] of the input cell to follow.")
     input_channel: Channel = Field(0, description="Input channel c.")
 
-    model_config = examples(
-        {**EXAMPLE_TRANSPOSE, "output_cell": [2, 2]}, {**EXAMPLE_TRANSPOSE, "input_cell": [1, 1]}
-    )
     cells = ("output_cell", "input_cell")
 
     answer = answer_size.conv_transpose2d_explain
@@ -339,8 +313,6 @@ class ConvTranspose2dExplainResponse(ConvTranspose2dResponse):
 
 class Conv2dMatrixTransposeRequest(WithGradOutput, Conv2dMatrixRequest):
     """A convolution (the fields of /api/conv2d/matrix) whose Mᵀ to build."""
-
-    model_config = examples({"input": EXAMPLE_MATRIX_INPUT, "kernel": TUTORIAL_K})
 
     convolutions = 4  # forward, ∂L/∂X, ∂L/∂K and the transposed convolution of the check
     work = "Mᵀ with its checks needs"
@@ -414,8 +386,6 @@ class Conv1dRequest(ConvolutionRequest):
     padding_mode: PaddingMode = Field("zeros", description="zeros, reflect, replicate, circular.")
     dilation: PositiveInt = Field(1, description="Dilation d.")
     flip_kernel: bool = Field(False, description="Flip k first (numpy.convolve).")
-
-    model_config = examples({"input": EXAMPLE_SIGNAL, "kernel": EXAMPLE_SIGNAL_KERNEL})
 
     def geometry(self) -> Conv1dGeometry:
         """Output length from the shapes (raises InvalidInput on impossible shapes)."""

@@ -15,7 +15,7 @@ from pydantic import (
     model_validator,
 )
 
-from app.api.schemas.common import RequestModel, examples, numeric_array, settings_of
+from app.api.schemas.common import RequestModel, numeric_array, settings_of
 from app.mnist.card import ModelCard, ShiftConsistency
 from app.mnist.models import ModelName
 
@@ -83,24 +83,11 @@ PngDataUrl = Annotated[
 ]
 """A PNG as a data URL in the request, its decoded bytes after validation."""
 
-_EXAMPLE_IMAGE = [[0.0] * MNIST_SIDE for _ in range(MNIST_SIDE)]
-for _row in range(6, 22):
-    _EXAMPLE_IMAGE[_row][13] = 1.0
-    _EXAMPLE_IMAGE[_row][14] = 0.8
-_EXAMPLE_PNG = (
-    PNG_PREFIX
-    + "iVBORw0KGgoAAAANSUhEUgAAABwAAAAcCAAAAABXZoBIAAAAH0lEQVR42mP8z4AbMDEMtCQj4yBz0Kgk3SQZB1"
-    "vSBAAYBQI3qNjWTQAAAABJRU5ErkJggg=="
-)
-"""A 28×28 black "1" on white, as a canvas would send it."""
-
 # -- inputs -------------------------------------------------------------------------------------
 
 
 class DigitInput(RequestModel):
     """One digit: exactly one of ``image`` (28×28, MNIST convention) or ``image_png``."""
-
-    model_config = examples({"image_png": _EXAMPLE_PNG}, listed=True)
 
     image: MnistImage | None = Field(default=None, description="28×28 intensities in [0, 1].")
     image_png: PngDataUrl | None = Field(default=None, description="A drawing, MNIST-normalised.")
@@ -117,12 +104,6 @@ class PredictRequest(DigitInput):
 
     model: ModelName = Field("cnn", description='"cnn", "fc" or "cnn-aa" (max-blur pooling).')
 
-    model_config = examples(
-        {"image": _EXAMPLE_IMAGE, "model": "cnn"},
-        {"image_png": _EXAMPLE_PNG, "model": "fc"},
-        listed=True,
-    )
-
 
 class ActivationsRequest(PredictRequest):
     """Run one digit through a model and return every layer's output."""
@@ -133,32 +114,12 @@ class ActivationsRequest(PredictRequest):
     )
     previews: bool = Field(True, description="Include a PNG's preprocessing stages as PNGs.")
 
-    model_config = examples(
-        {
-            "image": _EXAMPLE_IMAGE,
-            "model": "cnn",
-            "shift": [2, 0],
-            "kernel_overrides": {
-                "0": [
-                    [-1, -1, 0, 1, 1],
-                    [-1, -1, 0, 1, 1],
-                    [-1, -1, 0, 1, 1],
-                    [-1, -1, 0, 1, 1],
-                    [-1, -1, 0, 1, 1],
-                ]
-            },
-        },
-        listed=True,
-    )
-
 
 class SaliencyRequest(PredictRequest):
     """Gradient of one class score with respect to the input pixels."""
 
     target: ClassIndex | None = Field(None, description="Class whose logit; default: predicted.")
     shift: Shift = Field((0, 0), description=SHIFT)
-
-    model_config = examples({"image": _EXAMPLE_IMAGE, "model": "cnn", "target": 1}, listed=True)
 
 
 class GradCamRequest(SaliencyRequest):
@@ -173,8 +134,6 @@ class ShiftScanRequest(DigitInput):
     )
     dx: Shift = Field((-4, 4), description="Inclusive range [dx_min, dx_max].")
     dy: Shift = Field((0, 0), description="Inclusive range [dy_min, dy_max].")
-
-    model_config = examples({"image": _EXAMPLE_IMAGE, "dx": [-6, 6], "dy": [0, 0]}, listed=True)
 
     @model_validator(mode="after")
     def _ordered_ranges(self) -> ShiftScanRequest:

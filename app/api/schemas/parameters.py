@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from app.api.schemas.common import PositiveIntOrPair, RequestModel, ResultModel, examples
+from app.api.schemas.common import PositiveIntOrPair, RequestModel, ResultModel
 from app.engine.parameters import Count
 
 _BIG = 10_000_000
@@ -12,8 +12,6 @@ _BIG = 10_000_000
 
 class DenseSpec(RequestModel):
     """A fully connected layer n_in → n_out."""
-
-    model_config = examples({"in_features": 784, "out_features": 100}, listed=True)
 
     in_features: int = Field(784, ge=1, le=_BIG, description="n_in (784 for a flattened MNIST).")
     out_features: int = Field(100, ge=1, le=_BIG, description="n_out (hidden units).")
@@ -23,8 +21,6 @@ class DenseSpec(RequestModel):
 class ConvSpec(RequestModel):
     """F filters of kh×kw over C input channels."""
 
-    model_config = examples({"in_channels": 1, "filters": 100, "kernel_size": 5}, listed=True)
-
     in_channels: int = Field(1, ge=1, le=_BIG, description="C, the input channels.")
     filters: int = Field(100, ge=1, le=_BIG, description="F, the output channels (filters).")
     kernel_size: PositiveIntOrPair = Field(5, description="k, or (kh, kw).")
@@ -33,14 +29,6 @@ class ConvSpec(RequestModel):
 
 class ParametersRequest(RequestModel):
     """The two layers to compare; the defaults are the tutorial's (Q6a)."""
-
-    model_config = examples(
-        {
-            "fc": {"in_features": 784, "out_features": 100},
-            "conv": {"in_channels": 1, "filters": 100, "kernel_size": 5},
-        },
-        listed=True,
-    )
 
     fc: DenseSpec = Field(default_factory=DenseSpec, description="The fully connected layer.")
     conv: ConvSpec = Field(default_factory=ConvSpec, description="The convolutional layer.")

@@ -16,7 +16,6 @@ from app.api.schemas.common import (
     PositiveIntOrPair,
     ShapedRequest,
     check_output_values,
-    examples,
     formula_of,
     refuse_over,
 )
@@ -32,7 +31,6 @@ from app.engine.pooling import (
 PoolMode = Literal["max", "avg", "blurmax", "global_avg"]
 POOL_MODES = "max, avg, blurmax (2×2 max at stride 1, 3×3 blur at stride 2) or global_avg."
 Argmax = list[list[list[int]]] | list[list[list[list[int]]]]
-POOL_EXAMPLE_INPUT = [[1, 2, 0, 1], [0, 1, 3, 1], [2, 2, 1, 0], [1, 0, 2, 2]]
 
 
 def check_pool_compute(geometry: PoolGeometry | BlurMaxGeometry, settings: Settings) -> None:
@@ -63,8 +61,6 @@ class PoolRequest(ShapedRequest):
     dilation: PositiveIntOrPair = Field(1, description="Spacing of the window cells.")
     ceil_mode: bool = Field(False, description="⌈⌉ instead of ⌊⌋ in the output size.")
     count_include_pad: bool = Field(True, description="avg: count padding in the divisor.")
-
-    model_config = examples({"input": POOL_EXAMPLE_INPUT, "mode": "max", "kernel_size": 2})
 
     @model_validator(mode="before")
     @classmethod

@@ -17,7 +17,6 @@ from app.api.schemas.common import (
     PositiveIntOrPair,
     RequestModel,
     ResultModel,
-    examples,
     settings_of,
 )
 from app.engine.receptive_field import Region
@@ -34,8 +33,6 @@ Position = Cell
 
 class PresetLayer(ResultModel):
     """One layer of the stack: its geometry only (weights do not change the receptive field)."""
-
-    model_config = examples({"type": "conv", "kernel_size": 3, "padding": 1}, listed=True)
 
     type: Literal["conv", "pool"] = Field(description='"conv" or "pool" (max or average).')
     kernel_size: PositiveIntOrPair = Field(description="Kernel side k, or (kh, kw).")
@@ -61,27 +58,12 @@ class LayerSpec(RequestModel, PresetLayer):
 class UnitSpec(RequestModel):
     """A unit (one output position) of one layer of the stack."""
 
-    model_config = examples({"layer": 2, "position": [0, 0]}, listed=True)
-
     layer: int = Field(ge=0, description="Index of the layer in `layers` (0 = first layer).")
     position: Position = Field(description="[i, j]: row and column of the unit in that layer.")
 
 
 class ReceptiveFieldRequest(RequestModel):
     """A stack of conv / pool layers, optionally an input size and a unit to locate."""
-
-    model_config = examples(
-        {
-            "layers": [
-                {"type": "conv", "kernel_size": 3},
-                {"type": "conv", "kernel_size": 3},
-                {"type": "conv", "kernel_size": 3},
-            ],
-            "input_size": 9,
-            "unit": {"layer": 2, "position": [1, 1]},
-        },
-        listed=True,
-    )
 
     layers: list[LayerSpec] = Field(min_length=1, description="The layers, input side first.")
     input_size: PositiveIntOrPair | None = Field(None, description="Input height and width.")
@@ -150,18 +132,6 @@ Depth = Annotated[int, Field(ge=1, le=32)]
 class EffectiveRFRequest(RequestModel):
     """L single-channel conv layers of k×k (valid padding, stride 1), Luo et al. 2016."""
 
-    model_config = examples(
-        {
-            "num_layers": 8,
-            "kernel_size": 3,
-            "weights": "uniform",
-            "relu": False,
-            "num_samples": 8,
-            "seed": 0,
-        },
-        listed=True,
-    )
-
     num_layers: int = Field(8, ge=1, le=32, description="Depth L of the stack.")
     kernel_size: int = Field(3, ge=2, le=9, description="Kernel side k of every layer.")
     weights: Weights = Field("uniform", description="uniform: 1/k²; random: N(0, 1/k²).")
@@ -194,18 +164,6 @@ class EffectiveRFResponse(ResultModel):
 
 class EffectiveRFSeriesRequest(RequestModel):
     """Several depths at once, for the plot of radius against L."""
-
-    model_config = examples(
-        {
-            "depths": [1, 2, 4, 8, 16],
-            "kernel_size": 3,
-            "weights": "uniform",
-            "relu": False,
-            "num_samples": 4,
-            "seed": 0,
-        },
-        listed=True,
-    )
 
     depths: list[Depth] = Field([1, 2, 4, 8, 16], min_length=1, max_length=32, description="L.")
     kernel_size: int = Field(3, ge=2, le=9, description="Kernel side k of every layer.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
 from app.api import answer_size
 from app.api.schemas.common import (
@@ -20,7 +20,6 @@ from app.api.schemas.common import (
     RequestModel,
     ShiftAmount,
     check_response_bytes,
-    examples,
     formula_of,
     settings_of,
 )
@@ -30,25 +29,6 @@ from app.config import Settings
 from app.engine.conv import ConvGeometry
 from app.engine.shift import EquivarianceReport, PoolReport
 
-EDGE_REQUEST = {  # a vertical edge and a Sobel kernel
-    "image": [[0] * 8] + [[0, 0, 0, 1, 0, 0, 0, 0] for _ in range(5)] + [[0] * 8 for _ in "ab"],
-    "kernel": [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]],
-    "dx": 1,
-    "dy": 0,
-    "pool": {"mode": "max", "kernel_size": 2},
-}
-
-# /docs example: a single bright pixel moved one column right, identity kernel, 2×2 max
-# pooling: the peak stays inside its pooling window, so nothing pooled changes (the report
-# itself is computed by app.api.examples).
-EXAMPLE_REQUEST = {
-    "image": [[1, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]],
-    "kernel": [[1]],
-    "dx": 1,
-    "dy": 0,
-    "pool": {"mode": "max", "kernel_size": 2},
-}
-
 
 class ShiftRequest(RequestModel):
     """Translate an image by (dx, dy) pixels; cells that come in from outside are 0."""
@@ -56,8 +36,6 @@ class ShiftRequest(RequestModel):
     image: Image = Field(description="H×W, or C×H×W (every channel shifted alike).")
     dx: ShiftAmount = Field(0, description="Columns to move right (negative: left).")
     dy: ShiftAmount = Field(0, description="Rows to move down (negative: up).")
-
-    model_config = examples({"image": [[1, 2, 3], [4, 5, 6], [7, 8, 9]], "dx": 1, "dy": 0})
 
     @model_validator(mode="after")
     def _within_response_limit(self, info: ValidationInfo) -> Self:
@@ -75,8 +53,6 @@ class ShiftResponse(BaseModel):
 
 class PoolSettings(RequestModel):
     """The pooling applied after the convolution in the equivariance report."""
-
-    model_config = examples({"mode": "max", "kernel_size": 2})
 
     mode: Literal["max", "avg", "blurmax"] = Field("max", description="max, avg or blurmax.")
     kernel_size: PositiveIntOrPair = Field(2, description="Window size (blurmax: 2).")
@@ -108,10 +84,6 @@ class EquivarianceRequest(ConvolutionRequest):
     dx: ShiftAmount = Field(1, description="Columns to shift right (negative: left).")
     dy: ShiftAmount = Field(0, description="Rows to shift down (negative: up).")
     pool: PoolSettings | None = Field(default_factory=PoolSettings, description="null: none.")
-
-    model_config = ConfigDict(
-        json_schema_extra={"example": EDGE_REQUEST, "examples": [EXAMPLE_REQUEST]}
-    )
 
     def geometry(self) -> ConvGeometry:
         """The convolution's sizes (raises InvalidInput on impossible shapes)."""
