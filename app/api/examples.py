@@ -1,6 +1,7 @@
 """/docs response examples computed by the engine, never typed by hand.
 
-The request examples are written in the schemas (the tutorial's X and K, …). The response
+The request examples are data in ``request_examples.json`` beside this module, by model name
+(the tutorial's X and K, …; ``app.api.schemas.common.EXAMPLES``). The response
 examples are what the routes answer to them, computed once through the app's public HTTP
 interface and kept in ``examples.json`` beside this module: ``python -m app.api.examples``
 runs the app (its lifespan loads the shipped models), posts every route's request example(s)
@@ -8,8 +9,9 @@ as /openapi.json lists them and writes the answers; tests/api/test_examples.py c
 file is what the routes answer today (run the command again after changing a route or a
 request example). When /openapi.json is first built (``app.api.docs``), ``add_engine_examples``
 writes each route's answers into its response model's JSON schema (``example``, plus
-``examples`` when the request has several), and each nested model's part of an answer into
-that model's schema (the first answer that holds one). So /docs never shows a number the engine
+``examples`` when the request has several), and each nested schema's part of an answer into
+that schema (the first answer that holds one), walking the document's JSON schemas (so a
+response part may be any type pydantic documents, an engine dataclass too). So /docs never shows a number the engine
 would not compute. A route without an answer in the file keeps no response example: an
 ``async`` endpoint (the health probe, a training run), a body that depends on the path, or an
 example the app refuses.
