@@ -11,10 +11,10 @@ request example). When /openapi.json is first built (``app.api.docs``), ``add_en
 writes each route's answers into its response model's JSON schema (``example``, plus
 ``examples`` when the request has several), and each nested schema's part of an answer into
 that schema (the first answer that holds one), walking the document's JSON schemas (so a
-response part may be any type pydantic documents, an engine dataclass too). So /docs never shows a number the engine
-would not compute. A route without an answer in the file keeps no response example: an
-``async`` endpoint (the health probe, a training run), a body that depends on the path, or an
-example the app refuses.
+response part may be any type pydantic documents, an engine dataclass too). So /docs never
+shows a number the engine would not compute. A route without an answer in the file keeps no
+response example: an ``async`` endpoint (the health probe, a training run), a body that depends
+on the path, or an example the app refuses.
 """
 
 from __future__ import annotations

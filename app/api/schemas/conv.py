@@ -195,16 +195,18 @@ class MatrixCheck(ResultModel):
     matches: bool = Field(description="max_abs_diff ≤ 1e-9 · max(1, max |Y|).")
 
 
-WEIGHT_INDEX = "For every entry, the flat kernel index it holds, or null."
+class MatrixEntries(ResultModel):
+    """A matrix of kernel weights: its entries and which weight each holds."""
 
-
-class Conv2dMatrixResponse(ResultModel):
-    """The convolution as a (C_out·H_out·W_out) × (C_in·H·W) matrix."""
-
-    matrix: list[list[float]] = Field(description="The matrix M, rows × cols.")
-    weight_index: list[list[int | None]] = Field(description=WEIGHT_INDEX)
+    matrix: list[list[float]] = Field(description="The matrix, rows × cols.")
+    weight_index: list[list[int | None]] = Field(description="Flat kernel index of each entry.")
     weight_labels: list[str] = Field(description='Label of each flat kernel index, e.g. "K[0,1]".')
     merged_entries: list[MergedEntry] = Field(description="Entries holding a sum of weights.")
+
+
+class Conv2dMatrixResponse(MatrixEntries):
+    """The convolution as a (C_out·H_out·W_out) × (C_in·H·W) matrix M."""
+
     bias_vector: list[float] | None = Field(description="b repeated per output, or null.")
     row_shape: list[int] = Field(description="Rows read as [H_out, W_out] or [C_out, …].")
     col_shape: list[int] = Field(description="Columns read as [H, W] or [C_in, H, W].")

@@ -33,14 +33,13 @@ from app.api.schemas.common import (
 )
 from app.api.schemas.conv import (
     MAX_EXPLAIN_TERMS,
-    WEIGHT_INDEX,
     Conv2dMatrixRequest,
     Conv2dRequest,
     Conv2dResponse,
     ConvCounts,
     MatrixCheck,
+    MatrixEntries,
     MatrixFigures,
-    MergedEntry,
     check_compute,
     conv_fields,
 )
@@ -329,16 +328,12 @@ class TransposeCheck(ResultModel):
     note: str = Field(description="What was compared, or why it does not apply.")
 
 
-class Conv2dMatrixTransposeResponse(ResultModel):
+class Conv2dMatrixTransposeResponse(MatrixEntries):
     """Mᵀ, (C_in·H·W) × (C_out·H_out·W_out), in the layout of /api/conv2d/matrix (rows are
     input cells, columns output cells), and the two things it is: the backward pass
     (Mᵀ·vec(G) = vec(∂L/∂X)) and the transposed convolution (Mᵀ·vec(Y) = conv_transpose2d(Y)).
     ``figures`` describe Mᵀ: its rows hold up to C_out·kh·kw weights."""
 
-    matrix: list[list[float]] = Field(description="Mᵀ, rows × cols.")
-    weight_index: list[list[int | None]] = Field(description=WEIGHT_INDEX)
-    weight_labels: list[str] = Field(description='Label of each flat kernel index, "K[0,1]".')
-    merged_entries: list[MergedEntry] = Field(description="Entries holding a sum of weights.")
     row_shape: list[int] = Field(description="Rows read as [H, W] or [C_in, H, W].")
     col_shape: list[int] = Field(description="Columns read as [H_out, W_out] or [C_out, …].")
     structure: str = Field(description="What structure Mᵀ has, in words.")
