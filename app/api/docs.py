@@ -254,8 +254,8 @@ def document_error_responses(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         with building:
             if app.openapi_schema is None:
-                add_engine_examples(app, api_routes(app))
-                app.openapi_schema = _add_error_responses(_add_json_bodies(app, build()))
+                document = add_engine_examples(app, build())
+                app.openapi_schema = _add_error_responses(_add_json_bodies(app, document))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

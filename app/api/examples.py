@@ -1,6 +1,7 @@
 """/docs response examples computed by the engine, never typed by hand.
 
-The request examples are written in the schemas (the tutorial's X and K, …). The response
+The request examples are data in ``request_examples.json`` beside this module, by model name
+(the tutorial's X and K, …; ``app.api.schemas.common.EXAMPLES``). The response
 examples are what the routes answer to them, computed once through the app's public HTTP
 interface and kept in ``examples.json`` beside this module: ``python -m app.api.examples``
 runs the app (its lifespan loads the shipped models), posts every route's request example(s)
@@ -8,23 +9,22 @@ as /openapi.json lists them and writes the answers; tests/api/test_examples.py c
 file is what the routes answer today (run the command again after changing a route or a
 request example). When /openapi.json is first built (``app.api.docs``), ``add_engine_examples``
 writes each route's answers into its response model's JSON schema (``example``, plus
-``examples`` when the request has several), and each nested model's part of an answer into
-that model's schema (the first answer that holds one). So /docs never shows a number the engine
-would not compute. A route without an answer in the file keeps no response example: an
-``async`` endpoint (the health probe, a training run), a body that depends on the path, or an
-example the app refuses.
+``examples`` when the request has several), and each nested schema's part of an answer into
+that schema (the first answer that holds one), walking the document's JSON schemas (so a
+response part may be any type pydantic documents, an engine dataclass too). So /docs never
+shows a number the engine would not compute. A route without an answer in the file keeps no
+response example: an ``async`` endpoint (the health probe, a training run), a body that depends
+on the path, or an example the app refuses.
 """
 
 from __future__ import annotations
 
 import inspect
 import json
-import types
 from pathlib import Path
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Any
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 EXAMPLES_FILE = Path(__file__).with_name("examples.json")
@@ -112,89 +112,82 @@ def load_examples() -> dict[str, list[Any]]:
     return json.loads(EXAMPLES_FILE.read_text(encoding="utf-8"))
 
 
-def _model_fits(model: type[BaseModel], value: dict) -> bool:
-    keys = {field.alias or name for name, field in model.model_fields.items()}
-    required = {
-        field.alias or name for name, field in model.model_fields.items() if field.is_required()
-    }
-    if model.model_config.get("extra") == "allow":
+def _fits(component: dict, value: dict) -> bool:
+    """True when ``value`` has the component's required keys and (unless it allows extra keys)
+    no other."""
+    required = set(component.get("required", []))
+    if component.get("additionalProperties") is True:
         return required <= set(value)
-    return required <= set(value) <= keys
+    return required <= set(value) <= set(component.get("properties", {}))
 
 
-def _walk(annotation: Any, value: Any, found: dict[type[BaseModel], Any]) -> None:
-    """Record, for every model inside ``annotation``, the first part of ``value`` it describes."""
+def _walk(components: dict, schema: dict, value: Any, found: dict[str, Any]) -> None:
+    """Record, for every component inside ``schema``, the first part of ``value`` it describes."""
     if value is None:
         return
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        if isinstance(value, dict) and _model_fits(annotation, value):
-            found.setdefault(annotation, value)
-            for name, field in annotation.model_fields.items():
-                key = field.alias or name
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[1]
+        component = components[name]
+        if isinstance(value, dict) and _fits(component, value):
+            found.setdefault(name, value)
+            for key, part in component.get("properties", {}).items():
                 if key in value:
-                    _walk(field.annotation, value[key], found)
+                    _walk(components, part, value[key], found)
         return
-    origin, args = get_origin(annotation), get_args(annotation)
-    if origin is Annotated:
-        _walk(args[0], value, found)
-    elif origin in (Union, types.UnionType):
-        for arg in args:
-            _walk(arg, value, found)
-    elif origin in (list, tuple, set, frozenset) and isinstance(value, list):
-        item_types = [a for a in args if a is not Ellipsis]
+    for variant in schema.get("anyOf", []):
+        _walk(components, variant, value, found)
+    if isinstance(value, list):
+        prefix = schema.get("prefixItems", [])
         for index, item in enumerate(value):
-            if origin is tuple and len(item_types) == len(value):
-                _walk(item_types[index], item, found)
-            else:
-                for item_type in item_types:
-                    _walk(item_type, item, found)
-    elif origin is dict and isinstance(value, dict) and len(args) == 2:
+            item_schema = prefix[index] if index < len(prefix) else schema.get("items")
+            if isinstance(item_schema, dict):
+                _walk(components, item_schema, item, found)
+    elif isinstance(value, dict) and isinstance(schema.get("additionalProperties"), dict):
         for item in value.values():
-            _walk(args[1], item, found)
+            _walk(components, schema["additionalProperties"], item, found)
 
 
-def _set_examples(model: type[BaseModel], examples: list[Any]) -> None:
-    extra = model.model_config.get("json_schema_extra")
-    extra = dict(extra) if isinstance(extra, dict) else {}
-    extra["example"] = examples[0]
-    if len(examples) > 1:
-        extra["examples"] = examples
-    else:
-        extra.pop("examples", None)
-    model.model_config["json_schema_extra"] = extra
+def _without_nulls(value: Any) -> Any:
+    """``value`` without the null members of its objects (as /openapi.json always showed)."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
 
 
-def _response_models(annotation: Any) -> list[type[BaseModel]]:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return [annotation]
-    return [m for arg in get_args(annotation) for m in _response_models(arg)]
+def add_engine_examples(app: FastAPI, openapi: dict) -> dict:
+    """Put every route's answers from ``examples.json`` into the component schemas of
+    ``openapi`` (see the module doc)."""
+    from app.api.docs import api_routes
 
-
-def add_engine_examples(app: FastAPI, routes: list[tuple[str, APIRoute]]) -> None:
-    """Put every route's answers from ``examples.json`` into the response models' schemas (see
-    the module doc)."""
     stored = load_examples()
-    top: dict[type[BaseModel], list[Any]] = {}
-    nested: dict[type[BaseModel], Any] = {}
-    for path, route in routes:
+    components = openapi.get("components", {}).get("schemas", {})
+    top: dict[str, list[Any]] = {}
+    nested: dict[str, Any] = {}
+    for path, route in api_routes(app):
         if route.response_model is None or not route.include_in_schema:
             continue
-        answers = next(
-            (stored[f"{m} {path}"] for m in sorted(route.methods or ()) if f"{m} {path}" in stored),
-            None,
-        )
-        if not answers:
+        method = next((m for m in sorted(route.methods or ()) if f"{m} {path}" in stored), None)
+        if method is None:
             continue
-        for response_model in _response_models(route.response_model):
-            if response_model is route.response_model:
-                top.setdefault(response_model, answers)
+        answers = stored[f"{method} {path}"]
+        content = openapi["paths"][path][method.lower()]["responses"]["200"]["content"]
+        schema = content["application/json"]["schema"]
+        if "$ref" in schema:
+            top.setdefault(schema["$ref"].rsplit("/", 1)[1], answers)
         for answer in answers:
-            _walk(route.response_model, answer, nested)
-    for model, value in nested.items():
-        if model not in top:
-            _set_examples(model, [value])
-    for model, answers in top.items():
-        _set_examples(model, answers)
+            _walk(components, schema, answer, nested)
+    for name, value in nested.items():
+        components[name]["example"] = _without_nulls(value)
+        components[name].pop("examples", None)
+    for name, answers in top.items():
+        components[name]["example"] = _without_nulls(answers[0])
+        if len(answers) > 1:
+            components[name]["examples"] = _without_nulls(answers)
+        else:
+            components[name].pop("examples", None)
+    return openapi
 
 
 def main() -> None:

@@ -55,15 +55,26 @@ class Term:
     """One product x·k of an output cell's sum."""
 
     channel: int
+    """Input channel c of this term."""
     row: int
+    """Input row (negative or ≥ H inside the padding)."""
     col: int
+    """Input column (negative or ≥ W inside the padding)."""
     padding: bool
+    """True when this cell lies in the padding."""
     source: tuple[int, int] | None
+    """The input cell whose value it holds (the mirrored / repeated / wrapped one in padding);
+    null for zero padding."""
     window_position: tuple[int, int]
+    """[a, b]: position inside the window."""
     kernel_index: tuple[int, ...]
+    """The weight used: [a, b], or [o, c, a, b] for a 4-D kernel (flipped with flip_kernel)."""
     value: float
+    """x: the input (or padding) value."""
     weight: float
+    """k: the kernel weight."""
     product: float
+    """x·k."""
 
 
 @dataclass(frozen=True)
@@ -89,8 +100,11 @@ class Influence:
     """One output cell that reads the input cell: through which window / kernel positions."""
 
     cell: tuple[int, int]
+    """[i, j] of the output cell."""
     window_positions: list[tuple[int, int]]
+    """[a, b] of the window positions that hold the cell (several when padding copies it)."""
     kernel_positions: list[tuple[int, int]]
+    """[a, b] of the kernel weights those positions use (flipped with flip_kernel)."""
 
 
 @dataclass(frozen=True)

@@ -48,12 +48,19 @@ class GradInputTerm:
     """One G·K product of ∂L/∂X[c, r, q]."""
 
     output_channel: int
+    """o."""
     output_cell: Cell
+    """[i, j]: the output whose window reads the cell."""
     window_position: Cell
+    """[a, b]: where the cell sits in that window."""
     kernel_index: tuple[int, ...]
+    """The weight: [a, b] for a 2-D kernel."""
     grad: float
+    """G[o, i, j]."""
     weight: float
+    """The kernel weight."""
     product: float
+    """grad · weight."""
     via_padding: bool
     """True when the window reads the cell through a reflect / replicate / circular copy."""
 
@@ -63,10 +70,15 @@ class GradInputExplanation:
     """∂L/∂X[c, r, q] term by term."""
 
     cell: Cell
+    """[r, q]."""
     channel: int
+    """Input channel c."""
     terms: list[GradInputTerm]
+    """Output channel, then output cells row-major."""
     value: float
+    """Σ grad·weight: equals grad_input at the cell."""
     expression: str
+    """e.g. "1·1 + 1·0 + 1·(−1) + 1·1 = 1" (G·K)."""
 
 
 @dataclass(frozen=True)
@@ -74,13 +86,21 @@ class GradKernelTerm:
     """One G·X product of ∂L/∂K[o, c, a, b]: output cell (i, j) and the input it read there."""
 
     output_cell: Cell
+    """[i, j]."""
     row: int
+    """Input row the weight met there (negative or ≥ H: padding)."""
     col: int
+    """Input column (negative or ≥ W: padding)."""
     padding: bool
+    """True when that cell lies in the padding."""
     source: Cell | None
+    """The input cell whose value it holds."""
     grad: float
+    """G[o, i, j]."""
     value: float
+    """The input (or padding) value."""
     product: float
+    """grad · value."""
 
 
 @dataclass(frozen=True)
@@ -88,11 +108,17 @@ class GradKernelExplanation:
     """∂L/∂K[o, c, a, b] term by term."""
 
     kernel_index: tuple[int, ...]
+    """[a, b], or [o, c, a, b] for a 4-D kernel."""
     output_channel: int
+    """o."""
     input_channel: int
+    """c."""
     terms: list[GradKernelTerm]
+    """Output cells row-major."""
     value: float
+    """Σ grad·value: equals grad_kernel at the weight."""
     expression: str
+    """e.g. "1·2 + 1·0 + … = 11" (G·X)."""
 
 
 @dataclass(frozen=True)
@@ -100,12 +126,19 @@ class GradOutputTouch:
     """G[o, i, j] · K[o, c, a, b] landing on input cell ``cell`` of ∂L/∂X."""
 
     input_channel: int
+    """c."""
     cell: Cell
+    """[r, q] of the ∂L/∂X cell it adds to."""
     window_position: Cell
+    """[a, b] in the window of Y[o, i, j]."""
     kernel_index: tuple[int, ...]
+    """The weight used: [a, b] or [o, c, a, b]."""
     weight: float
+    """The kernel weight."""
     product: float
+    """G[o, i, j] · weight, added to ∂L/∂X at cell."""
     via_padding: bool
+    """True when the window position is a padding copy of the cell."""
 
 
 @dataclass(frozen=True)
@@ -113,9 +146,13 @@ class GradOutputExplanation:
     """The entries of ∂L/∂X one upstream gradient G[o, i, j] touches."""
 
     cell: Cell
+    """[i, j]."""
     channel: int
+    """Output channel o."""
     grad: float
+    """G[o, i, j]."""
     touches: list[GradOutputTouch]
+    """Input channel, then window position."""
 
 
 @dataclass(frozen=True)
@@ -431,11 +468,17 @@ class OverlapTerm:
     """One X·K product that lands on a transposed-convolution output cell."""
 
     input_channel: int
+    """c."""
     input_cell: Cell
+    """[i, j]."""
     kernel_index: tuple[int, ...]
+    """[a, b], or [c, o, a, b] for a 4-D kernel."""
     value: float
+    """X[c, i, j]."""
     weight: float
+    """The kernel weight."""
     product: float
+    """value · weight."""
 
 
 @dataclass(frozen=True)
@@ -443,12 +486,19 @@ class TransposeOutputExplanation:
     """Y[o, r, q] of a transposed convolution: the overlapping stamps, term by term."""
 
     cell: Cell
+    """[r, q]."""
     channel: int
+    """Output channel o."""
     terms: list[OverlapTerm]
+    """Input channel, then input cells row-major."""
     sum: float
+    """Σ value·weight."""
     bias: float
+    """Bias of this output channel (0 without bias)."""
     value: float
+    """sum + bias: equals output at the cell."""
     expression: str
+    """e.g. "1·1 + 2·1 + 3·1 + 4·1 = 10"."""
 
 
 @dataclass(frozen=True)
@@ -456,7 +506,9 @@ class Stamp:
     """One output cell an input cell is stamped onto, through kernel tap ``kernel_position``."""
 
     cell: Cell
+    """[r, q] of the output cell."""
     kernel_position: Cell
+    """[a, b]: the kernel tap that lands there."""
 
 
 @dataclass(frozen=True)
@@ -464,8 +516,11 @@ class TransposeInputExplanation:
     """The output cells X[c, i, j] is stamped onto (in every output channel)."""
 
     cell: Cell
+    """[i, j]."""
     channel: int
+    """Input channel c."""
     outputs: list[Stamp]
+    """Output cells row-major."""
     cropped: int
     """Taps that land in the padding the transposed convolution crops away."""
 

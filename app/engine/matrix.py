@@ -42,8 +42,11 @@ class MergedEntry:
     """An entry of M that is the sum of several kernel weights."""
 
     row: int
+    """Row of the entry (an output cell)."""
     col: int
+    """Column of the entry (an input cell)."""
     weight_indices: list[int]
+    """Flat kernel indices summed in this entry."""
 
 
 @dataclass(frozen=True)
@@ -51,16 +54,25 @@ class MatrixFigures:
     """How sparse and how shared a matrix of kernel weights is, against a dense layer."""
 
     rows: int
+    """C_out·H_out·W_out: one row per output value."""
     cols: int
+    """C_in·H·W: one column per input value."""
     entries: int
+    """rows · cols."""
     nonzeros: int
     """Entries that hold a kernel weight (structural: counted even when the weight is 0)."""
     nonzeros_per_row: list[int]
+    """Structural non-zeros of every row."""
     max_nonzeros_per_row: int
+    """At most C_in·kh·kw."""
     sparsity: float
+    """Fraction of entries that are structural zeros."""
     distinct_parameters: int
+    """Kernel weights used: at most C_out·C_in·kh·kw."""
     dense_parameters: int
+    """A dense layer of the same shape: rows · cols."""
     sharing_factor: float
+    """nonzeros / distinct_parameters."""
 
 
 def matrix_figures(hits: np.ndarray, distinct_parameters: int) -> MatrixFigures:

@@ -16,9 +16,13 @@ class Count:
     """Weights + biases = total, with the count written out."""
 
     weights: int
+    """Weights (fc: n_in·n_out; conv: F·C·kh·kw)."""
     biases: int
+    """Biases (n_out or F; 0 without bias)."""
     total: int
+    """weights + biases."""
     formula: str
+    """The count with numbers, e.g. "784·100 + 100 = 78,500"."""
 
 
 def dense_parameters(in_features: int, out_features: int, bias: bool = True) -> Count:

@@ -173,11 +173,18 @@ class Region:
     """
 
     layer: int
+    """Index of the unit's layer."""
     position: Pair
+    """[i, j] of the unit."""
     rows: Pair
+    """Unclipped [first, last] input rows (may fall in padding)."""
     cols: Pair
+    """Unclipped [first, last] input columns."""
     clipped_rows: Pair | None
+    """Rows of real input pixels that reach the unit (null without input_size, or when only
+    padding reaches it)."""
     clipped_cols: Pair | None
+    """Columns, as clipped_rows."""
 
 
 def _trace_axis(

@@ -143,8 +143,10 @@ def test_infinite_shift_is_a_422_with_a_json_echo(client: TestClient) -> None:
 
 
 def test_documented_report_example_is_what_the_route_answers(client: TestClient) -> None:
-    from app.api.schemas.shift import EXAMPLE_REQUEST
+    from app.api.schemas.common import EXAMPLES
 
+    # a single bright pixel moved one column right, identity kernel, 2×2 max pooling
+    [EXAMPLE_REQUEST] = EXAMPLES["EquivarianceRequest"]["examples"]
     shown = client.get("/openapi.json").json()["components"]["schemas"]["EquivarianceResponse"]
     answer = client.post("/api/equivariance", json=EXAMPLE_REQUEST).json()
     assert answer in shown["examples"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal, Self
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 import numpy as np
 from pydantic import (
@@ -38,18 +39,35 @@ def settings_of(info: ValidationInfo) -> Settings:
     return context["settings"]
 
 
-class RequestModel(BaseModel):
+EXAMPLES = json.loads(
+    Path(__file__).parents[1].joinpath("request_examples.json").read_text("utf-8")
+)
+"""/docs request examples, kept as data: {model name: {"example": …, "examples": […]}}."""
+
+
+class Examples:
+    """Gives a model its entry of ``EXAMPLES`` as ``json_schema_extra`` (subclasses inherit it)."""
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)  # type: ignore[misc]
+        if cls.__name__ in EXAMPLES:
+            cls.model_config["json_schema_extra"] = EXAMPLES[cls.__name__]  # type: ignore[attr-defined]
+
+
+class RequestModel(Examples, BaseModel):
     """Base of every request body (and its nested objects): strict types, no unknown fields."""
 
     model_config = ConfigDict(strict=True, extra="forbid")
 
 
-class ResultModel(BaseModel):
+class ResultModel(Examples, BaseModel):
     """Base of a response (or a part of one) read from an engine result: each field is the
     result's attribute of the same name (``from_attributes``; tuples become lists), so a route
-    passes the engine's dataclass instead of copying it field by field."""
+    passes the engine's dataclass instead of copying it field by field. A field may also be an
+    engine dataclass itself: its attribute docstrings describe its fields in /docs."""
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, use_attribute_docstrings=True)
 
 
 class ShapedRequest(RequestModel):
@@ -90,6 +108,20 @@ class ShapedRequest(RequestModel):
         return self
 
 
+class OneCell(RequestModel):
+    """A request that explains exactly one of the cells named in ``cells`` (list it first among
+    the bases: the check runs after the work limits)."""
+
+    cells: ClassVar[tuple[str, ...]]
+
+    @model_validator(mode="after")
+    def _exactly_one_cell(self) -> Self:
+        if sum(getattr(self, name) is not None for name in self.cells) != 1:
+            names = f"{', '.join(self.cells[:-1])} or {self.cells[-1]}"
+            raise PydanticCustomError("one_cell", f"give exactly one of {names}")
+        return self
+
+
 class ConvolutionRequest(ShapedRequest):
     """A request that carries a convolution's five options. Each subclass declares the fields
     ``stride``, ``padding``, ``padding_mode``, ``dilation`` and ``flip_kernel`` in its own words
@@ -102,28 +134,26 @@ class ConvolutionRequest(ShapedRequest):
         return ConvOptions(**{name: getattr(self, name) for name in fields})
 
 
+def refuse_over(value: int, limit: int, error: str, message: str, name: str, **more: str) -> None:
+    """422 ``error`` when ``value`` is over ``limit``; ``message`` names them ``{name}`` and
+    ``{limit}`` (both written with thousands separators) and any of ``more``."""
+    if value > limit:
+        words = {**more, name: f"{value:,}", "limit": f"{limit:,}"}
+        raise PydanticCustomError(error, message, words)
+
+
 def check_output_values(shape: tuple[int, ...], settings: Settings) -> None:
     """422 when an output of ``shape`` would hold more than settings.max_output_values."""
-    limit = settings.max_output_values
-    values = int(np.prod(shape, dtype=np.int64))
-    if values > limit:
-        raise PydanticCustomError(
-            "too_many_outputs",
-            "the output would hold {values} values, over the limit of {limit}",
-            {"values": f"{values:,}", "limit": f"{limit:,}"},
-        )
+    values, limit = int(np.prod(shape, dtype=np.int64)), settings.max_output_values
+    message = "the output would hold {values} values, over the limit of {limit}"
+    refuse_over(values, limit, "too_many_outputs", message, "values")
 
 
 def check_response_bytes(estimate: int, settings: Settings) -> None:
     """422 when the JSON answer would be larger than settings.max_response_bytes."""
-    limit = settings.max_response_bytes
-    if estimate > limit:
-        raise PydanticCustomError(
-            "response_too_large",
-            "the answer could take {size} bytes, over the limit of {limit} bytes; ask for a "
-            "smaller input, kernel or padding",
-            {"size": f"{estimate:,}", "limit": f"{limit:,}"},
-        )
+    message = "the answer could take {size} bytes, over the limit of {limit} bytes; ask for a "
+    message += "smaller input, kernel or padding"
+    refuse_over(estimate, settings.max_response_bytes, "response_too_large", message, "size")
 
 
 # -- int-or-pair hyper-parameters ----------------------------------------------------------------
@@ -194,8 +224,12 @@ PositiveIntOrPair = int_or_pair(1)
 """An int ≥ 1 or a [height, width] pair of them (validated to int or tuple)."""
 NonNegativeIntOrPair = int_or_pair(0)
 """An int ≥ 0 or a [height, width] pair of them (validated to int or tuple)."""
+Map = list[list[float]] | list[list[list[float]]]
+"""An H×W map or a C×H×W stack of them."""
 Cell = tuple[Annotated[int, Field(ge=0, le=1_000_000)], Annotated[int, Field(ge=0, le=1_000_000)]]
 """[i, j] of a cell, 0-based."""
+Channel = Annotated[int, Field(ge=0)]
+"""A channel index, 0-based."""
 
 
 # -- numeric arrays of a chosen depth: the one array validator -----------------------------------
@@ -476,12 +510,3 @@ def formula_of(height: AxisGeometry, width: AxisGeometry) -> Formula:
     pairs = zip((height, width), expressions, strict=True)
     axes = [AxisFormula(**vars(axis), expression=e) for axis, e in pairs]
     return Formula(general=general, text=text, axes=axes)
-
-
-def examples(*bodies: object, listed: bool = False) -> ConfigDict:
-    """A request model's /docs example (the first body) and, with more, its list of examples;
-    ``listed``: the list only."""
-    extra: dict = {} if listed else {"example": bodies[0]}
-    if len(bodies) > 1 or listed:
-        extra["examples"] = list(bodies)
-    return ConfigDict(json_schema_extra=extra)

@@ -2,50 +2,48 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Self
+from typing import Self
 
 import numpy as np
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from app.api import answer_size
 from app.api.schemas.common import (
     Bias,
     Cell,
+    Channel,
     ConvolutionRequest,
     Formula,
     Image,
     Kernel,
+    Map,
+    OneCell,
     Padding,
     PaddingMode,
     PositiveIntOrPair,
     ResultModel,
     check_output_values,
-    examples,
     formula_of,
+    refuse_over,
 )
 from app.config import Settings
 from app.engine.conv import ConvGeometry
+from app.engine.explain import Influence, Term
+from app.engine.matrix import MatrixFigures, MergedEntry
 
 MAX_EXPLAIN_TERMS = 4096
 """Most terms (C_in·kh·kw) an explained output cell may list."""
 
-TUTORIAL_X = [[1, 2, 0, 1], [0, 1, 3, 1], [2, 2, 1, 0], [1, 0, 2, 2]]
-TUTORIAL_K = [[1, -1], [0, 1]]
-EXAMPLE_MATRIX_INPUT = [[1, 2, 0], [0, 1, 3]]
-# The response examples of /docs are computed: app.api.examples runs each route on these
-# request examples (the tutorial's X ∗ K) when /openapi.json is first built.
+PADDING = 'Padding p: an int, [p_h, p_w], "valid" or "same" (stride 1; odd cell bottom/right).'
+PADDING_MODE = "zeros, reflect (padding < side), replicate or circular (padding ≤ side)."
+FLIP_KERNEL = "True convolution: flip the kernel first; false: cross-correlation, as torch."
 
 
 def check_compute(geometry: ConvGeometry, settings: Settings, *, factor: int = 1) -> None:
     """422 when a convolution would exceed max_macs or max_output_values (checked on shapes)."""
-    macs = geometry.macs * factor
-    if macs > settings.max_macs:
-        raise PydanticCustomError(
-            "too_much_compute",
-            "this convolution needs {macs} multiply-adds, over the limit of {limit}",
-            {"macs": f"{macs:,}", "limit": f"{settings.max_macs:,}"},
-        )
+    message = "this convolution needs {macs} multiply-adds, over the limit of {limit}"
+    refuse_over(geometry.macs * factor, settings.max_macs, "too_much_compute", message, "macs")
     check_output_values(geometry.output_shape, settings)
 
 
@@ -56,24 +54,10 @@ class Conv2dRequest(ConvolutionRequest):
     kernel: Kernel = Field(description="The kernel K: kh×kw, or C_out×C_in×kh×kw.")
     bias: Bias | None = Field(None, description="Optional bias, one value per output channel.")
     stride: PositiveIntOrPair = Field(1, description="Stride s: an int or [s_h, s_w].")
-    padding: Padding = Field(
-        0,
-        description='Padding p: an int, [p_h, p_w], "valid" (none) or "same" (output size = '
-        "input size; stride 1 only, the odd cell goes bottom/right as in PyTorch).",
-    )
-    padding_mode: PaddingMode = Field(
-        "zeros",
-        description="How padding cells are filled: zeros, reflect (mirror, edge not repeated; "
-        "padding < side), replicate (repeat the edge), circular (wrap; padding ≤ side).",
-    )
+    padding: Padding = Field(0, description=PADDING)
+    padding_mode: PaddingMode = Field("zeros", description=PADDING_MODE)
     dilation: PositiveIntOrPair = Field(1, description="Dilation d: an int or [d_h, d_w].")
-    flip_kernel: bool = Field(
-        False,
-        description="True convolution: flip the kernel in both axes first (Goodfellow eq. 9.4). "
-        "False (default) is cross-correlation, what deep-learning libraries compute.",
-    )
-
-    model_config = examples({"input": TUTORIAL_X, "kernel": TUTORIAL_K})
+    flip_kernel: bool = Field(False, description=FLIP_KERNEL)
 
     def geometry(self) -> ConvGeometry:
         """Output size and counts from the shapes (raises InvalidInput on impossible shapes)."""
@@ -86,15 +70,13 @@ class Conv2dRequest(ConvolutionRequest):
         check_compute(geometry, settings)
 
 
-class ConvCounts(BaseModel):
+class ConvCounts(ResultModel):
     """Sparse interactions and parameter sharing, counted (tutorial Q3b)."""
 
     inputs_per_output: int = Field(description="Input values one output reads: C_in·kh·kw.")
     kernel_parameters: int = Field(description="Weights in the kernel: C_out·C_in·kh·kw.")
     bias_parameters: int = Field(description="Bias values given (0 without bias).")
-    outputs_sharing_parameters: int = Field(
-        description="Outputs of one channel that reuse the same weights: H_out·W_out."
-    )
+    outputs_sharing_parameters: int = Field(description="Outputs reusing a weight: H_out·W_out.")
     multiply_adds: int = Field(description="Multiply-adds of the whole convolution.")
 
 
@@ -114,12 +96,10 @@ def conv_fields(geometry: ConvGeometry, output: np.ndarray, bias: np.ndarray | N
     }
 
 
-class Conv2dResponse(BaseModel):
+class Conv2dResponse(ResultModel):
     """The output map, its size worked out, and the counts of tutorial Q3b."""
 
-    output: list[list[float]] | list[list[list[float]]] = Field(
-        description="Y: H_out×W_out for 2-D input and kernel, else C_out×H_out×W_out."
-    )
+    output: Map = Field(description="Y: H_out×W_out, or C_out×H_out×W_out.")
     output_shape: list[int] = Field(description="[H_out, W_out] or [C_out, H_out, W_out].")
     formula: Formula = Field(description="The output size ⌊(H + 2p − d(k−1) − 1)/s⌋ + 1.")
     counts: ConvCounts = Field(description="Inputs per output, parameters, outputs sharing them.")
@@ -128,60 +108,25 @@ class Conv2dResponse(BaseModel):
 # -- explain --------------------------------------------------------------------------------
 
 
-class Conv2dExplainRequest(Conv2dRequest):
-    """A convolution plus one cell to explain: an output cell."""
+class Conv2dExplainRequest(OneCell, Conv2dRequest):
+    """A convolution plus one cell to explain: an output cell or an input cell."""
 
     output_cell: Cell | None = Field(None, description="[i, j] of the output cell to explain.")
-    output_channel: Annotated[int, Field(ge=0)] = Field(
-        0, description="Output channel of output_cell (multi-channel kernels)."
-    )
+    output_channel: Channel = Field(0, description="Output channel of output_cell.")
     input_cell: Cell | None = Field(None, description="[i, j] of the input cell to follow.")
-    input_channel: Annotated[int, Field(ge=0)] = Field(
-        0, description="Input channel of input_cell (multi-channel inputs)."
-    )
-
-    model_config = examples(
-        {"input": TUTORIAL_X, "kernel": TUTORIAL_K, "output_cell": [0, 0]},
-        {"input": TUTORIAL_X, "kernel": TUTORIAL_K, "input_cell": [1, 1]},
-    )
+    input_channel: Channel = Field(0, description="Input channel of input_cell.")
 
     answer = answer_size.conv2d_explain
+    cells = ("output_cell", "input_cell")
 
     @model_validator(mode="after")
-    def _exactly_one_cell(self) -> Self:
-        if (self.output_cell is None) == (self.input_cell is None):
-            raise PydanticCustomError("one_cell", "give exactly one of output_cell or input_cell")
+    def _window_within_limit(self) -> Self:
         kernel = self.kernel.shape
         terms = int(np.prod(kernel[1:])) if len(kernel) == 4 else int(np.prod(kernel))
-        if self.output_cell is not None and terms > MAX_EXPLAIN_TERMS:
-            raise PydanticCustomError(
-                "too_many_terms",
-                "a window of {terms} terms is too long to explain (at most {limit})",
-                {"terms": f"{terms:,}", "limit": f"{MAX_EXPLAIN_TERMS:,}"},
-            )
+        if self.output_cell is not None:
+            message = "a window of {terms} terms is too long to explain (at most {limit})"
+            refuse_over(terms, MAX_EXPLAIN_TERMS, "too_many_terms", message, "terms")
         return self
-
-
-class WindowTerm(ResultModel):
-    """One product x·k of the sum that makes an output cell."""
-
-    channel: int = Field(description="Input channel c of this term.")
-    row: int = Field(description="Input row (negative or ≥ H inside the padding).")
-    col: int = Field(description="Input column (negative or ≥ W inside the padding).")
-    padding: bool = Field(description="True when this cell lies in the padding.")
-    source: Cell | None = Field(
-        description="The input cell whose value this cell holds: itself inside the input, the "
-        "mirrored / repeated / wrapped cell in reflect / replicate / circular padding, null for "
-        "zero padding."
-    )
-    window_position: list[int] = Field(description="[a, b]: position inside the window.")
-    kernel_index: list[int] = Field(
-        description="Index of the weight used: [a, b] for a 2-D kernel, [o, c, a, b] for a 4-D "
-        "one (with flip_kernel, the flipped position [kh−1−a, kw−1−b])."
-    )
-    value: float = Field(description="x: the input (or padding) value.")
-    weight: float = Field(description="k: the kernel weight.")
-    product: float = Field(description="x·k.")
 
 
 class OutputCellExplanation(ResultModel):
@@ -189,24 +134,11 @@ class OutputCellExplanation(ResultModel):
 
     cell: Cell = Field(description="[i, j] of the output cell (0-based).")
     channel: int = Field(description="Output channel.")
-    window: list[WindowTerm] = Field(description="Terms in order: channel, then a, then b.")
+    window: list[Term] = Field(description="Terms in order: channel, then a, then b.")
     sum: float = Field(description="Σ x·k.")
     bias: float = Field(description="Bias of this output channel (0 without bias).")
     value: float = Field(description="sum + bias: equals output[i][j].")
     expression: str = Field(description='e.g. "1·1 + 2·(−1) + 0·0 + 1·1 = 0".')
-
-
-class InfluencedOutput(ResultModel):
-    """An output cell that reads the chosen input cell, and through which weights."""
-
-    cell: Cell = Field(description="[i, j] of the output cell.")
-    window_positions: list[list[int]] = Field(
-        description="[a, b] positions of the window that hold the input cell (several when "
-        "reflect / replicate / circular padding copies it)."
-    )
-    kernel_positions: list[list[int]] = Field(
-        description="[a, b] of the kernel weights those positions use (flipped with flip_kernel)."
-    )
 
 
 class InputCellInfluence(ResultModel):
@@ -214,15 +146,15 @@ class InputCellInfluence(ResultModel):
 
     cell: Cell = Field(description="[i, j] of the input cell.")
     channel: int = Field(description="Input channel.")
-    outputs: list[InfluencedOutput] = Field(description="Row-major order.")
+    outputs: list[Influence] = Field(description="Row-major order.")
     count: int = Field(description="How many output cells per output channel.")
 
 
 class Conv2dExplainResponse(Conv2dResponse):
     """The convolution, and the explanation of the cell asked for (the other field is null)."""
 
-    output_cell: OutputCellExplanation | None = Field(description="When output_cell was asked.")
-    input_cell: InputCellInfluence | None = Field(description="When input_cell was asked.")
+    output_cell: OutputCellExplanation | None = Field(description="When asked.")
+    input_cell: InputCellInfluence | None = Field(description="When asked.")
 
 
 # -- matrix form ----------------------------------------------------------------------------
@@ -231,28 +163,16 @@ class Conv2dExplainResponse(Conv2dResponse):
 class Conv2dMatrixRequest(Conv2dRequest):
     """A convolution to write as a matrix acting on vec(X) (row-major flattening)."""
 
-    model_config = examples(
-        {"input": EXAMPLE_MATRIX_INPUT, "kernel": TUTORIAL_K},
-        {
-            "input": EXAMPLE_MATRIX_INPUT,
-            "kernel": [[1, 0, 2], [0, 1, 0], [3, 0, 1]],
-            "padding": 1,
-            "padding_mode": "circular",
-        },
-    )
-
     answer = answer_size.conv2d_matrix
 
     def check_limits(self, geometry: ConvGeometry, settings: Settings) -> None:
         """The matrix's own limit first (its message names rows and columns), then the rest."""
         rows = geometry.out_channels * geometry.outputs_sharing
         cols = geometry.in_channels * geometry.input_size[0] * geometry.input_size[1]
-        if geometry.macs > settings.max_matrix_entries:
-            raise PydanticCustomError(
-                "too_many_entries",
-                "the matrix would place {placed} kernel weights, over the limit of {limit}",
-                {"placed": f"{geometry.macs:,}", "limit": f"{settings.max_matrix_entries:,}"},
-            )
+        message = "the matrix would place {placed} kernel weights, over the limit of {limit}"
+        refuse_over(
+            geometry.macs, settings.max_matrix_entries, "too_many_entries", message, "placed"
+        )
         if rows * cols > settings.max_matrix_entries:
             raise PydanticCustomError(
                 "too_many_entries",
@@ -268,50 +188,27 @@ class Conv2dMatrixRequest(Conv2dRequest):
         super().check_limits(geometry, settings)
 
 
-class MergedEntry(ResultModel):
-    """A matrix entry that several weights add into (padding that copies input cells)."""
-
-    row: int = Field(description="Row of the entry (an output cell).")
-    col: int = Field(description="Column of the entry (an input cell).")
-    weight_indices: list[int] = Field(description="Flat kernel indices summed in this entry.")
-
-
-class MatrixFigures(ResultModel):
-    """How sparse and how shared the matrix is, against a dense layer of the same shape."""
-
-    rows: int = Field(description="C_out·H_out·W_out: one row per output value.")
-    cols: int = Field(description="C_in·H·W: one column per input value.")
-    entries: int = Field(description="rows · cols.")
-    nonzeros: int = Field(description="Entries that hold a kernel weight.")
-    nonzeros_per_row: list[int] = Field(description="Structural non-zeros of every row.")
-    max_nonzeros_per_row: int = Field(description="At most C_in·kh·kw.")
-    sparsity: float = Field(description="Fraction of entries that are structural zeros.")
-    distinct_parameters: int = Field(description="Kernel weights used: at most C_out·C_in·kh·kw.")
-    dense_parameters: int = Field(description="A dense layer of the same shape: rows · cols.")
-    sharing_factor: float = Field(description="nonzeros / distinct_parameters.")
-
-
-class MatrixCheck(BaseModel):
+class MatrixCheck(ResultModel):
     """matrix @ vec(X) + b against the convolution itself."""
 
     max_abs_diff: float = Field(description="max |matrix @ vec(X) + b − vec(conv2d(X))|.")
     matches: bool = Field(description="max_abs_diff ≤ 1e-9 · max(1, max |Y|).")
 
 
-class Conv2dMatrixResponse(BaseModel):
-    """The convolution as a (C_out·H_out·W_out) × (C_in·H·W) matrix."""
+class MatrixEntries(ResultModel):
+    """A matrix of kernel weights: its entries and which weight each holds."""
 
-    matrix: list[list[float]] = Field(description="The matrix M, rows × cols.")
-    weight_index: list[list[int | None]] = Field(
-        description="For every entry, the flat (row-major) index of the kernel weight it holds, "
-        "or null for a structural zero."
-    )
+    matrix: list[list[float]] = Field(description="The matrix, rows × cols.")
+    weight_index: list[list[int | None]] = Field(description="Flat kernel index of each entry.")
     weight_labels: list[str] = Field(description='Label of each flat kernel index, e.g. "K[0,1]".')
     merged_entries: list[MergedEntry] = Field(description="Entries holding a sum of weights.")
+
+
+class Conv2dMatrixResponse(MatrixEntries):
+    """The convolution as a (C_out·H_out·W_out) × (C_in·H·W) matrix M."""
+
     bias_vector: list[float] | None = Field(description="b repeated per output, or null.")
-    row_shape: list[int] = Field(
-        description="Rows read as [H_out, W_out] or [C_out, H_out, W_out]."
-    )
+    row_shape: list[int] = Field(description="Rows read as [H_out, W_out] or [C_out, …].")
     col_shape: list[int] = Field(description="Columns read as [H, W] or [C_in, H, W].")
     structure: str = Field(description="What structure the matrix has, in words.")
     figures: MatrixFigures = Field(description="Sparsity and parameter sharing in numbers.")

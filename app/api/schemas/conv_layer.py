@@ -6,18 +6,20 @@ from dataclasses import asdict
 from typing import Annotated, ClassVar, Self
 
 import numpy as np
-from pydantic import BaseModel, Field, ValidationInfo, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import Field, ValidationInfo, model_validator
 
 from app.api import answer_size
 from app.api.schemas.common import (
     Bias,
     Cell,
+    Channel,
     ConvolutionRequest,
     Formula,
     Image,
     Kernel,
+    Map,
     NonNegativeIntOrPair,
+    OneCell,
     Padding,
     PaddingMode,
     PositiveIntOrPair,
@@ -25,22 +27,19 @@ from app.api.schemas.common import (
     ResultModel,
     ShapedRequest,
     check_output_values,
-    examples,
     numeric_array,
+    refuse_over,
     settings_of,
 )
 from app.api.schemas.conv import (
-    EXAMPLE_MATRIX_INPUT,
     MAX_EXPLAIN_TERMS,
-    TUTORIAL_K,
-    TUTORIAL_X,
     Conv2dMatrixRequest,
     Conv2dRequest,
     Conv2dResponse,
     ConvCounts,
     MatrixCheck,
+    MatrixEntries,
     MatrixFigures,
-    MergedEntry,
     check_compute,
     conv_fields,
 )
@@ -48,7 +47,15 @@ from app.config import Settings
 from app.engine.conv import ConvGeometry
 from app.engine.conv1d import Conv1dGeometry, conv1d_geometry
 from app.engine.errors import InvalidInput
-from app.engine.explain_layer import grad_input_terms, overlap_terms
+from app.engine.explain_layer import (
+    GradInputExplanation,
+    GradKernelExplanation,
+    GradOutputExplanation,
+    TransposeInputExplanation,
+    TransposeOutputExplanation,
+    grad_input_terms,
+    overlap_terms,
+)
 from app.engine.transpose import (
     GENERAL_FORMULA,
     TransposeGeometry,
@@ -56,8 +63,6 @@ from app.engine.transpose import (
     transpose_geometry,
 )
 
-Map = list[list[float]] | list[list[list[float]]]
-"""An H×W map or a C×H×W stack of them."""
 Weights = list[list[float]] | list[list[list[list[float]]]]
 """A kh×kw kernel or a 4-D weight tensor."""
 
@@ -70,31 +75,21 @@ GradOutput = numeric_array(
             ("width {n}", "max_output_values"),
         ),
     },
-    description="G = ∂L/∂Y, the upstream gradient, shaped exactly like the forward output "
-    "(H_out×W_out, or C_out×H_out×W_out); finite numbers. Default: all ones (L = Σ Y).",
+    description="G = ∂L/∂Y, shaped like the output (H_out×W_out or C_out×H_out×W_out); "
+    "default all ones (L = Σ Y).",
 )
-"""The upstream gradient, validated to a float64 array (its shape is checked by the engine)."""
 
 
 def check_work(macs: int, what: str, settings: Settings) -> None:
     """422 over settings.max_macs multiply-adds (on shapes); ``what`` ends with its verb."""
-    limit = settings.max_macs
-    if macs > limit:
-        raise PydanticCustomError(
-            "too_much_compute",
-            "{what} {macs} multiply-adds, over the limit of {limit}",
-            {"what": what, "macs": f"{macs:,}", "limit": f"{limit:,}"},
-        )
+    message = "{what} {macs} multiply-adds, over the limit of {limit}"
+    refuse_over(macs, settings.max_macs, "too_much_compute", message, "macs", what=what)
 
 
 def _too_many_terms(terms: int, what: str) -> None:
     """422 when the cell ``what`` sums more than MAX_EXPLAIN_TERMS terms."""
-    if terms > MAX_EXPLAIN_TERMS:
-        raise PydanticCustomError(
-            "too_many_terms",
-            "{what} sums {terms} terms, too many to explain (at most {limit})",
-            {"what": what, "terms": f"{terms:,}", "limit": f"{MAX_EXPLAIN_TERMS:,}"},
-        )
+    message = "{what} sums {terms} terms, too many to explain (at most {limit})"
+    refuse_over(terms, MAX_EXPLAIN_TERMS, "too_many_terms", message, "terms", what=what)
 
 
 class WithGradOutput(RequestModel):
@@ -121,15 +116,6 @@ class WithGradOutput(RequestModel):
 class Conv2dBackwardRequest(WithGradOutput, Conv2dRequest):
     """A convolution (the fields of /api/conv2d) and the upstream gradient G = ∂L/∂Y."""
 
-    model_config = examples(
-        {"input": TUTORIAL_X, "kernel": TUTORIAL_K},
-        {
-            "input": TUTORIAL_X,
-            "kernel": TUTORIAL_K,
-            "grad_output": [[1, 0, 0], [0, 0, 0], [0, 0, 0]],
-        },
-    )
-
     convolutions = 3  # the forward pass, ∂L/∂X and ∂L/∂K
     work = "the forward and backward passes need"
     answer = answer_size.conv2d_backward
@@ -141,18 +127,9 @@ class FullConvolution(ResultModel):
     applicable: bool = Field(description="False for reflect / replicate / circular padding.")
     note: str = Field(description="What the view is, with its numbers, or why it does not apply.")
     padded_grad: Map | None = Field(description="The padded (and for stride > 1, dilated) G.")
-    pads: list[list[int]] | None = Field(
-        description="[[top, bottom], [left, right]] cells added around the dilated G; a "
-        "negative number is cut off (padding p > d(k − 1)). The extra bottom / right cells are "
-        "the rows / columns of X that no window reaches."
-    )
-    inserted_zeros: list[int] | None = Field(
-        description="Zeros inserted between G's rows / columns."
-    )
-    rotated_kernel: Weights | None = Field(
-        description="K rotated by 180° (the applied kernel, so flip_kernel undoes itself): "
-        "kh×kw, or C_in×C_out×kh×kw (input and output channels swapped)."
-    )
+    pads: list[list[int]] | None = Field(description="[[top, bottom], [left, right]]; < 0: cut.")
+    inserted_zeros: list[int] | None = Field(description="Zeros between G's rows / columns.")
+    rotated_kernel: Weights | None = Field(description="K rotated by 180° (C_in, C_out swapped).")
     dilation: list[int] = Field(description="[d_h, d_w]: the rotated kernel keeps the dilation.")
 
 
@@ -162,47 +139,24 @@ class Conv2dBackwardResponse(Conv2dResponse):
     grad_output: Map = Field(description="G used (the default all ones filled in).")
     grad_input: Map = Field(description="∂L/∂X = Mᵀ·vec(G), shaped like the input.")
     grad_kernel: Weights = Field(description="∂L/∂K, shaped like the kernel.")
-    grad_bias: list[float] | None = Field(
-        description="∂L/∂b[o] = Σ_ij G[o, i, j] when a bias was given, else null."
-    )
-    full_convolution: FullConvolution = Field(
-        description="∂L/∂X as a full convolution of G with the kernel rotated by 180°."
-    )
+    grad_bias: list[float] | None = Field(description="∂L/∂b[o] = Σ_ij G[o, i, j], or null.")
+    full_convolution: FullConvolution = Field(description="∂L/∂X as a full convolution.")
     backward_multiply_adds: int = Field(description="Multiply-adds of ∂L/∂X and ∂L/∂K together.")
 
 
 # -- /api/conv2d/backward/explain -------------------------------------------------------------
 
 
-class Conv2dBackwardExplainRequest(Conv2dBackwardRequest):
+class Conv2dBackwardExplainRequest(OneCell, Conv2dBackwardRequest):
     """The backward pass plus one cell to explain; give exactly one of ``input_cell``."""
 
     input_cell: Cell | None = Field(None, description="[r, q] of the ∂L/∂X cell to explain.")
-    input_channel: Annotated[int, Field(ge=0)] = Field(
-        0, description="Input channel c (of input_cell, or of kernel_cell's weight)."
-    )
+    input_channel: Channel = Field(0, description="c (of input_cell or kernel_cell).")
     kernel_cell: Cell | None = Field(None, description="[a, b] of the ∂L/∂K weight to explain.")
-    output_cell: Cell | None = Field(
-        None, description="[i, j] of the upstream gradient G[o, i, j] to follow."
-    )
-    output_channel: Annotated[int, Field(ge=0)] = Field(
-        0, description="Output channel o (of output_cell, or of kernel_cell's weight)."
-    )
+    output_cell: Cell | None = Field(None, description="[i, j] of the G[o, i, j] to follow.")
+    output_channel: Channel = Field(0, description="o (of output_cell or kernel_cell).")
 
-    model_config = examples(
-        {"input": TUTORIAL_X, "kernel": TUTORIAL_K, "input_cell": [1, 1]},
-        {"input": TUTORIAL_X, "kernel": TUTORIAL_K, "kernel_cell": [0, 1]},
-        {"input": TUTORIAL_X, "kernel": TUTORIAL_K, "output_cell": [0, 0]},
-    )
-
-    @model_validator(mode="after")
-    def _exactly_one_cell(self) -> Self:
-        cells = (self.input_cell, self.kernel_cell, self.output_cell)
-        if sum(cell is not None for cell in cells) != 1:
-            raise PydanticCustomError(
-                "one_cell", "give exactly one of input_cell, kernel_cell or output_cell"
-            )
-        return self
+    cells = ("input_cell", "kernel_cell", "output_cell")
 
     def explained_terms(self, geometry: ConvGeometry) -> tuple[int, str]:
         """(terms, what) of the cell asked for; (0, "") unless exactly one cell is given."""
@@ -223,91 +177,15 @@ class Conv2dBackwardExplainRequest(Conv2dBackwardRequest):
         super().check_limits(geometry, settings)
 
 
-class GradInputTerm(ResultModel):
-    """One product G[o, i, j]·K[o, c, a, b] of a ∂L/∂X cell."""
-
-    output_channel: int = Field(description="o.")
-    output_cell: Cell = Field(description="[i, j]: the output whose window reads the cell.")
-    window_position: list[int] = Field(description="[a, b]: where the cell sits in that window.")
-    kernel_index: list[int] = Field(description="The weight: [a, b] for a 2-D kernel.")
-    grad: float = Field(description="G[o, i, j].")
-    weight: float = Field(description="The kernel weight.")
-    product: float = Field(description="grad · weight.")
-    via_padding: bool = Field(
-        description="True when the window reads the cell through a reflect / replicate / "
-        "circular padding copy."
-    )
-
-
-class GradInputCell(ResultModel):
-    """∂L/∂X[c, r, q] term by term."""
-
-    cell: Cell = Field(description="[r, q].")
-    channel: int = Field(description="Input channel c.")
-    terms: list[GradInputTerm] = Field(description="Output channel, then output cells row-major.")
-    value: float = Field(description="Σ grad·weight: equals grad_input at the cell.")
-    expression: str = Field(description='e.g. "1·1 + 1·0 + 1·(−1) + 1·1 = 1" (G·K).')
-
-
-class GradKernelTerm(ResultModel):
-    """One product G[o, i, j]·X_pad[c, i·s + a·d, j·s + b·d] of a ∂L/∂K weight."""
-
-    output_cell: Cell = Field(description="[i, j].")
-    row: int = Field(description="Input row the weight met there (negative or ≥ H: padding).")
-    col: int = Field(description="Input column (negative or ≥ W: padding).")
-    padding: bool = Field(description="True when that cell lies in the padding.")
-    source: Cell | None = Field(description="The input cell whose value it holds.")
-    grad: float = Field(description="G[o, i, j].")
-    value: float = Field(description="The input (or padding) value.")
-    product: float = Field(description="grad · value.")
-
-
-class GradKernelCell(ResultModel):
-    """∂L/∂K[o, c, a, b] term by term: one term per output cell."""
-
-    kernel_index: list[int] = Field(description="[a, b], or [o, c, a, b] for a 4-D kernel.")
-    output_channel: int = Field(description="o.")
-    input_channel: int = Field(description="c.")
-    terms: list[GradKernelTerm] = Field(description="Output cells row-major.")
-    value: float = Field(description="Σ grad·value: equals grad_kernel at the weight.")
-    expression: str = Field(description='e.g. "1·2 + 1·0 + … = 11" (G·X).')
-
-
-class GradOutputTouch(ResultModel):
-    """G[o, i, j]·K[o, c, a, b] landing on one input cell of ∂L/∂X."""
-
-    input_channel: int = Field(description="c.")
-    cell: Cell = Field(description="[r, q] of the ∂L/∂X cell it adds to.")
-    window_position: list[int] = Field(description="[a, b] in the window of Y[o, i, j].")
-    kernel_index: list[int] = Field(description="The weight used: [a, b] or [o, c, a, b].")
-    weight: float = Field(description="The kernel weight.")
-    product: float = Field(description="G[o, i, j] · weight, added to ∂L/∂X at cell.")
-    via_padding: bool = Field(
-        description="True when the window position is a padding copy of the cell."
-    )
-
-
-class GradOutputCell(ResultModel):
-    """The ∂L/∂X cells one upstream gradient G[o, i, j] touches: the window of Y[o, i, j]."""
-
-    cell: Cell = Field(description="[i, j].")
-    channel: int = Field(description="Output channel o.")
-    grad: float = Field(description="G[o, i, j].")
-    touches: list[GradOutputTouch] = Field(description="Input channel, then window position.")
-
-
 class Conv2dBackwardExplainResponse(Conv2dBackwardResponse):
     """The backward pass and the cell asked for (the other two fields are null)."""
 
-    input_cell: GradInputCell | None = Field(description="When input_cell was asked.")
-    kernel_cell: GradKernelCell | None = Field(description="When kernel_cell was asked.")
-    output_cell: GradOutputCell | None = Field(description="When output_cell was asked.")
+    input_cell: GradInputExplanation | None = Field(description="When asked.")
+    kernel_cell: GradKernelExplanation | None = Field(description="When asked.")
+    output_cell: GradOutputExplanation | None = Field(description="When asked.")
 
 
 # -- /api/conv-transpose2d --------------------------------------------------------------------
-
-EXAMPLE_TRANSPOSE_INPUT = [[1, 2], [3, 4]]
-EXAMPLE_TRANSPOSE_KERNEL = [[1, 1, 1], [1, 1, 1], [1, 1, 1]]
 
 
 class ConvTranspose2dRequest(ShapedRequest):
@@ -317,23 +195,9 @@ class ConvTranspose2dRequest(ShapedRequest):
     kernel: Kernel = Field(description="The kernel K: kh×kw, or C_in×C_out×kh×kw.")
     bias: Bias | None = Field(None, description="Optional bias, one value per output channel.")
     stride: PositiveIntOrPair = Field(1, description="Stride s: an int or [s_h, s_w].")
-    padding: NonNegativeIntOrPair = Field(
-        0, description="Padding p: cells cropped from each side of the full result."
-    )
-    output_padding: NonNegativeIntOrPair = Field(
-        0,
-        description="Extra cells at the bottom / right; must be smaller than the stride or the "
-        "dilation (PyTorch's rule).",
-    )
+    padding: NonNegativeIntOrPair = Field(0, description="Cells cropped from each side.")
+    output_padding: NonNegativeIntOrPair = Field(0, description="Extra bottom / right cells.")
     dilation: PositiveIntOrPair = Field(1, description="Dilation d: an int or [d_h, d_w].")
-
-    model_config = examples(
-        {
-            "input": EXAMPLE_TRANSPOSE_INPUT,
-            "kernel": EXAMPLE_TRANSPOSE_KERNEL,
-            "stride": 2,
-        }
-    )
 
     def geometry(self) -> TransposeGeometry:
         """Output size from the shapes (raises InvalidInput as torch refuses)."""
@@ -347,12 +211,10 @@ class ConvTranspose2dRequest(ShapedRequest):
 
     def check_limits(self, geometry: TransposeGeometry, settings: Settings) -> None:
         """422 over max_macs or max_output_values."""
-        if geometry.macs > settings.max_macs:
-            raise PydanticCustomError(
-                "too_much_compute",
-                "this transposed convolution needs {macs} multiply-adds, over the limit of {limit}",
-                {"macs": f"{geometry.macs:,}", "limit": f"{settings.max_macs:,}"},
-            )
+        message = (
+            "this transposed convolution needs {macs} multiply-adds, over the limit of {limit}"
+        )
+        refuse_over(geometry.macs, settings.max_macs, "too_much_compute", message, "macs")
         check_output_values(geometry.output_shape, settings)
 
 
@@ -370,7 +232,7 @@ class TransposeAxisFormula(ResultModel):
     expression: str = Field(description="e.g. '(2 − 1)·2 − 2·0 + 1·(3 − 1) + 0 + 1'.")
 
 
-class TransposeFormula(BaseModel):
+class TransposeFormula(ResultModel):
     """The output size of a transposed convolution, symbolic and worked out."""
 
     general: str = Field(description=f"The symbolic formula: {GENERAL_FORMULA}.")
@@ -409,48 +271,25 @@ def transpose_fields(
     }
 
 
-class ConvTranspose2dResponse(BaseModel):
+class ConvTranspose2dResponse(ResultModel):
     """The transposed convolution, its size worked out, and where the stamps overlap."""
 
     output: Map = Field(description="Y: H_out×W_out for 2-D input and kernel.")
     output_shape: list[int] = Field(description="[H_out, W_out] or [C_out, H_out, W_out].")
     formula: TransposeFormula = Field(description="(H − 1)·s − 2p + d·(k − 1) + op + 1.")
-    overlaps: list[list[int]] = Field(
-        description="H_out×W_out: how many (input cell, kernel tap) pairs land on each output "
-        "cell (per channel pair): the checkerboard where stride and kernel size disagree, 0 in "
-        "the gaps when the stride is larger than the dilated kernel."
-    )
+    overlaps: list[list[int]] = Field(description="H_out×W_out: stamps landing on each cell.")
     counts: TransposeCounts = Field(description="Parameters and multiply-adds.")
 
 
-class ConvTranspose2dExplainRequest(ConvTranspose2dRequest):
+class ConvTranspose2dExplainRequest(OneCell, ConvTranspose2dRequest):
     """A transposed convolution plus one cell: an output cell."""
 
     output_cell: Cell | None = Field(None, description="[r, q] of the output cell to explain.")
-    output_channel: Annotated[int, Field(ge=0)] = Field(0, description="Output channel o.")
+    output_channel: Channel = Field(0, description="Output channel o.")
     input_cell: Cell | None = Field(None, description="[i, j] of the input cell to follow.")
-    input_channel: Annotated[int, Field(ge=0)] = Field(0, description="Input channel c.")
+    input_channel: Channel = Field(0, description="Input channel c.")
 
-    model_config = examples(
-        {
-            "input": EXAMPLE_TRANSPOSE_INPUT,
-            "kernel": EXAMPLE_TRANSPOSE_KERNEL,
-            "stride": 2,
-            "output_cell": [2, 2],
-        },
-        {
-            "input": EXAMPLE_TRANSPOSE_INPUT,
-            "kernel": EXAMPLE_TRANSPOSE_KERNEL,
-            "stride": 2,
-            "input_cell": [1, 1],
-        },
-    )
-
-    @model_validator(mode="after")
-    def _exactly_one_cell(self) -> Self:
-        if (self.output_cell is None) == (self.input_cell is None):
-            raise PydanticCustomError("one_cell", "give exactly one of output_cell or input_cell")
-        return self
+    cells = ("output_cell", "input_cell")
 
     answer = answer_size.conv_transpose2d_explain
 
@@ -461,50 +300,11 @@ class ConvTranspose2dExplainRequest(ConvTranspose2dRequest):
         super().check_limits(geometry, settings)
 
 
-class OverlapTerm(ResultModel):
-    """One X[c, i, j]·K[c, o, a, b] landing on the output cell: i·s + a·d = r + p."""
-
-    input_channel: int = Field(description="c.")
-    input_cell: Cell = Field(description="[i, j].")
-    kernel_index: list[int] = Field(description="[a, b], or [c, o, a, b] for a 4-D kernel.")
-    value: float = Field(description="X[c, i, j].")
-    weight: float = Field(description="The kernel weight.")
-    product: float = Field(description="value · weight.")
-
-
-class TransposeOutputCell(ResultModel):
-    """A transposed-convolution output cell: the stamps that overlap there, term by term."""
-
-    cell: Cell = Field(description="[r, q].")
-    channel: int = Field(description="Output channel o.")
-    terms: list[OverlapTerm] = Field(description="Input channel, then input cells row-major.")
-    sum: float = Field(description="Σ value·weight.")
-    bias: float = Field(description="Bias of this output channel (0 without bias).")
-    value: float = Field(description="sum + bias: equals output at the cell.")
-    expression: str = Field(description='e.g. "1·1 + 2·1 + 3·1 + 4·1 = 10".')
-
-
-class Stamp(ResultModel):
-    """An output cell an input cell is stamped onto."""
-
-    cell: Cell = Field(description="[r, q] of the output cell.")
-    kernel_position: list[int] = Field(description="[a, b]: the kernel tap that lands there.")
-
-
-class TransposeInputCell(ResultModel):
-    """Where one input cell's stamp lands (the same cells in every output channel)."""
-
-    cell: Cell = Field(description="[i, j].")
-    channel: int = Field(description="Input channel c.")
-    outputs: list[Stamp] = Field(description="Output cells row-major.")
-    cropped: int = Field(description="Taps that land in the padding cropped away.")
-
-
 class ConvTranspose2dExplainResponse(ConvTranspose2dResponse):
     """The transposed convolution and the cell asked for (the other field is null)."""
 
-    output_cell: TransposeOutputCell | None = Field(description="When output_cell was asked.")
-    input_cell: TransposeInputCell | None = Field(description="When input_cell was asked.")
+    output_cell: TransposeOutputExplanation | None = Field(description="When asked.")
+    input_cell: TransposeInputExplanation | None = Field(description="When asked.")
 
 
 # -- /api/conv2d/matrix/transpose -------------------------------------------------------------
@@ -512,8 +312,6 @@ class ConvTranspose2dExplainResponse(ConvTranspose2dResponse):
 
 class Conv2dMatrixTransposeRequest(WithGradOutput, Conv2dMatrixRequest):
     """A convolution (the fields of /api/conv2d/matrix) whose Mᵀ to build."""
-
-    model_config = examples({"input": EXAMPLE_MATRIX_INPUT, "kernel": TUTORIAL_K})
 
     convolutions = 4  # forward, ∂L/∂X, ∂L/∂K and the transposed convolution of the check
     work = "Mᵀ with its checks needs"
@@ -523,37 +321,24 @@ class Conv2dMatrixTransposeRequest(WithGradOutput, Conv2dMatrixRequest):
 class TransposeCheck(ResultModel):
     """Mᵀ·vec(Y) against conv_transpose2d(Y), Y = M·vec(X) the output without bias."""
 
-    applicable: bool = Field(
-        description="False for reflect / replicate / circular padding and uneven padding, "
-        "which torch's conv_transpose2d cannot express."
-    )
+    applicable: bool = Field(description="False for padding conv_transpose2d cannot express.")
     max_abs_diff: float | None = Field(description="max |Mᵀ·vec(Y) − vec(conv_transpose2d(Y))|.")
     matches: bool | None = Field(description="max_abs_diff ≤ 1e-9 · max(1, max |result|).")
     output_padding: list[int] | None = Field(description="The output_padding that gives back H×W.")
     note: str = Field(description="What was compared, or why it does not apply.")
 
 
-class Conv2dMatrixTransposeResponse(BaseModel):
+class Conv2dMatrixTransposeResponse(MatrixEntries):
     """Mᵀ, (C_in·H·W) × (C_out·H_out·W_out), in the layout of /api/conv2d/matrix (rows are
     input cells, columns output cells), and the two things it is: the backward pass
     (Mᵀ·vec(G) = vec(∂L/∂X)) and the transposed convolution (Mᵀ·vec(Y) = conv_transpose2d(Y)).
     ``figures`` describe Mᵀ: its rows hold up to C_out·kh·kw weights."""
 
-    matrix: list[list[float]] = Field(description="Mᵀ, rows × cols.")
-    weight_index: list[list[int | None]] = Field(
-        description="For every entry, the flat kernel index it holds, or null."
-    )
-    weight_labels: list[str] = Field(description='Label of each flat kernel index, "K[0,1]".')
-    merged_entries: list[MergedEntry] = Field(description="Entries holding a sum of weights.")
     row_shape: list[int] = Field(description="Rows read as [H, W] or [C_in, H, W].")
-    col_shape: list[int] = Field(
-        description="Columns read as [H_out, W_out] or [C_out, H_out, W_out]."
-    )
+    col_shape: list[int] = Field(description="Columns read as [H_out, W_out] or [C_out, …].")
     structure: str = Field(description="What structure Mᵀ has, in words.")
     figures: MatrixFigures = Field(description="Sparsity and sharing of Mᵀ.")
-    gradient_check: MatrixCheck = Field(
-        description="Mᵀ·vec(G) against ∂L/∂X from the backward pass."
-    )
+    gradient_check: MatrixCheck = Field(description="Mᵀ·vec(G) against the backward ∂L/∂X.")
     transpose_check: TransposeCheck = Field(description="Mᵀ·vec(Y) against conv_transpose2d(Y).")
     grad_output: Map = Field(description="G used (default all ones).")
     grad_input: Map = Field(description="∂L/∂X from the backward pass.")
@@ -592,16 +377,10 @@ class Conv1dRequest(ConvolutionRequest):
     kernel: Kernel1d = Field(description="The kernel k: k values, or C_out×C_in×k.")
     bias: Bias | None = Field(None, description="Optional bias, one value per output channel.")
     stride: PositiveInt = Field(1, description="Stride s.")
-    padding: Padding = Field(
-        0, description='Padding p: an int, "valid" (none) or "same" (stride 1 only).'
-    )
+    padding: Padding = Field(0, description='Padding p: an int, "valid" or "same".')
     padding_mode: PaddingMode = Field("zeros", description="zeros, reflect, replicate, circular.")
     dilation: PositiveInt = Field(1, description="Dilation d.")
-    flip_kernel: bool = Field(
-        False, description="True convolution (signal processing, numpy.convolve): flip k first."
-    )
-
-    model_config = examples({"input": EXAMPLE_SIGNAL, "kernel": EXAMPLE_SIGNAL_KERNEL})
+    flip_kernel: bool = Field(False, description="Flip k first (numpy.convolve).")
 
     def geometry(self) -> Conv1dGeometry:
         """Output length from the shapes (raises InvalidInput on impossible shapes)."""
@@ -614,7 +393,7 @@ class Conv1dRequest(ConvolutionRequest):
         check_compute(geometry.conv, settings)
 
 
-class Conv1dFormula(BaseModel):
+class Conv1dFormula(ResultModel):
     """L_out = ⌊(L + 2p − d(k−1) − 1)/s⌋ + 1, worked out."""
 
     general: str = Field(description='The symbolic formula used, e.g. "L − k + 1".')
@@ -643,12 +422,10 @@ def conv1d_fields(geometry: Conv1dGeometry, output: np.ndarray, bias: np.ndarray
     }
 
 
-class Conv1dResponse(BaseModel):
+class Conv1dResponse(ResultModel):
     """The output signal, its length worked out, and the counts."""
 
-    output: list[float] | list[list[float]] = Field(
-        description="y: L_out values for a 1-D signal and kernel, else C_out×L_out."
-    )
+    output: list[float] | list[list[float]] = Field(description="y: L_out, or C_out×L_out.")
     output_shape: list[int] = Field(description="[L_out] or [C_out, L_out].")
     formula: Conv1dFormula = Field(description="The output length worked out.")
     counts: ConvCounts = Field(description="Inputs per output, parameters, multiply-adds.")

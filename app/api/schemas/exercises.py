@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import Field, PlainValidator, ValidationInfo, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from app.api.schemas.common import RequestModel, ResultModel, examples, settings_of
+from app.api.schemas.common import RequestModel, ResultModel, settings_of
 from app.exercises import MAX_SEED
 
 _SEED_MESSAGE = f"seed must be a whole number from 0 to {MAX_SEED}"
@@ -93,10 +93,7 @@ class ExerciseResponse(ResultModel):
     id: str
     seed: int = Field(description="Send it back with the answer.")
     prompt: str = Field(description="The task in words; cells are counted from 1.")
-    inputs: dict[str, Any] = Field(
-        description="The exercise's numbers (per kind: docs/exercises-api.md); cell indices "
-        "here are 0-based."
-    )
+    inputs: dict[str, Any] = Field(description="The numbers (0-based cells; see docs).")
     answer_format: AnswerFormat
 
 
@@ -105,8 +102,6 @@ class CheckRequest(RequestModel):
 
     seed: Seed
     answer: AnswerText
-
-    model_config = examples({"seed": 1, "answer": "9 × 9"})
 
 
 class OptionFeedback(ResultModel):
@@ -123,10 +118,7 @@ class CheckResponse(ResultModel):
 
     correct: bool
     expected: str = Field(description="The right answer, written in the answer format.")
-    expected_value: Any = Field(
-        description="The right answer as JSON: a number, a [rows, cols] size, a list of "
-        "numbers, a [row, col] cell or a list of cells (1-based), or an option key."
-    )
+    expected_value: Any = Field(description="The right answer as JSON (1-based cells).")
     explanation: str = Field(description="How the answer is worked out, with these numbers.")
     hint: str | None = Field(description="null when correct; else what the mistake likely is.")
     mistake: str | None = Field(description="A tag of the recognised mistake, or null.")

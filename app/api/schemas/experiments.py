@@ -1,12 +1,5 @@
-"""Run configs of the experiments (each experiment's module declares its own) and the list's
-response model.
-
-Strict: unknown fields are refused, and so are values of the wrong JSON type (no coercion:
-"1000" is not 1000). The static bounds are in each ``Field``; the server's limits
-(``CONVLAB_EXPERIMENT_MAX_*``: training examples, test examples, epochs, parameters, compute,
-predicted run time) come from the app's settings, passed as validation context, so a 422 names
-the limit.
-"""
+"""The experiments' run configs (each experiment's module declares its own, strict, with the
+server's ``CONVLAB_EXPERIMENT_MAX_*`` limits from the validation context) and the list."""
 
 from __future__ import annotations
 
@@ -45,13 +38,10 @@ class ExperimentInfo(BaseModel):
     title: str
     description: str
     config_schema: dict[str, Any] = Field(
-        description="JSON schema of the run config; its maxima are the ones this server "
-        "enforces (the settings CONVLAB_EXPERIMENT_MAX_* lower the static bounds)."
+        description="The run config's schema, this server's maxima."
     )
     defaults: dict[str, Any] = Field(description="Every config field with its default.")
-    reference: dict[str, Any] | None = Field(
-        description="Shipped sweep (mean ± std over seeds), see docs/experiments-api.md."
-    )
+    reference: dict[str, Any] | None = Field(description="Shipped sweep (mean ± std over seeds).")
 
 
 def experiment_list(settings: Settings, reference: dict[str, Any]) -> list[ExperimentInfo]:

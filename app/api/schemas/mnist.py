@@ -15,7 +15,7 @@ from pydantic import (
     model_validator,
 )
 
-from app.api.schemas.common import RequestModel, examples, numeric_array, settings_of
+from app.api.schemas.common import RequestModel, numeric_array, settings_of
 from app.mnist.card import ModelCard, ShiftConsistency
 from app.mnist.models import ModelName
 
@@ -32,14 +32,17 @@ MnistImage = numeric_array(
 )
 """28 rows of 28 intensities in [0, 1], validated to a float64 array."""
 MAX_OVERRIDE_WEIGHT = 100.0
-"""Largest |weight| of an edited first-layer kernel: far beyond any learned or textbook kernel
-(Sobel's 2), small enough that no activation can overflow."""
+"""Largest |weight| of an edited first-layer kernel (Sobel's is 2; no activation overflows)."""
 OverrideKernel = numeric_array(
     axes={2: (("kernel height {n}", "max_kernel_side"), ("kernel width {n}", "max_kernel_side"))},
     bounds=(-MAX_OVERRIDE_WEIGHT, MAX_OVERRIDE_WEIGHT),
     description="A kh×kw kernel (the first conv layer's size), weights in [−100, 100].",
 )
 ShiftValue = Annotated[int, Field(ge=-MAX_SHIFT, le=MAX_SHIFT)]
+Shift = tuple[ShiftValue, ShiftValue]
+SHIFT = "(dx, dy) applied to the 28×28 input first (dx > 0 right, dy > 0 down, zero fill)."
+ChannelKey = Annotated[int, Field(ge=0, le=1023, strict=False)]
+OVERRIDES = "{first-layer channel: kh×kw kernel} replacing learned kernels in this request (CNN)."
 ClassIndex = Annotated[int, Field(ge=0, le=9)]
 
 PNG_PREFIX = "data:image/png;base64,"
@@ -80,32 +83,14 @@ PngDataUrl = Annotated[
 ]
 """A PNG as a data URL in the request, its decoded bytes after validation."""
 
-_EXAMPLE_IMAGE = [[0.0] * MNIST_SIDE for _ in range(MNIST_SIDE)]
-for _row in range(6, 22):
-    _EXAMPLE_IMAGE[_row][13] = 1.0
-    _EXAMPLE_IMAGE[_row][14] = 0.8
-_EXAMPLE_PNG = (
-    PNG_PREFIX
-    + "iVBORw0KGgoAAAANSUhEUgAAABwAAAAcCAAAAABXZoBIAAAAH0lEQVR42mP8z4AbMDEMtCQj4yBz0Kgk3SQZB1"
-    "vSBAAYBQI3qNjWTQAAAABJRU5ErkJggg=="
-)
-"""A 28×28 black "1" on white, as a canvas would send it."""
-
 # -- inputs -------------------------------------------------------------------------------------
 
 
 class DigitInput(RequestModel):
     """One digit: exactly one of ``image`` (28×28, MNIST convention) or ``image_png``."""
 
-    model_config = examples({"image_png": _EXAMPLE_PNG}, listed=True)
-
     image: MnistImage | None = Field(default=None, description="28×28 intensities in [0, 1].")
-    image_png: PngDataUrl | None = Field(
-        default=None,
-        description='A drawing as "data:image/png;base64,..." (any size up to the PNG limits, '
-        "dark on light, light on dark or ink on transparent); normalised like MNIST: crop, "
-        "scale to 20 px, centre of mass at the centre of 28×28.",
-    )
+    image_png: PngDataUrl | None = Field(default=None, description="A drawing, MNIST-normalised.")
 
     @model_validator(mode="after")
     def _exactly_one_image(self) -> DigitInput:
@@ -117,103 +102,38 @@ class DigitInput(RequestModel):
 class PredictRequest(DigitInput):
     """Classify one digit with one model."""
 
-    model: ModelName = Field(
-        "cnn",
-        description='Which network: "cnn", "fc" or "cnn-aa" (the CNN with anti-aliased '
-        "max-blur pooling).",
-    )
-
-    model_config = examples(
-        {"image": _EXAMPLE_IMAGE, "model": "cnn"},
-        {"image_png": _EXAMPLE_PNG, "model": "fc"},
-        listed=True,
-    )
+    model: ModelName = Field("cnn", description='"cnn", "fc" or "cnn-aa" (max-blur pooling).')
 
 
 class ActivationsRequest(PredictRequest):
     """Run one digit through a model and return every layer's output."""
 
-    shift: tuple[ShiftValue, ShiftValue] = Field(
-        (0, 0),
-        description="(dx, dy) in pixels applied to the 28×28 input before the network "
-        "(dx > 0 right, dy > 0 down, zero fill).",
+    shift: Shift = Field((0, 0), description=SHIFT)
+    kernel_overrides: dict[ChannelKey, OverrideKernel] = Field(
+        default_factory=dict, max_length=64, description=OVERRIDES
     )
-    kernel_overrides: dict[Annotated[int, Field(ge=0, le=1023, strict=False)], OverrideKernel] = (
-        Field(
-            default_factory=dict,
-            max_length=64,
-            description="For this request only: {output channel of the first conv layer: kh×kw "
-            "kernel, weights in [−100, 100]} replacing the learned kernel (the bias is kept). The "
-            "loaded model is never changed. CNN only.",
-        )
-    )
-    previews: bool = Field(
-        True,
-        description="Include the preprocessing stages of a PNG as small PNG previews. The page "
-        "asks for them when a stroke ends, not while the pen moves (a quarter of the cost).",
-    )
-
-    model_config = examples(
-        {
-            "image": _EXAMPLE_IMAGE,
-            "model": "cnn",
-            "shift": [2, 0],
-            "kernel_overrides": {
-                "0": [
-                    [-1, -1, 0, 1, 1],
-                    [-1, -1, 0, 1, 1],
-                    [-1, -1, 0, 1, 1],
-                    [-1, -1, 0, 1, 1],
-                    [-1, -1, 0, 1, 1],
-                ]
-            },
-        },
-        listed=True,
-    )
+    previews: bool = Field(True, description="Include a PNG's preprocessing stages as PNGs.")
 
 
 class SaliencyRequest(PredictRequest):
     """Gradient of one class score with respect to the input pixels."""
 
-    target: ClassIndex | None = Field(
-        None, description="Class whose score (logit) is differentiated; default: the prediction."
-    )
-    shift: tuple[ShiftValue, ShiftValue] = Field(
-        (0, 0), description="(dx, dy) applied to the 28×28 input first (zero fill)."
-    )
-
-    model_config = examples({"image": _EXAMPLE_IMAGE, "model": "cnn", "target": 1}, listed=True)
+    target: ClassIndex | None = Field(None, description="Class whose logit; default: predicted.")
+    shift: Shift = Field((0, 0), description=SHIFT)
 
 
-class GradCamRequest(PredictRequest):
+class GradCamRequest(SaliencyRequest):
     """Grad-CAM of the last conv block: which parts of the digit one class score depends on."""
-
-    target: ClassIndex | None = Field(None, description="Class whose score (logit) is explained.")
-    shift: tuple[ShiftValue, ShiftValue] = Field(
-        (0, 0), description="(dx, dy) applied to the 28×28 input first (zero fill)."
-    )
-
-    model_config = examples({"image": _EXAMPLE_IMAGE, "model": "cnn", "target": 1}, listed=True)
 
 
 class ShiftScanRequest(DigitInput):
     """Models on every shift (dx, dy) of one digit over a rectangular grid (≤ 289 cells)."""
 
     models: list[ModelName] = Field(
-        default_factory=lambda: ["cnn", "fc"],
-        min_length=1,
-        max_length=3,
-        description='Which networks, in order, each at most once (default "cnn" and "fc").',
+        ["cnn", "fc"], min_length=1, max_length=3, description="Each once."
     )
-
-    dx: tuple[ShiftValue, ShiftValue] = Field(
-        (-4, 4), description="Inclusive range [dx_min, dx_max] of horizontal shifts."
-    )
-    dy: tuple[ShiftValue, ShiftValue] = Field(
-        (0, 0), description="Inclusive range [dy_min, dy_max] of vertical shifts."
-    )
-
-    model_config = examples({"image": _EXAMPLE_IMAGE, "dx": [-6, 6], "dy": [0, 0]}, listed=True)
+    dx: Shift = Field((-4, 4), description="Inclusive range [dx_min, dx_max].")
+    dy: Shift = Field((0, 0), description="Inclusive range [dy_min, dy_max].")
 
     @model_validator(mode="after")
     def _ordered_ranges(self) -> ShiftScanRequest:
@@ -237,10 +157,7 @@ class ShiftScanRequest(DigitInput):
 class PreprocessStep(BaseModel):
     """One stage of the MNIST normalisation of a drawing, as a small grayscale PNG."""
 
-    name: Literal["grayscale", "crop", "scale", "center"] = Field(
-        description="grayscale: digit bright on black, full size; crop: its bounding box; "
-        "scale: longer side 20 px; center: 28×28 with the centre of mass at (14, 14)."
-    )
+    name: Literal["grayscale", "crop", "scale", "center"] = Field(description="The stage.")
     description: str = Field(description="What this step did, in one sentence.")
     width: int = Field(description="Width of the step's image in pixels (before any preview).")
     height: int = Field(description="Height of the step's image in pixels.")
@@ -251,15 +168,10 @@ class Preprocessing(BaseModel):
     """How a drawing became the 28×28 image the network saw."""
 
     original_size: tuple[int, int] = Field(description="(width, height) of the PNG.")
-    polarity: Literal["dark_on_light", "light_on_dark", "transparent"] = Field(
-        description="What the PNG looked like; dark_on_light is inverted, transparent uses alpha."
-    )
+    polarity: Literal["dark_on_light", "light_on_dark", "transparent"] = Field(description="Ink.")
     bbox: tuple[int, int, int, int] = Field(description="Bounding box of the ink in the PNG.")
     scale: float = Field(description="Resize factor applied to the crop (longer side -> 20 px).")
-    center_of_mass: tuple[float, float] = Field(
-        description="(x, y) centre of mass of the final 28×28 image in pixel indices: within "
-        "half a pixel of (14, 14), as in MNIST (integer shift)."
-    )
+    center_of_mass: tuple[float, float] = Field(description="(x, y) in the 28×28 image.")
     steps: list[PreprocessStep] = Field(description="grayscale, crop, scale, center, in order.")
 
 
@@ -277,9 +189,7 @@ class LayerActivation(BaseModel):
     """One layer's output, quantised to 8 bits: value ≈ min + q × scale, q in 0..255."""
 
     name: str = Field(description='Layer name, e.g. "conv1", "relu1", "pool1", "fc2".')
-    kind: Literal["input", "conv", "relu", "pool", "flatten", "linear"] = Field(
-        description="What the layer computes."
-    )
+    kind: Literal["input", "conv", "relu", "pool", "flatten", "linear"] = Field(description="Kind.")
     shape: list[int] = Field(description="(C, H, W) for feature maps, (N,) for vectors.")
     min: float = Field(description="Smallest value of the layer (q = 0).")
     max: float = Field(description="Largest value of the layer (q = 255).")
@@ -295,9 +205,7 @@ class ActivationsResponse(BaseModel):
     probabilities: list[float] = Field(description="Softmax probabilities of digits 0..9.")
     input: list[list[float]] = Field(description="The 28×28 input after the shift.")
     shift: tuple[int, int] = Field(description="(dx, dy) applied.")
-    overridden_channels: list[int] = Field(
-        description="First-layer channels whose kernel was replaced in this request."
-    )
+    overridden_channels: list[int] = Field(description="First-layer channels replaced.")
     layers: list[LayerActivation] = Field(description="Every layer in order, input first.")
     preprocessing: Preprocessing | None = Field(None, description="The normalisation steps.")
 
@@ -332,9 +240,7 @@ class GradCamResponse(BaseModel):
 class ShiftScanModel(BaseModel):
     """One model over the whole shift grid."""
 
-    probabilities: list[list[list[float]]] = Field(
-        description="[dy index][dx index][digit] softmax probabilities."
-    )
+    probabilities: list[list[list[float]]] = Field(description="[dy][dx][digit] softmax.")
     labels: list[list[int]] = Field(description="[dy index][dx index] predicted digit.")
 
 
@@ -354,9 +260,7 @@ class LayerInfo(BaseModel):
     kind: Literal["conv", "relu", "pool", "flatten", "linear"] = Field(description="Layer type.")
     output_shape: list[int] = Field(description="Output shape for one 28×28 input.")
     parameters: int = Field(description="Learned numbers in this layer (weights + biases).")
-    config: dict[str, Any] = Field(
-        description="Hyper-parameters (kernel_size, stride, padding, in/out channels/features)."
-    )
+    config: dict[str, Any] = Field(description="Hyper-parameters (kernel_size, stride, …).")
 
 
 class ModelInfo(BaseModel):
@@ -374,11 +278,7 @@ class ModelsResponse(BaseModel):
     """Every loaded model."""
 
     models: list[ModelInfo] = Field(description="cnn, fc, then cnn-aa (those loaded).")
-    shift_consistency: ShiftConsistency | None = Field(
-        None,
-        description="One-pixel shift consistency on the test set, measured offline by "
-        "`convlab evaluate --consistency` (null when not shipped).",
-    )
+    shift_consistency: ShiftConsistency | None = Field(None, description="Measured offline.")
 
 
 class ConvFilters(BaseModel):

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from app.api.schemas.common import PositiveIntOrPair, RequestModel, ResultModel, examples
+from app.api.schemas.common import PositiveIntOrPair, RequestModel, ResultModel
+from app.engine.parameters import Count
 
 _BIG = 10_000_000
 
 
 class DenseSpec(RequestModel):
     """A fully connected layer n_in → n_out."""
-
-    model_config = examples({"in_features": 784, "out_features": 100}, listed=True)
 
     in_features: int = Field(784, ge=1, le=_BIG, description="n_in (784 for a flattened MNIST).")
     out_features: int = Field(100, ge=1, le=_BIG, description="n_out (hidden units).")
@@ -21,8 +20,6 @@ class DenseSpec(RequestModel):
 
 class ConvSpec(RequestModel):
     """F filters of kh×kw over C input channels."""
-
-    model_config = examples({"in_channels": 1, "filters": 100, "kernel_size": 5}, listed=True)
 
     in_channels: int = Field(1, ge=1, le=_BIG, description="C, the input channels.")
     filters: int = Field(100, ge=1, le=_BIG, description="F, the output channels (filters).")
@@ -33,32 +30,15 @@ class ConvSpec(RequestModel):
 class ParametersRequest(RequestModel):
     """The two layers to compare; the defaults are the tutorial's (Q6a)."""
 
-    model_config = examples(
-        {
-            "fc": {"in_features": 784, "out_features": 100},
-            "conv": {"in_channels": 1, "filters": 100, "kernel_size": 5},
-        },
-        listed=True,
-    )
-
     fc: DenseSpec = Field(default_factory=DenseSpec, description="The fully connected layer.")
     conv: ConvSpec = Field(default_factory=ConvSpec, description="The convolutional layer.")
 
 
-class Breakdown(ResultModel):
-    """Weights + biases = total, and the count worked out."""
-
-    weights: int = Field(description="Weights (fc: n_in·n_out; conv: F·C·kh·kw).")
-    biases: int = Field(description="Biases (n_out or F; 0 without bias).")
-    total: int = Field(description="weights + biases.")
-    formula: str = Field(description='The count with numbers, e.g. "784·100 + 100 = 78,500".')
-
-
-class ParametersResponse(BaseModel):
+class ParametersResponse(ResultModel):
     """Both counts, their breakdown and how many times more the dense layer has."""
 
     fc_parameters: int = Field(description="Parameters of the fully connected layer.")
     conv_parameters: int = Field(description="Parameters of the conv layer.")
-    fc: Breakdown = Field(description="The dense layer's weights and biases.")
-    conv: Breakdown = Field(description="The conv layer's weights and biases.")
+    fc: Count = Field(description="The dense layer's weights and biases.")
+    conv: Count = Field(description="The conv layer's weights and biases.")
     ratio: float = Field(description="fc_parameters / conv_parameters.")

@@ -11,12 +11,13 @@ from app.api import answer_size
 from app.api.schemas.common import (
     Formula,
     Image,
+    Map,
     NonNegativeIntOrPair,
     PositiveIntOrPair,
     ShapedRequest,
     check_output_values,
-    examples,
     formula_of,
+    refuse_over,
 )
 from app.config import Settings
 from app.engine.pooling import (
@@ -27,17 +28,15 @@ from app.engine.pooling import (
     pool_geometry,
 )
 
-POOL_EXAMPLE_INPUT = [[1, 2, 0, 1], [0, 1, 3, 1], [2, 2, 1, 0], [1, 0, 2, 2]]
+PoolMode = Literal["max", "avg", "blurmax", "global_avg"]
+POOL_MODES = "max, avg, blurmax (2×2 max at stride 1, 3×3 blur at stride 2) or global_avg."
+Argmax = list[list[list[int]]] | list[list[list[list[int]]]]
 
 
 def check_pool_compute(geometry: PoolGeometry | BlurMaxGeometry, settings: Settings) -> None:
     """422 when pooling would exceed max_macs (window reads) or max_output_values."""
-    if geometry.operations > settings.max_macs:
-        raise PydanticCustomError(
-            "too_much_compute",
-            "this pooling reads {ops} window cells, over the limit of {limit}",
-            {"ops": f"{geometry.operations:,}", "limit": f"{settings.max_macs:,}"},
-        )
+    message = "this pooling reads {ops} window cells, over the limit of {limit}"
+    refuse_over(geometry.operations, settings.max_macs, "too_much_compute", message, "ops")
     check_output_values(geometry.output_shape, settings)
 
 
@@ -55,24 +54,13 @@ class PoolRequest(ShapedRequest):
     """Pooling as torch.nn.functional.max_pool2d / avg_pool2d, or global average pooling."""
 
     input: Image = Field(description="H×W, or C×H×W (each channel pooled on its own).")
-    mode: Literal["max", "avg", "blurmax", "global_avg"] = Field(
-        "max",
-        description='"max", "avg", "blurmax" (2×2 max at stride 1, then 3×3 binomial blur at '
-        'stride 2, reflect padding; fixed window) or "global_avg" (one mean per channel; window '
-        "settings ignored).",
-    )
+    mode: PoolMode = Field("max", description=POOL_MODES)
     kernel_size: PositiveIntOrPair = Field(2, description="Window size: an int or [kh, kw].")
-    stride: PositiveIntOrPair | None = Field(
-        None, description="Stride; null (default) means equal to kernel_size."
-    )
+    stride: PositiveIntOrPair | None = Field(None, description="Stride; null: kernel_size.")
     padding: NonNegativeIntOrPair = Field(0, description="Padding, at most half the kernel.")
     dilation: PositiveIntOrPair = Field(1, description="Spacing of the window cells.")
     ceil_mode: bool = Field(False, description="⌈⌉ instead of ⌊⌋ in the output size.")
-    count_include_pad: bool = Field(
-        True, description="Average pooling: count zero-padding cells in the divisor."
-    )
-
-    model_config = examples({"input": POOL_EXAMPLE_INPUT, "mode": "max", "kernel_size": 2})
+    count_include_pad: bool = Field(True, description="avg: count padding in the divisor.")
 
     @model_validator(mode="before")
     @classmethod
@@ -131,20 +119,8 @@ def pool_fields(mode: str, result: PoolResult) -> dict:
 class PoolResponse(BaseModel):
     """The pooled map, its size worked out, and where every maximum came from."""
 
-    mode: Literal["max", "avg", "blurmax", "global_avg"] = Field(
-        description="The pooling computed."
-    )
-    output: list[list[float]] | list[list[list[float]]] = Field(
-        description="H_out×W_out for a 2-D input, C×H_out×W_out for a 3-D one "
-        "(global_avg: 1×1 or C×1×1)."
-    )
+    mode: PoolMode = Field(description="The pooling computed.")
+    output: Map = Field(description="H_out×W_out, or C×H_out×W_out (global_avg: 1×1 each).")
     output_shape: list[int] = Field(description="[H_out, W_out] or [C, H_out, W_out].")
-    formula: Formula | None = Field(
-        description="The output size worked out (null for global; for blurmax, the blur "
-        "stage's, read from the 2×2 max's (H − 1) × (W − 1))."
-    )
-    argmax: list[list[list[int]]] | list[list[list[list[int]]]] | None = Field(
-        description="Max pooling: for every output the [row, col] of the input cell that won "
-        "(the first maximum in row-major window order, as PyTorch), shaped like output + [2]; "
-        "null otherwise."
-    )
+    formula: Formula | None = Field(description="The output size worked out (null: global).")
+    argmax: Argmax | None = Field(description="max: [row, col] of each output's first maximum.")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import (
-    BaseModel,
     Field,
     ValidationInfo,
     field_validator,
@@ -18,9 +17,9 @@ from app.api.schemas.common import (
     PositiveIntOrPair,
     RequestModel,
     ResultModel,
-    examples,
     settings_of,
 )
+from app.engine.receptive_field import Region
 
 Pair = tuple[int, int]
 FloatPair = tuple[float, float]
@@ -32,18 +31,14 @@ Position = Cell
 # -- theoretical receptive field ------------------------------------------------------------
 
 
-class PresetLayer(BaseModel):
+class PresetLayer(ResultModel):
     """One layer of the stack: its geometry only (weights do not change the receptive field)."""
-
-    model_config = examples({"type": "conv", "kernel_size": 3, "padding": 1}, listed=True)
 
     type: Literal["conv", "pool"] = Field(description='"conv" or "pool" (max or average).')
     kernel_size: PositiveIntOrPair = Field(description="Kernel side k, or (kh, kw).")
     stride: PositiveIntOrPair | None = Field(None, description="Stride s, or (sh, sw).")
     padding: NonNegativeIntOrPair = Field(0, description="Zero padding p per side, or (ph, pw).")
-    dilation: PositiveIntOrPair = Field(
-        1, description="Dilation d; the effective kernel is d(k − 1) + 1."
-    )
+    dilation: PositiveIntOrPair = Field(1, description="Dilation d: kernel spans d(k − 1) + 1.")
     name: str | None = Field(None, max_length=40, description="Optional label shown in messages.")
 
 
@@ -63,27 +58,12 @@ class LayerSpec(RequestModel, PresetLayer):
 class UnitSpec(RequestModel):
     """A unit (one output position) of one layer of the stack."""
 
-    model_config = examples({"layer": 2, "position": [0, 0]}, listed=True)
-
     layer: int = Field(ge=0, description="Index of the layer in `layers` (0 = first layer).")
     position: Position = Field(description="[i, j]: row and column of the unit in that layer.")
 
 
 class ReceptiveFieldRequest(RequestModel):
     """A stack of conv / pool layers, optionally an input size and a unit to locate."""
-
-    model_config = examples(
-        {
-            "layers": [
-                {"type": "conv", "kernel_size": 3},
-                {"type": "conv", "kernel_size": 3},
-                {"type": "conv", "kernel_size": 3},
-            ],
-            "input_size": 9,
-            "unit": {"layer": 2, "position": [1, 1]},
-        },
-        listed=True,
-    )
 
     layers: list[LayerSpec] = Field(min_length=1, description="The layers, input side first.")
     input_size: PositiveIntOrPair | None = Field(None, description="Input height and width.")
@@ -110,61 +90,33 @@ class LayerField(ResultModel):
     dilation: Pair = Field(description="(dh, dw).")
     effective_kernel: Pair = Field(description="d(k − 1) + 1 per axis.")
     receptive_field: Pair = Field(description="r_l = r_{l−1} + (k_eff − 1)·j_{l−1}.")
-    jump: Pair = Field(
-        description="j_l = j_{l−1}·s_l: input pixels between neighbouring units of this layer."
-    )
-    start: FloatPair = Field(
-        description="Centre of unit (0, 0)'s field in input coordinates (pixel centres are "
-        "integers; may be negative with padding, or half-integer for even fields)."
-    )
+    jump: Pair = Field(description="j_l = j_{l−1}·s_l: input pixels between units.")
+    start: FloatPair = Field(description="Centre of unit (0, 0)'s field in input pixels.")
     output_size: Pair | None = Field(None, description="(H_l, W_l) for the given input size.")
 
 
-class UnitRegion(ResultModel):
-    """The input rows and columns one unit sees, as inclusive [first, last] ranges."""
-
-    layer: int = Field(description="Index of the unit's layer.")
-    position: Pair = Field(description="[i, j] of the unit.")
-    rows: Span = Field(description="Unclipped [first, last] input rows (may fall in padding).")
-    cols: Span = Field(description="Unclipped [first, last] input columns.")
-    clipped_rows: Span | None = Field(
-        None,
-        description="Rows of real input pixels that reach the unit, traced layer by layer "
-        "(null without input_size, or when the unit sees only padding).",
-    )
-    clipped_cols: Span | None = Field(None, description="Columns, as clipped_rows.")
-
-
-class ReceptiveFieldResponse(BaseModel):
+class ReceptiveFieldResponse(ResultModel):
     """Per-layer receptive fields, the last layer's field, a unit's region, the worked formula."""
 
     layers: list[LayerField] = Field(description="One entry per layer, input side first.")
     receptive_field: Pair = Field(description="Receptive field of the last layer (rows, cols).")
     jump: Pair = Field(description="Jump (cumulative stride) of the last layer.")
-    region: UnitRegion | None = Field(None, description="The requested unit's input region.")
-    formula: str | None = Field(
-        None,
-        description="R_L = 1 + L(k − 1) worked out with the numbers when every layer has "
-        "stride 1, dilation 1 and the same square kernel k; else null.",
-    )
+    region: Region | None = Field(None, description="The requested unit's input region.")
+    formula: str | None = Field(None, description="R_L = 1 + L(k − 1) worked out, if it applies.")
 
 
-class Preset(BaseModel):
+class Preset(ResultModel):
     """A named layer stack the UI can load (tested against published receptive fields)."""
 
     id: str = Field(description='Stable key, e.g. "vgg16".')
     name: str = Field(description="Display name.")
     description: str = Field(description="Where the layer list comes from and what to expect.")
     input_size: int | None = Field(description="Input side the network was designed for.")
-    generator: dict[str, int] | None = Field(
-        None,
-        description="For the 'L layers of k×k' preset: its parameters (num_layers, "
-        "kernel_size); the UI may rebuild `layers` for other values.",
-    )
+    generator: dict[str, int] | None = Field(None, description="num_layers, kernel_size.")
     layers: list[PresetLayer] = Field(description="The layer list, input side first.")
 
 
-class PresetList(BaseModel):
+class PresetList(ResultModel):
     """Every preset, in display order."""
 
     presets: list[Preset] = Field(description="Presets, in display order.")
@@ -173,71 +125,38 @@ class PresetList(BaseModel):
 # -- effective receptive field ---------------------------------------------------------------
 
 Weights = Literal["uniform", "random"]
+MassFraction = Annotated[float, Field(ge=0.5, le=0.999, allow_inf_nan=False)]
+Depth = Annotated[int, Field(ge=1, le=32)]
 
 
 class EffectiveRFRequest(RequestModel):
     """L single-channel conv layers of k×k (valid padding, stride 1), Luo et al. 2016."""
 
-    model_config = examples(
-        {
-            "num_layers": 8,
-            "kernel_size": 3,
-            "weights": "uniform",
-            "relu": False,
-            "num_samples": 8,
-            "seed": 0,
-        },
-        listed=True,
-    )
-
     num_layers: int = Field(8, ge=1, le=32, description="Depth L of the stack.")
     kernel_size: int = Field(3, ge=2, le=9, description="Kernel side k of every layer.")
-    weights: Weights = Field(
-        "uniform",
-        description='"uniform": every weight 1/k²; "random": N(0, 1/k²), drawn afresh per sample.',
-    )
+    weights: Weights = Field("uniform", description="uniform: 1/k²; random: N(0, 1/k²).")
     relu: bool = Field(False, description="Put a ReLU after every layer but the last.")
-    num_samples: int = Field(
-        8, ge=1, le=64, description="Random inputs (and networks) the |gradient| is averaged over."
-    )
+    num_samples: int = Field(8, ge=1, le=64, description="Samples |gradient| is averaged over.")
     seed: int = Field(0, ge=0, le=2**32 - 1, description="Seed of the random inputs / weights.")
     input_size: int | None = Field(
-        None,
-        ge=1,
-        le=512,
-        description="Input side; at least the theoretical field 1 + L(k − 1), at most 64 more "
-        "(default: exactly the theoretical field).",
+        None, ge=1, le=512, description="Side: 1 + L(k − 1) (default) + ≤ 64."
     )
-    mass_fraction: float = Field(
-        0.95,
-        ge=0.5,
-        le=0.999,
-        allow_inf_nan=False,
-        description="Share of gradient mass the measured radius holds.",
-    )
+    mass_fraction: MassFraction = Field(0.95, description="Mass the measured radius holds.")
 
 
-class EffectiveRFResponse(BaseModel):
+class EffectiveRFResponse(ResultModel):
     """The effective receptive field: a heatmap and its radius beside the theoretical one."""
 
     heatmap: list[list[float]] = Field(description="Mean |∂y_centre/∂x| over the samples.")
     size: Pair = Field(description="(H, W) of the heatmap = the input size.")
     centre: FloatPair = Field(description="Input coordinates of the centre of the field.")
-    theoretical_box: Span = Field(
-        description="[first, last] rows (= columns) of the theoretical field in the heatmap."
-    )
+    theoretical_box: Span = Field(description="[first, last] rows (= columns) of R_L.")
     theoretical_size: int = Field(description="R_L = 1 + L(k − 1).")
     theoretical_radius: float = Field(description="(R_L − 1)/2 = L(k − 1)/2: grows like L.")
-    radius: float = Field(
-        description="Smallest half-width of a square about the centre holding mass_fraction "
-        "of the gradient mass (Chebyshev distance): grows like √L."
-    )
+    radius: float = Field(description="Half-width holding mass_fraction: grows like √L.")
     mass_fraction: float = Field(description="The share of mass `radius` holds.")
     std: float = Field(description="Standard deviation of the gradient distribution.")
-    gaussian_std: float = Field(
-        description="Uniform weights, no ReLU: the field is L boxes convolved, whose std is "
-        "√(L(k² − 1)/12) (Luo et al. 2016, CLT); the reference for `std`."
-    )
+    gaussian_std: float = Field(description="√(L(k² − 1)/12) (Luo et al. 2016): std's reference.")
     radius_ratio: float = Field(description="radius / theoretical_radius: shrinks like 1/√L.")
     num_layers: int = Field(description="L.")
     kernel_size: int = Field(description="k.")
@@ -246,32 +165,13 @@ class EffectiveRFResponse(BaseModel):
 class EffectiveRFSeriesRequest(RequestModel):
     """Several depths at once, for the plot of radius against L."""
 
-    model_config = examples(
-        {
-            "depths": [1, 2, 4, 8, 16],
-            "kernel_size": 3,
-            "weights": "uniform",
-            "relu": False,
-            "num_samples": 4,
-            "seed": 0,
-        },
-        listed=True,
-    )
-
-    depths: list[Annotated[int, Field(ge=1, le=32)]] = Field(
-        default_factory=lambda: [1, 2, 4, 8, 16],
-        min_length=1,
-        max_length=32,
-        description="The depths L to measure (1 … 32 each, at most 32 of them).",
-    )
+    depths: list[Depth] = Field([1, 2, 4, 8, 16], min_length=1, max_length=32, description="L.")
     kernel_size: int = Field(3, ge=2, le=9, description="Kernel side k of every layer.")
     weights: Weights = Field("uniform", description='"uniform" or "random", as for one depth.')
     relu: bool = Field(False, description="ReLU after every layer but the last.")
     num_samples: int = Field(4, ge=1, le=64, description="Samples averaged per depth.")
     seed: int = Field(0, ge=0, le=2**32 - 1, description="Seed of the random inputs / weights.")
-    mass_fraction: float = Field(
-        0.95, ge=0.5, le=0.999, allow_inf_nan=False, description="Mass the radius holds."
-    )
+    mass_fraction: MassFraction = Field(0.95, description="Mass the radius holds.")
 
 
 class EffectiveRFPoint(ResultModel):
@@ -286,7 +186,7 @@ class EffectiveRFPoint(ResultModel):
     radius_ratio: float = Field(description="radius / theoretical_radius.")
 
 
-class EffectiveRFSeriesResponse(BaseModel):
+class EffectiveRFSeriesResponse(ResultModel):
     """Measured and theoretical radius per depth, with fitted growth exponents."""
 
     kernel_size: int = Field(description="k.")

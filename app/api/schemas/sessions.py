@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, PlainValidator, ValidationInfo, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from app.api.schemas.common import RequestModel, examples, settings_of
+from app.api.schemas.common import RequestModel, settings_of
 from app.api.schemas.exercises import AnswerFormat, AnswerText, Seed
 
 
@@ -60,8 +60,6 @@ class CreatedSession(BaseModel):
 class JoinRequest(RequestModel):
     nickname: Nickname = None
 
-    model_config = examples({"nickname": "Ada"})
-
 
 class Joined(BaseModel):
     participant_token: str = Field(description="Send as Authorization: Bearer.")
@@ -72,13 +70,9 @@ class AskRequest(RequestModel):
     exercise: ExerciseId
     seed: Seed
 
-    model_config = examples({"exercise": "output-size", "seed": 7})
-
 
 class AnswerRequest(RequestModel):
     answer: AnswerText
-
-    model_config = examples({"answer": "5 × 5"})
 
 
 class Answered(BaseModel):
@@ -178,8 +172,6 @@ class ProgressRequest(RequestModel):
     exercise: ExerciseId
     seed: Seed
     outcome: Literal["first-try", "after-hint", "shown"]
-
-    model_config = examples({"exercise": "output-size", "seed": 7, "outcome": "first-try"})
 
 
 class KindProgress(BaseModel):

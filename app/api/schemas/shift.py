@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
 from app.api import answer_size
 from app.api.schemas.common import (
@@ -13,13 +13,13 @@ from app.api.schemas.common import (
     Image,
     Image2D,
     Kernel2D,
+    Map,
     Padding,
     PaddingMode,
     PositiveIntOrPair,
     RequestModel,
     ShiftAmount,
     check_response_bytes,
-    examples,
     formula_of,
     settings_of,
 )
@@ -29,29 +29,6 @@ from app.config import Settings
 from app.engine.conv import ConvGeometry
 from app.engine.shift import EquivarianceReport, PoolReport
 
-EDGE_IMAGE = [
-    [0, 0, 0, 0, 0, 0, 0, 0],
-    [0, 0, 0, 1, 0, 0, 0, 0],
-    [0, 0, 0, 1, 0, 0, 0, 0],
-    [0, 0, 0, 1, 0, 0, 0, 0],
-    [0, 0, 0, 1, 0, 0, 0, 0],
-    [0, 0, 0, 1, 0, 0, 0, 0],
-    [0, 0, 0, 0, 0, 0, 0, 0],
-    [0, 0, 0, 0, 0, 0, 0, 0],
-]
-VERTICAL_EDGE_KERNEL = [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]
-
-# /docs example: a single bright pixel moved one column right, identity kernel, 2×2 max
-# pooling: the peak stays inside its pooling window, so nothing pooled changes (the report
-# itself is computed by app.api.examples).
-EXAMPLE_REQUEST = {
-    "image": [[1, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]],
-    "kernel": [[1]],
-    "dx": 1,
-    "dy": 0,
-    "pool": {"mode": "max", "kernel_size": 2},
-}
-
 
 class ShiftRequest(RequestModel):
     """Translate an image by (dx, dy) pixels; cells that come in from outside are 0."""
@@ -59,8 +36,6 @@ class ShiftRequest(RequestModel):
     image: Image = Field(description="H×W, or C×H×W (every channel shifted alike).")
     dx: ShiftAmount = Field(0, description="Columns to move right (negative: left).")
     dy: ShiftAmount = Field(0, description="Rows to move down (negative: up).")
-
-    model_config = examples({"image": [[1, 2, 3], [4, 5, 6], [7, 8, 9]], "dx": 1, "dy": 0})
 
     @model_validator(mode="after")
     def _within_response_limit(self, info: ValidationInfo) -> Self:
@@ -71,9 +46,7 @@ class ShiftRequest(RequestModel):
 class ShiftResponse(BaseModel):
     """The shifted image: shifted[i][j] = image[i − dy][j − dx], 0 where that is outside."""
 
-    shifted: list[list[float]] | list[list[list[float]]] = Field(
-        description="Same shape as the image."
-    )
+    shifted: Map = Field(description="Same shape as the image.")
     dx: int = Field(description="Columns moved right.")
     dy: int = Field(description="Rows moved down.")
 
@@ -81,13 +54,7 @@ class ShiftResponse(BaseModel):
 class PoolSettings(RequestModel):
     """The pooling applied after the convolution in the equivariance report."""
 
-    model_config = examples({"mode": "max", "kernel_size": 2})
-
-    mode: Literal["max", "avg", "blurmax"] = Field(
-        "max",
-        description='Max or average pooling, or "blurmax": anti-aliased max pooling (2×2 max at '
-        "stride 1, then a 3×3 binomial blur at stride 2; fixed window).",
-    )
+    mode: Literal["max", "avg", "blurmax"] = Field("max", description="max, avg or blurmax.")
     kernel_size: PositiveIntOrPair = Field(2, description="Window size (blurmax: 2).")
     stride: PositiveIntOrPair | None = Field(None, description="null: equal to kernel_size.")
 
@@ -116,22 +83,7 @@ class EquivarianceRequest(ConvolutionRequest):
     flip_kernel: bool = Field(False, description="True convolution instead of correlation.")
     dx: ShiftAmount = Field(1, description="Columns to shift right (negative: left).")
     dy: ShiftAmount = Field(0, description="Rows to shift down (negative: up).")
-    pool: PoolSettings | None = Field(
-        default_factory=PoolSettings, description="Pooling to apply to both maps; null: none."
-    )
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {
-                "image": EDGE_IMAGE,
-                "kernel": VERTICAL_EDGE_KERNEL,
-                "dx": 1,
-                "dy": 0,
-                "pool": {"mode": "max", "kernel_size": 2},
-            },
-            "examples": [EXAMPLE_REQUEST],
-        }
-    )
+    pool: PoolSettings | None = Field(default_factory=PoolSettings, description="null: none.")
 
     def geometry(self) -> ConvGeometry:
         """The convolution's sizes (raises InvalidInput on impossible shapes)."""
@@ -152,18 +104,11 @@ class PoolEquivariance(BaseModel):
     mode: Literal["max", "avg", "blurmax"] = Field(description="The pooling used.")
     pooled_before: list[list[float]] = Field(description="pool(conv(x)).")
     pooled_after: list[list[float]] = Field(description="pool(conv(shift(x))).")
-    unchanged: list[list[bool]] = Field(
-        description="True where pooled_after equals pooled_before at the same position "
-        "(|diff| ≤ 1e-9 · max(1, max |pooled_before|)): invariance inside a window."
-    )
+    unchanged: list[list[bool]] = Field(description="True where the pooled value is unchanged.")
     unchanged_count: int = Field(description="Pooled outputs that kept their value.")
     changed_count: int = Field(description="Pooled outputs whose value changed.")
-    argmax_before: list[list[list[int]]] | None = Field(
-        description="Max pooling: [row, col] in the conv map of each maximum before the shift."
-    )
-    argmax_after: list[list[list[int]]] | None = Field(
-        description="Max pooling: [row, col] in the conv map of each maximum after the shift."
-    )
+    argmax_before: list[list[list[int]]] | None = Field(description="max: [row, col] before.")
+    argmax_after: list[list[list[int]]] | None = Field(description="max: [row, col] after.")
     formula: Formula = Field(description="The pooled size worked out.")
 
 
