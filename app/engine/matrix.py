@@ -214,9 +214,11 @@ def conv_matrix(
         flat = ((o * c_in + c) * kh + ka) * kw + kb  # (C_out, C_in, 1)
         return r.reshape(-1), q.reshape(-1), np.broadcast_to(flat, r.shape).reshape(-1)
 
+    taps = []  # (rows, cols, kernel flat indices) of every tap, in tap order
     for a in range(kh):
         for bb in range(kw):
             r, q, flat = tap_entries(a, bb)
+            taps.append((r, q, flat))
             values = np.broadcast_to(
                 weights[:, :, a, bb][:, :, None], (c_out, c_in, r.size // (c_out * c_in))
             ).reshape(-1)
@@ -229,13 +231,9 @@ def conv_matrix(
 
     merged: list[MergedEntry] = []
     if (hits > 1).any():
-        parts = []
-        for a in range(kh):
-            for bb in range(kw):
-                r, q, flat = tap_entries(a, bb)
-                several = hits[r, q] > 1
-                parts.append((r[several], q[several], flat[several]))
-        r, q, flat = (np.concatenate(p) for p in zip(*parts, strict=True))
+        r, q, flat = (np.concatenate(p) for p in zip(*taps, strict=True))
+        several = hits[r, q] > 1
+        r, q, flat = r[several], q[several], flat[several]
         order = np.lexsort((np.arange(r.size), q, r))  # by entry, then in tap order
         r, q, flat = r[order], q[order], flat[order]
         starts = np.flatnonzero(np.r_[True, (np.diff(r) != 0) | (np.diff(q) != 0)])
