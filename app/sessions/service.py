@@ -16,7 +16,7 @@ import io
 import json
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -679,12 +679,7 @@ def _summary(q: Question) -> dict[str, Any]:
 def reveal_view(q: Question) -> dict[str, Any]:
     """The expected answer, why, and the lesson page that shows it."""
     problem = questions.drawn(q.exercise, q.seed)
-    options = None
-    if problem.options is not None:
-        options = [
-            {"key": o.key, "text": o.text, "correct": o.correct, "explanation": o.explanation}
-            for o in problem.options
-        ]
+    options = None if problem.options is None else [asdict(o) for o in problem.options]
     return {
         "expected": problem.answer.show(problem.expected),
         "expected_value": problem.answer.json(problem.expected),
