@@ -30,7 +30,6 @@ from app.engine.padding import (
     PlaneGeometry,
     as_pair,
     check_padding_mode,
-    formula_text,
     pad,
     resolve_padding,
     window_axes,
@@ -72,14 +71,6 @@ class ConvGeometry(PlaneGeometry):
     def macs(self) -> int:
         """Multiply-adds of the whole convolution: C_out·H_out·W_out·C_in·kh·kw."""
         return self.outputs_sharing * self.kernel_parameters
-
-    def formula(self) -> tuple[str, str, list[str]]:
-        """(symbolic, worked-out text, per-axis expressions); see ``padding.formula_text``."""
-        return formula_text((self.height, self.width))
-
-    def formula_axes(self) -> tuple[AxisGeometry, AxisGeometry]:
-        """(height, width) window geometry."""
-        return (self.height, self.width)
 
 
 @dataclass(frozen=True)

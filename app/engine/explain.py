@@ -30,8 +30,8 @@ from app.engine.conv import (
     correlate,
     tap_view,
 )
-from app.engine.errors import InvalidInput
-from app.engine.padding import index_map, times
+from app.engine.errors import InvalidInput, check_cell, check_channel
+from app.engine.padding import index_map
 
 
 def format_number(value: float) -> str:
@@ -45,7 +45,8 @@ def format_number(value: float) -> str:
     return text.replace("-", "−")
 
 
-def _factor(value: float) -> str:
+def factor(value: float) -> str:
+    """A factor of a product: negative numbers in parentheses, '(−1)'."""
     text = format_number(value)
     return f"({text})" if text.startswith("−") else text
 
@@ -121,20 +122,30 @@ class InputInfluence:
         return len(self.outputs)
 
 
-def explain_output(
-    x: np.ndarray,
-    kernel: np.ndarray,
-    bias: np.ndarray | None = None,
-    options: ConvOptions = DEFAULT_OPTIONS,
-    *,
-    cell: tuple[int, int],
-    channel: int = 0,
-) -> OutputExplanation:
-    """The window of output cell ``cell`` in output channel ``channel``, term by term."""
-    x = np.asarray(x, dtype=np.float64)
-    kernel = np.asarray(kernel, dtype=np.float64)
-    geometry = options.geometry(x.shape, kernel.shape)
-    return _explain_output(x, kernel, bias, geometry, cell, channel, options.flip_kernel)
+def kernel_index(
+    geometry: ConvGeometry, ndim: int, o: int, c: int, a: int, b: int, flip: bool
+) -> tuple[int, ...]:
+    """The index into the given kernel of the weight applied at window position (a, b)."""
+    kh, kw = geometry.kernel_size
+    ka, kb = (kh - 1 - a, kw - 1 - b) if flip else (a, b)
+    return (ka, kb) if ndim == 2 else (o, c, ka, kb)
+
+
+def window_reads(
+    geometry: ConvGeometry, sources: np.ndarray, target: int
+) -> list[tuple[int, int, int, int]]:
+    """(i, j, a, b): output cell (i, j) reads flat input cell ``target`` at window position
+    (a, b) of the padded index map ``sources``; row-major output cells, then window order."""
+    kh, kw = geometry.kernel_size
+    hits = np.stack(
+        [tap_view(sources, geometry, a, b) == target for a in range(kh) for b in range(kw)]
+    )  # (kh·kw, H_out, W_out)
+    taps, out_i, out_j = np.nonzero(hits)
+    order = np.lexsort((taps, out_j, out_i))
+    return [
+        (int(i), int(j), *divmod(int(t), kw))
+        for t, i, j in zip(taps[order], out_i[order], out_j[order], strict=True)
+    ]
 
 
 def _explain_output(
@@ -148,15 +159,8 @@ def _explain_output(
 ) -> OutputExplanation:
     padding_mode = geometry.padding_mode
     b = check_bias(bias, geometry.out_channels)
-    ho, wo = geometry.output_size
-    i, j = cell
-    if not (0 <= i < ho and 0 <= j < wo):
-        raise InvalidInput(f"output cell [{i}, {j}] is outside the {times(ho, wo)} output")
-    if not 0 <= channel < geometry.out_channels:
-        raise InvalidInput(
-            f"output channel {channel} does not exist; the kernel has "
-            f"{geometry.out_channels} output channel{'s' if geometry.out_channels != 1 else ''}"
-        )
+    i, j = check_cell(cell, geometry.output_size, "output")
+    check_channel(channel, geometry.out_channels, "output", "kernel")
     h, w = geometry.input_size
     kh, kw = geometry.kernel_size
     (sh, sw), (dh, dw) = geometry.stride, geometry.dilation
@@ -178,7 +182,6 @@ def _explain_output(
             for bb in range(kw):
                 r, q = int(rows[a]) - top, int(cols[bb]) - left
                 src = int(sources[a, bb])
-                ka, kb = (kh - 1 - a, kw - 1 - bb) if flip_kernel else (a, bb)
                 terms.append(
                     Term(
                         channel=c,
@@ -187,7 +190,9 @@ def _explain_output(
                         padding=not (0 <= r < h and 0 <= q < w),
                         source=None if src < 0 else divmod(src, w),
                         window_position=(a, bb),
-                        kernel_index=(ka, kb) if kernel.ndim == 2 else (channel, c, ka, kb),
+                        kernel_index=kernel_index(
+                            geometry, kernel.ndim, channel, c, a, bb, flip_kernel
+                        ),
                         value=float(values[c, a, bb]),
                         weight=float(weights[c, a, bb]),
                         product=float(products[c, a, bb]),
@@ -195,58 +200,33 @@ def _explain_output(
                 )
     bias_value = 0.0 if b is None else float(b[channel])
     value = float(check_finite(np.array([total, total + bias_value]), "window sum")[1])
-    expression = " + ".join(f"{_factor(t.value)}·{_factor(t.weight)}" for t in terms)
+    expression = " + ".join(f"{factor(t.value)}·{factor(t.weight)}" for t in terms)
     if b is not None:
-        expression += f" + {_factor(bias_value)}"
+        expression += f" + {factor(bias_value)}"
     expression += f" = {format_number(value)}"
     return OutputExplanation((i, j), channel, terms, total, bias_value, value, expression)
-
-
-def explain_input(
-    x: np.ndarray,
-    kernel: np.ndarray,
-    options: ConvOptions = DEFAULT_OPTIONS,
-    *,
-    cell: tuple[int, int],
-    channel: int = 0,
-) -> InputInfluence:
-    """The output cells whose window holds input cell ``cell`` of channel ``channel``."""
-    x = np.asarray(x, dtype=np.float64)
-    kernel = np.asarray(kernel, dtype=np.float64)
-    geometry = options.geometry(x.shape, kernel.shape)
-    return _explain_input(geometry, cell, channel, options.flip_kernel)
 
 
 def _explain_input(
     geometry: ConvGeometry, cell: tuple[int, int], channel: int, flip_kernel: bool
 ) -> InputInfluence:
-    padding_mode = geometry.padding_mode
     h, w = geometry.input_size
-    r, q = cell
-    if not (0 <= r < h and 0 <= q < w):
-        raise InvalidInput(f"input cell [{r}, {q}] is outside the {times(h, w)} input")
+    r, q = check_cell(cell, (h, w), "input")
     if not 0 <= channel < geometry.in_channels:
         raise InvalidInput(
             f"input channel {channel} does not exist; the input has {geometry.in_channels} "
             f"channel{'s' if geometry.in_channels != 1 else ''}"
         )
-    sources = index_map((h, w), geometry.pads, padding_mode)  # (Hp, Wp)
+    sources = index_map((h, w), geometry.pads, geometry.padding_mode)  # (Hp, Wp)
     kh, kw = geometry.kernel_size
-    target = r * w + q
-    hits = np.stack(
-        [tap_view(sources, geometry, a, b) == target for a in range(kh) for b in range(kw)]
-    )  # (kh·kw, H_out, W_out)
-    taps, out_i, out_j = np.nonzero(hits)
-    order = np.lexsort((taps, out_j, out_i))  # row-major output cells, then window order
     outputs: list[Influence] = []
-    for t, oi, oj in zip(taps[order], out_i[order], out_j[order], strict=True):
-        a, b = divmod(int(t), kw)
+    for i, j, a, b in window_reads(geometry, sources, r * w + q):
         kernel_position = (kh - 1 - a, kw - 1 - b) if flip_kernel else (a, b)
-        if outputs and outputs[-1].cell == (int(oi), int(oj)):
+        if outputs and outputs[-1].cell == (i, j):
             outputs[-1].window_positions.append((a, b))
             outputs[-1].kernel_positions.append(kernel_position)
         else:
-            outputs.append(Influence((int(oi), int(oj)), [(a, b)], [kernel_position]))
+            outputs.append(Influence((i, j), [(a, b)], [kernel_position]))
     return InputInfluence((r, q), channel, outputs)
 
 
@@ -271,8 +251,8 @@ def explain_conv2d(
     input_cell: tuple[int, int] | None = None,
     input_channel: int = 0,
 ) -> ConvExplanation:
-    """The convolution and the explanation of exactly one cell: an output cell term by term
-    (``explain_output``) or an input cell's influence (``explain_input``); geometry checked once."""
+    """The convolution and the explanation of exactly one cell: an output cell term by term, or
+    the output cells whose window holds an input cell; geometry checked once."""
     if (output_cell is None) == (input_cell is None):
         raise InvalidInput("give exactly one of output_cell or input_cell")
     x = np.asarray(x, dtype=np.float64)

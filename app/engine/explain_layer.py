@@ -26,8 +26,8 @@ import numpy as np
 
 from app.engine.backward import ConvGradients, conv2d_backward
 from app.engine.conv import DEFAULT_OPTIONS, ConvGeometry, ConvOptions, tap_view
-from app.engine.errors import InvalidInput
-from app.engine.explain import _factor, format_number
+from app.engine.errors import InvalidInput, check_cell, check_channel
+from app.engine.explain import factor, format_number, kernel_index, window_reads
 from app.engine.padding import index_map, pad, times
 from app.engine.transpose import (
     DEFAULT_TRANSPOSE,
@@ -244,24 +244,8 @@ def _sum_expression(pairs: list[tuple[float, float]], value: float, empty: str) 
     """'1·1 + 1·(−1) = 0', or ``empty`` when there is no term."""
     if not pairs:
         return f"{empty}: {format_number(value)}"
-    products = " + ".join(f"{_factor(a)}·{_factor(b)}" for a, b in pairs)
+    products = " + ".join(f"{factor(a)}·{factor(b)}" for a, b in pairs)
     return f"{products} = {format_number(value)}"
-
-
-def _check_channel(channel: int, count: int, what: str, owner: str) -> None:
-    if not 0 <= channel < count:
-        raise InvalidInput(
-            f"{what} channel {channel} does not exist; the {owner} has {count} {what} "
-            f"channel{'s' if count != 1 else ''}"
-        )
-
-
-def _kernel_index(
-    geometry: ConvGeometry, ndim: int, o: int, c: int, a: int, b: int, flip: bool
-) -> tuple[int, ...]:
-    kh, kw = geometry.kernel_size
-    ka, kb = (kh - 1 - a, kw - 1 - b) if flip else (a, b)
-    return (ka, kb) if ndim == 2 else (o, c, ka, kb)
 
 
 def grad_input_terms(geometry: ConvGeometry, cell: Cell) -> int:
@@ -290,26 +274,17 @@ def _explain_grad_input(
 ) -> GradInputExplanation:
     geometry = g.geometry
     h, w = geometry.input_size
-    r, q = cell
-    if not (0 <= r < h and 0 <= q < w):
-        raise InvalidInput(f"input cell [{r}, {q}] is outside the {times(h, w)} input")
-    _check_channel(channel, geometry.in_channels, "input", "input")
+    r, q = check_cell(cell, (h, w), "input")
+    check_channel(channel, geometry.in_channels, "input", "input")
     sources = index_map((h, w), geometry.pads, geometry.padding_mode)  # (Hp, Wp)
-    kh, kw = geometry.kernel_size
+    reads = window_reads(geometry, sources, r * w + q)
     (sh, sw), (dh, dw) = geometry.stride, geometry.dilation
     top, left = geometry.pads[0][0], geometry.pads[1][0]
-    hits = np.stack(
-        [tap_view(sources, geometry, a, b) == r * w + q for a in range(kh) for b in range(kw)]
-    )  # (kh·kw, H_out, W_out)
-    taps, out_i, out_j = np.nonzero(hits)
-    order = np.lexsort((taps, out_j, out_i))  # row-major output cells, then window order
     grads = g.grad_output.reshape(geometry.out_channels, *geometry.output_size)
     weights = g.applied_kernel  # (C_out, C_in, kh, kw)
     terms = []
     for o in range(geometry.out_channels):
-        for t, i, j in zip(taps[order], out_i[order], out_j[order], strict=True):
-            a, b = divmod(int(t), kw)
-            i, j = int(i), int(j)
+        for i, j, a, b in reads:
             grad, weight = float(grads[o, i, j]), float(weights[o, channel, a, b])
             own = (i * sh + a * dh - top, j * sw + b * dw - left) == (r, q)
             terms.append(
@@ -317,7 +292,7 @@ def _explain_grad_input(
                     output_channel=o,
                     output_cell=(i, j),
                     window_position=(a, b),
-                    kernel_index=_kernel_index(geometry, kernel_ndim, o, channel, a, b, flip),
+                    kernel_index=kernel_index(geometry, kernel_ndim, o, channel, a, b, flip),
                     grad=grad,
                     weight=weight,
                     product=grad * weight,
@@ -342,11 +317,9 @@ def _explain_grad_kernel(
 ) -> GradKernelExplanation:
     geometry = g.geometry
     kh, kw = geometry.kernel_size
-    a, b = index
-    if not (0 <= a < kh and 0 <= b < kw):
-        raise InvalidInput(f"kernel cell [{a}, {b}] is outside the {times(kh, kw)} kernel")
-    _check_channel(output_channel, geometry.out_channels, "output", "kernel")
-    _check_channel(input_channel, geometry.in_channels, "input", "input")
+    a, b = check_cell(index, (kh, kw), "kernel")
+    check_channel(output_channel, geometry.out_channels, "output", "kernel")
+    check_channel(input_channel, geometry.in_channels, "input", "input")
     ta, tb = (kh - 1 - a, kw - 1 - b) if flip else (a, b)  # the tap this weight is applied at
     h, w = geometry.input_size
     (sh, sw), (dh, dw) = geometry.stride, geometry.dilation
@@ -389,10 +362,8 @@ def _explain_grad_output(
 ) -> GradOutputExplanation:
     geometry = g.geometry
     ho, wo = geometry.output_size
-    i, j = cell
-    if not (0 <= i < ho and 0 <= j < wo):
-        raise InvalidInput(f"output cell [{i}, {j}] is outside the {times(ho, wo)} output")
-    _check_channel(channel, geometry.out_channels, "output", "kernel")
+    i, j = check_cell(cell, (ho, wo), "output")
+    check_channel(channel, geometry.out_channels, "output", "kernel")
     h, w = geometry.input_size
     kh, kw = geometry.kernel_size
     (sh, sw), (dh, dw) = geometry.stride, geometry.dilation
@@ -413,7 +384,7 @@ def _explain_grad_output(
                         input_channel=c,
                         cell=divmod(src, w),
                         window_position=(a, b),
-                        kernel_index=_kernel_index(geometry, kernel_ndim, channel, c, a, b, flip),
+                        kernel_index=kernel_index(geometry, kernel_ndim, channel, c, a, b, flip),
                         weight=weight,
                         product=grad * weight,
                         via_padding=not (0 <= pr - top < h and 0 <= pc - left < w),
@@ -582,11 +553,8 @@ def explain_transpose(
     x3 = x.reshape(geometry.in_channels, h, w)
     k4 = as_transpose_kernel(kernel)  # (C_in, C_out, kh, kw)
     if output_cell is not None:
-        ho, wo = geometry.output_size
-        r, q = output_cell
-        if not (0 <= r < ho and 0 <= q < wo):
-            raise InvalidInput(f"output cell [{r}, {q}] is outside the {times(ho, wo)} output")
-        _check_channel(output_channel, geometry.out_channels, "output", "kernel")
+        r, q = check_cell(output_cell, geometry.output_size, "output")
+        check_channel(output_channel, geometry.out_channels, "output", "kernel")
         rows = _reaching(h, kh, sh, dh, ph, r)
         cols = _reaching(w, kw, sw, dw, pw, q)
         terms = []
@@ -612,16 +580,14 @@ def explain_transpose(
         )
         if bias is not None and terms:
             head, tail = expression.rsplit(" = ", 1)
-            expression = f"{head} + {_factor(bias_value)} = {tail}"
+            expression = f"{head} + {factor(bias_value)} = {tail}"
         explained = TransposeOutputExplanation(
             (r, q), output_channel, terms, total, bias_value, value, expression
         )
         return TransposeExplanation(geometry, y, output_cell=explained)
     assert input_cell is not None
-    i, j = input_cell
-    if not (0 <= i < h and 0 <= j < w):
-        raise InvalidInput(f"input cell [{i}, {j}] is outside the {times(h, w)} input")
-    _check_channel(input_channel, geometry.in_channels, "input", "input")
+    i, j = check_cell(input_cell, (h, w), "input")
+    check_channel(input_channel, geometry.in_channels, "input", "input")
     ho, wo = geometry.output_size
     stamps, cropped = [], 0
     for a in range(kh):

@@ -122,37 +122,6 @@ class ConvMatrix:
     """max(1, max |conv2d(X)|), for a relative tolerance."""
 
     @property
-    def rows(self) -> int:
-        """C_out·H_out·W_out."""
-        return int(self.matrix.shape[0])
-
-    @property
-    def cols(self) -> int:
-        """C_in·H·W."""
-        return int(self.matrix.shape[1])
-
-    @property
-    def nonzeros_per_row(self) -> np.ndarray:
-        """Structural non-zeros (entries holding a weight) of every row."""
-        return (self.hits > 0).sum(axis=1)
-
-    @property
-    def nonzeros(self) -> int:
-        """Structural non-zeros of M."""
-        return int((self.hits > 0).sum())
-
-    @property
-    def sparsity(self) -> float:
-        """Fraction of entries that are structural zeros."""
-        return 1.0 - self.nonzeros / (self.rows * self.cols)
-
-    @property
-    def sharing_factor(self) -> float:
-        """nonzeros / distinct parameters: how often each weight is reused (0 without any)."""
-        distinct = self.distinct_parameters
-        return self.nonzeros / distinct if distinct else 0.0
-
-    @property
     def matches(self) -> bool:
         """M · vec(X) + b reproduces conv2d(X): max |diff| ≤ 1e-9 · max(1, max |Y|)."""
         return self.max_abs_diff <= MATCH_TOLERANCE * self.scale
@@ -184,12 +153,6 @@ class ConvMatrix:
         for entry in self.merged:
             used.update(entry.weight_indices)
         return len(used)
-
-
-def matrix_shape(geometry: ConvGeometry) -> tuple[int, int]:
-    """(rows, cols) = (C_out·H_out·W_out, C_in·H·W)."""
-    h, w = geometry.input_size
-    return geometry.out_channels * geometry.outputs_sharing, geometry.in_channels * h * w
 
 
 def _labels(kernel_shape: tuple[int, ...]) -> list[str]:
@@ -239,11 +202,11 @@ def conv_matrix(
     geometry = options.geometry(x.shape, kernel.shape)
     flip_kernel, padding_mode = options.flip_kernel, options.padding_mode
     b = check_bias(bias, geometry.out_channels)
-    rows, cols = matrix_shape(geometry)
     c_out, c_in = geometry.out_channels, geometry.in_channels
     h, w = geometry.input_size
     kh, kw = geometry.kernel_size
     n_out = geometry.outputs_sharing
+    rows, cols = c_out * n_out, c_in * h * w
     weights = as_4d_kernel(kernel, flip_kernel)  # (C_out, C_in, kh, kw), as applied
     sources = index_map((h, w), geometry.pads, padding_mode)  # (Hp, Wp)
 
@@ -263,9 +226,11 @@ def conv_matrix(
         flat = ((o * c_in + c) * kh + ka) * kw + kb  # (C_out, C_in, 1)
         return r.reshape(-1), q.reshape(-1), np.broadcast_to(flat, r.shape).reshape(-1)
 
+    taps = []  # (rows, cols, kernel flat indices) of every tap, in tap order
     for a in range(kh):
         for bb in range(kw):
             r, q, flat = tap_entries(a, bb)
+            taps.append((r, q, flat))
             values = np.broadcast_to(
                 weights[:, :, a, bb][:, :, None], (c_out, c_in, r.size // (c_out * c_in))
             ).reshape(-1)
@@ -278,13 +243,9 @@ def conv_matrix(
 
     merged: list[MergedEntry] = []
     if (hits > 1).any():
-        parts = []
-        for a in range(kh):
-            for bb in range(kw):
-                r, q, flat = tap_entries(a, bb)
-                several = hits[r, q] > 1
-                parts.append((r[several], q[several], flat[several]))
-        r, q, flat = (np.concatenate(p) for p in zip(*parts, strict=True))
+        r, q, flat = (np.concatenate(p) for p in zip(*taps, strict=True))
+        several = hits[r, q] > 1
+        r, q, flat = r[several], q[several], flat[several]
         order = np.lexsort((np.arange(r.size), q, r))  # by entry, then in tap order
         r, q, flat = r[order], q[order], flat[order]
         starts = np.flatnonzero(np.r_[True, (np.diff(r) != 0) | (np.diff(q) != 0)])

@@ -168,6 +168,13 @@ class PlaneGeometry:
         """(H_out, W_out) when ``squeeze``, else (C_out, H_out, W_out)."""
         return self.output_size if self.squeeze else (self.out_channels, *self.output_size)
 
+    def formula_axes(self) -> tuple[WindowAxis, WindowAxis]:
+        return (self.height, self.width)
+
+    def formula(self) -> tuple[str, str, list[str]]:
+        """(symbolic, worked-out text, per-axis expressions); see ``formula_text``."""
+        return formula_text(self.formula_axes())
+
 
 @dataclass(frozen=True)
 class AxisGeometry(WindowAxis):

@@ -35,14 +35,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.engine.conv import check_finite
+from app.engine.conv import check_finite, tap_view
 from app.engine.errors import InvalidInput
 from app.engine.padding import (
     AxisGeometry,
     IntOrPair,
     PlaneGeometry,
     as_pair,
-    formula_text,
     times,
     window_axes,
 )
@@ -78,14 +77,6 @@ class PoolGeometry(PlaneGeometry):
         """Window cells read: C·H_out·W_out·kh·kw."""
         kh, kw = self.kernel_size
         return self.channels * self.height.output * self.width.output * kh * kw
-
-    def formula(self) -> tuple[str, str, list[str]]:
-        """(symbolic, worked-out text, per-axis expressions); see ``padding.formula_text``."""
-        return formula_text((self.height, self.width))
-
-    def formula_axes(self) -> tuple[AxisGeometry, AxisGeometry]:
-        """(height, width) window geometry."""
-        return (self.height, self.width)
 
 
 def _split_channels(shape: tuple[int, ...]) -> tuple[int, tuple[int, int], bool]:
@@ -160,20 +151,10 @@ def _extended(x: np.ndarray, geometry: PoolGeometry, fill: float) -> np.ndarray:
 
 def _taps(xe: np.ndarray, geometry: PoolGeometry):
     """Yield (a, b, view) for every window tap; view is (C, H_out, W_out) of xe."""
-    (sh, sw), (dh, dw) = geometry.stride, geometry.dilation
-    ho, wo = geometry.output_size
     kh, kw = geometry.kernel_size
     for a in range(kh):
         for b in range(kw):
-            yield (
-                a,
-                b,
-                xe[
-                    :,
-                    a * dh : a * dh + sh * (ho - 1) + 1 : sh,
-                    b * dw : b * dw + sw * (wo - 1) + 1 : sw,
-                ],
-            )
+            yield a, b, tap_view(xe, geometry, a, b)
 
 
 def _window_counts(geometry: PoolGeometry, include_pad: bool) -> np.ndarray:
@@ -283,14 +264,6 @@ class BlurMaxGeometry(PlaneGeometry):
         """Cells read: the max's C·(H−1)·(W−1)·4, then the blur's C·H_out·W_out·9."""
         ho, wo = self.output_size
         return self.max_stage.operations + self.channels * ho * wo * BLUR_KERNEL.size
-
-    def formula(self) -> tuple[str, str, list[str]]:
-        """The blur stage's size worked out from the max's H − 1 (``padding.formula_text``)."""
-        return formula_text((self.height, self.width))
-
-    def formula_axes(self) -> tuple[AxisGeometry, AxisGeometry]:
-        """(height, width) of the blur stage."""
-        return (self.height, self.width)
 
 
 def blurmax_geometry(input_shape: tuple[int, ...]) -> BlurMaxGeometry:

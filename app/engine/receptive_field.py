@@ -25,6 +25,7 @@ from typing import Literal
 import numpy as np
 
 from app.engine.errors import InvalidInput
+from app.engine.padding import times
 
 LayerType = Literal["conv", "pool"]
 Pair = tuple[int, int]
@@ -36,10 +37,6 @@ def as_pair(value: int | tuple[int, int] | list[int], what: str) -> Pair:
         return (value, value)
     assert len(value) == 2, f"{what} must be an int or a pair, got {value!r}"
     return (int(value[0]), int(value[1]))
-
-
-def _times(pair: Pair) -> str:
-    return f"{pair[0]}×{pair[1]}"
 
 
 @dataclass(frozen=True)
@@ -131,12 +128,12 @@ def _check_fits(index: int, layer: Layer, size: Pair) -> None:
     eff = layer.effective_kernel
     if eff[0] <= padded[0] and eff[1] <= padded[1]:
         return
-    kernel = f"kernel {_times(layer.kernel)}"
+    kernel = f"kernel {times(*layer.kernel)}"
     if layer.dilation != (1, 1):
-        kernel += f" with dilation {_times(layer.dilation)} (effective {_times(eff)})"
+        kernel += f" with dilation {times(*layer.dilation)} (effective {times(*eff)})"
     raise InvalidInput(
         f"{layer.name} (layer {index}): {kernel} is larger than its padded input "
-        f"{_times(padded)} (input {_times(size)}, padding {_padding(layer.padding)})"
+        f"{times(*padded)} (input {times(*size)}, padding {_padding(layer.padding)})"
     )
 
 
@@ -198,12 +195,8 @@ def _trace_axis(
     reach = np.array([unit])  # (n_reach,) sorted positions of real units at this level
     for index in range(upto, -1, -1):
         layer = layers[index]
-        s, p, d, k = (
-            layer.stride[axis],
-            layer.padding[axis],
-            layer.dilation[axis],
-            layer.kernel[axis],
-        )
+        s, p = layer.stride[axis], layer.padding[axis]
+        d, k = layer.dilation[axis], layer.kernel[axis]
         n_below = sizes[index]
         contiguous = reach[-1] - reach[0] + 1 == reach.size
         if contiguous and d == 1 and s <= k:  # windows overlap or touch: an interval again
@@ -234,7 +227,7 @@ def unit_region(
     if out is not None and not (position[0] < out[0] and position[1] < out[1]):
         raise InvalidInput(
             f"unit ({position[0]}, {position[1]}) is outside {field.layer.name} "
-            f"(layer {layer_index}), whose output is {_times(out)}"
+            f"(layer {layer_index}), whose output is {times(*out)}"
         )
     spans = []
     for a in (0, 1):

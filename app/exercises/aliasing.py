@@ -14,7 +14,7 @@ import numpy as np
 from app.engine.pooling import blurmax_geometry, max_blur_pool2d, pool2d
 from app.engine.shift import shift
 from app.exercises.answers import Number, Size, show_number
-from app.exercises.base import Mistake, Problem, pick
+from app.exercises.base import Mistake, Problem, pick, swapped
 from app.exercises.equivariance import shift_words
 
 SIDE = 8
@@ -113,11 +113,7 @@ def make_blurmax_size(rng: np.random.Generator) -> Problem:
             "A last, partial window is dropped: the size rounds down, ⌊H/2⌋.",
             value=(-(-h // 2), -(-w // 2)),
         ),
-        Mistake(
-            "swapped",
-            "Rows first: the answer is (output height) × (output width).",
-            value=(expected[1], expected[0]),
-        ),
+        swapped(expected),
     )
     prompt = (
         f"A {h}×{w} feature map (height × width) goes through max-blur-pool: 2×2 max at stride 1, "

@@ -63,8 +63,33 @@ def _close(a: float, b: float, tolerance: float) -> bool:
     return abs(a - b) <= tolerance + 1e-9 * max(1.0, abs(b))
 
 
+class _Answer:
+    """What the answer types share: a number compared within ``tolerance`` and written back
+    by ``show_number``, and the ``answer_format`` a page shows (the types override the rest)."""
+
+    type: str
+    description: str
+    example: str
+    tolerance: float
+
+    def same(self, a: Any, b: Any) -> bool:
+        return _close(a, b, self.tolerance)
+
+    def show(self, value: Any) -> str:
+        return show_number(value)
+
+    def format(self) -> dict:
+        return {
+            "type": self.type,
+            "description": self.description,
+            "example": self.example,
+            "tolerance": self.tolerance,
+            "indexing": getattr(self, "indexing", None),
+        }
+
+
 @dataclass(frozen=True)
-class Integer:
+class Integer(_Answer):
     """A whole number; exact. "3.0" is 3; "3.5" is a wrong (not a malformed) answer."""
 
     example: str = "12"
@@ -81,21 +106,12 @@ class Integer:
             raise _malformed("a whole number such as 12 or -3", text)
         return value
 
-    def same(self, a: Any, b: Any) -> bool:
-        return _close(a, b, 0)
-
-    def show(self, value: Any) -> str:
-        return show_number(value)
-
     def json(self, value: Any) -> Any:
         return int(value) if float(value).is_integer() else float(value)
 
-    def format(self) -> dict:
-        return _format(self)
-
 
 @dataclass(frozen=True)
-class Number:
+class Number(_Answer):
     """A real number within an absolute tolerance."""
 
     tolerance: float = 0.001
@@ -109,17 +125,8 @@ class Number:
             raise _malformed("a number such as 3 or -1.5", text)
         return value
 
-    def same(self, a: Any, b: Any) -> bool:
-        return _close(a, b, self.tolerance)
-
-    def show(self, value: Any) -> str:
-        return show_number(value)
-
     def json(self, value: Any) -> Any:
         return round(float(value), 10)
-
-    def format(self) -> dict:
-        return _format(self)
 
 
 _SIZE_SEPARATOR = re.compile(r"\s*(?:x|×|\*|by|,)\s*", re.IGNORECASE)
@@ -133,7 +140,7 @@ def _whole(token: str) -> int | None:
 
 
 @dataclass(frozen=True)
-class Size:
+class Size(_Answer):
     """A spatial size, rows first: "5" (square), "5x5", "5 × 5", "5*5", "5 by 5", "(5, 5)"."""
 
     square: bool = True
@@ -167,14 +174,14 @@ class Size:
             if self.square
             else "rows × columns, e.g. 7 × 5 (7x5 is accepted; a lone 7 means 7 × 7)"
         )
-        return {**_format(self), "description": description}
+        return {**super().format(), "description": description}
 
 
 _LIST_SPLIT = re.compile(r"[\s,;]+")
 
 
 @dataclass(frozen=True)
-class Vector:
+class Vector(_Answer):
     """A list of ``length`` numbers, each within ``tolerance``: "0.9, -1.2" or "[0.9, -1.2]"."""
 
     length: int
@@ -216,7 +223,7 @@ class Vector:
             f"{self.length} numbers in order, separated by commas, e.g. {self.example[1:-1]} "
             f"(each within {show_number(self.tolerance)})"
         )
-        return {**_format(self), "description": description, "length": self.length}
+        return {**super().format(), "description": description, "length": self.length}
 
 
 _PAIR = re.compile(r"[(\[]?\s*(\S+?)\s*[,\s]\s*(\S+?)\s*[)\]]?")
@@ -233,7 +240,7 @@ def _read_cell(piece: str) -> tuple[int, int] | None:
 
 
 @dataclass(frozen=True)
-class Cell:
+class Cell(_Answer):
     """One cell, 1-based (row, column): "2,3", "(2, 3)", "[2, 3]", "2 3"."""
 
     example: str = "2, 3"
@@ -257,16 +264,13 @@ class Cell:
     def json(self, value: Any) -> Any:
         return [int(value[0]), int(value[1])]
 
-    def format(self) -> dict:
-        return _format(self)
-
 
 _PARENTHESISED = re.compile(r"[(\[][^()\[\]]*[)\]]")
 _NONE_WORDS = {"none", "no cells", "nothing", "empty", "[]", "{}", "∅"}
 
 
 @dataclass(frozen=True)
-class Cells:
+class Cells(_Answer):
     """A set of 1-based cells: "1,2; 2,3", "(1,2) (2,3)", JSON [[1,2],[2,3]]; "none" or "[]"."""
 
     example: str = "1,2; 2,3"
@@ -328,12 +332,9 @@ class Cells:
     def json(self, value: Any) -> Any:
         return [[int(r), int(c)] for r, c in sorted(value)]
 
-    def format(self) -> dict:
-        return _format(self)
-
 
 @dataclass(frozen=True)
-class Choice:
+class Choice(_Answer):
     """One option key of a multiple-choice question: "B", "b", "(b)", "B)"."""
 
     keys: tuple[str, ...] = ("A", "B", "C", "D")
@@ -365,18 +366,5 @@ class Choice:
     def json(self, value: Any) -> Any:
         return value
 
-    def format(self) -> dict:
-        return _format(self)
-
 
 AnswerType = Integer | Number | Size | Vector | Cell | Cells | Choice
-
-
-def _format(answer: Any) -> dict:
-    return {
-        "type": answer.type,
-        "description": answer.description,
-        "example": answer.example,
-        "tolerance": answer.tolerance,
-        "indexing": getattr(answer, "indexing", None),
-    }

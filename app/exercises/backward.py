@@ -17,12 +17,8 @@ from app.engine.errors import InvalidInput
 from app.engine.matrix import conv_matrix
 from app.engine.transpose import GENERAL_FORMULA, TransposeOptions, transpose_geometry
 from app.exercises.answers import Cells, Size
-from app.exercises.base import Mistake, Problem, pick
-
-
-def _window(i: int, s: int, p: int, k: int, size: int, *, clip: bool = True) -> list[int]:
-    rows = [i * s - p + a for a in range(k)]
-    return [r for r in rows if 0 <= r < size] if clip else rows
+from app.exercises.base import Mistake, Problem, pick, square
+from app.exercises.convolution import read_span
 
 
 def _grid(rows: list[int], cols: list[int]) -> frozenset[tuple[int, int]]:
@@ -57,19 +53,13 @@ def make_grad_input_entries(rng: np.random.Generator) -> Problem:
             "ignored-padding",
             f"With padding {padding} the window starts {padding} row and column earlier in X: "
             "(i − 1)·s − p + 1, counted from 1.",
-            value=_grid(
-                _window(i, stride, 0, k, size),
-                _window(j, stride, 0, k, size),
-            ),
+            value=_grid(read_span(i, stride, 0, k, size), read_span(j, stride, 0, k, size)),
         ),
         Mistake(
             "ignored-stride",
             f"With stride {stride}, output row i reads rows from (i − 1)·{stride} − p + 1 on: "
             f"neighbouring outputs are {stride} pixels apart in X.",
-            value=_grid(
-                _window(i, 1, padding, k, size),
-                _window(j, 1, padding, k, size),
-            ),
+            value=_grid(read_span(i, 1, padding, k, size), read_span(j, 1, padding, k, size)),
         ),
         Mistake(
             "zero-based",
@@ -140,23 +130,23 @@ def make_transposed_output_size(rng: np.random.Generator) -> Problem:
             "forgot-output-padding",
             f"You left out output_padding = {output_padding}: it adds rows and columns on one "
             "side.",
-            value=_sq(side - output_padding),
+            value=square(side - output_padding),
         ),
         Mistake(
             "added-padding",
             "In a transposed convolution the padding is taken away (−2p): it is the padding "
             "of the forward convolution it reverses.",
-            value=_sq(side + 4 * padding),
+            value=square(side + 4 * padding),
         ),
         Mistake(
             "used-k-not-k-minus-1",
             "The kernel adds d·(k − 1), not d·k.",
-            value=_sq(side + dilation),
+            value=square(side + dilation),
         ),
         Mistake(
             "used-h-not-h-minus-1",
             "Use (H − 1)·s: H inputs are H − 1 strides apart.",
-            value=_sq(side + stride),
+            value=square(side + stride),
         ),
     )
     prompt = (
@@ -180,7 +170,3 @@ def make_transposed_output_size(rng: np.random.Generator) -> Problem:
         general_hint="H_out = (H − 1)·s − 2p + d·(k − 1) + output_padding + 1.",
         mistakes=tuple(m for m in mistakes if m.value is not None),
     )
-
-
-def _sq(side: int) -> tuple[int, int] | None:
-    return (side, side) if side >= 0 else None

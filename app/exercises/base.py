@@ -124,3 +124,17 @@ def _matches(problem: Problem, mistake: Mistake, value: Any) -> bool:
 def pick(rng: np.random.Generator, options: list | tuple) -> Any:
     """One element of ``options``, drawn from rng (Python ints stay Python ints)."""
     return options[int(rng.integers(len(options)))]
+
+
+def square(side: int) -> tuple[int, int] | None:
+    """A square size as an answer value; None (no such mistake) for a negative side."""
+    return (side, side) if side >= 0 else None
+
+
+def swapped(expected: tuple[int, int]) -> Mistake:
+    """The mistake of writing a size columns first."""
+    return Mistake(
+        "swapped",
+        "Rows first: the answer is (output height) × (output width).",
+        value=(expected[1], expected[0]),
+    )

@@ -10,18 +10,13 @@ from __future__ import annotations
 import numpy as np
 
 from app.engine.conv import ConvOptions, conv2d, conv_geometry
-from app.engine.explain import format_number
+from app.engine.explain import factor, format_number
 from app.engine.matrix import conv_matrix
 from app.engine.padding import formula_text
 from app.exercises.answers import Integer, Size
-from app.exercises.base import Mistake, Problem, pick
+from app.exercises.base import Mistake, Problem, pick, square
 
 _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-
-
-def _factor(value: float) -> str:
-    text = format_number(value)
-    return f"({text})" if text.startswith("−") else text
 
 
 def _size_words(stride: int, padding: int, dilation: int | None = None) -> str:
@@ -46,7 +41,7 @@ def make_conv_output_value(rng: np.random.Generator) -> Problem:
     xp = np.pad(x, padding)  # (H + 2p, W + 2p)
     window = xp[i * stride : i * stride + k, j * stride : j * stride + k]  # (k, k)
     terms = " + ".join(
-        f"{_factor(a)}·{_factor(b)}" for a, b in zip(window.ravel(), kernel.ravel(), strict=True)
+        f"{factor(a)}·{factor(b)}" for a, b in zip(window.ravel(), kernel.ravel(), strict=True)
     )
     top, left = i * stride + 1, j * stride + 1
     where = "padded input" if padding else "input"
@@ -158,27 +153,25 @@ def make_output_size(rng: np.random.Generator) -> Problem:
             f"You left out the padding: it adds {padding} {'row' if padding == 1 else 'rows'} "
             "on each side, so the window "
             f"slides over H + 2p = {size + 2 * padding} pixels, not {size}.",
-            value=_square((size - span) // stride + 1) if size >= span else None,
+            value=square((size - span) // stride + 1) if size >= span else None,
         ),
         Mistake(
             "padding-once",
             f"You counted the padding on one side only: it is added on both sides, "
             f"H + 2p = {size} + 2·{padding}.",
-            value=_square((size + padding - span) // stride + 1)
-            if size + padding >= span
-            else None,
+            value=square((size + padding - span) // stride + 1) if size + padding >= span else None,
         ),
         Mistake(
             "ignored-dilation",
             f"You left out the dilation: with d = {dilation} the kernel's taps are {dilation} "
             f"pixels apart, so the window spans d(k − 1) + 1 = {span} pixels, not {k}.",
-            value=_square((size + 2 * padding - k) // stride + 1),
+            value=square((size + 2 * padding - k) // stride + 1),
         ),
         Mistake(
             "used-k-not-k-minus-1",
             f"You used d·k for the window's span; it is d(k − 1) + 1 = {span}: the {k} taps "
             f"have {k - 1} gaps of {dilation} pixels between them.",
-            value=_square((size + 2 * padding - dilation * k) // stride + 1)
+            value=square((size + 2 * padding - dilation * k) // stride + 1)
             if size + 2 * padding >= dilation * k
             else None,
         ),
@@ -186,19 +179,19 @@ def make_output_size(rng: np.random.Generator) -> Problem:
             "ignored-stride",
             f"You left out the stride: the window moves {stride} pixels at a time, so divide "
             f"the {h_pad} free positions by s = {stride} (rounding down) before adding 1.",
-            value=_square(h_pad + 1),
+            value=square(h_pad + 1),
         ),
         Mistake(
             "rounded-up",
             "You rounded up: a window that would stick out past the padded input is not "
             "computed, so the division by the stride rounds down, ⌊·⌋.",
-            value=_square(-(-h_pad // stride) + 1),
+            value=square(-(-h_pad // stride) + 1),
         ),
         Mistake(
             "forgot-the-1",
             "You forgot the + 1: the first window sits at position 0, and every stride step "
             "after it adds one more output.",
-            value=_square(h_pad // stride),
+            value=square(h_pad // stride),
         ),
     ]
     prompt = (
@@ -221,10 +214,6 @@ def make_output_size(rng: np.random.Generator) -> Problem:
         "window's span, divide by the stride rounding down, then add 1.",
         mistakes=tuple(m for m in mistakes if m.value is not None),
     )
-
-
-def _square(side: int) -> tuple[int, int]:
-    return (side, side)
 
 
 _ASKS = ("inputs_per_output", "filter_weights", "outputs_sharing")
@@ -253,8 +242,8 @@ def make_weight_sharing(rng: np.random.Generator) -> Problem:
     if ask == "inputs_per_output":
         i, j = int(rng.integers(ho)), int(rng.integers(wo))
         rows, cols = (
-            _read_span(i, stride, padding, k, size),
-            _read_span(j, stride, padding, k, size),
+            read_span(i, stride, padding, k, size),
+            read_span(j, stride, padding, k, size),
         )
         expected = _inputs_read(in_channels, size, k, stride, padding, i * wo + j)
         assert expected == in_channels * len(rows) * len(cols), "the window inside X"
@@ -364,7 +353,7 @@ def make_weight_sharing(rng: np.random.Generator) -> Problem:
     )
 
 
-def _read_span(i: int, stride: int, padding: int, k: int, size: int) -> list[int]:
+def read_span(i: int, stride: int, padding: int, k: int, size: int) -> list[int]:
     """The rows (0-based, inside X) that output row i's window covers."""
     return [r for r in range(i * stride - padding, i * stride - padding + k) if 0 <= r < size]
 

@@ -15,7 +15,7 @@ from app.engine.conv import ConvOptions, conv2d
 from app.engine.pooling import pool2d, pool_geometry
 from app.engine.shift import shift
 from app.exercises.answers import Cell, Cells, Integer, Size, show_number
-from app.exercises.base import Mistake, Problem, pick
+from app.exercises.base import Mistake, Problem, pick, swapped
 
 
 def shift_words(dx: int, dy: int) -> str:
@@ -207,11 +207,7 @@ def make_pooled_size(rng: np.random.Generator) -> Problem:
             f"overlap and the map shrinks by a factor {k}.",
             value=(h - k + 1, w - k + 1),
         ),
-        Mistake(
-            "swapped",
-            "Rows first: the answer is (output height) × (output width).",
-            value=(expected[1], expected[0]),
-        ),
+        swapped(expected),
     )
     prompt = (
         f"A {h}×{w} feature map (height × width) goes through {k}×{k} max pooling with stride "

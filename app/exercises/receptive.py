@@ -11,11 +11,7 @@ import numpy as np
 
 from app.engine.receptive_field import make_layers, receptive_fields, stack_preset
 from app.exercises.answers import Size
-from app.exercises.base import Mistake, Problem, pick
-
-
-def _square(side: int) -> tuple[int, int]:
-    return (side, side)
+from app.exercises.base import Mistake, Problem, pick, square
 
 
 def make_receptive_field(rng: np.random.Generator) -> Problem:
@@ -32,24 +28,24 @@ def make_receptive_field(rng: np.random.Generator) -> Problem:
             "used-k-not-k-minus-1",
             f"Each layer adds k − 1 = {k - 1} pixels, not k: the new window overlaps the old "
             "one by all but one pixel. Start from 1 and add k − 1 per layer.",
-            value=_square(layers * k),
+            value=square(layers * k),
         ),
         Mistake(
             "used-k-not-k-minus-1",
             f"Each layer adds k − 1 = {k - 1} pixels, not k: R_L = 1 + L(k − 1).",
-            value=_square(1 + layers * k),
+            value=square(1 + layers * k),
         ),
         Mistake(
             "forgot-the-1",
             "You forgot the 1: before any layer a unit sees one pixel, R_0 = 1, and each layer "
             "adds k − 1.",
-            value=_square(layers * (k - 1)),
+            value=square(layers * (k - 1)),
         ),
         Mistake(
             "multiplied",
             "Receptive fields grow additively with stride 1, not multiplicatively: each layer "
             "adds k − 1 pixels.",
-            value=_square(k**layers) if k**layers < 10**9 else None,
+            value=square(k**layers) if k**layers < 10**9 else None,
         ),
     )
     prompt = (
@@ -109,17 +105,17 @@ def make_receptive_field_pooling(rng: np.random.Generator) -> Problem:
             "You added k − 1 for every layer as if all had stride 1. After a pooling of "
             "stride 2, neighbouring units are 2 input pixels apart, so every later layer adds "
             "(k − 1)·2 (and ·4 after two poolings).",
-            value=_square(no_jump),
+            value=square(no_jump),
         ),
         Mistake(
             "skipped-pooling",
             "The pooling window counts too: a 2×2 pool adds (2 − 1)·J pixels, like any window.",
-            value=_square(no_pool),
+            value=square(no_pool),
         ),
         Mistake(
             "forgot-the-1",
             "You forgot the 1: start from a single pixel, R_0 = 1.",
-            value=_square(side - 1),
+            value=square(side - 1),
         ),
     )
     prompt = (

@@ -37,20 +37,24 @@ from app.mnist.train import HelpFormatter, confusion_matrix, per_class_accuracy,
 
 
 @torch.inference_mode()
-def predict_all(
-    model: LoadedModel,
-    images: torch.Tensor,
-    *,
-    dx: int = 0,
-    dy: int = 0,
-    batch_size: int = 2000,
+def _batched(
+    model: LoadedModel, images: torch.Tensor, dx: int, dy: int, batch_size: int, softmax: bool
 ) -> np.ndarray:
-    """Predicted digits of uint8 images (N, 28, 28), each shifted by (dx, dy) first."""
-    predictions = []
+    """Predicted digits (N,), or softmax probabilities (N, 10), of uint8 images (N, 28, 28),
+    each shifted by (dx, dy) first."""
+    out = []
     for start in range(0, len(images), batch_size):
         x = shift(to_float(images[start : start + batch_size]), dx, dy)  # (B, 1, 28, 28)
-        predictions.append(model.module(x).argmax(1))
-    return torch.cat(predictions).numpy()
+        logits = model.module(x)  # (B, 10)
+        out.append(torch.softmax(logits, dim=1) if softmax else logits.argmax(1))
+    return torch.cat(out).numpy()
+
+
+def predict_all(
+    model: LoadedModel, images: torch.Tensor, *, dx: int = 0, dy: int = 0, batch_size: int = 2000
+) -> np.ndarray:
+    """Predicted digits of uint8 images (N, 28, 28), each shifted by (dx, dy) first."""
+    return _batched(model, images, dx, dy, batch_size, softmax=False)
 
 
 def evaluate(model: LoadedModel, images: torch.Tensor, labels: np.ndarray) -> dict:
@@ -82,16 +86,11 @@ def shift_table(
     return table
 
 
-@torch.inference_mode()
 def probabilities_all(
     model: LoadedModel, images: torch.Tensor, *, dx: int = 0, dy: int = 0, batch_size: int = 2000
 ) -> np.ndarray:
     """Softmax probabilities (N, 10) of uint8 images (N, 28, 28), each shifted by (dx, dy)."""
-    out = []
-    for start in range(0, len(images), batch_size):
-        x = shift(to_float(images[start : start + batch_size]), dx, dy)  # (B, 1, 28, 28)
-        out.append(torch.softmax(model.module(x), dim=1))
-    return torch.cat(out).numpy()
+    return _batched(model, images, dx, dy, batch_size, softmax=True)
 
 
 def shift_consistency(
@@ -107,10 +106,7 @@ def shift_consistency(
     rows = np.arange(len(labels))
     same, delta, axes = [], [], {}
     for axis in ("dx", "dy"):
-        probs = [
-            probabilities_all(model, images, **{axis: s})  # (N, 10) per shift
-            for s in shifts
-        ]
+        probs = [probabilities_all(model, images, **{axis: s}) for s in shifts]  # (N, 10) each
         predicted = [p.argmax(1) for p in probs]
         p_true = [p[rows, labels] for p in probs]  # (N,) per shift
         for k in range(len(shifts) - 1):

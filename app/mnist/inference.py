@@ -225,23 +225,25 @@ class ConvFilter:
     bias: np.ndarray  # (C_out,)
 
 
+def _convs(model: LoadedModel, missing: str) -> list[tuple[str, nn.Conv2d]]:
+    """(name, layer) of every conv layer in order; InvalidInput "the <model> model has no
+    <missing>" if there is none."""
+    convs = [(n, m) for n, m in model.module.named_children() if isinstance(m, nn.Conv2d)]
+    if not convs:
+        raise InvalidInput(f"the {model.name} model has no {missing}")
+    return convs
+
+
 def conv_filters(model: LoadedModel) -> list[ConvFilter]:
     """Every conv layer's weights and biases, in order; InvalidInput if there is none."""
-    filters = [
+    return [
         ConvFilter(name, layer.weight.detach().numpy(), layer.bias.detach().numpy())
-        for name, layer in model.module.named_children()
-        if isinstance(layer, nn.Conv2d)
+        for name, layer in _convs(model, "conv layers")
     ]
-    if not filters:
-        raise InvalidInput(f"the {model.name} model has no conv layers")
-    return filters
 
 
 def _first_conv(model: LoadedModel) -> tuple[str, nn.Conv2d]:
-    for name, layer in model.module.named_children():
-        if isinstance(layer, nn.Conv2d):
-            return name, layer
-    raise InvalidInput(f"the {model.name} model has no convolution layer to edit")
+    return _convs(model, "convolution layer to edit")[0]
 
 
 def overridden_weight(
@@ -369,13 +371,11 @@ class GradCam:
 def gradcam_layer(model: LoadedModel) -> str:
     """The layer Grad-CAM reads: the last convolution, or the ReLU right after it."""
     names = [name for name, _ in model.module.named_children()]
-    convs = [n for n, layer in model.module.named_children() if isinstance(layer, nn.Conv2d)]
-    if not convs:
-        raise InvalidInput(f"the {model.name} model has no conv layers for Grad-CAM")
-    after = names.index(convs[-1]) + 1
+    last = _convs(model, "conv layers for Grad-CAM")[-1][0]
+    after = names.index(last) + 1
     if after < len(names) and isinstance(getattr(model.module, names[after]), nn.ReLU):
         return names[after]
-    return convs[-1]
+    return last
 
 
 def gradcam(model: LoadedModel, x: torch.Tensor, target: int | None) -> GradCam:

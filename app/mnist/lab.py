@@ -72,6 +72,13 @@ def prepare(digit: Digit, *, previews: bool = False) -> Prepared:
     return Prepared(inference.to_tensor(result.image), result, shown)
 
 
+def _shifted(digit: Digit, shift: tuple[int, int], previews: bool = False) -> Prepared:
+    """``prepare`` of the digit, its input shifted by ``shift`` = (dx, dy)."""
+    prepared = prepare(digit, previews=previews)
+    x = inference.shift(prepared.x, *shift)
+    return Prepared(x, prepared.preprocessed, prepared.previews)
+
+
 @dataclass(frozen=True)
 class Prediction:
     digit: Prepared
@@ -101,10 +108,9 @@ def activations(
 ) -> Activations:
     """Every layer's output (8-bit quantised) for one digit shifted by ``shift`` = (dx, dy),
     with first-layer kernels replaced by ``overrides`` for this call only."""
-    prepared = prepare(digit, previews=previews)
-    x = inference.shift(prepared.x, *shift)
-    layers, probs = inference.encoded_activations(model, x, overrides)
-    return Activations(Prepared(x, prepared.preprocessed, prepared.previews), layers, probs)
+    shifted = _shifted(digit, shift, previews)
+    layers, probs = inference.encoded_activations(model, shifted.x, overrides)
+    return Activations(shifted, layers, probs)
 
 
 @dataclass(frozen=True)
@@ -125,10 +131,9 @@ def saliency(
 ) -> Saliency:
     """∂ logit_target / ∂ input for one digit shifted by ``shift`` (target: the predicted class
     when None)."""
-    prepared = prepare(digit)
-    x = inference.shift(prepared.x, *shift)
-    gradient, probs, chosen = inference.saliency(model, x, target)
-    return Saliency(Prepared(x, prepared.preprocessed, None), gradient, probs, chosen)
+    shifted = _shifted(digit, shift)
+    gradient, probs, chosen = inference.saliency(model, shifted.x, target)
+    return Saliency(shifted, gradient, probs, chosen)
 
 
 @dataclass(frozen=True)
@@ -148,9 +153,8 @@ def gradcam(
     """Grad-CAM of the last conv block for one digit shifted by ``shift`` (target: the
     predicted class when None); InvalidInput for a model without convolutions."""
     inference.gradcam_layer(model)  # refuse the FC net before any preprocessing
-    prepared = prepare(digit)
-    x = inference.shift(prepared.x, *shift)
-    return GradCam(Prepared(x, prepared.preprocessed, None), inference.gradcam(model, x, target))
+    shifted = _shifted(digit, shift)
+    return GradCam(shifted, inference.gradcam(model, shifted.x, target))
 
 
 @dataclass(frozen=True)

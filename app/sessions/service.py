@@ -16,7 +16,7 @@ import io
 import json
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -151,9 +151,7 @@ class SessionStore:
         now = self.clock()
         token = secrets.token_urlsafe(TOKEN_BYTES)
         with self.db.write() as s:
-            live = s.scalar(
-                select(func.count()).select_from(ClassSession).where(ClassSession.expires_at > now)
-            )
+            live = _count(s, ClassSession, ClassSession.expires_at > now)
             limit = self.settings.session_max_sessions
             if live >= limit:
                 raise TooMany(
@@ -191,11 +189,7 @@ class SessionStore:
         token = secrets.token_urlsafe(TOKEN_BYTES)
         with self.db.write() as s:
             session = self._session(s, code, caller)
-            count = s.scalar(
-                select(func.count())
-                .select_from(Participant)
-                .where(Participant.session_id == session.id)
-            )
+            count = _count(s, Participant, Participant.session_id == session.id)
             limit = self.settings.session_max_participants
             if count >= limit:
                 raise TooMany(f"this session is full: {limit} participants")
@@ -233,11 +227,7 @@ class SessionStore:
         with self.db.write() as s:
             actor = self._authorize(s, code, caller, "teacher")
             questions.find(exercise)
-            count = s.scalar(
-                select(func.count())
-                .select_from(Question)
-                .where(Question.session_id == actor.session_id)
-            )
+            count = _count(s, Question, Question.session_id == actor.session_id)
             limit = self.settings.session_max_questions
             if count >= limit:
                 raise TooMany(f"this session has asked {limit} questions, the most it can")
@@ -290,17 +280,8 @@ class SessionStore:
                 "correct": bool(problem.answer.same(value, problem.expected)),
                 "answered_at": self.clock(),
             }
-            insert = pg_insert if self.db.dialect == "postgresql" else sqlite_insert
-            statement = insert(Answer).values(**values)
-            s.execute(
-                statement.on_conflict_do_update(
-                    index_elements=["question_id", "round", "participant_id"],
-                    set_={
-                        k: statement.excluded[k]
-                        for k in ("text", "canonical", "correct", "answered_at")
-                    },
-                )
-            )
+            keys = ("question_id", "round", "participant_id")
+            self._upsert(s, Answer, values, keys, ("text", "canonical", "correct", "answered_at"))
             return question.round
 
     def close(self, code: str, caller: Caller, question_id: int) -> dict[str, Any]:
@@ -334,12 +315,7 @@ class SessionStore:
                     raise Conflict("this question is revealed; ask a new one")
                 if q.round >= self.settings.session_max_rounds:
                     raise Conflict(f"this question had {q.round} rounds, the most a question has")
-                current = s.scalar(
-                    select(ClassSession.current_question_id).where(
-                        ClassSession.id == actor.session_id
-                    )
-                )
-                if current != q.id:
+                if _current_id(s, actor.session_id) != q.id:
                     raise Conflict("only the current question can be re-voted; ask it again")
                 q.round += 1
                 q.state = "open"
@@ -358,12 +334,7 @@ class SessionStore:
             actor = self._authorize(s, code, caller, "any")
             q = self._question(s, actor, question_id)
             if actor.role == "participant":
-                current = s.scalar(
-                    select(ClassSession.current_question_id).where(
-                        ClassSession.id == actor.session_id
-                    )
-                )
-                if current != q.id:
+                if _current_id(s, actor.session_id) != q.id:
                     raise Forbidden("a participant sees only the current question")
             return question_view(q, reveal=actor.role == "teacher" or q.state == "revealed")
 
@@ -383,11 +354,7 @@ class SessionStore:
             actor = self._authorize(s, code, caller, "any")
             session = s.get(ClassSession, actor.session_id)
             assert session is not None
-            current = (
-                s.get(Question, session.current_question_id)
-                if session.current_question_id is not None
-                else None
-            )
+            current = _current(s, session)
             teacher = actor.role == "teacher"
             state: dict[str, Any] = {
                 "code": session.code,
@@ -444,25 +411,15 @@ class SessionStore:
                 "outcome": outcome,
                 "updated_at": self.clock(),
             }
-            insert = pg_insert if self.db.dialect == "postgresql" else sqlite_insert
-            statement = insert(Progress).values(**values)
-            s.execute(
-                statement.on_conflict_do_update(
-                    index_elements=["participant_id", "exercise"],
-                    set_={k: statement.excluded[k] for k in ("seed", "outcome", "updated_at")},
-                )
-            )
+            keys = ("participant_id", "exercise")
+            self._upsert(s, Progress, values, keys, ("seed", "outcome", "updated_at"))
 
     def progress(self, code: str, caller: Caller) -> dict[str, Any]:
         """Per exercise kind: how many participants got it first try, after a hint, were
         shown it, or have no outcome yet."""
         with self.db.read() as s:
             actor = self._authorize(s, code, caller, "teacher")
-            present = s.scalar(
-                select(func.count())
-                .select_from(Participant)
-                .where(Participant.session_id == actor.session_id)
-            )
+            present = _count(s, Participant, Participant.session_id == actor.session_id)
             rows = s.execute(
                 select(Progress.exercise, Progress.outcome, func.count())
                 .where(Progress.session_id == actor.session_id)
@@ -499,21 +456,8 @@ class SessionStore:
             ).all()
             out = io.StringIO()
             writer = csv.writer(out, lineterminator="\n")
-            writer.writerow(
-                [
-                    "question",
-                    "exercise",
-                    "seed",
-                    "title",
-                    "round",
-                    "answered",
-                    "correct",
-                    "fraction_right",
-                    "answer",
-                    "count",
-                    "answer_correct",
-                ]
-            )
+            header = "question exercise seed title round answered correct fraction_right answer"
+            writer.writerow([*header.split(), "count", "answer_correct"])
             for q in asked:
                 title = questions.find(q.exercise).title
                 for r in _rounds(s, q):
@@ -535,16 +479,13 @@ class SessionStore:
             session = s.get(ClassSession, actor.session_id)
             assert session is not None
             snap = Snapshot(actor=actor, seq=session.event_seq)
-            if session.current_question_id is not None:
-                q = s.get(Question, session.current_question_id)
-                if q is not None:
-                    snap.events.append(("question", question_view(q, reveal=False)))
-                    if q.state == "closed":
-                        snap.events.append(("closed", _state_payload(q)))
-                    elif q.state == "revealed":
-                        snap.events.append(
-                            ("reveal", {**_state_payload(q), "reveal": reveal_view(q)})
-                        )
+            q = _current(s, session)
+            if q is not None:
+                snap.events.append(("question", question_view(q, reveal=False)))
+                if q.state == "closed":
+                    snap.events.append(("closed", _state_payload(q)))
+                elif q.state == "revealed":
+                    snap.events.append(("reveal", {**_state_payload(q), "reveal": reveal_view(q)}))
             if actor.role == "teacher":
                 counts = _counts(s, session)
                 snap.events.append(("participants", {"count": counts["participants"]}))
@@ -669,6 +610,24 @@ class SessionStore:
             raise NotFound(f"no question {question_id} in this session")
         return q
 
+    def _upsert(
+        self,
+        s: Session,
+        model: type,
+        values: dict[str, Any],
+        keys: tuple[str, ...],
+        updated: tuple[str, ...],
+    ) -> None:
+        """Insert ``values``, or set the ``updated`` columns of the row with the same ``keys``."""
+        insert = pg_insert if self.db.dialect == "postgresql" else sqlite_insert
+        statement = insert(model).values(**values)
+        s.execute(
+            statement.on_conflict_do_update(
+                index_elements=list(keys),
+                set_={k: statement.excluded[k] for k in updated},
+            )
+        )
+
     def _emit(self, s: Session, session_id: int, kind: str, payload: dict[str, Any]) -> int:
         """Append an event to the session's log; the session row stays locked until commit,
         so the session's events commit in ``seq`` order."""
@@ -720,12 +679,7 @@ def _summary(q: Question) -> dict[str, Any]:
 def reveal_view(q: Question) -> dict[str, Any]:
     """The expected answer, why, and the lesson page that shows it."""
     problem = questions.drawn(q.exercise, q.seed)
-    options = None
-    if problem.options is not None:
-        options = [
-            {"key": o.key, "text": o.text, "correct": o.correct, "explanation": o.explanation}
-            for o in problem.options
-        ]
+    options = None if problem.options is None else [asdict(o) for o in problem.options]
     return {
         "expected": problem.answer.show(problem.expected),
         "expected_value": problem.answer.json(problem.expected),
@@ -794,20 +748,27 @@ def _rounds(s: Session, q: Question) -> list[dict[str, Any]]:
     return rounds
 
 
+def _count(s: Session, model: type, *where: Any) -> int:
+    return s.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def _current_id(s: Session, session_id: int) -> int | None:
+    """The session's current question, read from the database (not an earlier loaded row)."""
+    return s.scalar(select(ClassSession.current_question_id).where(ClassSession.id == session_id))
+
+
+def _current(s: Session, session: ClassSession) -> Question | None:
+    qid = session.current_question_id
+    return None if qid is None else s.get(Question, qid)
+
+
 def _counts(s: Session, session: ClassSession) -> dict[str, Any]:
-    participants = s.scalar(
-        select(func.count()).select_from(Participant).where(Participant.session_id == session.id)
-    )
+    participants = _count(s, Participant, Participant.session_id == session.id)
     answers = None
-    if session.current_question_id is not None:
-        q = s.get(Question, session.current_question_id)
-        if q is not None:
-            answered = s.scalar(
-                select(func.count())
-                .select_from(Answer)
-                .where(Answer.question_id == q.id, Answer.round == q.round)
-            )
-            answers = {"id": q.id, "round": q.round, "answered": answered}
+    q = _current(s, session)
+    if q is not None:
+        answered = _count(s, Answer, Answer.question_id == q.id, Answer.round == q.round)
+        answers = {"id": q.id, "round": q.round, "answered": answered}
     return {"participants": participants, "answers": answers}
 
 

@@ -24,8 +24,8 @@ def test_tutorial_matrix_times_vec_x_is_vec_y() -> None:
 def test_tutorial_matrix_is_nine_by_sixteen_with_four_weights_per_row() -> None:
     m = conv_matrix(TUTORIAL_X, TUTORIAL_K)
     assert m.matrix.shape == (9, 16)
-    assert m.nonzeros_per_row.tolist() == [4] * 9
-    assert m.nonzeros == 36
+    assert m.figures.nonzeros_per_row == [4] * 9
+    assert m.figures.nonzeros == 36
     assert m.distinct_parameters == 4
 
 
@@ -106,7 +106,7 @@ def test_multichannel_matrix_has_one_block_per_channel_pair() -> None:
     x, k = rng.standard_normal((2, 4, 4)), rng.standard_normal((3, 2, 2, 2))
     m = conv_matrix(x, k, np.array([1.0, 2.0, 3.0]))
     assert m.matrix.shape == (3 * 9, 2 * 16)
-    assert m.nonzeros_per_row.tolist() == [8] * 27
+    assert m.figures.nonzeros_per_row == [8] * 27
     assert m.distinct_parameters == 24
     expected = torch.nn.functional.conv2d(
         torch.from_numpy(x)[None],
