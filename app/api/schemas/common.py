@@ -166,28 +166,24 @@ def _is_int(v: object) -> bool:
 
 
 def _shown(value: object) -> str:
-    """A rejected value as the student typed it (JSON), shortened."""
-    if isinstance(value, float) and value != value:
-        return "NaN"
-    if isinstance(value, float) and value in (float("inf"), float("-inf")):
-        return "Infinity" if value > 0 else "-Infinity"
+    """A rejected value as the student typed it (JSON: NaN, Infinity), shortened."""
     try:
         return json.dumps(value)[:40]
     except (TypeError, ValueError):
         return type(value).__name__
 
 
-def int_or_pair(minimum: int, *, words: tuple[str, ...] = (), description: str = "") -> object:
-    """An ``Annotated`` type: an int, a [height, width] pair of ints (→ tuple)."""
+def int_or_pair(minimum: int, *, words: tuple[str, ...] = ()) -> object:
+    """An ``Annotated`` type: an int, a [height, width] pair of ints (→ tuple), or one of
+    ``words``."""
     shown_words = "".join(f' or "{w}"' for w in words)
 
     def check(v: int) -> int:
         if v < minimum:
             if minimum == 0:
                 raise PydanticCustomError("too_small", "must not be negative, got {v}", {"v": v})
-            raise PydanticCustomError(
-                "too_small", "must be at least {m}, got {v}", {"m": minimum, "v": v}
-            )
+            message = "must be at least {m}, got {v}"
+            raise PydanticCustomError("too_small", message, {"m": minimum, "v": v})
         if v > _PAIR_MAX:
             raise PydanticCustomError(
                 "too_large", "must be at most {m}, got {v}", {"m": _PAIR_MAX, "v": v}
@@ -212,12 +208,8 @@ def int_or_pair(minimum: int, *, words: tuple[str, ...] = (), description: str =
         integer,
         {"type": "array", "items": integer, "minItems": 2, "maxItems": 2},
     ]
-    if words:
-        variants.append({"type": "string", "enum": list(words)})
-    schema: dict = {"anyOf": variants}
-    if description:
-        schema["description"] = description
-    return Annotated[Any, PlainValidator(validate), WithJsonSchema(schema)]
+    variants += [{"type": "string", "enum": list(words)}] if words else []
+    return Annotated[Any, PlainValidator(validate), WithJsonSchema({"anyOf": variants})]
 
 
 PositiveIntOrPair = int_or_pair(1)
@@ -243,14 +235,6 @@ Channel = Annotated[int, Field(ge=0)]
 StrictFiniteFloat = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 """A JSON number (int or float, not a bool or string) that is finite."""
 
-_DEPTH_WORDS = {
-    0: "a single number",
-    1: "a 1-D list",
-    2: "a 2-D list",
-    3: "a 3-D list",
-    4: "a 4-D list",
-}
-
 
 def _nested_list_type(depth: int) -> object:
     leaf: object = StrictFiniteFloat
@@ -260,6 +244,12 @@ def _nested_list_type(depth: int) -> object:
 
 
 _LEAF_ADAPTERS = {depth: TypeAdapter(_nested_list_type(depth)) for depth in (1, 2, 3, 4)}
+_JSON_KINDS = {type(None): "null", bool: "a boolean", str: "a string", dict: "an object"}
+"""How a JSON value that is not a list reads in an error message (else "a number")."""
+
+
+def _depth_words(depth: int) -> str:
+    return "a single number" if depth == 0 else f"a {depth}-D list"
 
 
 def _depth_of(value: object) -> int:
@@ -278,19 +268,6 @@ def _depth_of(value: object) -> int:
     return depth
 
 
-def _json_kind(value: object) -> str:
-    """How a JSON value that is not a list reads in an error message."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, dict):
-        return "an object"
-    return "a number"
-
-
 def _first_shape(value: list, depth: int) -> tuple[int, ...]:
     """The shape read from first elements only (cheap: ``depth`` list lengths)."""
     shape = []
@@ -304,46 +281,38 @@ def _first_shape(value: list, depth: int) -> tuple[int, ...]:
 
 def _check_rectangular(value: list, shape: tuple[int, ...]) -> None:
     """Error naming the first row whose length differs from ``shape``."""
-    depth = len(shape)
 
     def check(node: object, level: int, path: str) -> None:
         if not isinstance(node, list):
-            raise PydanticCustomError(
-                "ragged_array",
-                "is ragged: entry {path} is a number where a list of {n} was expected",
-                {"path": path, "n": shape[level]},
-            )
+            message = "is ragged: entry {path} is a number where a list of {n} was expected"
+            raise PydanticCustomError("ragged_array", message, {"path": path, "n": shape[level]})
         if len(node) != shape[level]:
-            raise PydanticCustomError(
-                "ragged_array",
-                "is ragged: row {path} has {got} entries, expected {n}",
-                {"path": path or "[]", "got": len(node), "n": shape[level]},
-            )
-        if level + 1 < depth:
+            message = "is ragged: row {path} has {got} entries, expected {n}"
+            words = {"path": path or "[]", "got": len(node), "n": shape[level]}
+            raise PydanticCustomError("ragged_array", message, words)
+        if level + 1 < len(shape):
             for i, child in enumerate(node):
                 check(child, level + 1, f"{path}[{i}]")
 
     check(value, 0, "")
 
 
-Axis = tuple[str, str | int]
-"""(phrase, limit): the phrase reads e.g. "height {n}" in an error; the limit is the name of a
-Settings field capping that axis (``"max_side"``) or a fixed size the axis must have (28)."""
+Axis = tuple[str, str | int, str]
+"""(phrase, limit, symbol): the phrase reads e.g. "height {n}" in an error; the limit is the name
+of a Settings field capping that axis (``"max_side"``) or a fixed size the axis must have (28);
+the symbol names the axis in the schema's title ("H×W")."""
 
-_AXIS_SYMBOLS = {
-    "height {n}": "H",
-    "width {n}": "W",
-    "{n} channels": "C",
-    "kernel height {n}": "kh",
-    "kernel width {n}": "kw",
-    "{n} output channels": "C_out",
-    "{n} input channels": "C_in",
-    "{n} values": "C_out",
-    "{n} rows": "28",
-    "{n} columns": "28",
-    "length {n}": "L",
-    "kernel length {n}": "k",
-}
+H: Axis = ("height {n}", "max_side", "H")
+W: Axis = ("width {n}", "max_side", "W")
+C: Axis = ("{n} channels", "max_channels", "C")
+C_OUT: Axis = ("{n} output channels", "max_channels", "C_out")
+C_IN: Axis = ("{n} input channels", "max_channels", "C_in")
+KH: Axis = ("kernel height {n}", "max_kernel_side", "kh")
+KW: Axis = ("kernel width {n}", "max_kernel_side", "kw")
+
+
+def _index(index: tuple) -> str:
+    return "".join(f"[{int(i)}]" for i in index)
 
 
 def numeric_array(
@@ -355,69 +324,52 @@ def numeric_array(
     """An ``Annotated`` type for a nested list of finite numbers, validated to a float64 array."""
 
     def reading(depth: int) -> str:
-        return "×".join(_AXIS_SYMBOLS.get(phrase, "n") for phrase, _ in axes[depth])
+        return "×".join(symbol for _, _, symbol in axes[depth])
 
-    expected = " or ".join(f"{_DEPTH_WORDS[d]} ({reading(d)})" for d in axes)
+    expected = " or ".join(f"{_depth_words(d)} ({reading(d)})" for d in axes)
 
     def validate(value: object, info: ValidationInfo) -> np.ndarray:
         depth = _depth_of(value)
         if depth not in axes:
-            got = _DEPTH_WORDS.get(depth, f"a {depth}-D list") if depth >= 0 else _json_kind(value)
-            raise PydanticCustomError(
-                "array_depth", "must be {expected}, got {got}", {"expected": expected, "got": got}
-            )
+            got = _depth_words(depth) if depth >= 0 else _JSON_KINDS.get(type(value), "a number")
+            words = {"expected": expected, "got": got}
+            raise PydanticCustomError("array_depth", "must be {expected}, got {got}", words)
         assert isinstance(value, list)
         shape = _first_shape(value, depth)
         settings = settings_of(info)
-        for (phrase, limit), size in zip(axes[depth], shape, strict=True):
-            if isinstance(limit, int):
-                if size != limit:
-                    raise PydanticCustomError(
-                        "wrong_size",
-                        "must have {what}, got {size}",
-                        {"what": phrase.format(n=limit), "size": size},
-                    )
-                continue
-            maximum = getattr(settings, limit)
-            if size > maximum:
+        for (phrase, limit, _), size in zip(axes[depth], shape, strict=True):
+            if isinstance(limit, int) and size != limit:
+                words = {"what": phrase.format(n=limit), "size": size}
+                raise PydanticCustomError("wrong_size", "must have {what}, got {size}", words)
+            if isinstance(limit, str) and size > getattr(settings, limit):
+                words = {"what": phrase.format(n=size), "limit": getattr(settings, limit)}
                 raise PydanticCustomError(
-                    "too_large",
-                    "has {what}, over the limit of {limit}",
-                    {"what": phrase.format(n=size), "limit": maximum},
+                    "too_large", "has {what}, over the limit of {limit}", words
                 )
         _check_rectangular(value, shape)
         try:
             _LEAF_ADAPTERS[depth].validate_python(value)
         except ValidationError as exc:
             first = exc.errors()[0]
-            where = "".join(f"[{i}]" for i in first["loc"])
-            raise PydanticCustomError(
-                "not_finite_number",
-                "entry {where} must be a finite number, got {got}",
-                {"where": where, "got": _shown(first.get("input"))},
-            ) from None
+            message = "entry {where} must be a finite number, got {got}"
+            words = {"where": _index(first["loc"]), "got": _shown(first.get("input"))}
+            raise PydanticCustomError("not_finite_number", message, words) from None
         array = np.asarray(value, dtype=np.float64)
         if bounds is not None:
             outside = np.flatnonzero((array < bounds[0]) | (array > bounds[1]))
             if outside.size:
                 index = np.unravel_index(int(outside[0]), array.shape)
-                raise PydanticCustomError(
-                    "out_of_range",
-                    "entry {where} must be between {low} and {high}, got {got}",
-                    {
-                        "where": "".join(f"[{int(i)}]" for i in index),
-                        "low": f"{bounds[0]:g}",
-                        "high": f"{bounds[1]:g}",
-                        "got": f"{array[index]:g}",
-                    },
-                )
+                message = "entry {where} must be between {low} and {high}, got {got}"
+                low, high, got = (f"{x:g}" for x in (*bounds, array[index]))
+                words = {"where": _index(index), "low": low, "high": high, "got": got}
+                raise PydanticCustomError("out_of_range", message, words)
         return array
 
     def nested_schema(depth: int) -> dict:
         schema: dict = {"type": "number"}
         if bounds is not None:
             schema = {**schema, "minimum": bounds[0], "maximum": bounds[1]}
-        for _phrase, limit in reversed(axes[depth]):
+        for _, limit, _ in reversed(axes[depth]):
             schema = {"type": "array", "items": schema, "minItems": 1}
             if isinstance(limit, int):
                 schema = {**schema, "minItems": limit, "maxItems": limit}
@@ -429,47 +381,28 @@ def numeric_array(
     return Annotated[Any, PlainValidator(validate), WithJsonSchema(json_schema)]
 
 
-_H: Axis = ("height {n}", "max_side")
-_W: Axis = ("width {n}", "max_side")
-_C: Axis = ("{n} channels", "max_channels")
-_KH: Axis = ("kernel height {n}", "max_kernel_side")
-_KW: Axis = ("kernel width {n}", "max_kernel_side")
-
 Image = numeric_array(
-    axes={2: (_H, _W), 3: (_C, _H, _W)},
+    axes={2: (H, W), 3: (C, H, W)},
     description="An H×W image or a C×H×W stack of channels, finite numbers, "
     "each side at most CONVLAB_MAX_SIDE (256), at most CONVLAB_MAX_CHANNELS (64) channels.",
 )
-
 Image2D = numeric_array(
-    axes={2: (_H, _W)},
+    axes={2: (H, W)},
     description="An H×W image of finite numbers, each side at most CONVLAB_MAX_SIDE (256).",
 )
-
 Kernel = numeric_array(
-    axes={
-        2: (_KH, _KW),
-        4: (
-            ("{n} output channels", "max_channels"),
-            ("{n} input channels", "max_channels"),
-            _KH,
-            _KW,
-        ),
-    },
+    axes={2: (KH, KW), 4: (C_OUT, C_IN, KH, KW)},
     description="A kh×kw kernel, or C_out×C_in×kh×kw weights; each side at most "
     "CONVLAB_MAX_KERNEL_SIDE (64), channels at most CONVLAB_MAX_CHANNELS (64).",
 )
-
 Kernel2D = numeric_array(
-    axes={2: (_KH, _KW)},
+    axes={2: (KH, KW)},
     description="A kh×kw kernel of finite numbers, each side at most CONVLAB_MAX_KERNEL_SIDE.",
 )
-
 Bias = numeric_array(
-    axes={1: (("{n} values", "max_channels"),)},
+    axes={1: (("{n} values", "max_channels", "C_out"),)},
     description="One bias per output channel (finite numbers).",
 )
-
 Padding = int_or_pair(0, words=("valid", "same"))
 """Padding: an int, a (height, width) pair, "valid" (none) or "same" (output size = input size)."""
 PaddingMode = Literal["zeros", "reflect", "replicate", "circular"]

@@ -6,7 +6,6 @@ from typing import Self
 
 import numpy as np
 from pydantic import Field, model_validator
-from pydantic_core import PydanticCustomError
 
 from app.api import answer_size
 from app.api.schemas.common import (
@@ -169,22 +168,12 @@ class Conv2dMatrixRequest(Conv2dRequest):
         """The matrix's own limit first (its message names rows and columns), then the rest."""
         rows = geometry.out_channels * geometry.outputs_sharing
         cols = geometry.in_channels * geometry.input_size[0] * geometry.input_size[1]
+        limit, error = settings.max_matrix_entries, "too_many_entries"
         message = "the matrix would place {placed} kernel weights, over the limit of {limit}"
-        refuse_over(
-            geometry.macs, settings.max_matrix_entries, "too_many_entries", message, "placed"
-        )
-        if rows * cols > settings.max_matrix_entries:
-            raise PydanticCustomError(
-                "too_many_entries",
-                "the matrix would have {rows} × {cols} = {entries} entries, over the limit of "
-                "{limit}",
-                {
-                    "rows": f"{rows:,}",
-                    "cols": f"{cols:,}",
-                    "entries": f"{rows * cols:,}",
-                    "limit": f"{settings.max_matrix_entries:,}",
-                },
-            )
+        refuse_over(geometry.macs, limit, error, message, "placed")
+        message = "the matrix would have {rows} × {cols} = {entries} entries, over the limit of "
+        shape = {"rows": f"{rows:,}", "cols": f"{cols:,}"}
+        refuse_over(rows * cols, limit, error, message + "{limit}", "entries", **shape)
         super().check_limits(geometry, settings)
 
 

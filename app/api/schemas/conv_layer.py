@@ -10,7 +10,11 @@ from pydantic import Field, ValidationInfo, model_validator
 
 from app.api import answer_size
 from app.api.schemas.common import (
+    C_IN,
+    C_OUT,
+    Axis,
     Bias,
+    C,
     Cell,
     Channel,
     ConvolutionRequest,
@@ -66,15 +70,9 @@ from app.engine.transpose import (
 Weights = list[list[float]] | list[list[list[list[float]]]]
 """A kh×kw kernel or a 4-D weight tensor."""
 
+_OUT = ("height {n}", "max_output_values", "H"), ("width {n}", "max_output_values", "W")
 GradOutput = numeric_array(
-    axes={
-        2: (("height {n}", "max_output_values"), ("width {n}", "max_output_values")),
-        3: (
-            ("{n} channels", "max_channels"),
-            ("height {n}", "max_output_values"),
-            ("width {n}", "max_output_values"),
-        ),
-    },
+    axes={2: _OUT, 3: (C, *_OUT)},
     description="G = ∂L/∂Y, shaped like the output (H_out×W_out or C_out×H_out×W_out); "
     "default all ones (L = Σ Y).",
 )
@@ -348,26 +346,17 @@ class Conv2dMatrixTransposeResponse(MatrixEntries):
 
 # -- /api/conv1d ------------------------------------------------------------------------------
 
-_L = ("length {n}", "max_side")
+_L: Axis = ("length {n}", "max_side", "L")
+_K: Axis = ("kernel length {n}", "max_kernel_side", "k")
 Signal = numeric_array(
-    axes={1: (_L,), 2: (("{n} channels", "max_channels"), _L)},
+    axes={1: (_L,), 2: (C, _L)},
     description="A signal of L finite numbers, or C×L channels; L at most CONVLAB_MAX_SIDE.",
 )
 Kernel1d = numeric_array(
-    axes={
-        1: (("kernel length {n}", "max_kernel_side"),),
-        3: (
-            ("{n} output channels", "max_channels"),
-            ("{n} input channels", "max_channels"),
-            ("kernel length {n}", "max_kernel_side"),
-        ),
-    },
+    axes={1: (_K,), 3: (C_OUT, C_IN, _K)},
     description="A kernel of k finite numbers, or C_out×C_in×k weights.",
 )
 PositiveInt = Annotated[int, Field(ge=1, le=1024)]
-
-EXAMPLE_SIGNAL = [0, 1, 2, 3, 2, 1, 0, 0]
-EXAMPLE_SIGNAL_KERNEL = [1, 0, -1]
 
 
 class Conv1dRequest(ConvolutionRequest):

@@ -10,7 +10,6 @@ from pydantic_core import PydanticCustomError
 from app.api.schemas.common import RequestModel, ResultModel, settings_of
 from app.exercises import MAX_SEED
 
-_SEED_MESSAGE = f"seed must be a whole number from 0 to {MAX_SEED}"
 _SEED_SCHEMA = {
     "type": "integer",
     "minimum": 0,
@@ -19,20 +18,15 @@ _SEED_SCHEMA = {
 }
 
 
-def _seed_error() -> PydanticCustomError:
-    return PydanticCustomError("seed", _SEED_MESSAGE)
-
-
 def _seed_from_json(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEED:
-        raise _seed_error()
+        raise PydanticCustomError("seed", f"seed must be a whole number from 0 to {MAX_SEED}")
     return value
 
 
 def _seed_from_query(value: object) -> int:
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
-        return _seed_from_json(int(value))
-    raise _seed_error()
+    digits = isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10
+    return _seed_from_json(int(value) if digits else None)  # type: ignore[arg-type]  # None: refused
 
 
 def _answer(value: object, info: ValidationInfo) -> str:

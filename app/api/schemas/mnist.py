@@ -15,7 +15,7 @@ from pydantic import (
     model_validator,
 )
 
-from app.api.schemas.common import RequestModel, numeric_array, settings_of
+from app.api.schemas.common import KH, KW, RequestModel, numeric_array, settings_of
 from app.mnist.card import ModelCard, ShiftConsistency
 from app.mnist.models import ModelName
 
@@ -26,7 +26,7 @@ MAX_SHIFT_GRID = 17 * 17
 """Most shifts one shift-scan may ask for (two forward passes of that many images)."""
 
 MnistImage = numeric_array(
-    axes={2: (("{n} rows", MNIST_SIDE), ("{n} columns", MNIST_SIDE))},
+    axes={2: (("{n} rows", MNIST_SIDE, "28"), ("{n} columns", MNIST_SIDE, "28"))},
     bounds=(0.0, 1.0),
     description="28 rows of 28 intensities in [0, 1]: 0 is black background, 1 is full ink.",
 )
@@ -34,7 +34,7 @@ MnistImage = numeric_array(
 MAX_OVERRIDE_WEIGHT = 100.0
 """Largest |weight| of an edited first-layer kernel (Sobel's is 2; no activation overflows)."""
 OverrideKernel = numeric_array(
-    axes={2: (("kernel height {n}", "max_kernel_side"), ("kernel width {n}", "max_kernel_side"))},
+    axes={2: (KH, KW)},
     bounds=(-MAX_OVERRIDE_WEIGHT, MAX_OVERRIDE_WEIGHT),
     description="A kh×kw kernel (the first conv layer's size), weights in [−100, 100].",
 )

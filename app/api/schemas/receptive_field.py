@@ -25,7 +25,6 @@ Pair = tuple[int, int]
 FloatPair = tuple[float, float]
 Span = tuple[int, int]
 """An inclusive range [first, last] of input rows or columns."""
-Position = Cell
 
 
 # -- theoretical receptive field ------------------------------------------------------------
@@ -59,7 +58,7 @@ class UnitSpec(RequestModel):
     """A unit (one output position) of one layer of the stack."""
 
     layer: int = Field(ge=0, description="Index of the layer in `layers` (0 = first layer).")
-    position: Position = Field(description="[i, j]: row and column of the unit in that layer.")
+    position: Cell = Field(description="[i, j]: row and column of the unit in that layer.")
 
 
 class ReceptiveFieldRequest(RequestModel):

@@ -168,9 +168,7 @@ class AskableQuestion(BaseModel):
     source: Literal["exercise", "experiment"]
 
 
-class ProgressRequest(RequestModel):
-    exercise: ExerciseId
-    seed: Seed
+class ProgressRequest(AskRequest):
     outcome: Literal["first-try", "after-hint", "shown"]
 
 
