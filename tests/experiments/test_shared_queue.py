@@ -228,7 +228,8 @@ def test_the_same_config_asked_of_two_workers_trains_once_and_both_clients_get_i
     async def body() -> tuple[Subscription, list, list, list[int]]:
         a, b = worker(tmp_path), worker(tmp_path)
         try:
-            config = full({**TINY, "seed": 8, "epochs": 2})
+            # long enough after its first epoch (about a second) that b asks while it runs
+            config = full({**TINY, "train_size": 2000, "seed": 8, "epochs": 4})
             first = await a.subscribe("generalization", config)
             await until(lambda: bool(a.running[first.key].history))
             second = await b.subscribe("generalization", config)
