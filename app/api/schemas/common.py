@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 
 import numpy as np
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainValidator,
@@ -216,8 +217,18 @@ PositiveIntOrPair = int_or_pair(1)
 """An int ≥ 1 or a [height, width] pair of them (validated to int or tuple)."""
 NonNegativeIntOrPair = int_or_pair(0)
 """An int ≥ 0 or a [height, width] pair of them (validated to int or tuple)."""
-Map = list[list[float]] | list[list[list[float]]]
-"""An H×W map or a C×H×W stack of them."""
+T = TypeVar("T")
+
+
+def _listed(value: object) -> object:
+    return value.tolist() if isinstance(value, np.ndarray) else value
+
+
+Listed = Annotated[T, BeforeValidator(_listed)]
+"""A response field that may be read from an engine's numpy array, e.g. ``Listed[list[float]]``:
+the array becomes the nested lists JSON carries (any other value is validated as it is)."""
+Map = Listed[list[list[float]] | list[list[list[float]]]]
+"""An H×W map or a C×H×W stack of them (a list, or an engine array)."""
 Cell = tuple[Annotated[int, Field(ge=0, le=1_000_000)], Annotated[int, Field(ge=0, le=1_000_000)]]
 """[i, j] of a cell, 0-based."""
 Channel = Annotated[int, Field(ge=0)]
