@@ -259,35 +259,24 @@ _JSON_KINDS = {type(None): "null", bool: "a boolean", str: "a string", dict: "an
 """How a JSON value that is not a list reads in an error message (else "a number")."""
 
 
-def _depth_words(depth: int) -> str:
-    return "a single number" if depth == 0 else f"a {depth}-D list"
-
-
-def _depth_of(value: object) -> int:
-    """Nesting depth found by following first elements (at most 5 levels are followed)."""
-    depth = 0
-    node = value
-    while isinstance(node, list):
-        if len(node) == 0:
+def _first_shape(value: object) -> tuple[int, ...]:
+    """The shape read from first elements only (cheap; at most 6 levels are followed)."""
+    shape: list[int] = []
+    while isinstance(value, list) and len(shape) <= 5:
+        if not value:
             raise PydanticCustomError("empty_array", "must not be empty")
-        node = node[0]
-        depth += 1
-        if depth > 5:
-            return depth
-    if depth == 0 and (isinstance(value, bool) or not isinstance(value, int | float)):
-        return -1
-    return depth
-
-
-def _first_shape(value: list, depth: int) -> tuple[int, ...]:
-    """The shape read from first elements only (cheap: ``depth`` list lengths)."""
-    shape = []
-    node: object = value
-    for _ in range(depth):
-        assert isinstance(node, list)
-        shape.append(len(node))
-        node = node[0]
+        shape.append(len(value))
+        value = value[0]
     return tuple(shape)
+
+
+def _reads(value: object, depth: int) -> str:
+    """What a JSON value of ``depth`` levels of lists is, in an error message."""
+    if depth:
+        return f"a {depth}-D list"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return "a single number"
+    return _JSON_KINDS.get(type(value), "a number")
 
 
 def _check_rectangular(value: list, shape: tuple[int, ...]) -> None:
@@ -337,16 +326,15 @@ def numeric_array(
     def reading(depth: int) -> str:
         return "×".join(symbol for _, _, symbol in axes[depth])
 
-    expected = " or ".join(f"{_depth_words(d)} ({reading(d)})" for d in axes)
+    expected = " or ".join(f"{_reads(None, d)} ({reading(d)})" for d in axes)
 
     def validate(value: object, info: ValidationInfo) -> np.ndarray:
-        depth = _depth_of(value)
+        shape = _first_shape(value)
+        depth = len(shape)
         if depth not in axes:
-            got = _depth_words(depth) if depth >= 0 else _JSON_KINDS.get(type(value), "a number")
-            words = {"expected": expected, "got": got}
+            words = {"expected": expected, "got": _reads(value, depth)}
             raise PydanticCustomError("array_depth", "must be {expected}, got {got}", words)
         assert isinstance(value, list)
-        shape = _first_shape(value, depth)
         settings = settings_of(info)
         for (phrase, limit, _), size in zip(axes[depth], shape, strict=True):
             if isinstance(limit, int) and size != limit:
