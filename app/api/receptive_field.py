@@ -25,17 +25,9 @@ router = APIRouter(tags=["receptive-field"])
 def receptive_field(request: JsonBody[ReceptiveFieldRequest]) -> ReceptiveFieldResponse:
     """Receptive field, jump, start and output size per layer; the input region of a unit."""
     unit = None if request.unit is None else (request.unit.layer, request.unit.position)
-    stack = rf.analyse_stack(
-        [spec.model_dump() for spec in request.layers], request.input_size, unit
-    )
-    fields = stack.fields
-    return ReceptiveFieldResponse(
-        layers=fields,
-        receptive_field=fields[-1].receptive_field,
-        jump=fields[-1].jump,
-        region=stack.region,
-        formula=stack.formula,
-    )
+    layers = [spec.model_dump() for spec in request.layers]
+    stack = rf.analyse_stack(layers, request.input_size, unit)
+    return ReceptiveFieldResponse.model_validate(stack)
 
 
 @router.get("/receptive-field/presets", response_model=PresetList)

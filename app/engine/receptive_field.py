@@ -289,6 +289,16 @@ class StackAnalysis:
     region: Region | None
     formula: str | None
 
+    @property
+    def receptive_field(self) -> Pair:
+        """The last layer's receptive field."""
+        return self.fields[-1].receptive_field
+
+    @property
+    def jump(self) -> Pair:
+        """The last layer's jump (cumulative stride)."""
+        return self.fields[-1].jump
+
 
 def analyse_stack(
     specs: list[dict],

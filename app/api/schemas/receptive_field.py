@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import (
-    Field,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from app.api.schemas.common import (
     Cell,
@@ -21,13 +16,7 @@ from app.api.schemas.common import (
     settings_of,
 )
 from app.engine.effective_rf import SeriesPoint
-from app.engine.receptive_field import LayerField, Region
-
-Pair = tuple[int, int]
-FloatPair = tuple[float, float]
-Span = tuple[int, int]
-"""An inclusive range [first, last] of input rows or columns."""
-
+from app.engine.receptive_field import LayerField, Pair, Region
 
 # -- theoretical receptive field ------------------------------------------------------------
 
@@ -82,7 +71,9 @@ class ReceptiveFieldRequest(RequestModel):
 class ReceptiveFieldResponse(ResultModel):
     """Per-layer receptive fields, the last layer's field, a unit's region, the worked formula."""
 
-    layers: list[LayerField] = Field(description="One entry per layer, input side first.")
+    layers: list[LayerField] = Field(
+        validation_alias="fields", description="One entry per layer, input side first."
+    )
     receptive_field: Pair = Field(description="Receptive field of the last layer (rows, cols).")
     jump: Pair = Field(description="Jump (cumulative stride) of the last layer.")
     region: Region | None = Field(None, description="The requested unit's input region.")
@@ -133,8 +124,8 @@ class EffectiveRFResponse(ResultModel):
 
     heatmap: Listed[list[list[float]]] = Field(description="Mean |∂y_centre/∂x| over the samples.")
     size: Pair = Field(description="(H, W) of the heatmap = the input size.")
-    centre: FloatPair = Field(description="Input coordinates of the centre of the field.")
-    theoretical_box: Span = Field(
+    centre: tuple[float, float] = Field(description="Input coordinates of the centre of the field.")
+    theoretical_box: Pair = Field(
         validation_alias="box", description="[first, last] rows (= columns) of R_L."
     )
     theoretical_size: int = Field(description="R_L = 1 + L(k − 1).")
