@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.api.deps import JsonBody
-from app.api.schemas.pool import PoolRequest, PoolResponse, pool_fields
+from app.api.schemas.pool import PoolRequest, PoolResponse
 from app.engine.pooling import global_avg_pool, max_blur_pool2d, pool2d
 
 router = APIRouter(tags=["pool"])
@@ -15,9 +15,9 @@ router = APIRouter(tags=["pool"])
 def pool(request: JsonBody[PoolRequest]) -> PoolResponse:
     """Pool an input (max / avg with arg-max positions, max-blur, or global average)."""
     if request.mode == "global_avg":
-        return PoolResponse(**pool_fields("global_avg", global_avg_pool(request.input)))
+        return PoolResponse.model_validate(global_avg_pool(request.input))
     if request.mode == "blurmax":
-        return PoolResponse(**pool_fields("blurmax", max_blur_pool2d(request.input)))
+        return PoolResponse.model_validate(max_blur_pool2d(request.input))
     result = pool2d(
         request.input,
         kernel_size=request.kernel_size,
@@ -28,4 +28,4 @@ def pool(request: JsonBody[PoolRequest]) -> PoolResponse:
         ceil_mode=request.ceil_mode,
         count_include_pad=request.count_include_pad,
     )
-    return PoolResponse(**pool_fields(request.mode, result))
+    return PoolResponse.model_validate(result)

@@ -25,17 +25,9 @@ router = APIRouter(tags=["receptive-field"])
 def receptive_field(request: JsonBody[ReceptiveFieldRequest]) -> ReceptiveFieldResponse:
     """Receptive field, jump, start and output size per layer; the input region of a unit."""
     unit = None if request.unit is None else (request.unit.layer, request.unit.position)
-    stack = rf.analyse_stack(
-        [spec.model_dump() for spec in request.layers], request.input_size, unit
-    )
-    fields = stack.fields
-    return ReceptiveFieldResponse(
-        layers=fields,
-        receptive_field=fields[-1].receptive_field,
-        jump=fields[-1].jump,
-        region=stack.region,
-        formula=stack.formula,
-    )
+    layers = [spec.model_dump() for spec in request.layers]
+    stack = rf.analyse_stack(layers, request.input_size, unit)
+    return ReceptiveFieldResponse.model_validate(stack)
 
 
 @router.get("/receptive-field/presets", response_model=PresetList)
@@ -58,21 +50,7 @@ def effective(request: JsonBody[EffectiveRFRequest], settings: SettingsDep) -> E
         mass_fraction=request.mass_fraction,
         max_macs=settings.max_erf_macs,
     )
-    return EffectiveRFResponse(
-        heatmap=field.heatmap.tolist(),
-        size=field.size,
-        centre=(field.centre, field.centre),
-        theoretical_box=field.box,
-        theoretical_size=field.theoretical_size,
-        theoretical_radius=field.theoretical_radius,
-        radius=field.radius,
-        mass_fraction=field.mass_fraction,
-        std=field.std,
-        gaussian_std=field.gaussian_std,
-        radius_ratio=field.radius_ratio,
-        num_layers=field.num_layers,
-        kernel_size=field.kernel_size,
-    )
+    return EffectiveRFResponse.model_validate(field)
 
 
 @router.post("/receptive-field/effective/series", response_model=EffectiveRFSeriesResponse)
@@ -90,9 +68,4 @@ def effective_series(
         mass_fraction=request.mass_fraction,
         max_macs=settings.max_erf_macs,
     )
-    return EffectiveRFSeriesResponse(
-        kernel_size=request.kernel_size,
-        points=growth.points,
-        std_exponent=growth.std_exponent,
-        radius_exponent=growth.radius_exponent,
-    )
+    return EffectiveRFSeriesResponse.model_validate(growth)

@@ -10,7 +10,6 @@ from app.api.schemas.shift import (
     EquivarianceResponse,
     ShiftRequest,
     ShiftResponse,
-    equivariance_fields,
 )
 from app.engine.shift import equivariance, shift
 
@@ -21,7 +20,7 @@ router = APIRouter(tags=["shift and equivariance"])
 def translate(request: JsonBody[ShiftRequest]) -> ShiftResponse:
     """Shift an image by (dx, dy) with zero fill."""
     shifted = shift(request.image, request.dx, request.dy)
-    return ShiftResponse(shifted=shifted.tolist(), dx=request.dx, dy=request.dy)
+    return ShiftResponse(shifted=shifted, dx=request.dx, dy=request.dy)
 
 
 @router.post("/equivariance", response_model=EquivarianceResponse)
@@ -38,4 +37,4 @@ def equivariance_report(request: JsonBody[EquivarianceRequest]) -> EquivarianceR
         pool_kernel=2 if pool is None else pool.kernel_size,
         pool_stride=None if pool is None else pool.stride,
     )
-    return EquivarianceResponse(**equivariance_fields(report))
+    return EquivarianceResponse.model_validate(report)

@@ -51,7 +51,7 @@ class EffectiveField:
     """The measured field: a normalised heatmap, its radius and spread, and the theory."""
 
     heatmap: np.ndarray  # (n, n), max 1
-    centre: float  # input coordinate (rows = cols) of the centre of the theoretical field
+    centre: tuple[float, float]  # input coordinates (row, col) of the theoretical field's centre
     box: tuple[int, int]  # [first, last] rows (= cols) of the theoretical field
     theoretical_size: int
     theoretical_radius: float
@@ -198,7 +198,7 @@ def effective_receptive_field(
     centre = first + (size - 1) / 2
     return EffectiveField(
         heatmap=heat / peak,
-        centre=centre,
+        centre=(centre, centre),
         box=(first, first + size - 1),
         theoretical_size=size,
         theoretical_radius=(size - 1) / 2,
@@ -213,19 +213,22 @@ def effective_receptive_field(
 
 @dataclass(frozen=True)
 class SeriesPoint:
-    """One depth of a series (no heatmap)."""
+    """One depth of the series."""
 
     num_layers: int
+    """L."""
     theoretical_size: int
+    """R_L = 1 + L(k − 1)."""
     theoretical_radius: float
+    """L(k − 1)/2."""
     radius: float
+    """Measured half-width holding mass_fraction of the mass."""
     std: float
+    """Measured std of the gradient distribution."""
     gaussian_std: float
-
-    @property
-    def radius_ratio(self) -> float:
-        """Measured radius over the theoretical one."""
-        return self.radius / self.theoretical_radius
+    """√(L(k² − 1)/12)."""
+    radius_ratio: float
+    """radius / theoretical_radius."""
 
 
 def growth_exponent(depths: list[int], values: list[float]) -> float | None:
@@ -271,6 +274,7 @@ def effective_rf_series(
                 field.radius,
                 field.std,
                 field.gaussian_std,
+                field.radius_ratio,
             )
         )
     return points
@@ -280,6 +284,7 @@ def effective_rf_series(
 class Growth:
     """A series of effective fields and how their std and radius grow with depth."""
 
+    kernel_size: int
     points: list[SeriesPoint]
     std_exponent: float | None
     radius_exponent: float | None
@@ -291,6 +296,7 @@ def effective_rf_growth(depths: list[int], kernel_size: int, **options: Any) -> 
     points = effective_rf_series(depths, kernel_size, **options)
     measured = [p.num_layers for p in points]
     return Growth(
+        kernel_size,
         points,
         growth_exponent(measured, [p.std for p in points]),
         growth_exponent(measured, [p.radius for p in points]),

@@ -126,12 +126,19 @@ def pool_geometry(
 class PoolResult:
     """A pooled map with, for max pooling, the input cell every output came from."""
 
+    mode: str
+    """max, avg, blurmax or global_avg."""
     output: np.ndarray
     """(H_out, W_out) or (C, H_out, W_out)."""
     argmax: np.ndarray | None
     """Max pooling: (…, H_out, W_out, 2) input [row, col] of each maximum; else None."""
     geometry: PoolGeometry | BlurMaxGeometry | None
     """None for global average pooling."""
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        """(H_out, W_out) or (C, H_out, W_out)."""
+        return self.output.shape
 
 
 def _overhang(geometry: PoolGeometry) -> list[int]:
@@ -228,8 +235,8 @@ def pool2d(
         out = total / divisor
     check_finite(out, "pooling")
     if geometry.squeeze:
-        return PoolResult(out[0], None if argmax is None else argmax[0], geometry)
-    return PoolResult(out, argmax, geometry)
+        return PoolResult(mode, out[0], None if argmax is None else argmax[0], geometry)
+    return PoolResult(mode, out, argmax, geometry)
 
 
 def global_avg_pool(x: np.ndarray) -> PoolResult:
@@ -239,7 +246,7 @@ def global_avg_pool(x: np.ndarray) -> PoolResult:
         raise InvalidInput("input must be a non-empty H×W or C×H×W array")
     with np.errstate(over="ignore", invalid="ignore"):
         out = check_finite(x.mean(axis=(-2, -1), keepdims=True), "pooling")
-    return PoolResult(out, None, None)
+    return PoolResult("global_avg", out, None, None)
 
 
 @dataclass(frozen=True)
@@ -304,4 +311,4 @@ def max_blur_pool2d(x: np.ndarray) -> PoolResult:
                     * padded[:, a : a + 2 * (ho - 1) + 1 : 2, b : b + 2 * (wo - 1) + 1 : 2]
                 )
     check_finite(out, "pooling")
-    return PoolResult(out[0] if geometry.squeeze else out, None, geometry)
+    return PoolResult("blurmax", out[0] if geometry.squeeze else out, None, geometry)

@@ -93,24 +93,45 @@ def make_layers(specs: list[dict]) -> list[Layer]:
 
 @dataclass(frozen=True)
 class LayerField:
-    """Receptive-field arithmetic after one layer, per axis (rows, cols)."""
+    """The receptive-field arithmetic after one layer (per axis: [rows, columns])."""
 
     index: int
-    layer: Layer
+    """Index of the layer in the request."""
+    name: str
+    """The layer name given, or e.g. "conv1", "pool2"."""
+    type: LayerType
+    """"conv" or "pool"."""
+    kernel_size: Pair
+    """(kh, kw)."""
+    stride: Pair
+    """(sh, sw), defaults filled in."""
+    padding: Pair
+    """(ph, pw)."""
+    dilation: Pair
+    """(dh, dw)."""
+    effective_kernel: Pair
+    """d(k − 1) + 1 per axis."""
     receptive_field: Pair
+    """r_l = r_{l−1} + (k_eff − 1)·j_{l−1}."""
     jump: Pair
+    """j_l = j_{l−1}·s_l: input pixels between units."""
     start: tuple[float, float]
-    first: Pair  # input coordinate of the first pixel of unit (0, 0)'s field
-    output_size: Pair | None
+    """Centre of unit (0, 0)'s field in input pixels."""
+    output_size: Pair | None = None
+    """(H_l, W_l) for the given input size."""
 
-    # the layer's own numbers, read through the field (what a response lists per layer)
-    name = property(lambda self: self.layer.name)
-    type = property(lambda self: self.layer.type)
-    kernel_size = property(lambda self: self.layer.kernel)
-    stride = property(lambda self: self.layer.stride)
-    padding = property(lambda self: self.layer.padding)
-    dilation = property(lambda self: self.layer.dilation)
-    effective_kernel = property(lambda self: self.layer.effective_kernel)
+    @property
+    def layer(self) -> Layer:
+        """The layer these numbers follow."""
+        return Layer(
+            self.type, self.kernel_size, self.stride, self.padding, self.dilation, self.name
+        )
+
+    @property
+    def first(self) -> Pair:
+        """Input coordinate of the first pixel of unit (0, 0)'s field: start − (r − 1)/2."""
+        r, start = self.receptive_field, self.start
+        return (int(start[0] - (r[0] - 1) / 2), int(start[1] - (r[1] - 1) / 2))
 
 
 def _output_side(n: int, layer: Layer, axis: int) -> int:
@@ -153,8 +174,11 @@ def receptive_fields(layers: list[Layer], input_size: Pair | None = None) -> lis
             _check_fits(index, layer, size)
             size = (_output_side(size[0], layer, 0), _output_side(size[1], layer, 1))
         start = (first[0] + (r[0] - 1) / 2, first[1] + (r[1] - 1) / 2)
+        numbers = (layer.kernel, layer.stride, layer.padding, layer.dilation, eff)
         fields.append(
-            LayerField(index, layer, (r[0], r[1]), (j[0], j[1]), start, (first[0], first[1]), size)
+            LayerField(
+                index, layer.name, layer.type, *numbers, (r[0], r[1]), (j[0], j[1]), start, size
+            )
         )
     return fields
 
@@ -264,6 +288,16 @@ class StackAnalysis:
     fields: list[LayerField]
     region: Region | None
     formula: str | None
+
+    @property
+    def receptive_field(self) -> Pair:
+        """The last layer's receptive field."""
+        return self.fields[-1].receptive_field
+
+    @property
+    def jump(self) -> Pair:
+        """The last layer's jump (cumulative stride)."""
+        return self.fields[-1].jump
 
 
 def analyse_stack(

@@ -2,31 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from app.api import answer_size
 from app.api.schemas.common import (
     Formula,
     Image,
+    Listed,
     Map,
     NonNegativeIntOrPair,
     PositiveIntOrPair,
+    ResultModel,
     ShapedRequest,
     check_output_values,
     formula_of,
     refuse_over,
 )
 from app.config import Settings
-from app.engine.pooling import (
-    BlurMaxGeometry,
-    PoolGeometry,
-    PoolResult,
-    blurmax_geometry,
-    pool_geometry,
-)
+from app.engine.padding import PlaneGeometry
+from app.engine.pooling import BlurMaxGeometry, PoolGeometry, blurmax_geometry, pool_geometry
 
 PoolMode = Literal["max", "avg", "blurmax", "global_avg"]
 POOL_MODES = "max, avg, blurmax (2×2 max at stride 1, 3×3 blur at stride 2) or global_avg."
@@ -41,13 +38,32 @@ def check_pool_compute(geometry: PoolGeometry | BlurMaxGeometry, settings: Setti
 
 
 BLURMAX_FIXED: dict[str, tuple[object, ...]] = {
-    "kernel_size": (2, [2, 2]),
-    "stride": (None, 2, [2, 2]),
+    "kernel_size": (2, [2, 2], (2, 2)),
+    "stride": (None, 2, [2, 2], (2, 2)),
     "padding": (0, [0, 0]),
     "dilation": (1, [1, 1]),
     "ceil_mode": (False,),
 }
-"""The window settings blurmax accepts: its own (or the defaults, which mean the same)."""
+"""The window settings blurmax accepts: its own (or the defaults, which mean the same), as JSON
+lists or as validated tuples."""
+
+
+def blurmax_changed(settings: object) -> str:
+    """The window settings that blurmax does not accept among ``settings`` (a request's fields,
+    as a dict), comma-separated; "" when there are none or the mode is not blurmax."""
+    if not isinstance(settings, dict) or settings.get("mode") != "blurmax":
+        return ""
+    fixed = BLURMAX_FIXED.items()
+    return ", ".join(name for name, ok in fixed if name in settings and settings[name] not in ok)
+
+
+def _worked_out(value: object) -> object:
+    """A window geometry becomes its worked-out output-size formula (anything else is kept)."""
+    return formula_of(value.height, value.width) if isinstance(value, PlaneGeometry) else value
+
+
+GeometryFormula = Annotated[Formula, BeforeValidator(_worked_out)]
+"""A response's ``formula``, read from an engine result's window ``geometry``."""
 
 
 class PoolRequest(ShapedRequest):
@@ -65,19 +81,13 @@ class PoolRequest(ShapedRequest):
     @model_validator(mode="before")
     @classmethod
     def _blurmax_window_is_fixed(cls, data: object) -> object:
-        if isinstance(data, dict) and data.get("mode") == "blurmax":
-            changed = [
-                name
-                for name, default in BLURMAX_FIXED.items()
-                if name in data and data[name] not in default
-            ]
-            if changed:
-                raise PydanticCustomError(
-                    "blurmax_fixed_window",
-                    "blurmax has a fixed window (2×2 max at stride 1, 3×3 blur at stride 2, "
-                    "reflect padding 1); leave out {names}",
-                    {"names": ", ".join(changed)},
-                )
+        if names := blurmax_changed(data):
+            raise PydanticCustomError(
+                "blurmax_fixed_window",
+                "blurmax has a fixed window (2×2 max at stride 1, 3×3 blur at stride 2, "
+                "reflect padding 1); leave out {names}",
+                {"names": names},
+            )
         return data
 
     def geometry(self) -> PoolGeometry | BlurMaxGeometry:
@@ -104,23 +114,15 @@ class PoolRequest(ShapedRequest):
         check_pool_compute(geometry, settings)
 
 
-def pool_fields(mode: str, result: PoolResult) -> dict:
-    """The response fields of a pooling result (global average pooling has no formula)."""
-    geometry = result.geometry
-    return {
-        "mode": mode,
-        "output": result.output.tolist(),
-        "output_shape": result.output.shape,
-        "formula": None if geometry is None else formula_of(geometry.height, geometry.width),
-        "argmax": None if result.argmax is None else result.argmax.tolist(),
-    }
-
-
-class PoolResponse(BaseModel):
+class PoolResponse(ResultModel):
     """The pooled map, its size worked out, and where every maximum came from."""
 
     mode: PoolMode = Field(description="The pooling computed.")
     output: Map = Field(description="H_out×W_out, or C×H_out×W_out (global_avg: 1×1 each).")
     output_shape: list[int] = Field(description="[H_out, W_out] or [C, H_out, W_out].")
-    formula: Formula | None = Field(description="The output size worked out (null: global).")
-    argmax: Argmax | None = Field(description="max: [row, col] of each output's first maximum.")
+    formula: GeometryFormula | None = Field(
+        validation_alias="geometry", description="The output size worked out (null: global)."
+    )
+    argmax: Listed[Argmax | None] = Field(
+        description="max: [row, col] of each output's first maximum."
+    )

@@ -4,28 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import (
-    Field,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from app.api.schemas.common import (
     Cell,
+    Listed,
     NonNegativeIntOrPair,
     PositiveIntOrPair,
     RequestModel,
     ResultModel,
     settings_of,
 )
-from app.engine.receptive_field import Region
-
-Pair = tuple[int, int]
-FloatPair = tuple[float, float]
-Span = tuple[int, int]
-"""An inclusive range [first, last] of input rows or columns."""
-
+from app.engine.effective_rf import SeriesPoint
+from app.engine.receptive_field import LayerField, Pair, Region
 
 # -- theoretical receptive field ------------------------------------------------------------
 
@@ -77,27 +68,12 @@ class ReceptiveFieldRequest(RequestModel):
         return layers
 
 
-class LayerField(ResultModel):
-    """The receptive-field arithmetic after one layer (per axis: [rows, columns])."""
-
-    index: int = Field(description="Index of the layer in the request.")
-    name: str = Field(description='The layer name given, or e.g. "conv1", "pool2".')
-    type: Literal["conv", "pool"] = Field(description='"conv" or "pool".')
-    kernel_size: Pair = Field(description="(kh, kw).")
-    stride: Pair = Field(description="(sh, sw), defaults filled in.")
-    padding: Pair = Field(description="(ph, pw).")
-    dilation: Pair = Field(description="(dh, dw).")
-    effective_kernel: Pair = Field(description="d(k − 1) + 1 per axis.")
-    receptive_field: Pair = Field(description="r_l = r_{l−1} + (k_eff − 1)·j_{l−1}.")
-    jump: Pair = Field(description="j_l = j_{l−1}·s_l: input pixels between units.")
-    start: FloatPair = Field(description="Centre of unit (0, 0)'s field in input pixels.")
-    output_size: Pair | None = Field(None, description="(H_l, W_l) for the given input size.")
-
-
 class ReceptiveFieldResponse(ResultModel):
     """Per-layer receptive fields, the last layer's field, a unit's region, the worked formula."""
 
-    layers: list[LayerField] = Field(description="One entry per layer, input side first.")
+    layers: list[LayerField] = Field(
+        validation_alias="fields", description="One entry per layer, input side first."
+    )
     receptive_field: Pair = Field(description="Receptive field of the last layer (rows, cols).")
     jump: Pair = Field(description="Jump (cumulative stride) of the last layer.")
     region: Region | None = Field(None, description="The requested unit's input region.")
@@ -146,10 +122,12 @@ class EffectiveRFRequest(RequestModel):
 class EffectiveRFResponse(ResultModel):
     """The effective receptive field: a heatmap and its radius beside the theoretical one."""
 
-    heatmap: list[list[float]] = Field(description="Mean |∂y_centre/∂x| over the samples.")
+    heatmap: Listed[list[list[float]]] = Field(description="Mean |∂y_centre/∂x| over the samples.")
     size: Pair = Field(description="(H, W) of the heatmap = the input size.")
-    centre: FloatPair = Field(description="Input coordinates of the centre of the field.")
-    theoretical_box: Span = Field(description="[first, last] rows (= columns) of R_L.")
+    centre: tuple[float, float] = Field(description="Input coordinates of the centre of the field.")
+    theoretical_box: Pair = Field(
+        validation_alias="box", description="[first, last] rows (= columns) of R_L."
+    )
     theoretical_size: int = Field(description="R_L = 1 + L(k − 1).")
     theoretical_radius: float = Field(description="(R_L − 1)/2 = L(k − 1)/2: grows like L.")
     radius: float = Field(description="Half-width holding mass_fraction: grows like √L.")
@@ -173,22 +151,10 @@ class EffectiveRFSeriesRequest(RequestModel):
     mass_fraction: MassFraction = Field(0.95, description="Mass the radius holds.")
 
 
-class EffectiveRFPoint(ResultModel):
-    """One depth of the series."""
-
-    num_layers: int = Field(description="L.")
-    theoretical_size: int = Field(description="R_L = 1 + L(k − 1).")
-    theoretical_radius: float = Field(description="L(k − 1)/2.")
-    radius: float = Field(description="Measured half-width holding mass_fraction of the mass.")
-    std: float = Field(description="Measured std of the gradient distribution.")
-    gaussian_std: float = Field(description="√(L(k² − 1)/12).")
-    radius_ratio: float = Field(description="radius / theoretical_radius.")
-
-
 class EffectiveRFSeriesResponse(ResultModel):
     """Measured and theoretical radius per depth, with fitted growth exponents."""
 
     kernel_size: int = Field(description="k.")
-    points: list[EffectiveRFPoint] = Field(description="One point per distinct depth, ascending.")
+    points: list[SeriesPoint] = Field(description="One point per distinct depth, ascending.")
     std_exponent: float | None = Field(description="Slope of log std against log L.")
     radius_exponent: float | None = Field(description="Slope of log radius against log L.")

@@ -4,30 +4,29 @@ from __future__ import annotations
 
 from typing import Literal, Self
 
-from pydantic import BaseModel, Field, ValidationInfo, model_validator
+from pydantic import AliasPath, Field, ValidationInfo, model_validator
 
 from app.api import answer_size
 from app.api.schemas.common import (
     ConvolutionRequest,
-    Formula,
     Image,
     Image2D,
     Kernel2D,
+    Listed,
     Map,
     Padding,
     PaddingMode,
     PositiveIntOrPair,
     RequestModel,
+    ResultModel,
     ShiftAmount,
     check_response_bytes,
-    formula_of,
     settings_of,
 )
 from app.api.schemas.conv import check_compute
-from app.api.schemas.pool import check_pool_compute
+from app.api.schemas.pool import GeometryFormula, blurmax_changed, check_pool_compute
 from app.config import Settings
 from app.engine.conv import ConvGeometry
-from app.engine.shift import EquivarianceReport, PoolReport
 
 
 class ShiftRequest(RequestModel):
@@ -43,7 +42,7 @@ class ShiftRequest(RequestModel):
         return self
 
 
-class ShiftResponse(BaseModel):
+class ShiftResponse(ResultModel):
     """The shifted image: shifted[i][j] = image[i − dy][j − dx], 0 where that is outside."""
 
     shifted: Map = Field(description="Same shape as the image.")
@@ -60,14 +59,11 @@ class PoolSettings(RequestModel):
 
     @model_validator(mode="after")
     def _blurmax_window_is_fixed(self) -> Self:
-        if self.mode == "blurmax":
-            allowed = {"kernel_size": (2, (2, 2)), "stride": (None, 2, (2, 2))}
-            changed = [name for name, ok in allowed.items() if getattr(self, name) not in ok]
-            if changed:
-                raise ValueError(
-                    "blurmax has a fixed window (2×2 max at stride 1, 3×3 blur at stride 2); "
-                    f"leave out {', '.join(changed)}"
-                )
+        if names := blurmax_changed(dict(self)):
+            raise ValueError(
+                "blurmax has a fixed window (2×2 max at stride 1, 3×3 blur at stride 2); "
+                f"leave out {names}"
+            )
         return self
 
 
@@ -98,63 +94,50 @@ class EquivarianceRequest(ConvolutionRequest):
             check_pool_compute(answer_size.equivariance_pooling(self, geometry), settings)
 
 
-class PoolEquivariance(BaseModel):
+Grid = Listed[list[list[float]]]
+"""An H×W map, read from an engine array."""
+Mask = Listed[list[list[bool]]]
+"""An H×W mask, read from an engine array."""
+
+
+class PoolEquivariance(ResultModel):
     """Pooling the two maps: which pooled outputs keep their value after the shift."""
 
     mode: Literal["max", "avg", "blurmax"] = Field(description="The pooling used.")
-    pooled_before: list[list[float]] = Field(description="pool(conv(x)).")
-    pooled_after: list[list[float]] = Field(description="pool(conv(shift(x))).")
-    unchanged: list[list[bool]] = Field(description="True where the pooled value is unchanged.")
+    pooled_before: Grid = Field(
+        validation_alias=AliasPath("before", "output"), description="pool(conv(x))."
+    )
+    pooled_after: Grid = Field(
+        validation_alias=AliasPath("after", "output"), description="pool(conv(shift(x)))."
+    )
+    unchanged: Mask = Field(description="True where the pooled value is unchanged.")
     unchanged_count: int = Field(description="Pooled outputs that kept their value.")
     changed_count: int = Field(description="Pooled outputs whose value changed.")
-    argmax_before: list[list[list[int]]] | None = Field(description="max: [row, col] before.")
-    argmax_after: list[list[list[int]]] | None = Field(description="max: [row, col] after.")
-    formula: Formula = Field(description="The pooled size worked out.")
+    argmax_before: Listed[list[list[list[int]]] | None] = Field(
+        validation_alias=AliasPath("before", "argmax"), description="max: [row, col] before."
+    )
+    argmax_after: Listed[list[list[list[int]]] | None] = Field(
+        validation_alias=AliasPath("after", "argmax"), description="max: [row, col] after."
+    )
+    formula: GeometryFormula = Field(
+        validation_alias=AliasPath("before", "geometry"), description="The pooled size worked out."
+    )
 
 
-def _pool_fields(pool: PoolReport) -> dict:
-    before, after = pool.before, pool.after
-    assert before.geometry is not None
-    return {
-        "mode": pool.mode,
-        "pooled_before": before.output.tolist(),
-        "pooled_after": after.output.tolist(),
-        "unchanged": pool.unchanged.tolist(),
-        "unchanged_count": pool.unchanged_count,
-        "changed_count": pool.changed_count,
-        "argmax_before": None if before.argmax is None else before.argmax.tolist(),
-        "argmax_after": None if after.argmax is None else after.argmax.tolist(),
-        "formula": formula_of(before.geometry.height, before.geometry.width),
-    }
-
-
-def equivariance_fields(report: EquivarianceReport) -> dict:
-    """The response fields of the engine's equivariance report."""
-    maps = ("shifted_image", "conv_output", "conv_of_shifted", "shifted_conv", "difference")
-    return {
-        **{name: getattr(report, name).tolist() for name in maps},
-        "interior_mask": report.interior_mask.tolist(),
-        "interior_cells": report.interior_cells,
-        "max_abs_diff_interior": report.max_abs_diff_interior,
-        "max_abs_diff_total": report.max_abs_diff_total,
-        "output_shift": report.output_shift,
-        "formula": formula_of(report.geometry.height, report.geometry.width),
-        "pool": None if report.pool is None else _pool_fields(report.pool),
-    }
-
-
-class EquivarianceResponse(BaseModel):
+class EquivarianceResponse(ResultModel):
     """The equivariance report: conv(shift(x)) − shift(conv(x)) is 0 away from the borders."""
 
-    shifted_image: list[list[float]] = Field(description="shift(x) by (dx, dy), zero fill.")
-    conv_output: list[list[float]] = Field(description="conv(x).")
-    conv_of_shifted: list[list[float]] = Field(description="conv(shift(x)).")
-    shifted_conv: list[list[float]] = Field(description="shift(conv(x)) by the output shift.")
-    difference: list[list[float]] = Field(description="conv(shift(x)) − shift(conv(x)).")
-    interior_mask: list[list[bool]] = Field(description="Cells unaffected by the borders.")
+    shifted_image: Grid = Field(description="shift(x) by (dx, dy), zero fill.")
+    conv_output: Grid = Field(description="conv(x).")
+    conv_of_shifted: Grid = Field(description="conv(shift(x)).")
+    shifted_conv: Grid = Field(description="shift(conv(x)) by the output shift.")
+    difference: Grid = Field(description="conv(shift(x)) − shift(conv(x)).")
+    interior_mask: Mask = Field(description="Cells unaffected by the borders.")
     interior_cells: int = Field(description="How many cells the mask holds.")
     max_abs_diff_interior: float | None = Field(description="max |difference| inside the mask.")
     max_abs_diff_total: float = Field(description="max |difference| over the whole map.")
     output_shift: list[int] = Field(description="[dx / s_w, dy / s_h]: the shift in output cells.")
-    formula: Formula = Field(description="The convolution output size worked out.")
+    formula: GeometryFormula = Field(
+        validation_alias="geometry", description="The convolution output size worked out."
+    )
     pool: PoolEquivariance | None = Field(description="Pooling of both maps, when asked.")
