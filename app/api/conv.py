@@ -14,7 +14,6 @@ from app.api.schemas.conv import (
     Conv2dRequest,
     Conv2dResponse,
     MatrixCheck,
-    conv_fields,
 )
 from app.engine import conv
 from app.engine.explain import explain_conv2d
@@ -27,7 +26,7 @@ router = APIRouter(tags=["conv2d"])
 def convolve(request: JsonBody[Conv2dRequest]) -> Conv2dResponse:
     """Convolve (cross-correlate) an input with a kernel; the output size worked out."""
     c = conv.convolve(request.input, request.kernel, request.bias, request.options())
-    return Conv2dResponse(**conv_fields(c.geometry, c.output, request.bias))
+    return Conv2dResponse.model_validate(c)
 
 
 @router.post("/conv2d/explain", response_model=Conv2dExplainResponse)
@@ -43,11 +42,7 @@ def explain(request: JsonBody[Conv2dExplainRequest]) -> Conv2dExplainResponse:
         input_cell=request.input_cell,
         input_channel=request.input_channel,
     )
-    return Conv2dExplainResponse(
-        **conv_fields(e.geometry, e.output, request.bias),
-        output_cell=e.output_cell,
-        input_cell=e.input_cell,
-    )
+    return Conv2dExplainResponse.model_validate(e)
 
 
 @router.post("/conv2d/matrix", response_model=Conv2dMatrixResponse)

@@ -20,9 +20,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.engine.conv import DEFAULT_OPTIONS, ConvGeometry, ConvOptions, conv_geometry, correlate
+from app.engine.conv import (
+    DEFAULT_OPTIONS,
+    ConvCounts,
+    ConvGeometry,
+    ConvOptions,
+    ConvResult,
+    check_bias,
+    conv_geometry,
+    correlate,
+)
 from app.engine.errors import InvalidInput
-from app.engine.padding import AxisGeometry
+from app.engine.padding import AxisGeometry, WorkedAxis
 
 FORMS = {
     "simple": "L − k + 1",
@@ -30,6 +39,19 @@ FORMS = {
     "floor_div": "⌊L/k⌋",
     "general": "⌊(L + 2p − d(k−1) − 1)/s⌋ + 1",
 }
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkedLength(WorkedAxis):
+    """L_out worked out: the formula, its text and the length axis (``of``) with its numbers."""
+
+    general: str
+    text: str
+
+    @property
+    def length(self) -> int:
+        """Signal length L."""
+        return self.of.size
 
 
 @dataclass(frozen=True)
@@ -56,6 +78,15 @@ class Conv1dGeometry:
         form = self.axis.form()
         expression = self.axis.expression(form)
         return FORMS[form], f"{expression} = {self.axis.output}", expression
+
+    def worked_formula(self) -> WorkedLength:
+        """``formula()`` as an answer shows it, with the length axis's numbers."""
+        general, text, expression = self.formula()
+        return WorkedLength(self.axis, expression, general=general, text=text)
+
+    def counts(self, bias: bool) -> ConvCounts:
+        """The counts of the 2-D convolution of the 1×L image."""
+        return self.conv.counts(bias)
 
 
 def _as_int(value: int | tuple | list, name: str) -> int:
@@ -126,12 +157,13 @@ def conv1d_geometry(
 
 
 @dataclass(frozen=True)
-class Convolution1d:
-    """The output of a 1-D convolution with the geometry it was computed with."""
+class Convolution1d(ConvResult):
+    """The output of a 1-D convolution with the geometry and bias it was computed with."""
 
     geometry: Conv1dGeometry
     output: np.ndarray
     """(L_out,) or (C_out, L_out)."""
+    bias: np.ndarray | None = None
 
 
 def convolve1d(
@@ -148,7 +180,8 @@ def convolve1d(
     x3 = x.reshape(-1, 1, x.shape[-1])  # (C_in, 1, L)
     k4 = kernel.reshape(-1, x3.shape[0], 1, kernel.shape[-1])  # (C_out, C_in, 1, k)
     out = correlate(x3, k4, bias, geometry.conv, options.flip_kernel)  # (C_out, 1, L_out)
-    return Convolution1d(geometry, out.reshape(geometry.output_shape))
+    b = check_bias(bias, geometry.conv.out_channels)
+    return Convolution1d(geometry, out.reshape(geometry.output_shape), b)
 
 
 def conv1d(

@@ -23,11 +23,10 @@ from app.api.schemas.common import (
     PositiveIntOrPair,
     ResultModel,
     check_output_values,
-    formula_of,
     refuse_over,
 )
 from app.config import Settings
-from app.engine.conv import ConvGeometry
+from app.engine.conv import ConvCounts, ConvGeometry
 from app.engine.explain import Influence, Term
 from app.engine.matrix import MatrixFigures, MergedEntry
 
@@ -67,32 +66,6 @@ class Conv2dRequest(ConvolutionRequest):
     def check_limits(self, geometry: ConvGeometry, settings: Settings) -> None:
         """422 over max_macs or max_output_values (subclasses add theirs)."""
         check_compute(geometry, settings)
-
-
-class ConvCounts(ResultModel):
-    """Sparse interactions and parameter sharing, counted (tutorial Q3b)."""
-
-    inputs_per_output: int = Field(description="Input values one output reads: C_in·kh·kw.")
-    kernel_parameters: int = Field(description="Weights in the kernel: C_out·C_in·kh·kw.")
-    bias_parameters: int = Field(description="Bias values given (0 without bias).")
-    outputs_sharing_parameters: int = Field(description="Outputs reusing a weight: H_out·W_out.")
-    multiply_adds: int = Field(description="Multiply-adds of the whole convolution.")
-
-
-def conv_fields(geometry: ConvGeometry, output: np.ndarray, bias: np.ndarray | None) -> dict:
-    """The fields every convolution response shares: output, shape, formula, counts."""
-    return {
-        "output": output.tolist(),
-        "output_shape": geometry.output_shape,
-        "formula": formula_of(geometry.height, geometry.width),
-        "counts": ConvCounts(
-            inputs_per_output=geometry.inputs_per_output,
-            kernel_parameters=geometry.kernel_parameters,
-            bias_parameters=0 if bias is None else geometry.out_channels,
-            outputs_sharing_parameters=geometry.outputs_sharing,
-            multiply_adds=geometry.macs,
-        ),
-    }
 
 
 class Conv2dResponse(ResultModel):

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated, ClassVar, Self
 
-import numpy as np
 from pydantic import Field, ValidationInfo, model_validator
 
 from app.api import answer_size
@@ -21,6 +19,7 @@ from app.api.schemas.common import (
     Formula,
     Image,
     Kernel,
+    Listed,
     Map,
     NonNegativeIntOrPair,
     OneCell,
@@ -45,7 +44,6 @@ from app.api.schemas.conv import (
     MatrixEntries,
     MatrixFigures,
     check_compute,
-    conv_fields,
 )
 from app.config import Settings
 from app.engine.conv import ConvGeometry
@@ -62,6 +60,7 @@ from app.engine.explain_layer import (
 )
 from app.engine.transpose import (
     GENERAL_FORMULA,
+    TransposeCounts,
     TransposeGeometry,
     TransposeOptions,
     transpose_geometry,
@@ -238,44 +237,15 @@ class TransposeFormula(ResultModel):
     axes: list[TransposeAxisFormula] = Field(description="Height then width.")
 
 
-class TransposeCounts(ResultModel):
-    """Parameters and work of a transposed convolution."""
-
-    kernel_parameters: int = Field(description="C_in·C_out·kh·kw.")
-    bias_parameters: int = Field(description="Bias values given (0 without bias).")
-    multiply_adds: int = Field(description="C_in·H·W·C_out·kh·kw (every stamp, cropped or not).")
-
-
-def transpose_fields(
-    geometry: TransposeGeometry, output: np.ndarray, bias: np.ndarray | None
-) -> dict:
-    """The fields every transposed-convolution response shares."""
-    general, text, expressions = geometry.formula()
-    axes = zip((geometry.height, geometry.width), expressions, strict=True)
-    return {
-        "output": output.tolist(),
-        "output_shape": geometry.output_shape,
-        "formula": TransposeFormula(
-            general=general,
-            text=text,
-            axes=[TransposeAxisFormula(**asdict(a), expression=e) for a, e in axes],
-        ),
-        "overlaps": geometry.overlaps().tolist(),
-        "counts": TransposeCounts(
-            kernel_parameters=geometry.kernel_parameters,
-            bias_parameters=0 if bias is None else geometry.out_channels,
-            multiply_adds=geometry.macs,
-        ),
-    }
-
-
 class ConvTranspose2dResponse(ResultModel):
     """The transposed convolution, its size worked out, and where the stamps overlap."""
 
     output: Map = Field(description="Y: H_out×W_out for 2-D input and kernel.")
     output_shape: list[int] = Field(description="[H_out, W_out] or [C_out, H_out, W_out].")
     formula: TransposeFormula = Field(description="(H − 1)·s − 2p + d·(k − 1) + op + 1.")
-    overlaps: list[list[int]] = Field(description="H_out×W_out: stamps landing on each cell.")
+    overlaps: Listed[list[list[int]]] = Field(
+        description="H_out×W_out: stamps landing on each cell."
+    )
     counts: TransposeCounts = Field(description="Parameters and multiply-adds.")
 
 
@@ -395,20 +365,6 @@ class Conv1dFormula(ResultModel):
     dilation: int = Field(description="Dilation d.")
     stride: int = Field(description="Stride s.")
     output: int = Field(description="Output length L_out.")
-
-
-def conv1d_fields(geometry: Conv1dGeometry, output: np.ndarray, bias: np.ndarray | None) -> dict:
-    """The fields of a 1-D convolution's response."""
-    general, text, expression = geometry.formula()
-    axis = geometry.axis
-    return {
-        "output": output.tolist(),
-        "output_shape": geometry.output_shape,
-        "formula": Conv1dFormula(
-            **vars(axis), length=axis.size, general=general, text=text, expression=expression
-        ),
-        "counts": conv_fields(geometry.conv, output, bias)["counts"],
-    }
 
 
 class Conv1dResponse(ResultModel):
