@@ -13,7 +13,6 @@ from app.api.schemas.conv import (
     Conv2dMatrixResponse,
     Conv2dRequest,
     Conv2dResponse,
-    MatrixCheck,
 )
 from app.engine import conv
 from app.engine.explain import explain_conv2d
@@ -59,7 +58,7 @@ def matrix_form(request: JsonBody[Conv2dMatrixRequest]) -> Conv2dMatrixResponse:
         col_shape=m.col_shape,
         structure=m.structure,
         figures=m.figures,
-        check=MatrixCheck(max_abs_diff=m.max_abs_diff, matches=m.matches),
+        check=m.check,
         output_shape=m.geometry.output_shape,
         formula=formula_of(m.geometry.height, m.geometry.width),
     )

@@ -8,7 +8,6 @@ from fastapi import APIRouter
 from app.api.answer_size import padded_grad_limit
 from app.api.deps import JsonBody, SettingsDep
 from app.api.schemas.common import formula_of
-from app.api.schemas.conv import MatrixCheck
 from app.api.schemas.conv_layer import (
     Conv1dRequest,
     Conv1dResponse,
@@ -111,7 +110,7 @@ def matrix_transpose(
         col_shape=m.row_shape,
         structure=t.structure,
         figures=t.figures,
-        gradient_check=MatrixCheck(max_abs_diff=t.gradient_diff, matches=t.gradient_matches),
+        gradient_check=t.gradient_check,
         transpose_check=t.transpose,
         grad_output=t.gradients.grad_output.tolist(),
         grad_input=t.gradients.grad_input.tolist(),

@@ -28,7 +28,8 @@ from app.api.schemas.common import (
 from app.config import Settings
 from app.engine.conv import ConvCounts, ConvGeometry
 from app.engine.explain import Influence, Term
-from app.engine.matrix import MatrixFigures, MergedEntry
+from app.engine.matrix import MatrixCheck, MatrixFigures, MergedEntry
+from app.engine.transpose import TransposeGeometry
 
 MAX_EXPLAIN_TERMS = 4096
 """Most terms (C_in·kh·kw) an explained output cell may list."""
@@ -38,9 +39,15 @@ PADDING_MODE = "zeros, reflect (padding < side), replicate or circular (padding 
 FLIP_KERNEL = "True convolution: flip the kernel first; false: cross-correlation, as torch."
 
 
-def check_compute(geometry: ConvGeometry, settings: Settings, *, factor: int = 1) -> None:
-    """422 when a convolution would exceed max_macs or max_output_values (checked on shapes)."""
-    message = "this convolution needs {macs} multiply-adds, over the limit of {limit}"
+def check_compute(
+    geometry: ConvGeometry | TransposeGeometry,
+    settings: Settings,
+    *,
+    factor: int = 1,
+    what: str = "this convolution",
+) -> None:
+    """422 when ``what`` would exceed max_macs or max_output_values (checked on shapes)."""
+    message = what + " needs {macs} multiply-adds, over the limit of {limit}"
     refuse_over(geometry.macs * factor, settings.max_macs, "too_much_compute", message, "macs")
     check_output_values(geometry.output_shape, settings)
 
@@ -148,13 +155,6 @@ class Conv2dMatrixRequest(Conv2dRequest):
         shape = {"rows": f"{rows:,}", "cols": f"{cols:,}"}
         refuse_over(rows * cols, limit, error, message + "{limit}", "entries", **shape)
         super().check_limits(geometry, settings)
-
-
-class MatrixCheck(ResultModel):
-    """matrix @ vec(X) + b against the convolution itself."""
-
-    max_abs_diff: float = Field(description="max |matrix @ vec(X) + b − vec(conv2d(X))|.")
-    matches: bool = Field(description="max_abs_diff ≤ 1e-9 · max(1, max |Y|).")
 
 
 class MatrixEntries(ResultModel):

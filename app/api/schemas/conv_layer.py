@@ -29,7 +29,6 @@ from app.api.schemas.common import (
     RequestModel,
     ResultModel,
     ShapedRequest,
-    check_output_values,
     numeric_array,
     refuse_over,
     settings_of,
@@ -58,6 +57,7 @@ from app.engine.explain_layer import (
     grad_input_terms,
     overlap_terms,
 )
+from app.engine.matrix_transpose import TransposeCheck
 from app.engine.transpose import (
     GENERAL_FORMULA,
     TransposeCounts,
@@ -66,7 +66,7 @@ from app.engine.transpose import (
     transpose_geometry,
 )
 
-Weights = list[list[float]] | list[list[list[list[float]]]]
+Weights = Listed[list[list[float]] | list[list[list[list[float]]]]]
 """A kh×kw kernel or a 4-D weight tensor."""
 
 _OUT = ("height {n}", "max_output_values", "H"), ("width {n}", "max_output_values", "W")
@@ -136,7 +136,9 @@ class Conv2dBackwardResponse(Conv2dResponse):
     grad_output: Map = Field(description="G used (the default all ones filled in).")
     grad_input: Map = Field(description="∂L/∂X = Mᵀ·vec(G), shaped like the input.")
     grad_kernel: Weights = Field(description="∂L/∂K, shaped like the kernel.")
-    grad_bias: list[float] | None = Field(description="∂L/∂b[o] = Σ_ij G[o, i, j], or null.")
+    grad_bias: Listed[list[float] | None] = Field(
+        description="∂L/∂b[o] = Σ_ij G[o, i, j], or null."
+    )
     full_convolution: FullConvolution = Field(description="∂L/∂X as a full convolution.")
     backward_multiply_adds: int = Field(description="Multiply-adds of ∂L/∂X and ∂L/∂K together.")
 
@@ -208,11 +210,7 @@ class ConvTranspose2dRequest(ShapedRequest):
 
     def check_limits(self, geometry: TransposeGeometry, settings: Settings) -> None:
         """422 over max_macs or max_output_values."""
-        message = (
-            "this transposed convolution needs {macs} multiply-adds, over the limit of {limit}"
-        )
-        refuse_over(geometry.macs, settings.max_macs, "too_much_compute", message, "macs")
-        check_output_values(geometry.output_shape, settings)
+        check_compute(geometry, settings, what="this transposed convolution")
 
 
 class TransposeAxisFormula(ResultModel):
@@ -284,16 +282,6 @@ class Conv2dMatrixTransposeRequest(WithGradOutput, Conv2dMatrixRequest):
     convolutions = 4  # forward, ∂L/∂X, ∂L/∂K and the transposed convolution of the check
     work = "Mᵀ with its checks needs"
     answer = answer_size.conv2d_matrix_transpose
-
-
-class TransposeCheck(ResultModel):
-    """Mᵀ·vec(Y) against conv_transpose2d(Y), Y = M·vec(X) the output without bias."""
-
-    applicable: bool = Field(description="False for padding conv_transpose2d cannot express.")
-    max_abs_diff: float | None = Field(description="max |Mᵀ·vec(Y) − vec(conv_transpose2d(Y))|.")
-    matches: bool | None = Field(description="max_abs_diff ≤ 1e-9 · max(1, max |result|).")
-    output_padding: list[int] | None = Field(description="The output_padding that gives back H×W.")
-    note: str = Field(description="What was compared, or why it does not apply.")
 
 
 class Conv2dMatrixTransposeResponse(MatrixEntries):
@@ -370,7 +358,7 @@ class Conv1dFormula(ResultModel):
 class Conv1dResponse(ResultModel):
     """The output signal, its length worked out, and the counts."""
 
-    output: list[float] | list[list[float]] = Field(description="y: L_out, or C_out×L_out.")
+    output: Listed[list[float] | list[list[float]]] = Field(description="y: L_out, or C_out×L_out.")
     output_shape: list[int] = Field(description="[L_out] or [C_out, L_out].")
     formula: Conv1dFormula = Field(description="The output length worked out.")
     counts: ConvCounts = Field(description="Inputs per output, parameters, multiply-adds.")
