@@ -31,7 +31,7 @@ from app.engine.conv import (
     correlate,
 )
 from app.engine.errors import InvalidInput
-from app.engine.padding import AxisGeometry, WorkedAxis
+from app.engine.padding import AxisGeometry
 
 FORMS = {
     "simple": "L − k + 1",
@@ -41,17 +41,30 @@ FORMS = {
 }
 
 
-@dataclass(frozen=True, kw_only=True)
-class WorkedLength(WorkedAxis):
-    """L_out worked out: the formula, its text and the length axis (``of``) with its numbers."""
+@dataclass(frozen=True)
+class Conv1dFormula:
+    """L_out = ⌊(L + 2p − d(k−1) − 1)/s⌋ + 1, worked out."""
 
     general: str
+    """The symbolic formula used, e.g. "L − k + 1"."""
     text: str
-
-    @property
-    def length(self) -> int:
-        """Signal length L."""
-        return self.of.size
+    """Worked out, e.g. "8 − 3 + 1 = 6"."""
+    expression: str
+    """The formula with numbers, e.g. "8 − 3 + 1"."""
+    length: int
+    """Signal length L."""
+    pad_before: int
+    """Padding at the start."""
+    pad_after: int
+    """Padding at the end."""
+    kernel: int
+    """Kernel length k."""
+    dilation: int
+    """Dilation d."""
+    stride: int
+    """Stride s."""
+    output: int
+    """Output length L_out."""
 
 
 @dataclass(frozen=True)
@@ -79,10 +92,11 @@ class Conv1dGeometry:
         expression = self.axis.expression(form)
         return FORMS[form], f"{expression} = {self.axis.output}", expression
 
-    def worked_formula(self) -> WorkedLength:
+    def worked_formula(self) -> Conv1dFormula:
         """``formula()`` as an answer shows it, with the length axis's numbers."""
-        general, text, expression = self.formula()
-        return WorkedLength(self.axis, expression, general=general, text=text)
+        a = self.axis
+        numbers = (a.size, a.pad_before, a.pad_after, a.kernel, a.dilation, a.stride, a.output)
+        return Conv1dFormula(*self.formula(), *numbers)
 
     def counts(self, bias: bool) -> ConvCounts:
         """The counts of the 2-D convolution of the 1×L image."""

@@ -46,7 +46,7 @@ from app.api.schemas.conv import (
 )
 from app.config import Settings
 from app.engine.conv import ConvGeometry
-from app.engine.conv1d import Conv1dGeometry, conv1d_geometry
+from app.engine.conv1d import Conv1dFormula, Conv1dGeometry, conv1d_geometry
 from app.engine.errors import InvalidInput
 from app.engine.explain_layer import (
     GradInputExplanation,
@@ -338,21 +338,6 @@ class Conv1dRequest(ConvolutionRequest):
     def check_limits(self, geometry: Conv1dGeometry, settings: Settings) -> None:
         """422 over max_macs or max_output_values."""
         check_compute(geometry.conv, settings)
-
-
-class Conv1dFormula(ResultModel):
-    """L_out = ⌊(L + 2p − d(k−1) − 1)/s⌋ + 1, worked out."""
-
-    general: str = Field(description='The symbolic formula used, e.g. "L − k + 1".')
-    text: str = Field(description='Worked out, e.g. "8 − 3 + 1 = 6".')
-    expression: str = Field(description='The formula with numbers, e.g. "8 − 3 + 1".')
-    length: int = Field(description="Signal length L.")
-    pad_before: int = Field(description="Padding at the start.")
-    pad_after: int = Field(description="Padding at the end.")
-    kernel: int = Field(description="Kernel length k.")
-    dilation: int = Field(description="Dilation d.")
-    stride: int = Field(description="Stride s.")
-    output: int = Field(description="Output length L_out.")
 
 
 class Conv1dResponse(ResultModel):
