@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.api.deps import JsonBody
-from app.api.schemas.common import formula_of
 from app.api.schemas.conv import (
     Conv2dExplainRequest,
     Conv2dExplainResponse,
@@ -60,5 +59,5 @@ def matrix_form(request: JsonBody[Conv2dMatrixRequest]) -> Conv2dMatrixResponse:
         figures=m.figures,
         check=m.check,
         output_shape=m.geometry.output_shape,
-        formula=formula_of(m.geometry.height, m.geometry.width),
+        formula=m.geometry.worked_formula(),
     )

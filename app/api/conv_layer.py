@@ -7,7 +7,6 @@ from fastapi import APIRouter
 
 from app.api.answer_size import padded_grad_limit
 from app.api.deps import JsonBody, SettingsDep
-from app.api.schemas.common import formula_of
 from app.api.schemas.conv_layer import (
     Conv1dRequest,
     Conv1dResponse,
@@ -115,7 +114,7 @@ def matrix_transpose(
         grad_output=t.gradients.grad_output.tolist(),
         grad_input=t.gradients.grad_input.tolist(),
         output_shape=m.geometry.output_shape,
-        formula=formula_of(m.geometry.height, m.geometry.width),
+        formula=m.geometry.worked_formula(),
     )
 
 
