@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.api.deps import JsonBody
-from app.api.schemas.common import formula_of
 from app.api.schemas.conv import (
     Conv2dExplainRequest,
     Conv2dExplainResponse,
@@ -13,8 +12,6 @@ from app.api.schemas.conv import (
     Conv2dMatrixResponse,
     Conv2dRequest,
     Conv2dResponse,
-    MatrixCheck,
-    conv_fields,
 )
 from app.engine import conv
 from app.engine.explain import explain_conv2d
@@ -27,7 +24,7 @@ router = APIRouter(tags=["conv2d"])
 def convolve(request: JsonBody[Conv2dRequest]) -> Conv2dResponse:
     """Convolve (cross-correlate) an input with a kernel; the output size worked out."""
     c = conv.convolve(request.input, request.kernel, request.bias, request.options())
-    return Conv2dResponse(**conv_fields(c.geometry, c.output, request.bias))
+    return Conv2dResponse.model_validate(c)
 
 
 @router.post("/conv2d/explain", response_model=Conv2dExplainResponse)
@@ -43,11 +40,7 @@ def explain(request: JsonBody[Conv2dExplainRequest]) -> Conv2dExplainResponse:
         input_cell=request.input_cell,
         input_channel=request.input_channel,
     )
-    return Conv2dExplainResponse(
-        **conv_fields(e.geometry, e.output, request.bias),
-        output_cell=e.output_cell,
-        input_cell=e.input_cell,
-    )
+    return Conv2dExplainResponse.model_validate(e)
 
 
 @router.post("/conv2d/matrix", response_model=Conv2dMatrixResponse)
@@ -64,7 +57,7 @@ def matrix_form(request: JsonBody[Conv2dMatrixRequest]) -> Conv2dMatrixResponse:
         col_shape=m.col_shape,
         structure=m.structure,
         figures=m.figures,
-        check=MatrixCheck(max_abs_diff=m.max_abs_diff, matches=m.matches),
+        check=m.check,
         output_shape=m.geometry.output_shape,
-        formula=formula_of(m.geometry.height, m.geometry.width),
+        formula=m.geometry.worked_formula(),
     )

@@ -7,8 +7,6 @@ from fastapi import APIRouter
 
 from app.api.answer_size import padded_grad_limit
 from app.api.deps import JsonBody, SettingsDep
-from app.api.schemas.common import formula_of
-from app.api.schemas.conv import MatrixCheck, conv_fields
 from app.api.schemas.conv_layer import (
     Conv1dRequest,
     Conv1dResponse,
@@ -22,34 +20,13 @@ from app.api.schemas.conv_layer import (
     ConvTranspose2dExplainResponse,
     ConvTranspose2dRequest,
     ConvTranspose2dResponse,
-    conv1d_fields,
-    transpose_fields,
 )
 from app.engine.conv1d import convolve1d
-from app.engine.explain_layer import (
-    BackwardExplanation,
-    backward_pass,
-    explain_backward,
-    explain_transpose,
-)
+from app.engine.explain_layer import backward_pass, explain_backward, explain_transpose
 from app.engine.matrix_transpose import conv_matrix_transpose
 from app.engine.transpose import transposed_convolution
 
 router = APIRouter(tags=["convolution as a layer"])
-
-
-def _backward_fields(e: BackwardExplanation, bias: object) -> dict:
-    """The fields every backward response shares: the forward pass and the gradients."""
-    g = e.gradients
-    return {
-        **conv_fields(g.geometry, g.output, bias),
-        "grad_output": g.grad_output.tolist(),
-        "grad_input": g.grad_input.tolist(),
-        "grad_kernel": g.grad_kernel.tolist(),
-        "grad_bias": None if g.grad_bias is None else g.grad_bias.tolist(),
-        "full_convolution": e.full_convolution,
-        "backward_multiply_adds": 2 * g.geometry.macs,
-    }
 
 
 @router.post("/conv2d/backward", response_model=Conv2dBackwardResponse)
@@ -65,7 +42,7 @@ def backward(
         request.options(),
         max_view_values=padded_grad_limit(settings),
     )
-    return Conv2dBackwardResponse(**_backward_fields(e, request.bias))
+    return Conv2dBackwardResponse.model_validate(e)
 
 
 @router.post("/conv2d/backward/explain", response_model=Conv2dBackwardExplainResponse)
@@ -86,19 +63,14 @@ def backward_explain(
         output_channel=request.output_channel,
         max_view_values=padded_grad_limit(settings),
     )
-    return Conv2dBackwardExplainResponse(
-        **_backward_fields(e, request.bias),
-        input_cell=e.input_cell,
-        kernel_cell=e.kernel_cell,
-        output_cell=e.output_cell,
-    )
+    return Conv2dBackwardExplainResponse.model_validate(e)
 
 
 @router.post("/conv-transpose2d", response_model=ConvTranspose2dResponse)
 def conv_transpose(request: JsonBody[ConvTranspose2dRequest]) -> ConvTranspose2dResponse:
     """Transposed convolution (torch's conv_transpose2d); the output size worked out."""
     t = transposed_convolution(request.input, request.kernel, request.bias, request.options())
-    return ConvTranspose2dResponse(**transpose_fields(t.geometry, t.output, request.bias))
+    return ConvTranspose2dResponse.model_validate(t)
 
 
 @router.post("/conv-transpose2d/explain", response_model=ConvTranspose2dExplainResponse)
@@ -116,11 +88,7 @@ def conv_transpose_explain(
         input_cell=request.input_cell,
         input_channel=request.input_channel,
     )
-    return ConvTranspose2dExplainResponse(
-        **transpose_fields(e.geometry, e.output, request.bias),
-        output_cell=e.output_cell,
-        input_cell=e.input_cell,
-    )
+    return ConvTranspose2dExplainResponse.model_validate(e)
 
 
 @router.post("/conv2d/matrix/transpose", response_model=Conv2dMatrixTransposeResponse)
@@ -141,12 +109,12 @@ def matrix_transpose(
         col_shape=m.row_shape,
         structure=t.structure,
         figures=t.figures,
-        gradient_check=MatrixCheck(max_abs_diff=t.gradient_diff, matches=t.gradient_matches),
+        gradient_check=t.gradient_check,
         transpose_check=t.transpose,
         grad_output=t.gradients.grad_output.tolist(),
         grad_input=t.gradients.grad_input.tolist(),
         output_shape=m.geometry.output_shape,
-        formula=formula_of(m.geometry.height, m.geometry.width),
+        formula=m.geometry.worked_formula(),
     )
 
 
@@ -154,4 +122,4 @@ def matrix_transpose(
 def convolve_1d(request: JsonBody[Conv1dRequest]) -> Conv1dResponse:
     """Convolve (cross-correlate) a signal with a kernel; the output length worked out."""
     c = convolve1d(request.input, request.kernel, request.bias, request.options())
-    return Conv1dResponse(**conv1d_fields(c.geometry, c.output, request.bias))
+    return Conv1dResponse.model_validate(c)

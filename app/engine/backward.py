@@ -30,6 +30,7 @@ from app.engine.conv import (
     DEFAULT_OPTIONS,
     ConvGeometry,
     ConvOptions,
+    ConvResult,
     _correlate,
     as_4d_kernel,
     check_bias,
@@ -158,7 +159,7 @@ def full_convolution_shape(geometry: ConvGeometry) -> tuple[int, ...]:
 
 
 @dataclass(frozen=True)
-class ConvGradients:
+class ConvGradients(ConvResult):
     """The forward output and the three gradients of one convolution."""
 
     geometry: ConvGeometry
@@ -174,6 +175,13 @@ class ConvGradients:
     """∂L/∂b (C_out,), or None without a bias."""
     applied_kernel: np.ndarray
     """(C_out, C_in, kh, kw): K as applied (flipped for true convolution)."""
+    bias: np.ndarray | None
+    """b (C_out,), or None."""
+
+    @property
+    def backward_multiply_adds(self) -> int:
+        """Multiply-adds of ∂L/∂X and ∂L/∂K together: twice the forward pass's."""
+        return 2 * self.geometry.macs
 
     def full_convolution_values(self) -> int:
         """Values the padded G of ``full_convolution`` holds: C_out·(H + d(k − 1))·(W + …)."""
@@ -272,4 +280,5 @@ def conv2d_backward(
         grad_kernel=np.ascontiguousarray(grad_w).reshape(kernel.shape),
         grad_bias=grad_b,
         applied_kernel=w,
+        bias=b,
     )

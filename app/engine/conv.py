@@ -18,6 +18,7 @@ one matrix product for several; never a loop over pixels.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -34,6 +35,22 @@ from app.engine.padding import (
     resolve_padding,
     window_axes,
 )
+
+
+@dataclass(frozen=True)
+class ConvCounts:
+    """Sparse interactions and parameter sharing, counted (tutorial Q3b)."""
+
+    inputs_per_output: int
+    """Input values one output reads: C_in·kh·kw."""
+    kernel_parameters: int
+    """Weights in the kernel: C_out·C_in·kh·kw."""
+    bias_parameters: int
+    """Bias values given (0 without bias)."""
+    outputs_sharing_parameters: int
+    """Outputs reusing a weight: H_out·W_out."""
+    multiply_adds: int
+    """Multiply-adds of the whole convolution."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +88,16 @@ class ConvGeometry(PlaneGeometry):
     def macs(self) -> int:
         """Multiply-adds of the whole convolution: C_out·H_out·W_out·C_in·kh·kw."""
         return self.outputs_sharing * self.kernel_parameters
+
+    def counts(self, bias: bool) -> ConvCounts:
+        """The counts of tutorial Q3b, with ``bias`` or without."""
+        return ConvCounts(
+            inputs_per_output=self.inputs_per_output,
+            kernel_parameters=self.kernel_parameters,
+            bias_parameters=self.out_channels if bias else 0,
+            outputs_sharing_parameters=self.outputs_sharing,
+            multiply_adds=self.macs,
+        )
 
 
 @dataclass(frozen=True)
@@ -211,13 +238,37 @@ def check_finite(values: np.ndarray, what: str) -> np.ndarray:
     return values
 
 
+class ConvResult:
+    """What the answer of a convolution (2-D, 1-D or transposed) shows beside its output, read
+    from the ``geometry`` and ``bias`` of the frozen dataclass that mixes it in."""
+
+    geometry: Any
+    bias: np.ndarray | None
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        """The output's shape."""
+        return self.geometry.output_shape
+
+    @property
+    def formula(self) -> Any:
+        """The output size worked out (``worked_formula`` of the geometry)."""
+        return self.geometry.worked_formula()
+
+    @property
+    def counts(self) -> Any:
+        """Parameters and work, counted (``counts`` of the geometry)."""
+        return self.geometry.counts(self.bias is not None)
+
+
 @dataclass(frozen=True)
-class Convolution:
-    """The output of a convolution with the geometry it was computed with."""
+class Convolution(ConvResult):
+    """The output of a convolution with the geometry and bias it was computed with."""
 
     geometry: ConvGeometry
     output: np.ndarray
     """(H_out, W_out) for 2-D input and kernel, else (C_out, H_out, W_out)."""
+    bias: np.ndarray | None = None
 
 
 def convolve(
@@ -230,7 +281,8 @@ def convolve(
     x = np.asarray(x, dtype=np.float64)
     kernel = np.asarray(kernel, dtype=np.float64)
     geometry = options.geometry(x.shape, kernel.shape)
-    return Convolution(geometry, correlate(x, kernel, bias, geometry, options.flip_kernel))
+    output = correlate(x, kernel, bias, geometry, options.flip_kernel)
+    return Convolution(geometry, output, check_bias(bias, geometry.out_channels))
 
 
 def correlate(

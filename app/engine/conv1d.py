@@ -20,7 +20,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.engine.conv import DEFAULT_OPTIONS, ConvGeometry, ConvOptions, conv_geometry, correlate
+from app.engine.conv import (
+    DEFAULT_OPTIONS,
+    ConvCounts,
+    ConvGeometry,
+    ConvOptions,
+    ConvResult,
+    check_bias,
+    conv_geometry,
+    correlate,
+)
 from app.engine.errors import InvalidInput
 from app.engine.padding import AxisGeometry
 
@@ -30,6 +39,32 @@ FORMS = {
     "floor_div": "⌊L/k⌋",
     "general": "⌊(L + 2p − d(k−1) − 1)/s⌋ + 1",
 }
+
+
+@dataclass(frozen=True)
+class Conv1dFormula:
+    """L_out = ⌊(L + 2p − d(k−1) − 1)/s⌋ + 1, worked out."""
+
+    general: str
+    """The symbolic formula used, e.g. "L − k + 1"."""
+    text: str
+    """Worked out, e.g. "8 − 3 + 1 = 6"."""
+    expression: str
+    """The formula with numbers, e.g. "8 − 3 + 1"."""
+    length: int
+    """Signal length L."""
+    pad_before: int
+    """Padding at the start."""
+    pad_after: int
+    """Padding at the end."""
+    kernel: int
+    """Kernel length k."""
+    dilation: int
+    """Dilation d."""
+    stride: int
+    """Stride s."""
+    output: int
+    """Output length L_out."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +91,16 @@ class Conv1dGeometry:
         form = self.axis.form()
         expression = self.axis.expression(form)
         return FORMS[form], f"{expression} = {self.axis.output}", expression
+
+    def worked_formula(self) -> Conv1dFormula:
+        """``formula()`` as an answer shows it, with the length axis's numbers."""
+        a = self.axis
+        numbers = (a.size, a.pad_before, a.pad_after, a.kernel, a.dilation, a.stride, a.output)
+        return Conv1dFormula(*self.formula(), *numbers)
+
+    def counts(self, bias: bool) -> ConvCounts:
+        """The counts of the 2-D convolution of the 1×L image."""
+        return self.conv.counts(bias)
 
 
 def _as_int(value: int | tuple | list, name: str) -> int:
@@ -126,12 +171,13 @@ def conv1d_geometry(
 
 
 @dataclass(frozen=True)
-class Convolution1d:
-    """The output of a 1-D convolution with the geometry it was computed with."""
+class Convolution1d(ConvResult):
+    """The output of a 1-D convolution with the geometry and bias it was computed with."""
 
     geometry: Conv1dGeometry
     output: np.ndarray
     """(L_out,) or (C_out, L_out)."""
+    bias: np.ndarray | None = None
 
 
 def convolve1d(
@@ -148,7 +194,8 @@ def convolve1d(
     x3 = x.reshape(-1, 1, x.shape[-1])  # (C_in, 1, L)
     k4 = kernel.reshape(-1, x3.shape[0], 1, kernel.shape[-1])  # (C_out, C_in, 1, k)
     out = correlate(x3, k4, bias, geometry.conv, options.flip_kernel)  # (C_out, 1, L_out)
-    return Convolution1d(geometry, out.reshape(geometry.output_shape))
+    b = check_bias(bias, geometry.conv.out_channels)
+    return Convolution1d(geometry, out.reshape(geometry.output_shape), b)
 
 
 def conv1d(

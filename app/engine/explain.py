@@ -23,6 +23,7 @@ import numpy as np
 from app.engine.conv import (
     DEFAULT_OPTIONS,
     ConvGeometry,
+    Convolution,
     ConvOptions,
     as_4d_kernel,
     check_bias,
@@ -231,13 +232,11 @@ def _explain_input(
 
 
 @dataclass(frozen=True)
-class ConvExplanation:
+class ConvExplanation(Convolution):
     """A convolution and one of its cells explained (the other field is None)."""
 
-    geometry: ConvGeometry
-    output: np.ndarray
-    output_cell: OutputExplanation | None
-    input_cell: InputInfluence | None
+    output_cell: OutputExplanation | None = None
+    input_cell: InputInfluence | None = None
 
 
 def explain_conv2d(
@@ -259,10 +258,10 @@ def explain_conv2d(
     kernel = np.asarray(kernel, dtype=np.float64)
     geometry = options.geometry(x.shape, kernel.shape)
     output = correlate(x, kernel, bias, geometry, options.flip_kernel)
-    flip = options.flip_kernel
+    b, flip = check_bias(bias, geometry.out_channels), options.flip_kernel
     if output_cell is not None:
         explained = _explain_output(x, kernel, bias, geometry, output_cell, output_channel, flip)
-        return ConvExplanation(geometry, output, explained, None)
+        return ConvExplanation(geometry, output, b, output_cell=explained)
     assert input_cell is not None
     influence = _explain_input(geometry, input_cell, input_channel, flip)
-    return ConvExplanation(geometry, output, None, influence)
+    return ConvExplanation(geometry, output, b, input_cell=influence)

@@ -21,6 +21,7 @@ counted, not listed).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -31,6 +32,7 @@ from app.engine.explain import factor, format_number, kernel_index, window_reads
 from app.engine.padding import index_map, pad, times
 from app.engine.transpose import (
     DEFAULT_TRANSPOSE,
+    TransposedConvolution,
     TransposeGeometry,
     TransposeOptions,
     as_transpose_kernel,
@@ -217,13 +219,19 @@ def full_convolution_view(g: ConvGradients, max_values: int | None = None) -> Fu
 @dataclass(frozen=True)
 class BackwardExplanation:
     """The backward pass, its full-convolution view and the one cell asked for (the other
-    cells None; no cell at all from ``backward_pass``)."""
+    cells None; no cell at all from ``backward_pass``). It reads as its ``gradients`` too: the
+    forward output, the gradients and their counts are its attributes."""
 
     gradients: ConvGradients
     full_convolution: FullConvolutionView
     input_cell: GradInputExplanation | None = None
     kernel_cell: GradKernelExplanation | None = None
     output_cell: GradOutputExplanation | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "gradients":  # not set yet (copying)
+            raise AttributeError(name)
+        return getattr(self.gradients, name)
 
 
 def backward_pass(
@@ -497,11 +505,9 @@ class TransposeInputExplanation:
 
 
 @dataclass(frozen=True)
-class TransposeExplanation:
+class TransposeExplanation(TransposedConvolution):
     """The transposed convolution and the one cell asked for (the other None)."""
 
-    geometry: TransposeGeometry
-    output: np.ndarray
     output_cell: TransposeOutputExplanation | None = None
     input_cell: TransposeInputExplanation | None = None
 
@@ -584,7 +590,7 @@ def explain_transpose(
         explained = TransposeOutputExplanation(
             (r, q), output_channel, terms, total, bias_value, value, expression
         )
-        return TransposeExplanation(geometry, y, output_cell=explained)
+        return TransposeExplanation(geometry, y, transposed.bias, output_cell=explained)
     assert input_cell is not None
     i, j = check_cell(input_cell, (h, w), "input")
     check_channel(input_channel, geometry.in_channels, "input", "input")
@@ -598,6 +604,5 @@ def explain_transpose(
             else:
                 cropped += 1
     stamps.sort(key=lambda s: s.cell)
-    return TransposeExplanation(
-        geometry, y, input_cell=TransposeInputExplanation((i, j), input_channel, stamps, cropped)
-    )
+    explained_i = TransposeInputExplanation((i, j), input_channel, stamps, cropped)
+    return TransposeExplanation(geometry, y, transposed.bias, input_cell=explained_i)

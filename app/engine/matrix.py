@@ -50,6 +50,21 @@ class MergedEntry:
 
 
 @dataclass(frozen=True)
+class MatrixCheck:
+    """matrix @ vec(X) + b against the convolution itself."""
+
+    max_abs_diff: float
+    """max |matrix @ vec(X) + b − vec(conv2d(X))|."""
+    matches: bool
+    """max_abs_diff ≤ 1e-9 · max(1, max |Y|)."""
+
+    @classmethod
+    def of(cls, diff: float, expected: np.ndarray) -> MatrixCheck:
+        """``diff`` within 1e-9 · max(1, max |expected|)?"""
+        return cls(diff, diff <= MATCH_TOLERANCE * max(1.0, float(np.abs(expected).max())))
+
+
+@dataclass(frozen=True)
 class MatrixFigures:
     """How sparse and how shared a matrix of kernel weights is, against a dense layer."""
 
@@ -116,15 +131,13 @@ class ConvMatrix:
     bias_vector: np.ndarray | None
     weight_labels: list[str]
     structure: str
-    max_abs_diff: float
-    """max |M · vec(X) + b − vec(conv2d(X))|."""
-    scale: float
-    """max(1, max |conv2d(X)|), for a relative tolerance."""
+    check: MatrixCheck
+    """M · vec(X) + b against conv2d(X)."""
 
     @property
-    def matches(self) -> bool:
-        """M · vec(X) + b reproduces conv2d(X): max |diff| ≤ 1e-9 · max(1, max |Y|)."""
-        return self.max_abs_diff <= MATCH_TOLERANCE * self.scale
+    def max_abs_diff(self) -> float:
+        """max |M · vec(X) + b − vec(conv2d(X))|."""
+        return self.check.max_abs_diff
 
     def weight_index_or_none(self) -> list[list[int | None]]:
         """``weight_index`` as nested lists with None for structural zeros."""
@@ -271,6 +284,5 @@ def conv_matrix(
         bias_vector=bias_vector,
         weight_labels=_labels(kernel.shape),
         structure=_structure(geometry, len(merged)),
-        max_abs_diff=diff,
-        scale=max(1.0, float(np.abs(y).max())),
+        check=MatrixCheck.of(diff, y),
     )

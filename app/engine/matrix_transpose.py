@@ -16,6 +16,7 @@ transposed convolution does; an uneven "same" padding crops unevenly.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +26,7 @@ from app.engine.conv import DEFAULT_OPTIONS, ConvOptions, check_finite
 from app.engine.matrix import (
     MATCH_TOLERANCE,
     ConvMatrix,
+    MatrixCheck,
     MatrixFigures,
     MergedEntry,
     conv_matrix,
@@ -37,21 +39,18 @@ from app.engine.transpose import TransposeOptions, conv_transpose2d
 
 @dataclass(frozen=True)
 class TransposeCheck:
-    """Mᵀ · vec(Y) against conv_transpose2d(Y), Y = M · vec(X) (the output without bias)."""
+    """Mᵀ·vec(Y) against conv_transpose2d(Y), Y = M·vec(X) the output without bias."""
 
     applicable: bool
-    note: str
-    output_padding: tuple[int, int] | None
+    """False for padding conv_transpose2d cannot express."""
     max_abs_diff: float | None
-    scale: float
-    """max(1, max |conv_transpose2d(Y)|), for a relative tolerance."""
-
-    @property
-    def matches(self) -> bool | None:
-        """max_abs_diff ≤ 1e-9 · scale; None when the check does not apply."""
-        return (
-            None if self.max_abs_diff is None else self.max_abs_diff <= MATCH_TOLERANCE * self.scale
-        )
+    """max |Mᵀ·vec(Y) − vec(conv_transpose2d(Y))|."""
+    matches: bool | None
+    """max_abs_diff ≤ 1e-9 · max(1, max |result|)."""
+    output_padding: Sequence[int] | None
+    """The output_padding that gives back H×W."""
+    note: str
+    """What was compared, or why it does not apply."""
 
 
 @dataclass(frozen=True)
@@ -65,15 +64,14 @@ class TransposedConvMatrix:
     hits: np.ndarray
     merged: list[MergedEntry]
     gradients: ConvGradients
-    gradient_diff: float
-    """max |Mᵀ · vec(G) − vec(∂L/∂X)|."""
-    gradient_scale: float
+    gradient_check: MatrixCheck
+    """Mᵀ · vec(G) against ∂L/∂X (within 1e-9 · max(1, max |∂L/∂X|))."""
     transpose: TransposeCheck
 
     @property
-    def gradient_matches(self) -> bool:
-        """Mᵀ · vec(G) reproduces ∂L/∂X: max |diff| ≤ 1e-9 · max(1, max |∂L/∂X|)."""
-        return self.gradient_diff <= MATCH_TOLERANCE * self.gradient_scale
+    def gradient_diff(self) -> float:
+        """max |Mᵀ · vec(G) − vec(∂L/∂X)|."""
+        return self.gradient_check.max_abs_diff
 
     @property
     def figures(self) -> MatrixFigures:
@@ -104,7 +102,7 @@ def _transpose_check(m: ConvMatrix, x: np.ndarray, applied: np.ndarray) -> Trans
             "convolution (zero padding only, as in torch) does not",
             output_padding=None,
             max_abs_diff=None,
-            scale=1.0,
+            matches=None,
         )
     (top, bottom), (left, right) = geometry.pads
     if top != bottom or left != right:
@@ -114,7 +112,7 @@ def _transpose_check(m: ConvMatrix, x: np.ndarray, applied: np.ndarray) -> Trans
             "right); a transposed convolution crops the same number of cells from both sides",
             output_padding=None,
             max_abs_diff=None,
-            scale=1.0,
+            matches=None,
         )
     height, width = geometry.formula_axes()
     # r = (H + 2p − d(k − 1) − 1) mod s: the rows / columns of X that no window reaches
@@ -138,7 +136,7 @@ def _transpose_check(m: ConvMatrix, x: np.ndarray, applied: np.ndarray) -> Trans
         f"the {times(*geometry.input_size)} of X",
         output_padding=extra,
         max_abs_diff=diff,
-        scale=max(1.0, float(np.abs(layer).max())),
+        matches=diff <= MATCH_TOLERANCE * max(1.0, float(np.abs(layer).max())),
     )
 
 
@@ -167,7 +165,6 @@ def conv_matrix_transpose(
         hits=np.ascontiguousarray(m.hits.T),
         merged=merged,
         gradients=gradients,
-        gradient_diff=diff,
-        gradient_scale=max(1.0, float(np.abs(expected).max())),
+        gradient_check=MatrixCheck.of(diff, expected),
         transpose=_transpose_check(m, x, gradients.applied_kernel),
     )

@@ -17,6 +17,7 @@ input side, circular padding at most the input side, and "same" padding needs st
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -175,6 +176,10 @@ class PlaneGeometry:
         """(symbolic, worked-out text, per-axis expressions); see ``formula_text``."""
         return formula_text(self.formula_axes())
 
+    def worked_formula(self) -> WorkedFormula:
+        """``formula()`` as an answer shows it: each axis beside its expression."""
+        return worked_formula(self.formula_axes(), self.formula())
+
 
 @dataclass(frozen=True)
 class AxisGeometry(WindowAxis):
@@ -254,6 +259,38 @@ def formula_text(axes: tuple[AxisGeometry, AxisGeometry]) -> tuple[str, str, lis
     text = f"{shown[0]} × {shown[1]} = {axes[0].output} × {axes[1].output}"
     key = "general_ceil" if form == "general" and any(a.ceil_mode for a in axes) else form
     return GENERAL_FORMS[key], text, expressions
+
+
+@dataclass(frozen=True)
+class WorkedAxis:
+    """One axis of a window geometry (``of``, whose attributes it reads as its own) with its
+    output size written out."""
+
+    of: Any
+    expression: str
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "of":  # not set yet (copying): no axis to read from
+            raise AttributeError(name)
+        return getattr(self.of, name)
+
+
+@dataclass(frozen=True)
+class WorkedFormula:
+    """An output-size formula: symbolic, worked out, and per axis with its numbers."""
+
+    general: str
+    text: str
+    axes: list[WorkedAxis]
+
+
+def worked_formula(
+    axes: tuple[Any, Any], written: tuple[str, str, list[str]] | None = None
+) -> WorkedFormula:
+    """The formula of ``axes`` as ``written`` (default ``formula_text``), axis by axis."""
+    general, text, expressions = written or formula_text(axes)
+    pairs = zip(axes, expressions, strict=True)
+    return WorkedFormula(general, text, [WorkedAxis(axis, e) for axis, e in pairs])
 
 
 def window_axes(

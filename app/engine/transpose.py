@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.engine.backward import scatter_taps
-from app.engine.conv import channel_shapes, check_bias, check_finite
+from app.engine.conv import ConvResult, channel_shapes, check_bias, check_finite
 from app.engine.errors import InvalidInput
 from app.engine.padding import IntOrPair, PlaneGeometry, WindowAxis, as_pair
 
@@ -49,6 +49,18 @@ class TransposeAxis(WindowAxis):
             f"({self.size} − 1)·{self.stride} − 2·{self.padding} + "
             f"{self.dilation}·({self.kernel} − 1) + {self.output_padding} + 1"
         )
+
+
+@dataclass(frozen=True)
+class TransposeCounts:
+    """Parameters and work of a transposed convolution."""
+
+    kernel_parameters: int
+    """C_in·C_out·kh·kw."""
+    bias_parameters: int
+    """Bias values given (0 without bias)."""
+    multiply_adds: int
+    """C_in·H·W·C_out·kh·kw (every stamp, cropped or not)."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +89,10 @@ class TransposeGeometry(PlaneGeometry):
         """Multiply-adds: every input value times every weight of its channel, C_in·H·W·C_out·kh·kw
         (including stamps that fall into the cropped padding)."""
         return self.input_size[0] * self.input_size[1] * self.kernel_parameters
+
+    def counts(self, bias: bool) -> TransposeCounts:
+        """Parameters and multiply-adds, with ``bias`` or without."""
+        return TransposeCounts(self.kernel_parameters, self.out_channels if bias else 0, self.macs)
 
     def formula(self) -> tuple[str, str, list[str]]:
         """(symbolic, worked-out text, per-axis expressions)."""
@@ -189,12 +205,18 @@ def as_transpose_kernel(kernel: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class TransposedConvolution:
-    """The output of a transposed convolution with the geometry it was computed with."""
+class TransposedConvolution(ConvResult):
+    """The output of a transposed convolution with the geometry and bias it was computed with."""
 
     geometry: TransposeGeometry
     output: np.ndarray
     """(H_out, W_out) for 2-D input and kernel, else (C_out, H_out, W_out)."""
+    bias: np.ndarray | None = None
+
+    @property
+    def overlaps(self) -> np.ndarray:
+        """(H_out, W_out): the stamps landing on each cell (``TransposeGeometry.overlaps``)."""
+        return self.geometry.overlaps()
 
 
 def transposed_convolution(
@@ -222,7 +244,7 @@ def transposed_convolution(
         if b is not None:
             out += b[:, None, None]
     check_finite(out, "transposed convolution")
-    return TransposedConvolution(geometry, out.reshape(geometry.output_shape))
+    return TransposedConvolution(geometry, out.reshape(geometry.output_shape), b)
 
 
 def conv_transpose2d(

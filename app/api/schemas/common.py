@@ -26,7 +26,7 @@ from app.api import answer_size
 from app.config import Settings
 from app.engine.conv import ConvOptions
 from app.engine.errors import InvalidInput
-from app.engine.padding import AxisGeometry, formula_text
+from app.engine.padding import AxisGeometry, worked_formula
 
 
 def settings_of(info: ValidationInfo) -> Settings:
@@ -413,7 +413,7 @@ ShiftAmount = Annotated[int, Field(ge=-4096, le=4096)]
 # -- the output-size formula, worked out ------------------------------------------------------
 
 
-class AxisFormula(BaseModel):
+class AxisFormula(ResultModel):
     """The output-size formula along one axis with every number filled in."""
 
     axis: Literal["height", "width"] = Field(description="Which axis.")
@@ -428,7 +428,7 @@ class AxisFormula(BaseModel):
     expression: str = Field(description="The formula with numbers, e.g. '4 − 2 + 1'.")
 
 
-class Formula(BaseModel):
+class Formula(ResultModel):
     """Output size ⌊(H + 2p − d(k−1) − 1)/s⌋ + 1 per axis, symbolic and worked out."""
 
     general: str = Field(description="The symbolic formula used.")
@@ -438,7 +438,4 @@ class Formula(BaseModel):
 
 def formula_of(height: AxisGeometry, width: AxisGeometry) -> Formula:
     """The response model of an engine window geometry (conv or pool)."""
-    general, text, expressions = formula_text((height, width))
-    pairs = zip((height, width), expressions, strict=True)
-    axes = [AxisFormula(**vars(axis), expression=e) for axis, e in pairs]
-    return Formula(general=general, text=text, axes=axes)
+    return Formula.model_validate(worked_formula((height, width)))

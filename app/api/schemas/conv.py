@@ -23,13 +23,13 @@ from app.api.schemas.common import (
     PositiveIntOrPair,
     ResultModel,
     check_output_values,
-    formula_of,
     refuse_over,
 )
 from app.config import Settings
-from app.engine.conv import ConvGeometry
+from app.engine.conv import ConvCounts, ConvGeometry
 from app.engine.explain import Influence, Term
-from app.engine.matrix import MatrixFigures, MergedEntry
+from app.engine.matrix import MatrixCheck, MatrixFigures, MergedEntry
+from app.engine.transpose import TransposeGeometry
 
 MAX_EXPLAIN_TERMS = 4096
 """Most terms (C_in·kh·kw) an explained output cell may list."""
@@ -39,9 +39,15 @@ PADDING_MODE = "zeros, reflect (padding < side), replicate or circular (padding 
 FLIP_KERNEL = "True convolution: flip the kernel first; false: cross-correlation, as torch."
 
 
-def check_compute(geometry: ConvGeometry, settings: Settings, *, factor: int = 1) -> None:
-    """422 when a convolution would exceed max_macs or max_output_values (checked on shapes)."""
-    message = "this convolution needs {macs} multiply-adds, over the limit of {limit}"
+def check_compute(
+    geometry: ConvGeometry | TransposeGeometry,
+    settings: Settings,
+    *,
+    factor: int = 1,
+    what: str = "this convolution",
+) -> None:
+    """422 when ``what`` would exceed max_macs or max_output_values (checked on shapes)."""
+    message = what + " needs {macs} multiply-adds, over the limit of {limit}"
     refuse_over(geometry.macs * factor, settings.max_macs, "too_much_compute", message, "macs")
     check_output_values(geometry.output_shape, settings)
 
@@ -67,32 +73,6 @@ class Conv2dRequest(ConvolutionRequest):
     def check_limits(self, geometry: ConvGeometry, settings: Settings) -> None:
         """422 over max_macs or max_output_values (subclasses add theirs)."""
         check_compute(geometry, settings)
-
-
-class ConvCounts(ResultModel):
-    """Sparse interactions and parameter sharing, counted (tutorial Q3b)."""
-
-    inputs_per_output: int = Field(description="Input values one output reads: C_in·kh·kw.")
-    kernel_parameters: int = Field(description="Weights in the kernel: C_out·C_in·kh·kw.")
-    bias_parameters: int = Field(description="Bias values given (0 without bias).")
-    outputs_sharing_parameters: int = Field(description="Outputs reusing a weight: H_out·W_out.")
-    multiply_adds: int = Field(description="Multiply-adds of the whole convolution.")
-
-
-def conv_fields(geometry: ConvGeometry, output: np.ndarray, bias: np.ndarray | None) -> dict:
-    """The fields every convolution response shares: output, shape, formula, counts."""
-    return {
-        "output": output.tolist(),
-        "output_shape": geometry.output_shape,
-        "formula": formula_of(geometry.height, geometry.width),
-        "counts": ConvCounts(
-            inputs_per_output=geometry.inputs_per_output,
-            kernel_parameters=geometry.kernel_parameters,
-            bias_parameters=0 if bias is None else geometry.out_channels,
-            outputs_sharing_parameters=geometry.outputs_sharing,
-            multiply_adds=geometry.macs,
-        ),
-    }
 
 
 class Conv2dResponse(ResultModel):
@@ -175,13 +155,6 @@ class Conv2dMatrixRequest(Conv2dRequest):
         shape = {"rows": f"{rows:,}", "cols": f"{cols:,}"}
         refuse_over(rows * cols, limit, error, message + "{limit}", "entries", **shape)
         super().check_limits(geometry, settings)
-
-
-class MatrixCheck(ResultModel):
-    """matrix @ vec(X) + b against the convolution itself."""
-
-    max_abs_diff: float = Field(description="max |matrix @ vec(X) + b − vec(conv2d(X))|.")
-    matches: bool = Field(description="max_abs_diff ≤ 1e-9 · max(1, max |Y|).")
 
 
 class MatrixEntries(ResultModel):

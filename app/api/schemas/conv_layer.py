@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated, ClassVar, Self
 
-import numpy as np
 from pydantic import Field, ValidationInfo, model_validator
 
 from app.api import answer_size
@@ -21,6 +19,7 @@ from app.api.schemas.common import (
     Formula,
     Image,
     Kernel,
+    Listed,
     Map,
     NonNegativeIntOrPair,
     OneCell,
@@ -30,7 +29,6 @@ from app.api.schemas.common import (
     RequestModel,
     ResultModel,
     ShapedRequest,
-    check_output_values,
     numeric_array,
     refuse_over,
     settings_of,
@@ -45,11 +43,10 @@ from app.api.schemas.conv import (
     MatrixEntries,
     MatrixFigures,
     check_compute,
-    conv_fields,
 )
 from app.config import Settings
 from app.engine.conv import ConvGeometry
-from app.engine.conv1d import Conv1dGeometry, conv1d_geometry
+from app.engine.conv1d import Conv1dFormula, Conv1dGeometry, conv1d_geometry
 from app.engine.errors import InvalidInput
 from app.engine.explain_layer import (
     GradInputExplanation,
@@ -60,14 +57,16 @@ from app.engine.explain_layer import (
     grad_input_terms,
     overlap_terms,
 )
+from app.engine.matrix_transpose import TransposeCheck
 from app.engine.transpose import (
     GENERAL_FORMULA,
+    TransposeCounts,
     TransposeGeometry,
     TransposeOptions,
     transpose_geometry,
 )
 
-Weights = list[list[float]] | list[list[list[list[float]]]]
+Weights = Listed[list[list[float]] | list[list[list[list[float]]]]]
 """A kh×kw kernel or a 4-D weight tensor."""
 
 _OUT = ("height {n}", "max_output_values", "H"), ("width {n}", "max_output_values", "W")
@@ -137,7 +136,9 @@ class Conv2dBackwardResponse(Conv2dResponse):
     grad_output: Map = Field(description="G used (the default all ones filled in).")
     grad_input: Map = Field(description="∂L/∂X = Mᵀ·vec(G), shaped like the input.")
     grad_kernel: Weights = Field(description="∂L/∂K, shaped like the kernel.")
-    grad_bias: list[float] | None = Field(description="∂L/∂b[o] = Σ_ij G[o, i, j], or null.")
+    grad_bias: Listed[list[float] | None] = Field(
+        description="∂L/∂b[o] = Σ_ij G[o, i, j], or null."
+    )
     full_convolution: FullConvolution = Field(description="∂L/∂X as a full convolution.")
     backward_multiply_adds: int = Field(description="Multiply-adds of ∂L/∂X and ∂L/∂K together.")
 
@@ -209,11 +210,7 @@ class ConvTranspose2dRequest(ShapedRequest):
 
     def check_limits(self, geometry: TransposeGeometry, settings: Settings) -> None:
         """422 over max_macs or max_output_values."""
-        message = (
-            "this transposed convolution needs {macs} multiply-adds, over the limit of {limit}"
-        )
-        refuse_over(geometry.macs, settings.max_macs, "too_much_compute", message, "macs")
-        check_output_values(geometry.output_shape, settings)
+        check_compute(geometry, settings, what="this transposed convolution")
 
 
 class TransposeAxisFormula(ResultModel):
@@ -238,44 +235,15 @@ class TransposeFormula(ResultModel):
     axes: list[TransposeAxisFormula] = Field(description="Height then width.")
 
 
-class TransposeCounts(ResultModel):
-    """Parameters and work of a transposed convolution."""
-
-    kernel_parameters: int = Field(description="C_in·C_out·kh·kw.")
-    bias_parameters: int = Field(description="Bias values given (0 without bias).")
-    multiply_adds: int = Field(description="C_in·H·W·C_out·kh·kw (every stamp, cropped or not).")
-
-
-def transpose_fields(
-    geometry: TransposeGeometry, output: np.ndarray, bias: np.ndarray | None
-) -> dict:
-    """The fields every transposed-convolution response shares."""
-    general, text, expressions = geometry.formula()
-    axes = zip((geometry.height, geometry.width), expressions, strict=True)
-    return {
-        "output": output.tolist(),
-        "output_shape": geometry.output_shape,
-        "formula": TransposeFormula(
-            general=general,
-            text=text,
-            axes=[TransposeAxisFormula(**asdict(a), expression=e) for a, e in axes],
-        ),
-        "overlaps": geometry.overlaps().tolist(),
-        "counts": TransposeCounts(
-            kernel_parameters=geometry.kernel_parameters,
-            bias_parameters=0 if bias is None else geometry.out_channels,
-            multiply_adds=geometry.macs,
-        ),
-    }
-
-
 class ConvTranspose2dResponse(ResultModel):
     """The transposed convolution, its size worked out, and where the stamps overlap."""
 
     output: Map = Field(description="Y: H_out×W_out for 2-D input and kernel.")
     output_shape: list[int] = Field(description="[H_out, W_out] or [C_out, H_out, W_out].")
     formula: TransposeFormula = Field(description="(H − 1)·s − 2p + d·(k − 1) + op + 1.")
-    overlaps: list[list[int]] = Field(description="H_out×W_out: stamps landing on each cell.")
+    overlaps: Listed[list[list[int]]] = Field(
+        description="H_out×W_out: stamps landing on each cell."
+    )
     counts: TransposeCounts = Field(description="Parameters and multiply-adds.")
 
 
@@ -314,16 +282,6 @@ class Conv2dMatrixTransposeRequest(WithGradOutput, Conv2dMatrixRequest):
     convolutions = 4  # forward, ∂L/∂X, ∂L/∂K and the transposed convolution of the check
     work = "Mᵀ with its checks needs"
     answer = answer_size.conv2d_matrix_transpose
-
-
-class TransposeCheck(ResultModel):
-    """Mᵀ·vec(Y) against conv_transpose2d(Y), Y = M·vec(X) the output without bias."""
-
-    applicable: bool = Field(description="False for padding conv_transpose2d cannot express.")
-    max_abs_diff: float | None = Field(description="max |Mᵀ·vec(Y) − vec(conv_transpose2d(Y))|.")
-    matches: bool | None = Field(description="max_abs_diff ≤ 1e-9 · max(1, max |result|).")
-    output_padding: list[int] | None = Field(description="The output_padding that gives back H×W.")
-    note: str = Field(description="What was compared, or why it does not apply.")
 
 
 class Conv2dMatrixTransposeResponse(MatrixEntries):
@@ -382,39 +340,10 @@ class Conv1dRequest(ConvolutionRequest):
         check_compute(geometry.conv, settings)
 
 
-class Conv1dFormula(ResultModel):
-    """L_out = ⌊(L + 2p − d(k−1) − 1)/s⌋ + 1, worked out."""
-
-    general: str = Field(description='The symbolic formula used, e.g. "L − k + 1".')
-    text: str = Field(description='Worked out, e.g. "8 − 3 + 1 = 6".')
-    expression: str = Field(description='The formula with numbers, e.g. "8 − 3 + 1".')
-    length: int = Field(description="Signal length L.")
-    pad_before: int = Field(description="Padding at the start.")
-    pad_after: int = Field(description="Padding at the end.")
-    kernel: int = Field(description="Kernel length k.")
-    dilation: int = Field(description="Dilation d.")
-    stride: int = Field(description="Stride s.")
-    output: int = Field(description="Output length L_out.")
-
-
-def conv1d_fields(geometry: Conv1dGeometry, output: np.ndarray, bias: np.ndarray | None) -> dict:
-    """The fields of a 1-D convolution's response."""
-    general, text, expression = geometry.formula()
-    axis = geometry.axis
-    return {
-        "output": output.tolist(),
-        "output_shape": geometry.output_shape,
-        "formula": Conv1dFormula(
-            **vars(axis), length=axis.size, general=general, text=text, expression=expression
-        ),
-        "counts": conv_fields(geometry.conv, output, bias)["counts"],
-    }
-
-
 class Conv1dResponse(ResultModel):
     """The output signal, its length worked out, and the counts."""
 
-    output: list[float] | list[list[float]] = Field(description="y: L_out, or C_out×L_out.")
+    output: Listed[list[float] | list[list[float]]] = Field(description="y: L_out, or C_out×L_out.")
     output_shape: list[int] = Field(description="[L_out] or [C_out, L_out].")
     formula: Conv1dFormula = Field(description="The output length worked out.")
     counts: ConvCounts = Field(description="Inputs per output, parameters, multiply-adds.")
