@@ -17,7 +17,6 @@ input side, circular padding at most the input side, and "same" padding needs st
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -178,7 +177,9 @@ class PlaneGeometry:
 
     def worked_formula(self) -> WorkedFormula:
         """``formula()`` as an answer shows it: each axis beside its expression."""
-        return worked_formula(self.formula_axes(), self.formula())
+        general, text, expressions = self.formula()
+        pairs = zip(self.formula_axes(), expressions, strict=True)
+        return WorkedFormula(general, text, [{**vars(a), "expression": e} for a, e in pairs])
 
 
 @dataclass(frozen=True)
@@ -262,35 +263,13 @@ def formula_text(axes: tuple[AxisGeometry, AxisGeometry]) -> tuple[str, str, lis
 
 
 @dataclass(frozen=True)
-class WorkedAxis:
-    """One axis of a window geometry (``of``, whose attributes it reads as its own) with its
-    output size written out."""
-
-    of: Any
-    expression: str
-
-    def __getattr__(self, name: str) -> Any:
-        if name == "of":  # not set yet (copying): no axis to read from
-            raise AttributeError(name)
-        return getattr(self.of, name)
-
-
-@dataclass(frozen=True)
 class WorkedFormula:
     """An output-size formula: symbolic, worked out, and per axis with its numbers."""
 
     general: str
     text: str
-    axes: list[WorkedAxis]
-
-
-def worked_formula(
-    axes: tuple[Any, Any], written: tuple[str, str, list[str]] | None = None
-) -> WorkedFormula:
-    """The formula of ``axes`` as ``written`` (default ``formula_text``), axis by axis."""
-    general, text, expressions = written or formula_text(axes)
-    pairs = zip(axes, expressions, strict=True)
-    return WorkedFormula(general, text, [WorkedAxis(axis, e) for axis, e in pairs])
+    axes: list[dict[str, object]]
+    """Per axis: its numbers (the axis's fields) and ``expression``, the formula with them."""
 
 
 def window_axes(

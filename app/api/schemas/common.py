@@ -26,7 +26,6 @@ from app.api import answer_size
 from app.config import Settings
 from app.engine.conv import ConvOptions
 from app.engine.errors import InvalidInput
-from app.engine.padding import AxisGeometry, worked_formula
 
 
 def settings_of(info: ValidationInfo) -> Settings:
@@ -434,8 +433,3 @@ class Formula(ResultModel):
     general: str = Field(description="The symbolic formula used.")
     text: str = Field(description="Both axes worked out, e.g. '(4 − 2 + 1) × (4 − 2 + 1) = 3 × 3'.")
     axes: list[AxisFormula] = Field(description="Height then width, as structured numbers.")
-
-
-def formula_of(height: AxisGeometry, width: AxisGeometry) -> Formula:
-    """The response model of an engine window geometry (conv or pool)."""
-    return Formula.model_validate(worked_formula((height, width)))

@@ -18,7 +18,6 @@ from app.api.schemas.common import (
     ResultModel,
     ShapedRequest,
     check_output_values,
-    formula_of,
     refuse_over,
 )
 from app.config import Settings
@@ -59,7 +58,7 @@ def blurmax_changed(settings: object) -> str:
 
 def _worked_out(value: object) -> object:
     """A window geometry becomes its worked-out output-size formula (anything else is kept)."""
-    return formula_of(value.height, value.width) if isinstance(value, PlaneGeometry) else value
+    return value.worked_formula() if isinstance(value, PlaneGeometry) else value
 
 
 GeometryFormula = Annotated[Formula, BeforeValidator(_worked_out)]
