@@ -21,7 +21,6 @@ counted, not listed).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -217,21 +216,15 @@ def full_convolution_view(g: ConvGradients, max_values: int | None = None) -> Fu
 
 
 @dataclass(frozen=True)
-class BackwardExplanation:
-    """The backward pass, its full-convolution view and the one cell asked for (the other
-    cells None; no cell at all from ``backward_pass``). It reads as its ``gradients`` too: the
-    forward output, the gradients and their counts are its attributes."""
+class BackwardExplanation(ConvGradients):
+    """The backward pass (the forward output, the gradients and their counts), its
+    full-convolution view and the one cell asked for (the other cells None; no cell at all from
+    ``backward_pass``)."""
 
-    gradients: ConvGradients
     full_convolution: FullConvolutionView
     input_cell: GradInputExplanation | None = None
     kernel_cell: GradKernelExplanation | None = None
     output_cell: GradOutputExplanation | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        if name == "gradients":  # not set yet (copying)
-            raise AttributeError(name)
-        return getattr(self.gradients, name)
 
 
 def backward_pass(
@@ -245,7 +238,9 @@ def backward_pass(
 ) -> BackwardExplanation:
     """``conv2d_backward`` with its full-convolution view (``full_convolution_view``)."""
     g = conv2d_backward(x, kernel, bias, grad_output, options)
-    return BackwardExplanation(g, full_convolution_view(g, max_view_values))
+    return BackwardExplanation(
+        **vars(g), full_convolution=full_convolution_view(g, max_view_values)
+    )
 
 
 def _sum_expression(pairs: list[tuple[float, float]], value: float, empty: str) -> str:
@@ -428,15 +423,15 @@ def explain_backward(
     flip_kernel = options.flip_kernel
     if input_cell is not None:
         explained = _explain_grad_input(g, input_cell, input_channel, kernel.ndim, flip_kernel)
-        return BackwardExplanation(g, view, input_cell=explained)
+        return BackwardExplanation(**vars(g), full_convolution=view, input_cell=explained)
     if kernel_cell is not None:
         explained_k = _explain_grad_kernel(
             g, x, kernel_cell, output_channel, input_channel, kernel.ndim, flip_kernel
         )
-        return BackwardExplanation(g, view, kernel_cell=explained_k)
+        return BackwardExplanation(**vars(g), full_convolution=view, kernel_cell=explained_k)
     assert output_cell is not None
     explained_o = _explain_grad_output(g, output_cell, output_channel, kernel.ndim, flip_kernel)
-    return BackwardExplanation(g, view, output_cell=explained_o)
+    return BackwardExplanation(**vars(g), full_convolution=view, output_cell=explained_o)
 
 
 # -- transposed convolution ------------------------------------------------------------------
