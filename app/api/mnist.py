@@ -7,7 +7,6 @@ runs in these plain ``def`` endpoints (FastAPI's thread pool), never in ``async 
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated
 
 import numpy as np
@@ -19,19 +18,14 @@ from app.api.deps import JsonBody, ModelsDep, SettingsDep
 from app.api.schemas.mnist import (
     ActivationsRequest,
     ActivationsResponse,
-    ConvFilters,
     DigitInput,
     FiltersResponse,
     GradCamRequest,
     GradCamResponse,
-    LayerActivation,
-    LayerInfo,
-    ModelInfo,
     ModelsResponse,
     PredictRequest,
     PredictResponse,
     Preprocessing,
-    PreprocessStep,
     SaliencyRequest,
     SaliencyResponse,
     ShiftScanModel,
@@ -82,25 +76,12 @@ def _preprocessing(digit: lab.Prepared) -> Preprocessing | None:
         bbox=result.bbox,
         scale=round(result.scale, 6),
         center_of_mass=(round(result.center_of_mass[0], 3), round(result.center_of_mass[1], 3)),
-        steps=[PreprocessStep(**asdict(preview)) for preview in digit.previews],
+        steps=digit.previews,
     )
 
 
 def _probabilities(probs: np.ndarray) -> list[float]:
     return inference.rounded(probs, PROBABILITY_DECIMALS)
-
-
-def _layer(layer: inference.EncodedLayer) -> LayerActivation:
-    q = layer.quantised
-    return LayerActivation(
-        name=layer.name,
-        kind=layer.kind,
-        shape=list(layer.shape),
-        min=q.min,
-        max=q.max,
-        scale=q.scale,
-        data=q.data,
-    )
 
 
 def _input(digit: lab.Prepared) -> list:
@@ -144,7 +125,7 @@ def activations(
             input=_input(result.digit),
             shift=body.shift,
             overridden_channels=sorted(body.kernel_overrides),
-            layers=[_layer(layer) for layer in result.layers],
+            layers=result.layers,
             preprocessing=_preprocessing(result.digit),
         )
     )
@@ -223,27 +204,7 @@ def shift_scan(
 @router.get("/mnist/models", response_model=ModelsResponse)
 def list_models(models: ModelsDep) -> Response:
     """Each loaded model's layers, output shapes, parameters per layer and training card."""
-    infos = []
-    for model in models.models.values():
-        infos.append(
-            ModelInfo(
-                name=model.name,
-                description=model.description,
-                input_shape=[1, inference.MNIST_SIDE, inference.MNIST_SIDE],
-                layers=[
-                    LayerInfo(
-                        name=layer.name,
-                        kind=layer.kind,
-                        output_shape=list(layer.output_shape),
-                        parameters=layer.parameters,
-                        config=layer.config,
-                    )
-                    for layer in model.layers
-                ],
-                total_parameters=model.total_parameters,
-                card=model.card,
-            )
-        )
+    infos = list(models.models.values())
     return _json(ModelsResponse(models=infos, shift_consistency=models.consistency))
 
 
@@ -254,4 +215,4 @@ def filters(
 ) -> Response:
     """The learned kernels and biases of every conv layer (BatchNorm folded in)."""
     layers = lab.filters(_model(models, model))
-    return _json(FiltersResponse(model=model, layers=[ConvFilters(**asdict(c)) for c in layers]))
+    return _json(FiltersResponse(model=model, layers=layers))

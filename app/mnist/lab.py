@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import torch
@@ -31,13 +32,18 @@ class Digit:
 
 @dataclass(frozen=True)
 class Preview:
-    """One preprocessing stage as a small PNG data URL (what the page shows)."""
+    """One stage of the MNIST normalisation of a drawing, as a small grayscale PNG."""
 
-    name: str
+    name: Literal["grayscale", "crop", "scale", "center"]
+    """The stage."""
     description: str
+    """What this step did, in one sentence."""
     width: int
+    """Width of the step's image in pixels (before any preview)."""
     height: int
+    """Height of the step's image in pixels."""
     png: str
+    """data:image/png;base64 URL of the image, bright digit on black."""
 
 
 @dataclass(frozen=True)
@@ -159,14 +165,20 @@ def gradcam(
 
 @dataclass(frozen=True)
 class ConvLayerWeights:
-    """One conv layer's kernels as the filters route answers them."""
+    """The learned kernels of one conv layer."""
 
     name: str
-    shape: list[int]  # (C_out, C_in, kh, kw)
-    weight: list  # nested lists, rounded
+    """Layer name, e.g. "conv1"."""
+    shape: list[int]
+    """(C_out, C_in, kh, kw)."""
+    weight: list[list[list[list[float]]]]
+    """C_out×C_in×kh×kw kernels."""
     bias: list[float]
+    """C_out biases."""
     min: float
+    """Smallest weight of the layer."""
     max: float
+    """Largest weight of the layer."""
 
 
 FILTER_DECIMALS = 5
