@@ -25,7 +25,6 @@ from app.api.schemas.mnist import (
     ModelsResponse,
     PredictRequest,
     PredictResponse,
-    Preprocessing,
     SaliencyRequest,
     SaliencyResponse,
     ShiftScanModel,
@@ -65,21 +64,6 @@ def _digit(body: DigitInput, settings: Settings) -> lab.Digit:
     return lab.Digit(image=body.image, png=body.image_png, max_png_side=settings.max_png_side)
 
 
-def _preprocessing(digit: lab.Prepared) -> Preprocessing | None:
-    """How a PNG became the 28×28, with its stages as previews (when they were made)."""
-    result = digit.preprocessed
-    if result is None or digit.previews is None:
-        return None
-    return Preprocessing(
-        original_size=result.original_size,
-        polarity=result.polarity,
-        bbox=result.bbox,
-        scale=round(result.scale, 6),
-        center_of_mass=(round(result.center_of_mass[0], 3), round(result.center_of_mass[1], 3)),
-        steps=digit.previews,
-    )
-
-
 def _probabilities(probs: np.ndarray) -> list[float]:
     return inference.rounded(probs, PROBABILITY_DECIMALS)
 
@@ -99,7 +83,7 @@ def predict(body: JsonBody[PredictRequest], models: ModelsDep, settings: Setting
             label=int(probs.argmax()),
             probabilities=_probabilities(probs),
             input=_input(result.digit),
-            preprocessing=_preprocessing(result.digit),
+            preprocessing=result.digit.preprocessing,
         )
     )
 
@@ -126,7 +110,7 @@ def activations(
             shift=body.shift,
             overridden_channels=sorted(body.kernel_overrides),
             layers=result.layers,
-            preprocessing=_preprocessing(result.digit),
+            preprocessing=result.digit.preprocessing,
         )
     )
 

@@ -47,6 +47,24 @@ class Preview:
 
 
 @dataclass(frozen=True)
+class Preprocessing:
+    """How a drawing became the 28×28 image the network saw."""
+
+    original_size: tuple[int, int]
+    """(width, height) of the PNG."""
+    polarity: Literal["dark_on_light", "light_on_dark", "transparent"]
+    """Ink."""
+    bbox: tuple[int, int, int, int]
+    """Bounding box of the ink in the PNG."""
+    scale: float
+    """Resize factor applied to the crop (longer side -> 20 px)."""
+    center_of_mass: tuple[float, float]
+    """(x, y) in the 28×28 image."""
+    steps: list[Preview]
+    """grayscale, crop, scale, center, in order."""
+
+
+@dataclass(frozen=True)
 class Prepared:
     """The (1, 1, 28, 28) input made from a digit; for a PNG, how (and, when asked, previews)."""
 
@@ -58,6 +76,18 @@ class Prepared:
     def image(self) -> np.ndarray:
         """The 28×28 the model sees."""
         return self.x[0, 0].numpy()
+
+    @property
+    def preprocessing(self) -> Preprocessing | None:
+        """How a PNG became the 28×28 (rounded for JSON), when its previews were made."""
+        done = self.preprocessed
+        if done is None or self.previews is None:
+            return None
+        x, y = done.center_of_mass
+        scale, center = round(done.scale, 6), (round(x, 3), round(y, 3))
+        return Preprocessing(
+            done.original_size, done.polarity, done.bbox, scale, center, self.previews
+        )
 
 
 def prepare(digit: Digit, *, previews: bool = False) -> Prepared:

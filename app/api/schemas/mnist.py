@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import (
     BaseModel,
@@ -18,7 +18,7 @@ from pydantic import (
 from app.api.schemas.common import KH, KW, RequestModel, ResultModel, numeric_array, settings_of
 from app.mnist.card import ModelCard, ShiftConsistency
 from app.mnist.inference import EncodedLayer, LayerSpec
-from app.mnist.lab import ConvLayerWeights, Preview
+from app.mnist.lab import ConvLayerWeights, Preprocessing
 from app.mnist.models import ModelName
 
 MNIST_SIDE = 28
@@ -156,18 +156,7 @@ class ShiftScanRequest(DigitInput):
 # -- outputs ------------------------------------------------------------------------------------
 
 
-class Preprocessing(ResultModel):
-    """How a drawing became the 28×28 image the network saw."""
-
-    original_size: tuple[int, int] = Field(description="(width, height) of the PNG.")
-    polarity: Literal["dark_on_light", "light_on_dark", "transparent"] = Field(description="Ink.")
-    bbox: tuple[int, int, int, int] = Field(description="Bounding box of the ink in the PNG.")
-    scale: float = Field(description="Resize factor applied to the crop (longer side -> 20 px).")
-    center_of_mass: tuple[float, float] = Field(description="(x, y) in the 28×28 image.")
-    steps: list[Preview] = Field(description="grayscale, crop, scale, center, in order.")
-
-
-class PredictResponse(BaseModel):
+class PredictResponse(ResultModel):
     """A model's reading of one digit."""
 
     model: ModelName = Field(description="The network that answered.")
