@@ -44,9 +44,7 @@ Nickname = Annotated[
 ExerciseId = Annotated[
     str,
     Field(
-        min_length=1,
-        max_length=64,
-        description="An exercise id from GET /api/sessions/questions.",
+        min_length=1, max_length=64, description="An exercise id from GET /api/sessions/questions."
     ),
 ]
 
