@@ -10,10 +10,8 @@ from app.api.schemas.common import RequestModel
 
 Coordinate = Annotated[float, Field(ge=-100.0, le=100.0, allow_inf_nan=False)]
 Point = Annotated[list[Coordinate], Field(min_length=2, max_length=2)]
-HessianEntry = Annotated[float, Field(ge=-100.0, le=100.0, allow_inf_nan=False)]
-HessianRow = Annotated[list[HessianEntry], Field(min_length=2, max_length=2)]
 Lambda = Annotated[float, Field(ge=0.0, le=100.0, allow_inf_nan=False)]
-Hessian = Annotated[list[HessianRow], Field(min_length=2, max_length=2)]
+Hessian = Annotated[list[Point], Field(min_length=2, max_length=2)]
 Pair = tuple[float, float]
 
 
