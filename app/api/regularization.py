@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.api.deps import JsonBody
-from app.api.schemas.regularization import Contours, Run, TrajectoryRequest, TrajectoryResponse
+from app.api.schemas.regularization import Run, TrajectoryRequest, TrajectoryResponse
 from app.engine import regularization as engine
 
 router = APIRouter(tags=["regularization"])
@@ -43,12 +43,10 @@ def trajectory(request: JsonBody[TrajectoryRequest]) -> TrajectoryResponse:
     return TrajectoryResponse(
         hessian=request.hessian,
         theta_star=request.theta_star,
-        eigenvalues=tuple(result.eigenvalues.tolist()),
-        eigenvectors=tuple(tuple(row) for row in result.eigenvectors.tolist()),
+        eigenvalues=result.eigenvalues,
+        eigenvectors=result.eigenvectors,
         lr=request.lr,
         steps=request.steps,
         runs=[_run(r) for r in result.runs],
-        contours=Contours(
-            xs=result.xs.tolist(), ys=result.ys.tolist(), values=result.values.tolist()
-        ),
+        contours=result,
     )

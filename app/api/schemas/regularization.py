@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from app.api.schemas.common import RequestModel
+from app.api.schemas.common import Listed, RequestModel, ResultModel
 
 Coordinate = Annotated[float, Field(ge=-100.0, le=100.0, allow_inf_nan=False)]
 Point = Annotated[list[Coordinate], Field(min_length=2, max_length=2)]
@@ -43,21 +43,23 @@ class Run(BaseModel):
     penalty: float = Field(description="λ‖θ_steps‖².")
 
 
-class Contours(BaseModel):
+class Contours(ResultModel):
     """L_data on a grid covering every trajectory, for drawing level sets."""
 
-    xs: list[float] = Field(description="Grid abscissae θ₁ (ascending).")
-    ys: list[float] = Field(description="Grid ordinates θ₂ (ascending).")
-    values: list[list[float]] = Field(description="values[iy][ix] = L_data(xs[ix], ys[iy]).")
+    xs: Listed[list[float]] = Field(description="Grid abscissae θ₁ (ascending).")
+    ys: Listed[list[float]] = Field(description="Grid ordinates θ₂ (ascending).")
+    values: Listed[list[list[float]]] = Field(
+        description="values[iy][ix] = L_data(xs[ix], ys[iy])."
+    )
 
 
-class TrajectoryResponse(BaseModel):
+class TrajectoryResponse(ResultModel):
     """Trajectories per λ, the loss's geometry and a grid of L_data for contours."""
 
     hessian: tuple[Pair, Pair] = Field(description="A.")
     theta_star: Pair = Field(description="θ*.")
-    eigenvalues: Pair = Field(description="A's eigenvalues, ascending.")
-    eigenvectors: tuple[Pair, Pair] = Field(description="Unit eigenvectors, one per row.")
+    eigenvalues: Listed[Pair] = Field(description="A's eigenvalues, ascending.")
+    eigenvectors: Listed[tuple[Pair, Pair]] = Field(description="Unit eigenvectors, one per row.")
     lr: float = Field(description="ε.")
     steps: int = Field(description="Steps per run.")
     runs: list[Run] = Field(description="One run per λ, in request order.")
