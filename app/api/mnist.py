@@ -27,7 +27,6 @@ from app.api.schemas.mnist import (
     PredictResponse,
     SaliencyRequest,
     SaliencyResponse,
-    ShiftScanModel,
     ShiftScanRequest,
     ShiftScanResponse,
 )
@@ -38,7 +37,6 @@ from app.mnist.models import ModelName
 
 router = APIRouter(tags=["mnist"])
 
-PROBABILITY_DECIMALS = 6
 PIXEL_DECIMALS = 4
 CAM_DECIMALS = 6
 
@@ -65,7 +63,7 @@ def _digit(body: DigitInput, settings: Settings) -> lab.Digit:
 
 
 def _probabilities(probs: np.ndarray) -> list[float]:
-    return inference.rounded(probs, PROBABILITY_DECIMALS)
+    return inference.rounded(probs, lab.PROBABILITY_DECIMALS)
 
 
 def _input(digit: lab.Prepared) -> list:
@@ -174,13 +172,7 @@ def shift_scan(
             dx=scan.dxs,
             dy=scan.dys,
             input=_input(scan.digit),
-            models={
-                name: ShiftScanModel(
-                    probabilities=inference.rounded(probs, PROBABILITY_DECIMALS),
-                    labels=probs.argmax(axis=2).tolist(),
-                )
-                for name, probs in scan.probabilities.items()
-            },
+            models=scan.models,
         )
     )
 

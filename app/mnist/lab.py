@@ -229,12 +229,35 @@ def filters(model: LoadedModel) -> list[ConvLayerWeights]:
     ]
 
 
+PROBABILITY_DECIMALS = 6
+
+
+@dataclass(frozen=True)
+class ModelScan:
+    """One model over the whole shift grid."""
+
+    probabilities: list[list[list[float]]]
+    """[dy][dx][digit] softmax."""
+    labels: list[list[int]]
+    """[dy index][dx index] predicted digit."""
+
+
 @dataclass(frozen=True)
 class ShiftScan:
     digit: Prepared
     dxs: list[int]
     dys: list[int]
     probabilities: dict[str, np.ndarray]  # model name → (len(dys), len(dxs), 10)
+
+    @property
+    def models(self) -> dict[str, ModelScan]:
+        """Each model's grid as the route answers it (probabilities rounded for JSON)."""
+        return {
+            name: ModelScan(
+                inference.rounded(probs, PROBABILITY_DECIMALS), probs.argmax(axis=2).tolist()
+            )
+            for name, probs in self.probabilities.items()
+        }
 
 
 def shift_scan(

@@ -18,7 +18,7 @@ from pydantic import (
 from app.api.schemas.common import KH, KW, RequestModel, ResultModel, numeric_array, settings_of
 from app.mnist.card import ModelCard, ShiftConsistency
 from app.mnist.inference import EncodedLayer, LayerSpec
-from app.mnist.lab import ConvLayerWeights, Preprocessing
+from app.mnist.lab import ConvLayerWeights, ModelScan, Preprocessing
 from app.mnist.models import ModelName
 
 MNIST_SIDE = 28
@@ -206,20 +206,13 @@ class GradCamResponse(BaseModel):
     max: float = Field(description="Largest cam value (0: no region raises the score).")
 
 
-class ShiftScanModel(BaseModel):
-    """One model over the whole shift grid."""
-
-    probabilities: list[list[list[float]]] = Field(description="[dy][dx][digit] softmax.")
-    labels: list[list[int]] = Field(description="[dy index][dx index] predicted digit.")
-
-
-class ShiftScanResponse(BaseModel):
+class ShiftScanResponse(ResultModel):
     """The FC-vs-CNN translation argument on one digit."""
 
     dx: list[int] = Field(description="Horizontal shifts, in order (columns of the grids).")
     dy: list[int] = Field(description="Vertical shifts, in order (rows of the grids).")
     input: list[list[float]] = Field(description="The unshifted 28×28 input.")
-    models: dict[ModelName, ShiftScanModel] = Field(description="The requested models, by name.")
+    models: dict[ModelName, ModelScan] = Field(description="The requested models, by name.")
 
 
 class ModelInfo(ResultModel):
