@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from app.api.schemas.common import Listed, RequestModel, ResultModel
 
@@ -27,17 +27,17 @@ class TrajectoryRequest(RequestModel):
     grid_size: int = Field(41, ge=5, le=101, description="Points per side of the contour grid.")
 
 
-class Run(BaseModel):
+class Run(ResultModel):
     """One λ: where gradient descent went and where it should end."""
 
     lam: float = Field(description="λ.")
     shrink_factor: float = Field(description="1 − 2ελ: weight decay applied before each step.")
     contraction: float = Field(description="max_i |1 − ε(a_i + 2λ)| < 1: error shrink per step.")
-    points: list[Pair] = Field(description="θ₀, θ₁, …, θ_steps.")
-    decay: list[Pair] = Field(description="Per step, the shrink part.")
-    data_step: list[Pair] = Field(description="Per step, −ε∇L_data(θ_t) = −εA(θ_t − θ*).")
-    final: Pair = Field(description="θ_steps.")
-    minimiser: Pair = Field(description="argmin L_data + λ‖θ‖² = (A + 2λI)⁻¹Aθ*.")
+    points: Listed[list[Pair]] = Field(description="θ₀, θ₁, …, θ_steps.")
+    decay: Listed[list[Pair]] = Field(description="Per step, the shrink part.")
+    data_step: Listed[list[Pair]] = Field(description="Per step, −ε∇L_data(θ_t) = −εA(θ_t − θ*).")
+    final: Listed[Pair] = Field(description="θ_steps.")
+    minimiser: Listed[Pair] = Field(description="argmin L_data + λ‖θ‖² = (A + 2λI)⁻¹Aθ*.")
     distance_to_minimiser: float = Field(description="‖θ_steps − minimiser‖.")
     data_loss: float = Field(description="L_data(θ_steps).")
     penalty: float = Field(description="λ‖θ_steps‖².")
