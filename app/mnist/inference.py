@@ -86,7 +86,7 @@ def config_of(module: nn.Module) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class LayerSpec:
+class LayerInfo:
     """One layer of a model as the API shows it."""
 
     name: str
@@ -108,7 +108,7 @@ class LoadedModel:
     name: str
     module: nn.Sequential
     card: ModelCard | None
-    layers: list[LayerSpec]
+    layers: list[LayerInfo]
 
     @property
     def description(self) -> str:
@@ -148,7 +148,7 @@ class ModelRegistry:
             ) from None
 
 
-def layer_table(module: nn.Sequential) -> list[LayerSpec]:
+def layer_table(module: nn.Sequential) -> list[LayerInfo]:
     """Name, kind, output shape and parameter count of every layer (one dummy forward)."""
     counts = parameters_per_layer(module)
     specs = []
@@ -157,7 +157,7 @@ def layer_table(module: nn.Sequential) -> list[LayerSpec]:
         for name, layer in module.named_children():
             x = layer(x)
             specs.append(
-                LayerSpec(
+                LayerInfo(
                     name, kind_of(layer), tuple(x.shape[1:]), counts.get(name, 0), config_of(layer)
                 )
             )

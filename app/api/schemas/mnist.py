@@ -17,7 +17,7 @@ from pydantic import (
 
 from app.api.schemas.common import KH, KW, RequestModel, ResultModel, numeric_array, settings_of
 from app.mnist.card import ModelCard, ShiftConsistency
-from app.mnist.inference import EncodedLayer, LayerSpec
+from app.mnist.inference import EncodedLayer, LayerInfo
 from app.mnist.lab import ConvLayerWeights, ModelScan, Preprocessing
 from app.mnist.models import ModelName
 
@@ -221,7 +221,7 @@ class ModelInfo(ResultModel):
     name: ModelName = Field(description="Model name.")
     description: str = Field(description="One line about the architecture.")
     input_shape: list[int] = Field(description="(1, 28, 28).")
-    layers: list[LayerSpec] = Field(description="The layers in order.")
+    layers: list[LayerInfo] = Field(description="The layers in order.")
     total_parameters: int = Field(description="Learned numbers in the whole model.")
     card: ModelCard | None = Field(None, description="The training card shipped with the weights.")
 
