@@ -61,7 +61,7 @@ def get_exercise(
 
 
 @router.post("/{exercise_id}/check", response_model=CheckResponse, responses=_NOT_FOUND)
-def check_exercise(exercise_id: KnownId, request: JsonBody[CheckRequest]) -> CheckResponse:
+def check_exercise(exercise_id: KnownId, request: JsonBody[CheckRequest]) -> exercises.Verdict:
     """Judge the student's answer to the exercise of this seed."""
     try:
         verdict = exercises.check_answer(exercise_id, request.seed, request.answer)
@@ -76,4 +76,4 @@ def check_exercise(exercise_id: KnownId, request: JsonBody[CheckRequest]) -> Che
                 }
             ]
         ) from None
-    return CheckResponse.model_validate(verdict)
+    return verdict

@@ -7,7 +7,6 @@ runs in these plain ``def`` endpoints (FastAPI's thread pool), never in ``async 
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated
 
 import numpy as np
@@ -19,22 +18,15 @@ from app.api.deps import JsonBody, ModelsDep, SettingsDep
 from app.api.schemas.mnist import (
     ActivationsRequest,
     ActivationsResponse,
-    ConvFilters,
     DigitInput,
     FiltersResponse,
     GradCamRequest,
     GradCamResponse,
-    LayerActivation,
-    LayerInfo,
-    ModelInfo,
     ModelsResponse,
     PredictRequest,
     PredictResponse,
-    Preprocessing,
-    PreprocessStep,
     SaliencyRequest,
     SaliencyResponse,
-    ShiftScanModel,
     ShiftScanRequest,
     ShiftScanResponse,
 )
@@ -45,7 +37,6 @@ from app.mnist.models import ModelName
 
 router = APIRouter(tags=["mnist"])
 
-PROBABILITY_DECIMALS = 6
 PIXEL_DECIMALS = 4
 CAM_DECIMALS = 6
 
@@ -71,36 +62,8 @@ def _digit(body: DigitInput, settings: Settings) -> lab.Digit:
     return lab.Digit(image=body.image, png=body.image_png, max_png_side=settings.max_png_side)
 
 
-def _preprocessing(digit: lab.Prepared) -> Preprocessing | None:
-    """How a PNG became the 28×28, with its stages as previews (when they were made)."""
-    result = digit.preprocessed
-    if result is None or digit.previews is None:
-        return None
-    return Preprocessing(
-        original_size=result.original_size,
-        polarity=result.polarity,
-        bbox=result.bbox,
-        scale=round(result.scale, 6),
-        center_of_mass=(round(result.center_of_mass[0], 3), round(result.center_of_mass[1], 3)),
-        steps=[PreprocessStep(**asdict(preview)) for preview in digit.previews],
-    )
-
-
 def _probabilities(probs: np.ndarray) -> list[float]:
-    return inference.rounded(probs, PROBABILITY_DECIMALS)
-
-
-def _layer(layer: inference.EncodedLayer) -> LayerActivation:
-    q = layer.quantised
-    return LayerActivation(
-        name=layer.name,
-        kind=layer.kind,
-        shape=list(layer.shape),
-        min=q.min,
-        max=q.max,
-        scale=q.scale,
-        data=q.data,
-    )
+    return inference.rounded(probs, lab.PROBABILITY_DECIMALS)
 
 
 def _input(digit: lab.Prepared) -> list:
@@ -118,7 +81,7 @@ def predict(body: JsonBody[PredictRequest], models: ModelsDep, settings: Setting
             label=int(probs.argmax()),
             probabilities=_probabilities(probs),
             input=_input(result.digit),
-            preprocessing=_preprocessing(result.digit),
+            preprocessing=result.digit.preprocessing,
         )
     )
 
@@ -144,8 +107,8 @@ def activations(
             input=_input(result.digit),
             shift=body.shift,
             overridden_channels=sorted(body.kernel_overrides),
-            layers=[_layer(layer) for layer in result.layers],
-            preprocessing=_preprocessing(result.digit),
+            layers=result.layers,
+            preprocessing=result.digit.preprocessing,
         )
     )
 
@@ -209,13 +172,7 @@ def shift_scan(
             dx=scan.dxs,
             dy=scan.dys,
             input=_input(scan.digit),
-            models={
-                name: ShiftScanModel(
-                    probabilities=inference.rounded(probs, PROBABILITY_DECIMALS),
-                    labels=probs.argmax(axis=2).tolist(),
-                )
-                for name, probs in scan.probabilities.items()
-            },
+            models=scan.models,
         )
     )
 
@@ -223,27 +180,7 @@ def shift_scan(
 @router.get("/mnist/models", response_model=ModelsResponse)
 def list_models(models: ModelsDep) -> Response:
     """Each loaded model's layers, output shapes, parameters per layer and training card."""
-    infos = []
-    for model in models.models.values():
-        infos.append(
-            ModelInfo(
-                name=model.name,
-                description=model.description,
-                input_shape=[1, inference.MNIST_SIDE, inference.MNIST_SIDE],
-                layers=[
-                    LayerInfo(
-                        name=layer.name,
-                        kind=layer.kind,
-                        output_shape=list(layer.output_shape),
-                        parameters=layer.parameters,
-                        config=layer.config,
-                    )
-                    for layer in model.layers
-                ],
-                total_parameters=model.total_parameters,
-                card=model.card,
-            )
-        )
+    infos = list(models.models.values())
     return _json(ModelsResponse(models=infos, shift_consistency=models.consistency))
 
 
@@ -254,4 +191,4 @@ def filters(
 ) -> Response:
     """The learned kernels and biases of every conv layer (BatchNorm folded in)."""
     layers = lab.filters(_model(models, model))
-    return _json(FiltersResponse(model=model, layers=[ConvFilters(**asdict(c)) for c in layers]))
+    return _json(FiltersResponse(model=model, layers=layers))

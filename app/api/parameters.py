@@ -12,9 +12,9 @@ router = APIRouter(tags=["parameters"])
 
 
 @router.post("/parameters", response_model=ParametersResponse)
-def parameters(request: JsonBody[ParametersRequest]) -> ParametersResponse:
+def parameters(request: JsonBody[ParametersRequest]) -> engine.Comparison:
     """Parameters of n_in → n_out against F filters of k×k over C channels."""
-    c = engine.compare_layers(
+    return engine.compare_layers(
         in_features=request.fc.in_features,
         out_features=request.fc.out_features,
         fc_bias=request.fc.bias,
@@ -22,11 +22,4 @@ def parameters(request: JsonBody[ParametersRequest]) -> ParametersResponse:
         filters=request.conv.filters,
         kernel_size=request.conv.kernel_size,
         conv_bias=request.conv.bias,
-    )
-    return ParametersResponse(
-        fc_parameters=c.fc.total,
-        conv_parameters=c.conv.total,
-        fc=c.fc,
-        conv=c.conv,
-        ratio=c.ratio,
     )

@@ -5,27 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.api.deps import JsonBody
-from app.api.schemas.regularization import Contours, Run, TrajectoryRequest, TrajectoryResponse
+from app.api.schemas.regularization import TrajectoryRequest, TrajectoryResponse
 from app.engine import regularization as engine
 
 router = APIRouter(tags=["regularization"])
-
-
-def _run(r: engine.RunSummary) -> Run:
-    t = r.trajectory
-    return Run(
-        lam=t.lam,
-        shrink_factor=t.shrink_factor,
-        contraction=t.contraction,
-        points=t.points.tolist(),
-        decay=t.decay.tolist(),
-        data_step=t.data_step.tolist(),
-        final=tuple(r.final.tolist()),
-        minimiser=tuple(t.minimiser.tolist()),
-        distance_to_minimiser=r.distance_to_minimiser,
-        data_loss=r.data_loss,
-        penalty=r.penalty,
-    )
 
 
 @router.post("/regularization/trajectory", response_model=TrajectoryResponse)
@@ -43,12 +26,10 @@ def trajectory(request: JsonBody[TrajectoryRequest]) -> TrajectoryResponse:
     return TrajectoryResponse(
         hessian=request.hessian,
         theta_star=request.theta_star,
-        eigenvalues=tuple(result.eigenvalues.tolist()),
-        eigenvectors=tuple(tuple(row) for row in result.eigenvectors.tolist()),
+        eigenvalues=result.eigenvalues,
+        eigenvectors=result.eigenvectors,
         lr=request.lr,
         steps=request.steps,
-        runs=[_run(r) for r in result.runs],
-        contours=Contours(
-            xs=result.xs.tolist(), ys=result.ys.tolist(), values=result.values.tolist()
-        ),
+        runs=result.runs,
+        contours=result,
     )

@@ -33,7 +33,7 @@ from app.api.schemas.sessions import (
 )
 from app.sessions import questions
 from app.sessions.events import EventHub
-from app.sessions.service import Caller, SessionStore, join_url, normal_code
+from app.sessions.service import Caller, Created, SessionStore, normal_code
 
 
 def _error(description: str) -> dict:
@@ -129,7 +129,7 @@ def list_questions() -> list[AskableQuestion]:
 @router.post("", status_code=201, response_model=CreatedSession)
 def create_session(
     request: Request, response: Response, store: StoreDep, caller: CallerDep
-) -> CreatedSession:
+) -> Created:
     """Start a session; the teacher token comes back once (and as an HttpOnly cookie)."""
     created = store.create(caller)
     _set_cookie(
@@ -139,12 +139,7 @@ def create_session(
         created.teacher_token,
         created.code,
     )
-    return CreatedSession(
-        code=created.code,
-        teacher_token=created.teacher_token,
-        join_url=join_url(created.code),
-        expires_at=created.expires_at,
-    )
+    return created
 
 
 @router.post("/{code}/join", status_code=201, response_model=Joined)

@@ -52,11 +52,18 @@ def conv_parameters(
 
 @dataclass(frozen=True)
 class Comparison:
-    """A dense layer against a conv layer: both counts and how many times more the dense has."""
+    """Both counts, their breakdown and how many times more the dense layer has."""
 
+    fc_parameters: int
+    """Parameters of the fully connected layer."""
+    conv_parameters: int
+    """Parameters of the conv layer."""
     fc: Count
+    """The dense layer's weights and biases."""
     conv: Count
+    """The conv layer's weights and biases."""
     ratio: float
+    """fc_parameters / conv_parameters."""
 
 
 def compare_layers(
@@ -74,4 +81,4 @@ def compare_layers(
     assert len(kernel) == 2, f"kernel_size is k or (kh, kw), got {kernel_size!r}"
     fc = dense_parameters(in_features, out_features, fc_bias)
     conv = conv_parameters(in_channels, filters, (int(kernel[0]), int(kernel[1])), conv_bias)
-    return Comparison(fc, conv, fc.total / conv.total)
+    return Comparison(fc.total, conv.total, fc, conv, fc.total / conv.total)

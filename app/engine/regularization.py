@@ -137,10 +137,9 @@ def loss_grid(
 
 
 @dataclass(frozen=True)
-class RunSummary:
-    """Where one run ended, against the closed-form minimiser of L_data + λ‖θ‖²."""
+class RunSummary(Trajectory):
+    """One run, and where it ended against the closed-form minimiser of L_data + λ‖θ‖²."""
 
-    trajectory: Trajectory
     final: np.ndarray  # (2,): θ_steps
     distance_to_minimiser: float
     data_loss: float
@@ -183,14 +182,14 @@ def compare_lambdas(
         final = run.points[-1]
         runs.append(
             RunSummary(
-                trajectory=run,
+                **vars(run),
                 final=final,
                 distance_to_minimiser=float(np.linalg.norm(final - run.minimiser)),
                 data_loss=float(data_loss(final, hessian, theta_star)),
                 penalty=float(lam * final @ final),
             )
         )
-    landmarks = [theta_star, np.zeros(2)] + [r.trajectory.minimiser for r in runs]
-    cover = np.vstack([r.trajectory.points for r in runs] + landmarks)  # (n, 2)
+    landmarks = [theta_star, np.zeros(2)] + [r.minimiser for r in runs]
+    cover = np.vstack([r.points for r in runs] + landmarks)  # (n, 2)
     xs, ys, values = loss_grid(hessian, theta_star, cover, grid_size)
     return Comparison(eigenvalues, eigenvectors, runs, xs, ys, values)

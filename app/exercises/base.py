@@ -35,7 +35,7 @@ class Mistake:
 
 @dataclass(frozen=True)
 class Option:
-    """One option of a multiple-choice question, with why it is right or wrong."""
+    """One option of a multiple-choice question and why it is right or wrong."""
 
     key: str
     text: str
@@ -80,15 +80,21 @@ class Kind:
 
 @dataclass(frozen=True)
 class Verdict:
-    """The outcome of checking one answer."""
+    """The verdict on one answer."""
 
     correct: bool
     expected: str
+    """The right answer, written in the answer format."""
     expected_value: Any
+    """The right answer as JSON (1-based cells)."""
     explanation: str
+    """How the answer is worked out, with these numbers."""
     hint: str | None
+    """null when correct; else what the mistake likely is."""
     mistake: str | None
+    """A tag of the recognised mistake, or null."""
     options: tuple[Option, ...] | None
+    """Multiple choice only."""
 
 
 def check(problem: Problem, text: str) -> Verdict:

@@ -18,7 +18,7 @@ import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -86,14 +86,19 @@ def config_of(module: nn.Module) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class LayerSpec:
-    """One layer of a loaded model: name, kind, output shape for one image, parameters."""
+class LayerInfo:
+    """One layer of a model as the API shows it."""
 
     name: str
-    kind: str
+    """e.g. "conv1"."""
+    kind: Literal["conv", "relu", "pool", "flatten", "linear"]
+    """Layer type."""
     output_shape: tuple[int, ...]
+    """Output shape for one 28×28 input."""
     parameters: int
+    """Learned numbers in this layer (weights + biases)."""
     config: dict[str, Any]
+    """Hyper-parameters (kernel_size, stride, …)."""
 
 
 @dataclass
@@ -103,11 +108,15 @@ class LoadedModel:
     name: str
     module: nn.Sequential
     card: ModelCard | None
-    layers: list[LayerSpec]
+    layers: list[LayerInfo]
 
     @property
     def description(self) -> str:
         return DESCRIPTIONS[self.name]
+
+    @property
+    def input_shape(self) -> list[int]:
+        return [1, MNIST_SIDE, MNIST_SIDE]
 
     @property
     def total_parameters(self) -> int:
@@ -139,7 +148,7 @@ class ModelRegistry:
             ) from None
 
 
-def layer_table(module: nn.Sequential) -> list[LayerSpec]:
+def layer_table(module: nn.Sequential) -> list[LayerInfo]:
     """Name, kind, output shape and parameter count of every layer (one dummy forward)."""
     counts = parameters_per_layer(module)
     specs = []
@@ -148,7 +157,7 @@ def layer_table(module: nn.Sequential) -> list[LayerSpec]:
         for name, layer in module.named_children():
             x = layer(x)
             specs.append(
-                LayerSpec(
+                LayerInfo(
                     name, kind_of(layer), tuple(x.shape[1:]), counts.get(name, 0), config_of(layer)
                 )
             )
@@ -316,12 +325,26 @@ def activations(
 
 @dataclass(frozen=True)
 class EncodedLayer:
-    """One layer's output, 8-bit quantised (what the activations route sends)."""
+    """One layer's output, quantised to 8 bits: value ≈ min + q × scale, q in 0..255."""
 
     name: str
-    kind: str
+    """Layer name, e.g. "conv1", "relu1", "pool1", "fc2"."""
+    kind: Literal["input", "conv", "relu", "pool", "flatten", "linear"]
+    """Kind."""
     shape: tuple[int, ...]
-    quantised: Quantised
+    """(C, H, W) for feature maps, (N,) for vectors."""
+    min: float
+    """Smallest value of the layer (q = 0)."""
+    max: float
+    """Largest value of the layer (q = 255)."""
+    scale: float
+    """(max - min) / 255; 0 when the layer is constant."""
+    data: str
+    """base64 of the uint8 codes q in row-major (C, H, W) order."""
+
+    @property
+    def quantised(self) -> Quantised:
+        return Quantised(self.min, self.max, self.scale, self.data)
 
 
 def encoded_activations(
@@ -334,7 +357,9 @@ def encoded_activations(
     layers, probs = _forward_layers(model, x, overrides)
     try:
         encoded = [
-            EncodedLayer(layer.name, layer.kind, tuple(layer.values.shape), quantise(layer.values))
+            EncodedLayer(
+                layer.name, layer.kind, tuple(layer.values.shape), **vars(quantise(layer.values))
+            )
             for layer in layers
         ]
     except ValueError:  # a NaN or ±inf in some layer

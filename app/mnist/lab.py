@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import torch
@@ -31,13 +32,36 @@ class Digit:
 
 @dataclass(frozen=True)
 class Preview:
-    """One preprocessing stage as a small PNG data URL (what the page shows)."""
+    """One stage of the MNIST normalisation of a drawing, as a small grayscale PNG."""
 
-    name: str
+    name: Literal["grayscale", "crop", "scale", "center"]
+    """The stage."""
     description: str
+    """What this step did, in one sentence."""
     width: int
+    """Width of the step's image in pixels (before any preview)."""
     height: int
+    """Height of the step's image in pixels."""
     png: str
+    """data:image/png;base64 URL of the image, bright digit on black."""
+
+
+@dataclass(frozen=True)
+class Preprocessing:
+    """How a drawing became the 28×28 image the network saw."""
+
+    original_size: tuple[int, int]
+    """(width, height) of the PNG."""
+    polarity: Literal["dark_on_light", "light_on_dark", "transparent"]
+    """Ink."""
+    bbox: tuple[int, int, int, int]
+    """Bounding box of the ink in the PNG."""
+    scale: float
+    """Resize factor applied to the crop (longer side -> 20 px)."""
+    center_of_mass: tuple[float, float]
+    """(x, y) in the 28×28 image."""
+    steps: list[Preview]
+    """grayscale, crop, scale, center, in order."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +76,18 @@ class Prepared:
     def image(self) -> np.ndarray:
         """The 28×28 the model sees."""
         return self.x[0, 0].numpy()
+
+    @property
+    def preprocessing(self) -> Preprocessing | None:
+        """How a PNG became the 28×28 (rounded for JSON), when its previews were made."""
+        done = self.preprocessed
+        if done is None or self.previews is None:
+            return None
+        x, y = done.center_of_mass
+        scale, center = round(done.scale, 6), (round(x, 3), round(y, 3))
+        return Preprocessing(
+            done.original_size, done.polarity, done.bbox, scale, center, self.previews
+        )
 
 
 def prepare(digit: Digit, *, previews: bool = False) -> Prepared:
@@ -159,14 +195,20 @@ def gradcam(
 
 @dataclass(frozen=True)
 class ConvLayerWeights:
-    """One conv layer's kernels as the filters route answers them."""
+    """The learned kernels of one conv layer."""
 
     name: str
-    shape: list[int]  # (C_out, C_in, kh, kw)
-    weight: list  # nested lists, rounded
+    """Layer name, e.g. "conv1"."""
+    shape: list[int]
+    """(C_out, C_in, kh, kw)."""
+    weight: list[list[list[list[float]]]]
+    """C_out×C_in×kh×kw kernels."""
     bias: list[float]
+    """C_out biases."""
     min: float
+    """Smallest weight of the layer."""
     max: float
+    """Largest weight of the layer."""
 
 
 FILTER_DECIMALS = 5
@@ -187,12 +229,35 @@ def filters(model: LoadedModel) -> list[ConvLayerWeights]:
     ]
 
 
+PROBABILITY_DECIMALS = 6
+
+
+@dataclass(frozen=True)
+class ModelScan:
+    """One model over the whole shift grid."""
+
+    probabilities: list[list[list[float]]]
+    """[dy][dx][digit] softmax."""
+    labels: list[list[int]]
+    """[dy index][dx index] predicted digit."""
+
+
 @dataclass(frozen=True)
 class ShiftScan:
     digit: Prepared
     dxs: list[int]
     dys: list[int]
     probabilities: dict[str, np.ndarray]  # model name → (len(dys), len(dxs), 10)
+
+    @property
+    def models(self) -> dict[str, ModelScan]:
+        """Each model's grid as the route answers it (probabilities rounded for JSON)."""
+        return {
+            name: ModelScan(
+                inference.rounded(probs, PROBABILITY_DECIMALS), probs.argmax(axis=2).tolist()
+            )
+            for name, probs in self.probabilities.items()
+        }
 
 
 def shift_scan(

@@ -86,7 +86,11 @@ class Actor:
 @dataclass(frozen=True)
 class Created:
     code: str
+    """The join code (6 characters, no 0/O/1/I/L)."""
     teacher_token: str
+    """Send as Authorization: Bearer on teacher routes."""
+    join_url: str
+    """The path students open, e.g. /join?code=K7QX2M."""
     expires_at: datetime
 
 
@@ -169,7 +173,7 @@ class SessionStore:
                     event_seq=0,
                 )
             )
-        return Created(code=code, teacher_token=token, expires_at=expires)
+        return Created(code=code, teacher_token=token, join_url=join_url(code), expires_at=expires)
 
     def _free_code(self, s: Session) -> str:
         for _ in range(20):

@@ -19,6 +19,7 @@ from pydantic import (
     ValidationInfo,
     WithJsonSchema,
     model_validator,
+    with_config,
 )
 from pydantic_core import PydanticCustomError
 
@@ -68,6 +69,12 @@ class ResultModel(Examples, BaseModel):
     engine dataclass itself: its attribute docstrings describe its fields in /docs."""
 
     model_config = ConfigDict(from_attributes=True, use_attribute_docstrings=True)
+
+
+def documented(dataclass: type[T]) -> type[T]:
+    """An engine dataclass answered as a whole response: pydantic reads its attribute docstrings
+    as the fields' descriptions in /docs, as it does for one inside a ResultModel."""
+    return with_config(ConfigDict(use_attribute_docstrings=True))(dataclass)
 
 
 class ShapedRequest(RequestModel):

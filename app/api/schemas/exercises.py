@@ -7,8 +7,9 @@ from typing import Annotated, Any
 from pydantic import Field, PlainValidator, ValidationInfo, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from app.api.schemas.common import RequestModel, ResultModel, settings_of
+from app.api.schemas.common import RequestModel, ResultModel, documented, settings_of
 from app.exercises import MAX_SEED
+from app.exercises.base import Verdict
 
 _SEED_SCHEMA = {
     "type": "integer",
@@ -98,22 +99,5 @@ class CheckRequest(RequestModel):
     answer: AnswerText
 
 
-class OptionFeedback(ResultModel):
-    """One option of a multiple-choice question and why it is right or wrong."""
-
-    key: str
-    text: str
-    correct: bool
-    explanation: str
-
-
-class CheckResponse(ResultModel):
-    """The verdict on one answer."""
-
-    correct: bool
-    expected: str = Field(description="The right answer, written in the answer format.")
-    expected_value: Any = Field(description="The right answer as JSON (1-based cells).")
-    explanation: str = Field(description="How the answer is worked out, with these numbers.")
-    hint: str | None = Field(description="null when correct; else what the mistake likely is.")
-    mistake: str | None = Field(description="A tag of the recognised mistake, or null.")
-    options: list[OptionFeedback] | None = Field(description="Multiple choice only.")
+CheckResponse = documented(Verdict)
+"""The verdict on one answer: the engine's ``Verdict`` as it is."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
 from pydantic import (
     BaseModel,
@@ -15,8 +15,10 @@ from pydantic import (
     model_validator,
 )
 
-from app.api.schemas.common import KH, KW, RequestModel, numeric_array, settings_of
+from app.api.schemas.common import KH, KW, RequestModel, ResultModel, numeric_array, settings_of
 from app.mnist.card import ModelCard, ShiftConsistency
+from app.mnist.inference import EncodedLayer, LayerInfo
+from app.mnist.lab import ConvLayerWeights, ModelScan, Preprocessing
 from app.mnist.models import ModelName
 
 MNIST_SIDE = 28
@@ -154,28 +156,7 @@ class ShiftScanRequest(DigitInput):
 # -- outputs ------------------------------------------------------------------------------------
 
 
-class PreprocessStep(BaseModel):
-    """One stage of the MNIST normalisation of a drawing, as a small grayscale PNG."""
-
-    name: Literal["grayscale", "crop", "scale", "center"] = Field(description="The stage.")
-    description: str = Field(description="What this step did, in one sentence.")
-    width: int = Field(description="Width of the step's image in pixels (before any preview).")
-    height: int = Field(description="Height of the step's image in pixels.")
-    png: str = Field(description="data:image/png;base64 URL of the image, bright digit on black.")
-
-
-class Preprocessing(BaseModel):
-    """How a drawing became the 28×28 image the network saw."""
-
-    original_size: tuple[int, int] = Field(description="(width, height) of the PNG.")
-    polarity: Literal["dark_on_light", "light_on_dark", "transparent"] = Field(description="Ink.")
-    bbox: tuple[int, int, int, int] = Field(description="Bounding box of the ink in the PNG.")
-    scale: float = Field(description="Resize factor applied to the crop (longer side -> 20 px).")
-    center_of_mass: tuple[float, float] = Field(description="(x, y) in the 28×28 image.")
-    steps: list[PreprocessStep] = Field(description="grayscale, crop, scale, center, in order.")
-
-
-class PredictResponse(BaseModel):
+class PredictResponse(ResultModel):
     """A model's reading of one digit."""
 
     model: ModelName = Field(description="The network that answered.")
@@ -185,19 +166,7 @@ class PredictResponse(BaseModel):
     preprocessing: Preprocessing | None = Field(None, description="The normalisation steps.")
 
 
-class LayerActivation(BaseModel):
-    """One layer's output, quantised to 8 bits: value ≈ min + q × scale, q in 0..255."""
-
-    name: str = Field(description='Layer name, e.g. "conv1", "relu1", "pool1", "fc2".')
-    kind: Literal["input", "conv", "relu", "pool", "flatten", "linear"] = Field(description="Kind.")
-    shape: list[int] = Field(description="(C, H, W) for feature maps, (N,) for vectors.")
-    min: float = Field(description="Smallest value of the layer (q = 0).")
-    max: float = Field(description="Largest value of the layer (q = 255).")
-    scale: float = Field(description="(max - min) / 255; 0 when the layer is constant.")
-    data: str = Field(description="base64 of the uint8 codes q in row-major (C, H, W) order.")
-
-
-class ActivationsResponse(BaseModel):
+class ActivationsResponse(ResultModel):
     """Every layer of one forward pass."""
 
     model: ModelName = Field(description="The network that ran.")
@@ -206,7 +175,7 @@ class ActivationsResponse(BaseModel):
     input: list[list[float]] = Field(description="The 28×28 input after the shift.")
     shift: tuple[int, int] = Field(description="(dx, dy) applied.")
     overridden_channels: list[int] = Field(description="First-layer channels replaced.")
-    layers: list[LayerActivation] = Field(description="Every layer in order, input first.")
+    layers: list[EncodedLayer] = Field(description="Every layer in order, input first.")
     preprocessing: Preprocessing | None = Field(None, description="The normalisation steps.")
 
 
@@ -237,33 +206,16 @@ class GradCamResponse(BaseModel):
     max: float = Field(description="Largest cam value (0: no region raises the score).")
 
 
-class ShiftScanModel(BaseModel):
-    """One model over the whole shift grid."""
-
-    probabilities: list[list[list[float]]] = Field(description="[dy][dx][digit] softmax.")
-    labels: list[list[int]] = Field(description="[dy index][dx index] predicted digit.")
-
-
-class ShiftScanResponse(BaseModel):
+class ShiftScanResponse(ResultModel):
     """The FC-vs-CNN translation argument on one digit."""
 
     dx: list[int] = Field(description="Horizontal shifts, in order (columns of the grids).")
     dy: list[int] = Field(description="Vertical shifts, in order (rows of the grids).")
     input: list[list[float]] = Field(description="The unshifted 28×28 input.")
-    models: dict[ModelName, ShiftScanModel] = Field(description="The requested models, by name.")
+    models: dict[ModelName, ModelScan] = Field(description="The requested models, by name.")
 
 
-class LayerInfo(BaseModel):
-    """One layer of a model as the API shows it."""
-
-    name: str = Field(description='e.g. "conv1".')
-    kind: Literal["conv", "relu", "pool", "flatten", "linear"] = Field(description="Layer type.")
-    output_shape: list[int] = Field(description="Output shape for one 28×28 input.")
-    parameters: int = Field(description="Learned numbers in this layer (weights + biases).")
-    config: dict[str, Any] = Field(description="Hyper-parameters (kernel_size, stride, …).")
-
-
-class ModelInfo(BaseModel):
+class ModelInfo(ResultModel):
     """One loaded model."""
 
     name: ModelName = Field(description="Model name.")
@@ -274,26 +226,15 @@ class ModelInfo(BaseModel):
     card: ModelCard | None = Field(None, description="The training card shipped with the weights.")
 
 
-class ModelsResponse(BaseModel):
+class ModelsResponse(ResultModel):
     """Every loaded model."""
 
     models: list[ModelInfo] = Field(description="cnn, fc, then cnn-aa (those loaded).")
     shift_consistency: ShiftConsistency | None = Field(None, description="Measured offline.")
 
 
-class ConvFilters(BaseModel):
-    """The learned kernels of one conv layer."""
-
-    name: str = Field(description='Layer name, e.g. "conv1".')
-    shape: list[int] = Field(description="(C_out, C_in, kh, kw).")
-    weight: list[list[list[list[float]]]] = Field(description="C_out×C_in×kh×kw kernels.")
-    bias: list[float] = Field(description="C_out biases.")
-    min: float = Field(description="Smallest weight of the layer.")
-    max: float = Field(description="Largest weight of the layer.")
-
-
-class FiltersResponse(BaseModel):
+class FiltersResponse(ResultModel):
     """Every conv layer's kernels (BatchNorm already folded in)."""
 
     model: ModelName = Field(description="The model (only the CNN has conv layers).")
-    layers: list[ConvFilters] = Field(description="conv1, conv2, ... in order.")
+    layers: list[ConvLayerWeights] = Field(description="conv1, conv2, ... in order.")

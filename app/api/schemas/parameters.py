@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from app.api.schemas.common import PositiveIntOrPair, RequestModel, ResultModel
-from app.engine.parameters import Count
+from app.api.schemas.common import PositiveIntOrPair, RequestModel, documented
+from app.engine.parameters import Comparison
 
 _BIG = 10_000_000
 
@@ -34,11 +34,5 @@ class ParametersRequest(RequestModel):
     conv: ConvSpec = Field(default_factory=ConvSpec, description="The convolutional layer.")
 
 
-class ParametersResponse(ResultModel):
-    """Both counts, their breakdown and how many times more the dense layer has."""
-
-    fc_parameters: int = Field(description="Parameters of the fully connected layer.")
-    conv_parameters: int = Field(description="Parameters of the conv layer.")
-    fc: Count = Field(description="The dense layer's weights and biases.")
-    conv: Count = Field(description="The conv layer's weights and biases.")
-    ratio: float = Field(description="fc_parameters / conv_parameters.")
+ParametersResponse = documented(Comparison)
+"""The engine's comparison as it is."""

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from app.api.schemas.common import RequestModel
+from app.api.schemas.common import Listed, RequestModel, ResultModel
 
 Coordinate = Annotated[float, Field(ge=-100.0, le=100.0, allow_inf_nan=False)]
 Point = Annotated[list[Coordinate], Field(min_length=2, max_length=2)]
-HessianEntry = Annotated[float, Field(ge=-100.0, le=100.0, allow_inf_nan=False)]
-HessianRow = Annotated[list[HessianEntry], Field(min_length=2, max_length=2)]
 Lambda = Annotated[float, Field(ge=0.0, le=100.0, allow_inf_nan=False)]
-Hessian = Annotated[list[HessianRow], Field(min_length=2, max_length=2)]
+Hessian = Annotated[list[Point], Field(min_length=2, max_length=2)]
 Pair = tuple[float, float]
 
 
@@ -29,37 +27,39 @@ class TrajectoryRequest(RequestModel):
     grid_size: int = Field(41, ge=5, le=101, description="Points per side of the contour grid.")
 
 
-class Run(BaseModel):
+class Run(ResultModel):
     """One λ: where gradient descent went and where it should end."""
 
     lam: float = Field(description="λ.")
     shrink_factor: float = Field(description="1 − 2ελ: weight decay applied before each step.")
     contraction: float = Field(description="max_i |1 − ε(a_i + 2λ)| < 1: error shrink per step.")
-    points: list[Pair] = Field(description="θ₀, θ₁, …, θ_steps.")
-    decay: list[Pair] = Field(description="Per step, the shrink part.")
-    data_step: list[Pair] = Field(description="Per step, −ε∇L_data(θ_t) = −εA(θ_t − θ*).")
-    final: Pair = Field(description="θ_steps.")
-    minimiser: Pair = Field(description="argmin L_data + λ‖θ‖² = (A + 2λI)⁻¹Aθ*.")
+    points: Listed[list[Pair]] = Field(description="θ₀, θ₁, …, θ_steps.")
+    decay: Listed[list[Pair]] = Field(description="Per step, the shrink part.")
+    data_step: Listed[list[Pair]] = Field(description="Per step, −ε∇L_data(θ_t) = −εA(θ_t − θ*).")
+    final: Listed[Pair] = Field(description="θ_steps.")
+    minimiser: Listed[Pair] = Field(description="argmin L_data + λ‖θ‖² = (A + 2λI)⁻¹Aθ*.")
     distance_to_minimiser: float = Field(description="‖θ_steps − minimiser‖.")
     data_loss: float = Field(description="L_data(θ_steps).")
     penalty: float = Field(description="λ‖θ_steps‖².")
 
 
-class Contours(BaseModel):
+class Contours(ResultModel):
     """L_data on a grid covering every trajectory, for drawing level sets."""
 
-    xs: list[float] = Field(description="Grid abscissae θ₁ (ascending).")
-    ys: list[float] = Field(description="Grid ordinates θ₂ (ascending).")
-    values: list[list[float]] = Field(description="values[iy][ix] = L_data(xs[ix], ys[iy]).")
+    xs: Listed[list[float]] = Field(description="Grid abscissae θ₁ (ascending).")
+    ys: Listed[list[float]] = Field(description="Grid ordinates θ₂ (ascending).")
+    values: Listed[list[list[float]]] = Field(
+        description="values[iy][ix] = L_data(xs[ix], ys[iy])."
+    )
 
 
-class TrajectoryResponse(BaseModel):
+class TrajectoryResponse(ResultModel):
     """Trajectories per λ, the loss's geometry and a grid of L_data for contours."""
 
     hessian: tuple[Pair, Pair] = Field(description="A.")
     theta_star: Pair = Field(description="θ*.")
-    eigenvalues: Pair = Field(description="A's eigenvalues, ascending.")
-    eigenvectors: tuple[Pair, Pair] = Field(description="Unit eigenvectors, one per row.")
+    eigenvalues: Listed[Pair] = Field(description="A's eigenvalues, ascending.")
+    eigenvectors: Listed[tuple[Pair, Pair]] = Field(description="Unit eigenvectors, one per row.")
     lr: float = Field(description="ε.")
     steps: int = Field(description="Steps per run.")
     runs: list[Run] = Field(description="One run per λ, in request order.")

@@ -9,8 +9,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, PlainValidator, ValidationInfo, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from app.api.schemas.common import RequestModel, settings_of
+from app.api.schemas.common import RequestModel, documented, settings_of
 from app.api.schemas.exercises import AnswerFormat, AnswerText, Seed
+from app.sessions.service import Created
 
 
 def _nickname(value: object, info: ValidationInfo) -> str | None:
@@ -43,18 +44,13 @@ Nickname = Annotated[
 ExerciseId = Annotated[
     str,
     Field(
-        min_length=1,
-        max_length=64,
-        description="An exercise id from GET /api/sessions/questions.",
+        min_length=1, max_length=64, description="An exercise id from GET /api/sessions/questions."
     ),
 ]
 
 
-class CreatedSession(BaseModel):
-    code: str = Field(description="The join code (6 characters, no 0/O/1/I/L).")
-    teacher_token: str = Field(description="Send as Authorization: Bearer on teacher routes.")
-    join_url: str = Field(description="The path students open, e.g. /join?code=K7QX2M.")
-    expires_at: datetime
+CreatedSession = documented(Created)
+"""A new session: the engine's ``Created`` as it is."""
 
 
 class JoinRequest(RequestModel):
