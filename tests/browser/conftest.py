@@ -7,6 +7,7 @@ Screenshots, the site's pages and `settle` live in tests/helpers/browser.py.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -19,6 +20,11 @@ from tests.helpers.browser import ARTIFACTS, PHONE, TABLET_PORTRAIT, checked_pag
 pytestmark = pytest.mark.browser
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+PlaywrightTimeoutError = playwright_api.TimeoutError
+
+SETTLED = """() => [...document.querySelectorAll("section.your-turn")]
+    .every((b) => (b.dataset.seed || b.dataset.unavailable) && !b.classList.contains("stale"))"""
+"""True once every Your-turn block of the page has loaded (or stood aside) and is not faded."""
 
 
 @pytest.fixture(scope="session")
@@ -105,6 +111,10 @@ def axe():
     runner = axe_module.Axe()
 
     def serious_violations(pg) -> list[str]:
+        # a block still loading is drawn faded (.stale, opacity < 1), which axe reads as low
+        # contrast: check the page once its Your-turn blocks have loaded (up to 15 s, then as is)
+        with contextlib.suppress(PlaywrightTimeoutError):
+            pg.wait_for_function(SETTLED, timeout=15_000)
         results = runner.run(pg, options={"resultTypes": ["violations"]})
         found = []
         for violation in results.response["violations"]:

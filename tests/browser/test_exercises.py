@@ -293,10 +293,15 @@ def test_receptive_field_reveal_builds_the_stack_and_shows_r_l(page):
     expect(block.locator(".reveal .verdict")).to_have_text("✓ Right.")
     expect(page.locator("#rf-region")).to_contain_text(f"conv{ex['layers']}")
     # the first "rows a…b" is the whole region, which starts in the padding (a < 0, written
-    # with a minus sign) when the unit sits near the border
-    region = page.locator("#rf-region").inner_text().replace("−", "-")
-    lo, hi = map(int, re.search(r"rows (-?\d+)…(-?\d+)", region).groups())
-    assert hi - lo + 1 == r_l
+    # with a minus sign) when the unit sits near the border. The page may still show the
+    # previous stack's region (its default is conv3 too) until the revealed stack's answer
+    # arrives: wait for the drawing of R_L rows
+    spans_r_l = """r_l => {
+        const text = document.getElementById("rf-region").innerText.replace(/−/g, "-");
+        const found = /rows (-?\\d+)…(-?\\d+)/.exec(text);
+        return found !== null && Number(found[2]) - Number(found[1]) + 1 === r_l;
+    }"""
+    page.wait_for_function(spans_r_l, arg=r_l, timeout=15_000)
 
 
 def test_parameter_count_reveal_puts_the_sizes_into_the_counter(page):

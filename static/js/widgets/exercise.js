@@ -151,7 +151,9 @@ export class ExerciseBlock {
     try {
       exercise = await getJSON(`/api/exercises/${encodeURIComponent(this.id)}?seed=${seed}`);
     } catch (error) {
-      if (seed === this.seed) this.error.textContent = `Could not load this exercise: ${error.message}`;
+      if (seed !== this.seed) return;
+      this.section.classList.remove("stale"); // the message reads at full contrast
+      this.error.textContent = `Could not load this exercise: ${error.message}`;
       return;
     }
     if (seed !== this.seed) return; // a newer one was asked for meanwhile
