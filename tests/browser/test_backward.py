@@ -45,7 +45,8 @@ def torch_transposed(x: np.ndarray, k: np.ndarray, stride: int, padding: int = 0
 
 def open_page(page, state: dict | None = None) -> None:
     page.goto("/backward" + ("#" + quote(json.dumps(state)) if state else ""))
-    page.locator("#bw-dk .cell").first.wait_for()
+    # the grids hold one blank placeholder cell until the first answer: wait for a value
+    page.locator("#bw-dk .cell[title]").first.wait_for()
 
 
 def test_the_gradients_of_the_tutorial_convolution_match_torch_autograd(page):

@@ -184,12 +184,15 @@ def test_saliency_and_deep_filters_on_request(page):
 def test_reload_restores_drawing_kernel_edit_and_shift(page):
     page.goto("/mnist")
     _draw_a_one(page)
+    unshifted = page.locator("#seen canvas").evaluate(PIXELS)
     page.get_by_role("button", name="Edit conv1 filter 2").click()
     page.get_by_role("button", name="Laplacian").click()
     page.get_by_role("button", name="Shift down").click()
     expect(page.locator("#shift-value")).to_have_text("dx 0, dy 1")
     expect(page.locator("#prediction")).to_have_attribute("data-label", "1")
-    page.wait_for_load_state("networkidle")
+    # the readout and the label are the unshifted drawing's too, and "networkidle" was reached
+    # at load: wait until the answer to the shift (which carries the edited kernel) is painted
+    _wait_until_pixels(page, "#seen canvas", unshifted, same=False)
     maps = _conv1_map(page, 2)
     prediction = page.locator("#prediction").inner_text()
     page.reload()

@@ -126,6 +126,11 @@ def test_drawing_sends_paced_light_updates_and_one_full_update_at_stroke_end(pag
     page.mouse.up()
     drawing_ms = page.evaluate("performance.now()") - started
     expect(page.locator("#prediction")).to_have_attribute("data-label", re.compile(r"\d"))
+    # the label may be a live answer's: wait until the stroke end's full answer is painted
+    page.wait_for_function(
+        "name => performance.getEntriesByName(name, 'measure').length > 0",
+        arg="convlab:stroke-end→maps",
+    )
     page.wait_for_timeout(300)
     # when each request started, by the browser's clock (resource timing)
     starts = page.evaluate(

@@ -314,8 +314,11 @@ def test_an_answer_posted_to_one_server_is_in_the_results_read_from_the_other_at
             assert counted(round_1) == expected
 
 
-async def follow(url: str, token: str, arrivals: list[tuple[float, str, dict]]) -> None:
-    """Read ``GET /events`` as the pages do; note each event's arrival time."""
+async def follow(
+    url: str, token: str, arrivals: list[tuple[float, str, dict]], opened: asyncio.Event
+) -> None:
+    """Read ``GET /events`` as the pages do; note each event's arrival time. ``opened`` is set
+    at the stream's first line (its ``retry:``), sent once the server has subscribed it."""
     headers = {**bearer(token), "Accept": "text/event-stream"}
     async with (
         httpx.AsyncClient(timeout=None) as client,
@@ -324,6 +327,7 @@ async def follow(url: str, token: str, arrivals: list[tuple[float, str, dict]]) 
         assert response.status_code == 200
         name, data = "message", []
         async for line in response.aiter_lines():
+            opened.set()
             if line == "" and data:
                 arrivals.append((time.monotonic(), name, json.loads("\n".join(data))))
                 name, data = "message", []
@@ -337,10 +341,15 @@ async def teacher_steps_and_arrivals(a: Server, b: Server) -> list[tuple[str, fl
     """A student follows server A; the teacher asks, closes, re-votes, reveals on server B."""
     code, teacher, [token] = await asyncio.to_thread(open_session, a.url, 1)
     arrivals: list[tuple[float, str, dict]] = []
-    reader = asyncio.create_task(follow(f"{a.url}/api/sessions/{code}/events", token, arrivals))
+    opened = asyncio.Event()
+    reader = asyncio.create_task(
+        follow(f"{a.url}/api/sessions/{code}/events", token, arrivals, opened)
+    )
     delays = []
     try:
-        await asyncio.sleep(1)  # the stream is open and has sent the (empty) state
+        # the stream is open and has sent the (empty) state; a fixed wait could end before a
+        # busy server subscribed it, and the question would then come in its initial state, late
+        await asyncio.wait_for(opened.wait(), timeout=60)
         async with httpx.AsyncClient(base_url=b.url, timeout=30, headers=bearer(teacher)) as t:
             question = None
             for step, event in [("ask", "question"), ("close", "closed"),

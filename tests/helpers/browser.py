@@ -74,5 +74,8 @@ def settle(pg) -> None:
     sample = pg.locator("#sample-draw")
     if sample.count():
         sample.click()
+        # "networkidle" was reached at load, so it does not wait for the sample's answer: wait
+        # for the reading it brings (the pad's answer sets #prediction's data-label)
+        pg.locator("#prediction[data-label]").wait_for(state="attached")
         pg.wait_for_load_state("networkidle")
         pg.wait_for_timeout(300)
