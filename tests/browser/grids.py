@@ -50,7 +50,7 @@ def read_editor(page, selector: str) -> np.ndarray:
     return out
 
 
-def wait_for_grid(page, selector: str, expected: np.ndarray, timeout: float = 8.0) -> np.ndarray:
+def wait_for_grid(page, selector: str, expected: np.ndarray, timeout: float = 15.0) -> np.ndarray:
     """Poll the grid until it shows `expected` (to 1e-9) or the timeout passes; return it."""
     deadline = time.monotonic() + timeout
     while True:
