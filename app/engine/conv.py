@@ -29,6 +29,7 @@ from app.engine.padding import (
     IntOrPair,
     Pads,
     PlaneGeometry,
+    WorkedOut,
     as_pair,
     check_padding_mode,
     pad,
@@ -238,7 +239,7 @@ def check_finite(values: np.ndarray, what: str) -> np.ndarray:
     return values
 
 
-class ConvResult:
+class ConvResult(WorkedOut):
     """What the answer of a convolution (2-D, 1-D or transposed) shows beside its output, read
     from the ``geometry`` and ``bias`` of the frozen dataclass that mixes it in."""
 
@@ -249,11 +250,6 @@ class ConvResult:
     def output_shape(self) -> tuple[int, ...]:
         """The output's shape."""
         return self.geometry.output_shape
-
-    @property
-    def formula(self) -> Any:
-        """The output size worked out (``worked_formula`` of the geometry)."""
-        return self.geometry.worked_formula()
 
     @property
     def counts(self) -> Any:

@@ -17,6 +17,7 @@ input side, circular padding at most the input side, and "same" padding needs st
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -260,6 +261,18 @@ def formula_text(axes: tuple[AxisGeometry, AxisGeometry]) -> tuple[str, str, lis
     text = f"{shown[0]} × {shown[1]} = {axes[0].output} × {axes[1].output}"
     key = "general_ceil" if form == "general" and any(a.ceil_mode for a in axes) else form
     return GENERAL_FORMS[key], text, expressions
+
+
+class WorkedOut:
+    """A result whose answer shows its output size worked out: the ``formula`` of the window
+    ``geometry`` of the frozen dataclass that mixes it in (None when it has none)."""
+
+    geometry: Any
+
+    @property
+    def formula(self) -> Any:
+        """The output size worked out (``worked_formula`` of the geometry), or None."""
+        return None if self.geometry is None else self.geometry.worked_formula()
 
 
 @dataclass(frozen=True)

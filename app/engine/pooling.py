@@ -41,6 +41,7 @@ from app.engine.padding import (
     AxisGeometry,
     IntOrPair,
     PlaneGeometry,
+    WorkedOut,
     as_pair,
     times,
     window_axes,
@@ -123,7 +124,7 @@ def pool_geometry(
 
 
 @dataclass(frozen=True)
-class PoolResult:
+class PoolResult(WorkedOut):
     """A pooled map with, for max pooling, the input cell every output came from."""
 
     mode: str

@@ -28,7 +28,7 @@ from app.engine.conv import (
     tap_view,
 )
 from app.engine.errors import InvalidInput
-from app.engine.padding import IntOrPair, pad, times
+from app.engine.padding import IntOrPair, WorkedOut, pad, times
 from app.engine.pooling import PoolResult, max_blur_pool2d, pool2d
 
 
@@ -70,7 +70,7 @@ class PoolReport:
 
 
 @dataclass(frozen=True)
-class EquivarianceReport:
+class EquivarianceReport(WorkedOut):
     """conv(shift(x)) against shift(conv(x)), and the same after pooling."""
 
     geometry: ConvGeometry

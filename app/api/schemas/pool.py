@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from app.api import answer_size
@@ -21,7 +21,6 @@ from app.api.schemas.common import (
     refuse_over,
 )
 from app.config import Settings
-from app.engine.padding import PlaneGeometry
 from app.engine.pooling import BlurMaxGeometry, PoolGeometry, blurmax_geometry, pool_geometry
 
 PoolMode = Literal["max", "avg", "blurmax", "global_avg"]
@@ -54,15 +53,6 @@ def blurmax_changed(settings: object) -> str:
         return ""
     fixed = BLURMAX_FIXED.items()
     return ", ".join(name for name, ok in fixed if name in settings and settings[name] not in ok)
-
-
-def _worked_out(value: object) -> object:
-    """A window geometry becomes its worked-out output-size formula (anything else is kept)."""
-    return value.worked_formula() if isinstance(value, PlaneGeometry) else value
-
-
-GeometryFormula = Annotated[Formula, BeforeValidator(_worked_out)]
-"""A response's ``formula``, read from an engine result's window ``geometry``."""
 
 
 class PoolRequest(ShapedRequest):
@@ -119,9 +109,7 @@ class PoolResponse(ResultModel):
     mode: PoolMode = Field(description="The pooling computed.")
     output: Map = Field(description="H_out×W_out, or C×H_out×W_out (global_avg: 1×1 each).")
     output_shape: list[int] = Field(description="[H_out, W_out] or [C, H_out, W_out].")
-    formula: GeometryFormula | None = Field(
-        validation_alias="geometry", description="The output size worked out (null: global)."
-    )
+    formula: Formula | None = Field(description="The output size worked out (null: global).")
     argmax: Listed[Argmax | None] = Field(
         description="max: [row, col] of each output's first maximum."
     )

@@ -9,6 +9,7 @@ from pydantic import AliasPath, Field, ValidationInfo, model_validator
 from app.api import answer_size
 from app.api.schemas.common import (
     ConvolutionRequest,
+    Formula,
     Image,
     Image2D,
     Kernel2D,
@@ -24,7 +25,7 @@ from app.api.schemas.common import (
     settings_of,
 )
 from app.api.schemas.conv import check_compute
-from app.api.schemas.pool import GeometryFormula, blurmax_changed, check_pool_compute
+from app.api.schemas.pool import blurmax_changed, check_pool_compute
 from app.config import Settings
 from app.engine.conv import ConvGeometry
 
@@ -119,8 +120,8 @@ class PoolEquivariance(ResultModel):
     argmax_after: Listed[list[list[list[int]]] | None] = Field(
         validation_alias=AliasPath("after", "argmax"), description="max: [row, col] after."
     )
-    formula: GeometryFormula = Field(
-        validation_alias=AliasPath("before", "geometry"), description="The pooled size worked out."
+    formula: Formula = Field(
+        validation_alias=AliasPath("before", "formula"), description="The pooled size worked out."
     )
 
 
@@ -137,7 +138,5 @@ class EquivarianceResponse(ResultModel):
     max_abs_diff_interior: float | None = Field(description="max |difference| inside the mask.")
     max_abs_diff_total: float = Field(description="max |difference| over the whole map.")
     output_shift: list[int] = Field(description="[dx / s_w, dy / s_h]: the shift in output cells.")
-    formula: GeometryFormula = Field(
-        validation_alias="geometry", description="The convolution output size worked out."
-    )
+    formula: Formula = Field(description="The convolution output size worked out.")
     pool: PoolEquivariance | None = Field(description="Pooling of both maps, when asked.")
