@@ -134,11 +134,6 @@ class ConvMatrix:
     check: MatrixCheck
     """M · vec(X) + b against conv2d(X)."""
 
-    @property
-    def max_abs_diff(self) -> float:
-        """max |M · vec(X) + b − vec(conv2d(X))|."""
-        return self.check.max_abs_diff
-
     def weight_index_or_none(self) -> list[list[int | None]]:
         """``weight_index`` as nested lists with None for structural zeros."""
         return index_or_none(self.weight_index)

@@ -69,11 +69,6 @@ class TransposedConvMatrix:
     transpose: TransposeCheck
 
     @property
-    def gradient_diff(self) -> float:
-        """max |Mᵀ · vec(G) − vec(∂L/∂X)|."""
-        return self.gradient_check.max_abs_diff
-
-    @property
     def figures(self) -> MatrixFigures:
         """Sparsity and sharing in numbers (Mᵀ holds the weights of M)."""
         return matrix_figures(self.hits, self.forward.distinct_parameters)

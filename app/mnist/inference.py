@@ -342,10 +342,6 @@ class EncodedLayer:
     data: str
     """base64 of the uint8 codes q in row-major (C, H, W) order."""
 
-    @property
-    def quantised(self) -> Quantised:
-        return Quantised(self.min, self.max, self.scale, self.data)
-
 
 def encoded_activations(
     model: LoadedModel,

@@ -18,7 +18,7 @@ OPTIONS = ("stride", "padding", "padding_mode", "dilation", "flip_kernel")
 def test_tutorial_matrix_times_vec_x_is_vec_y() -> None:
     m = conv_matrix(TUTORIAL_X, TUTORIAL_K)
     np.testing.assert_array_equal(m.matrix @ TUTORIAL_X.reshape(-1), TUTORIAL_Y.reshape(-1))
-    assert m.max_abs_diff == 0.0
+    assert m.check.max_abs_diff == 0.0
 
 
 def test_tutorial_matrix_is_nine_by_sixteen_with_four_weights_per_row() -> None:
@@ -69,7 +69,7 @@ def test_matrix_reproduces_torch_conv(case: dict) -> None:
     if m.bias_vector is not None:
         via_matrix = via_matrix + m.bias_vector
     np.testing.assert_allclose(via_matrix, expected.reshape(-1), rtol=0, atol=1e-9)
-    assert m.max_abs_diff <= 1e-9
+    assert m.check.max_abs_diff <= 1e-9
 
 
 @given(conv_cases())
