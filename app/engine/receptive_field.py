@@ -250,7 +250,7 @@ def unit_region(
     out = field.output_size
     if out is not None and not (position[0] < out[0] and position[1] < out[1]):
         raise InvalidInput(
-            f"unit ({position[0]}, {position[1]}) is outside {field.layer.name} "
+            f"unit ({position[0]}, {position[1]}) is outside {field.name} "
             f"(layer {layer_index}), whose output is {times(*out)}"
         )
     spans = []
